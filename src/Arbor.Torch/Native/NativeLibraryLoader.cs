@@ -1,0 +1,42 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+
+namespace Arbor.Torch.Native;
+
+/// <summary>
+/// Finds libarbor_shim.so without LD_LIBRARY_PATH: next to this assembly (where the build copies it),
+/// then the application's base directory, then the path in ARBOR_SHIM (for a shim built elsewhere,
+/// e.g. against a CUDA libtorch).
+/// </summary>
+internal static class NativeLibraryLoader
+{
+    private static int _installed;
+
+    internal static void EnsureResolver()
+    {
+        if (Interlocked.Exchange(ref _installed, 1) == 1) return;
+        NativeLibrary.SetDllImportResolver(typeof(NativeLibraryLoader).Assembly, Resolve);
+    }
+
+    private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)
+    {
+        if (name != "arbor_shim") return IntPtr.Zero;
+        var candidates = new List<string>();
+        var overridePath = Environment.GetEnvironmentVariable("ARBOR_SHIM");
+        if (!string.IsNullOrEmpty(overridePath)) candidates.Add(overridePath);
+        var here = Path.GetDirectoryName(assembly.Location);
+        if (!string.IsNullOrEmpty(here)) candidates.Add(Path.Combine(here, "libarbor_shim.so"));
+        candidates.Add(Path.Combine(AppContext.BaseDirectory, "libarbor_shim.so"));
+
+        var failures = new List<string>();
+        foreach (var path in candidates)
+        {
+            if (!File.Exists(path)) { failures.Add($"{path}: not found"); continue; }
+            try { return NativeLibrary.Load(path); }
+            catch (DllNotFoundException e) { failures.Add($"{path}: {e.Message}"); }
+        }
+        throw new DllNotFoundException(
+            "Arbor's native shim (libarbor_shim.so) could not be loaded. Build it with `dotnet build` " +
+            "(needs cmake, g++ and libtorch-dev; see README.md). Tried:\n  " + string.Join("\n  ", failures));
+    }
+}
