@@ -92,6 +92,8 @@ ARB_API arb_tensor arb_clone(arb_tensor t);
 ARB_API arb_tensor arb_detach(arb_tensor t);
 ARB_API arb_tensor arb_contiguous(arb_tensor t);
 ARB_API arb_tensor arb_alias(arb_tensor t);                   // a second handle to the same tensor
+// replaces t's data (device, dtype, storage) by src's, keeping t's autograd identity (as `p.data = x`)
+ARB_API int32_t arb_set_data(arb_tensor t, arb_tensor src);
 
 // ---- elementwise -------------------------------------------------------------------------------
 // unary op codes: see ArbUnary in shim_common.h (mirrored by C# UnaryOp)
@@ -179,7 +181,7 @@ ARB_API int32_t arb_optim_zero_grad(arb_optimizer o, int32_t set_to_none);
 ARB_API int32_t arb_optim_set_lr(arb_optimizer o, int32_t group, double lr);
 ARB_API int32_t arb_optim_get_lr(arb_optimizer o, int32_t group, double* out);
 // state of one parameter (group-major order): step, and up to 3 buffers (SGD: momentum; AdamW:
-// exp_avg, exp_avg_sq, max_exp_avg_sq). Returns the number of buffers written (0 = no state yet).
+// exp_avg, exp_avg_sq, max_exp_avg_sq), as copies. Returns the number of buffers written (0 = no state yet).
 ARB_API int32_t arb_optim_get_state(arb_optimizer o, int32_t param, int64_t* step, arb_tensor* bufs);
 ARB_API int32_t arb_optim_set_state(arb_optimizer o, int32_t param, int64_t step, const arb_tensor* bufs, int32_t nbufs);
 ARB_API int32_t arb_clip_grad_norm(const arb_tensor* params, int32_t n, double max_norm, double* total_norm);

@@ -119,14 +119,15 @@ int32_t arb_optim_get_state(arb_optimizer o, int32_t param, int64_t* step, arb_t
   if (op->kind == 0) {
     auto& s = static_cast<torch::optim::SGDParamState&>(*it->second);
     *step = 0;
-    bufs[0] = wrap(s.momentum_buffer());
+    bufs[0] = wrap(s.momentum_buffer().detach().clone());
     return 1;
   }
   auto& s = static_cast<torch::optim::AdamWParamState&>(*it->second);
   *step = s.step();
-  bufs[0] = wrap(s.exp_avg());
-  bufs[1] = wrap(s.exp_avg_sq());
-  bufs[2] = wrap(s.max_exp_avg_sq().defined() ? s.max_exp_avg_sq() : at::zeros_like(s.exp_avg()));
+  // Snapshots, not aliases: the optimizer updates its buffers in place on the next step.
+  bufs[0] = wrap(s.exp_avg().detach().clone());
+  bufs[1] = wrap(s.exp_avg_sq().detach().clone());
+  bufs[2] = wrap(s.max_exp_avg_sq().defined() ? s.max_exp_avg_sq().detach().clone() : at::zeros_like(s.exp_avg()));
   return 3;
   ARB_GUARD_END(-1)
 }

@@ -143,5 +143,6 @@ arb_tensor arb_clone(arb_tensor t) { ARB_RET_TENSOR(T(t).clone()) }
 arb_tensor arb_detach(arb_tensor t) { ARB_RET_TENSOR(T(t).detach()) }
 arb_tensor arb_contiguous(arb_tensor t) { ARB_RET_TENSOR(T(t).contiguous()) }
 arb_tensor arb_alias(arb_tensor t) { ARB_RET_TENSOR(T(t)) }
+int32_t arb_set_data(arb_tensor t, arb_tensor src) { ARB_RET_OK(T(t).set_data(T(src))) }
 
 }  // extern "C"

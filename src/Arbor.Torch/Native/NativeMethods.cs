@@ -73,6 +73,7 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib)] internal static partial IntPtr arb_detach(IntPtr t);
     [LibraryImport(Lib)] internal static partial IntPtr arb_contiguous(IntPtr t);
     [LibraryImport(Lib)] internal static partial IntPtr arb_alias(IntPtr t);
+    [LibraryImport(Lib)] internal static partial int arb_set_data(IntPtr t, IntPtr src);
 
     // elementwise
     [LibraryImport(Lib)] internal static partial IntPtr arb_unary(int op, IntPtr a);

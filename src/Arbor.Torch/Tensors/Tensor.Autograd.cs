@@ -95,6 +95,18 @@ public sealed partial class Tensor
         return Wrap(r);
     }
 
+    /// <summary>
+    /// Replaces this tensor's data (values, dtype, device) by <paramref name="source"/>'s while keeping its
+    /// identity: how modules move their parameters without invalidating references to them.
+    /// </summary>
+    public void SetData(Tensor source)
+    {
+        Check.Status(NativeMethods.arb_set_data(Handle, source.Handle));
+        GC.KeepAlive(this);
+        GC.KeepAlive(source);
+        _shape = null;
+    }
+
     // ---- conversion ----
     public Tensor To(DType dtype) => To(dtype, Device);
     public Tensor To(Device device) => To(DType, device);

@@ -1,0 +1,128 @@
+namespace Arbor.Torch.NN;
+
+/// <summary>y = x·Wᵀ + b, W of shape [out, in]; initialized as PyTorch (U(±1/√in)).</summary>
+public sealed class Linear : Module<Tensor, Tensor>
+{
+    public Linear(long inFeatures, long outFeatures, bool bias = true, Generator? generator = null)
+    {
+        InFeatures = inFeatures;
+        OutFeatures = outFeatures;
+        Weight = RegisterParameter("weight", Init.FanInUniform([outFeatures, inFeatures], inFeatures, generator));
+        if (bias) Bias = RegisterParameter("bias", Init.FanInUniform([outFeatures], inFeatures, generator));
+    }
+
+    public long InFeatures { get; }
+    public long OutFeatures { get; }
+    public Tensor Weight { get; }
+    public Tensor? Bias { get; }
+
+    public override Tensor Forward(Tensor input) => F.Linear(input, Weight, Bias);
+}
+
+/// <summary>2-D convolution over [N, C, H, W]; initialized as PyTorch.</summary>
+public sealed class Conv2d : Module<Tensor, Tensor>
+{
+    private readonly (long, long) _stride, _padding, _dilation;
+    private readonly long _groups;
+
+    public Conv2d(long inChannels, long outChannels, long kernelSize, long stride = 1, long padding = 0, long dilation = 1,
+        long groups = 1, bool bias = true, Generator? generator = null)
+    {
+        if (inChannels % groups != 0 || outChannels % groups != 0)
+            throw new ArgumentException($"channels ({inChannels} in, {outChannels} out) must be divisible by groups ({groups})");
+        _stride = (stride, stride);
+        _padding = (padding, padding);
+        _dilation = (dilation, dilation);
+        _groups = groups;
+        long fanIn = inChannels / groups * kernelSize * kernelSize;
+        Weight = RegisterParameter("weight", Init.FanInUniform([outChannels, inChannels / groups, kernelSize, kernelSize], fanIn, generator));
+        if (bias) Bias = RegisterParameter("bias", Init.FanInUniform([outChannels], fanIn, generator));
+    }
+
+    public Tensor Weight { get; }
+    public Tensor? Bias { get; }
+
+    public override Tensor Forward(Tensor input) => F.Conv2d(input, Weight, Bias, _stride, _padding, _dilation, _groups);
+}
+
+/// <summary>Layer normalization over the trailing <c>normalizedShape</c> dims, with optional affine parameters.</summary>
+public sealed class LayerNorm : Module<Tensor, Tensor>
+{
+    private readonly long[] _shape;
+    private readonly double _eps;
+
+    public LayerNorm(long[] normalizedShape, double eps = 1e-5, bool elementwiseAffine = true)
+    {
+        _shape = normalizedShape;
+        _eps = eps;
+        if (elementwiseAffine)
+        {
+            Weight = RegisterParameter("weight", Torch.Ones(normalizedShape));
+            Bias = RegisterParameter("bias", Torch.Zeros(normalizedShape));
+        }
+    }
+
+    public LayerNorm(long features, double eps = 1e-5, bool elementwiseAffine = true) : this([features], eps, elementwiseAffine) { }
+
+    public Tensor? Weight { get; }
+    public Tensor? Bias { get; }
+
+    public override Tensor Forward(Tensor input) => F.LayerNorm(input, _shape, Weight, Bias, _eps);
+}
+
+/// <summary>Group normalization over [N, C, ...] with C split into <c>groups</c>.</summary>
+public sealed class GroupNorm : Module<Tensor, Tensor>
+{
+    private readonly long _groups;
+    private readonly double _eps;
+
+    public GroupNorm(long groups, long channels, double eps = 1e-5, bool affine = true)
+    {
+        if (channels % groups != 0) throw new ArgumentException($"channels ({channels}) must be divisible by groups ({groups})");
+        _groups = groups;
+        _eps = eps;
+        if (affine)
+        {
+            Weight = RegisterParameter("weight", Torch.Ones([channels]));
+            Bias = RegisterParameter("bias", Torch.Zeros([channels]));
+        }
+    }
+
+    public Tensor? Weight { get; }
+    public Tensor? Bias { get; }
+
+    public override Tensor Forward(Tensor input) => F.GroupNorm(input, _groups, Weight, Bias, _eps);
+}
+
+/// <summary>A lookup table of <c>count</c> vectors, initialized N(0, 1) as PyTorch.</summary>
+public sealed class Embedding : Module<Tensor, Tensor>
+{
+    public Embedding(long count, long dim, Generator? generator = null)
+    {
+        Weight = RegisterParameter("weight", Init.Normal([count, dim], 1.0, generator));
+    }
+
+    public Tensor Weight { get; }
+
+    public override Tensor Forward(Tensor indices) => F.Embedding(indices, Weight);
+}
+
+/// <summary>Inverted dropout, active only in training mode.</summary>
+public sealed class Dropout(double p) : Module<Tensor, Tensor>
+{
+    public double P { get; } = p is >= 0 and < 1 ? p : throw new ArgumentOutOfRangeException(nameof(p), p, "dropout probability must be in [0, 1)");
+
+    public override Tensor Forward(Tensor input) => P == 0 || !Training ? input.Alias() : F.Dropout(input, P, true);
+}
+
+/// <summary>Element-wise activation as a module (for Sequential).</summary>
+public sealed class Activation(Func<Tensor, Tensor> function, string name) : Module<Tensor, Tensor>
+{
+    public string Name { get; } = name;
+    public override Tensor Forward(Tensor input) => function(input);
+
+    public static Activation Gelu() => new(x => x.Gelu(), "gelu");
+    public static Activation Silu() => new(x => x.Silu(), "silu");
+    public static Activation Relu() => new(x => x.Relu(), "relu");
+    public static Activation Tanh() => new(x => x.Tanh(), "tanh");
+}

@@ -1,0 +1,32 @@
+namespace Arbor.Torch;
+
+/// <summary>
+/// The thread counts Arbor starts with. libtorch's intra-op pool (OpenMP: elementwise, conv via oneDNN,
+/// reductions) and OpenBLAS's pthread pool (sgemm under matmul/linear) are separate; libtorch never
+/// calls BLAS from inside its own parallel regions, so both may span all cores without oversubscribing.
+/// The choice (both = core count) is the one measured fastest on the 2-core machine in
+/// docs/BENCHMARKS.md ("threads"). ARBOR_THREADS and ARBOR_BLAS_THREADS override it.
+/// </summary>
+public static class ThreadDefaults
+{
+    public static (int IntraOp, int Blas) Resolve()
+    {
+        int cores = Math.Max(1, Environment.ProcessorCount);
+        return (FromEnv("ARBOR_THREADS") ?? cores, FromEnv("ARBOR_BLAS_THREADS") ?? FromEnv("ARBOR_THREADS") ?? cores);
+    }
+
+    public static void Apply()
+    {
+        var (intra, blas) = Resolve();
+        TorchRuntime.IntraOpThreads = intra;
+        if (TorchRuntime.BlasThreads >= 0) TorchRuntime.BlasThreads = blas;
+    }
+
+    private static int? FromEnv(string name)
+    {
+        var v = Environment.GetEnvironmentVariable(name);
+        if (string.IsNullOrWhiteSpace(v)) return null;
+        if (!int.TryParse(v, out var n) || n < 1) throw new ArgumentException($"{name}='{v}' is not a positive thread count");
+        return n;
+    }
+}

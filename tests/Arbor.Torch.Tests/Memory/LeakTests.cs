@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using Arbor.Torch;
+using Arbor.Torch.NN;
+using Arbor.Torch.Optim;
+
+namespace Arbor.Torch.Tests.Memory;
+
+public class LeakTests
+{
+    private static long RssBytes()
+    {
+        // VmRSS from /proc/self/status: what the OS charges the process, native memory included.
+        foreach (var line in File.ReadLines("/proc/self/status"))
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+        throw new InvalidOperationException("no VmRSS");
+    }
+
+    [Fact]
+    public void TwoThousandTrainingStepsLeaveLiveTensorsAtBaselineAndRssFlat()
+    {
+        using var gen = new Generator(1);
+        using var model = new Sequential(new Linear(16, 64, generator: gen), Activation.Gelu(), new Linear(64, 1, generator: gen));
+        using var opt = new AdamW(model.NamedParameters());
+        using var data = Torch.NewScope();
+        var x = Torch.Randn([32, 16], gen);
+        var y = Torch.Randn([32, 1], gen);
+
+        void Step()
+        {
+            using var scope = Torch.NewScope();
+            var loss = F.MseLoss(model.Forward(x), y);
+            opt.ZeroGrad();
+            loss.Backward();
+            GradClip.ClipByGlobalNorm(model.Parameters(), 1.0);
+            opt.Step();
+            _ = loss.Item();
+        }
+
+        // Warm up: optimizer state, allocator caches and JIT settle in the first steps.
+        for (int i = 0; i < 200; i++) Step();
+        long baseline = Torch.LiveTensors;
+        GC.Collect();
+        GC.WaitForPendingFinalizers();   // garbage of earlier tests is not this test's leak
+        long finalizedBefore = Torch.FinalizedTensors;
+        long rss0 = RssBytes();
+        for (int i = 0; i < 2000; i++)
+        {
+            Step();
+            if (i % 500 == 0) Assert.Equal(baseline, Torch.LiveTensors);
+        }
+        Assert.Equal(baseline, Torch.LiveTensors);
+        GC.Collect();
+        long growth = RssBytes() - rss0;
+        // Stated bound: 2,000 steps may not grow the process by more than 8 MB (a leak of even one
+        // 64x16 float tensor per step would be 8 MB).
+        Assert.True(growth < 8L << 20, $"RSS grew by {growth / 1024} KiB over 2,000 steps");
+        Assert.Equal(finalizedBefore, Torch.FinalizedTensors);
+    }
+
+    [Fact]
+    public void AForgottenTensorIsCountedWhenTheFinalizerFreesIt()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        long before = Torch.FinalizedTensors;
+        static void Leak() => _ = Torch.Ones([3]);   // no scope, never disposed
+        Leak();
+        for (int i = 0; i < 5 && Torch.FinalizedTensors == before; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+        Assert.Equal(before + 1, Torch.FinalizedTensors);
+    }
+}
