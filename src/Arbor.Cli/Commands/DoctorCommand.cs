@@ -7,6 +7,8 @@ using Spectre.Console;
 
 namespace Arbor.Cli.Commands;
 
+using Torch = Arbor.Torch.Torch;
+
 /// <summary>
 /// `arbor doctor`: what Arbor runs on (libtorch, BLAS, threads, devices), then proof that training
 /// works: a small MLP fits a synthetic regression and the loss must fall.

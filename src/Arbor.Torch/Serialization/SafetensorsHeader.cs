@@ -26,9 +26,10 @@ internal sealed class SafetensorsHeader
     private SafetensorsHeader(List<SafetensorsEntry> byOffset, Dictionary<string, SafetensorsEntry> byName,
                               Dictionary<string, string> metadata)
     {
-        EntriesByOffset = byOffset;
-        EntriesByName = byName;
-        Metadata = metadata;
+        // Read-only wrappers: the reader hands these out, and callers must not be able to edit a validated header.
+        EntriesByOffset = byOffset.AsReadOnly();
+        EntriesByName = byName.AsReadOnly();
+        Metadata = metadata.AsReadOnly();
     }
 
     /// <summary>Entries in data-buffer order.</summary>

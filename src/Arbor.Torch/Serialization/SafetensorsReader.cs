@@ -18,7 +18,7 @@ namespace Arbor.Torch.Serialization;
 public sealed unsafe class SafetensorsReader : IDisposable
 {
     private readonly SafetensorsHeader _header;
-    private readonly string[] _names;
+    private readonly IReadOnlyList<string> _names;
     private MemoryMappedFile? _map;
     private MemoryMappedViewAccessor? _view;
     private bool _pointerAcquired;
@@ -61,8 +61,9 @@ public sealed unsafe class SafetensorsReader : IDisposable
             _data = start + 8 + n;
             DataLength = dataLength;
             HeaderLength = n;
-            _names = _header.EntriesByName.Keys.ToArray();
-            Array.Sort(_names, StringComparer.Ordinal);
+            var names = _header.EntriesByName.Keys.ToArray();
+            Array.Sort(names, StringComparer.Ordinal);
+            _names = Array.AsReadOnly(names);
         }
         catch
         {
@@ -87,7 +88,7 @@ public sealed unsafe class SafetensorsReader : IDisposable
     /// <summary>Tensor names in ordinal order (the order <see cref="Safetensors"/> writes them).</summary>
     public IReadOnlyList<string> Names => _names;
 
-    public int Count => _names.Length;
+    public int Count => _names.Count;
 
     /// <summary>All entries in the order their bytes appear in the data buffer.</summary>
     public IReadOnlyList<SafetensorsEntry> Entries => _header.EntriesByOffset;
@@ -138,7 +139,7 @@ public sealed unsafe class SafetensorsReader : IDisposable
     /// </summary>
     public Dictionary<string, Tensor> LoadAll(Device? device = null)
     {
-        var result = new Dictionary<string, Tensor>(_names.Length, StringComparer.Ordinal);
+        var result = new Dictionary<string, Tensor>(_names.Count, StringComparer.Ordinal);
         try
         {
             foreach (var name in _names) result.Add(name, LoadTensor(name, device));

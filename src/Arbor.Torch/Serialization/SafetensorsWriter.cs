@@ -9,7 +9,9 @@ namespace Arbor.Torch.Serialization;
 /// Writes safetensors files: tensors in ordinal name order, offsets contiguous from 0, the header padded with
 /// spaces to a multiple of 8 so every tensor's data starts 8-aligned in the file. Writing is atomic: the bytes
 /// go to <c>path + ".tmp"</c>, are flushed to disk, and only then renamed over <c>path</c>, so a crash or an
-/// exception leaves either the old file or the new one, never a torn one.
+/// exception leaves either the old file or the new one, never a torn one. Two saves racing to the same path
+/// do not corrupt each other: the temporary file is locked, so the second fails with an IOException.
+/// (The directory entry itself is not fsynced: after a power loss the rename may be lost, leaving the old file.)
 /// </summary>
 internal static class SafetensorsWriter
 {
@@ -37,6 +39,7 @@ internal static class SafetensorsWriter
         // FileShare.None locks the temporary file: a concurrent save to the same path fails here, before it could
         // truncate or delete the temporary file of the save already in progress.
         var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+        bool moved = false;
         try
         {
             using (stream)
@@ -59,13 +62,14 @@ internal static class SafetensorsWriter
                 // Rename while still holding the lock, so no other save can reopen (and truncate) the finished
                 // temporary file between our close and our rename. Windows cannot rename an open file: there the
                 // rename follows the close.
-                if (!OperatingSystem.IsWindows()) File.Move(tmp, fullPath, overwrite: true);
+                if (!OperatingSystem.IsWindows()) { File.Move(tmp, fullPath, overwrite: true); moved = true; }
             }
-            if (OperatingSystem.IsWindows()) File.Move(tmp, fullPath, overwrite: true);
+            if (!moved) File.Move(tmp, fullPath, overwrite: true);
         }
         catch
         {
-            TryDelete(tmp);
+            // Once renamed, the temporary path is no longer ours (another save may have created it anew).
+            if (!moved) TryDelete(tmp);
             throw;
         }
     }

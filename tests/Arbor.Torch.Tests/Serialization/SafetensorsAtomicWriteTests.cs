@@ -76,6 +76,25 @@ public sealed class SafetensorsAtomicWriteTests : IClassFixture<SafetensorsTestF
         Assert.Equal(new byte[] { 2, 2, 2, 2 }, newReader.GetBytes("x").ToArray());
     }
 
+    [Fact]
+    public void ConcurrentSaveToTheSamePathFailsWithoutHarmingTheOneInProgress()
+    {
+        var path = _files.PathFor("racing.safetensors");
+        Safetensors.Save(path, [Bytes("x", 1)]);
+        var before = File.ReadAllBytes(path);
+
+        // Another save holds the temporary file (as Save does while writing).
+        using (var inProgress = new FileStream(path + ".tmp", FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            inProgress.Write([7, 7, 7]);
+            inProgress.Flush();
+            Assert.ThrowsAny<IOException>(() => Safetensors.Save(path, [Bytes("x", 2)]));
+            Assert.Equal(3, new FileInfo(path + ".tmp").Length); // neither truncated nor deleted
+        }
+        Assert.Equal(before, File.ReadAllBytes(path));
+        File.Delete(path + ".tmp");
+    }
+
     /// <summary>Memory of a declared length whose contents cannot be read: simulates an I/O error mid-save.</summary>
     private sealed class FailingMemory(int length) : MemoryManager<byte>
     {

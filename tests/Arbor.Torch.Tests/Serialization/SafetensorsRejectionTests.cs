@@ -246,6 +246,9 @@ public sealed class SafetensorsRejectionTests : IClassFixture<SafetensorsTestFil
         var negative = Assert.Throws<ArgumentException>(() => Safetensors.Save(path,
             [new SafetensorsRawTensor("n", DType.UInt8, [-1], Array.Empty<byte>())]));
         Assert.Contains("negative dimension", negative.Message);
+        var dtype = Assert.Throws<ArgumentException>(() => Safetensors.Save(path,
+            [new SafetensorsRawTensor("q", (DType)1, [1], new byte[1])])); // c10 Int8: no Arbor safetensors code
+        Assert.Contains("'q' has dtype 1, which safetensors cannot hold", dtype.Message);
         Assert.False(File.Exists(path));
     }
 }

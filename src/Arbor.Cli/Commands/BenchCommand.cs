@@ -1,0 +1,99 @@
+using System.CommandLine;
+using System.Text.Json;
+using Arbor.Cli.Bench;
+using Arbor.Torch;
+using Spectre.Console;
+
+namespace Arbor.Cli.Commands;
+
+using Torch = Arbor.Torch.Torch;
+
+/// <summary>`arbor bench ...`: the performance measurements reported in docs/BENCHMARKS.md.</summary>
+public static class BenchCommand
+{
+    public static Command Create()
+    {
+        var bench = new Command("bench", "Benchmarks (results go to docs/BENCHMARKS.md).");
+        bench.Subcommands.Add(Binding());
+        bench.Subcommands.Add(Threads());
+        return bench;
+    }
+
+    private static Command Binding()
+    {
+        var threads = new Option<int>("--threads") { Description = "libtorch and BLAS threads, for both sides", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var reps = new Option<int>("--reps") { Description = "Timed repetitions per measurement", DefaultValueFactory = _ => 7 };
+        var python = new Option<string>("--python") { Description = "Python with PyTorch for the reference; 'none' to skip", DefaultValueFactory = _ => "/usr/bin/python3" };
+        var output = new Option<string?>("--out") { Description = "Write the raw samples as JSON here" };
+        var cmd = new Command("binding", "Per-op overhead, transformer forward+backward and SGEMM: Arbor vs PyTorch.") { threads, reps, python, output };
+        cmd.SetAction(r =>
+        {
+            var s = new BindingBenchSettings { Threads = r.GetValue(threads), Reps = r.GetValue(reps) };
+            AnsiConsole.MarkupLine($"[bold]arbor bench binding[/]: threads {s.Threads}, reps {s.Reps}, libtorch {TorchRuntime.LibTorchVersion}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+            var arbor = BindingBenchmark.RunArbor(s);
+            var py = r.GetValue(python)!;
+            var (torch, problem) = py == "none" ? (null, "skipped (--python none)") : BindingBenchmark.RunPyTorch(s, py);
+
+            var table = new Table().Border(TableBorder.Rounded)
+                .AddColumn("measurement").AddColumn("Arbor (median [min–max])").AddColumn("PyTorch eager").AddColumn("ratio");
+            string Ratio(double value) => $"{value:F2}x";
+            if (torch is not null)
+            {
+                var tTiny = BindingBenchmark.SampleOf(torch, "tiny_add_us");
+                var tStep = BindingBenchmark.SampleOf(torch, "transformer_s");
+                var tGemm = BindingBenchmark.SampleOf(torch, "sgemm_gflops");
+                table.AddRow("add 8x8 (µs/op)", arbor.TinyAddMicroseconds.Format("µs"), tTiny.Format("µs"), Ratio(tTiny.Median / arbor.TinyAddMicroseconds.Median) + " faster");
+                table.AddRow($"transformer fwd+bwd ({arbor.Parameters / 1e6:F2}M params, batch {s.Batch})", arbor.TransformerSeconds.Format("s"), tStep.Format("s"), Ratio(tStep.Median / arbor.TransformerSeconds.Median) + " faster");
+                table.AddRow($"SGEMM {s.Gemm}³ (GFLOP/s)", arbor.SgemmGflops.Format("GF/s", "F1"), tGemm.Format("GF/s", "F1"), Ratio(arbor.SgemmGflops.Median / tGemm.Median));
+            }
+            else
+            {
+                table.AddRow("add 8x8 (µs/op)", arbor.TinyAddMicroseconds.Format("µs"), problem!, "");
+                table.AddRow($"transformer fwd+bwd ({arbor.Parameters / 1e6:F2}M params)", arbor.TransformerSeconds.Format("s"), "", "");
+                table.AddRow($"SGEMM {s.Gemm}³ (GFLOP/s)", arbor.SgemmGflops.Format("GF/s", "F1"), "", "");
+            }
+            table.AddRow("OpenBLAS sgemm direct (peak)", arbor.OpenBlasGflops.Format("GF/s", "F1"), "", Ratio(arbor.SgemmGflops.Median / arbor.OpenBlasGflops.Median) + " of peak");
+            AnsiConsole.Write(table);
+
+            if (r.GetValue(output) is { } path)
+            {
+                var json = new
+                {
+                    date = DateTime.UtcNow.ToString("O"),
+                    machine = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}",
+                    settings = s,
+                    arbor = new { tiny_add_us = arbor.TinyAddMicroseconds.Values, transformer_s = arbor.TransformerSeconds.Values, sgemm_gflops = arbor.SgemmGflops.Values, openblas_gflops = arbor.OpenBlasGflops.Values, parameters = arbor.Parameters },
+                    pytorch = torch,
+                    pytorch_problem = problem,
+                };
+                File.WriteAllText(path, JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
+                AnsiConsole.MarkupLine($"raw samples: {Markup.Escape(path)}");
+            }
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command Threads()
+    {
+        var reps = new Option<int>("--reps") { Description = "Timed repetitions per setting", DefaultValueFactory = _ => 5 };
+        var cmd = new Command("threads", "Transformer step and conv time under each (intra-op, BLAS) thread split.") { reps };
+        cmd.SetAction(r =>
+        {
+            int cores = Environment.ProcessorCount;
+            var table = new Table().Border(TableBorder.Rounded).AddColumn("intra-op").AddColumn("BLAS").AddColumn("transformer step (s)").AddColumn("conv 3x3 fwd+bwd (s)");
+            var settings = new List<(int, int)>();
+            foreach (var i in new[] { 1, cores }.Distinct())
+                foreach (var b in new[] { 1, cores }.Distinct())
+                    settings.Add((i, b));
+            foreach (var (intra, blas) in settings)
+            {
+                var (step, conv) = ThreadStudy.Run(intra, blas, r.GetValue(reps));
+                table.AddRow($"{intra}", $"{blas}", step.Format("s"), conv.Format("s"));
+            }
+            AnsiConsole.Write(table);
+            return 0;
+        });
+        return cmd;
+    }
+}
