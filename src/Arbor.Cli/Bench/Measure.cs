@@ -18,7 +18,7 @@ public sealed record Sample(double[] Values)
     public double Max => Values.Max();
 
     public string Format(string unit, string fmt = "F3") =>
-        $"{Median.ToString(fmt)} {unit} [{Min.ToString(fmt)}–{Max.ToString(fmt)}]";
+        $"{Median.ToString(fmt)} {unit} ({Min.ToString(fmt)}–{Max.ToString(fmt)})";
 }
 
 public static class Measure

@@ -35,7 +35,7 @@ public static class BenchCommand
             var (torch, problem) = py == "none" ? (null, "skipped (--python none)") : BindingBenchmark.RunPyTorch(s, py);
 
             var table = new Table().Border(TableBorder.Rounded)
-                .AddColumn("measurement").AddColumn("Arbor (median [min–max])").AddColumn("PyTorch eager").AddColumn("ratio");
+                .AddColumn("measurement").AddColumn("Arbor: median (min–max)").AddColumn("PyTorch eager").AddColumn("ratio");
             string Ratio(double value) => $"{value:F2}x";
             if (torch is not null)
             {
@@ -48,7 +48,7 @@ public static class BenchCommand
             }
             else
             {
-                table.AddRow("add 8x8 (µs/op)", arbor.TinyAddMicroseconds.Format("µs"), problem!, "");
+                table.AddRow("add 8x8 (µs/op)", arbor.TinyAddMicroseconds.Format("µs"), Markup.Escape(problem!), "");
                 table.AddRow($"transformer fwd+bwd ({arbor.Parameters / 1e6:F2}M params)", arbor.TransformerSeconds.Format("s"), "", "");
                 table.AddRow($"SGEMM {s.Gemm}³ (GFLOP/s)", arbor.SgemmGflops.Format("GF/s", "F1"), "", "");
             }

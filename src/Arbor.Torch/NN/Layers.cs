@@ -16,7 +16,46 @@ public sealed class Linear : Module<Tensor, Tensor>
     public Tensor Weight { get; }
     public Tensor? Bias { get; }
 
-    public override Tensor Forward(Tensor input) => F.Linear(input, Weight, Bias);
+    /// <summary>The attached low-rank adapter, registered as the sub-module "lora" (names "…lora.A", "…lora.B").</summary>
+    public LoraAdapter? Lora { get; private set; }
+
+    /// <summary>Attaches a LoRA adapter; its parameters train, and callers usually freeze the base.</summary>
+    public LoraAdapter AttachLora(int rank, double alpha, Generator? generator = null)
+    {
+        if (Lora is not null) throw new InvalidOperationException("this Linear already has a LoRA adapter");
+        Lora = RegisterModule("lora", new LoraAdapter(InFeatures, OutFeatures, rank, alpha, generator));
+        return Lora;
+    }
+
+    /// <summary>Folds the adapter into the weight (W += (α/r)·B·A); forward is then one matmul.</summary>
+    public void MergeLora()
+    {
+        if (Lora is not { Merged: false } lora) return;
+        using var noGrad = Torch.NoGrad();
+        using var delta = lora.DeltaWeight().DetachFromScope();
+        Weight.AddInPlace(delta);
+        lora.Merged = true;
+    }
+
+    /// <summary>Undoes <see cref="MergeLora"/> (W −= (α/r)·B·A).</summary>
+    public void UnmergeLora()
+    {
+        if (Lora is not { Merged: true } lora) return;
+        using var noGrad = Torch.NoGrad();
+        using var delta = lora.DeltaWeight().DetachFromScope();
+        Weight.SubInPlace(delta);
+        lora.Merged = false;
+    }
+
+    public override Tensor Forward(Tensor input)
+    {
+        // Merged and enabled: W already holds the update. Unmerged and disabled: the base alone.
+        if (Lora is not { } lora || lora.Merged == lora.Enabled) return F.Linear(input, Weight, Bias);
+        using var scope = Torch.NewScope();
+        var y = F.Linear(input, Weight, Bias);
+        var delta = lora.Delta(input);
+        return scope.MoveToOuter(lora.Enabled ? y + delta : y - delta);
+    }
 }
 
 /// <summary>2-D convolution over [N, C, H, W]; initialized as PyTorch.</summary>

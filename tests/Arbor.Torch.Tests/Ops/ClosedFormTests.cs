@@ -254,12 +254,32 @@ public class ClosedFormTests
         var k = Torch.Randn([S, d], gen, DType.Float64);
         var v = Torch.Randn([S, dv], gen, DType.Float64);
         var m = Torch.Randn([L, S], gen, DType.Float64);
-        var expected = Attention(q.ToDoubleArray(), k.ToDoubleArray(), v.ToDoubleArray(), L, S, d, dv, m.ToDoubleArray(), false);
+        double[] qd = q.ToDoubleArray(), kd = k.ToDoubleArray(), vd = v.ToDoubleArray();
+        // A bool mask (true = attend), as an additive 0 / −∞ mask for the reference.
+        var keep = new bool[L * S];
+        for (int i = 0; i < keep.Length; i++) keep[i] = i % 3 != 1 || i % S == 0;
+        var bm = Torch.FromArray(keep, [L, S]);
+        var additive = keep.Select(b => b ? 0.0 : double.NegativeInfinity).ToArray();
         foreach (var composite in new[] { false, true })
-            Close(expected, F.ScaledDotProductAttention(q.Unsqueeze(0), k.Unsqueeze(0), v.Unsqueeze(0), m, forceComposite: composite).ToDoubleArray(),
-                1e-12, $"composite={composite}");
+        {
+            Close(Attention(qd, kd, vd, L, S, d, dv, null, false),
+                F.ScaledDotProductAttention(q.Unsqueeze(0), k.Unsqueeze(0), v.Unsqueeze(0), forceComposite: composite).ToDoubleArray(),
+                1e-12, $"plain composite={composite}");
+            Close(Attention(qd, kd, vd, L, S, d, dv, m.ToDoubleArray(), false),
+                F.ScaledDotProductAttention(q.Unsqueeze(0), k.Unsqueeze(0), v.Unsqueeze(0), m, forceComposite: composite).ToDoubleArray(),
+                1e-12, $"float mask composite={composite}");
+            // Causal with L < S: query i sees keys 0..i (top-left aligned, as torch's is_causal).
+            Close(Attention(qd, kd, vd, L, S, d, dv, null, true),
+                F.ScaledDotProductAttention(q.Unsqueeze(0), k.Unsqueeze(0), v.Unsqueeze(0), causal: true, forceComposite: composite).ToDoubleArray(),
+                1e-12, $"causal composite={composite}");
+            Close(Attention(qd, kd, vd, L, S, d, dv, additive, false),
+                F.ScaledDotProductAttention(q.Unsqueeze(0), k.Unsqueeze(0), v.Unsqueeze(0), bm, forceComposite: composite).ToDoubleArray(),
+                1e-12, $"bool mask composite={composite}");
+        }
     }
 
+    // Where libtorch has no fused kernel (< 2.0, see F.FusedAttentionAvailable) both calls take the composite
+    // path and this only checks determinism; SdpaMatchesLoopReferenceOnRandomInputs checks the values themselves.
     [Fact]
     public void FusedAndCompositeAttentionAgree()
     {
@@ -343,5 +363,17 @@ public class ClosedFormTests
     {
         var r = new Random(seed);
         return Enumerable.Range(0, n).Select(_ => Math.Round(r.NextDouble() * 4 - 2, 3)).ToArray();
+    }
+
+    [Fact]
+    public void MaxAndMinShareTheGradientEvenlyAmongTies()
+    {
+        using var scope = Torch.NewScope();
+        var x = Torch.FromArray(new double[] { 1, 3, 3, -2, 0, -2 }, [2, 3]);
+        x.RequiresGrad = true;
+        var g = Torch.Gradients(x.Max(), [x])[0]!.ToDoubleArray();
+        Assert.Equal(new double[] { 0, 0.5, 0.5, 0, 0, 0 }, g);
+        g = Torch.Gradients(x.Min(1).Sum(), [x])[0]!.ToDoubleArray();
+        Assert.Equal(new double[] { 1, 0, 0, 0.5, 0, 0.5 }, g);
     }
 }

@@ -1,0 +1,46 @@
+using System.Text.RegularExpressions;
+
+namespace Arbor.Torch.NN;
+
+/// <summary>Puts LoRA adapters on the Linear layers of a model whose names match a pattern, as peft's target_modules.</summary>
+public static class LoraInjection
+{
+    /// <summary>
+    /// Attaches an adapter to every <see cref="Linear"/> whose full name matches <paramref name="pattern"/>
+    /// (a regular expression over names like "blocks.3.attn.qkv"), freezes every base parameter, and
+    /// returns the adapted layers by name. No match is an error naming the pattern.
+    /// </summary>
+    public static IReadOnlyList<(string Name, Linear Layer)> Apply(Module model, string pattern, int rank, double alpha, Generator? generator = null)
+    {
+        var regex = new Regex(pattern, RegexOptions.CultureInvariant);
+        var targets = model.NamedModules()
+            .Where(m => m.Module is Linear && regex.IsMatch(m.Name))
+            .Select(m => (m.Name, Layer: (Linear)m.Module))
+            .ToList();
+        if (targets.Count == 0) throw new ArgumentException($"LoRA pattern '{pattern}' matches no Linear layer of {model.GetType().Name}");
+        model.Freeze();
+        foreach (var (_, layer) in targets) layer.AttachLora(rank, alpha, generator);
+        return targets;
+    }
+
+    /// <summary>Adapter parameters only ("….lora.A", "….lora.B"): what a LoRA checkpoint holds.</summary>
+    public static IEnumerable<(string Name, Tensor Parameter)> LoraParameters(Module model) =>
+        model.NamedParameters().Where(p => p.Name.Contains(".lora.", StringComparison.Ordinal) || p.Name.StartsWith("lora.", StringComparison.Ordinal));
+
+    /// <summary>Switches every adapter of <paramref name="model"/> on or off (off = the base model, the KL reference).</summary>
+    public static void SetEnabled(Module model, bool enabled)
+    {
+        foreach (var (_, m) in model.NamedModules())
+            if (m is LoraAdapter a) a.Enabled = enabled;
+    }
+
+    public static void Merge(Module model)
+    {
+        foreach (var (_, m) in model.NamedModules()) if (m is Linear l) l.MergeLora();
+    }
+
+    public static void Unmerge(Module model)
+    {
+        foreach (var (_, m) in model.NamedModules()) if (m is Linear l) l.UnmergeLora();
+    }
+}

@@ -1,0 +1,64 @@
+using Arbor.Models;
+using Arbor.Torch;
+using Arbor.Torch.NN;
+
+namespace Arbor.Tests.Models;
+
+using Torch = Arbor.Torch.Torch;
+
+public class LoraTests
+{
+    [Fact]
+    public void ZeroBEqualsTheBaseAndMergedEqualsUnmerged()
+    {
+        using var gen = new Generator(4);
+        using var model = new FlowDiT(FlowDiTTests.Tiny, gen);
+        using var scope = Torch.NewScope();
+        using var c = FlowDiTTests.Condition(model, gen, 2);
+        var x = Torch.Randn([2, 3, 8, 8], gen);
+        var t = Torch.Rand([2], gen);
+        // make the zero-initialized output layers non-zero so the comparison means something
+        using (Torch.NoGrad()) foreach (var (name, p) in model.NamedParameters()) if (name.StartsWith("final") || name.Contains("adaLN")) p.CopyFrom(Torch.RandnLike(p, gen) * 0.1);
+        var baseV = model.Velocity(x, t, c).ToFloatArray();
+
+        var adapted = LoraInjection.Apply(model, @"^blocks\.\d+\.(attn|cross)\.(q|kv|out)$", rank: 2, alpha: 4, gen);
+        Assert.Equal(2 * 2 * 3, adapted.Count);
+        Assert.Equal(baseV, model.Velocity(x, t, c).ToFloatArray());             // B = 0: exactly the base
+        Assert.All(model.NamedParameters(trainableOnly: true), p => Assert.Contains(".lora.", p.Name));
+
+        using (Torch.NoGrad()) foreach (var (_, p) in LoraInjection.LoraParameters(model)) p.CopyFrom(Torch.RandnLike(p, gen) * 0.3);
+        var adaptedV = model.Velocity(x, t, c).ToFloatArray();
+        Assert.NotEqual(baseV, adaptedV);
+
+        LoraInjection.SetEnabled(model, false);                                  // the KL reference
+        Assert.Equal(baseV, model.Velocity(x, t, c).ToFloatArray());
+        LoraInjection.SetEnabled(model, true);
+
+        LoraInjection.Merge(model);
+        var mergedV = model.Velocity(x, t, c).ToFloatArray();
+        AssertClose(adaptedV, mergedV);
+        LoraInjection.SetEnabled(model, false);                                  // merged but off: still the base
+        var offV = model.Velocity(x, t, c).ToFloatArray();
+        AssertClose(baseV, offV);
+        LoraInjection.SetEnabled(model, true);
+        LoraInjection.Unmerge(model);
+        var unmergedV = model.Velocity(x, t, c).ToFloatArray();
+        AssertClose(adaptedV, unmergedV);
+    }
+
+    // Merging changes the order of float additions, so equality holds to rounding, not bit for bit.
+    private static void AssertClose(float[] expected, float[] actual, float tolerance = 1e-4f)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance, $"element {i}: {expected[i]} vs {actual[i]}");
+    }
+
+    [Fact]
+    public void PatternMatchingNothingIsAnErrorNamingIt()
+    {
+        using var model = new FlowDiT(FlowDiTTests.Tiny);
+        var e = Assert.Throws<ArgumentException>(() => LoraInjection.Apply(model, "^nothing$", 2, 2));
+        Assert.Contains("'^nothing$'", e.Message);
+    }
+}
