@@ -15,7 +15,8 @@ public sealed class TensorScope : IDisposable
     private readonly int _threadId;
     private bool _disposed;
 
-    internal static TensorScope? Current => _current;
+    /// <summary>The innermost scope on this thread, or null.</summary>
+    public static TensorScope? Current => _current;
 
     internal TensorScope()
     {
@@ -35,7 +36,8 @@ public sealed class TensorScope : IDisposable
         }
     }
 
-    internal void Register(Tensor t)
+    /// <summary>Makes this scope the owner of <paramref name="t"/> (taking it from any other scope).</summary>
+    public void Register(Tensor t)
     {
         _owned.Add(t);
         t.Scope = this;

@@ -1,0 +1,63 @@
+using Arbor.Models;
+using Arbor.Torch;
+
+namespace Arbor.Sampling;
+
+using Torch = Arbor.Torch.Torch;
+
+/// <summary>
+/// Classifier-free guidance, v = v_u + w·(v_c − v_u) (ALGORITHMS.md §1), computed as one doubled batch
+/// [conditional; unconditional] so each guided evaluation is a single model forward. With w = 1 (or no
+/// unconditional branch) it is the conditional prediction alone, at half the cost.
+/// </summary>
+public sealed class GuidedVelocity
+{
+    private readonly IVelocityModel _model;
+    private readonly TextConditioning _doubled;
+    private readonly TextConditioning _conditional;
+
+    /// <param name="conditional">Conditioning of batch B.</param>
+    /// <param name="unconditional">Empty-prompt conditioning of batch B (or null for no guidance).</param>
+    /// <param name="scale">Guidance weight w.</param>
+    public GuidedVelocity(IVelocityModel model, TextConditioning conditional, TextConditioning? unconditional, double scale)
+    {
+        _model = model;
+        _conditional = conditional;
+        Scale = scale;
+        Guided = unconditional is not null && scale != 1.0;
+        _doubled = Guided ? Detached(conditional.Concat(unconditional!)) : conditional;
+    }
+
+    public double Scale { get; }
+    public bool Guided { get; }
+
+    /// <summary>Model forwards per evaluation of a batch (the NFE convention: CFG doubles).</summary>
+    public int ForwardsPerCall => Guided ? 2 : 1;
+
+    private static TextConditioning Detached(TextConditioning c)
+    {
+        c.Tokens.DetachFromScope();
+        c.Mask.DetachFromScope();
+        c.Pooled.DetachFromScope();
+        return c;
+    }
+
+    /// <summary>The guided velocity at x [B, ...] and scalar time t.</summary>
+    public Tensor At(Tensor x, double t)
+    {
+        using var scope = Torch.NewScope();
+        long b = x.Size(0);
+        if (!Guided)
+            return scope.MoveToOuter(_model.Velocity(x, Torch.Full([b], t, device: x.Device), _conditional));
+        var v = _model.Velocity(Torch.Cat([x, x]), Torch.Full([2 * b], t, device: x.Device), _doubled);
+        var vc = v.Narrow(0, 0, b);
+        var vu = v.Narrow(0, b, b);
+        return scope.MoveToOuter(vu + (vc - vu) * Scale);
+    }
+
+    /// <summary>Frees the doubled conditioning this object built (not the caller's).</summary>
+    public void Release()
+    {
+        if (Guided) _doubled.Dispose();
+    }
+}

@@ -1,0 +1,25 @@
+using Arbor.Torch;
+
+namespace Arbor.Sampling;
+
+/// <summary>A deterministic sampler integrating dx/dt = v from t = 1 (noise) to t = 0 (data).</summary>
+public interface IOdeSampler
+{
+    string Name { get; }
+
+    /// <summary>Model evaluations per step (Euler 1, Heun 2), for NFE accounting.</summary>
+    int EvaluationsPerStep { get; }
+
+    /// <summary>Integrates from <paramref name="noise"/> at t_0 = 1 along <paramref name="schedule"/>; returns x at t = 0.</summary>
+    Tensor Sample(GuidedVelocity velocity, Tensor noise, TimeSchedule schedule);
+}
+
+public static class OdeSamplers
+{
+    public static IOdeSampler ByName(string name) => name.ToLowerInvariant() switch
+    {
+        "euler" => new EulerSampler(),
+        "heun" => new HeunSampler(),
+        _ => throw new ArgumentException($"unknown sampler '{name}': expected euler or heun"),
+    };
+}
