@@ -1,9 +1,7 @@
-using Arbor.Torch;
-using Arbor.Torch.NN;
+using Arbor.Tensors;
+using Arbor.Tensors.NN;
 
 namespace Arbor.Cli.Bench;
-
-using Torch = Arbor.Torch.Torch;
 
 /// <summary>
 /// The pre-LN transformer block of the binding benchmark. It must match bench/python/binding_bench.py

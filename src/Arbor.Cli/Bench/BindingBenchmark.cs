@@ -1,12 +1,10 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Arbor.Torch;
-using Arbor.Torch.NN;
+using Arbor.Tensors;
+using Arbor.Tensors.NN;
 
 namespace Arbor.Cli.Bench;
-
-using Torch = Arbor.Torch.Torch;
 
 /// <summary>Settings of `arbor bench binding`; the same values are passed to the PyTorch reference.</summary>
 public sealed record BindingBenchSettings

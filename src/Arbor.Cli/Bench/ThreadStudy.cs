@@ -1,9 +1,7 @@
-using Arbor.Torch;
-using Arbor.Torch.NN;
+using Arbor.Tensors;
+using Arbor.Tensors.NN;
 
 namespace Arbor.Cli.Bench;
-
-using Torch = Arbor.Torch.Torch;
 
 /// <summary>
 /// Measures a BLAS-bound workload (transformer step: linear layers) and an intra-op-bound one

@@ -1,12 +1,10 @@
 using System.CommandLine;
 using System.Text.Json;
 using Arbor.Cli.Bench;
-using Arbor.Torch;
+using Arbor.Tensors;
 using Spectre.Console;
 
 namespace Arbor.Cli.Commands;
-
-using Torch = Arbor.Torch.Torch;
 
 /// <summary>`arbor bench ...`: the performance measurements reported in docs/BENCHMARKS.md.</summary>
 public static class BenchCommand

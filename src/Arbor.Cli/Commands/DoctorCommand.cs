@@ -1,13 +1,11 @@
 using System.CommandLine;
 using System.Diagnostics;
-using Arbor.Torch;
-using Arbor.Torch.NN;
-using Arbor.Torch.Optim;
+using Arbor.Tensors;
+using Arbor.Tensors.NN;
+using Arbor.Tensors.Optim;
 using Spectre.Console;
 
 namespace Arbor.Cli.Commands;
-
-using Torch = Arbor.Torch.Torch;
 
 /// <summary>
 /// `arbor doctor`: what Arbor runs on (libtorch, BLAS, threads, devices), then proof that training

@@ -1,4 +1,4 @@
-namespace Arbor.Torch.NN;
+namespace Arbor.Tensors.NN;
 
 /// <summary>Sub-modules applied in order; children are named "0", "1", ….</summary>
 public sealed class Sequential : Module<Tensor, Tensor>

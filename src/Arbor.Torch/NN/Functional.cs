@@ -1,6 +1,6 @@
-using Arbor.Torch.Native;
+using Arbor.Tensors.Native;
 
-namespace Arbor.Torch.NN;
+namespace Arbor.Tensors.NN;
 
 /// <summary>Stateless neural-network operations, as torch.nn.functional.</summary>
 public static unsafe class F

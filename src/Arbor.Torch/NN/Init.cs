@@ -1,4 +1,4 @@
-namespace Arbor.Torch.NN;
+namespace Arbor.Tensors.NN;
 
 /// <summary>Parameter initializers (created without autograd, owned by the caller or the current scope).</summary>
 public static class Init

@@ -1,4 +1,4 @@
-namespace Arbor.Torch.NN;
+namespace Arbor.Tensors.NN;
 
 /// <summary>y = x·Wᵀ + b, W of shape [out, in]; initialized as PyTorch (U(±1/√in)).</summary>
 public sealed class Linear : Module<Tensor, Tensor>

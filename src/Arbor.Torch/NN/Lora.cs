@@ -1,4 +1,4 @@
-namespace Arbor.Torch.NN;
+namespace Arbor.Tensors.NN;
 
 /// <summary>
 /// A low-rank adapter (Hu et al., LoRA) on a <see cref="Linear"/>: y = W·x + b + (α/r)·B·A·x, with A

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Arbor.Torch.NN;
+namespace Arbor.Tensors.NN;
 
 /// <summary>Puts LoRA adapters on the Linear layers of a model whose names match a pattern, as peft's target_modules.</summary>
 public static class LoraInjection

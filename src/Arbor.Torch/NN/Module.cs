@@ -1,4 +1,4 @@
-namespace Arbor.Torch.NN;
+namespace Arbor.Tensors.NN;
 
 /// <summary>
 /// A tree of named parameters, buffers and sub-modules, as torch.nn.Module. Names are explicit and

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Arbor.Torch.Native;
+namespace Arbor.Tensors.Native;
 
 /// <summary>Turns the shim's error convention (NULL handle / -1 status) into .NET exceptions.</summary>
 internal static class Check

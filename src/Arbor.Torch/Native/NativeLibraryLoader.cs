@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
 
-namespace Arbor.Torch.Native;
+namespace Arbor.Tensors.Native;
 
 /// <summary>
 /// Finds libarbor_shim.so without LD_LIBRARY_PATH: next to this assembly (where the build copies it),

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Arbor.Torch.Native;
+namespace Arbor.Tensors.Native;
 
 /// <summary>
 /// The shim's flat C ABI (native/include/arbor_shim.h), one declaration per export. Handles are raw

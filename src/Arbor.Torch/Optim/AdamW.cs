@@ -1,4 +1,4 @@
-namespace Arbor.Torch.Optim;
+namespace Arbor.Tensors.Optim;
 
 /// <summary>
 /// Hyper-parameters of AdamW (Loshchilov &amp; Hutter), libtorch's implementation. Defaults are PyTorch's,

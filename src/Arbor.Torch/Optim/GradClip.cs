@@ -1,6 +1,6 @@
-using Arbor.Torch.Native;
+using Arbor.Tensors.Native;
 
-namespace Arbor.Torch.Optim;
+namespace Arbor.Tensors.Optim;
 
 public static unsafe class GradClip
 {

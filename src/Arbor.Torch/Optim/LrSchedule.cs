@@ -1,4 +1,4 @@
-namespace Arbor.Torch.Optim;
+namespace Arbor.Tensors.Optim;
 
 /// <summary>A learning rate as a function of the optimizer step (0-based).</summary>
 public interface ILrSchedule

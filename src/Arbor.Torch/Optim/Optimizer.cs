@@ -1,6 +1,6 @@
-using Arbor.Torch.Native;
+using Arbor.Tensors.Native;
 
-namespace Arbor.Torch.Optim;
+namespace Arbor.Tensors.Optim;
 
 /// <summary>
 /// A libtorch optimizer over named parameters. Names key the saved state, so a checkpoint loads into

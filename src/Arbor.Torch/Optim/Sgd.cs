@@ -1,4 +1,4 @@
-namespace Arbor.Torch.Optim;
+namespace Arbor.Tensors.Optim;
 
 /// <summary>Hyper-parameters of SGD, libtorch's implementation; defaults are PyTorch's.</summary>
 public sealed record SgdOptions

@@ -1,4 +1,4 @@
-namespace Arbor.Torch;
+namespace Arbor.Tensors;
 
 /// <summary>
 /// The thread counts Arbor starts with. libtorch's intra-op pool (OpenMP: elementwise, conv via oneDNN,

@@ -1,7 +1,7 @@
 using System.Text;
-using Arbor.Torch.Native;
+using Arbor.Tensors.Native;
 
-namespace Arbor.Torch;
+namespace Arbor.Tensors;
 
 /// <summary>What libtorch this process runs on, and how many threads it uses.</summary>
 public static unsafe class TorchRuntime

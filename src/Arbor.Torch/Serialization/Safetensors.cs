@@ -1,4 +1,4 @@
-namespace Arbor.Torch.Serialization;
+namespace Arbor.Tensors.Serialization;
 
 /// <summary>
 /// Saving and loading tensors in the safetensors format (https://github.com/huggingface/safetensors): an

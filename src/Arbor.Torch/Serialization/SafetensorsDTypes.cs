@@ -1,4 +1,4 @@
-namespace Arbor.Torch.Serialization;
+namespace Arbor.Tensors.Serialization;
 
 /// <summary>
 /// The safetensors dtype codes ("F32", "BF16", ...) and their <see cref="DType"/> equivalents. Codes the format

@@ -1,4 +1,4 @@
-namespace Arbor.Torch.Serialization;
+namespace Arbor.Tensors.Serialization;
 
 /// <summary>
 /// One tensor's header entry: its name, dtype, shape and the byte range [<see cref="Begin"/>, <see cref="End"/>)

@@ -1,4 +1,4 @@
-namespace Arbor.Torch.Serialization;
+namespace Arbor.Tensors.Serialization;
 
 /// <summary>
 /// A safetensors file that breaks the format. The message always names the file and, when the problem is

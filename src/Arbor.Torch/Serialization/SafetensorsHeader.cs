@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Arbor.Torch.Serialization;
+namespace Arbor.Tensors.Serialization;
 
 /// <summary>
 /// A parsed and fully validated safetensors header. Validation is all-or-nothing and happens before any

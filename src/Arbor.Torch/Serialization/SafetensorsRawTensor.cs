@@ -1,4 +1,4 @@
-namespace Arbor.Torch.Serialization;
+namespace Arbor.Tensors.Serialization;
 
 /// <summary>
 /// A tensor given as its raw bytes (little-endian, row-major) rather than as a libtorch <see cref="Tensor"/>:

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
-namespace Arbor.Torch.Serialization;
+namespace Arbor.Tensors.Serialization;
 
 /// <summary>
 /// Writes safetensors files: tensors in ordinal name order, offsets contiguous from 0, the header padded with

@@ -1,4 +1,4 @@
-namespace Arbor.Torch;
+namespace Arbor.Tensors;
 
 /// <summary>Element types. Values are libtorch's c10::ScalarType codes, passed through unchanged.</summary>
 public enum DType

@@ -1,4 +1,4 @@
-namespace Arbor.Torch;
+namespace Arbor.Tensors;
 
 public enum DeviceType { Cpu = 0, Cuda = 1 }
 

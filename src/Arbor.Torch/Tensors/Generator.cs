@@ -1,6 +1,6 @@
-using Arbor.Torch.Native;
+using Arbor.Tensors.Native;
 
-namespace Arbor.Torch;
+namespace Arbor.Tensors;
 
 /// <summary>
 /// A seeded random-number generator of libtorch's (Philox on CUDA, mt19937 on CPU). Its state can be

@@ -1,6 +1,6 @@
-using Arbor.Torch.Native;
+using Arbor.Tensors.Native;
 
-namespace Arbor.Torch;
+namespace Arbor.Tensors;
 
 /// <summary>Restores the previous autograd mode when disposed (libtorch's mode is per thread).</summary>
 public readonly struct GradModeScope : IDisposable

@@ -1,4 +1,4 @@
-namespace Arbor.Torch;
+namespace Arbor.Tensors;
 
 /// <summary>Mirrors arb::Unary in native/src/shim_common.h, value for value.</summary>
 internal enum UnaryOp

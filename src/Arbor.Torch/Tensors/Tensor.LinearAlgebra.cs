@@ -1,6 +1,6 @@
-using Arbor.Torch.Native;
+using Arbor.Tensors.Native;
 
-namespace Arbor.Torch;
+namespace Arbor.Tensors;
 
 public sealed partial class Tensor
 {

@@ -1,8 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Text;
-using Arbor.Torch.Native;
+using Arbor.Tensors.Native;
 
-namespace Arbor.Torch;
+namespace Arbor.Tensors;
 
 /// <summary>
 /// A libtorch tensor. It has exactly one owner: the innermost <see cref="TensorScope"/> alive on this

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
-using Arbor.Torch.Native;
+using Arbor.Tensors.Native;
 
-namespace Arbor.Torch;
+namespace Arbor.Tensors;
 
 /// <summary>
 /// Owns one native at::Tensor*. Freed by <see cref="Tensor.Dispose"/> (directly or through a

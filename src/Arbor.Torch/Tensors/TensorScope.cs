@@ -1,4 +1,4 @@
-namespace Arbor.Torch;
+namespace Arbor.Tensors;
 
 /// <summary>
 /// Deterministic lifetime for temporaries: every tensor created on this thread while the scope is the

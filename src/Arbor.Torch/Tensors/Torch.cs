@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
-using Arbor.Torch.Native;
+using Arbor.Tensors.Native;
 
-namespace Arbor.Torch;
+namespace Arbor.Tensors;
 
 /// <summary>Entry points: tensor factories, scopes, autograd modes, seeding and accounting.</summary>
 public static unsafe partial class Torch

@@ -1,9 +1,7 @@
-using Arbor.Torch;
-using Arbor.Torch.NN;
+using Arbor.Tensors;
+using Arbor.Tensors.NN;
 
 namespace Arbor.Models;
-
-using Torch = Arbor.Torch.Torch;
 
 /// <summary>
 /// One adaLN-Zero block: self-attention, cross-attention to text, MLP, each on a LayerNorm modulated by

@@ -1,9 +1,7 @@
-using Arbor.Torch;
-using Arbor.Torch.NN;
+using Arbor.Tensors;
+using Arbor.Tensors.NN;
 
 namespace Arbor.Models;
-
-using Torch = Arbor.Torch.Torch;
 
 /// <summary>
 /// A text-conditioned flow-matching DiT: patchify → 2-D sin-cos positions → adaLN-Zero blocks

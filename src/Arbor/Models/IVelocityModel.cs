@@ -1,8 +1,6 @@
-using Arbor.Torch;
+using Arbor.Tensors;
 
 namespace Arbor.Models;
-
-using Torch = Arbor.Torch.Torch;
 
 /// <summary>
 /// Text conditioning as the generator consumes it: per-token embeddings [B, L, D], a mask [B, L]

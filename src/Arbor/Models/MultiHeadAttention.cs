@@ -1,9 +1,7 @@
-using Arbor.Torch;
-using Arbor.Torch.NN;
+using Arbor.Tensors;
+using Arbor.Tensors.NN;
 
 namespace Arbor.Models;
-
-using Torch = Arbor.Torch.Torch;
 
 /// <summary>
 /// Multi-head attention of queries from x over keys/values from a context (x itself for self-attention),

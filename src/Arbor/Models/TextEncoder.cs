@@ -1,9 +1,7 @@
-using Arbor.Torch;
-using Arbor.Torch.NN;
+using Arbor.Tensors;
+using Arbor.Tensors.NN;
 
 namespace Arbor.Models;
-
-using Torch = Arbor.Torch.Torch;
 
 /// <summary>Size of the text encoder. Defaults are Arbor's (small: the Shapes vocabulary is closed).</summary>
 public sealed record TextEncoderConfig

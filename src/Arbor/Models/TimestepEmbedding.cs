@@ -1,9 +1,7 @@
-using Arbor.Torch;
-using Arbor.Torch.NN;
+using Arbor.Tensors;
+using Arbor.Tensors.NN;
 
 namespace Arbor.Models;
-
-using Torch = Arbor.Torch.Torch;
 
 /// <summary>
 /// t ∈ [0, 1] → a D-vector: sinusoidal features of 1000·t (the scale diffusers and SD3 use), then an MLP.

@@ -1,8 +1,6 @@
-using Arbor.Torch;
+using Arbor.Tensors;
 
 namespace Arbor.Sampling;
-
-using Torch = Arbor.Torch.Torch;
 
 /// <summary>Euler's method: x_{i+1} = x_i + v(x_i, t_i)·Δ_i (ALGORITHMS.md §2, "ODE").</summary>
 public sealed class EulerSampler : IOdeSampler

@@ -1,9 +1,7 @@
 using Arbor.Models;
-using Arbor.Torch;
+using Arbor.Tensors;
 
 namespace Arbor.Sampling;
-
-using Torch = Arbor.Torch.Torch;
 
 /// <summary>
 /// Classifier-free guidance, v = v_u + w·(v_c − v_u) (ALGORITHMS.md §1), computed as one doubled batch

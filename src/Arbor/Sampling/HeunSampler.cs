@@ -1,8 +1,6 @@
-using Arbor.Torch;
+using Arbor.Tensors;
 
 namespace Arbor.Sampling;
-
-using Torch = Arbor.Torch.Torch;
 
 /// <summary>
 /// Heun's method (explicit trapezoid): an Euler predictor, then the average of the slopes at both ends.

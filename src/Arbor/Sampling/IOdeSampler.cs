@@ -1,4 +1,4 @@
-using Arbor.Torch;
+using Arbor.Tensors;
 
 namespace Arbor.Sampling;
 

@@ -1,8 +1,6 @@
-using Arbor.Torch;
+using Arbor.Tensors;
 
 namespace Arbor.Text;
-
-using Torch = Arbor.Torch.Torch;
 
 /// <summary>
 /// Word-level tokenizer over a closed vocabulary (the Shapes world's words). Id 0 is padding, id 1 the

@@ -1,11 +1,9 @@
 using Arbor.Models;
-using Arbor.Torch;
-using Arbor.Torch.NN;
-using Arbor.Torch.Optim;
+using Arbor.Tensors;
+using Arbor.Tensors.NN;
+using Arbor.Tensors.Optim;
 
 namespace Arbor.Tests.Models;
-
-using Torch = Arbor.Torch.Torch;
 
 public class FlowDiTTests
 {

@@ -1,10 +1,8 @@
 using Arbor.Models;
-using Arbor.Torch;
-using Arbor.Torch.NN;
+using Arbor.Tensors;
+using Arbor.Tensors.NN;
 
 namespace Arbor.Tests.Models;
-
-using Torch = Arbor.Torch.Torch;
 
 public class LoraTests
 {

@@ -1,10 +1,8 @@
 using Arbor.Models;
 using Arbor.Sampling;
-using Arbor.Torch;
+using Arbor.Tensors;
 
 namespace Arbor.Tests.Sampling;
-
-using Torch = Arbor.Torch.Torch;
 
 /// <summary>
 /// Data x0 ~ N(μ, s²) per element. Under x_t = (1 − t)·x0 + t·ε the exact velocity is

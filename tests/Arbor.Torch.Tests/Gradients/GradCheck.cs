@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
-using Arbor.Torch;
+using Arbor.Tensors;
 
-namespace Arbor.Torch.Tests.Gradients;
+namespace Arbor.Tensors.Tests.Gradients;
 
 /// <summary>One float64 input of a gradient check: row-major values and a shape.</summary>
 public sealed record GradInput(double[] Data, long[] Shape)

@@ -1,8 +1,8 @@
-using Arbor.Torch;
+using Arbor.Tensors;
 using Xunit.Sdk;
-using static Arbor.Torch.Tests.Gradients.GradCheck;
+using static Arbor.Tensors.Tests.Gradients.GradCheck;
 
-namespace Arbor.Torch.Tests.Gradients;
+namespace Arbor.Tensors.Tests.Gradients;
 
 /// <summary>The checker itself: it must pass correct gradients and catch wrong ones.</summary>
 public class GradCheckSelfTests

@@ -1,8 +1,8 @@
-using Arbor.Torch;
-using Arbor.Torch.NN;
-using static Arbor.Torch.Tests.Gradients.GradCheck;
+using Arbor.Tensors;
+using Arbor.Tensors.NN;
+using static Arbor.Tensors.Tests.Gradients.GradCheck;
 
-namespace Arbor.Torch.Tests.Gradients;
+namespace Arbor.Tensors.Tests.Gradients;
 
 public class LinearAlgebraGradTests
 {

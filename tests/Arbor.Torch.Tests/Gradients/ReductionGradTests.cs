@@ -1,7 +1,7 @@
-using Arbor.Torch;
-using static Arbor.Torch.Tests.Gradients.GradCheck;
+using Arbor.Tensors;
+using static Arbor.Tensors.Tests.Gradients.GradCheck;
 
-namespace Arbor.Torch.Tests.Gradients;
+namespace Arbor.Tensors.Tests.Gradients;
 
 public class ReductionGradTests
 {

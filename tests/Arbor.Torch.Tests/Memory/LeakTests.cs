@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using Arbor.Torch;
-using Arbor.Torch.NN;
-using Arbor.Torch.Optim;
+using Arbor.Tensors;
+using Arbor.Tensors.NN;
+using Arbor.Tensors.Optim;
 
-namespace Arbor.Torch.Tests.Memory;
+namespace Arbor.Tensors.Tests.Memory;
 
 public class LeakTests
 {

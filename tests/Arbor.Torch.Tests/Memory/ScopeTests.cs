@@ -1,6 +1,6 @@
-using Arbor.Torch;
+using Arbor.Tensors;
 
-namespace Arbor.Torch.Tests.Memory;
+namespace Arbor.Tensors.Tests.Memory;
 
 public class ScopeTests
 {

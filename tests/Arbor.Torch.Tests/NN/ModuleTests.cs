@@ -1,7 +1,7 @@
-using Arbor.Torch;
-using Arbor.Torch.NN;
+using Arbor.Tensors;
+using Arbor.Tensors.NN;
 
-namespace Arbor.Torch.Tests.NN;
+namespace Arbor.Tensors.Tests.NN;
 
 public class ModuleTests
 {

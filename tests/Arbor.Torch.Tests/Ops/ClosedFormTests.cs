@@ -1,7 +1,7 @@
-using Arbor.Torch;
-using Arbor.Torch.NN;
+using Arbor.Tensors;
+using Arbor.Tensors.NN;
 
-namespace Arbor.Torch.Tests.Ops;
+namespace Arbor.Tensors.Tests.Ops;
 
 /// <summary>Op values against numbers worked out by hand (or by plain loops), in float64.</summary>
 public class ClosedFormTests

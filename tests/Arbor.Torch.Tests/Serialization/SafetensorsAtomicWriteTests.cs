@@ -1,7 +1,7 @@
 using System.Buffers;
-using Arbor.Torch.Serialization;
+using Arbor.Tensors.Serialization;
 
-namespace Arbor.Torch.Tests.Serialization;
+namespace Arbor.Tensors.Tests.Serialization;
 
 /// <summary>Saving goes through path + ".tmp" and a rename: readers see the old file or the new one, never a torn one.</summary>
 public sealed class SafetensorsAtomicWriteTests : IClassFixture<SafetensorsTestFiles>

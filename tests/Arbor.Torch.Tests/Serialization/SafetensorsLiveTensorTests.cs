@@ -1,6 +1,6 @@
-using Arbor.Torch.Serialization;
+using Arbor.Tensors.Serialization;
 
-namespace Arbor.Torch.Tests.Serialization;
+namespace Arbor.Tensors.Tests.Serialization;
 
 /// <summary>
 /// Torch.LiveTensors counts handles process-wide, so these tests run alone: tensors created by tests running

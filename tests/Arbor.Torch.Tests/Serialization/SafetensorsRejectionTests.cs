@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
-using Arbor.Torch.Serialization;
+using Arbor.Tensors.Serialization;
 
-namespace Arbor.Torch.Tests.Serialization;
+namespace Arbor.Tensors.Tests.Serialization;
 
 /// <summary>
 /// Every violation of the format is refused at open, with a message that names the file, the key at fault

@@ -1,9 +1,9 @@
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
-using Arbor.Torch.Serialization;
+using Arbor.Tensors.Serialization;
 
-namespace Arbor.Torch.Tests.Serialization;
+namespace Arbor.Tensors.Tests.Serialization;
 
 /// <summary>
 /// Files assembled byte by byte from the format specification (not by our writer), so reader and writer

@@ -1,6 +1,6 @@
-using Arbor.Torch.Serialization;
+using Arbor.Tensors.Serialization;
 
-namespace Arbor.Torch.Tests.Serialization;
+namespace Arbor.Tensors.Tests.Serialization;
 
 /// <summary>Round trips of libtorch tensors of every supported dtype through a file.</summary>
 public sealed class SafetensorsTensorTests : IClassFixture<SafetensorsTestFiles>

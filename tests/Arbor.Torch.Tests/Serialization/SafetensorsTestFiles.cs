@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace Arbor.Torch.Tests.Serialization;
+namespace Arbor.Tensors.Tests.Serialization;
 
 /// <summary>A private temporary directory per test class, removed afterwards; plus hand-assembly of safetensors bytes.</summary>
 public sealed class SafetensorsTestFiles : IDisposable

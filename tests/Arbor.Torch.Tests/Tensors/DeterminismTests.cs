@@ -1,8 +1,8 @@
-using Arbor.Torch;
-using Arbor.Torch.NN;
-using Arbor.Torch.Optim;
+using Arbor.Tensors;
+using Arbor.Tensors.NN;
+using Arbor.Tensors.Optim;
 
-namespace Arbor.Torch.Tests.Tensors;
+namespace Arbor.Tensors.Tests.Tensors;
 
 public class DeterminismTests
 {

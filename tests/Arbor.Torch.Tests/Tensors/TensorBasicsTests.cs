@@ -1,6 +1,6 @@
-using Arbor.Torch;
+using Arbor.Tensors;
 
-namespace Arbor.Torch.Tests.Tensors;
+namespace Arbor.Tensors.Tests.Tensors;
 
 public class TensorBasicsTests
 {
