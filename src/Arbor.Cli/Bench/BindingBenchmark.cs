@@ -21,7 +21,13 @@ public sealed record BindingBenchSettings
 }
 
 public sealed record BindingBenchResult(
-    Sample TinyAddMicroseconds, Sample TransformerSeconds, Sample SgemmGflops, Sample OpenBlasGflops, long Parameters);
+    Sample TinyAddMicroseconds, Sample TransformerSeconds, Sample SgemmGflops, Sample OpenBlasGflops, long Parameters)
+{
+    /// <summary>Pools the samples of two rounds.</summary>
+    public BindingBenchResult Concat(BindingBenchResult o) => new(
+        TinyAddMicroseconds.Concat(o.TinyAddMicroseconds), TransformerSeconds.Concat(o.TransformerSeconds),
+        SgemmGflops.Concat(o.SgemmGflops), OpenBlasGflops.Concat(o.OpenBlasGflops), Parameters);
+}
 
 /// <summary>The binding's three measurements: per-op overhead, a transformer step, SGEMM throughput.</summary>
 public static class BindingBenchmark
@@ -76,6 +82,7 @@ public static class BindingBenchmark
             psi.ArgumentList.Add(a);
         psi.Environment["OPENBLAS_NUM_THREADS"] = $"{s.Threads}";
         psi.Environment["OMP_NUM_THREADS"] = $"{s.Threads}";
+        psi.Environment["OMP_WAIT_POLICY"] = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "PASSIVE";   // as Arbor runs
         try
         {
             using var p = Process.Start(psi)!;
@@ -89,6 +96,15 @@ public static class BindingBenchmark
         {
             return (null, $"{python}: {e.Message}");
         }
+    }
+
+    /// <summary>Pools the sample arrays of two PyTorch rounds.</summary>
+    public static JsonObject Concat(JsonObject a, JsonObject b)
+    {
+        var result = JsonNode.Parse(a.ToJsonString())!.AsObject();
+        foreach (var key in new[] { "tiny_add_us", "transformer_s", "sgemm_gflops" })
+            foreach (var v in b[key]!.AsArray()) result[key]!.AsArray().Add(v!.GetValue<double>());
+        return result;
     }
 
     public static Sample SampleOf(JsonObject o, string key) =>

@@ -14,6 +14,8 @@ public sealed record Sample(double[] Values)
         }
     }
 
+    public Sample Concat(Sample other) => new([.. Values, .. other.Values]);
+
     public double Min => Values.Min();
     public double Max => Values.Max();
 

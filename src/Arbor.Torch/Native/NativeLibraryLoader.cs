@@ -4,12 +4,28 @@ using System.Runtime.InteropServices;
 namespace Arbor.Tensors.Native;
 
 /// <summary>
-/// Finds libarbor_shim.so without LD_LIBRARY_PATH: next to this assembly (where the build copies it),
+/// Prepares the process for libtorch, then finds libarbor_shim.so without LD_LIBRARY_PATH: next to this assembly (where the build copies it),
 /// then the application's base directory, then the path in ARBOR_SHIM (for a shim built elsewhere,
 /// e.g. against a CUDA libtorch).
 /// </summary>
-internal static class NativeLibraryLoader
+internal static partial class NativeLibraryLoader
 {
+    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int setenv(string name, string value, int overwrite);
+
+    /// <summary>
+    /// libtorch's OpenMP pool and OpenBLAS's pthread pool both spin-wait between kernels; on a small
+    /// machine the two pools then steal each other's cores (measured: a transformer step 2x slower with
+    /// both pools at 2 threads). Passive OpenMP waiting removes the contention (docs/BENCHMARKS.md,
+    /// "threads"). libgomp reads this once, when libtorch loads, so it is set natively before that;
+    /// a value the user set is kept.
+    /// </summary>
+    private static void PrepareEnvironment()
+    {
+        try { setenv("OMP_WAIT_POLICY", "PASSIVE", 0); }
+        catch (DllNotFoundException) { }   // not glibc: leave OpenMP's default
+    }
+
     private static int _installed;
 
     internal static void EnsureResolver()
@@ -21,6 +37,7 @@ internal static class NativeLibraryLoader
     private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)
     {
         if (name != "arbor_shim") return IntPtr.Zero;
+        PrepareEnvironment();
         var candidates = new List<string>();
         var overridePath = Environment.GetEnvironmentVariable("ARBOR_SHIM");
         if (!string.IsNullOrEmpty(overridePath)) candidates.Add(overridePath);

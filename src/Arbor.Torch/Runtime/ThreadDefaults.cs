@@ -2,10 +2,10 @@ namespace Arbor.Tensors;
 
 /// <summary>
 /// The thread counts Arbor starts with. libtorch's intra-op pool (OpenMP: elementwise, conv via oneDNN,
-/// reductions) and OpenBLAS's pthread pool (sgemm under matmul/linear) are separate; libtorch never
-/// calls BLAS from inside its own parallel regions, so both may span all cores without oversubscribing.
-/// The choice (both = core count) is the one measured fastest on the 2-core machine in
-/// docs/BENCHMARKS.md ("threads"). ARBOR_THREADS and ARBOR_BLAS_THREADS override it.
+/// reductions) and OpenBLAS's pthread pool (sgemm under matmul/linear) are separate and never run at
+/// the same time, so both span all cores; with OpenMP's passive waiting (set by the native loader)
+/// they do not contend. Measured on the 2-core machine (docs/BENCHMARKS.md, "threads"): this is the
+/// fastest split for both linear-heavy and conv-heavy work. ARBOR_THREADS and ARBOR_BLAS_THREADS override it.
 /// </summary>
 public static class ThreadDefaults
 {

@@ -1,0 +1,107 @@
+using Arbor.Configuration;
+using Arbor.Models;
+
+namespace Arbor.Pretraining;
+
+/// <summary>
+/// `arbor pretrain` settings (configs/pretrain-shapes.yaml). Every default is what the shipped
+/// models/shapes-base was trained with unless the YAML says otherwise.
+/// </summary>
+public sealed record PretrainConfig : IValidatedConfig
+{
+    /// <summary>Seed of initialization, noise, timesteps and caption dropout.</summary>
+    public ulong Seed { get; init; }
+    /// <summary>The DiT (its text vocabulary size is set from the data's vocabulary).</summary>
+    public DiTConfig Model { get; init; } = new();
+    public PretrainDataConfig Data { get; init; } = new();
+    public PretrainOptimConfig Train { get; init; } = new();
+    public PretrainEvalConfig Eval { get; init; } = new();
+    /// <summary>Steps between checkpoints (atomic; `--resume` continues from the latest).</summary>
+    public int CheckpointEvery { get; init; } = 250;
+    /// <summary>Steps between metric lines in metrics.jsonl.</summary>
+    public int LogEvery { get; init; } = 10;
+
+    public IEnumerable<string> Problems()
+    {
+        if (CheckpointEvery < 1) yield return "checkpoint_every must be >= 1";
+        if (LogEvery < 1) yield return "log_every must be >= 1";
+        foreach (var p in Train.Problems()) yield return "train." + p;
+        foreach (var p in Eval.Problems()) yield return "eval." + p;
+        foreach (var p in Data.Problems()) yield return "data." + p;
+    }
+}
+
+/// <summary>Where pretraining images and captions come from.</summary>
+public sealed record PretrainDataConfig
+{
+    /// <summary>The world: only "shapes" ships with Arbor.</summary>
+    public string World { get; init; } = "shapes";
+    /// <summary>Seed of the procedural data set and of its train/test split.</summary>
+    public ulong Seed { get; init; }
+
+    public IEnumerable<string> Problems()
+    {
+        if (World != "shapes") yield return $"world '{World}' is unknown (expected shapes)";
+    }
+}
+
+/// <summary>Optimization of the flow-matching objective (ALGORITHMS.md §1).</summary>
+public sealed record PretrainOptimConfig
+{
+    /// <summary>Optimizer steps.</summary>
+    public int Steps { get; init; } = 3000;
+    /// <summary>Images per step.</summary>
+    public int BatchSize { get; init; } = 64;
+    /// <summary>Peak AdamW learning rate (small DiTs tolerate more than DiT-XL's 1e-4).</summary>
+    public double LearningRate { get; init; } = 1e-3;
+    /// <summary>Linear warm-up steps before the cosine decay.</summary>
+    public int WarmupSteps { get; init; } = 200;
+    /// <summary>Learning rate at the end of the cosine.</summary>
+    public double MinLearningRate { get; init; } = 5e-5;
+    /// <summary>AdamW decoupled weight decay.</summary>
+    public double WeightDecay { get; init; } = 0.01;
+    /// <summary>Global gradient-norm clip.</summary>
+    public double GradClip { get; init; } = 1.0;
+    /// <summary>EMA decay of the weights used for evaluation and shipping.</summary>
+    public double EmaDecay { get; init; } = 0.998;
+    /// <summary>Probability a caption is replaced by the empty prompt, so CFG works (SD3: 0.1).</summary>
+    public double CaptionDropout { get; init; } = 0.1;
+    /// <summary>Logit-normal timestep sampling t = sigmoid(N(mean, std²)) (SD3: mean 0, std 1).</summary>
+    public double LogitNormalMean { get; init; }
+    public double LogitNormalStd { get; init; } = 1.0;
+
+    public IEnumerable<string> Problems()
+    {
+        if (Steps < 1) yield return "steps must be >= 1";
+        if (BatchSize < 1) yield return "batch_size must be >= 1";
+        if (LearningRate <= 0) yield return "learning_rate must be > 0";
+        if (CaptionDropout is < 0 or > 1) yield return "caption_dropout must be in [0, 1]";
+        if (EmaDecay is < 0 or >= 1) yield return "ema_decay must be in [0, 1)";
+        if (LogitNormalStd <= 0) yield return "logit_normal_std must be > 0";
+    }
+}
+
+/// <summary>Held-out evaluation during pretraining: sample the test prompts with the EMA weights and verify them.</summary>
+public sealed record PretrainEvalConfig
+{
+    /// <summary>Steps between evaluations (and sample grids); 0 = only at the end.</summary>
+    public int Every { get; init; } = 500;
+    /// <summary>Test prompts per task family.</summary>
+    public int PromptsPerFamily { get; init; } = 16;
+    /// <summary>ODE steps (ALGORITHMS.md §2: evaluation uses 40).</summary>
+    public int Steps { get; init; } = 40;
+    /// <summary>Classifier-free guidance weight (ALGORITHMS.md §5.1: 4.5).</summary>
+    public double Guidance { get; init; } = 4.5;
+    /// <summary>euler or heun.</summary>
+    public string Sampler { get; init; } = "euler";
+    /// <summary>Seed of the evaluation noise (fixed, so evaluations are comparable).</summary>
+    public ulong Seed { get; init; } = 1234;
+
+    public IEnumerable<string> Problems()
+    {
+        if (Every < 0) yield return "every must be >= 0";
+        if (PromptsPerFamily < 1) yield return "prompts_per_family must be >= 1";
+        if (Steps < 1) yield return "steps must be >= 1";
+        if (Sampler is not ("euler" or "heun")) yield return $"sampler '{Sampler}' is unknown (expected euler or heun)";
+    }
+}
