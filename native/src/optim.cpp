@@ -2,6 +2,7 @@
 #include "shim_common.h"
 #include <torch/optim/adamw.h>
 #include <torch/optim/sgd.h>
+#include <sstream>
 #include <type_traits>
 
 using namespace arb;
@@ -43,8 +44,13 @@ std::unique_ptr<torch::optim::OptimizerOptions> make_options(int32_t kind, const
 template <typename Map>
 typename Map::key_type state_key(const at::Tensor& p) {
   using K = typename Map::key_type;
-  if constexpr (std::is_same_v<K, std::string>) return c10::guts::to_string(p.unsafeGetTensorImpl());
-  else return static_cast<K>(p.unsafeGetTensorImpl());
+  if constexpr (std::is_same_v<K, std::string>) {
+    std::ostringstream os;  // exactly how libtorch 1.x formats the key (c10::guts::to_string)
+    os << p.unsafeGetTensorImpl();
+    return os.str();
+  } else {
+    return static_cast<K>(p.unsafeGetTensorImpl());
+  }
 }
 
 at::Tensor& param_at(torch::optim::Optimizer& o, int32_t index) {
