@@ -23,6 +23,8 @@ public sealed record DiTConfig
     /// <summary>The text encoder it conditions on.</summary>
     public TextEncoderConfig Text { get; init; } = new();
 
+    /// <summary>Image tokens per sample (derived, not configurable).</summary>
+    [YamlDotNet.Serialization.YamlIgnore]
     public int Tokens => (ImageSize / PatchSize) * (ImageSize / PatchSize);
 
     public void Validate()

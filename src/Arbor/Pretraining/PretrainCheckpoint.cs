@@ -1,0 +1,59 @@
+using System.Text.Json;
+using Arbor.Configuration;
+using Arbor.Tensors;
+using Arbor.Tensors.NN;
+using Arbor.Tensors.Optim;
+using Arbor.Tensors.Serialization;
+using Arbor.Training;
+
+namespace Arbor.Pretraining;
+
+/// <summary>What a resumed pretraining run needs besides the weights: where it was and its RNG.</summary>
+public sealed record PretrainProgressState(long Step, string GeneratorState, double LastLoss);
+
+/// <summary>
+/// A pretraining checkpoint directory, written atomically (<see cref="AtomicDirectory"/>):
+/// <code>
+///   model.safetensors      live weights          ema.safetensors   EMA weights
+///   optimizer.safetensors  AdamW state           state.json        step, RNG state
+///   config.yaml            the run's effective config
+/// </code>
+/// </summary>
+public static class PretrainCheckpoint
+{
+    public static void Save(string directory, Module model, AdamW optimizer, ExponentialMovingAverage ema, Generator rng,
+        long step, double lastLoss, PretrainConfig config)
+    {
+        AtomicDirectory.Write(directory, tmp =>
+        {
+            Safetensors.Save(Path.Combine(tmp, "model.safetensors"), model.StateDict());
+            Safetensors.Save(Path.Combine(tmp, "ema.safetensors"), ema.StateDict());
+            using (var scope = Torch.NewScope())
+                Safetensors.Save(Path.Combine(tmp, "optimizer.safetensors"), optimizer.StateDict());
+            var state = new PretrainProgressState(step, Convert.ToBase64String(rng.GetState()), lastLoss);
+            File.WriteAllText(Path.Combine(tmp, "state.json"), JsonSerializer.Serialize(state));
+            File.WriteAllText(Path.Combine(tmp, "config.yaml"), ConfigLoader.ToYaml(config));
+        });
+    }
+
+    /// <summary>Restores everything <see cref="Save"/> wrote; a checkpoint from another model config fails naming the mismatch.</summary>
+    public static PretrainProgressState Load(string directory, Module model, AdamW optimizer, ExponentialMovingAverage ema, Generator rng)
+    {
+        var dir = AtomicDirectory.Resolve(directory) ?? throw new DirectoryNotFoundException($"no checkpoint at '{directory}'");
+        using var scope = Torch.NewScope();
+        try
+        {
+            model.LoadStateDict(Safetensors.Load(Path.Combine(dir, "model.safetensors")));
+            ema.LoadStateDict(Safetensors.Load(Path.Combine(dir, "ema.safetensors")));
+            optimizer.LoadStateDict(Safetensors.Load(Path.Combine(dir, "optimizer.safetensors")));
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"checkpoint '{dir}' does not match this run's model config: {e.Message}", e);
+        }
+        var state = JsonSerializer.Deserialize<PretrainProgressState>(File.ReadAllText(Path.Combine(dir, "state.json")))
+                    ?? throw new InvalidDataException($"checkpoint '{dir}' has an empty state.json");
+        rng.SetState(Convert.FromBase64String(state.GeneratorState));
+        return state;
+    }
+}

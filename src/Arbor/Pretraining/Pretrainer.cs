@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Arbor.Configuration;
+using Arbor.Pipelines;
+using Arbor.Tensors;
+using Arbor.Tensors.Optim;
+using Arbor.Text;
+using Arbor.Training;
+
+namespace Arbor.Pretraining;
+
+/// <summary>
+/// Pretrains a text-to-image flow DiT from scratch (`arbor pretrain`). Run directory:
+/// <code>
+///   config.yaml       effective config          metrics.jsonl   one line per logged step and evaluation
+///   checkpoint/       latest checkpoint (atomic; --resume continues from it bit for bit)
+///   samples/          evaluation grids          model/          the final EMA model (TextToImagePipeline.Load)
+/// </code>
+/// </summary>
+public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data, IHeldOutEvaluator? evaluator, string runDirectory)
+{
+    public event Action<PretrainStepReport>? StepCompleted;
+    public event Action<EvaluationReport>? Evaluated;
+
+    /// <summary>Consecutive non-finite steps tolerated before the run stops.</summary>
+    public int MaxBadSteps { get; init; } = 5;
+
+    public string CheckpointDirectory => Path.Combine(runDirectory, "checkpoint");
+    public string ModelDirectory => Path.Combine(runDirectory, "model");
+
+    /// <summary>
+    /// Trains to config.Train.Steps (from the checkpoint when <paramref name="resume"/>); returns the last
+    /// evaluation. <paramref name="stopAfter"/> ends the run early, right after that step's checkpoint,
+    /// as a kill would (for tests and time-boxed runs).
+    /// </summary>
+    public EvaluationReport? Run(bool resume, long? stopAfter = null, CancellationToken cancel = default)
+    {
+        var train = config.Train;
+        Directory.CreateDirectory(runDirectory);
+        File.WriteAllText(Path.Combine(runDirectory, "config.yaml"), ConfigLoader.ToYaml(config));
+
+        // ---- the model, its optimizer, EMA, and the one generator every random draw comes from ----
+        var tokenizer = new WordTokenizer(data.Vocabulary);
+        using var init = new Generator(config.Seed);
+        using var pipeline = TextToImagePipeline.Create(config.Model, tokenizer, init);
+        var model = pipeline.Model;
+        using var optimizer = new AdamW(model.NamedParameters(), new AdamWOptions { LearningRate = train.LearningRate, WeightDecay = train.WeightDecay });
+        using var ema = new ExponentialMovingAverage(model, train.EmaDecay);
+        using var rng = new Generator(config.Seed + 1);
+        var schedule = new WarmupCosineLr(train.LearningRate, train.WarmupSteps, train.Steps, train.MinLearningRate);
+
+        long start = 0;
+        if (resume && AtomicDirectory.Resolve(CheckpointDirectory) is not null)
+            start = PretrainCheckpoint.Load(CheckpointDirectory, model, optimizer, ema, rng).Step;
+        using var metrics = new StreamWriter(Path.Combine(runDirectory, "metrics.jsonl"), append: resume);
+        metrics.AutoFlush = true;
+
+        EvaluationReport? last = null;
+        int badSteps = 0;
+        var clock = Stopwatch.StartNew();
+        long imagesSinceLog = 0;
+        double lastLoss = double.NaN;
+        for (long step = start; step < train.Steps; step++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            using (var scope = Torch.NewScope())
+            {
+                // ---- a batch: images, captions (some dropped to "" for CFG), times and noise ----
+                var batch = data.Batch(step, train.BatchSize);
+                var x0 = Torch.FromArray(batch.Pixels, [train.BatchSize, data.Channels, data.ImageSize, data.ImageSize]);
+                var drop = Torch.Rand([train.BatchSize], rng).ToFloatArray();
+                var captions = batch.Captions.Select((c, i) => drop[i] < train.CaptionDropout ? "" : c).ToList();
+                var t = FlowMatchingObjective.SampleTimes(train.BatchSize, train.LogitNormalMean, train.LogitNormalStd, rng);
+                var noise = Torch.RandnLike(x0, rng);
+
+                // ---- loss, backward, clip, step ----
+                optimizer.LearningRate = schedule.At(step);
+                using var condition = pipeline.Encode(captions);
+                var loss = FlowMatchingObjective.Loss(model, x0, t, noise, condition);
+                optimizer.ZeroGrad();
+                loss.Backward();
+                double gradNorm = GradClip.ClipByGlobalNorm(model.Parameters(trainableOnly: true), train.GradClip);
+                lastLoss = loss.Item();
+                bool skipped = !double.IsFinite(lastLoss) || !double.IsFinite(gradNorm);
+                if (skipped)
+                {
+                    if (++badSteps >= MaxBadSteps)
+                        throw new InvalidOperationException($"pretraining stopped at step {step}: {badSteps} consecutive steps with a non-finite loss or gradient (loss {lastLoss}, grad norm {gradNorm}); the last checkpoint is intact in {CheckpointDirectory}");
+                }
+                else
+                {
+                    badSteps = 0;
+                    optimizer.Step();
+                    ema.Update();
+                }
+                imagesSinceLog += train.BatchSize;
+
+                if (step % config.LogEvery == 0 || step == train.Steps - 1 || skipped)
+                {
+                    var report = new PretrainStepReport(step + 1, train.Steps, lastLoss, optimizer.LearningRate, gradNorm,
+                        imagesSinceLog / Math.Max(1e-9, clock.Elapsed.TotalSeconds), skipped);
+                    metrics.WriteLine(JsonSerializer.Serialize(new { kind = "train", step = step + 1, loss = lastLoss, lr = report.LearningRate, grad_norm = gradNorm, images_per_s = report.ImagesPerSecond, skipped }));
+                    StepCompleted?.Invoke(report);
+                    clock.Restart();
+                    imagesSinceLog = 0;
+                }
+            }
+
+            // ---- checkpoint and held-out evaluation ----
+            bool final = step == train.Steps - 1;
+            if ((step + 1) % config.CheckpointEvery == 0 || final)
+                PretrainCheckpoint.Save(CheckpointDirectory, model, optimizer, ema, rng, step + 1, lastLoss, config);
+            if (evaluator is not null && (final || (config.Eval.Every > 0 && (step + 1) % config.Eval.Every == 0)))
+            {
+                last = EvaluateEma(pipeline, ema, step + 1);
+                metrics.WriteLine(JsonSerializer.Serialize(new { kind = "eval", step = step + 1, strict = last.Strict, partial = last.Partial, overall_strict = last.OverallStrict, overall_partial = last.OverallPartial }));
+                Evaluated?.Invoke(last);
+                clock.Restart();
+                imagesSinceLog = 0;
+            }
+            if (stopAfter is { } stop && step + 1 >= stop && !final) return last;
+        }
+
+        // ---- the shipped artifact: EMA weights as a model directory ----
+        ExportEma(pipeline, ema, ModelDirectory);
+        return last;
+    }
+
+    private EvaluationReport EvaluateEma(TextToImagePipeline live, ExponentialMovingAverage ema, long step)
+    {
+        using var evalPipeline = new TextToImagePipeline(new Models.FlowDiT(live.Model.Config), live.Tokenizer);
+        evalPipeline.Model.LoadStateDict(live.Model.StateDict());
+        ema.CopyTo(evalPipeline.Model);
+        evalPipeline.Model.Eval();
+        return evaluator!.Evaluate(evalPipeline, config.Eval, step, Path.Combine(runDirectory, "samples"));
+    }
+
+    private static void ExportEma(TextToImagePipeline live, ExponentialMovingAverage ema, string directory)
+    {
+        using var export = new TextToImagePipeline(new Models.FlowDiT(live.Model.Config), live.Tokenizer);
+        export.Model.LoadStateDict(live.Model.StateDict());
+        ema.CopyTo(export.Model);
+        AtomicDirectory.Write(directory, tmp => export.Save(tmp));
+    }
+}
