@@ -1,0 +1,60 @@
+using Arbor.Configuration;
+using Arbor.Pretraining;
+
+namespace Arbor.Tests.Configuration;
+
+public class ConfigLoaderTests
+{
+    [Fact]
+    public void OmittedKeysKeepDocumentedDefaultsAndGivenOnesApply()
+    {
+        var c = ConfigLoader.Parse<PretrainConfig>("seed: 7\ntrain:\n  steps: 12\n  learning_rate: 2.5e-4\nmodel:\n  depth: 3\n");
+        Assert.Equal(7ul, c.Seed);
+        Assert.Equal(12, c.Train.Steps);
+        Assert.Equal(2.5e-4, c.Train.LearningRate);
+        Assert.Equal(3, c.Model.Depth);
+        Assert.Equal(64, c.Train.BatchSize);               // default
+        Assert.Equal(0.1, c.Train.CaptionDropout);         // default
+    }
+
+    [Fact]
+    public void UnknownKeyIsAnErrorNamingKeyAndLine()
+    {
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<PretrainConfig>("seed: 1\ntrain:\n  stpes: 3\n", "x.yaml"));
+        Assert.Contains("x.yaml line 3", e.Message);
+        Assert.Contains("unknown key 'stpes'", e.Message);
+    }
+
+    [Fact]
+    public void WrongTypeIsAnErrorNamingKeyAndValue()
+    {
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<PretrainConfig>("train:\n  steps: many\n", "y.yaml"));
+        Assert.Contains("y.yaml line 2", e.Message);
+        Assert.Contains("'many'", e.Message);
+        Assert.Contains("'steps'", e.Message);
+    }
+
+    [Fact]
+    public void InvalidValueIsAnErrorNamingTheKey()
+    {
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<PretrainConfig>("train:\n  caption_dropout: 1.5\neval:\n  sampler: rk4\n", "z.yaml"));
+        Assert.Contains("train.caption_dropout must be in [0, 1]", e.Message);
+        Assert.Contains("eval.sampler 'rk4' is unknown", e.Message);
+    }
+
+    [Fact]
+    public void MissingFileIsAnErrorNamingIt()
+    {
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Load<PretrainConfig>("/nonexistent/conf.yaml"));
+        Assert.Contains("'/nonexistent/conf.yaml' not found", e.Message);
+    }
+
+    [Fact]
+    public void EffectiveConfigRoundTrips()
+    {
+        var c = new PretrainConfig { Seed = 9, Train = new PretrainOptimConfig { Steps = 5 } };
+        var again = ConfigLoader.Parse<PretrainConfig>(ConfigLoader.ToYaml(c));
+        Assert.Equal(ConfigLoader.ToYaml(c), ConfigLoader.ToYaml(again));
+        Assert.Equal(5, again.Train.Steps);
+    }
+}
