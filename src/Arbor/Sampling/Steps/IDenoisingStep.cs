@@ -1,0 +1,55 @@
+using Arbor.Tensors;
+
+namespace Arbor.Sampling.Steps;
+
+/// <summary>
+/// One denoising transition x_i → x_{i+1} as a Gaussian N(Mean, Std²) (Std = 0 for the ODE). Mean is
+/// [B, ...] and carries the autograd graph when v does; Std is [B, 1, …, 1], broadcastable, and never
+/// depends on the model.
+/// </summary>
+public sealed record Transition(Tensor Mean, Tensor Std);
+
+/// <summary>
+/// A denoising step of the flow sampler (ALGORITHMS.md §2). All strategies share these: a rollout
+/// samples from the transition, and training recomputes the same transition with gradients to score
+/// the recorded sample. Computed in float32 whatever the model's precision.
+/// </summary>
+public interface IDenoisingStep
+{
+    string Name { get; }
+
+    /// <summary>False for the ODE: no noise, no log-probability, never trained.</summary>
+    bool IsStochastic { get; }
+
+    /// <summary>
+    /// The transition from x at t_i given the guided velocity v at (x, t_i). <paramref name="noiseScale"/>
+    /// ([B], optional) multiplies the step's noise level σ per sample: Dynamic-TreeRPO's depth noise.
+    /// </summary>
+    Transition Transition(Tensor x, Tensor v, TimeSchedule schedule, int i, Tensor? noiseScale = null);
+}
+
+public static class DenoisingSteps
+{
+    /// <summary>x' = Mean + Std·z (z ~ N(0, I) from the generator, or given, e.g. BranchGRPO's correlated noise).</summary>
+    public static Tensor Sample(Transition transition, Generator generator, Tensor? noise = null)
+    {
+        using var scope = Torch.NewScope();
+        var z = noise ?? Torch.RandnLike(transition.Mean, generator);
+        return scope.MoveToOuter((transition.Mean.Detach() + transition.Std * z).Detach());
+    }
+
+    /// <summary>Broadcasts a per-sample [B] tensor to [B, 1, …, 1] of the rank of <paramref name="like"/>.</summary>
+    public static Tensor PerSample(Tensor values, Tensor like) =>
+        values.Reshape([values.Size(0), .. Enumerable.Repeat(1L, like.Dim - 1)]);
+
+    /// <summary>The same scalar for every sample, shaped [B, 1, …, 1].</summary>
+    public static Tensor Constant(double value, Tensor like, Tensor? noiseScale)
+    {
+        using var scope = Torch.NewScope();
+        var shape = new long[like.Dim];
+        Array.Fill(shape, 1L);
+        shape[0] = like.Size(0);
+        var s = Torch.Full(shape, value, DType.Float32, like.Device);
+        return scope.MoveToOuter(noiseScale is null ? s : s * PerSample(noiseScale.To(DType.Float32), like));
+    }
+}

@@ -1,0 +1,17 @@
+using Arbor.Tensors;
+
+namespace Arbor.Sampling.Steps;
+
+/// <summary>Euler ODE step, x' = x + v·Δ: deterministic, no log-probability, never trained.</summary>
+public sealed class OdeStep : IDenoisingStep
+{
+    public string Name => "ode";
+    public bool IsStochastic => false;
+
+    public Transition Transition(Tensor x, Tensor v, TimeSchedule schedule, int i, Tensor? noiseScale = null)
+    {
+        using var scope = Torch.NewScope();
+        var mean = x.To(DType.Float32) + v.To(DType.Float32) * schedule.Delta(i);
+        return new Transition(scope.MoveToOuter(mean), scope.MoveToOuter(DenoisingSteps.Constant(0, x, null)));
+    }
+}
