@@ -14,6 +14,7 @@ public static class BenchCommand
         var bench = new Command("bench", "Benchmarks (results go to docs/BENCHMARKS.md).");
         bench.Subcommands.Add(Binding());
         bench.Subcommands.Add(Threads());
+        bench.Subcommands.Add(Model());
         return bench;
     }
 
@@ -80,6 +81,118 @@ public static class BenchCommand
                 AnsiConsole.MarkupLine($"raw samples: {Markup.Escape(path)}");
             }
             return 0;
+        });
+        return cmd;
+    }
+
+    private static Command Model()
+    {
+        var threads = new Option<int>("--threads") { Description = "libtorch and BLAS threads, for both sides", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var reps = new Option<int>("--reps") { Description = "Timed repetitions per measurement and round", DefaultValueFactory = _ => 5 };
+        var rounds = new Option<int>("--rounds") { Description = "Rounds, each running Arbor then PyTorch, so machine noise hits both alike", DefaultValueFactory = _ => 3 };
+        var python = new Option<string>("--python") { Description = "Python with PyTorch for the reference; 'none' to skip", DefaultValueFactory = _ => "/usr/bin/python3" };
+        var output = new Option<string?>("--out") { Description = "Write the raw samples as JSON here" };
+        var quick = new Option<bool>("--quick") { Description = "Tiny model and batches (dim 32, depth 1, batch 4): a smoke test, not a measurement" };
+        var batch = new Option<int?>("--batch") { Description = "Images per pretraining step (default 64)" };
+        var sampleBatch = new Option<int?>("--sample-batch") { Description = "Images per guided sampling call (default 32; each step runs 2x that for CFG)" };
+        var sampleSteps = new Option<int?>("--sample-steps") { Description = "Euler steps per sampling call (default 10)" };
+        var cmd = new Command("model", "Flow DiT pretraining (images/s) and guided sampling (image-steps/s): Arbor vs the same model in PyTorch.")
+            { threads, reps, rounds, python, output, quick, batch, sampleBatch, sampleSteps };
+        cmd.SetAction(r =>
+        {
+            var s = r.GetValue(quick) ? ModelBenchSettings.Quick(r.GetValue(threads)) : new ModelBenchSettings { Threads = r.GetValue(threads) };
+            s = s with
+            {
+                Reps = Math.Max(1, r.GetValue(reps)),
+                Batch = r.GetValue(batch) ?? s.Batch,
+                SampleBatch = r.GetValue(sampleBatch) ?? s.SampleBatch,
+                SampleSteps = r.GetValue(sampleSteps) ?? s.SampleSteps,
+            };
+            int nRounds = Math.Max(1, r.GetValue(rounds));
+            var m = s.Model;
+            AnsiConsole.MarkupLine($"[bold]arbor bench model[/]{(r.GetValue(quick) ? " [yellow](--quick: smoke test)[/]" : "")}: threads {s.Threads}, {nRounds} rounds x {s.Reps} reps, libtorch {TorchRuntime.LibTorchVersion}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+            AnsiConsole.MarkupLine($"model: {m.ImageSize}x{m.ImageSize}, patch {m.PatchSize}, dim {m.Dim}, depth {m.Depth}, heads {m.Heads}; text dim {m.Text.Dim}, depth {m.Text.Depth}, {m.Text.MaxTokens} tokens, vocabulary {m.Text.VocabSize}");
+            long arborParams = ModelBenchmark.ParameterCount(s);
+
+            var py = r.GetValue(python)!;
+            ModelBenchResult? arbor = null;
+            System.Text.Json.Nodes.JsonObject? torch = null;
+            string? problem = py == "none" ? "skipped (--python none)" : null;
+            var checkFile = Path.Combine(Path.GetTempPath(), $"arbor-model-bench-{Environment.ProcessId}.safetensors");
+            try
+            {
+                if (problem is null) ModelBenchmark.WriteCheck(s, checkFile);
+                for (int round = 0; round < nRounds; round++)
+                {
+                    arbor = arbor is null ? ModelBenchmark.RunArbor(s) : arbor.Concat(ModelBenchmark.RunArbor(s));
+                    if (problem is not null) continue;
+                    var (roundResult, why) = ModelBenchmark.RunPyTorch(s, py, arborParams, round == 0 ? checkFile : null);
+                    problem = why;
+                    torch = roundResult is null ? torch : torch is null ? roundResult : ModelBenchmark.Concat(torch, roundResult);
+                }
+            }
+            finally
+            {
+                File.Delete(checkFile);
+            }
+
+            var result = arbor!;
+            string Ratio(double value) => $"{value:F2}x";
+            var trainLabel = $"pretraining step (images/s, batch {s.Batch})";
+            var sampleLabel = $"guided Euler sampling (image-steps/s, B {s.SampleBatch}, {s.SampleSteps} steps, CFG 2x{s.SampleBatch})";
+            var table = new Table().Border(TableBorder.Rounded)
+                .AddColumn("measurement").AddColumn("Arbor: median (min–max)").AddColumn("PyTorch eager").AddColumn("Arbor / PyTorch");
+            bool ok = true;
+            if (torch is not null)
+            {
+                var tTrain = ModelBenchmark.SampleOf(torch, "train_images_per_s");
+                var tSample = ModelBenchmark.SampleOf(torch, "sample_image_steps_per_s");
+                table.AddRow(Markup.Escape(trainLabel), result.TrainImagesPerSecond.Format("img/s", "F1"), tTrain.Format("img/s", "F1"), Ratio(result.TrainImagesPerSecond.Median / tTrain.Median));
+                table.AddRow(Markup.Escape(sampleLabel), result.SampleImageStepsPerSecond.Format("img-steps/s", "F1"), tSample.Format("img-steps/s", "F1"), Ratio(result.SampleImageStepsPerSecond.Median / tSample.Median));
+            }
+            else
+            {
+                table.AddRow(Markup.Escape(trainLabel), result.TrainImagesPerSecond.Format("img/s", "F1"), Markup.Escape(problem!), "");
+                table.AddRow(Markup.Escape(sampleLabel), result.SampleImageStepsPerSecond.Format("img-steps/s", "F1"), "", "");
+            }
+            AnsiConsole.Write(table);
+
+            if (torch is not null)
+            {
+                long torchParams = torch["params"]!.GetValue<long>();
+                ok &= torchParams == result.Parameters;
+                AnsiConsole.MarkupLine($"parameters: Arbor {result.Parameters:N0}, PyTorch {torchParams:N0} " + (torchParams == result.Parameters ? "[green](match)[/]" : "[red](MISMATCH)[/]"));
+                if (torch["check"] is System.Text.Json.Nodes.JsonObject check)
+                {
+                    double dv = check["velocity_max_abs_diff"]!.GetValue<double>(), vmax = check["velocity_max_abs"]!.GetValue<double>();
+                    double dp = check["positions_max_abs_diff"]!.GetValue<double>(), dpool = check["pooled_max_abs_diff"]!.GetValue<double>();
+                    bool same = dv <= 1e-5 * Math.Max(1, vmax) && dp <= 1e-6 && dpool <= 1e-5;   // same libtorch: usually exactly 0
+                    ok &= same;
+                    AnsiConsole.MarkupLine($"same model: Arbor's random weights loaded strictly by name into the PyTorch model; max |Δv| {dv:G3} (|v| ≤ {vmax:G3}), |Δpooled| {dpool:G3}, |Δpositions| {dp:G3} " + (same ? "[green](match)[/]" : "[red](MISMATCH)[/]"));
+                }
+                AnsiConsole.MarkupLine($"PyTorch {Markup.Escape(torch["torch"]?.GetValue<string>() ?? "?")}, {torch["threads"]} threads, AdamW foreach {torch["adamw_foreach"]}, fused attention {torch["fused_attention"]}");
+            }
+            else
+            {
+                AnsiConsole.MarkupLine($"parameters: Arbor {result.Parameters:N0}");
+            }
+
+            if (r.GetValue(output) is { } path)
+            {
+                var json = new
+                {
+                    date = DateTime.UtcNow.ToString("O"),
+                    machine = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}",
+                    libtorch = TorchRuntime.LibTorchVersion,
+                    settings = s,
+                    arbor = new { train_images_per_s = result.TrainImagesPerSecond.Values, sample_image_steps_per_s = result.SampleImageStepsPerSecond.Values, parameters = result.Parameters },
+                    pytorch = torch,
+                    pytorch_problem = problem,
+                };
+                File.WriteAllText(path, JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
+                AnsiConsole.MarkupLine($"raw samples: {Markup.Escape(path)}");
+            }
+            return ok ? 0 : 1;
         });
         return cmd;
     }

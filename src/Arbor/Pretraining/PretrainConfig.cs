@@ -1,5 +1,6 @@
 using Arbor.Configuration;
 using Arbor.Models;
+using Arbor.Shapes;
 
 namespace Arbor.Pretraining;
 
@@ -36,12 +37,16 @@ public sealed record PretrainDataConfig
 {
     /// <summary>The world: only "shapes" ships with Arbor.</summary>
     public string World { get; init; } = "shapes";
-    /// <summary>Seed of the procedural data set and of its train/test split.</summary>
-    public ulong Seed { get; init; }
+    /// <summary>The train/test split (its seed fixes the held-out combinations and test prompts).</summary>
+    public ShapesSplitConfig Split { get; init; } = new();
+    /// <summary>How often each caption family appears in pretraining (compositional captions are rare).</summary>
+    public PretrainMixture Mixture { get; init; } = new();
 
     public IEnumerable<string> Problems()
     {
         if (World != "shapes") yield return $"world '{World}' is unknown (expected shapes)";
+        foreach (var p in Split.Problems()) yield return "split." + p;
+        foreach (var p in Mixture.Problems()) yield return "mixture." + p;
     }
 }
 

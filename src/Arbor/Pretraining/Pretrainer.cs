@@ -57,6 +57,7 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
 
         EvaluationReport? last = null;
         int badSteps = 0;
+        var wall = Stopwatch.StartNew();
         var clock = Stopwatch.StartNew();
         long imagesSinceLog = 0;
         double lastLoss = double.NaN;
@@ -121,8 +122,17 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
             if (stopAfter is { } stop && step + 1 >= stop && !final) return last;
         }
 
-        // ---- the shipped artifact: EMA weights as a model directory ----
-        ExportEma(pipeline, ema, ModelDirectory);
+        // ---- the shipped artifact: EMA weights as a model directory, with its card and sample grid ----
+        ExportEma(pipeline, ema, ModelDirectory, dir =>
+        {
+            string? grid = null;
+            if (last?.GridPath is { } g && File.Exists(g))
+            {
+                grid = "samples.png";
+                File.Copy(g, Path.Combine(dir, grid));
+            }
+            ModelCard.Write(dir, config, model.ParameterCount(), last, wall.Elapsed.TotalSeconds, grid);
+        });
         return last;
     }
 
@@ -135,11 +145,15 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
         return evaluator!.Evaluate(evalPipeline, config.Eval, step, Path.Combine(runDirectory, "samples"));
     }
 
-    private static void ExportEma(TextToImagePipeline live, ExponentialMovingAverage ema, string directory)
+    private static void ExportEma(TextToImagePipeline live, ExponentialMovingAverage ema, string directory, Action<string> extras)
     {
         using var export = new TextToImagePipeline(new Models.FlowDiT(live.Model.Config), live.Tokenizer);
         export.Model.LoadStateDict(live.Model.StateDict());
         ema.CopyTo(export.Model);
-        AtomicDirectory.Write(directory, tmp => export.Save(tmp));
+        AtomicDirectory.Write(directory, tmp =>
+        {
+            export.Save(tmp);
+            extras(tmp);
+        });
     }
 }

@@ -1,0 +1,24 @@
+namespace Arbor.Advantages;
+
+/// <summary>How rewards of several reward functions become one advantage (ALGORITHMS.md §4).</summary>
+public enum RewardAggregation
+{
+    /// <summary>Sum the weighted raw rewards, then normalize once.</summary>
+    Reward,
+    /// <summary>Standardize each reward within its group, then sum the weighted z-scores (TreeGRPO/MixGRPO default).</summary>
+    Advantage,
+}
+
+/// <summary>Group-relative advantage settings (ALGORITHMS.md §4; Flow-GRPO defaults).</summary>
+public sealed record AdvantageConfig
+{
+    /// <summary>Divide by the std of the whole batch (true, default) or of each prompt's group (false).</summary>
+    public bool GlobalStd { get; init; } = true;
+    /// <summary>Added to the std before dividing.</summary>
+    public double Epsilon { get; init; } = 1e-4;
+    /// <summary>Advantages are clipped to [−AdvantageClip, AdvantageClip] (A_max = 5).</summary>
+    public double AdvantageClip { get; init; } = 5.0;
+    /// <summary>Groups whose rewards are all equal carry no signal: drop them (and count them).</summary>
+    public bool DropZeroVariance { get; init; } = true;
+    public RewardAggregation Aggregation { get; init; } = RewardAggregation.Reward;
+}

@@ -1,0 +1,44 @@
+using System.Globalization;
+using System.Text;
+using Arbor.Configuration;
+
+namespace Arbor.Pretraining;
+
+/// <summary>The model card written next to a pretrained model: what it is, how it was made, how well it does.</summary>
+public static class ModelCard
+{
+    public const string FileName = "model-card.md";
+
+    public static void Write(string directory, PretrainConfig config, long parameters, EvaluationReport? evaluation, double trainSeconds, string? gridFile)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var m = config.Model;
+        var sb = new StringBuilder();
+        sb.AppendLine("# Arbor Shapes base model").AppendLine();
+        sb.AppendLine("A text-to-image rectified-flow DiT pretrained from scratch by `arbor pretrain` on Arbor's procedural");
+        sb.AppendLine("Shapes world. It is the starting point of Arbor's RL post-training (the base policy and the KL reference).").AppendLine();
+        sb.AppendLine("## Architecture").AppendLine();
+        sb.AppendLine($"- Flow DiT with adaLN-Zero blocks and cross-attention to text: {parameters.ToString("N0", inv)} parameters.");
+        sb.AppendLine($"- Image {m.ImageSize}x{m.ImageSize}x{m.Channels}, patch {m.PatchSize} ({m.Tokens} tokens), width {m.Dim}, depth {m.Depth}, {m.Heads} heads, MLP x{m.MlpRatio}.");
+        sb.AppendLine($"- Text encoder: word tokens (closed Shapes vocabulary), {m.Text.Depth} transformer layers of width {m.Text.Dim}, up to {m.Text.MaxTokens} tokens; pooled vector conditions adaLN, tokens feed cross-attention.");
+        sb.AppendLine("- Prediction: velocity v ≈ ε − x0 on x_t = (1 − t)·x0 + t·ε (ALGORITHMS.md §1). Weights: EMA.").AppendLine();
+        sb.AppendLine("## Training").AppendLine();
+        var t = config.Train;
+        sb.AppendLine($"- {t.Steps.ToString("N0", inv)} steps x {t.BatchSize} images ({((long)t.Steps * t.BatchSize).ToString("N0", inv)} images), AdamW lr {t.LearningRate.ToString(inv)} (warm-up {t.WarmupSteps}, cosine to {t.MinLearningRate.ToString(inv)}), weight decay {t.WeightDecay.ToString(inv)}, grad clip {t.GradClip.ToString(inv)}, EMA {t.EmaDecay.ToString(inv)}.");
+        sb.AppendLine($"- Logit-normal t (mean {t.LogitNormalMean.ToString(inv)}, std {t.LogitNormalStd.ToString(inv)}), caption dropout {t.CaptionDropout.ToString(inv)} (for classifier-free guidance).");
+        sb.AppendLine($"- Data: Shapes world, split seed {config.Data.Split.Seed}, seed {config.Seed}. Captions are realistically imperfect: mostly simple; counting, position and attribute binding rarer and sometimes under-specified; held-out color-shape combinations and position pairs never appear in training captions.");
+        sb.AppendLine($"- Wall time: {(trainSeconds / 60).ToString("F0", inv)} min on the machine in docs/BENCHMARKS.md.").AppendLine();
+        if (evaluation is not null)
+        {
+            sb.AppendLine("## Held-out accuracy").AppendLine();
+            sb.AppendLine($"Verified from pixels by the Shapes verifier; {config.Eval.PromptsPerFamily} held-out test prompts per family, {config.Eval.Steps}-step {config.Eval.Sampler} ODE, CFG {config.Eval.Guidance.ToString(inv)}, noise seed {config.Eval.Seed}.").AppendLine();
+            sb.AppendLine("| family | strict | partial |").AppendLine("|---|---|---|");
+            foreach (var (family, strict) in evaluation.Strict)
+                sb.AppendLine($"| {family} | {strict.ToString("P1", inv)} | {evaluation.Partial[family].ToString("P1", inv)} |");
+            sb.AppendLine($"| **overall** (mean of families) | **{evaluation.OverallStrict.ToString("P1", inv)}** | {evaluation.OverallPartial.ToString("P1", inv)} |").AppendLine();
+            if (gridFile is not null) sb.AppendLine($"![held-out samples, one row per family]({gridFile})").AppendLine();
+        }
+        sb.AppendLine("## Config").AppendLine().AppendLine("```yaml").Append(ConfigLoader.ToYaml(config)).AppendLine("```");
+        File.WriteAllText(Path.Combine(directory, FileName), sb.ToString());
+    }
+}

@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using Arbor.Pipelines;
+using Arbor.Sampling;
+using Arbor.Sampling.Steps;
+using Arbor.Tensors;
+
+namespace Arbor.Rollouts;
+
+/// <summary>Settings of the rollout engine shared by every strategy.</summary>
+public sealed record RolloutConfig
+{
+    /// <summary>Classifier-free guidance weight in rollouts and training (ALGORITHMS.md §5.1: 4.5).</summary>
+    public double Guidance { get; init; } = 4.5;
+    /// <summary>SD3/FLUX time shift of the schedule (1 = linear).</summary>
+    public double TimeShift { get; init; } = 1.0;
+    /// <summary>Most nodes per model forward (a memory bound; a CFG forward holds twice as many rows).</summary>
+    public int MaxBatch { get; init; } = 128;
+    public LogProbReduction LogProbReduction { get; init; } = LogProbReduction.Mean;
+}
+
+/// <summary>
+/// Runs the rollouts of one iteration for any strategy. At each step every frontier node of every tree of
+/// every prompt goes through the model as one batch (chunked to <see cref="RolloutConfig.MaxBatch"/>):
+/// one guided forward per node serves all of its children. States are kept only where training needs
+/// them (sources and targets of trained edges, and leaves).
+/// </summary>
+public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig config)
+{
+    private readonly OdeStep _ode = new();
+
+    public RolloutConfig Config => config;
+
+    public TimeSchedule Schedule(int steps) => TimeSchedule.Linear(steps, config.TimeShift);
+
+    public RolloutForest Run(IReadOnlyList<string> prompts, IRolloutStrategy strategy, PromptConditioning conditioning, Generator generator)
+    {
+        var clock = Stopwatch.StartNew();
+        var model = pipeline.Model;
+        var schedule = Schedule(strategy.Steps);
+        var forest = new RolloutForest(prompts, strategy.Steps);
+        using var noGrad = Torch.NoGrad();
+
+        // ---- roots: one noise per tree (or one per prompt, shared by its trees) ----
+        var frontier = new List<RolloutNode>();
+        using (var scope = Torch.NewScope())
+        {
+            for (int p = 0; p < prompts.Count; p++)
+            {
+                Tensor? shared = strategy.SharedRootNoise ? Torch.Randn(model.SampleShape, generator) : null;
+                for (int tree = 0; tree < strategy.TreesPerPrompt; tree++)
+                {
+                    var root = forest.Add(p, tree, 0, 0, null);
+                    root.SetState((shared ?? Torch.Randn(model.SampleShape, generator)).Clone());
+                    frontier.Add(root);
+                }
+            }
+        }
+
+        long forwards = 0, evaluations = 0;
+        for (int i = 0; i < strategy.Steps; i++)
+        {
+            var expansions = frontier.Select(strategy.Expand).ToList();
+            var next = new List<RolloutNode>();
+            for (int start = 0; start < frontier.Count; start += config.MaxBatch)
+            {
+                int count = Math.Min(config.MaxBatch, frontier.Count - start);
+                var chunk = frontier.GetRange(start, count);
+                next.AddRange(Advance(forest, chunk, expansions.GetRange(start, count), strategy, conditioning, schedule, i, generator));
+                forwards += (long)count * conditioning.ForwardsPerNode;
+                evaluations += count;
+            }
+            foreach (var node in frontier)
+                if (!NeededForTraining(node)) node.ReleaseState();
+            frontier = next;
+        }
+
+        // ---- leaves: images for the reward; their states stay for targets of trained edges ----
+        using (var scope = Torch.NewScope())
+        {
+            var leaves = forest.Leaves;
+            var batch = Torch.Stack(leaves.Select(l => l.State!).ToList()).Clamp(-1, 1);
+            forest.Images = TextToImagePipeline.ToImages(batch);
+        }
+        forest.Stats = new RolloutStats(forwards, evaluations, forest.Leaves.Count, forest.TrainedEdges.Count(), clock.Elapsed.TotalSeconds);
+        return forest;
+    }
+
+    /// <summary>Training scores trained edges: it needs the state before (source) and after (target) each.</summary>
+    private static bool NeededForTraining(RolloutNode node) =>
+        node.Incoming is { Trained: true } || node.Children.Any(e => e.Trained);
+
+    /// <summary>One step for a chunk of frontier nodes: one guided forward, then every child sampled at once.</summary>
+    private List<RolloutNode> Advance(RolloutForest forest, List<RolloutNode> nodes, List<NodeExpansion> plans, IRolloutStrategy strategy,
+        PromptConditioning conditioning, TimeSchedule schedule, int i, Generator generator)
+    {
+        using var scope = Torch.NewScope();
+        var x = Torch.Stack(nodes.Select(n => n.State!).ToList());
+        var t = Torch.Full([nodes.Count], schedule.Times[i]);
+        var promptIndex = Torch.FromArray(nodes.Select(n => (long)n.Prompt).ToArray());
+        var v = conditioning.Velocity(pipeline.Model, x, t, promptIndex);
+        var noiseScale = Torch.FromArray(plans.Select(p => (float)p.NoiseScale).ToArray());
+        var sde = strategy.SdeStep.Transition(x, v, schedule, i, noiseScale);
+        var ode = _ode.Transition(x, v, schedule, i);
+
+        // rows of the children: parent index, and whether each is stochastic
+        var parentRows = new List<long>();
+        for (int j = 0; j < nodes.Count; j++)
+        {
+            if (!plans[j].Stochastic && plans[j].Children != 1)
+                throw new InvalidOperationException($"strategy {strategy.Name} asked for {plans[j].Children} children of an ODE step at step {i}");
+            for (int c = 0; c < plans[j].Children; c++) parentRows.Add(j);
+        }
+        var rows = Torch.FromArray(parentRows.ToArray());
+        var mean = sde.Mean.IndexSelect(0, rows);
+        var std = sde.Std.IndexSelect(0, rows);
+        var noise = ChildNoise(plans, mean, generator);
+        var sampled = mean + std * noise;
+        var logProb = GaussianLogProb.Of(sampled, new Transition(mean, std), config.LogProbReduction).ToDoubleArray();
+
+        var children = new List<RolloutNode>(parentRows.Count);
+        int row = 0;
+        for (int j = 0; j < nodes.Count; j++)
+        {
+            var plan = plans[j];
+            var parent = nodes[j];
+            int depth = parent.Depth + (plan.Children > 1 ? 1 : 0);
+            for (int c = 0; c < plan.Children; c++, row++)
+            {
+                var edge = new RolloutEdge(parent, i, plan.Stochastic, plan.Trained && plan.Stochastic, plan.NoiseScale);
+                var child = forest.Add(parent.Prompt, parent.Tree, i + 1, depth, edge);
+                if (plan.Stochastic)
+                {
+                    edge.LogProbOld = logProb[row];
+                    child.SetState(sampled.Select(0, row).Clone());
+                }
+                else
+                {
+                    child.SetState(ode.Mean.Select(0, j).Clone());
+                }
+                children.Add(child);
+            }
+        }
+        return children;
+    }
+
+    /// <summary>Independent N(0, I) per child, or BranchGRPO's correlated siblings ξ_b = (ξ_0 + s·η_b)/sqrt(1 + s²).</summary>
+    private static Tensor ChildNoise(List<NodeExpansion> plans, Tensor like, Generator generator)
+    {
+        using var scope = Torch.NewScope();
+        var z = Torch.RandnLike(like, generator);
+        if (plans.All(p => p.NoiseCorrelation == 0)) return scope.MoveToOuter(z);
+        var shared = new List<Tensor>();
+        var sampleShape = like.Shape[1..];
+        foreach (var p in plans)
+        {
+            var common = Torch.Randn(sampleShape, generator);
+            for (int c = 0; c < p.Children; c++) shared.Add(common);
+        }
+        // per child row: ξ = a·ξ_0 + b·η with a = 1/sqrt(1 + s²), b = s/sqrt(1 + s²); s = 0 means independent (a = 0, b = 1)
+        var s = plans.SelectMany(p => Enumerable.Repeat(p.NoiseCorrelation, p.Children)).ToArray();
+        var a = Torch.FromArray(s.Select(v => v == 0 ? 0f : (float)(1 / Math.Sqrt(1 + v * v))).ToArray());
+        var b = Torch.FromArray(s.Select(v => v == 0 ? 1f : (float)(v / Math.Sqrt(1 + v * v))).ToArray());
+        var mixed = DenoisingSteps.PerSample(a, like) * Torch.Stack(shared) + DenoisingSteps.PerSample(b, like) * z;
+        return scope.MoveToOuter(mixed);
+    }
+}

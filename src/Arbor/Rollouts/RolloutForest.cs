@@ -1,0 +1,47 @@
+using Arbor.Imaging;
+
+namespace Arbor.Rollouts;
+
+/// <summary>Per-iteration accounting, with the same meaning for every strategy (ALGORITHMS.md §7).</summary>
+public sealed record RolloutStats(long ModelForwards, long NodeEvaluations, int Leaves, int TrainedEdges, double Seconds);
+
+/// <summary>Every rollout tree of one iteration: all prompts, all trees, their nodes and edges.</summary>
+public sealed class RolloutForest : IDisposable
+{
+    private readonly List<RolloutNode> _nodes = new();
+
+    internal RolloutForest(IReadOnlyList<string> prompts, int steps)
+    {
+        Prompts = prompts;
+        Steps = steps;
+    }
+
+    public IReadOnlyList<string> Prompts { get; }
+    public int Steps { get; }
+    public IReadOnlyList<RolloutNode> Nodes => _nodes;
+    public IEnumerable<RolloutNode> Roots => _nodes.Where(n => n.Incoming is null);
+    /// <summary>Final samples, in creation order (grouped by prompt and tree).</summary>
+    public IReadOnlyList<RolloutNode> Leaves => _nodes.Where(n => n.Step == Steps).ToList();
+    public IEnumerable<RolloutEdge> Edges => _nodes.Where(n => n.Incoming is not null).Select(n => n.Incoming!);
+    public IEnumerable<RolloutEdge> TrainedEdges => Edges.Where(e => e.Trained);
+    /// <summary>The leaves' images (set by the engine, in <see cref="Leaves"/> order).</summary>
+    public IReadOnlyList<Image8> Images { get; internal set; } = [];
+    public RolloutStats Stats { get; internal set; } = new(0, 0, 0, 0, 0);
+
+    internal RolloutNode Add(int prompt, int tree, int step, int depth, RolloutEdge? incoming)
+    {
+        var node = new RolloutNode(_nodes.Count, prompt, tree, step, depth, incoming);
+        if (incoming is not null)
+        {
+            incoming.To = node;
+            incoming.From.AddChild(incoming);
+        }
+        _nodes.Add(node);
+        return node;
+    }
+
+    public void Dispose()
+    {
+        foreach (var n in _nodes) n.ReleaseState();
+    }
+}

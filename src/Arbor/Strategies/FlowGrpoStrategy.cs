@@ -1,0 +1,35 @@
+using Arbor.Rollouts;
+using Arbor.Sampling.Steps;
+
+namespace Arbor.Strategies;
+
+/// <summary>Flow-GRPO (ALGORITHMS.md §5.1) settings; defaults scaled to 2 CPU cores where noted.</summary>
+public sealed record FlowGrpoConfig
+{
+    /// <summary>Rollout steps T (paper: 10).</summary>
+    public int Steps { get; init; } = 10;
+    /// <summary>Samples per prompt G (paper: 24; scaled down on CPU).</summary>
+    public int GroupSize { get; init; } = 8;
+    /// <summary>SDE noise level a (paper: 0.7).</summary>
+    public double NoiseLevel { get; init; } = 0.7;
+    /// <summary>All samples of a prompt start from one noise (Flow-GRPO's same_noise option).</summary>
+    public bool SameNoise { get; init; }
+    /// <summary>Fraction of the steps trained, from the first (paper: ⌊T·0.99⌋, i.e. all but the last).</summary>
+    public double TrainFraction { get; init; } = 0.99;
+}
+
+/// <summary>Independent SDE trajectories: every step stochastic, the first ⌊T·0.99⌋ trained.</summary>
+public sealed class FlowGrpoStrategy(FlowGrpoConfig config) : IRolloutStrategy
+{
+    private readonly int _trainedSteps = Math.Min(config.Steps - 1, (int)Math.Floor(config.Steps * config.TrainFraction));
+
+    public string Name => "flow_grpo";
+    public int Steps => config.Steps;
+    public int TreesPerPrompt => config.GroupSize;
+    public bool SharedRootNoise => config.SameNoise;
+    public IDenoisingStep SdeStep { get; } = new FlowGrpoSdeStep(config.NoiseLevel);
+
+    public void BeginIteration(long iteration, Random random) { }
+
+    public NodeExpansion Expand(RolloutNode node) => NodeExpansion.Sde(trained: node.Step < _trainedSteps);
+}

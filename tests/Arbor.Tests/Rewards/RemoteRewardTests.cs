@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Arbor.Imaging;
+using Arbor.Rewards;
+
+namespace Arbor.Tests.Rewards;
+
+public class RemoteRewardTests
+{
+    private static RewardBatch Batch()
+    {
+        var rng = new Random(1);
+        var images = Enumerable.Range(0, 3).Select(i =>
+        {
+            var img = new Image8(16, 16, 3);
+            if (i > 0) rng.NextBytes(img.Pixels);   // one flat image, two noisy ones
+            return img;
+        }).ToList();
+        return new RewardBatch(images, ["a", "b", "c"]);
+    }
+
+    private static int FreePort()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        int port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+
+    [Fact]
+    public async Task RoundTripThroughTheReferenceServerEqualsTheLocalReward()
+    {
+        var local = new JpegCompressibilityReward();
+        await using var server = await RewardServer.StartAsync(local);
+        using var remote = new RemoteReward(new RemoteRewardConfig { Url = server.Url });
+        var batch = Batch();
+        var expected = await local.ScoreAsync(batch);
+        var got = await remote.ScoreAsync(batch);
+        Assert.Equal(expected.Scores, got.Scores);
+        Assert.Equal(expected.Components["jpeg_kb"], got.Components["jpeg_kb"]);
+        Assert.True(got.Scores[0] > got.Scores[1], "a flat image compresses better than noise");
+    }
+
+    [Fact]
+    public async Task AServerThatIsDownIsRetriedThenFailsNamingIt()
+    {
+        var url = $"http://127.0.0.1:{FreePort()}";
+        using var remote = new RemoteReward(new RemoteRewardConfig { Url = url, Retries = 2, BackoffSeconds = 0.05, TimeoutSeconds = 2 });
+        var clock = Stopwatch.StartNew();
+        var e = await Assert.ThrowsAsync<RewardServerException>(() => remote.ScoreAsync(Batch()));
+        Assert.Contains(url, e.Message);
+        Assert.Contains("failed 3 times", e.Message);
+        Assert.True(clock.Elapsed.TotalSeconds >= 0.15, "backoff 0.05 + 0.1 s must have been waited");
+    }
+
+    [Fact]
+    public async Task ASlowServerTimesOutClearlyAndAPatientClientSucceeds()
+    {
+        await using var server = await RewardServer.StartAsync(new JpegCompressibilityReward(), artificialDelay: TimeSpan.FromSeconds(1.5));
+        using var impatient = new RemoteReward(new RemoteRewardConfig { Url = server.Url, TimeoutSeconds = 0.3, Retries = 1, BackoffSeconds = 0.01 });
+        var e = await Assert.ThrowsAsync<RewardServerException>(() => impatient.ScoreAsync(Batch()));
+        Assert.Contains("no answer within 0.3 s", e.Message);
+        using var patient = new RemoteReward(new RemoteRewardConfig { Url = server.Url, TimeoutSeconds = 10 });
+        Assert.Equal(3, (await patient.ScoreAsync(Batch())).Scores.Length);
+    }
+
+    [Fact]
+    public async Task JpegRewardsHaveOppositeSignsAndMeasureKilobytes()
+    {
+        var batch = Batch();
+        var c = await new JpegCompressibilityReward().ScoreAsync(batch);
+        var i = await new JpegCompressibilityReward(incompressible: true).ScoreAsync(batch);
+        Assert.Equal(c.Scores.Select(s => -s).ToArray(), i.Scores);
+        Assert.All(c.Components["jpeg_kb"], kb => Assert.InRange(kb, 0.1, 5));
+    }
+}

@@ -1,0 +1,140 @@
+using Arbor.Models;
+using Arbor.Pipelines;
+using Arbor.Rollouts;
+using Arbor.Sampling;
+using Arbor.Sampling.Steps;
+using Arbor.Strategies;
+using Arbor.Tensors;
+using Arbor.Text;
+
+namespace Arbor.Tests.Rollouts;
+
+/// <summary>A window of branching steps (TreeGRPO's shape) to check the engine beyond flat trajectories.</summary>
+internal sealed class WindowTree(int steps, int start, int depth, int k) : IRolloutStrategy
+{
+    public string Name => "window_tree";
+    public int Steps => steps;
+    public int TreesPerPrompt => 1;
+    public bool SharedRootNoise => false;
+    public IDenoisingStep SdeStep { get; } = new FlowGrpoSdeStep();
+    public void BeginIteration(long iteration, Random random) { }
+    public NodeExpansion Expand(RolloutNode node) =>
+        node.Step >= start && node.Step < start + depth ? NodeExpansion.Sde(trained: true, children: k) : NodeExpansion.Ode;
+}
+
+public class RolloutEngineTests
+{
+    internal static TextToImagePipeline TinyPipeline(ulong seed)
+    {
+        var tokenizer = new WordTokenizer(["a", "red", "blue", "circle", "square"]);
+        using var gen = new Generator(seed);
+        var p = TextToImagePipeline.Create(Models.FlowDiTTests.Tiny with { Text = Models.FlowDiTTests.Tiny.Text with { MaxTokens = 6 } }, tokenizer, gen);
+        using (Torch.NoGrad())
+            foreach (var (name, param) in p.Model.NamedParameters())
+                if (name.Contains("adaLN") || name.StartsWith("final")) param.CopyFrom(Torch.RandnLike(param, gen) * 0.05);
+        return p;
+    }
+
+    [Fact]
+    public void FlowGrpoRolloutHasTheExpectedShapeAccountingAndKeepsOnlyNeededStates()
+    {
+        using var pipeline = TinyPipeline(1);
+        long baseline = Torch.LiveTensors;
+        var strategy = new FlowGrpoStrategy(new FlowGrpoConfig { Steps = 5, GroupSize = 3 });
+        var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 3.0, MaxBatch = 4 });
+        using (var conditioning = new PromptConditioning(pipeline, ["a red circle", "a blue square"], 3.0))
+        using (var gen = new Generator(2))
+        using (var forest = engine.Run(["a red circle", "a blue square"], strategy, conditioning, gen))
+        {
+            Assert.Equal(6, forest.Leaves.Count);
+            Assert.Equal(6, forest.Images.Count);
+            Assert.Equal(6L * 5 * 2, forest.Stats.ModelForwards);           // G·T per prompt, CFG doubles
+            Assert.Equal(6 * 4, forest.Stats.TrainedEdges);                   // all but the last step
+            Assert.All(forest.Edges, e => Assert.True(e.Stochastic));
+            Assert.All(forest.Edges.Where(e => e.Step == 4), e => Assert.False(e.Trained));
+            Assert.All(forest.Nodes, n => Assert.NotNull(n.State));   // flow_grpo: every state is a trained edge's end or a leaf
+            Assert.All(forest.Leaves, l => Assert.Equal(1, forest.Roots.Count(r => r.Prompt == l.Prompt && r.Tree == l.Tree)));
+        }
+        Assert.Equal(baseline, Torch.LiveTensors);
+    }
+
+    [Fact]
+    public void ABranchingWindowGivesKToTheDLeavesAndTheTreeGrpoNfe()
+    {
+        using var pipeline = TinyPipeline(3);
+        const int T = 6, l = 1, d = 2, k = 3;
+        var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0, MaxBatch = 5 });
+        using var conditioning = new PromptConditioning(pipeline, ["a circle"], 1.0);
+        using var gen = new Generator(4);
+        using var forest = engine.Run(["a circle"], new WindowTree(T, l, d, k), conditioning, gen);
+        Assert.Equal(9, forest.Leaves.Count);
+        // ALGORITHMS.md §5.4: NFE per tree = l + (k^d − 1)/(k − 1) + k^d·(T − l − d)
+        Assert.Equal(l + (9 - 1) / (k - 1) + 9 * (T - l - d), forest.Stats.NodeEvaluations);
+        Assert.Equal(3 + 9, forest.Stats.TrainedEdges);
+        Assert.All(forest.Leaves, leaf => Assert.Equal(d, leaf.Depth));
+        // ODE states outside the window are not kept: the prefix before the window and the suffix interior
+        Assert.Null(forest.Nodes.Single(n => n.Step == 0).State);
+        Assert.All(forest.Nodes.Where(n => n.Step == 4), n => Assert.Null(n.State));
+    }
+
+    [Fact]
+    public void RecomputingAnEdgeFromItsStoredStatesGivesExactlyTheRolloutLogProb()
+    {
+        using var pipeline = TinyPipeline(5);
+        var strategy = new FlowGrpoStrategy(new FlowGrpoConfig { Steps = 4, GroupSize = 2 });
+        var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 2.0 });
+        string[] prompts = ["a red circle", "a blue square"];
+        using var conditioning = new PromptConditioning(pipeline, prompts, 2.0);
+        using var gen = new Generator(6);
+        using var forest = engine.Run(prompts, strategy, conditioning, gen);
+        var schedule = engine.Schedule(4);
+        using var scope = Torch.NewScope();
+        using var noGrad = Torch.NoGrad();
+        foreach (var group in forest.TrainedEdges.GroupBy(e => e.Step))
+        {
+            var edges = group.ToList();
+            var x = Torch.Stack(edges.Select(e => e.From.State!).ToList());
+            var v = conditioning.Velocity(pipeline.Model, x, Torch.Full([edges.Count], schedule.Times[group.Key]), Torch.FromArray(edges.Select(e => (long)e.From.Prompt).ToArray()));
+            var tr = strategy.SdeStep.Transition(x, v, schedule, group.Key, Torch.FromArray(edges.Select(e => (float)e.NoiseScale).ToArray()));
+            var logp = GaussianLogProb.Of(Torch.Stack(edges.Select(e => e.To.State!).ToList()), tr).ToDoubleArray();
+            for (int i = 0; i < edges.Count; i++) Assert.Equal(edges[i].LogProbOld, logp[i]);   // bit for bit: ratio = 1
+        }
+    }
+
+    [Fact]
+    public void MixGrpoWindowSlidesAndWraps()
+    {
+        Assert.Equal(0, MixGrpoStrategy.WindowStartAt(0, 25, 10));
+        Assert.Equal(1, MixGrpoStrategy.WindowStartAt(25, 25, 10));
+        Assert.Equal(8, MixGrpoStrategy.WindowStartAt(8 * 25, 25, 10));
+        Assert.Equal(0, MixGrpoStrategy.WindowStartAt(9 * 25, 25, 10));
+        using var pipeline = TinyPipeline(7);
+        var strategy = new MixGrpoStrategy(new MixGrpoConfig { Steps = 6, GroupSize = 2, Window = 2, ShiftEvery = 1 });
+        strategy.BeginIteration(3, new Random(0));
+        var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0 });
+        using var conditioning = new PromptConditioning(pipeline, ["a circle"], 1.0);
+        using var gen = new Generator(8);
+        using var forest = engine.Run(["a circle"], strategy, conditioning, gen);
+        Assert.Equal([3, 4], forest.TrainedEdges.Select(e => e.Step).Distinct().Order().ToArray());
+        Assert.All(forest.Edges.Where(e => e.Step is not (3 or 4)), e => Assert.False(e.Stochastic));
+    }
+
+    [Fact]
+    public void DanceGrpoSharesRootNoiseAndTrainsSixtyPercentOfEachSamplesSteps()
+    {
+        using var pipeline = TinyPipeline(9);
+        var strategy = new DanceGrpoStrategy(new DanceGrpoConfig { Steps = 10, GroupSize = 3 });
+        strategy.BeginIteration(0, new Random(1));
+        var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0 });
+        using var conditioning = new PromptConditioning(pipeline, ["a circle"], 1.0);
+        using var gen = new Generator(10);
+        using var forest = engine.Run(["a circle"], strategy, conditioning, gen);
+        foreach (var tree in forest.Leaves.Select(l => l.Tree))
+        {
+            var steps = forest.TrainedEdges.Where(e => e.From.Tree == tree).Select(e => e.Step).ToList();
+            Assert.Equal(6, steps.Count);
+            Assert.DoesNotContain(9, steps);
+        }
+        Assert.Equal(3, forest.Leaves.Select(l => l.Tree).Distinct().Count());
+    }
+}
