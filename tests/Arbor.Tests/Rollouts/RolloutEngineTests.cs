@@ -29,6 +29,7 @@ public class RolloutEngineTests
         var tokenizer = new WordTokenizer(["a", "red", "blue", "circle", "square"]);
         using var gen = new Generator(seed);
         var p = TextToImagePipeline.Create(Models.FlowDiTTests.Tiny with { Text = Models.FlowDiTTests.Tiny.Text with { MaxTokens = 6 } }, tokenizer, gen);
+        using (var scope = Torch.NewScope())
         using (Torch.NoGrad())
             foreach (var (name, param) in p.Model.NamedParameters())
                 if (name.Contains("adaLN") || name.StartsWith("final")) param.CopyFrom(Torch.RandnLike(param, gen) * 0.05);

@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using Arbor.Advantages;
+using Arbor.Pipelines;
+using Arbor.Rewards;
+using Arbor.Rollouts;
+using Arbor.Tensors;
+using Arbor.Tensors.Optim;
+
+namespace Arbor.Training;
+
+/// <summary>One iteration's measurements, with the same meaning for every strategy (ALGORITHMS.md §7).</summary>
+public sealed record IterationReport(long Iteration, double RewardMean, double RewardStd, IReadOnlyDictionary<string, double> ComponentMeans,
+    AdvantageResult Advantages, PolicyUpdateStats Update, RolloutStats Rollout, double RewardSeconds, double TrainSeconds);
+
+/// <summary>
+/// One GRPO iteration, read top to bottom: roll out every prompt with the strategy, score the leaves,
+/// turn rewards into group advantages, give each trained edge its advantage, update the policy.
+/// </summary>
+public sealed class GrpoIteration(TextToImagePipeline pipeline, IRolloutStrategy strategy, RolloutEngine engine, IRewardFunction reward,
+    AdvantageConfig advantageConfig, PolicyTrainer trainer, Optimizer optimizer)
+{
+    public IterationReport Run(long iteration, IReadOnlyList<string> prompts, Generator generator, Random random)
+    {
+        strategy.BeginIteration(iteration, random);
+        using var conditioning = new PromptConditioning(pipeline, prompts, engine.Config.Guidance);
+
+        // ---- rollout ----
+        using var forest = engine.Run(prompts, strategy, conditioning, generator);
+        var leaves = forest.Leaves;
+
+        // ---- reward ----
+        var clock = Stopwatch.StartNew();
+        var scores = reward.ScoreAsync(new RewardBatch(forest.Images, leaves.Select(l => prompts[l.Prompt]).ToList())).GetAwaiter().GetResult();
+        for (int i = 0; i < leaves.Count; i++) leaves[i].Reward = scores.Scores[i];
+        double rewardSeconds = clock.Elapsed.TotalSeconds;
+
+        // ---- advantages: per prompt group, then along each trajectory ----
+        var advantages = GroupAdvantages.Compute(scores.Scores, leaves.Select(l => l.Prompt).ToList(), advantageConfig);
+        AssignAlongPaths(leaves, advantages);
+
+        // ---- policy update ----
+        clock.Restart();
+        var update = trainer.Update(forest, conditioning, optimizer);
+        double trainSeconds = clock.Elapsed.TotalSeconds;
+
+        return new IterationReport(iteration, scores.Scores.Average(), GroupAdvantages.Std(scores.Scores),
+            scores.Components.ToDictionary(kv => kv.Key, kv => kv.Value.Average()), advantages, update, forest.Stats, rewardSeconds, trainSeconds);
+    }
+
+    /// <summary>
+    /// Flat strategies (one leaf per root): every edge on a leaf's path gets the leaf's advantage; leaves of
+    /// dropped zero-variance groups give 0 (no gradient). Tree strategies use tree backup instead.
+    /// </summary>
+    public static void AssignAlongPaths(IReadOnlyList<RolloutNode> leaves, AdvantageResult advantages)
+    {
+        for (int i = 0; i < leaves.Count; i++)
+        {
+            double a = advantages.Kept[i] ? advantages.Values[i] : 0;
+            for (var edge = leaves[i].Incoming; edge is not null; edge = edge.From.Incoming)
+            {
+                if (edge.From.Children.Count > 1)
+                    throw new InvalidOperationException("AssignAlongPaths is for flat trajectories; a branching node needs tree backup");
+                edge.Advantage = a;
+            }
+        }
+    }
+}

@@ -1,0 +1,132 @@
+using Arbor.Pipelines;
+using Arbor.Rollouts;
+using Arbor.Sampling;
+using Arbor.Sampling.Steps;
+using Arbor.Tensors;
+using Arbor.Tensors.NN;
+using Arbor.Tensors.Optim;
+
+namespace Arbor.Training;
+
+/// <summary>What one policy update measured (ALGORITHMS.md §3's per-iteration log).</summary>
+public sealed record PolicyUpdateStats(double Loss, double ApproxKl, double ClipFraction, double RatioMean, double RatioStd,
+    double GradNorm, double Kl, int Edges, long TrainingForwards, int SkippedUpdates);
+
+/// <summary>
+/// Updates the policy on a rollout forest's trained edges: for every edge e, ρ_e = exp(log π_θ − log π_old),
+/// L_e = −min(ρ_e·A_e, clip(ρ_e, 1 − ε_lo(e), 1 + ε_hi(e))·A_e) (+ β·KL_e), averaged over edges. One guided
+/// forward per source node scores all of its children; nodes of the same step are batched.
+/// </summary>
+public sealed class PolicyTrainer(TextToImagePipeline pipeline, IDenoisingStep sde, TimeSchedule schedule, PolicyLossConfig config,
+    LogProbReduction reduction = LogProbReduction.Mean)
+{
+    /// <summary>Per-edge clip interval (ε_lo, ε_hi); default the symmetric ε. Dynamic-TreeRPO's adaptive clipping plugs in here.</summary>
+    public Func<RolloutEdge, (double Low, double High)>? ClipInterval { get; init; }
+
+    /// <summary>Extra loss terms computed on the same forward (LayerTuning-RL's SFT term plugs in here).</summary>
+    public Func<StepBatch, Tensor?>? ExtraLoss { get; init; }
+
+    /// <summary>The edges of one training forward: same step, grouped by source node.</summary>
+    public sealed record StepBatch(int Step, IReadOnlyList<RolloutNode> Sources, Tensor Velocity, Tensor States, int TotalEdges);
+
+    public PolicyUpdateStats Update(RolloutForest forest, PromptConditioning conditioning, Optimizer optimizer)
+    {
+        var model = pipeline.Model;
+        var edges = forest.TrainedEdges.ToList();
+        if (edges.Count == 0) return new PolicyUpdateStats(0, 0, 0, 1, 0, 0, 0, 0, 0, 0);
+        var parameters = model.Parameters(trainableOnly: true).ToList();
+
+        double lossSum = 0, klSum = 0, approxKl = 0, clipped = 0, ratioSum = 0, ratioSq = 0, gradNorm = 0;
+        long forwards = 0;
+        int skipped = 0;
+        // minibatches are whole source nodes (all children of a node share its forward)
+        var sources = edges.GroupBy(e => e.From).Select(g => g.Key).ToList();
+        int updates = Math.Clamp(config.UpdatesPerIteration, 1, sources.Count);
+        for (int u = 0; u < updates; u++)
+        {
+            var part = sources.Where((_, i) => i % updates == u).ToList();
+            int partEdges = part.Sum(n => n.Children.Count(e => e.Trained));
+            optimizer.ZeroGrad();
+            foreach (var stepGroup in part.GroupBy(n => n.Step).OrderBy(g => g.Key))
+            {
+                var nodes = stepGroup.ToList();
+                for (int start = 0; start < nodes.Count; start += config.MaxBatch)
+                {
+                    var chunk = nodes.GetRange(start, Math.Min(config.MaxBatch, nodes.Count - start));
+                    using var scope = Torch.NewScope();
+                    var (loss, stats) = ChunkLoss(chunk, stepGroup.Key, conditioning, partEdges);
+                    loss.Backward();
+                    forwards += (long)chunk.Count * conditioning.ForwardsPerNode * (config.KlWeight > 0 ? 2 : 1);
+                    lossSum += stats.Loss; klSum += stats.Kl; approxKl += stats.ApproxKl; clipped += stats.Clipped;
+                    ratioSum += stats.RatioSum; ratioSq += stats.RatioSq;
+                }
+            }
+            gradNorm = GradClip.ClipByGlobalNorm(parameters, config.GradClip);
+            if (double.IsFinite(gradNorm)) optimizer.Step();
+            else skipped++;
+        }
+        int n = edges.Count;
+        double mean = ratioSum / n;
+        return new PolicyUpdateStats(lossSum, approxKl / n, clipped / n, mean, Math.Sqrt(Math.Max(0, ratioSq / n - mean * mean)),
+            gradNorm, klSum / n, n, forwards, skipped);
+    }
+
+    private readonly record struct ChunkStats(double Loss, double Kl, double ApproxKl, double Clipped, double RatioSum, double RatioSq);
+
+    /// <summary>The loss of one chunk of source nodes at one step, already divided by the minibatch's edge count.</summary>
+    private (Tensor Loss, ChunkStats Stats) ChunkLoss(List<RolloutNode> chunk, int step, PromptConditioning conditioning, int totalEdges)
+    {
+        var model = pipeline.Model;
+        var x = Torch.Stack(chunk.Select(nd => nd.State!).ToList());
+        var t = Torch.Full([chunk.Count], schedule.Times[step]);
+        var prompts = Torch.FromArray(chunk.Select(nd => (long)nd.Prompt).ToArray());
+        var v = conditioning.Velocity(model, x, t, prompts);
+
+        // children rows: each trained edge scored against its source node's transition
+        var edges = chunk.SelectMany(nd => nd.Children.Where(e => e.Trained)).ToList();
+        var rows = Torch.FromArray(edges.Select(e => (long)chunk.IndexOf(e.From)).ToArray());
+        var scale = Torch.FromArray(chunk.Select(nd => (float)nd.Children.First(e => e.Trained).NoiseScale).ToArray());
+        var transition = sde.Transition(x, v, schedule, step, scale);
+        var mean = transition.Mean.IndexSelect(0, rows);
+        var std = transition.Std.IndexSelect(0, rows);
+        var logp = GaussianLogProb.Of(Torch.Stack(edges.Select(e => e.To.State!).ToList()), new Transition(mean, std), reduction);
+
+        var old = Torch.FromArray(edges.Select(e => e.LogProbOld).ToArray()).To(DType.Float32);
+        var adv = Torch.FromArray(edges.Select(e => (float)e.Advantage).ToArray());
+        var ratio = (logp - old).Exp();
+        var (lo, hi) = ClipBounds(edges);
+        // −min(ρA, clip(ρ)A) = max(−ρA, −clip(ρ)A)
+        var surrogate = (-(ratio * adv)).Maximum(-(ratio.Minimum(hi).Maximum(lo) * adv));
+        var loss = surrogate.Sum();
+
+        double klValue = 0;
+        if (config.KlWeight > 0)
+        {
+            Tensor refMean;
+            using (Torch.NoGrad())
+            {
+                LoraInjection.SetEnabled(model, false);
+                try { refMean = sde.Transition(x, conditioning.Velocity(model, x, t, prompts), schedule, step, scale).Mean.IndexSelect(0, rows); }
+                finally { LoraInjection.SetEnabled(model, true); }
+            }
+            var dims = Enumerable.Range(1, mean.Dim - 1).Select(d => (long)d).ToArray();
+            var kl = (mean - refMean).Square().Mean(dims) / (std.Flatten().Square() * 2);
+            loss = loss + kl.Sum() * config.KlWeight;
+            klValue = kl.Sum().Item();
+        }
+        if (ExtraLoss?.Invoke(new StepBatch(step, chunk, v, x, totalEdges)) is { } extra) loss = loss + extra * edges.Count;
+
+        var r = ratio.ToDoubleArray();
+        var lp = (logp - old).ToDoubleArray();
+        var (low, high) = (lo.ToDoubleArray(), hi.ToDoubleArray());
+        double clippedCount = r.Select((q, i) => q < low[i] || q > high[i] ? 1.0 : 0.0).Sum();
+        var stats = new ChunkStats(loss.Item() / totalEdges, klValue, lp.Sum(d => 0.5 * d * d), clippedCount, r.Sum(), r.Sum(q => q * q));
+        return (loss / totalEdges, stats);
+    }
+
+    private (Tensor Low, Tensor High) ClipBounds(List<RolloutEdge> edges)
+    {
+        var bounds = edges.Select(e => ClipInterval?.Invoke(e) ?? (config.ClipRange, config.ClipRange)).ToArray();
+        return (Torch.FromArray(bounds.Select(b => (float)(1 - b.Low)).ToArray()), Torch.FromArray(bounds.Select(b => (float)(1 + b.High)).ToArray()));
+    }
+}

@@ -1,0 +1,73 @@
+using Arbor.Advantages;
+using Arbor.Imaging;
+using Arbor.Rewards;
+using Arbor.Rollouts;
+using Arbor.Strategies;
+using Arbor.Tensors;
+using Arbor.Tensors.Optim;
+using Arbor.Training;
+
+namespace Arbor.Tests.Rollouts;
+
+/// <summary>A reward any policy can learn quickly: how much redder than blue the image is (in [−1, 1]).</summary>
+internal sealed class RednessReward : IRewardFunction
+{
+    public string Name => "redness";
+    public Task<RewardScores> ScoreAsync(RewardBatch batch, CancellationToken cancel = default) =>
+        Task.FromResult(RewardScores.Of(batch.Images.Select(img =>
+        {
+            double s = 0;
+            for (int i = 0; i < img.Pixels.Length; i += 3) s += img.Pixels[i] - img.Pixels[i + 2];
+            return s / (img.Pixels.Length / 3) / 255.0;
+        }).ToArray()));
+}
+
+public class GrpoIterationTests
+{
+    [Fact]
+    public void TheFirstUpdateOfAnIterationHasRatioExactlyOne()
+    {
+        using var pipeline = RolloutEngineTests.TinyPipeline(11);
+        var strategy = new FlowGrpoStrategy(new FlowGrpoConfig { Steps = 4, GroupSize = 4 });
+        var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 2.0 });
+        // training chunks as the rollout's (the default): the recompute is bit for bit the rollout's
+        var trainer = new PolicyTrainer(pipeline, strategy.SdeStep, engine.Schedule(4), new PolicyLossConfig());
+        using var opt = new AdamW(pipeline.Model.NamedParameters(trainableOnly: true), new AdamWOptions { LearningRate = 1e-4 });
+        var loop = new GrpoIteration(pipeline, strategy, engine, new RednessReward(), new AdvantageConfig(), trainer, opt);
+        using var gen = new Generator(12);
+        var report = loop.Run(0, ["a red circle", "a blue square"], gen, new Random(0));
+        Assert.Equal(1.0, report.Update.RatioMean);
+        Assert.Equal(0.0, report.Update.RatioStd);
+        Assert.Equal(0.0, report.Update.ApproxKl);
+        Assert.Equal(0.0, report.Update.ClipFraction);
+        Assert.Equal(8 * 3, report.Update.Edges);
+        Assert.True(double.IsFinite(report.Update.GradNorm) && report.Update.GradNorm > 0);
+
+        // other chunkings change OpenBLAS's summation order: equal to rounding, not bit for bit
+        var chunked = new PolicyTrainer(pipeline, strategy.SdeStep, engine.Schedule(4), new PolicyLossConfig { MaxBatch = 3 });
+        var report2 = new GrpoIteration(pipeline, strategy, engine, new RednessReward(), new AdvantageConfig(), chunked, opt).Run(1, ["a red circle"], gen, new Random(1));
+        Assert.True(Math.Abs(report2.Update.RatioMean - 1) < 1e-6, $"ratio {report2.Update.RatioMean}");
+    }
+
+    [Fact]
+    public void ATinyFlowGrpoRunRaisesTheReward()
+    {
+        using var pipeline = RolloutEngineTests.TinyPipeline(13);
+        var strategy = new FlowGrpoStrategy(new FlowGrpoConfig { Steps = 4, GroupSize = 6 });
+        var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0 });
+        var trainer = new PolicyTrainer(pipeline, strategy.SdeStep, engine.Schedule(4), new PolicyLossConfig { ClipRange = 1e-3, UpdatesPerIteration = 2 });
+        using var opt = new AdamW(pipeline.Model.NamedParameters(trainableOnly: true), new AdamWOptions { LearningRate = 3e-3, WeightDecay = 0 });
+        var loop = new GrpoIteration(pipeline, strategy, engine, new RednessReward(), new AdvantageConfig(), trainer, opt);
+        using var gen = new Generator(14);
+        var random = new Random(1);
+        var rewards = new List<double>();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        long baseline = Torch.LiveTensors;
+        for (int it = 0; it < 30; it++)
+            rewards.Add(loop.Run(it, ["a red circle", "a blue square"], gen, random).RewardMean);
+        Assert.Equal(baseline, Torch.LiveTensors);
+        double first = rewards.Take(5).Average(), last = rewards.TakeLast(5).Average();
+        Assert.True(last > first + 0.05, $"reward {first:F3} → {last:F3}");
+    }
+}
