@@ -67,46 +67,13 @@ public static class BindingBenchmark
     }
 
     /// <summary>Runs bench/python/binding_bench.py with the same settings; null (with a reason) when it cannot run.</summary>
-    public static (JsonObject? Result, string? Problem) RunPyTorch(BindingBenchSettings s, string python)
-    {
-        var script = RepoPaths.Find("bench/python/binding_bench.py");
-        if (script is null) return (null, "bench/python/binding_bench.py not found above " + AppContext.BaseDirectory);
-        var psi = new ProcessStartInfo(python)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var a in new[] { script, "--threads", $"{s.Threads}", "--reps", $"{s.Reps}", "--tiny-ops", $"{s.TinyOps}",
-                     "--dim", $"{s.Dim}", "--heads", $"{s.Heads}", "--depth", $"{s.Depth}", "--tokens", $"{s.Tokens}",
-                     "--batch", $"{s.Batch}", "--gemm", $"{s.Gemm}" })
-            psi.ArgumentList.Add(a);
-        psi.Environment["OPENBLAS_NUM_THREADS"] = $"{s.Threads}";
-        psi.Environment["OMP_NUM_THREADS"] = $"{s.Threads}";
-        psi.Environment["OMP_WAIT_POLICY"] = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "PASSIVE";   // as Arbor runs
-        try
-        {
-            using var p = Process.Start(psi)!;
-            var stdout = p.StandardOutput.ReadToEnd();
-            var stderr = p.StandardError.ReadToEnd();
-            p.WaitForExit();
-            if (p.ExitCode != 0) return (null, $"{python} exited {p.ExitCode}: {stderr.Trim().Split('\n').LastOrDefault()}");
-            return (JsonNode.Parse(stdout.Trim().Split('\n').Last())!.AsObject(), null);
-        }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or JsonException)
-        {
-            return (null, $"{python}: {e.Message}");
-        }
-    }
+    public static (JsonObject? Result, string? Problem) RunPyTorch(BindingBenchSettings s, string python) =>
+        PythonReference.Run(python, "bench/python/binding_bench.py",
+            ["--threads", $"{s.Threads}", "--reps", $"{s.Reps}", "--tiny-ops", $"{s.TinyOps}", "--dim", $"{s.Dim}", "--heads", $"{s.Heads}",
+             "--depth", $"{s.Depth}", "--tokens", $"{s.Tokens}", "--batch", $"{s.Batch}", "--gemm", $"{s.Gemm}"], s.Threads);
 
     /// <summary>Pools the sample arrays of two PyTorch rounds.</summary>
-    public static JsonObject Concat(JsonObject a, JsonObject b)
-    {
-        var result = JsonNode.Parse(a.ToJsonString())!.AsObject();
-        foreach (var key in new[] { "tiny_add_us", "transformer_s", "sgemm_gflops" })
-            foreach (var v in b[key]!.AsArray()) result[key]!.AsArray().Add(v!.GetValue<double>());
-        return result;
-    }
+    public static JsonObject Concat(JsonObject a, JsonObject b) => PythonReference.Concat(a, b, "tiny_add_us", "transformer_s", "sgemm_gflops");
 
-    public static Sample SampleOf(JsonObject o, string key) =>
-        new(o[key]!.AsArray().Select(v => v!.GetValue<double>()).ToArray());
+    public static Sample SampleOf(JsonObject o, string key) => PythonReference.SampleOf(o, key);
 }

@@ -212,17 +212,10 @@ public static class ModelBenchmark
     /// <summary>Runs bench/python/model_bench.py with the same settings; null (with a reason) when it cannot run.</summary>
     public static (JsonObject? Result, string? Problem) RunPyTorch(ModelBenchSettings s, string python, long expectParameters, string? checkFile)
     {
-        var script = RepoPaths.Find(Script);
-        if (script is null) return (null, Script + " not found above " + AppContext.BaseDirectory);
-        var psi = new ProcessStartInfo(python)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
         var m = s.Model;
         var args = new List<string>
         {
-            script, "--threads", $"{s.Threads}", "--reps", $"{s.Reps}", "--seed", $"{s.Seed}",
+            "--threads", $"{s.Threads}", "--reps", $"{s.Reps}", "--seed", $"{s.Seed}",
             "--image-size", $"{m.ImageSize}", "--channels", $"{m.Channels}", "--patch", $"{m.PatchSize}",
             "--dim", $"{m.Dim}", "--depth", $"{m.Depth}", "--heads", $"{m.Heads}", "--mlp-ratio", $"{m.MlpRatio}",
             "--vocab", $"{m.Text.VocabSize}", "--max-tokens", $"{m.Text.MaxTokens}", "--text-dim", $"{m.Text.Dim}",
@@ -233,35 +226,11 @@ public static class ModelBenchmark
             "--expect-params", $"{expectParameters}",
         };
         if (checkFile is not null) args.AddRange(["--check", checkFile]);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["OPENBLAS_NUM_THREADS"] = $"{s.Threads}";
-        psi.Environment["OMP_NUM_THREADS"] = $"{s.Threads}";
-        psi.Environment["OMP_WAIT_POLICY"] = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "PASSIVE";   // as Arbor runs
-        try
-        {
-            using var p = Process.Start(psi)!;
-            var stderrTask = p.StandardError.ReadToEndAsync();
-            var stdout = p.StandardOutput.ReadToEnd();
-            var stderr = stderrTask.Result;
-            p.WaitForExit();
-            if (p.ExitCode != 0) return (null, $"{python} exited {p.ExitCode}: {stderr.Trim().Split('\n').LastOrDefault()}");
-            return (JsonNode.Parse(stdout.Trim().Split('\n').Last())!.AsObject(), null);
-        }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or JsonException)
-        {
-            return (null, $"{python}: {e.Message}");
-        }
+        return PythonReference.Run(python, Script, args, s.Threads);
     }
 
     /// <summary>Pools the sample arrays of two PyTorch rounds (the first round's check is kept).</summary>
-    public static JsonObject Concat(JsonObject a, JsonObject b)
-    {
-        var result = JsonNode.Parse(a.ToJsonString())!.AsObject();
-        foreach (var key in new[] { "train_images_per_s", "sample_image_steps_per_s" })
-            foreach (var v in b[key]!.AsArray()) result[key]!.AsArray().Add(v!.GetValue<double>());
-        return result;
-    }
+    public static JsonObject Concat(JsonObject a, JsonObject b) => PythonReference.Concat(a, b, "train_images_per_s", "sample_image_steps_per_s");
 
-    public static Sample SampleOf(JsonObject o, string key) =>
-        new(o[key]!.AsArray().Select(v => v!.GetValue<double>()).ToArray());
+    public static Sample SampleOf(JsonObject o, string key) => PythonReference.SampleOf(o, key);
 }
