@@ -19,6 +19,9 @@ namespace Arbor.Pretraining;
 /// </summary>
 public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data, IHeldOutEvaluator? evaluator, string runDirectory)
 {
+    // A skipped step logs its NaN loss rather than failing to log.
+    private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
     public event Action<PretrainStepReport>? StepCompleted;
     public event Action<EvaluationReport>? Evaluated;
 
@@ -100,7 +103,7 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
                 {
                     var report = new PretrainStepReport(step + 1, train.Steps, lastLoss, optimizer.LearningRate, gradNorm,
                         imagesSinceLog / Math.Max(1e-9, clock.Elapsed.TotalSeconds), skipped);
-                    metrics.WriteLine(JsonSerializer.Serialize(new { kind = "train", step = step + 1, loss = lastLoss, lr = report.LearningRate, grad_norm = gradNorm, images_per_s = report.ImagesPerSecond, skipped }));
+                    metrics.WriteLine(JsonSerializer.Serialize(new { kind = "train", step = step + 1, loss = lastLoss, lr = report.LearningRate, grad_norm = gradNorm, images_per_s = report.ImagesPerSecond, skipped }, Json));
                     StepCompleted?.Invoke(report);
                     clock.Restart();
                     imagesSinceLog = 0;
@@ -114,7 +117,7 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
             if (evaluator is not null && (final || (config.Eval.Every > 0 && (step + 1) % config.Eval.Every == 0)))
             {
                 last = EvaluateEma(pipeline, ema, step + 1);
-                metrics.WriteLine(JsonSerializer.Serialize(new { kind = "eval", step = step + 1, strict = last.Strict, partial = last.Partial, overall_strict = last.OverallStrict, overall_partial = last.OverallPartial }));
+                metrics.WriteLine(JsonSerializer.Serialize(new { kind = "eval", step = step + 1, strict = last.Strict, partial = last.Partial, overall_strict = last.OverallStrict, overall_partial = last.OverallPartial }, Json));
                 Evaluated?.Invoke(last);
                 clock.Restart();
                 imagesSinceLog = 0;

@@ -1,0 +1,103 @@
+using Arbor.Advantages;
+using Arbor.Configuration;
+using Arbor.Rewards;
+using Arbor.Rollouts;
+using Arbor.Shapes;
+using Arbor.Strategies;
+
+namespace Arbor.Training;
+
+/// <summary>
+/// `arbor train` settings (configs/&lt;strategy&gt;.yaml). Defaults follow ALGORITHMS.md; each section
+/// documents its own keys.
+/// </summary>
+public sealed record GrpoTrainConfig : IValidatedConfig
+{
+    /// <summary>Seed of prompts, noise and every random choice (each iteration derives its own from it).</summary>
+    public ulong Seed { get; init; }
+    /// <summary>The pretrained model directory (default: the shipped base).</summary>
+    public string Model { get; init; } = "models/shapes-base";
+    /// <summary>flow_grpo, dance_grpo or mix_grpo (tree strategies come with issue #5).</summary>
+    public string Strategy { get; init; } = "flow_grpo";
+    public FlowGrpoConfig FlowGrpo { get; init; } = new();
+    public DanceGrpoConfig DanceGrpo { get; init; } = new();
+    public MixGrpoConfig MixGrpo { get; init; } = new();
+    public RolloutConfig Rollout { get; init; } = new();
+    public LoraConfig Lora { get; init; } = new();
+    public RewardConfig Reward { get; init; } = new();
+    public AdvantageConfig Advantage { get; init; } = new();
+    public PolicyLossConfig Loss { get; init; } = new();
+    public OptimConfig Optim { get; init; } = new();
+    public GrpoScheduleConfig Train { get; init; } = new();
+    public GrpoEvalConfig Eval { get; init; } = new();
+    /// <summary>The Shapes split the prompts come from (must be the base's pretraining split).</summary>
+    public ShapesSplitConfig Split { get; init; } = new();
+
+    public IEnumerable<string> Problems()
+    {
+        if (Strategy is not ("flow_grpo" or "dance_grpo" or "mix_grpo"))
+            yield return $"strategy '{Strategy}' is unknown (expected flow_grpo, dance_grpo or mix_grpo)";
+        if (Train.Iterations < 1) yield return "train.iterations must be >= 1";
+        if (Train.PromptsPerIteration < 1) yield return "train.prompts_per_iteration must be >= 1";
+        if (Train.CheckpointEvery < 1) yield return "train.checkpoint_every must be >= 1";
+        if (Lora.Enabled && Lora.Rank < 1) yield return "lora.rank must be >= 1";
+        if (Optim.LearningRate <= 0) yield return "optim.learning_rate must be > 0";
+        if (Reward.Names.Count == 0) yield return "reward.names must name at least one reward";
+        if (Reward.Weights.Count != 0 && Reward.Weights.Count != Reward.Names.Count) yield return "reward.weights must have one weight per name";
+        foreach (var n in Reward.Names)
+            if (n != "remote" && !BuiltInRewards.Names.Contains(n)) yield return $"reward.names: '{n}' is unknown (expected {string.Join(", ", BuiltInRewards.Names)} or remote)";
+        if (Loss.ClipRange <= 0) yield return "loss.clip_range must be > 0";
+    }
+}
+
+/// <summary>Low-rank adaptation of the DiT (ALGORITHMS.md §3: lr 3e-4 with LoRA).</summary>
+public sealed record LoraConfig
+{
+    /// <summary>Train LoRA adapters (true) or the full DiT (false). The text encoder is always frozen.</summary>
+    public bool Enabled { get; init; } = true;
+    public int Rank { get; init; } = 16;
+    public double Alpha { get; init; } = 32;
+    /// <summary>Regular expression over Linear layer names to adapt (default: attention and MLP of every block).</summary>
+    public string Pattern { get; init; } = @"^blocks\.\d+\.(attn\.(q|kv|out)|cross\.(q|kv|out)|fc1|fc2)$";
+}
+
+/// <summary>Which rewards, and how they combine (ALGORITHMS.md §4).</summary>
+public sealed record RewardConfig
+{
+    /// <summary>Reward names: shapes, jpeg_compressibility, jpeg_incompressibility, remote.</summary>
+    public List<string> Names { get; init; } = ["shapes"];
+    /// <summary>One weight per reward (default all 1).</summary>
+    public List<double> Weights { get; init; } = [];
+    /// <summary>The server for "remote".</summary>
+    public RemoteRewardConfig Remote { get; init; } = new();
+}
+
+/// <summary>AdamW for the policy (ALGORITHMS.md §3).</summary>
+public sealed record OptimConfig
+{
+    /// <summary>3e-4 for LoRA, 1e-5 for full fine-tuning.</summary>
+    public double LearningRate { get; init; } = 3e-4;
+    public double WeightDecay { get; init; } = 1e-4;
+}
+
+/// <summary>The run's length and bookkeeping.</summary>
+public sealed record GrpoScheduleConfig
+{
+    public int Iterations { get; init; } = 100;
+    /// <summary>Prompts per iteration, drawn from the RL prompts of every family in turn.</summary>
+    public int PromptsPerIteration { get; init; } = 4;
+    public int CheckpointEvery { get; init; } = 5;
+    /// <summary>Consecutive iterations with a non-finite loss or gradient before the run stops.</summary>
+    public int MaxBadIterations { get; init; } = 3;
+}
+
+/// <summary>Held-out evaluation with the 40-step ODE (ALGORITHMS.md §2).</summary>
+public sealed record GrpoEvalConfig
+{
+    /// <summary>Iterations between evaluations (0 = only before and after).</summary>
+    public int Every { get; init; } = 25;
+    public int PromptsPerFamily { get; init; } = 16;
+    public int Steps { get; init; } = 40;
+    public double Guidance { get; init; } = 4.5;
+    public ulong Seed { get; init; } = 1234;
+}

@@ -1,0 +1,159 @@
+using System.Text.Json;
+using Arbor.Configuration;
+using Arbor.Evaluation;
+using Arbor.Pipelines;
+using Arbor.Pretraining;
+using Arbor.Rewards;
+using Arbor.Rollouts;
+using Arbor.Shapes;
+using Arbor.Tensors;
+using Arbor.Tensors.NN;
+using Arbor.Tensors.Optim;
+
+namespace Arbor.Training;
+
+/// <summary>
+/// An RL post-training run (`arbor train`). Run directory:
+/// <code>
+///   config.yaml     effective config           metrics.jsonl   one line per iteration and evaluation
+///   checkpoint/     latest checkpoint (atomic; --resume continues from it exactly)
+///   samples/        evaluation grids           final/          the trained LoRA (or weights)
+/// </code>
+/// </summary>
+public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
+{
+    // A skipped iteration logs its NaN loss rather than failing to log.
+    private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
+    public event Action<IterationReport>? IterationCompleted;
+    public event Action<EvaluationReport>? Evaluated;
+
+    public string CheckpointDirectory => Path.Combine(runDirectory, "checkpoint");
+    public string FinalDirectory => Path.Combine(runDirectory, "final");
+
+    /// <summary>The evaluations of this run (the first one is the starting policy's).</summary>
+    public List<EvaluationReport> Evaluations { get; } = new();
+
+    public void Run(bool resume, long? stopAfter = null, CancellationToken cancel = default)
+    {
+        Directory.CreateDirectory(runDirectory);
+        File.WriteAllText(Path.Combine(runDirectory, "config.yaml"), ConfigLoader.ToYaml(config));
+
+        // ---- the policy: the pretrained base, with LoRA adapters (or fully trainable); text encoder frozen ----
+        using var pipeline = TextToImagePipeline.Load(config.Model);
+        var model = pipeline.Model;
+        if (config.Lora.Enabled)
+        {
+            using var init = new Generator(config.Seed);
+            LoraInjection.Apply(model, config.Lora.Pattern, config.Lora.Rank, config.Lora.Alpha, init);
+        }
+        model.TextEncoder.Freeze();
+        using var optimizer = new AdamW(model.NamedParameters(trainableOnly: true),
+            new AdamWOptions { LearningRate = config.Optim.LearningRate, WeightDecay = config.Optim.WeightDecay });
+
+        // ---- the method: strategy, engine, loss, rewards ----
+        var strategy = Strategies.Strategies.Create(config);
+        var engine = new RolloutEngine(pipeline, config.Rollout);
+        var trainer = new PolicyTrainer(pipeline, strategy.SdeStep, engine.Schedule(strategy.Steps), config.Loss, config.Rollout.LogProbReduction);
+        var rewards = BuildRewards();
+        var iteration = new GrpoIteration(pipeline, strategy, engine, rewards, config.Advantage, trainer, optimizer);
+        var splits = new ShapesSplits(config.Split);
+        var evaluator = new ShapesHeldOutEvaluator(splits);
+
+        long start = 0;
+        if (resume && AtomicDirectory.Resolve(CheckpointDirectory) is not null)
+            start = GrpoCheckpoint.Load(CheckpointDirectory, model, config.Lora.Enabled, optimizer);
+        using var metrics = new StreamWriter(Path.Combine(runDirectory, "metrics.jsonl"), append: resume && start > 0) { AutoFlush = true };
+        try
+        {
+            if (start == 0) Evaluate(pipeline, evaluator, 0, metrics);
+
+            int bad = 0;
+            for (long it = start; it < config.Train.Iterations; it++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                // ---- one iteration; all of its randomness derives from (seed, iteration) ----
+                var prompts = PromptsFor(splits, it);
+                using var generator = new Generator(ShapesRng.Hash(config.Seed, (ulong)it, 1));
+                var report = iteration.Run(it, prompts, generator, new Random((int)(ShapesRng.Hash(config.Seed, (ulong)it, 2) & 0x7fffffff)));
+                bool finite = double.IsFinite(report.Update.Loss) && double.IsFinite(report.Update.GradNorm) && report.Update.SkippedUpdates == 0;
+                bad = finite ? 0 : bad + 1;
+                metrics.WriteLine(JsonSerializer.Serialize(IterationLine(report, finite), Json));
+                IterationCompleted?.Invoke(report);
+                if (bad >= config.Train.MaxBadIterations)
+                    throw new InvalidOperationException($"training stopped at iteration {it + 1}: {bad} iterations in a row with a non-finite loss or gradient (their updates were skipped); the last checkpoint is intact in {CheckpointDirectory}");
+
+                // ---- checkpoint and held-out evaluation ----
+                bool last = it + 1 == config.Train.Iterations;
+                if ((it + 1) % config.Train.CheckpointEvery == 0 || last)
+                    GrpoCheckpoint.Save(CheckpointDirectory, model, config.Lora.Enabled, optimizer, it + 1, config);
+                if (last || (config.Eval.Every > 0 && (it + 1) % config.Eval.Every == 0))
+                    Evaluate(pipeline, evaluator, it + 1, metrics);
+                if (stopAfter is { } stop && it + 1 >= stop && !last) return;
+            }
+            Directory.CreateDirectory(FinalDirectory);
+            if (config.Lora.Enabled) LoraFile.Save(model, Path.Combine(FinalDirectory, GrpoCheckpoint.LoraFileName));
+            else pipeline.Save(FinalDirectory);
+        }
+        finally
+        {
+            foreach (var (reward, _) in rewards) (reward as IDisposable)?.Dispose();
+        }
+    }
+
+    private List<(IRewardFunction, double)> BuildRewards() =>
+        config.Reward.Names.Select((name, k) => (
+            name == "remote" ? (IRewardFunction)new RemoteReward(config.Reward.Remote) : BuiltInRewards.Create(name),
+            config.Reward.Weights.Count > k ? config.Reward.Weights[k] : 1.0)).ToList();
+
+    /// <summary>Prompts of iteration <paramref name="it"/>: the RL prompts of every family in turn, a fixed function of it.</summary>
+    public List<string> PromptsFor(ShapesSplits splits, long it)
+    {
+        var families = TaskFamilies.All;
+        var result = new List<string>();
+        for (int j = 0; j < config.Train.PromptsPerIteration; j++)
+        {
+            long k = it * config.Train.PromptsPerIteration + j;
+            var family = families[(int)(k % families.Count)];
+            var list = splits.RlPrompts(family);
+            result.Add(list[(int)(k / families.Count % list.Count)].ToText());
+        }
+        return result;
+    }
+
+    private void Evaluate(TextToImagePipeline pipeline, ShapesHeldOutEvaluator evaluator, long it, StreamWriter metrics)
+    {
+        pipeline.Model.Eval();
+        var eval = new PretrainEvalConfig { PromptsPerFamily = config.Eval.PromptsPerFamily, Steps = config.Eval.Steps, Guidance = config.Eval.Guidance, Seed = config.Eval.Seed };
+        var report = evaluator.Evaluate(pipeline, eval, it, Path.Combine(runDirectory, "samples"));
+        pipeline.Model.Train();
+        metrics.WriteLine(JsonSerializer.Serialize(new { kind = "eval", iteration = it, strict = report.Strict, partial = report.Partial, overall_strict = report.OverallStrict, overall_partial = report.OverallPartial, seconds = report.Seconds }, Json));
+        Evaluations.Add(report);
+        Evaluated?.Invoke(report);
+    }
+
+    private static object IterationLine(IterationReport r, bool finite) => new
+    {
+        kind = "train",
+        iteration = r.Iteration + 1,
+        reward_mean = r.RewardMean,
+        reward_std = r.RewardStd,
+        components = r.ComponentMeans,
+        zero_variance_share = r.Advantages.ZeroVarianceShare,
+        loss = r.Update.Loss,
+        approx_kl = r.Update.ApproxKl,
+        kl = r.Update.Kl,
+        clip_fraction = r.Update.ClipFraction,
+        ratio_mean = r.Update.RatioMean,
+        ratio_std = r.Update.RatioStd,
+        grad_norm = r.Update.GradNorm,
+        skipped = !finite,
+        nfe = r.Rollout.ModelForwards,
+        trained_forwards = r.Update.TrainingForwards,
+        trained_edges = r.Update.Edges,
+        images = r.Rollout.Leaves,
+        seconds_rollout = r.Rollout.Seconds,
+        seconds_reward = r.RewardSeconds,
+        seconds_train = r.TrainSeconds,
+    };
+}
