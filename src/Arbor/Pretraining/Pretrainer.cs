@@ -95,7 +95,7 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
                 {
                     badSteps = 0;
                     optimizer.Step();
-                    ema.Update();
+                    ema.Update(step);
                 }
                 imagesSinceLog += train.BatchSize;
 
