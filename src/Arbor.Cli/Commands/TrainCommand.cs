@@ -1,0 +1,58 @@
+using System.CommandLine;
+using Arbor.Configuration;
+using Arbor.Tensors;
+using Arbor.Training;
+using Spectre.Console;
+
+namespace Arbor.Cli.Commands;
+
+/// <summary>`arbor train --config configs/&lt;strategy&gt;.yaml --out DIR [--resume]`: RL post-training with a live display.</summary>
+public static class TrainCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<string>("--config") { Description = "YAML config (configs/flow-grpo.yaml, dance-grpo.yaml, mix-grpo.yaml)", Required = true };
+        var output = new Option<string>("--out") { Description = "Run directory", DefaultValueFactory = _ => "runs/train" };
+        var resume = new Option<bool>("--resume") { Description = "Continue from the run directory's checkpoint" };
+        var stopAfter = new Option<long?>("--stop-after") { Description = "End after this iteration (a checkpoint is written there)" };
+        var cmd = new Command("train", "Online RL post-training of the generator (GRPO family strategies).") { config, output, resume, stopAfter };
+        cmd.SetAction(r => Run(r.GetValue(config)!, r.GetValue(output)!, r.GetValue(resume), r.GetValue(stopAfter)));
+        return cmd;
+    }
+
+    private static int Run(string configPath, string outDir, bool resume, long? stopAfter)
+    {
+        ThreadDefaults.Apply();
+        var cfg = ConfigLoader.Load<GrpoTrainConfig>(configPath);
+        cfg = cfg with { Model = ModelOptions.Resolve(cfg.Model == ModelOptions.DefaultModel ? null : cfg.Model) };
+        var trainer = new GrpoTrainer(cfg, outDir);
+        AnsiConsole.MarkupLine($"[bold]arbor train[/] {Markup.Escape(cfg.Strategy)} from {Markup.Escape(cfg.Model)} → {Markup.Escape(outDir)}: {cfg.Train.Iterations} iterations x {cfg.Train.PromptsPerIteration} prompts");
+
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumn("iter").AddColumn("reward").AddColumn("strict").AddColumn("zero-var").AddColumn("approx KL").AddColumn("clip")
+            .AddColumn("grad").AddColumn("NFE").AddColumn("rollout s").AddColumn("reward s").AddColumn("train s");
+        string accuracy = "";
+        trainer.Evaluated += e =>
+        {
+            accuracy = $"held-out strict {e.OverallStrict:P1} (partial {e.OverallPartial:P1}) at iteration {e.Step}";
+            AnsiConsole.MarkupLine($"[bold]eval[/] @ {e.Step}: strict {e.OverallStrict:P1} — " + string.Join(", ", e.Strict.Select(kv => $"{kv.Key} {kv.Value:P0}")));
+        };
+        AnsiConsole.Live(table).AutoClear(false).Start(ctx =>
+        {
+            trainer.IterationCompleted += r =>
+            {
+                var strict = r.ComponentMeans.TryGetValue("shapes.strict", out var s) ? $"{s:P0}" : "";
+                table.AddRow($"{r.Iteration + 1}", $"{r.RewardMean:F3}", strict, $"{r.Advantages.ZeroVarianceShare:P0}", $"{r.Update.ApproxKl:E1}",
+                    $"{r.Update.ClipFraction:P0}", $"{r.Update.GradNorm:F2}", $"{r.Rollout.ModelForwards}", $"{r.Rollout.Seconds:F1}",
+                    $"{r.RewardSeconds:F1}", $"{r.TrainSeconds:F1}");
+                while (table.Rows.Count > 15) table.Rows.RemoveAt(0);
+                table.Caption(accuracy);
+                ctx.Refresh();
+            };
+            trainer.Run(resume, stopAfter);
+        });
+        if (trainer.Evaluations.Count >= 2)
+            AnsiConsole.MarkupLine($"held-out strict accuracy: {trainer.Evaluations[0].OverallStrict:P1} → {trainer.Evaluations[^1].OverallStrict:P1}");
+        return 0;
+    }
+}

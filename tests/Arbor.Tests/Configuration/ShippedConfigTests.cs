@@ -1,0 +1,37 @@
+using Arbor.Configuration;
+using Arbor.Pretraining;
+using Arbor.Training;
+
+namespace Arbor.Tests.Configuration;
+
+/// <summary>Every config under configs/ must load: a renamed or misspelled key fails here, not in a user's run.</summary>
+public class ShippedConfigTests
+{
+    // From the test binary (built in the tree) or, for out-of-tree builds, from this source file.
+    private static string ConfigDirectory([System.Runtime.CompilerServices.CallerFilePath] string source = "")
+    {
+        foreach (var start in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(source)! })
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+                if (Directory.Exists(Path.Combine(dir.FullName, "configs")) && File.Exists(Path.Combine(dir.FullName, "Arbor.sln")))
+                    return Path.Combine(dir.FullName, "configs");
+        throw new DirectoryNotFoundException("configs/ not found above the test directory or its source");
+    }
+
+    [Fact]
+    public void PretrainConfigLoads()
+    {
+        var c = ConfigLoader.Load<PretrainConfig>(Path.Combine(ConfigDirectory(), "pretrain-shapes.yaml"));
+        Assert.Equal(32, c.Model.ImageSize);
+    }
+
+    [Theory]
+    [InlineData("flow-grpo.yaml", "flow_grpo")]
+    [InlineData("dance-grpo.yaml", "dance_grpo")]
+    [InlineData("mix-grpo.yaml", "mix_grpo")]
+    public void TrainConfigsLoad(string file, string strategy)
+    {
+        var c = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), file));
+        Assert.Equal(strategy, c.Strategy);
+        Assert.Equal(["shapes"], c.Reward.Names);
+    }
+}
