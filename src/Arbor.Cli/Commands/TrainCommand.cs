@@ -43,7 +43,7 @@ public static class TrainCommand
             {
                 var strict = r.ComponentMeans.TryGetValue("shapes.strict", out var s) ? $"{s:P0}" : "";
                 table.AddRow($"{r.Iteration + 1}", $"{r.RewardMean:F3}", strict, $"{r.Advantages.ZeroVarianceShare:P0}", $"{r.Update.ApproxKl:E1}",
-                    $"{r.Update.ClipFraction:P0}", $"{r.Update.GradNorm:F2}", $"{r.Rollout.ModelForwards}", $"{r.Rollout.Seconds:F1}",
+                    $"{r.Update.ClipFraction:P0}", $"{r.Update.GradNorm:G3}", $"{r.Rollout.ModelForwards}", $"{r.Rollout.Seconds:F1}",
                     $"{r.RewardSeconds:F1}", $"{r.TrainSeconds:F1}");
                 while (table.Rows.Count > 15) table.Rows.RemoveAt(0);
                 table.Caption(accuracy);

@@ -1,0 +1,60 @@
+using Arbor.Advantages;
+using Arbor.Rollouts;
+
+namespace Arbor.Tests.Advantages;
+
+public class TreeBackupTests
+{
+    /// <summary>
+    /// root(step 0) →ODE→ a(1) ⇉ {b(2), c(2)} ; b ⇉ {L1, L2} ; c →ODE→ L3
+    /// with log π_old: a→b −1, a→c −2, b→L1 0.5, b→L2 −0.5.
+    /// </summary>
+    internal static (RolloutForest Forest, RolloutNode A, RolloutNode B, RolloutNode C) HandMadeTree()
+    {
+        var f = new RolloutForest(["p"], 3);
+        var root = f.Add(0, 0, 0, 0, null);
+        var a = f.Add(0, 0, 1, 0, new RolloutEdge(root, 0, false, false, 1));
+        RolloutNode Child(RolloutNode parent, bool stochastic, double logp)
+        {
+            var e = new RolloutEdge(parent, parent.Step, stochastic, stochastic, 1) { LogProbOld = logp };
+            return f.Add(0, 0, parent.Step + 1, parent.Depth + (stochastic ? 1 : 0), e);
+        }
+        var b = Child(a, true, -1);
+        var c = Child(a, true, -2);
+        Child(b, true, 0.5);
+        Child(b, true, -0.5);
+        Child(c, false, 0);
+        return (f, a, b, c);
+    }
+
+    [Fact]
+    public void BackupOnAHandMadeTreeEqualsHandComputedAdvantages()
+    {
+        var (forest, a, b, c) = HandMadeTree();
+        Assert.Equal(3, forest.Leaves.Count);
+        double[] leafA = [1.0, -1.0, 2.0];      // L1, L2, L3 in creation order
+        TreeBackup.Assign(forest, leafA);
+
+        double wL1 = Math.Exp(0.5) / (Math.Exp(0.5) + Math.Exp(-0.5));
+        double vb = wL1 * 1.0 + (1 - wL1) * -1.0;                      // = tanh(0.5)
+        double vc = 2.0;                                                // ODE edge copies its child
+        double wb = Math.Exp(-1) / (Math.Exp(-1) + Math.Exp(-2));
+        double va = wb * vb + (1 - wb) * vc;
+
+        var leaves = forest.Leaves;
+        Assert.Equal(1.0, leaves[0].Incoming!.Advantage);
+        Assert.Equal(-1.0, leaves[1].Incoming!.Advantage);
+        Assert.Equal(2.0, leaves[2].Incoming!.Advantage);
+        Assert.Equal(vb, b.Incoming!.Advantage, 12);
+        Assert.Equal(Math.Tanh(0.5), b.Incoming!.Advantage, 12);
+        Assert.Equal(vc, c.Incoming!.Advantage, 12);
+        Assert.Equal(va, a.Incoming!.Advantage, 12);                    // root → a is an ODE edge: copies a's value
+    }
+
+    [Fact]
+    public void ALeafCountMismatchIsAnError()
+    {
+        var (forest, _, _, _) = HandMadeTree();
+        Assert.Throws<ArgumentException>(() => TreeBackup.Assign(forest, [1.0, 2.0]));
+    }
+}
