@@ -1,0 +1,57 @@
+using Arbor.Rollouts;
+using Arbor.Sampling.Steps;
+
+namespace Arbor.Strategies.DynamicTree;
+
+/// <summary>Dynamic-TreeRPO (ALGORITHMS.md §5.6) settings; each component switches off on its own for ablations.</summary>
+public sealed record DynamicTreeConfig
+{
+    public int Steps { get; init; } = 10;
+    public int NumTrees { get; init; } = 1;
+    /// <summary>Binary tree (k = 2).</summary>
+    public int Branching { get; init; } = 2;
+    /// <summary>Window depth d (4 → 16 leaves).</summary>
+    public int Depth { get; init; } = 4;
+    public double NoiseLevel { get; init; } = 0.7;
+    /// <summary>Iterations between window moves τ (the window slides as MixGRPO's).</summary>
+    public int ShiftEvery { get; init; } = 25;
+    /// <summary>Depth noise: σ_t(k) = σ_t·(1 + β·k/d).</summary>
+    public bool DepthNoise { get; init; } = true;
+    /// <summary>β of the depth noise (default 1.0, to be tuned by the benchmark).</summary>
+    public double DepthNoiseBeta { get; init; } = 1.0;
+    /// <summary>Dynamic-adaptive clipping.</summary>
+    public bool AdaptiveClip { get; init; } = true;
+    /// <summary>η of the adaptive clip.</summary>
+    public double AdaptiveClipEta { get; init; } = 1.0;
+    /// <summary>LayerTuning-RL's SFT term.</summary>
+    public bool LayerTuning { get; init; } = true;
+    /// <summary>λ of the LayerTuning term.</summary>
+    public double LayerTuningWeight { get; init; } = 0.1;
+}
+
+/// <summary>
+/// A binary sliding-window tree: branching at the d window steps (placed as MixGRPO's window), ODE prefix
+/// shared per tree and ODE to the leaves; window edges trained. At tree layer k (the node's branching
+/// depth) the noise level is σ_t·(1 + β·k/d) and the edge's log-probability uses exactly that std.
+/// </summary>
+public sealed class DynamicTreeStrategy(DynamicTreeConfig config) : IRolloutStrategy
+{
+    public string Name => "dynamic_tree";
+    public int Steps => config.Steps;
+    public int TreesPerPrompt => config.NumTrees;
+    public bool SharedRootNoise => false;
+    public IDenoisingStep SdeStep { get; } = new FlowGrpoSdeStep(config.NoiseLevel);
+    public DynamicTreeConfig Config => config;
+    public int WindowStart { get; private set; }
+
+    public void BeginIteration(long iteration, Random random) =>
+        WindowStart = (int)(iteration / config.ShiftEvery % (config.Steps - config.Depth + 1));
+
+    /// <summary>σ multiplier at tree layer k.</summary>
+    public double NoiseScale(int layer) => config.DepthNoise ? 1 + config.DepthNoiseBeta * layer / config.Depth : 1.0;
+
+    public NodeExpansion Expand(RolloutNode node) =>
+        node.Step >= WindowStart && node.Step < WindowStart + config.Depth
+            ? new NodeExpansion(config.Branching, Stochastic: true, Trained: true, NoiseScale: NoiseScale(node.Depth))
+            : NodeExpansion.Ode;
+}

@@ -1,0 +1,123 @@
+using Arbor.Rollouts;
+using Arbor.Sampling.Steps;
+using Arbor.Strategies;
+using Arbor.Strategies.DynamicTree;
+using Arbor.Tensors;
+
+namespace Arbor.Tests.Rollouts;
+
+public class TreeStrategyTests
+{
+    [Theory]
+    [InlineData(10, 3, 3, 0)]
+    [InlineData(10, 3, 3, 4)]
+    [InlineData(6, 2, 2, 1)]
+    [InlineData(5, 1, 3, 2)]      // k = 1: a single trajectory
+    public void TreeGrpoHasKToTheDLeavesAndTheFormulaNfe(int T, int k, int d, int l)
+    {
+        using var pipeline = RolloutEngineTests.TinyPipeline(31);
+        var strategy = new TreeGrpoStrategy(new TreeGrpoConfig { Steps = T, Branching = k, Depth = d });
+        strategy.SetWindow(l);
+        var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0, MaxBatch = 16 });
+        using var conditioning = new PromptConditioning(pipeline, ["a circle"], 1.0);
+        using var gen = new Generator(32);
+        using var forest = engine.Run(["a circle"], strategy, conditioning, gen);
+        int leaves = (int)Math.Pow(k, d);
+        Assert.Equal(leaves, forest.Leaves.Count);
+        long branching = k == 1 ? d : (leaves - 1) / (k - 1);
+        Assert.Equal(l + branching + (long)leaves * (T - l - d), forest.Stats.NodeEvaluations);
+        Assert.All(forest.TrainedEdges, e => Assert.InRange(e.Step, l, l + d - 1));
+    }
+
+    [Fact]
+    public void AWindowOutsideTheScheduleIsAnErrorNamingIt()
+    {
+        var strategy = new TreeGrpoStrategy(new TreeGrpoConfig { Steps = 10, Depth = 3 });
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => strategy.SetWindow(8));
+        Assert.Contains("[8, 11)", e.Message);
+    }
+
+    [Fact]
+    public void TruncatedGeometricWindowStartsFollowTheirDistribution()
+    {
+        var random = new Random(3);
+        var counts = new int[8];
+        for (int i = 0; i < 20000; i++) counts[TreeGrpoStrategy.SampleGeometric(random, 0.5, 7)]++;
+        double z = Enumerable.Range(0, 8).Sum(l => Math.Pow(0.5, l));
+        for (int l = 0; l < 4; l++) Assert.InRange(counts[l] / 20000.0, Math.Pow(0.5, l) / z - 0.015, Math.Pow(0.5, l) / z + 0.015);
+    }
+
+    [Fact]
+    public void DepthNoiseRecordsSigmaTimesOnePlusBetaKOverDAndTheLogProbUsesIt()
+    {
+        using var pipeline = RolloutEngineTests.TinyPipeline(33);
+        var strategy = new DynamicTreeStrategy(new DynamicTreeConfig { Steps = 6, Depth = 3, DepthNoiseBeta = 1.0 });
+        strategy.BeginIteration(0, new Random(0));
+        var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0 });
+        using var conditioning = new PromptConditioning(pipeline, ["a circle"], 1.0);
+        using var gen = new Generator(34);
+        using var forest = engine.Run(["a circle"], strategy, conditioning, gen);
+        Assert.Equal(8, forest.Leaves.Count);
+        var schedule = engine.Schedule(6);
+        var sde = (FlowGrpoSdeStep)strategy.SdeStep;
+        using var scope = Torch.NewScope();
+        using var noGrad = Torch.NoGrad();
+        foreach (var edge in forest.TrainedEdges)
+        {
+            int k = edge.From.Depth;
+            Assert.Equal(1 + k / 3.0, edge.NoiseScale, 12);
+            // recompute with the recorded scale: exactly the rollout's log-prob; with scale 1 (for k > 0): different
+            var x = edge.From.State!.Unsqueeze(0);
+            var v = conditioning.Velocity(pipeline.Model, x, Torch.Full([1], schedule.Times[edge.Step]), Torch.FromArray(new long[] { edge.From.Prompt }));
+            var scaled = sde.Transition(x, v, schedule, edge.Step, Torch.FromArray(new[] { (float)edge.NoiseScale }));
+            Assert.Equal(sde.Sigma(schedule, edge.Step) * (1 + k / 3.0) * Math.Sqrt(-schedule.Delta(edge.Step)), scaled.Std.Item(), 5);
+            var target = edge.To.State!.Unsqueeze(0);
+            Assert.Equal(edge.LogProbOld, GaussianLogProb.Of(target, scaled).Item(), 5);
+            if (k > 0) Assert.NotEqual(edge.LogProbOld, GaussianLogProb.Of(target, sde.Transition(x, v, schedule, edge.Step)).Item(), 5);
+        }
+    }
+
+    [Fact]
+    public void CorrelatedSiblingNoiseHasCorrelationOneOverOnePlusSSquaredAndUnitVariance()
+    {
+        using var pipeline = RolloutEngineTests.TinyPipeline(35);
+        const double s = 2.0;
+        var strategy = new CorrelatedPair(s);
+        var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0 });
+        string[] prompts = ["a circle", "a circle", "a circle", "a circle"];
+        using var conditioning = new PromptConditioning(pipeline, prompts, 1.0);
+        using var gen = new Generator(36);
+        using var forest = engine.Run(prompts, strategy, conditioning, gen);
+        var schedule = engine.Schedule(2);
+        using var scope = Torch.NewScope();
+        using var noGrad = Torch.NoGrad();
+        var z1 = new List<double>();
+        var z2 = new List<double>();
+        foreach (var root in forest.Roots)
+        {
+            var x = root.State!.Unsqueeze(0);
+            var v = conditioning.Velocity(pipeline.Model, x, Torch.Full([1], 1.0), Torch.FromArray(new long[] { root.Prompt }));
+            var tr = strategy.SdeStep.Transition(x, v, schedule, 0);
+            var a = ((root.Children[0].To.State!.Unsqueeze(0) - tr.Mean) / tr.Std).ToDoubleArray();
+            var b = ((root.Children[1].To.State!.Unsqueeze(0) - tr.Mean) / tr.Std).ToDoubleArray();
+            z1.AddRange(a);
+            z2.AddRange(b);
+        }
+        double Var(List<double> q) { double m = q.Average(); return q.Sum(x => (x - m) * (x - m)) / q.Count; }
+        double cov = z1.Zip(z2).Sum(p => p.First * p.Second) / z1.Count - z1.Average() * z2.Average();
+        Assert.InRange(Var(z1), 0.9, 1.1);
+        Assert.InRange(cov / Math.Sqrt(Var(z1) * Var(z2)), 1 / (1 + s * s) - 0.06, 1 / (1 + s * s) + 0.06);
+    }
+
+    private sealed class CorrelatedPair(double s) : IRolloutStrategy
+    {
+        public string Name => "pair";
+        public int Steps => 2;
+        public int TreesPerPrompt => 1;
+        public bool SharedRootNoise => false;
+        public IDenoisingStep SdeStep { get; } = new FlowGrpoSdeStep();
+        public void BeginIteration(long iteration, Random random) { }
+        public NodeExpansion Expand(RolloutNode node) =>
+            node.Step == 0 ? new NodeExpansion(2, true, true, 1.0, s) : NodeExpansion.Ode;
+    }
+}
