@@ -1,3 +1,4 @@
+using Arbor.Advantages;
 using Arbor.Sampling.Steps;
 
 namespace Arbor.Rollouts;
@@ -24,4 +25,7 @@ public interface IRolloutStrategy
 
     /// <summary>How <paramref name="node"/> (at its step) advances.</summary>
     NodeExpansion Expand(RolloutNode node);
+
+    /// <summary>How leaf rewards become edge advantages (flat strategies: along each path).</summary>
+    EdgeAdvantageMode AdvantageMode => EdgeAdvantageMode.Path;
 }

@@ -1,3 +1,4 @@
+using Arbor.Advantages;
 using Arbor.Rollouts;
 using Arbor.Sampling.Steps;
 
@@ -65,4 +66,6 @@ public sealed class TreeGrpoStrategy(TreeGrpoConfig config) : IRolloutStrategy
         node.Step >= WindowStart && node.Step < WindowStart + config.Depth
             ? NodeExpansion.Sde(trained: true, children: config.Branching)
             : NodeExpansion.Ode;
+
+    public EdgeAdvantageMode AdvantageMode => EdgeAdvantageMode.TreeBackup;
 }

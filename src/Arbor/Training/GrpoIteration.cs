@@ -47,35 +47,17 @@ public sealed class GrpoIteration(TextToImagePipeline pipeline, IRolloutStrategy
         }
         double rewardSeconds = clock.Elapsed.TotalSeconds;
 
-        // ---- advantages: per prompt group, then along each trajectory ----
-        var advantages = GroupAdvantages.Compute(scored.Select(s => (IReadOnlyList<double>)s.Scores).ToList(), weights,
-            leaves.Select(l => l.Prompt).ToList(), advantageConfig);
-        AssignAlongPaths(leaves, advantages);
+        // ---- advantages: per prompt group, then onto the edges as the strategy defines ----
+        var advantages = EdgeAdvantages.Assign(forest, strategy.AdvantageMode, scored.Select(s => (IReadOnlyList<double>)s.Scores).ToList(),
+            weights, advantageConfig);
 
         // ---- policy update ----
         clock.Restart();
+        (strategy as ILossShaping)?.Prepare(forest);
         var update = trainer.Update(forest, conditioning, optimizer);
         double trainSeconds = clock.Elapsed.TotalSeconds;
 
         return new IterationReport(iteration, total.Average(), GroupAdvantages.Std(total), components, advantages, update, forest.Stats,
             rewardSeconds, trainSeconds);
-    }
-
-    /// <summary>
-    /// Flat strategies (one leaf per root): every edge on a leaf's path gets the leaf's advantage; leaves of
-    /// dropped zero-variance groups give 0 (no gradient). Tree strategies use tree backup instead.
-    /// </summary>
-    public static void AssignAlongPaths(IReadOnlyList<RolloutNode> leaves, AdvantageResult advantages)
-    {
-        for (int i = 0; i < leaves.Count; i++)
-        {
-            double a = advantages.Kept[i] ? advantages.Values[i] : 0;
-            for (var edge = leaves[i].Incoming; edge is not null; edge = edge.From.Incoming)
-            {
-                if (edge.From.Children.Count > 1)
-                    throw new InvalidOperationException("AssignAlongPaths is for flat trajectories; a branching node needs tree backup");
-                edge.Advantage = a;
-            }
-        }
     }
 }

@@ -4,6 +4,7 @@ using Arbor.Rewards;
 using Arbor.Rollouts;
 using Arbor.Shapes;
 using Arbor.Strategies;
+using Arbor.Strategies.DynamicTree;
 
 namespace Arbor.Training;
 
@@ -17,11 +18,14 @@ public sealed record GrpoTrainConfig : IValidatedConfig
     public ulong Seed { get; init; }
     /// <summary>The pretrained model directory (default: the shipped base).</summary>
     public string Model { get; init; } = "models/shapes-base";
-    /// <summary>flow_grpo, dance_grpo or mix_grpo (tree strategies come with issue #5).</summary>
+    /// <summary>flow_grpo, dance_grpo, mix_grpo, tree_grpo, branch_grpo or dynamic_tree; each reads its own section.</summary>
     public string Strategy { get; init; } = "flow_grpo";
     public FlowGrpoConfig FlowGrpo { get; init; } = new();
     public DanceGrpoConfig DanceGrpo { get; init; } = new();
     public MixGrpoConfig MixGrpo { get; init; } = new();
+    public TreeGrpoConfig TreeGrpo { get; init; } = new();
+    public BranchGrpoConfig BranchGrpo { get; init; } = new();
+    public DynamicTreeConfig DynamicTree { get; init; } = new();
     public RolloutConfig Rollout { get; init; } = new();
     public LoraConfig Lora { get; init; } = new();
     public RewardConfig Reward { get; init; } = new();
@@ -35,8 +39,8 @@ public sealed record GrpoTrainConfig : IValidatedConfig
 
     public IEnumerable<string> Problems()
     {
-        if (Strategy is not ("flow_grpo" or "dance_grpo" or "mix_grpo"))
-            yield return $"strategy '{Strategy}' is unknown (expected flow_grpo, dance_grpo or mix_grpo)";
+        if (!Strategies.Strategies.Names.Contains(Strategy))
+            yield return $"strategy '{Strategy}' is unknown (expected {string.Join(", ", Strategies.Strategies.Names)})";
         if (Train.Iterations < 1) yield return "train.iterations must be >= 1";
         if (Train.PromptsPerIteration < 1) yield return "train.prompts_per_iteration must be >= 1";
         if (Train.CheckpointEvery < 1) yield return "train.checkpoint_every must be >= 1";

@@ -54,7 +54,10 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
         // ---- the method: strategy, engine, loss, rewards ----
         var strategy = Strategies.Strategies.Create(config);
         var engine = new RolloutEngine(pipeline, config.Rollout);
-        var trainer = new PolicyTrainer(pipeline, strategy.SdeStep, engine.Schedule(strategy.Steps), config.Loss, config.Rollout.LogProbReduction);
+        var trainer = new PolicyTrainer(pipeline, strategy.SdeStep, engine.Schedule(strategy.Steps), config.Loss, config.Rollout.LogProbReduction)
+        {
+            Shaping = strategy as ILossShaping,
+        };
         var rewards = BuildRewards();
         var iteration = new GrpoIteration(pipeline, strategy, engine, rewards, config.Advantage, trainer, optimizer);
         var splits = new ShapesSplits(config.Split);

@@ -20,14 +20,13 @@ public sealed record PolicyUpdateStats(double Loss, double ApproxKl, double Clip
 public sealed class PolicyTrainer(TextToImagePipeline pipeline, IDenoisingStep sde, TimeSchedule schedule, PolicyLossConfig config,
     LogProbReduction reduction = LogProbReduction.Mean)
 {
-    /// <summary>Per-edge clip interval (ε_lo, ε_hi); default the symmetric ε. Dynamic-TreeRPO's adaptive clipping plugs in here.</summary>
-    public Func<RolloutEdge, (double Low, double High)>? ClipInterval { get; init; }
+    /// <summary>A strategy's per-edge clip interval and extra loss term (Dynamic-TreeRPO), or null.</summary>
+    public ILossShaping? Shaping { get; init; }
 
-    /// <summary>Extra loss terms computed on the same forward (LayerTuning-RL's SFT term plugs in here).</summary>
-    public Func<StepBatch, Tensor?>? ExtraLoss { get; init; }
+    public TimeSchedule Schedule => schedule;
 
-    /// <summary>The edges of one training forward: same step, grouped by source node.</summary>
-    public sealed record StepBatch(int Step, IReadOnlyList<RolloutNode> Sources, Tensor Velocity, Tensor States, int TotalEdges);
+    /// <summary>One training forward: source nodes of one step, their states [N, ...] and guided velocities.</summary>
+    public sealed record StepBatch(int Step, double Time, IReadOnlyList<RolloutNode> Sources, Tensor Velocity, Tensor States);
 
     public PolicyUpdateStats Update(RolloutForest forest, PromptConditioning conditioning, Optimizer optimizer)
     {
@@ -114,19 +113,25 @@ public sealed class PolicyTrainer(TextToImagePipeline pipeline, IDenoisingStep s
             loss = loss + kl.Sum() * config.KlWeight;
             klValue = kl.Sum().Item();
         }
-        if (ExtraLoss?.Invoke(new StepBatch(step, chunk, v, x, totalEdges)) is { } extra) loss = loss + extra * edges.Count;
+        var normalized = loss / totalEdges;
+        double extraValue = 0;
+        if (Shaping?.ExtraLoss(new StepBatch(step, schedule.Times[step], chunk, v, x)) is { } extra)
+        {
+            normalized = normalized + extra;
+            extraValue = extra.Item();
+        }
 
         var r = ratio.ToDoubleArray();
         var lp = (logp - old).ToDoubleArray();
         var (low, high) = (lo.ToDoubleArray(), hi.ToDoubleArray());
         double clippedCount = r.Select((q, i) => q < low[i] || q > high[i] ? 1.0 : 0.0).Sum();
-        var stats = new ChunkStats(loss.Item() / totalEdges, klValue, lp.Sum(d => 0.5 * d * d), clippedCount, r.Sum(), r.Sum(q => q * q));
-        return (loss / totalEdges, stats);
+        var stats = new ChunkStats(loss.Item() / totalEdges + extraValue, klValue, lp.Sum(d => 0.5 * d * d), clippedCount, r.Sum(), r.Sum(q => q * q));
+        return (normalized, stats);
     }
 
     private (Tensor Low, Tensor High) ClipBounds(List<RolloutEdge> edges)
     {
-        var bounds = edges.Select(e => ClipInterval?.Invoke(e) ?? (config.ClipRange, config.ClipRange)).ToArray();
+        var bounds = edges.Select(e => Shaping?.ClipInterval(e) ?? (config.ClipRange, config.ClipRange)).ToArray();
         return (Torch.FromArray(bounds.Select(b => (float)(1 - b.Low)).ToArray()), Torch.FromArray(bounds.Select(b => (float)(1 + b.High)).ToArray()));
     }
 }

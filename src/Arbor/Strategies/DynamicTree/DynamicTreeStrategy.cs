@@ -1,5 +1,8 @@
+using Arbor.Advantages;
 using Arbor.Rollouts;
 using Arbor.Sampling.Steps;
+using Arbor.Tensors;
+using Arbor.Training;
 
 namespace Arbor.Strategies.DynamicTree;
 
@@ -34,8 +37,12 @@ public sealed record DynamicTreeConfig
 /// shared per tree and ODE to the leaves; window edges trained. At tree layer k (the node's branching
 /// depth) the noise level is σ_t·(1 + β·k/d) and the edge's log-probability uses exactly that std.
 /// </summary>
-public sealed class DynamicTreeStrategy(DynamicTreeConfig config) : IRolloutStrategy
+public sealed class DynamicTreeStrategy(DynamicTreeConfig config, double clipRange = 1e-4) : IRolloutStrategy, ILossShaping
 {
+    private readonly AdaptiveClipping _clip = AdaptiveClipping.FromBase(clipRange, config.AdaptiveClipEta);
+    private Dictionary<RolloutNode, LayerTuning.Target> _targets = new();
+    private double _targetWeight;
+
     public string Name => "dynamic_tree";
     public int Steps => config.Steps;
     public int TreesPerPrompt => config.NumTrees;
@@ -54,4 +61,34 @@ public sealed class DynamicTreeStrategy(DynamicTreeConfig config) : IRolloutStra
         node.Step >= WindowStart && node.Step < WindowStart + config.Depth
             ? new NodeExpansion(config.Branching, Stochastic: true, Trained: true, NoiseScale: NoiseScale(node.Depth))
             : NodeExpansion.Ode;
+
+    public EdgeAdvantageMode AdvantageMode => EdgeAdvantageMode.TreeBackup;
+
+    // ---- ILossShaping: adaptive clipping and LayerTuning-RL, each switchable ----
+
+    public void Prepare(RolloutForest forest)
+    {
+        _targets = config.LayerTuning ? LayerTuning.Targets(forest).Where(t => t.Weight > 0).ToDictionary(t => t.Node) : new();
+        _targetWeight = _targets.Values.Sum(t => t.Weight);
+    }
+
+    public (double Low, double High)? ClipInterval(RolloutEdge edge) => config.AdaptiveClip ? _clip.Interval(edge) : null;
+
+    /// <summary>λ·Σ_n w_n·mean_D(v(x_n, t_n) − u_n)² / Σ_n w_n over this forward's window nodes, u_n = (x_n − x0*)/t_n.</summary>
+    public Tensor? ExtraLoss(PolicyTrainer.StepBatch batch)
+    {
+        if (_targetWeight <= 0) return null;
+        var rows = batch.Sources.Select((n, i) => (n, i)).Where(p => _targets.ContainsKey(p.n)).ToList();
+        if (rows.Count == 0) return null;
+        using var scope = Torch.NewScope();
+        var index = Torch.FromArray(rows.Select(p => (long)p.i).ToArray());
+        var x = batch.States.IndexSelect(0, index);
+        var v = batch.Velocity.IndexSelect(0, index);
+        var best = Torch.Stack(rows.Select(p => _targets[p.n].BestLeaf.State!).ToList());
+        var u = (x - best) / batch.Time;
+        var w = Torch.FromArray(rows.Select(p => (float)_targets[p.n].Weight).ToArray());
+        var dims = Enumerable.Range(1, v.Dim - 1).Select(d => (long)d).ToArray();
+        var term = (w * (v - u).Square().Mean(dims)).Sum() * (config.LayerTuningWeight / _targetWeight);
+        return scope.MoveToOuter(term);
+    }
 }

@@ -1,0 +1,73 @@
+using Arbor.Rollouts;
+
+namespace Arbor.Advantages;
+
+/// <summary>How a strategy turns leaf rewards into per-edge advantages (ALGORITHMS.md §4).</summary>
+public enum EdgeAdvantageMode
+{
+    /// <summary>Flat trajectories: each edge gets its leaf's group advantage.</summary>
+    Path,
+    /// <summary>TreeGRPO / Dynamic-TreeRPO: leaf advantages backed up the tree with softmax(log π_old) weights.</summary>
+    TreeBackup,
+    /// <summary>BranchGRPO: path-weighted reward fusion and per-depth standardization.</summary>
+    DepthNormalized,
+}
+
+/// <summary>Assigns every trained edge its advantage from the leaves' rewards.</summary>
+public static class EdgeAdvantages
+{
+    /// <summary>
+    /// <paramref name="rewards"/>[k][i] is reward k of leaf i (leaves in <see cref="RolloutForest.Leaves"/> order).
+    /// Returns the leaf-level group statistics (zero-variance groups, for logging).
+    /// </summary>
+    public static AdvantageResult Assign(RolloutForest forest, EdgeAdvantageMode mode, IReadOnlyList<IReadOnlyList<double>> rewards,
+        IReadOnlyList<double> weights, AdvantageConfig config, double fusionTemperature = 1.0)
+    {
+        var leaves = forest.Leaves;
+        var groups = leaves.Select(l => l.Prompt).ToList();
+        switch (mode)
+        {
+            case EdgeAdvantageMode.Path:
+            {
+                var a = GroupAdvantages.Compute(rewards, weights, groups, config);
+                AssignAlongPaths(leaves, a);
+                return a;
+            }
+            case EdgeAdvantageMode.TreeBackup:
+            {
+                // leaf score r = Σ_k w_k·(R_k − μ_k)/σ_k, then the leaf advantage (r − μ)/σ over the prompt's leaves
+                var score = GroupAdvantages.Compute(rewards, weights, groups, config with { Aggregation = RewardAggregation.Advantage, GlobalStd = false, AdvantageClip = double.MaxValue, DropZeroVariance = false });
+                var a = GroupAdvantages.Compute(score.Values, groups, config with { GlobalStd = false });
+                TreeBackup.Assign(forest, a.Values.Select((v, i) => a.Kept[i] ? v : 0).ToList());
+                return a;
+            }
+            case EdgeAdvantageMode.DepthNormalized:
+            {
+                var a = GroupAdvantages.Compute(rewards, weights, groups, config);
+                DepthNormalization.Assign(forest, fusionTemperature);
+                foreach (var e in forest.Edges) e.Advantage = Math.Clamp(e.Advantage, -config.AdvantageClip, config.AdvantageClip);
+                return a;
+            }
+            default:
+                throw new ArgumentOutOfRangeException(nameof(mode), mode, null);
+        }
+    }
+
+    /// <summary>
+    /// Flat strategies (one leaf per root): every edge on a leaf's path gets the leaf's advantage; leaves of
+    /// dropped zero-variance groups give 0 (no gradient).
+    /// </summary>
+    public static void AssignAlongPaths(IReadOnlyList<RolloutNode> leaves, AdvantageResult advantages)
+    {
+        for (int i = 0; i < leaves.Count; i++)
+        {
+            double a = advantages.Kept[i] ? advantages.Values[i] : 0;
+            for (var edge = leaves[i].Incoming; edge is not null; edge = edge.From.Incoming)
+            {
+                if (edge.From.Children.Count > 1)
+                    throw new InvalidOperationException("path advantages are for flat trajectories; a branching node needs tree backup");
+                edge.Advantage = a;
+            }
+        }
+    }
+}

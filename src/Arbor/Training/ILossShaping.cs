@@ -1,0 +1,20 @@
+using Arbor.Rollouts;
+using Arbor.Tensors;
+
+namespace Arbor.Training;
+
+/// <summary>
+/// A strategy's changes to the shared policy loss (ALGORITHMS.md §3): a per-edge clip interval and an extra
+/// term computed on the same training forward. Dynamic-TreeRPO's adaptive clipping and LayerTuning-RL use it.
+/// </summary>
+public interface ILossShaping
+{
+    /// <summary>Called once per iteration after advantages are assigned, before the update.</summary>
+    void Prepare(RolloutForest forest);
+
+    /// <summary>(ε_lo, ε_hi) for an edge, or null for the config's symmetric ε.</summary>
+    (double Low, double High)? ClipInterval(RolloutEdge edge);
+
+    /// <summary>An extra loss for one training forward (already normalized for the whole iteration), or null.</summary>
+    Tensor? ExtraLoss(PolicyTrainer.StepBatch batch);
+}
