@@ -118,6 +118,7 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
             {
                 last = EvaluateEma(pipeline, ema, step + 1);
                 metrics.WriteLine(JsonSerializer.Serialize(new { kind = "eval", step = step + 1, strict = last.Strict, partial = last.Partial, overall_strict = last.OverallStrict, overall_partial = last.OverallPartial }, Json));
+                Reporting.RunReport.Write(runDirectory, "arbor pretrain");
                 Evaluated?.Invoke(last);
                 clock.Restart();
                 imagesSinceLog = 0;

@@ -94,6 +94,7 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
                     Evaluate(pipeline, evaluator, it + 1, metrics);
                 if (stopAfter is { } stop && it + 1 >= stop && !last) return;
             }
+            Reporting.RunReport.Write(runDirectory, $"arbor train: {config.Strategy}");
             Directory.CreateDirectory(FinalDirectory);
             if (config.Lora.Enabled) LoraFile.Save(model, Path.Combine(FinalDirectory, GrpoCheckpoint.LoraFileName));
             else pipeline.Save(FinalDirectory);
@@ -132,6 +133,7 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
         pipeline.Model.Train();
         metrics.WriteLine(JsonSerializer.Serialize(new { kind = "eval", iteration = it, strict = report.Strict, partial = report.Partial, overall_strict = report.OverallStrict, overall_partial = report.OverallPartial, seconds = report.Seconds }, Json));
         Evaluations.Add(report);
+        Reporting.RunReport.Write(runDirectory, $"arbor train: {config.Strategy}");
         Evaluated?.Invoke(report);
     }
 
