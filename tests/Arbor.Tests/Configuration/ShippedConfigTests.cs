@@ -28,6 +28,9 @@ public class ShippedConfigTests
     [InlineData("flow-grpo.yaml", "flow_grpo")]
     [InlineData("dance-grpo.yaml", "dance_grpo")]
     [InlineData("mix-grpo.yaml", "mix_grpo")]
+    [InlineData("tree-grpo.yaml", "tree_grpo")]
+    [InlineData("branch-grpo.yaml", "branch_grpo")]
+    [InlineData("dynamic-treerpo.yaml", "dynamic_tree")]
     public void TrainConfigsLoad(string file, string strategy)
     {
         var c = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), file));
