@@ -74,6 +74,9 @@ public static class RunReport
                 sb.Append("<h2>").Append(WebUtility.HtmlEncode(Path.GetFileNameWithoutExtension(png))).Append("</h2><img alt=\"")
                   .Append(WebUtility.HtmlEncode(Path.GetFileName(png))).Append("\" src=\"data:image/png;base64,")
                   .Append(Convert.ToBase64String(File.ReadAllBytes(png))).Append("\">");
+        if (Directory.Exists(samples))
+            foreach (var svg in Directory.GetFiles(samples, "*.svg").Order(StringComparer.Ordinal))
+                sb.Append("<h2>").Append(WebUtility.HtmlEncode(Path.GetFileNameWithoutExtension(svg))).Append("</h2>").Append(File.ReadAllText(svg));
         sb.Append("</body></html>");
         var path = Path.Combine(runDirectory, FileName);
         File.WriteAllText(path, sb.ToString());

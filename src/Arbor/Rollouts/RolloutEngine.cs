@@ -28,6 +28,9 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
 {
     private readonly OdeStep _ode = new();
 
+    /// <summary>Keep each node's x̂0 = x − t·v as a small image (for `arbor tree`; off in training).</summary>
+    public bool RecordPredictions { get; init; }
+
     public RolloutConfig Config => config;
 
     public TimeSchedule Schedule(int steps) => TimeSchedule.Linear(steps, config.TimeShift);
@@ -80,6 +83,8 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
             var leaves = forest.Leaves;
             var batch = Torch.Stack(leaves.Select(l => l.State!).ToList()).Clamp(-1, 1);
             forest.Images = TextToImagePipeline.ToImages(batch);
+            if (RecordPredictions)
+                for (int j = 0; j < leaves.Count; j++) leaves[j].Prediction = forest.Images[j];
         }
         forest.Stats = new RolloutStats(forwards, evaluations, forest.Leaves.Count, forest.TrainedEdges.Count(), clock.Elapsed.TotalSeconds);
         return forest;
@@ -98,6 +103,11 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
         var t = Torch.Full([nodes.Count], schedule.Times[i]);
         var promptIndex = Torch.FromArray(nodes.Select(n => (long)n.Prompt).ToArray());
         var v = conditioning.Velocity(pipeline.Model, x, t, promptIndex);
+        if (RecordPredictions)
+        {
+            var predictions = TextToImagePipeline.ToImages((x - v * schedule.Times[i]).Clamp(-1, 1));
+            for (int j = 0; j < nodes.Count; j++) nodes[j].Prediction = predictions[j];
+        }
         var noiseScale = Torch.FromArray(plans.Select(p => (float)p.NoiseScale).ToArray());
         var sde = strategy.SdeStep.Transition(x, v, schedule, i, noiseScale);
         var ode = _ode.Transition(x, v, schedule, i);

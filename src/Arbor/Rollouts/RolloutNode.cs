@@ -40,6 +40,9 @@ public sealed class RolloutNode
     /// <summary>A leaf's reward after scoring (the aggregated score the advantages use).</summary>
     public double? Reward { get; set; }
 
+    /// <summary>The model's prediction x̂0 = x − t·v at this node (when the engine records predictions), for pictures.</summary>
+    public Imaging.Image8? Prediction { get; internal set; }
+
     internal void AddChild(RolloutEdge edge) => _children.Add(edge);
 
     internal void SetState(Tensor state)

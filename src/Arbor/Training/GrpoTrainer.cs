@@ -130,6 +130,8 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
         pipeline.Model.Eval();
         var eval = new PretrainEvalConfig { PromptsPerFamily = config.Eval.PromptsPerFamily, Steps = config.Eval.Steps, Guidance = config.Eval.Guidance, Seed = config.Eval.Seed };
         var report = evaluator.Evaluate(pipeline, eval, it, Path.Combine(runDirectory, "samples"));
+        var treePrompt = PromptsFor(new ShapesSplits(config.Split), it)[0];
+        File.WriteAllText(Path.Combine(runDirectory, "samples", $"tree-{it:D6}.svg"), Reporting.TreeInspection.Render(pipeline, config, treePrompt, it, config.Eval.Seed));
         pipeline.Model.Train();
         metrics.WriteLine(JsonSerializer.Serialize(new { kind = "eval", iteration = it, strict = report.Strict, partial = report.Partial, overall_strict = report.OverallStrict, overall_partial = report.OverallPartial, seconds = report.Seconds }, Json));
         Evaluations.Add(report);
