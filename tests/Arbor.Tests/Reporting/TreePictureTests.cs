@@ -19,7 +19,7 @@ public class TreePictureTests
         Assert.Contains("3.00 best", svg);                  // leaf L3 has the highest reward
         Assert.Contains("+0.50", svg);                      // b → L1
         Assert.Contains("-1.00", svg);                      // b → L2
-        Assert.Equal(1, System.Text.RegularExpressions.Regex.Matches(svg, "stroke-width=\"3\"").Count);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(svg, "stroke-width=\"3\""));
         Assert.Throws<ArgumentException>(() => TreePicture.Svg(forest, 1, 0, "no such prompt"));
     }
 }
