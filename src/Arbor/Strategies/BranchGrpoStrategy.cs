@@ -4,7 +4,7 @@ using Arbor.Sampling.Steps;
 
 namespace Arbor.Strategies;
 
-/// <summary>BranchGRPO (ALGORITHMS.md §5.5) settings. Depth and width pruning are not implemented yet.</summary>
+/// <summary>BranchGRPO (ALGORITHMS.md §5.5) settings.</summary>
 public sealed record BranchGrpoConfig
 {
     /// <summary>Rollout steps (paper: 20).</summary>
@@ -18,6 +18,18 @@ public sealed record BranchGrpoConfig
     public double NoiseLevel { get; init; } = 0.7;
     /// <summary>β_f of the path-weighted reward fusion (0 = plain mean).</summary>
     public double FusionTemperature { get; init; } = 1.0;
+    /// <summary>Depth pruning: no gradient for a window of steps that slides toward earlier steps.</summary>
+    public bool DepthPruning { get; init; }
+    /// <summary>Width of the depth-pruning window (paper: 4).</summary>
+    public int DepthPruningWindow { get; init; } = 4;
+    /// <summary>Iterations between moves of the pruning window (paper: 30).</summary>
+    public int DepthPruningShiftEvery { get; init; } = 30;
+    /// <summary>Width pruning: after the last split, only the better child of each parent is trained.</summary>
+    public bool WidthPruning { get; init; }
+    /// <summary>A MixGRPO-style SDE window of this width instead of SDE everywhere (split steps stay SDE); 0 = off.</summary>
+    public int MixedWindow { get; init; }
+    /// <summary>Iterations between moves of the mixed window.</summary>
+    public int MixedWindowShiftEvery { get; init; } = 25;
 }
 
 /// <summary>
@@ -25,8 +37,15 @@ public sealed record BranchGrpoConfig
 /// step, so its log-prob is the baseline density); SDE at every other step; every SDE edge trained but
 /// the last step's; depth-normalized advantages with path-weighted fusion.
 /// </summary>
-public sealed class BranchGrpoStrategy(BranchGrpoConfig config) : IRolloutStrategy
+public sealed class BranchGrpoStrategy(BranchGrpoConfig config) : IRolloutStrategy, Training.ILossShaping
 {
+    private int _lastSplit => config.SplitSteps.Count == 0 ? 0 : config.SplitSteps.Max();
+
+    /// <summary>First step of the depth-pruning window this iteration (none when depth pruning is off).</summary>
+    public int? PruneStart { get; private set; }
+    /// <summary>First step of the mixed SDE window this iteration (none when off).</summary>
+    public int? MixedStart { get; private set; }
+
     public string Name => "branch_grpo";
     public int Steps => config.Steps;
     public int TreesPerPrompt => 1;
@@ -34,13 +53,44 @@ public sealed class BranchGrpoStrategy(BranchGrpoConfig config) : IRolloutStrate
     public IDenoisingStep SdeStep { get; } = new FlowGrpoSdeStep(config.NoiseLevel);
     public EdgeAdvantageMode AdvantageMode => EdgeAdvantageMode.DepthNormalized;
 
-    public void BeginIteration(long iteration, Random random) { }
+    public void BeginIteration(long iteration, Random random)
+    {
+        // the pruning window starts at the latest steps and slides one step earlier every τ iterations, not before the last split
+        int latest = config.Steps - 1 - config.DepthPruningWindow;
+        PruneStart = config.DepthPruning ? Math.Max(_lastSplit, latest - (int)(iteration / config.DepthPruningShiftEvery)) : null;
+        MixedStart = config.MixedWindow > 0 ? MixGrpoStrategy.WindowStartAt(iteration, config.MixedWindowShiftEvery, config.Steps) : null;
+    }
 
     public NodeExpansion Expand(RolloutNode node)
     {
-        bool trained = node.Step < config.Steps - 1;
-        return config.SplitSteps.Contains(node.Step)
-            ? new NodeExpansion(config.Branching, true, trained, 1.0, config.NoiseCorrelation)
-            : NodeExpansion.Sde(trained);
+        bool split = config.SplitSteps.Contains(node.Step);
+        bool stochastic = split || MixedStart is not { } m || (node.Step >= m && node.Step < m + config.MixedWindow);
+        bool pruned = PruneStart is { } p && node.Step >= p && node.Step < p + config.DepthPruningWindow;
+        bool trained = stochastic && node.Step < config.Steps - 1 && !pruned;
+        if (split) return new NodeExpansion(config.Branching, true, trained, 1.0, config.NoiseCorrelation);
+        return stochastic ? NodeExpansion.Sde(trained) : NodeExpansion.Ode;
     }
+
+    // ---- width pruning, once rewards are known ----
+
+    public void Prepare(RolloutForest forest)
+    {
+        if (!config.WidthPruning) return;
+        var values = DepthNormalization.NodeValues(forest, config.FusionTemperature);
+        foreach (var parent in forest.Nodes.Where(n => n.Step == _lastSplit && n.Children.Count > 1))
+        {
+            var better = parent.Children.MaxBy(e => values[e.To])!;
+            foreach (var edge in parent.Children.Where(e => e != better))
+                for (var below = new Stack<RolloutEdge>([edge]); below.Count > 0;)
+                {
+                    var e = below.Pop();
+                    e.Trained = false;
+                    foreach (var c in e.To.Children) below.Push(c);
+                }
+        }
+    }
+
+    public (double Low, double High)? ClipInterval(RolloutEdge edge) => null;
+
+    public Arbor.Tensors.Tensor? ExtraLoss(Training.PolicyTrainer.StepBatch batch) => null;
 }

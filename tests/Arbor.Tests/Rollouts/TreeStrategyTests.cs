@@ -121,3 +121,37 @@ public class TreeStrategyTests
             node.Step == 0 ? new NodeExpansion(2, true, true, 1.0, s) : NodeExpansion.Ode;
     }
 }
+
+public class BranchGrpoPruningTests
+{
+    [Fact]
+    public void DepthPruningWindowSlidesEarlierButNotBeforeTheLastSplit()
+    {
+        var s = new BranchGrpoStrategy(new BranchGrpoConfig { Steps = 10, SplitSteps = [0, 2, 4], DepthPruning = true });
+        s.BeginIteration(0, new Random(0));
+        Assert.Equal(5, s.PruneStart);
+        s.BeginIteration(30, new Random(0));
+        Assert.Equal(4, s.PruneStart);
+        s.BeginIteration(300, new Random(0));
+        Assert.Equal(4, s.PruneStart);          // never before the last split
+    }
+
+    [Fact]
+    public void PrunedStepsAreNotTrainedAndWidthPruningKeepsTheBetterChild()
+    {
+        using var pipeline = RolloutEngineTests.TinyPipeline(51);
+        var s = new BranchGrpoStrategy(new BranchGrpoConfig { Steps = 8, SplitSteps = [0, 2], NoiseCorrelation = 1, DepthPruning = true, DepthPruningWindow = 2, WidthPruning = true });
+        s.BeginIteration(0, new Random(0));     // prune window [5, 7)
+        var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0 });
+        using var conditioning = new PromptConditioning(pipeline, ["a circle"], 1.0);
+        using var gen = new Generator(52);
+        using var forest = engine.Run(["a circle"], s, conditioning, gen);
+        Assert.Equal(4, forest.Leaves.Count);
+        Assert.DoesNotContain(forest.TrainedEdges, e => e.Step is 5 or 6 or 7);
+        var rng = new Random(3);
+        foreach (var leaf in forest.Leaves) leaf.Reward = rng.NextDouble();
+        s.Prepare(forest);
+        foreach (var parent in forest.Nodes.Where(n => n.Step == 2))
+            Assert.Single(parent.Children, e => e.Trained);
+    }
+}
