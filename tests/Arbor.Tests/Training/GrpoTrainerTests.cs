@@ -12,10 +12,12 @@ public class GrpoTrainerTests : IDisposable
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "arbor-grpo-" + Guid.NewGuid().ToString("N"));
     public void Dispose() { if (Directory.Exists(_dir)) Directory.Delete(_dir, true); }
 
+    private string SaveTinyBase() => SaveTinyBaseInto(_dir);
+
     /// <summary>A tiny 16x16 base over the Shapes vocabulary, saved as a model directory.</summary>
-    private string SaveTinyBase()
+    internal string SaveTinyBaseInto(string root)
     {
-        var dir = Path.Combine(_dir, "base");
+        var dir = Path.Combine(root, "base");
         var tokenizer = new WordTokenizer(ShapesVocabulary.Words);
         using var gen = new Generator(21);
         var cfg = new DiTConfig { ImageSize = 16, PatchSize = 4, Dim = 32, Depth = 1, Heads = 2, MlpRatio = 2, Text = new TextEncoderConfig { MaxTokens = 16, Dim = 16, Depth = 1, Heads = 2 } };
@@ -28,7 +30,7 @@ public class GrpoTrainerTests : IDisposable
         return dir;
     }
 
-    private GrpoTrainConfig Config(string model, int iterations) => new()
+    internal static GrpoTrainConfig Config(string model, int iterations) => new()
     {
         Seed = 5,
         Model = model,

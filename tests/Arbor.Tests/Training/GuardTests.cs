@@ -1,0 +1,67 @@
+using System.Net;
+using System.Net.Sockets;
+using Arbor.Advantages;
+using Arbor.Rewards;
+using Arbor.Rollouts;
+using Arbor.Strategies;
+using Arbor.Tensors;
+using Arbor.Tensors.NN;
+using Arbor.Tensors.Optim;
+using Arbor.Training;
+
+namespace Arbor.Tests.Training;
+
+public class GuardTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "arbor-guard-" + Guid.NewGuid().ToString("N"));
+    public void Dispose() { if (Directory.Exists(_dir)) Directory.Delete(_dir, true); }
+
+    [Fact]
+    public void ANonFiniteGradientSkipsTheUpdateAndLeavesTheWeightsUntouched()
+    {
+        using var pipeline = Tests.Rollouts.RolloutEngineTests.TinyPipeline(61);
+        LoraInjection.Apply(pipeline.Model, @"^blocks\.\d+\.attn\.q$", 2, 2);
+        var lora = LoraInjection.LoraParameters(pipeline.Model).ToList();
+        using (var s = Torch.NewScope()) using (Torch.NoGrad()) lora[0].Parameter.FillInPlace(double.NaN);
+        var before = lora.Select(p => p.Parameter.ToFloatArray()).ToList();
+
+        var strategy = new FlowGrpoStrategy(new FlowGrpoConfig { Steps = 3, GroupSize = 3 });
+        var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0 });
+        var trainer = new PolicyTrainer(pipeline, strategy.SdeStep, engine.Schedule(3), new PolicyLossConfig());
+        using var opt = new AdamW(lora, new AdamWOptions { LearningRate = 1e-2 });
+        using var conditioning = new PromptConditioning(pipeline, ["a circle"], 1.0);
+        using var gen = new Generator(62);
+        using var forest = engine.Run(["a circle"], strategy, conditioning, gen);
+        var rng = new Random(1);
+        foreach (var leaf in forest.Leaves) leaf.Reward = rng.NextDouble();
+        EdgeAdvantages.Assign(forest, EdgeAdvantageMode.Path, [forest.Leaves.Select(l => l.Reward!.Value).ToList()], [1.0], new AdvantageConfig());
+        var stats = trainer.Update(forest, conditioning, opt);
+        Assert.Equal(1, stats.SkippedUpdates);
+        Assert.False(double.IsFinite(stats.GradNorm));
+        for (int i = 0; i < lora.Count; i++) Assert.Equal(before[i], lora[i].Parameter.ToFloatArray());
+    }
+
+    [Fact]
+    public void ARewardServerThatIsDownFailsClearlyAndKeepsTheCheckpointAndLogs()
+    {
+        var model = new GrpoTrainerTests().SaveTinyBaseInto(_dir);
+        var run = Path.Combine(_dir, "run");
+        var config = GrpoTrainerTests.Config(model, 4);
+        new GrpoTrainer(config, run).Run(resume: false, stopAfter: 2);
+        var metricsBefore = File.ReadAllText(Path.Combine(run, "metrics.jsonl"));
+        var checkpointBefore = File.ReadAllBytes(Path.Combine(run, "checkpoint", "lora.safetensors"));
+
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        int port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        var down = config with { Reward = new RewardConfig { Names = ["remote"], Remote = new RemoteRewardConfig { Url = $"http://127.0.0.1:{port}", Retries = 1, BackoffSeconds = 0.01 } } };
+        var e = Assert.Throws<RewardServerException>(() => new GrpoTrainer(down, run).Run(resume: true));
+        Assert.Contains($"127.0.0.1:{port}", e.Message);
+        Assert.StartsWith(metricsBefore, File.ReadAllText(Path.Combine(run, "metrics.jsonl")));
+        Assert.Equal(checkpointBefore, File.ReadAllBytes(Path.Combine(run, "checkpoint", "lora.safetensors")));
+        // and the run resumes from that checkpoint once the reward is back
+        new GrpoTrainer(config, run).Run(resume: true);
+        Assert.True(File.Exists(Path.Combine(run, "final", "lora.safetensors")));
+    }
+}
