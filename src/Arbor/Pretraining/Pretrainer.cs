@@ -47,6 +47,13 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
         using var init = new Generator(config.Seed);
         using var pipeline = TextToImagePipeline.Create(config.Model, tokenizer, init);
         var model = pipeline.Model;
+        if (config.InitFrom.Length > 0)
+        {
+            using var warm = TextToImagePipeline.Load(config.InitFrom);
+            if (warm.Tokenizer.VocabSize != tokenizer.VocabSize)
+                throw new InvalidDataException($"init_from '{config.InitFrom}' has a {warm.Tokenizer.VocabSize}-token vocabulary, the data has {tokenizer.VocabSize}");
+            model.LoadStateDict(warm.Model.StateDict());
+        }
         using var optimizer = new AdamW(model.NamedParameters(), new AdamWOptions { LearningRate = train.LearningRate, WeightDecay = train.WeightDecay });
         using var ema = new ExponentialMovingAverage(model, train.EmaDecay);
         using var rng = new Generator(config.Seed + 1);

@@ -94,6 +94,21 @@ public class PretrainerTests : IDisposable
     }
 
     [Fact]
+    public void InitFromStartsFromAModelDirectorysWeights()
+    {
+        var first = Path.Combine(_dir, "first");
+        new Pretrainer(Tiny(3), new TwoColorSource(), null, first).Run(resume: false);
+        var second = Path.Combine(_dir, "second");
+        var cfg = Tiny(1) with { InitFrom = Path.Combine(first, "model"), Train = Tiny(1).Train with { LearningRate = 1e-12, EmaDecay = 0.5 } };
+        new Pretrainer(cfg, new TwoColorSource(), null, second).Run(resume: false);
+        using var a = TextToImagePipeline.Load(Path.Combine(first, "model"));
+        using var b = TextToImagePipeline.Load(Path.Combine(second, "model"));
+        var wa = a.Model.StateDict()["blocks.0.fc1.weight"].ToFloatArray();
+        var wb = b.Model.StateDict()["blocks.0.fc1.weight"].ToFloatArray();
+        for (int i = 0; i < wa.Length; i++) Assert.True(Math.Abs(wa[i] - wb[i]) < 1e-5, $"weight {i}: {wa[i]} vs {wb[i]}");
+    }
+
+    [Fact]
     public void LoadingAModelDirectoryWithMissingFilesNamesTheFile()
     {
         Directory.CreateDirectory(_dir);
