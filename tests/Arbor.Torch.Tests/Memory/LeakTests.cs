@@ -44,6 +44,7 @@ public class LeakTests
         GC.WaitForPendingFinalizers();   // garbage of earlier tests is not this test's leak
         long finalizedBefore = Torch.FinalizedTensors;
         long rss0 = RssBytes();
+        long managed0 = GC.GetGCMemoryInfo().TotalCommittedBytes;
         for (int i = 0; i < 2000; i++)
         {
             Step();
