@@ -10,6 +10,7 @@ root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(TreeCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(RewardServeCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 return root.Parse(args).Invoke();
