@@ -15,6 +15,7 @@ public static class BenchCommand
         bench.Subcommands.Add(Binding());
         bench.Subcommands.Add(Threads());
         bench.Subcommands.Add(FlowLoss());
+        bench.Subcommands.Add(StrategiesCommand());
         bench.Subcommands.Add(Model());
         return bench;
     }
@@ -234,6 +235,39 @@ public static class BenchCommand
             var table = new Table().Border(TableBorder.Rounded).AddColumn("t").AddColumn("MSE(v)").AddColumn("RMSE(x̂0) = t·√MSE").AddColumn("in 8-bit levels");
             foreach (var (t, mse, rmse) in FlowLossProbe.Run(pipeline, data, [0.01, 0.03, 0.1, 0.2, 0.4, 0.6, 0.8, 0.95], r.GetValue(batches), 64))
                 table.AddRow($"{t:F2}", $"{mse:F4}", $"{rmse:F4}", $"{rmse * 127.5:F1}");
+            AnsiConsole.Write(table);
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command StrategiesCommand()
+    {
+        var configs = new Option<string[]>("--configs") { Description = "Training configs to compare", AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => ["configs/flow-grpo.yaml", "configs/dance-grpo.yaml", "configs/mix-grpo.yaml", "configs/tree-grpo.yaml", "configs/branch-grpo.yaml", "configs/dynamic-treerpo.yaml"] };
+        var iterations = new Option<int>("--iterations") { Description = "Iterations per strategy (the shared budget)", DefaultValueFactory = _ => 50 };
+        var perFamily = new Option<int>("--prompts-per-family") { Description = "Held-out prompts per family before and after", DefaultValueFactory = _ => 16 };
+        var model = ModelOptions.Model();
+        var output = new Option<string>("--out") { Description = "Output directory (one run per config, results.json)", DefaultValueFactory = _ => "runs/strategies" };
+        var cmd = new Command("strategies", "Every strategy from the same base at the same budget: accuracy before/after, s/iteration by phase, NFE.") { configs, iterations, perFamily, model, output };
+        cmd.SetAction(r =>
+        {
+            ThreadDefaults.Apply();
+            var modelDir = ModelOptions.Resolve(r.GetValue(model));
+            var outDir = r.GetValue(output)!;
+            Directory.CreateDirectory(outDir);
+            var results = new List<StrategyResult>();
+            foreach (var config in r.GetValue(configs)!)
+            {
+                AnsiConsole.MarkupLine($"[bold]{Markup.Escape(config)}[/]: {r.GetValue(iterations)} iterations from {Markup.Escape(modelDir)}");
+                results.Add(StrategyComparison.Run(config, r.GetValue(iterations), r.GetValue(perFamily), outDir, modelDir));
+                StrategyComparison.Save(results, Path.Combine(outDir, "results.json"));
+            }
+            var table = new Table().Border(TableBorder.Rounded).AddColumn("strategy").AddColumn("strict before → after").AddColumn("s/iter")
+                .AddColumn("rollout / reward / train s").AddColumn("NFE/iter").AddColumn("trained fwd/iter").AddColumn("wall");
+            foreach (var x in results)
+                table.AddRow(x.Strategy, $"{x.StrictBefore:P1} → {x.StrictAfter:P1}", $"{x.SecondsPerIteration:F1}",
+                    $"{x.RolloutSeconds:F1} / {x.RewardSeconds:F1} / {x.TrainSeconds:F1}", $"{x.NfePerIteration:F0}", $"{x.TrainedForwardsPerIteration:F0}", $"{x.WallSeconds / 60:F1} min");
             AnsiConsole.Write(table);
             return 0;
         });
