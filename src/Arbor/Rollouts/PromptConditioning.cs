@@ -29,18 +29,30 @@ public sealed class PromptConditioning : IDisposable
     public int ForwardsPerNode => Guided ? 2 : 1;
 
     /// <summary>Guided v for states x [N, ...] at times t [N] of prompts <paramref name="promptIndex"/> (int64 [N]).</summary>
-    public Tensor Velocity(IVelocityModel model, Tensor x, Tensor t, Tensor promptIndex)
+    public Tensor Velocity(IVelocityModel model, Tensor x, Tensor t, Tensor promptIndex) => Velocities(model, x, t, promptIndex).Guided;
+
+    /// <summary>
+    /// The guided v (what the sampler steps with) and the model's own conditional v_θ(x, t, c) from the same
+    /// forward: supervised terms (LayerTuning-RL) must target v_θ, not the guided combination, whose
+    /// coefficients (w and 1 − w) would push the unconditional branch instead.
+    /// </summary>
+    public (Tensor Guided, Tensor Conditional) Velocities(IVelocityModel model, Tensor x, Tensor t, Tensor promptIndex)
     {
         using var scope = Torch.NewScope();
         long n = x.Size(0);
         var cond = _prompts.Select(promptIndex);
-        if (!Guided) return scope.MoveToOuter(model.Velocity(x, t, cond));
+        if (!Guided)
+        {
+            var v1 = model.Velocity(x, t, cond);
+            return (scope.MoveToOuter(v1), scope.MoveToOuter(v1.Alias()));
+        }
         var zeros = Torch.Zeros([n], DType.Int64, x.Device);
         var doubled = cond.Concat(_empty.Select(zeros));
         var v = model.Velocity(Torch.Cat([x, x]), Torch.Cat([t, t]), doubled);
         var vc = v.Narrow(0, 0, n);
         var vu = v.Narrow(0, n, n);
-        return scope.MoveToOuter(vu + (vc - vu) * Guidance);
+        var guided = vu + (vc - vu) * Guidance;
+        return (scope.MoveToOuter(guided), scope.MoveToOuter(vc));
     }
 
     public void Dispose()

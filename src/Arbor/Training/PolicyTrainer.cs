@@ -25,7 +25,7 @@ public sealed class PolicyTrainer(TextToImagePipeline pipeline, IDenoisingStep s
 
     public TimeSchedule Schedule => schedule;
 
-    /// <summary>One training forward: source nodes of one step, their states [N, ...] and guided velocities.</summary>
+    /// <summary>One training forward: source nodes of one step, their states [N, ...] and the model's conditional v_θ (not the guided v).</summary>
     public sealed record StepBatch(int Step, double Time, IReadOnlyList<RolloutNode> Sources, Tensor Velocity, Tensor States);
 
     public PolicyUpdateStats Update(RolloutForest forest, PromptConditioning conditioning, Optimizer optimizer)
@@ -79,7 +79,7 @@ public sealed class PolicyTrainer(TextToImagePipeline pipeline, IDenoisingStep s
         var x = Torch.Stack(chunk.Select(nd => nd.State!).ToList());
         var t = Torch.Full([chunk.Count], schedule.Times[step]);
         var prompts = Torch.FromArray(chunk.Select(nd => (long)nd.Prompt).ToArray());
-        var v = conditioning.Velocity(model, x, t, prompts);
+        var (v, conditional) = conditioning.Velocities(model, x, t, prompts);
 
         // children rows: each trained edge scored against its source node's transition
         var edges = chunk.SelectMany(nd => nd.Children.Where(e => e.Trained)).ToList();
@@ -115,7 +115,7 @@ public sealed class PolicyTrainer(TextToImagePipeline pipeline, IDenoisingStep s
         }
         var normalized = loss / totalEdges;
         double extraValue = 0;
-        if (Shaping?.ExtraLoss(new StepBatch(step, schedule.Times[step], chunk, v, x)) is { } extra)
+        if (Shaping?.ExtraLoss(new StepBatch(step, schedule.Times[step], chunk, conditional, x)) is { } extra)
         {
             normalized = normalized + extra;
             extraValue = extra.Item();

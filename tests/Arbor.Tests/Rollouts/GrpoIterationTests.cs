@@ -71,3 +71,30 @@ public class GrpoIterationTests
         Assert.True(last > first + 0.05, $"reward {first:F3} → {last:F3}");
     }
 }
+
+public class PromptConditioningTests
+{
+    [Fact]
+    public void SupervisedTermsSeeTheConditionalVelocityNotTheGuidedOne()
+    {
+        using var pipeline = RolloutEngineTests.TinyPipeline(71);
+        using var conditioning = new PromptConditioning(pipeline, ["a red circle"], 3.0);
+        using var scope = Torch.NewScope();
+        using var gen = new Generator(72);
+        var x = Torch.Randn([2, 3, 8, 8], gen);
+        var t = Torch.Full([2], 0.5);
+        var prompt = Torch.Zeros([2], DType.Int64);
+        var (guided, conditional) = conditioning.Velocities(pipeline.Model, x, t, prompt);
+        using var cond = pipeline.Encode(["a red circle", "a red circle"]);
+        using var empty = pipeline.Encode(["", ""]);
+        var vc = pipeline.Model.Velocity(x, t, cond).ToFloatArray();
+        var vu = pipeline.Model.Velocity(x, t, empty).ToFloatArray();
+        var c = conditional.ToFloatArray();
+        var g = guided.ToFloatArray();
+        for (int i = 0; i < c.Length; i++)
+        {
+            Assert.True(Math.Abs(c[i] - vc[i]) < 1e-5, $"conditional {i}");
+            Assert.True(Math.Abs(g[i] - (vu[i] + 3 * (vc[i] - vu[i]))) < 1e-4, $"guided {i}");
+        }
+    }
+}
