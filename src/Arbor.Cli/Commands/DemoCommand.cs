@@ -39,7 +39,8 @@ public static class DemoCommand
         if (Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);
         AnsiConsole.Write(new Rule("[bold]Arbor demo[/]: Dynamic-TreeRPO on the Shapes world"));
         AnsiConsole.MarkupLine($"base {Markup.Escape(cfg.Model)}, {iterations} iterations x {cfg.Train.PromptsPerIteration} prompts, " +
-            $"binary tree depth {cfg.DynamicTree.Depth} (depth noise, adaptive clip, LayerTuning), reward: shapes verifier, threads {TorchRuntime.IntraOpThreads}");
+            $"binary tree depth {cfg.DynamicTree.Depth} (depth noise {(cfg.DynamicTree.DepthNoise ? "on" : "off")}, adaptive clip {(cfg.DynamicTree.AdaptiveClip ? "on" : "off")}, " +
+            $"LayerTuning {(cfg.DynamicTree.LayerTuning ? "on" : "off")}), reward: shapes verifier, threads {TorchRuntime.IntraOpThreads}");
 
         var trainer = new GrpoTrainer(cfg, outDir);
         var clock = System.Diagnostics.Stopwatch.StartNew();
