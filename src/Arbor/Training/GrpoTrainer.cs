@@ -69,7 +69,7 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
         using var metrics = new StreamWriter(Path.Combine(runDirectory, "metrics.jsonl"), append: resume && start > 0) { AutoFlush = true };
         try
         {
-            if (start == 0) Evaluate(pipeline, evaluator, 0, metrics);
+            if (start == 0) Evaluate(pipeline, evaluator, splits, 0, metrics);
 
             int bad = 0;
             for (long it = start; it < config.Train.Iterations; it++)
@@ -91,7 +91,7 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
                 if ((it + 1) % config.Train.CheckpointEvery == 0 || last)
                     GrpoCheckpoint.Save(CheckpointDirectory, model, config.Lora.Enabled, optimizer, it + 1, config);
                 if (last || (config.Eval.Every > 0 && (it + 1) % config.Eval.Every == 0))
-                    Evaluate(pipeline, evaluator, it + 1, metrics);
+                    Evaluate(pipeline, evaluator, splits, it + 1, metrics);
                 if (stopAfter is { } stop && it + 1 >= stop && !last) return;
             }
             Reporting.RunReport.Write(runDirectory, $"arbor train: {config.Strategy}");
@@ -125,12 +125,12 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
         return result;
     }
 
-    private void Evaluate(TextToImagePipeline pipeline, ShapesHeldOutEvaluator evaluator, long it, StreamWriter metrics)
+    private void Evaluate(TextToImagePipeline pipeline, ShapesHeldOutEvaluator evaluator, ShapesSplits splits, long it, StreamWriter metrics)
     {
         pipeline.Model.Eval();
         var eval = new PretrainEvalConfig { PromptsPerFamily = config.Eval.PromptsPerFamily, Steps = config.Eval.Steps, Guidance = config.Eval.Guidance, Seed = config.Eval.Seed };
         var report = evaluator.Evaluate(pipeline, eval, it, Path.Combine(runDirectory, "samples"));
-        var treePrompt = PromptsFor(new ShapesSplits(config.Split), it)[0];
+        var treePrompt = PromptsFor(splits, it)[0];
         File.WriteAllText(Path.Combine(runDirectory, "samples", $"tree-{it:D6}.svg"), Reporting.TreeInspection.Render(pipeline, config, treePrompt, it, config.Eval.Seed));
         pipeline.Model.Train();
         metrics.WriteLine(JsonSerializer.Serialize(new { kind = "eval", iteration = it, strict = report.Strict, partial = report.Partial, overall_strict = report.OverallStrict, overall_partial = report.OverallPartial, seconds = report.Seconds }, Json));
