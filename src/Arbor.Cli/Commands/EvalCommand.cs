@@ -25,12 +25,12 @@ public static class EvalCommand
         var output = new Option<string>("--out") { Description = "Output directory", DefaultValueFactory = _ => "eval" };
         var cmd = new Command("eval", "Per-family accuracy of a model on the Shapes prompts, verified from pixels.") { model, lora, split, perFamily, steps, cfg, seed, splitSeed, output };
         cmd.SetAction(r => Run(ModelOptions.Resolve(r.GetValue(model)), r.GetValue(lora), r.GetValue(split)!, r.GetValue(perFamily),
-            new PretrainEvalConfig { Steps = r.GetValue(steps), Guidance = r.GetValue(cfg), Seed = r.GetValue(seed), PromptsPerFamily = r.GetValue(perFamily) },
+            new EvalConfig { Steps = r.GetValue(steps), Guidance = r.GetValue(cfg), Seed = r.GetValue(seed), PromptsPerFamily = r.GetValue(perFamily) },
             r.GetValue(splitSeed), r.GetValue(output)!));
         return cmd;
     }
 
-    private static int Run(string modelDir, string? lora, string split, int perFamily, PretrainEvalConfig config, ulong splitSeed, string outDir)
+    private static int Run(string modelDir, string? lora, string split, int perFamily, EvalConfig config, ulong splitSeed, string outDir)
     {
         if (split is not ("test" or "rl")) throw new ArgumentException($"unknown split '{split}': expected test or rl");
         ThreadDefaults.Apply();

@@ -29,7 +29,7 @@ public sealed class ShapesHeldOutEvaluator(ShapesSplits splits, ShapesVerifier? 
     public IReadOnlyList<(string Prompt, TaskFamily Family)> Prompts(int perFamily) =>
         TaskFamilies.All.SelectMany(f => (UseRlPrompts ? splits.RlPrompts(f) : splits.TestPrompts(f)).Take(perFamily).Select(p => (p.ToText(), f))).ToList();
 
-    public EvaluationReport Evaluate(TextToImagePipeline pipeline, PretrainEvalConfig config, long step, string outputDirectory)
+    public EvaluationReport Evaluate(TextToImagePipeline pipeline, EvalConfig config, long step, string outputDirectory)
     {
         var clock = Stopwatch.StartNew();
         var samples = Run(pipeline, config);
@@ -43,7 +43,7 @@ public sealed class ShapesHeldOutEvaluator(ShapesSplits splits, ShapesVerifier? 
     }
 
     /// <summary>Generates and verifies every evaluation prompt.</summary>
-    public List<EvaluatedSample> Run(TextToImagePipeline pipeline, PretrainEvalConfig config)
+    public List<EvaluatedSample> Run(TextToImagePipeline pipeline, EvalConfig config)
     {
         var prompts = Prompts(config.PromptsPerFamily);
         var sampler = OdeSamplers.ByName(config.Sampler);

@@ -1,4 +1,5 @@
 using Arbor.Configuration;
+using Arbor.Evaluation;
 using Arbor.Models;
 using Arbor.Shapes;
 
@@ -18,7 +19,7 @@ public sealed record PretrainConfig : IValidatedConfig
     public DiTConfig Model { get; init; } = new();
     public PretrainDataConfig Data { get; init; } = new();
     public PretrainOptimConfig Train { get; init; } = new();
-    public PretrainEvalConfig Eval { get; init; } = new();
+    public EvalConfig Eval { get; init; } = new() { Every = 500 };
     /// <summary>Steps between checkpoints (atomic; `--resume` continues from the latest).</summary>
     public int CheckpointEvery { get; init; } = 250;
     /// <summary>Steps between metric lines in metrics.jsonl.</summary>
@@ -88,27 +89,3 @@ public sealed record PretrainOptimConfig
     }
 }
 
-/// <summary>Held-out evaluation during pretraining: sample the test prompts with the EMA weights and verify them.</summary>
-public sealed record PretrainEvalConfig
-{
-    /// <summary>Steps between evaluations (and sample grids); 0 = only at the end.</summary>
-    public int Every { get; init; } = 500;
-    /// <summary>Test prompts per task family.</summary>
-    public int PromptsPerFamily { get; init; } = 16;
-    /// <summary>ODE steps (ALGORITHMS.md §2: evaluation uses 40).</summary>
-    public int Steps { get; init; } = 40;
-    /// <summary>Classifier-free guidance weight (ALGORITHMS.md §5.1: 4.5).</summary>
-    public double Guidance { get; init; } = 4.5;
-    /// <summary>euler or heun.</summary>
-    public string Sampler { get; init; } = "euler";
-    /// <summary>Seed of the evaluation noise (fixed, so evaluations are comparable).</summary>
-    public ulong Seed { get; init; } = 1234;
-
-    public IEnumerable<string> Problems()
-    {
-        if (Every < 0) yield return "every must be >= 0";
-        if (PromptsPerFamily < 1) yield return "prompts_per_family must be >= 1";
-        if (Steps < 1) yield return "steps must be >= 1";
-        if (Sampler is not ("euler" or "heun")) yield return $"sampler '{Sampler}' is unknown (expected euler or heun)";
-    }
-}

@@ -1,3 +1,4 @@
+using Arbor.Evaluation;
 namespace Arbor.Pretraining;
 
 /// <summary>One optimizer step, as the progress display and metrics.jsonl see it.</summary>
@@ -11,5 +12,5 @@ public sealed record EvaluationReport(long Step, IReadOnlyDictionary<string, dou
 /// <summary>Evaluates a generator on held-out prompts (the Shapes verifier, or a user's).</summary>
 public interface IHeldOutEvaluator
 {
-    EvaluationReport Evaluate(Pipelines.TextToImagePipeline pipeline, PretrainEvalConfig config, long step, string outputDirectory);
+    EvaluationReport Evaluate(Pipelines.TextToImagePipeline pipeline, EvalConfig config, long step, string outputDirectory);
 }

@@ -1,5 +1,6 @@
 using Arbor.Advantages;
 using Arbor.Configuration;
+using Arbor.Evaluation;
 using Arbor.Rewards;
 using Arbor.Rollouts;
 using Arbor.Shapes;
@@ -33,7 +34,7 @@ public sealed record GrpoTrainConfig : IValidatedConfig
     public PolicyLossConfig Loss { get; init; } = new();
     public OptimConfig Optim { get; init; } = new();
     public GrpoScheduleConfig Train { get; init; } = new();
-    public GrpoEvalConfig Eval { get; init; } = new();
+    public EvalConfig Eval { get; init; } = new();
     /// <summary>The Shapes split the prompts come from (must be the base's pretraining split).</summary>
     public ShapesSplitConfig Split { get; init; } = new();
 
@@ -51,6 +52,7 @@ public sealed record GrpoTrainConfig : IValidatedConfig
         foreach (var n in Reward.Names)
             if (n != "remote" && !BuiltInRewards.Names.Contains(n)) yield return $"reward.names: '{n}' is unknown (expected {string.Join(", ", BuiltInRewards.Names)} or remote)";
         if (Loss.ClipRange <= 0) yield return "loss.clip_range must be > 0";
+        foreach (var p in Eval.Problems()) yield return "eval." + p;
     }
 }
 
@@ -93,15 +95,4 @@ public sealed record GrpoScheduleConfig
     public int CheckpointEvery { get; init; } = 5;
     /// <summary>Consecutive iterations with a non-finite loss or gradient before the run stops.</summary>
     public int MaxBadIterations { get; init; } = 3;
-}
-
-/// <summary>Held-out evaluation with the 40-step ODE (ALGORITHMS.md §2).</summary>
-public sealed record GrpoEvalConfig
-{
-    /// <summary>Iterations between evaluations (0 = only before and after).</summary>
-    public int Every { get; init; } = 25;
-    public int PromptsPerFamily { get; init; } = 16;
-    public int Steps { get; init; } = 40;
-    public double Guidance { get; init; } = 4.5;
-    public ulong Seed { get; init; } = 1234;
 }

@@ -128,8 +128,7 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
     private void Evaluate(TextToImagePipeline pipeline, ShapesHeldOutEvaluator evaluator, ShapesSplits splits, long it, StreamWriter metrics)
     {
         pipeline.Model.Eval();
-        var eval = new PretrainEvalConfig { PromptsPerFamily = config.Eval.PromptsPerFamily, Steps = config.Eval.Steps, Guidance = config.Eval.Guidance, Seed = config.Eval.Seed };
-        var report = evaluator.Evaluate(pipeline, eval, it, Path.Combine(runDirectory, "samples"));
+        var report = evaluator.Evaluate(pipeline, config.Eval, it, Path.Combine(runDirectory, "samples"));
         var treePrompt = PromptsFor(splits, it)[0];
         File.WriteAllText(Path.Combine(runDirectory, "samples", $"tree-{it:D6}.svg"), Reporting.TreeInspection.Render(pipeline, config, treePrompt, it, config.Eval.Seed));
         pipeline.Model.Train();

@@ -1,3 +1,4 @@
+using Arbor.Evaluation;
 using Arbor.Models;
 using Arbor.Pipelines;
 using Arbor.Shapes;
@@ -41,7 +42,7 @@ public class GrpoTrainerTests : IDisposable
         Reward = new RewardConfig { Names = ["jpeg_compressibility"] },
         Optim = new OptimConfig { LearningRate = 1e-2 },
         Train = new GrpoScheduleConfig { Iterations = iterations, PromptsPerIteration = 2, CheckpointEvery = 1 },
-        Eval = new GrpoEvalConfig { Every = 0, PromptsPerFamily = 1, Steps = 2 },
+        Eval = new EvalConfig { Every = 0, PromptsPerFamily = 1, Steps = 2 },
         Split = new ShapesSplitConfig { TestPromptsPerFamily = 2, RlPromptsPerFamily = 3 },
     };
 
