@@ -19,6 +19,13 @@ public static unsafe partial class Torch
     /// <summary>Handles that were freed by the garbage collector instead of by Dispose or a scope: leaks.</summary>
     public static long FinalizedTensors => TensorHandle.FinalizedCount;
 
+    /// <summary>
+    /// <see cref="LiveTensors"/> + <see cref="FinalizedTensors"/>: unchanged when the finalizer frees some
+    /// other code's forgotten tensor, raised by a leak. Tests compare this one, so garbage left behind
+    /// elsewhere cannot make them flaky.
+    /// </summary>
+    public static long UnreleasedTensors => LiveTensors + FinalizedTensors;
+
     // ---- autograd modes ----
     public static GradModeScope NoGrad() => new(false);
     public static GradModeScope EnableGrad() => new(true);

@@ -63,10 +63,10 @@ public class GrpoIterationTests
         var rewards = new List<double>();
         GC.Collect();
         GC.WaitForPendingFinalizers();
-        long baseline = Torch.LiveTensors;
+        long baseline = Torch.UnreleasedTensors;
         for (int it = 0; it < 30; it++)
             rewards.Add(loop.Run(it, ["a red circle", "a blue square"], gen, random).RewardMean);
-        Assert.Equal(baseline, Torch.LiveTensors);
+        Assert.Equal(baseline, Torch.UnreleasedTensors);
         double first = rewards.Take(5).Average(), last = rewards.TakeLast(5).Average();
         Assert.True(last > first + 0.05, $"reward {first:F3} → {last:F3}");
     }

@@ -40,7 +40,7 @@ public class RolloutEngineTests
     public void FlowGrpoRolloutHasTheExpectedShapeAccountingAndKeepsOnlyNeededStates()
     {
         using var pipeline = TinyPipeline(1);
-        long baseline = Torch.LiveTensors;
+        long baseline = Torch.UnreleasedTensors;
         var strategy = new FlowGrpoStrategy(new FlowGrpoConfig { Steps = 5, GroupSize = 3 });
         var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 3.0, MaxBatch = 4 });
         using (var conditioning = new PromptConditioning(pipeline, ["a red circle", "a blue square"], 3.0))
@@ -56,7 +56,7 @@ public class RolloutEngineTests
             Assert.All(forest.Nodes, n => Assert.NotNull(n.State));   // flow_grpo: every state is a trained edge's end or a leaf
             Assert.All(forest.Leaves, l => Assert.Equal(1, forest.Roots.Count(r => r.Prompt == l.Prompt && r.Tree == l.Tree)));
         }
-        Assert.Equal(baseline, Torch.LiveTensors);
+        Assert.Equal(baseline, Torch.UnreleasedTensors);
     }
 
     [Fact]

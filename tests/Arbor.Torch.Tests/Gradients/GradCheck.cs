@@ -82,9 +82,9 @@ public static class GradCheck
     public static void Check(string op, Func<Tensor[], Tensor> f, GradInput[] inputs, double atol, double rtol,
         double eps = DefaultEps, bool numericNeedsGrad = false)
     {
-        long before = Torch.LiveTensors;
+        long before = Torch.UnreleasedTensors;
         var report = Compare(op, f, inputs, eps, numericNeedsGrad);
-        Assert.Equal(before, Torch.LiveTensors);
+        Assert.Equal(before, Torch.UnreleasedTensors);
         report.AssertWithin(atol, rtol);
         for (int i = 0; i < inputs.Length; i++)
             Assert.True(report.AnyNonZero(i), $"{op}: the numeric gradient of input {i} is ~0 everywhere, so the check would prove nothing");

@@ -10,13 +10,13 @@ public class GradCheckSelfTests
     [Fact]
     public void CatchesAWrongGradient()
     {
-        long before = Torch.LiveTensors;
+        long before = Torch.UnreleasedTensors;
         // x·detach(x) has derivative 2x, but autograd only sees the first factor: it reports x.
         var ex = Assert.ThrowsAny<XunitException>(() =>
             Check("x*detach(x)", t => t[0] * t[0].Detach(), Rand(1, 2, 3)));
         Assert.Contains("x*detach(x)", ex.Message);
         Assert.Contains("input 0", ex.Message);
-        Assert.Equal(before, Torch.LiveTensors);
+        Assert.Equal(before, Torch.UnreleasedTensors);
     }
 
     [Fact]

@@ -27,7 +27,7 @@ public class MiscGradTests
     [Fact]
     public void DropoutInEvalModeIsTheIdentity()
     {
-        long before = Torch.LiveTensors;
+        long before = Torch.UnreleasedTensors;
         using (var scope = Torch.NewScope())
         {
             var data = Uniform(182, 20);
@@ -38,14 +38,14 @@ public class MiscGradTests
             y.Sum().Backward();
             Assert.All(x.Grad!.ToDoubleArray(), v => Assert.Equal(1.0, v));
         }
-        Assert.Equal(before, Torch.LiveTensors);
+        Assert.Equal(before, Torch.UnreleasedTensors);
     }
 
     [Fact]
     public void DropoutGradientIsTheScaledMaskOfTheOutput()
     {
         const double p = 0.4;
-        long before = Torch.LiveTensors;
+        long before = Torch.UnreleasedTensors;
         using (var scope = Torch.NewScope())
         {
             var data = AwayFromZero(183, 200, 0.5, 2);
@@ -74,7 +74,7 @@ public class MiscGradTests
             Torch.ManualSeed(1234);
             Assert.Equal(outs, F.Dropout(x, p, training: true).ToDoubleArray());
         }
-        Assert.Equal(before, Torch.LiveTensors);
+        Assert.Equal(before, Torch.UnreleasedTensors);
     }
 
     [Fact]

@@ -117,11 +117,11 @@ public class ModuleTests
     [Fact]
     public void ModuleDisposeFreesItsTensors()
     {
-        long before = Torch.LiveTensors;
+        long before = Torch.UnreleasedTensors;
         var net = new Net();
-        Assert.True(Torch.LiveTensors > before);
+        Assert.True(Torch.UnreleasedTensors > before);
         net.Dispose();
-        Assert.Equal(before, Torch.LiveTensors);
+        Assert.Equal(before, Torch.UnreleasedTensors);
     }
 
     [Fact]

@@ -3,7 +3,7 @@ using Arbor.Tensors.Serialization;
 namespace Arbor.Tensors.Tests.Serialization;
 
 /// <summary>
-/// Torch.LiveTensors counts handles process-wide, so these tests run alone: tensors created by tests running
+/// Torch.UnreleasedTensors counts handles process-wide, so these tests run alone: tensors created by tests running
 /// in parallel would otherwise move the count under them.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
@@ -25,7 +25,7 @@ public sealed class SafetensorsLiveTensorTests : IClassFixture<SafetensorsTestFi
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
-        return Torch.LiveTensors;
+        return Torch.UnreleasedTensors;
     }
 
     [Fact]
@@ -40,15 +40,15 @@ public sealed class SafetensorsLiveTensorTests : IClassFixture<SafetensorsTestFi
         {
             var loaded = Safetensors.Load(path);
             Assert.Equal(12, loaded.Count);
-            Assert.Equal(before + 12, Torch.LiveTensors);
+            Assert.Equal(before + 12, Torch.UnreleasedTensors);
 
             using var reader = Safetensors.Open(path);
             var one = reader.LoadTensor("f32");
-            Assert.Equal(before + 13, Torch.LiveTensors);
+            Assert.Equal(before + 13, Torch.UnreleasedTensors);
             one.Dispose();
-            Assert.Equal(before + 12, Torch.LiveTensors);
+            Assert.Equal(before + 12, Torch.UnreleasedTensors);
         }
-        Assert.Equal(before, Torch.LiveTensors);
+        Assert.Equal(before, Torch.UnreleasedTensors);
     }
 
     [Fact]
@@ -59,8 +59,8 @@ public sealed class SafetensorsLiveTensorTests : IClassFixture<SafetensorsTestFi
 
         long before = SettledLiveTensors();
         var loaded = Safetensors.Load(path);
-        Assert.Equal(before + 1, Torch.LiveTensors);
+        Assert.Equal(before + 1, Torch.UnreleasedTensors);
         foreach (var t in loaded.Values) t.Dispose();
-        Assert.Equal(before, Torch.LiveTensors);
+        Assert.Equal(before, Torch.UnreleasedTensors);
     }
 }

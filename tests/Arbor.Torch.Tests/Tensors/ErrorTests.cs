@@ -33,13 +33,13 @@ public class ErrorTests
     [Fact]
     public void ManyErrorsInARowDoNotLeakOrCrash()
     {
-        long before = Torch.LiveTensors;
+        long before = Torch.UnreleasedTensors;
         using (var scope = Torch.NewScope())
         {
             var a = Torch.Ones([2, 3]);
             for (int i = 0; i < 1000; i++) Assert.Throws<TorchException>(() => a.Matmul(a));
         }
-        Assert.Equal(before, Torch.LiveTensors);
+        Assert.Equal(before, Torch.UnreleasedTensors);
     }
 
     [Fact]
