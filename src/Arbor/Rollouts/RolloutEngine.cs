@@ -109,8 +109,9 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
             for (int j = 0; j < nodes.Count; j++) nodes[j].Prediction = predictions[j];
         }
         var noiseScale = Torch.FromArray(plans.Select(p => (float)p.NoiseScale).ToArray());
-        var sde = strategy.SdeStep.Transition(x, v, schedule, i, noiseScale);
-        var ode = _ode.Transition(x, v, schedule, i);
+        // each transition only when some node of the chunk takes it (window strategies are mostly ODE)
+        var sde = plans.Any(p => p.Stochastic) ? strategy.SdeStep.Transition(x, v, schedule, i, noiseScale) : null;
+        var ode = plans.Any(p => !p.Stochastic) ? _ode.Transition(x, v, schedule, i) : null;
 
         // rows of the children: parent index, and whether each is stochastic
         var parentRows = new List<long>();
@@ -120,12 +121,16 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
                 throw new InvalidOperationException($"strategy {strategy.Name} asked for {plans[j].Children} children of an ODE step at step {i}");
             for (int c = 0; c < plans[j].Children; c++) parentRows.Add(j);
         }
-        var rows = Torch.FromArray(parentRows.ToArray());
-        var mean = sde.Mean.IndexSelect(0, rows);
-        var std = sde.Std.IndexSelect(0, rows);
-        var noise = ChildNoise(plans, mean, generator);
-        var sampled = mean + std * noise;
-        var logProb = GaussianLogProb.Of(sampled, new Transition(mean, std), config.LogProbReduction).ToDoubleArray();
+        Tensor? sampled = null;
+        double[] logProb = [];
+        if (sde is not null)
+        {
+            var rows = Torch.FromArray(parentRows.ToArray());
+            var mean = sde.Mean.IndexSelect(0, rows);
+            var std = sde.Std.IndexSelect(0, rows);
+            sampled = mean + std * ChildNoise(plans, mean, generator);
+            logProb = GaussianLogProb.Of(sampled, new Transition(mean, std), config.LogProbReduction).ToDoubleArray();
+        }
 
         var children = new List<RolloutNode>(parentRows.Count);
         int row = 0;
@@ -141,11 +146,11 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
                 if (plan.Stochastic)
                 {
                     edge.LogProbOld = logProb[row];
-                    child.SetState(sampled.Select(0, row).Clone());
+                    child.SetState(sampled!.Select(0, row).Clone());
                 }
                 else
                 {
-                    child.SetState(ode.Mean.Select(0, j).Clone());
+                    child.SetState(ode!.Mean.Select(0, j).Clone());
                 }
                 children.Add(child);
             }
