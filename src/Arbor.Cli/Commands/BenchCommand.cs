@@ -245,32 +245,50 @@ public static class BenchCommand
     {
         var configs = new Option<string[]>("--configs") { Description = "Training configs to compare", AllowMultipleArgumentsPerToken = true,
             DefaultValueFactory = _ => ["configs/flow-grpo.yaml", "configs/dance-grpo.yaml", "configs/mix-grpo.yaml", "configs/tree-grpo.yaml", "configs/branch-grpo.yaml", "configs/dynamic-treerpo.yaml"] };
-        var iterations = new Option<int>("--iterations") { Description = "Iterations per strategy (the shared budget)", DefaultValueFactory = _ => 50 };
-        var perFamily = new Option<int>("--prompts-per-family") { Description = "Held-out prompts per family before and after", DefaultValueFactory = _ => 16 };
+        var iterations = new Option<int>("--iterations") { Description = "Iterations per run (the shared budget when --minutes is 0)", DefaultValueFactory = _ => 50 };
+        var minutes = new Option<double>("--minutes") { Description = "Minutes of rollout + reward + training per run (evaluations excluded); 0 = use --iterations", DefaultValueFactory = _ => 0 };
+        var seeds = new Option<ulong[]>("--seeds") { Description = "Seeds; every config runs once per seed", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [0] };
+        var evalEvery = new Option<int>("--eval-every") { Description = "Iterations between held-out evaluations (for time-to-target); 0 = before and after only", DefaultValueFactory = _ => 0 };
+        var target = new Option<double>("--target-gain") { Description = "Gain of held-out strict accuracy that counts as reaching the target (time-to-target)", DefaultValueFactory = _ => 0.10 };
+        var perFamily = new Option<int>("--prompts-per-family") { Description = "Held-out prompts per family at each evaluation", DefaultValueFactory = _ => 16 };
         var model = ModelOptions.Model();
-        var output = new Option<string>("--out") { Description = "Output directory (one run per config, results.json)", DefaultValueFactory = _ => "runs/strategies" };
-        var cmd = new Command("strategies", "Every strategy from the same base at the same budget: accuracy before/after, s/iteration by phase, NFE.") { configs, iterations, perFamily, model, output };
+        var output = new Option<string>("--out") { Description = "Output directory (one run per config and seed, results.json)", DefaultValueFactory = _ => "runs/strategies" };
+        var cmd = new Command("strategies", "Every strategy from the same base at the same budget and seeds: accuracy before/after, time to a target gain, s/iteration by phase, NFE.")
+            { configs, iterations, minutes, seeds, evalEvery, target, perFamily, model, output };
         cmd.SetAction(r =>
         {
             ThreadDefaults.Apply();
             var modelDir = ModelOptions.Resolve(r.GetValue(model));
             var outDir = r.GetValue(output)!;
             Directory.CreateDirectory(outDir);
+            var budget = new ComparisonBudget(r.GetValue(iterations), r.GetValue(minutes), r.GetValue(evalEvery), r.GetValue(perFamily), r.GetValue(target));
+            string budgetText = budget.Minutes > 0 ? $"{budget.Minutes:G} min" : $"{budget.Iterations} iterations";
             var results = new List<StrategyResult>();
-            foreach (var config in r.GetValue(configs)!)
+            foreach (var seed in r.GetValue(seeds)!)
+                foreach (var config in r.GetValue(configs)!)
+                {
+                    AnsiConsole.MarkupLine($"[bold]{Markup.Escape(config)}[/] seed {seed}: {budgetText} from {Markup.Escape(modelDir)}");
+                    results.Add(StrategyComparison.Run(config, seed, budget, outDir, modelDir, x =>
+                        AnsiConsole.MarkupLine($"  {x.Iterations} iterations, strict {x.StrictBefore:P1} → {x.StrictAfter:P1}, {x.SecondsPerIteration:F1} s/iter")));
+                    StrategyComparison.Save(results, Path.Combine(outDir, "results.json"));
+                }
+            var table = new Table().Border(TableBorder.Rounded).AddColumn("strategy").AddColumn("seeds").AddColumn("iterations").AddColumn("strict before → after (median)")
+                .AddColumn($"reached +{budget.TargetGain:P0}").AddColumn("median time to it").AddColumn("s/iter").AddColumn("rollout / reward / train s").AddColumn("NFE/iter").AddColumn("trained fwd/iter");
+            foreach (var g in results.GroupBy(x => x.Strategy))
             {
-                AnsiConsole.MarkupLine($"[bold]{Markup.Escape(config)}[/]: {r.GetValue(iterations)} iterations from {Markup.Escape(modelDir)}");
-                results.Add(StrategyComparison.Run(config, r.GetValue(iterations), r.GetValue(perFamily), outDir, modelDir));
-                StrategyComparison.Save(results, Path.Combine(outDir, "results.json"));
+                var reached = g.Where(x => x.SecondsToTarget is not null).Select(x => x.SecondsToTarget!.Value).ToList();
+                table.AddRow(g.Key, $"{g.Count()}", $"{Median(g.Select(x => (double)x.Iterations)):F0}",
+                    $"{Median(g.Select(x => x.StrictBefore)):P1} → {Median(g.Select(x => x.StrictAfter)):P1}",
+                    $"{reached.Count}/{g.Count()}", reached.Count > 0 ? $"{Median(reached) / 60:F1} min" : "-",
+                    $"{Median(g.Select(x => x.SecondsPerIteration)):F1}",
+                    $"{Median(g.Select(x => x.RolloutSeconds)):F1} / {Median(g.Select(x => x.RewardSeconds)):F2} / {Median(g.Select(x => x.TrainSeconds)):F1}",
+                    $"{Median(g.Select(x => x.NfePerIteration)):F0}", $"{Median(g.Select(x => x.TrainedForwardsPerIteration)):F0}");
             }
-            var table = new Table().Border(TableBorder.Rounded).AddColumn("strategy").AddColumn("strict before → after").AddColumn("s/iter")
-                .AddColumn("rollout / reward / train s").AddColumn("NFE/iter").AddColumn("trained fwd/iter").AddColumn("wall");
-            foreach (var x in results)
-                table.AddRow(x.Strategy, $"{x.StrictBefore:P1} → {x.StrictAfter:P1}", $"{x.SecondsPerIteration:F1}",
-                    $"{x.RolloutSeconds:F1} / {x.RewardSeconds:F1} / {x.TrainSeconds:F1}", $"{x.NfePerIteration:F0}", $"{x.TrainedForwardsPerIteration:F0}", $"{x.WallSeconds / 60:F1} min");
             AnsiConsole.Write(table);
             return 0;
         });
         return cmd;
     }
+
+    private static double Median(IEnumerable<double> values) => new Sample([.. values]).Median;
 }

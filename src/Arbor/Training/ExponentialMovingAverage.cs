@@ -50,6 +50,34 @@ public sealed class ExponentialMovingAverage : IDisposable
         }
     }
 
+    /// <summary>
+    /// Puts the averaged weights into the live parameters until the returned scope is disposed, which
+    /// restores the live weights bit for bit (RL evaluates the EMA in place: no second model in memory).
+    /// </summary>
+    public IDisposable Applied()
+    {
+        using var noGrad = Torch.NoGrad();
+        var stash = new List<Tensor>(_pairs.Count);
+        foreach (var (_, live, shadow) in _pairs)
+        {
+            stash.Add(live.Detach().Clone().DetachFromScope());
+            live.CopyFrom(shadow);
+        }
+        return new Restore(_pairs, stash);
+    }
+
+    private sealed class Restore(List<(string Name, Tensor Live, Tensor Shadow)> pairs, List<Tensor> stash) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (stash.Count == 0) return;
+            using var noGrad = Torch.NoGrad();
+            for (int i = 0; i < pairs.Count; i++) pairs[i].Live.CopyFrom(stash[i]);
+            foreach (var t in stash) t.Dispose();
+            stash.Clear();
+        }
+    }
+
     /// <summary>Copies the averaged weights into <paramref name="model"/> (e.g. an evaluation copy).</summary>
     public void CopyTo(Module model) => model.LoadStateDict(StateDict(), strict: false);
 

@@ -9,7 +9,8 @@ namespace Arbor.Training;
 
 /// <summary>
 /// An RL checkpoint directory, written atomically: the trained weights (LoRA adapters, or the full DiT),
-/// the optimizer state, and the number of finished iterations. Every random draw of an iteration is
+/// the optimizer state, the EMA of the weights when the run keeps one, the number of finished iterations and
+/// the training time spent so far (for time budgets). Every random draw of an iteration is
 /// derived from (seed, iteration), so this is all a resumed run needs to continue exactly.
 /// </summary>
 public static class GrpoCheckpoint
@@ -17,9 +18,13 @@ public static class GrpoCheckpoint
     public const string LoraFileName = "lora.safetensors";
     public const string ModelFileName = "model.safetensors";
 
-    private sealed record State(long Iterations);
+    public const string EmaFileName = "ema.safetensors";
 
-    public static void Save(string directory, Module model, bool lora, Optimizer optimizer, long iterations, GrpoTrainConfig config)
+    /// <summary>What a checkpoint says of the run's progress.</summary>
+    public sealed record State(long Iterations, double TrainingSeconds = 0);
+
+    public static void Save(string directory, Module model, bool lora, Optimizer optimizer, long iterations, GrpoTrainConfig config,
+        ExponentialMovingAverage? ema = null, double trainingSeconds = 0)
     {
         AtomicDirectory.Write(directory, tmp =>
         {
@@ -27,13 +32,14 @@ public static class GrpoCheckpoint
             else Safetensors.Save(Path.Combine(tmp, ModelFileName), model.StateDict());
             using (var scope = Torch.NewScope())
                 Safetensors.Save(Path.Combine(tmp, "optimizer.safetensors"), optimizer.StateDict());
-            File.WriteAllText(Path.Combine(tmp, "state.json"), JsonSerializer.Serialize(new State(iterations)));
+            if (ema is not null) Safetensors.Save(Path.Combine(tmp, EmaFileName), ema.StateDict());
+            File.WriteAllText(Path.Combine(tmp, "state.json"), JsonSerializer.Serialize(new State(iterations, trainingSeconds)));
             File.WriteAllText(Path.Combine(tmp, "config.yaml"), ConfigLoader.ToYaml(config));
         });
     }
 
-    /// <summary>Restores weights and optimizer; returns the finished iterations.</summary>
-    public static long Load(string directory, Module model, bool lora, Optimizer optimizer)
+    /// <summary>Restores weights, optimizer and EMA; returns the run's progress.</summary>
+    public static State Load(string directory, Module model, bool lora, Optimizer optimizer, ExponentialMovingAverage? ema = null)
     {
         var dir = AtomicDirectory.Resolve(directory) ?? throw new DirectoryNotFoundException($"no checkpoint at '{directory}'");
         using var scope = Torch.NewScope();
@@ -42,6 +48,12 @@ public static class GrpoCheckpoint
             if (lora) LoraFile.Load(model, Path.Combine(dir, LoraFileName));
             else model.LoadStateDict(Safetensors.Load(Path.Combine(dir, ModelFileName)));
             optimizer.LoadStateDict(Safetensors.Load(Path.Combine(dir, "optimizer.safetensors")));
+            if (ema is not null)
+            {
+                var emaFile = Path.Combine(dir, EmaFileName);
+                if (!File.Exists(emaFile)) throw new InvalidDataException($"checkpoint '{dir}' has no {EmaFileName}, but train.ema_decay is set; resume with the config the run started with");
+                ema.LoadStateDict(Safetensors.Load(emaFile));
+            }
         }
         catch (ArgumentException e)
         {
@@ -49,6 +61,6 @@ public static class GrpoCheckpoint
         }
         var state = JsonSerializer.Deserialize<State>(File.ReadAllText(Path.Combine(dir, "state.json")))
                     ?? throw new InvalidDataException($"checkpoint '{dir}' has an empty state.json");
-        return state.Iterations;
+        return state;
     }
 }

@@ -45,6 +45,8 @@ public sealed record GrpoTrainConfig : IValidatedConfig
         if (Train.Iterations < 1) yield return "train.iterations must be >= 1";
         if (Train.PromptsPerIteration < 1) yield return "train.prompts_per_iteration must be >= 1";
         if (Train.CheckpointEvery < 1) yield return "train.checkpoint_every must be >= 1";
+        if (Train.EmaDecay is < 0 or >= 1) yield return "train.ema_decay must be in [0, 1)";
+        if (Train.TimeBudgetMinutes < 0) yield return "train.time_budget_minutes must be >= 0";
         if (Lora.Enabled && Lora.Rank < 1) yield return "lora.rank must be >= 1";
         if (Optim.LearningRate <= 0) yield return "optim.learning_rate must be > 0";
         if (Reward.Names.Count == 0) yield return "reward.names must name at least one reward";
@@ -52,6 +54,9 @@ public sealed record GrpoTrainConfig : IValidatedConfig
         foreach (var n in Reward.Names)
             if (n != "remote" && !BuiltInRewards.Names.Contains(n)) yield return $"reward.names: '{n}' is unknown (expected {string.Join(", ", BuiltInRewards.Names)} or remote)";
         if (Loss.ClipRange <= 0) yield return "loss.clip_range must be > 0";
+        if (DynamicTree.LayerTuningSpace is not ("velocity" or "x0"))
+            yield return $"dynamic_tree.layer_tuning_space '{DynamicTree.LayerTuningSpace}' is unknown (expected velocity or x0)";
+        if (DynamicTree.LayerTuningWeight < 0) yield return "dynamic_tree.layer_tuning_weight must be >= 0";
         foreach (var p in Eval.Problems()) yield return "eval." + p;
     }
 }
@@ -95,4 +100,14 @@ public sealed record GrpoScheduleConfig
     public int CheckpointEvery { get; init; } = 5;
     /// <summary>Consecutive iterations with a non-finite loss or gradient before the run stops.</summary>
     public int MaxBadIterations { get; init; } = 3;
+    /// <summary>
+    /// EMA decay of the trained weights, updated once per iteration; evaluations and final/ use the EMA.
+    /// 0 = off (evaluate the live policy). Flow-GRPO's scripts average with 0.9 every 8 optimizer steps.
+    /// </summary>
+    public double EmaDecay { get; init; }
+    /// <summary>
+    /// Wall-clock budget of rollout + reward + training, in minutes (evaluations do not count; a resumed run
+    /// counts its earlier time). The iteration that crosses it is the last one. 0 = only `iterations` bounds the run.
+    /// </summary>
+    public double TimeBudgetMinutes { get; init; }
 }

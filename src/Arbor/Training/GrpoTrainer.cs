@@ -34,6 +34,9 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
     /// <summary>The evaluations of this run (the first one is the starting policy's).</summary>
     public List<EvaluationReport> Evaluations { get; } = new();
 
+    /// <summary>Rollout + reward + training seconds spent before each of <see cref="Evaluations"/> (for time-to-target).</summary>
+    public List<double> TrainingSecondsAtEvaluation { get; } = new();
+
     public void Run(bool resume, long? stopAfter = null, CancellationToken cancel = default)
     {
         Directory.CreateDirectory(runDirectory);
@@ -63,16 +66,20 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
         var splits = new ShapesSplits(config.Split);
         var evaluator = new ShapesHeldOutEvaluator(splits);
 
+        using var ema = config.Train.EmaDecay > 0 ? new ExponentialMovingAverage(model, config.Train.EmaDecay) : null;
         long start = 0;
+        double trainingSeconds = 0;
         if (resume && AtomicDirectory.Resolve(CheckpointDirectory) is not null)
-            start = GrpoCheckpoint.Load(CheckpointDirectory, model, config.Lora.Enabled, optimizer);
+            (start, trainingSeconds) = GrpoCheckpoint.Load(CheckpointDirectory, model, config.Lora.Enabled, optimizer, ema);
+        double budgetSeconds = config.Train.TimeBudgetMinutes * 60;
         using var metrics = new StreamWriter(Path.Combine(runDirectory, "metrics.jsonl"), append: resume && start > 0) { AutoFlush = true };
         try
         {
-            if (start == 0) Evaluate(pipeline, evaluator, splits, 0, metrics);
+            if (start == 0) Evaluate(pipeline, ema, evaluator, splits, 0, trainingSeconds, metrics);
 
             int bad = 0;
-            for (long it = start; it < config.Train.Iterations; it++)
+            bool BudgetSpent() => budgetSeconds > 0 && trainingSeconds >= budgetSeconds;
+            for (long it = start; it < config.Train.Iterations && !BudgetSpent(); it++)
             {
                 cancel.ThrowIfCancellationRequested();
                 // ---- one iteration; all of its randomness derives from (seed, iteration) ----
@@ -81,23 +88,30 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
                 var report = iteration.Run(it, prompts, generator, new Random((int)(ShapesRng.Hash(config.Seed, (ulong)it, 2) & 0x7fffffff)));
                 bool finite = double.IsFinite(report.Update.Loss) && double.IsFinite(report.Update.GradNorm) && report.Update.SkippedUpdates == 0;
                 bad = finite ? 0 : bad + 1;
-                metrics.WriteLine(JsonSerializer.Serialize(IterationLine(report, finite), Json));
+                if (finite) ema?.Update(it);
+                trainingSeconds += report.Rollout.Seconds + report.RewardSeconds + report.TrainSeconds;
+                metrics.WriteLine(JsonSerializer.Serialize(IterationLine(report, finite, trainingSeconds), Json));
                 IterationCompleted?.Invoke(report);
                 if (bad >= config.Train.MaxBadIterations)
                     throw new InvalidOperationException($"training stopped at iteration {it + 1}: {bad} iterations in a row with a non-finite loss or gradient (their updates were skipped); the last checkpoint is intact in {CheckpointDirectory}");
 
                 // ---- checkpoint and held-out evaluation ----
-                bool last = it + 1 == config.Train.Iterations;
+                bool last = it + 1 == config.Train.Iterations || BudgetSpent();
                 if ((it + 1) % config.Train.CheckpointEvery == 0 || last)
-                    GrpoCheckpoint.Save(CheckpointDirectory, model, config.Lora.Enabled, optimizer, it + 1, config);
+                    GrpoCheckpoint.Save(CheckpointDirectory, model, config.Lora.Enabled, optimizer, it + 1, config, ema, trainingSeconds);
                 if (last || (config.Eval.Every > 0 && (it + 1) % config.Eval.Every == 0))
-                    Evaluate(pipeline, evaluator, splits, it + 1, metrics);
-                if (stopAfter is { } stop && it + 1 >= stop && !last) return;
+                    Evaluate(pipeline, ema, evaluator, splits, it + 1, trainingSeconds, metrics);
+                if (last) break;
+                if (stopAfter is { } stop && it + 1 >= stop) return;
             }
             Reporting.RunReport.Write(runDirectory, $"arbor train: {config.Strategy}");
-            Directory.CreateDirectory(FinalDirectory);
-            if (config.Lora.Enabled) LoraFile.Save(model, Path.Combine(FinalDirectory, GrpoCheckpoint.LoraFileName));
-            else pipeline.Save(FinalDirectory);
+            // final/ holds the weights that were evaluated: the EMA when the run keeps one.
+            using (ema?.Applied())
+            {
+                Directory.CreateDirectory(FinalDirectory);
+                if (config.Lora.Enabled) LoraFile.Save(model, Path.Combine(FinalDirectory, GrpoCheckpoint.LoraFileName));
+                else pipeline.Save(FinalDirectory);
+            }
         }
         finally
         {
@@ -125,20 +139,26 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
         return result;
     }
 
-    private void Evaluate(TextToImagePipeline pipeline, ShapesHeldOutEvaluator evaluator, ShapesSplits splits, long it, StreamWriter metrics)
+    private void Evaluate(TextToImagePipeline pipeline, ExponentialMovingAverage? ema, ShapesHeldOutEvaluator evaluator, ShapesSplits splits,
+        long it, double trainingSeconds, StreamWriter metrics)
     {
+        EvaluationReport report;
         pipeline.Model.Eval();
-        var report = evaluator.Evaluate(pipeline, config.Eval, it, Path.Combine(runDirectory, "samples"));
-        var treePrompt = PromptsFor(splits, it)[0];
-        File.WriteAllText(Path.Combine(runDirectory, "samples", $"tree-{it:D6}.svg"), Reporting.TreeInspection.Render(pipeline, config, treePrompt, it, config.Eval.Seed));
+        using (ema?.Applied())
+        {
+            report = evaluator.Evaluate(pipeline, config.Eval, it, Path.Combine(runDirectory, "samples"));
+            var treePrompt = PromptsFor(splits, it)[0];
+            File.WriteAllText(Path.Combine(runDirectory, "samples", $"tree-{it:D6}.svg"), Reporting.TreeInspection.Render(pipeline, config, treePrompt, it, config.Eval.Seed));
+        }
         pipeline.Model.Train();
-        metrics.WriteLine(JsonSerializer.Serialize(new { kind = "eval", iteration = it, strict = report.Strict, partial = report.Partial, overall_strict = report.OverallStrict, overall_partial = report.OverallPartial, seconds = report.Seconds }, Json));
+        TrainingSecondsAtEvaluation.Add(trainingSeconds);
+        metrics.WriteLine(JsonSerializer.Serialize(new { kind = "eval", iteration = it, strict = report.Strict, partial = report.Partial, overall_strict = report.OverallStrict, overall_partial = report.OverallPartial, seconds = report.Seconds, training_seconds = trainingSeconds, ema = ema is not null }, Json));
         Evaluations.Add(report);
         Reporting.RunReport.Write(runDirectory, $"arbor train: {config.Strategy}");
         Evaluated?.Invoke(report);
     }
 
-    private static object IterationLine(IterationReport r, bool finite) => new
+    private static object IterationLine(IterationReport r, bool finite, double trainingSeconds) => new
     {
         kind = "train",
         iteration = r.Iteration + 1,
@@ -161,5 +181,6 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
         seconds_rollout = r.Rollout.Seconds,
         seconds_reward = r.RewardSeconds,
         seconds_train = r.TrainSeconds,
+        training_seconds = trainingSeconds,
     };
 }

@@ -46,6 +46,43 @@ public class TreeTrainingTests
         Assert.NotEqual(treeLoss, Loss(withSft, withSft));
     }
 
+    [Fact]
+    public void LayerTuningInX0SpaceIsTheVelocityTermScaledByTSquared()
+    {
+        using var pipeline = RolloutEngineTests.TinyPipeline(45);
+        var baseConfig = new DynamicTreeConfig { Steps = 5, Depth = 2, LayerTuning = true, LayerTuningWeight = 0.5 };
+        var velocity = new DynamicTreeStrategy(baseConfig);
+        var x0 = new DynamicTreeStrategy(baseConfig with { LayerTuningSpace = "x0" });
+        velocity.BeginIteration(0, new Random(0));
+        x0.BeginIteration(0, new Random(0));
+        var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0 });
+        string[] prompts = ["a red circle"];
+        using var conditioning = new PromptConditioning(pipeline, prompts, 1.0);
+        using var gen = new Generator(46);
+        using var forest = engine.Run(prompts, velocity, conditioning, gen);
+        void Score()
+        {
+            var reward = new RednessReward().ScoreAsync(new RewardBatch(forest.Images, [.. forest.Leaves.Select(_ => prompts[0])])).Result;
+            for (int i = 0; i < forest.Leaves.Count; i++) forest.Leaves[i].Reward = reward.Scores[i];
+        }
+        Score();
+        velocity.Prepare(forest);
+        x0.Prepare(forest);
+
+        using var scope = Torch.NewScope();
+        int step = velocity.WindowStart + 1;    // the window's second layer: nodes off the best path have weight > 0
+        var sources = forest.Nodes.Where(n => n.Step == step && n.Children.Any(e => e.Trained)).ToList();
+        var states = Torch.Stack(sources.Select(n => n.State!).ToList());
+        using var noise = new Generator(47);
+        var v = Torch.Randn(states.Shape, noise);
+        double t = engine.Schedule(5).Times[step];
+        var batch = new PolicyTrainer.StepBatch(step, t, sources, v, states);
+        double lv = velocity.ExtraLoss(batch)!.ToDoubleArray()[0];
+        double lx = x0.ExtraLoss(batch)!.ToDoubleArray()[0];
+        Assert.True(lv > 0);
+        Assert.Equal(t * t * lv, lx, 1e-6 * lv);
+    }
+
     [Theory]
     [InlineData("tree_grpo")]
     [InlineData("branch_grpo")]

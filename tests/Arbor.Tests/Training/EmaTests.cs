@@ -25,4 +25,21 @@ public class EmaTests
         Assert.Equal(shadow, ema.StateDict()["weight"].ToDoubleArray()[0], 4);
         Assert.InRange(shadow, 40, 49);   // tracks recent weights, not the initialization
     }
+
+    [Fact]
+    public void AppliedPutsTheAverageInPlaceAndRestoresTheLiveWeightsBitForBit()
+    {
+        using var gen = new Generator(3);
+        using var layer = new Linear(4, 3, generator: gen);
+        using var ema = new ExponentialMovingAverage(layer, 0.9);
+        using (Torch.NoGrad()) { layer.Weight.FillInPlace(2); layer.Bias!.FillInPlace(-1); }
+        ema.Update(50);
+        var live = layer.Weight.ToDoubleArray();
+        var averaged = ema.StateDict()["weight"].ToDoubleArray();
+        Assert.NotEqual(live, averaged);
+        using (ema.Applied())
+            Assert.Equal(averaged, layer.Weight.ToDoubleArray());
+        Assert.Equal(live, layer.Weight.ToDoubleArray());
+        Assert.Equal(-1.0, layer.Bias!.ToDoubleArray()[0]);
+    }
 }

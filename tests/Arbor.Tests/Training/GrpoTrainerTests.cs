@@ -68,6 +68,39 @@ public class GrpoTrainerTests : IDisposable
     }
 
     [Fact]
+    public void WithAnEmaAResumedRunContinuesExactlyAndEvaluatesAndExportsTheAverage()
+    {
+        var model = SaveTinyBase();
+        var config = Config(model, 3) with { Train = Config(model, 3).Train with { EmaDecay = 0.5 } };
+        var whole = Path.Combine(_dir, "whole");
+        var killed = Path.Combine(_dir, "killed");
+        new GrpoTrainer(config, whole).Run(resume: false);
+        new GrpoTrainer(config, killed).Run(resume: false, stopAfter: 1);
+        Assert.True(File.Exists(Path.Combine(killed, "checkpoint", GrpoCheckpoint.EmaFileName)));
+        new GrpoTrainer(config, killed).Run(resume: true);
+        Assert.Equal(TrainLines(whole), TrainLines(killed));
+        var final = File.ReadAllBytes(Path.Combine(whole, "final", "lora.safetensors"));
+        Assert.Equal(final, File.ReadAllBytes(Path.Combine(killed, "final", "lora.safetensors")));
+        // final/ is the EMA, not the live weights of the last checkpoint
+        Assert.NotEqual(final, File.ReadAllBytes(Path.Combine(whole, "checkpoint", "lora.safetensors")));
+    }
+
+    [Fact]
+    public void ATimeBudgetEndsTheRunAfterTheIterationThatCrossesItWithAFinalEvaluation()
+    {
+        var model = SaveTinyBase();
+        var config = Config(model, 50) with { Train = Config(model, 50).Train with { TimeBudgetMinutes = 1e-6 } };
+        var run = Path.Combine(_dir, "run");
+        var trainer = new GrpoTrainer(config, run);
+        trainer.Run(resume: false);
+        Assert.Single(TrainLines(run));
+        Assert.Equal(2, trainer.Evaluations.Count);
+        Assert.Equal(0, trainer.TrainingSecondsAtEvaluation[0]);
+        Assert.True(trainer.TrainingSecondsAtEvaluation[1] > 0);
+        Assert.True(File.Exists(Path.Combine(run, "final", "lora.safetensors")));
+    }
+
+    [Fact]
     public void MetricsCarryTheAccountingOfEveryIteration()
     {
         var model = SaveTinyBase();

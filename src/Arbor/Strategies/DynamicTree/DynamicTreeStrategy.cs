@@ -30,6 +30,13 @@ public sealed record DynamicTreeConfig
     public bool LayerTuning { get; init; } = true;
     /// <summary>λ of the LayerTuning term.</summary>
     public double LayerTuningWeight { get; init; } = 0.1;
+    /// <summary>
+    /// Where LayerTuning's error is measured: "velocity" (ALGORITHMS.md §5.6: mean_D(v_θ − u_n)²) or "x0"
+    /// (mean_D(x̂0_θ − x0*)² = t_n²·mean_D(v_θ − u_n)², with x̂0 = x_n − t_n·v_θ). The velocity target
+    /// u_n = (x_n − x0*)/t_n grows as 1/t_n when x_n is on another branch than the best leaf; the x0 form
+    /// keeps every node's term on the scale of an image difference.
+    /// </summary>
+    public string LayerTuningSpace { get; init; } = "velocity";
 }
 
 /// <summary>
@@ -74,7 +81,10 @@ public sealed class DynamicTreeStrategy(DynamicTreeConfig config, double clipRan
 
     public (double Low, double High)? ClipInterval(RolloutEdge edge) => config.AdaptiveClip ? _clip.Interval(edge) : null;
 
-    /// <summary>λ·Σ_n w_n·mean_D(v(x_n, t_n) − u_n)² / Σ_n w_n over this forward's window nodes, u_n = (x_n − x0*)/t_n.</summary>
+    /// <summary>
+    /// λ·Σ_n w_n·mean_D(v(x_n, t_n) − u_n)² / Σ_n w_n over this forward's window nodes, u_n = (x_n − x0*)/t_n;
+    /// in "x0" space each term is scaled by t_n² (the error of x̂0 against the best leaf's sample).
+    /// </summary>
     public Tensor? ExtraLoss(PolicyTrainer.StepBatch batch)
     {
         if (_targetWeight <= 0) return null;
@@ -88,7 +98,8 @@ public sealed class DynamicTreeStrategy(DynamicTreeConfig config, double clipRan
         var u = (x - best) / batch.Time;
         var w = Torch.FromArray(rows.Select(p => (float)_targets[p.n].Weight).ToArray());
         var dims = Enumerable.Range(1, v.Dim - 1).Select(d => (long)d).ToArray();
-        var term = (w * (v - u).Square().Mean(dims)).Sum() * (config.LayerTuningWeight / _targetWeight);
+        double space = config.LayerTuningSpace == "x0" ? batch.Time * batch.Time : 1.0;
+        var term = (w * (v - u).Square().Mean(dims)).Sum() * (config.LayerTuningWeight * space / _targetWeight);
         return scope.MoveToOuter(term);
     }
 }
