@@ -15,12 +15,13 @@ public static class PretrainCommand
         var output = new Option<string>("--out") { Description = "Run directory", DefaultValueFactory = _ => "runs/pretrain" };
         var resume = new Option<bool>("--resume") { Description = "Continue from the run directory's checkpoint" };
         var stopAfter = new Option<long?>("--stop-after") { Description = "End after this step (a checkpoint is written there), e.g. to time-box a run" };
-        var cmd = new Command("pretrain", "Pretrain a text-to-image flow DiT on a procedural world.") { config, output, resume, stopAfter };
-        cmd.SetAction(r => Run(r.GetValue(config)!, r.GetValue(output)!, r.GetValue(resume), r.GetValue(stopAfter)));
+        var finishAt = new Option<long?>("--finish-at") { Description = "End at this step as if it were the last (final evaluation, model/ and its card), keeping the config's schedule" };
+        var cmd = new Command("pretrain", "Pretrain a text-to-image flow DiT on a procedural world.") { config, output, resume, stopAfter, finishAt };
+        cmd.SetAction(r => Run(r.GetValue(config)!, r.GetValue(output)!, r.GetValue(resume), r.GetValue(stopAfter), r.GetValue(finishAt)));
         return cmd;
     }
 
-    private static int Run(string configPath, string outDir, bool resume, long? stopAfter)
+    private static int Run(string configPath, string outDir, bool resume, long? stopAfter, long? finishAt)
     {
         ThreadDefaults.Apply();
         var cfg = ConfigLoader.Load<PretrainConfig>(configPath);
@@ -46,7 +47,7 @@ public static class PretrainCommand
                     AnsiConsole.MarkupLine($"  eval @ {e.Step}: strict {e.OverallStrict:P1}, partial {e.OverallPartial:P1} — " +
                         string.Join(", ", e.Strict.Select(kv => $"{kv.Key} {kv.Value:P0}")) + $" ({e.Seconds:F0} s)");
                 };
-                trainer.Run(resume, stopAfter);
+                trainer.Run(resume, stopAfter, finishAt: finishAt);
             });
         AnsiConsole.MarkupLine($"model: {Markup.Escape(trainer.ModelDirectory)}");
         return 0;

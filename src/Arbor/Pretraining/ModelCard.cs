@@ -9,7 +9,10 @@ public static class ModelCard
 {
     public const string FileName = "model-card.md";
 
-    public static void Write(string directory, PretrainConfig config, long parameters, EvaluationReport? evaluation, double trainSeconds, string? gridFile)
+    /// <param name="steps">Steps trained (less than config.Train.Steps when the run was finished early).</param>
+    /// <param name="earlierCard">The card of the model this run continued (init_from), whose training it extends.</param>
+    public static void Write(string directory, PretrainConfig config, long parameters, EvaluationReport? evaluation, double trainSeconds, string? gridFile,
+        long? steps = null, string? earlierCard = null)
     {
         var inv = CultureInfo.InvariantCulture;
         var m = config.Model;
@@ -24,7 +27,11 @@ public static class ModelCard
         sb.AppendLine("- Prediction: velocity v ≈ ε − x0 on x_t = (1 − t)·x0 + t·ε (ALGORITHMS.md §1). Weights: EMA.").AppendLine();
         sb.AppendLine("## Training").AppendLine();
         var t = config.Train;
-        sb.AppendLine($"- {t.Steps.ToString("N0", inv)} steps x {t.BatchSize} images ({((long)t.Steps * t.BatchSize).ToString("N0", inv)} images), AdamW lr {t.LearningRate.ToString(inv)} (warm-up {t.WarmupSteps}, cosine to {t.MinLearningRate.ToString(inv)}), weight decay {t.WeightDecay.ToString(inv)}, grad clip {t.GradClip.ToString(inv)}, EMA {t.EmaDecay.ToString(inv)}.");
+        long done = steps ?? t.Steps;
+        if (config.InitFrom.Length > 0)
+            sb.AppendLine($"- Continues the weights of `{config.InitFrom}` (its training is under \"Earlier training\" below) with a fresh optimizer and schedule.");
+        string finished = done < t.Steps ? $" (finished early at step {done.ToString("N0", inv)} of a {t.Steps.ToString("N0", inv)}-step schedule)" : "";
+        sb.AppendLine($"- {done.ToString("N0", inv)} steps{finished} x {t.BatchSize} images ({(done * t.BatchSize).ToString("N0", inv)} images), AdamW lr {t.LearningRate.ToString(inv)} (warm-up {t.WarmupSteps}, cosine to {t.MinLearningRate.ToString(inv)}), weight decay {t.WeightDecay.ToString(inv)}, grad clip {t.GradClip.ToString(inv)}, EMA {t.EmaDecay.ToString(inv)}.");
         sb.AppendLine($"- Logit-normal t (mean {t.LogitNormalMean.ToString(inv)}, std {t.LogitNormalStd.ToString(inv)}), caption dropout {t.CaptionDropout.ToString(inv)} (for classifier-free guidance).");
         sb.AppendLine($"- Data: Shapes world, split seed {config.Data.Split.Seed}, seed {config.Seed}. Captions are realistically imperfect: mostly simple; counting, position and attribute binding rarer and sometimes under-specified; held-out color-shape combinations and position pairs never appear in training captions.");
         sb.AppendLine($"- Wall time: {(trainSeconds / 60).ToString("F0", inv)} min on the machine in docs/BENCHMARKS.md.").AppendLine();
@@ -39,6 +46,15 @@ public static class ModelCard
             if (gridFile is not null) sb.AppendLine($"![held-out samples, one row per family]({gridFile})").AppendLine();
         }
         sb.AppendLine("## Config").AppendLine().AppendLine("```yaml").Append(ConfigLoader.ToYaml(config)).AppendLine("```");
+        if (earlierCard is not null)
+        {
+            // the earlier card's own sections, one heading level down
+            int start = earlierCard.IndexOf("\n## ", StringComparison.Ordinal);
+            var body = start < 0 ? earlierCard : earlierCard[(start + 1)..];
+            sb.AppendLine().AppendLine($"## Earlier training (`{config.InitFrom}`)").AppendLine();
+            foreach (var line in body.Split('\n'))
+                sb.AppendLine(line.StartsWith('#') ? "#" + line.TrimEnd('\r') : line.TrimEnd('\r'));
+        }
         File.WriteAllText(Path.Combine(directory, FileName), sb.ToString());
     }
 }

@@ -9,7 +9,8 @@ using Arbor.Training;
 namespace Arbor.Pretraining;
 
 /// <summary>What a resumed pretraining run needs besides the weights: where it was and its RNG.</summary>
-public sealed record PretrainProgressState(long Step, string GeneratorState, double LastLoss);
+/// <summary>Progress of a pretraining run; WallSeconds sums the time of every session of a resumed run.</summary>
+public sealed record PretrainProgressState(long Step, string GeneratorState, double LastLoss, double WallSeconds = 0);
 
 /// <summary>
 /// A pretraining checkpoint directory, written atomically (<see cref="AtomicDirectory"/>):
@@ -22,7 +23,7 @@ public sealed record PretrainProgressState(long Step, string GeneratorState, dou
 public static class PretrainCheckpoint
 {
     public static void Save(string directory, Module model, AdamW optimizer, ExponentialMovingAverage ema, Generator rng,
-        long step, double lastLoss, PretrainConfig config)
+        long step, double lastLoss, PretrainConfig config, double wallSeconds = 0)
     {
         AtomicDirectory.Write(directory, tmp =>
         {
@@ -30,7 +31,7 @@ public static class PretrainCheckpoint
             Safetensors.Save(Path.Combine(tmp, "ema.safetensors"), ema.StateDict());
             using (var scope = Torch.NewScope())
                 Safetensors.Save(Path.Combine(tmp, "optimizer.safetensors"), optimizer.StateDict());
-            var state = new PretrainProgressState(step, Convert.ToBase64String(rng.GetState()), lastLoss);
+            var state = new PretrainProgressState(step, Convert.ToBase64String(rng.GetState()), lastLoss, wallSeconds);
             File.WriteAllText(Path.Combine(tmp, "state.json"), JsonSerializer.Serialize(state));
             File.WriteAllText(Path.Combine(tmp, "config.yaml"), ConfigLoader.ToYaml(config));
         });

@@ -34,9 +34,11 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
     /// <summary>
     /// Trains to config.Train.Steps (from the checkpoint when <paramref name="resume"/>); returns the last
     /// evaluation. <paramref name="stopAfter"/> ends the run early, right after that step's checkpoint,
-    /// as a kill would (for tests and time-boxed runs).
+    /// as a kill would (for tests and time-boxed runs). <paramref name="finishAt"/> instead ends the run at
+    /// that step as if it were the last (final evaluation and the exported model), keeping the schedule of
+    /// config.Train.Steps: a time-boxed run that still ships a model.
     /// </summary>
-    public EvaluationReport? Run(bool resume, long? stopAfter = null, CancellationToken cancel = default)
+    public EvaluationReport? Run(bool resume, long? stopAfter = null, CancellationToken cancel = default, long? finishAt = null)
     {
         var train = config.Train;
         Directory.CreateDirectory(runDirectory);
@@ -57,15 +59,20 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
         using var optimizer = new AdamW(model.NamedParameters(), new AdamWOptions { LearningRate = train.LearningRate, WeightDecay = train.WeightDecay });
         using var ema = new ExponentialMovingAverage(model, train.EmaDecay);
         using var rng = new Generator(config.Seed + 1);
+        // the card of the model this one continues (read now: the export may replace that directory)
+        string? earlierCard = config.InitFrom.Length > 0 && File.Exists(Path.Combine(config.InitFrom, ModelCard.FileName))
+            ? File.ReadAllText(Path.Combine(config.InitFrom, ModelCard.FileName)) : null;
         var schedule = new WarmupCosineLr(train.LearningRate, train.WarmupSteps, train.Steps, train.MinLearningRate);
 
         long start = 0;
+        double earlierSeconds = 0;
         if (resume && AtomicDirectory.Resolve(CheckpointDirectory) is not null)
-            start = PretrainCheckpoint.Load(CheckpointDirectory, model, optimizer, ema, rng).Step;
+            (start, _, _, earlierSeconds) = PretrainCheckpoint.Load(CheckpointDirectory, model, optimizer, ema, rng);
         using var metrics = new StreamWriter(Path.Combine(runDirectory, "metrics.jsonl"), append: resume);
         metrics.AutoFlush = true;
 
         EvaluationReport? last = null;
+        long stepsDone = train.Steps;
         int badSteps = 0;
         var wall = Stopwatch.StartNew();
         var clock = Stopwatch.StartNew();
@@ -118,9 +125,9 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
             }
 
             // ---- checkpoint and held-out evaluation ----
-            bool final = step == train.Steps - 1;
+            bool final = step == train.Steps - 1 || (finishAt is { } f && step + 1 >= f);
             if ((step + 1) % config.CheckpointEvery == 0 || final)
-                PretrainCheckpoint.Save(CheckpointDirectory, model, optimizer, ema, rng, step + 1, lastLoss, config);
+                PretrainCheckpoint.Save(CheckpointDirectory, model, optimizer, ema, rng, step + 1, lastLoss, config, earlierSeconds + wall.Elapsed.TotalSeconds);
             if (evaluator is not null && (final || (config.Eval.Every > 0 && (step + 1) % config.Eval.Every == 0)))
             {
                 last = EvaluateEma(pipeline, ema, step + 1);
@@ -130,7 +137,8 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
                 clock.Restart();
                 imagesSinceLog = 0;
             }
-            if (stopAfter is { } stop && step + 1 >= stop && !final) return last;
+            if (final) { stepsDone = step + 1; break; }
+            if (stopAfter is { } stop && step + 1 >= stop) return last;
         }
 
         // ---- the shipped artifact: EMA weights as a model directory, with its card and sample grid ----
@@ -142,7 +150,7 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
                 grid = "samples.png";
                 File.Copy(g, Path.Combine(dir, grid));
             }
-            ModelCard.Write(dir, config, model.ParameterCount(), last, wall.Elapsed.TotalSeconds, grid);
+            ModelCard.Write(dir, config, model.ParameterCount(), last, earlierSeconds + wall.Elapsed.TotalSeconds, grid, stepsDone, earlierCard);
         });
         return last;
     }

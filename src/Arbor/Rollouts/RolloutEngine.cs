@@ -16,7 +16,18 @@ public sealed record RolloutConfig
     /// <summary>Most nodes per model forward (a memory bound; a CFG forward holds twice as many rows).</summary>
     public int MaxBatch { get; init; } = 128;
     public LogProbReduction LogProbReduction { get; init; } = LogProbReduction.Mean;
+    /// <summary>
+    /// Rollout waves per iteration: the prompts are split into this many groups, each rolled out to its
+    /// leaves before the next starts, so the rewards of one wave are computed while the next one samples
+    /// (Flow-GRPO's sampling batches with an async reward executor). 1 = every prompt in one batch: the
+    /// largest forwards, no overlap. Worth raising when the reward is slow and not on the same cores
+    /// (a remote reward server).
+    /// </summary>
+    public int Waves { get; init; } = 1;
 }
+
+/// <summary>The finished leaves of one rollout wave and their images, ready to be scored.</summary>
+public sealed record RolloutWave(int Index, IReadOnlyList<RolloutNode> Leaves, IReadOnlyList<Imaging.Image8> Images);
 
 /// <summary>
 /// Runs the rollouts of one iteration for any strategy. At each step every frontier node of every tree of
@@ -35,8 +46,14 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
 
     public TimeSchedule Schedule(int steps) => TimeSchedule.Linear(steps, config.TimeShift);
 
-    public RolloutForest Run(IReadOnlyList<string> prompts, IRolloutStrategy strategy, PromptConditioning conditioning, Generator generator)
+    /// <summary>
+    /// Rolls out every prompt. With <see cref="RolloutConfig.Waves"/> > 1 the prompts go in consecutive
+    /// groups and <paramref name="waveDone"/> receives each group's leaves as soon as they exist.
+    /// </summary>
+    public RolloutForest Run(IReadOnlyList<string> prompts, IRolloutStrategy strategy, PromptConditioning conditioning, Generator generator,
+        Action<RolloutWave>? waveDone = null)
     {
+        if (config.Waves < 1) throw new ArgumentOutOfRangeException(nameof(config), config.Waves, "rollout.waves must be >= 1");
         var clock = Stopwatch.StartNew();
         var model = pipeline.Model;
         var schedule = Schedule(strategy.Steps);
@@ -44,7 +61,7 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
         using var noGrad = Torch.NoGrad();
 
         // ---- roots: one noise per tree (or one per prompt, shared by its trees) ----
-        var frontier = new List<RolloutNode>();
+        var roots = new List<RolloutNode>();
         using (var scope = Torch.NewScope())
         {
             for (int p = 0; p < prompts.Count; p++)
@@ -54,38 +71,48 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
                 {
                     var root = forest.Add(p, tree, 0, 0, null);
                     root.SetState((shared ?? Torch.Randn(model.SampleShape, generator)).Clone());
-                    frontier.Add(root);
+                    roots.Add(root);
                 }
             }
         }
 
         long forwards = 0, evaluations = 0;
-        for (int i = 0; i < strategy.Steps; i++)
+        var images = new List<Imaging.Image8>();
+        int waves = Math.Min(config.Waves, prompts.Count);
+        for (int w = 0; w < waves; w++)
         {
-            var expansions = frontier.Select(strategy.Expand).ToList();
-            var next = new List<RolloutNode>();
-            for (int start = 0; start < frontier.Count; start += config.MaxBatch)
+            // prompts [w·P/W, (w+1)·P/W): each wave's leaves come after the previous wave's, as in forest.Leaves
+            int first = w * prompts.Count / waves, end = (w + 1) * prompts.Count / waves;
+            var frontier = roots.Where(r => r.Prompt >= first && r.Prompt < end).ToList();
+            for (int i = 0; i < strategy.Steps; i++)
             {
-                int count = Math.Min(config.MaxBatch, frontier.Count - start);
-                var chunk = frontier.GetRange(start, count);
-                next.AddRange(Advance(forest, chunk, expansions.GetRange(start, count), strategy, conditioning, schedule, i, generator));
-                forwards += (long)count * conditioning.ForwardsPerNode;
-                evaluations += count;
+                var expansions = frontier.Select(strategy.Expand).ToList();
+                var next = new List<RolloutNode>();
+                for (int start = 0; start < frontier.Count; start += config.MaxBatch)
+                {
+                    int count = Math.Min(config.MaxBatch, frontier.Count - start);
+                    var chunk = frontier.GetRange(start, count);
+                    next.AddRange(Advance(forest, chunk, expansions.GetRange(start, count), strategy, conditioning, schedule, i, generator));
+                    forwards += (long)count * conditioning.ForwardsPerNode;
+                    evaluations += count;
+                }
+                foreach (var node in frontier)
+                    if (!NeededForTraining(node)) node.ReleaseState();
+                frontier = next;
             }
-            foreach (var node in frontier)
-                if (!NeededForTraining(node)) node.ReleaseState();
-            frontier = next;
-        }
 
-        // ---- leaves: images for the reward; their states stay for targets of trained edges ----
-        using (var scope = Torch.NewScope())
-        {
-            var leaves = forest.Leaves;
-            var batch = Torch.Stack(leaves.Select(l => l.State!).ToList()).Clamp(-1, 1);
-            forest.Images = TextToImagePipeline.ToImages(batch);
-            if (RecordPredictions)
-                for (int j = 0; j < leaves.Count; j++) leaves[j].Prediction = forest.Images[j];
+            // ---- leaves: images for the reward; their states stay for targets of trained edges ----
+            using (var scope = Torch.NewScope())
+            {
+                var batch = Torch.Stack(frontier.Select(l => l.State!).ToList()).Clamp(-1, 1);
+                var waveImages = TextToImagePipeline.ToImages(batch);
+                if (RecordPredictions)
+                    for (int j = 0; j < frontier.Count; j++) frontier[j].Prediction = waveImages[j];
+                images.AddRange(waveImages);
+                waveDone?.Invoke(new RolloutWave(w, frontier, waveImages));
+            }
         }
+        forest.Images = images;
         forest.Stats = new RolloutStats(forwards, evaluations, forest.Leaves.Count, forest.TrainedEdges.Count(), clock.Elapsed.TotalSeconds);
         return forest;
     }

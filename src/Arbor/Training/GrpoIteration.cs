@@ -8,7 +8,11 @@ using Arbor.Tensors.Optim;
 
 namespace Arbor.Training;
 
-/// <summary>One iteration's measurements, with the same meaning for every strategy (ALGORITHMS.md §7).</summary>
+/// <summary>
+/// One iteration's measurements, with the same meaning for every strategy (ALGORITHMS.md §7). RewardSeconds is
+/// the wait for rewards after the rollout ended: all of the scoring with one rollout wave, only the part
+/// that did not overlap the sampling with several.
+/// </summary>
 public sealed record IterationReport(long Iteration, double RewardMean, double RewardStd, IReadOnlyDictionary<string, double> ComponentMeans,
     AdvantageResult Advantages, PolicyUpdateStats Update, RolloutStats Rollout, double RewardSeconds, double TrainSeconds);
 
@@ -28,14 +32,19 @@ public sealed class GrpoIteration(TextToImagePipeline pipeline, IRolloutStrategy
         strategy.BeginIteration(iteration, random);
         using var conditioning = new PromptConditioning(pipeline, prompts, engine.Config.Guidance);
 
-        // ---- rollout ----
-        using var forest = engine.Run(prompts, strategy, conditioning, generator);
+        // ---- rollout, with every wave's rewards computed while the next wave samples ----
+        var pending = new List<Task<RewardScores[]>>();
+        using var forest = engine.Run(prompts, strategy, conditioning, generator, wave =>
+        {
+            var batch = new RewardBatch(wave.Images, wave.Leaves.Select(l => prompts[l.Prompt]).ToList());
+            pending.Add(Task.Run(() => Task.WhenAll(rewards.Select(r => r.Reward.ScoreAsync(batch)))));
+        });
         var leaves = forest.Leaves;
 
-        // ---- reward: every reward function at once (a remote one runs while the others compute) ----
+        // ---- reward: the wait after the rollout (all of the scoring when there is one wave) ----
         var clock = Stopwatch.StartNew();
-        var batch = new RewardBatch(forest.Images, leaves.Select(l => prompts[l.Prompt]).ToList());
-        var scored = Task.WhenAll(rewards.Select(r => r.Reward.ScoreAsync(batch))).GetAwaiter().GetResult();
+        var waves = Task.WhenAll(pending).GetAwaiter().GetResult();
+        var scored = Enumerable.Range(0, rewards.Count).Select(k => Concat(waves.Select(w => w[k]).ToList())).ToArray();
         var weights = rewards.Select(r => r.Weight).ToList();
         var total = Enumerable.Range(0, leaves.Count).Select(i => scored.Select((s, k) => weights[k] * s.Scores[i]).Sum()).ToArray();
         for (int i = 0; i < leaves.Count; i++) leaves[i].Reward = total[i];
@@ -59,5 +68,13 @@ public sealed class GrpoIteration(TextToImagePipeline pipeline, IRolloutStrategy
 
         return new IterationReport(iteration, total.Average(), GroupAdvantages.Std(total), components, advantages, update, forest.Stats,
             rewardSeconds, trainSeconds);
+    }
+
+    /// <summary>One reward's scores of consecutive waves, as one result in leaf order.</summary>
+    private static RewardScores Concat(IReadOnlyList<RewardScores> parts)
+    {
+        if (parts.Count == 1) return parts[0];
+        var components = parts[0].Components.Keys.ToDictionary(name => name, name => parts.SelectMany(p => p.Components[name]).ToArray());
+        return new RewardScores(parts.SelectMany(p => p.Scores).ToArray(), components);
     }
 }

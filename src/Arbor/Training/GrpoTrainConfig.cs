@@ -54,6 +54,7 @@ public sealed record GrpoTrainConfig : IValidatedConfig
         foreach (var n in Reward.Names)
             if (n != "remote" && !BuiltInRewards.Names.Contains(n)) yield return $"reward.names: '{n}' is unknown (expected {string.Join(", ", BuiltInRewards.Names)} or remote)";
         if (Loss.ClipRange <= 0) yield return "loss.clip_range must be > 0";
+        if (Rollout.Waves < 1) yield return "rollout.waves must be >= 1";
         if (DynamicTree.LayerTuningSpace is not ("velocity" or "x0"))
             yield return $"dynamic_tree.layer_tuning_space '{DynamicTree.LayerTuningSpace}' is unknown (expected velocity or x0)";
         if (DynamicTree.LayerTuningWeight < 0) yield return "dynamic_tree.layer_tuning_weight must be >= 0";

@@ -77,8 +77,12 @@ public class PretrainerTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(killed, "model")));
         new Pretrainer(Tiny(9), new TwoColorSource(), null, killed).Run(resume: true);
 
-        foreach (var file in new[] { "model/model.safetensors", "checkpoint/optimizer.safetensors", "checkpoint/ema.safetensors", "checkpoint/state.json" })
+        foreach (var file in new[] { "model/model.safetensors", "checkpoint/optimizer.safetensors", "checkpoint/ema.safetensors" })
             Assert.Equal(File.ReadAllBytes(Path.Combine(whole, file)), File.ReadAllBytes(Path.Combine(killed, file)));
+        // the same progress (wall time aside: it is measured)
+        static PretrainProgressState State(string dir) =>
+            System.Text.Json.JsonSerializer.Deserialize<PretrainProgressState>(File.ReadAllText(Path.Combine(dir, "checkpoint", "state.json")))! with { WallSeconds = 0 };
+        Assert.Equal(State(whole), State(killed));
         static string[] Losses(string dir) => File.ReadAllLines(Path.Combine(dir, "metrics.jsonl")).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("loss").GetDouble().ToString("R")).ToArray();
         Assert.Equal(Losses(whole), Losses(killed));
     }
@@ -106,6 +110,34 @@ public class PretrainerTests : IDisposable
         var wa = a.Model.StateDict()["blocks.0.fc1.weight"].ToFloatArray();
         var wb = b.Model.StateDict()["blocks.0.fc1.weight"].ToFloatArray();
         for (int i = 0; i < wa.Length; i++) Assert.True(Math.Abs(wa[i] - wb[i]) < 1e-5, $"weight {i}: {wa[i]} vs {wb[i]}");
+    }
+
+    [Fact]
+    public void FinishAtShipsTheModelThereOnTheLongerScheduleAndTheCardSaysSo()
+    {
+        var full = Path.Combine(_dir, "full");
+        var early = Path.Combine(_dir, "early");
+        new Pretrainer(Tiny(9), new TwoColorSource(), null, full).Run(resume: false, stopAfter: 6);
+        new Pretrainer(Tiny(9), new TwoColorSource(), null, early).Run(resume: false, finishAt: 6);
+        // the same six steps as the 9-step schedule, then the export
+        Assert.Equal(File.ReadAllBytes(Path.Combine(full, "checkpoint", "ema.safetensors")), File.ReadAllBytes(Path.Combine(early, "checkpoint", "ema.safetensors")));
+        using (var model = TextToImagePipeline.Load(Path.Combine(early, "model")))
+        using (var scope = Torch.NewScope())
+        {
+            var ema = Arbor.Tensors.Serialization.Safetensors.Load(Path.Combine(full, "checkpoint", "ema.safetensors"));
+            Assert.Equal(ema["blocks.0.fc1.weight"].ToFloatArray(), model.Model.StateDict()["blocks.0.fc1.weight"].ToFloatArray());
+        }
+        var card = File.ReadAllText(Path.Combine(early, "model", ModelCard.FileName));
+        Assert.Contains("finished early at step 6 of a 9-step schedule", card);
+
+        // a continuation's card carries the earlier card's training, one heading level down
+        var next = Path.Combine(_dir, "next");
+        new Pretrainer(Tiny(2) with { InitFrom = Path.Combine(early, "model") }, new TwoColorSource(), null, next).Run(resume: false);
+        var nextCard = File.ReadAllText(Path.Combine(next, "model", ModelCard.FileName));
+        Assert.Contains("Continues the weights of", nextCard);
+        Assert.Contains("## Earlier training", nextCard);
+        Assert.Contains("### Training", nextCard);
+        Assert.Contains("finished early at step 6 of a 9-step schedule", nextCard);
     }
 
     [Fact]
