@@ -18,8 +18,11 @@ public sealed record ModelBenchSettings
 {
     public int Threads { get; init; } = Environment.ProcessorCount;
     public int Reps { get; init; } = 5;
-    /// <summary>The DiT; its text vocabulary is about the Shapes world's (~40 words with pad and BOS).</summary>
-    public DiTConfig Model { get; init; } = new() { Text = new TextEncoderConfig { VocabSize = 40 } };
+    /// <summary>The Shapes world's tokenizer size (its words with pad and BOS): the shipped base's text vocabulary.</summary>
+    public static int ShapesVocabularySize { get; } = new Arbor.Text.WordTokenizer(Arbor.Shapes.ShapesVocabulary.Words).VocabSize;
+
+    /// <summary>The DiT, with the Shapes world's text vocabulary (so the RL rollout can encode real prompts).</summary>
+    public DiTConfig Model { get; init; } = new() { Text = new TextEncoderConfig { VocabSize = ShapesVocabularySize } };
     /// <summary>Images per pretraining step (PretrainOptimConfig's default).</summary>
     public int Batch { get; init; } = 64;
     /// <summary>Optimizer steps per timed repetition.</summary>
@@ -37,7 +40,7 @@ public sealed record ModelBenchSettings
     public static ModelBenchSettings Quick(int threads) => new()
     {
         Threads = threads,
-        Model = new DiTConfig { Dim = 32, Depth = 1, Text = new TextEncoderConfig { VocabSize = 40, Dim = 32, Depth = 1 } },
+        Model = new DiTConfig { Dim = 32, Depth = 1, Text = new TextEncoderConfig { VocabSize = ShapesVocabularySize, Dim = 32, Depth = 1 } },
         Batch = 4,
         TrainSteps = 1,
         SampleBatch = 4,
@@ -45,11 +48,16 @@ public sealed record ModelBenchSettings
     };
 }
 
-public sealed record ModelBenchResult(Sample TrainImagesPerSecond, Sample SampleImageStepsPerSecond, long Parameters)
+/// <param name="RolloutImageStepsPerSecond">
+/// A Flow-GRPO rollout through <see cref="Arbor.Rollouts.RolloutEngine"/> at the sampling batch (SampleBatch/8 prompts
+/// x G = 8, SampleSteps SDE steps with log-probabilities, CFG): what RL's rollout phase gets out of the same forwards.
+/// </param>
+public sealed record ModelBenchResult(Sample TrainImagesPerSecond, Sample SampleImageStepsPerSecond, Sample RolloutImageStepsPerSecond, long Parameters)
 {
     /// <summary>Pools the samples of two rounds.</summary>
     public ModelBenchResult Concat(ModelBenchResult o) => new(
-        TrainImagesPerSecond.Concat(o.TrainImagesPerSecond), SampleImageStepsPerSecond.Concat(o.SampleImageStepsPerSecond), Parameters);
+        TrainImagesPerSecond.Concat(o.TrainImagesPerSecond), SampleImageStepsPerSecond.Concat(o.SampleImageStepsPerSecond),
+        RolloutImageStepsPerSecond.Concat(o.RolloutImageStepsPerSecond), Parameters);
 }
 
 /// <summary>
@@ -166,7 +174,21 @@ public static class ModelBenchmark
             }
         }, s.Reps).Map(sec => (double)s.SampleBatch * s.SampleSteps / sec);
 
-        return new ModelBenchResult(train, sample, model.ParameterCount());
+        // ---- RL rollout: Flow-GRPO through the rollout engine, the same images per forward as sampling ----
+        const int group = 8;
+        var tokenizer = new Arbor.Text.WordTokenizer(Arbor.Shapes.ShapesVocabulary.Words);
+        var pipeline = new Arbor.Pipelines.TextToImagePipeline(model, tokenizer);   // borrows the model: not disposed here
+        string[] palette = ["a red circle", "a blue square", "two green triangles", "a yellow cross to the left of a purple circle"];
+        var prompts = Enumerable.Range(0, Math.Max(1, s.SampleBatch / group)).Select(i => palette[i % palette.Length]).ToList();
+        var strategy = new Arbor.Strategies.FlowGrpoStrategy(new Arbor.Strategies.FlowGrpoConfig { Steps = s.SampleSteps, GroupSize = group });
+        var engine = new Arbor.Rollouts.RolloutEngine(pipeline, new Arbor.Rollouts.RolloutConfig { Guidance = s.Guidance, MaxBatch = prompts.Count * group });
+        var rollout = Measure.Seconds(() =>
+        {
+            using var conditioning = new Arbor.Rollouts.PromptConditioning(pipeline, prompts, s.Guidance);
+            using var forest = engine.Run(prompts, strategy, conditioning, rng);
+        }, s.Reps).Map(sec => (double)prompts.Count * group * s.SampleSteps / sec);
+
+        return new ModelBenchResult(train, sample, rollout, model.ParameterCount());
     }
 
     /// <summary>

@@ -142,6 +142,7 @@ public static class BenchCommand
             string Ratio(double value) => $"{value:F2}x";
             var trainLabel = $"pretraining step (images/s, batch {s.Batch})";
             var sampleLabel = $"guided Euler sampling (image-steps/s, B {s.SampleBatch}, {s.SampleSteps} steps, CFG 2x{s.SampleBatch})";
+            var rolloutLabel = $"Flow-GRPO rollout, SDE + log-prob (image-steps/s, B {s.SampleBatch}, T = {s.SampleSteps}) vs PyTorch's sampling forwards";
             var table = new Table().Border(TableBorder.Rounded)
                 .AddColumn("measurement").AddColumn("Arbor: median (min–max)").AddColumn("PyTorch eager").AddColumn("Arbor / PyTorch");
             bool ok = true;
@@ -151,11 +152,13 @@ public static class BenchCommand
                 var tSample = ModelBenchmark.SampleOf(torch, "sample_image_steps_per_s");
                 table.AddRow(Markup.Escape(trainLabel), result.TrainImagesPerSecond.Format("img/s", "F1"), tTrain.Format("img/s", "F1"), Ratio(result.TrainImagesPerSecond.Median / tTrain.Median));
                 table.AddRow(Markup.Escape(sampleLabel), result.SampleImageStepsPerSecond.Format("img-steps/s", "F1"), tSample.Format("img-steps/s", "F1"), Ratio(result.SampleImageStepsPerSecond.Median / tSample.Median));
+                table.AddRow(Markup.Escape(rolloutLabel), result.RolloutImageStepsPerSecond.Format("img-steps/s", "F1"), tSample.Format("img-steps/s", "F1"), Ratio(result.RolloutImageStepsPerSecond.Median / tSample.Median));
             }
             else
             {
                 table.AddRow(Markup.Escape(trainLabel), result.TrainImagesPerSecond.Format("img/s", "F1"), Markup.Escape(problem!), "");
                 table.AddRow(Markup.Escape(sampleLabel), result.SampleImageStepsPerSecond.Format("img-steps/s", "F1"), "", "");
+                table.AddRow(Markup.Escape(rolloutLabel), result.RolloutImageStepsPerSecond.Format("img-steps/s", "F1"), "", "");
             }
             AnsiConsole.Write(table);
 
@@ -187,7 +190,7 @@ public static class BenchCommand
                     machine = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}",
                     libtorch = TorchRuntime.LibTorchVersion,
                     settings = s,
-                    arbor = new { train_images_per_s = result.TrainImagesPerSecond.Values, sample_image_steps_per_s = result.SampleImageStepsPerSecond.Values, parameters = result.Parameters },
+                    arbor = new { train_images_per_s = result.TrainImagesPerSecond.Values, sample_image_steps_per_s = result.SampleImageStepsPerSecond.Values, rollout_image_steps_per_s = result.RolloutImageStepsPerSecond.Values, parameters = result.Parameters },
                     pytorch = torch,
                     pytorch_problem = problem,
                 };
