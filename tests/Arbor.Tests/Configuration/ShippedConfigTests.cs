@@ -22,6 +22,21 @@ public class ShippedConfigTests
     {
         var c = ConfigLoader.Load<PretrainConfig>(Path.Combine(ConfigDirectory(), "pretrain-shapes.yaml"));
         Assert.Equal(32, c.Model.ImageSize);
+        var stage2 = ConfigLoader.Load<PretrainConfig>(Path.Combine(ConfigDirectory(), "pretrain-shapes-stage2.yaml"));
+        Assert.Equal(c.Model, stage2.Model);            // continues the same architecture
+        Assert.Equal("models/shapes-base", stage2.InitFrom);
+    }
+
+    [Fact]
+    public void EveryShippedConfigIncludingAblationsLoads()
+    {
+        var files = Directory.GetFiles(ConfigDirectory(), "*.yaml", SearchOption.AllDirectories);
+        Assert.True(files.Length >= 10, $"found only {files.Length} configs");
+        foreach (var file in files)
+        {
+            if (Path.GetFileName(file).StartsWith("pretrain-")) ConfigLoader.Load<PretrainConfig>(file);
+            else Assert.Contains(ConfigLoader.Load<GrpoTrainConfig>(file).Strategy, Arbor.Strategies.Strategies.Names);
+        }
     }
 
     [Theory]
