@@ -33,10 +33,20 @@ public sealed class DiTBlock : Module
     public Tensor Forward(Tensor x, Tensor c, Tensor text, Tensor textMask)
     {
         using var scope = Torch.NewScope();
+        return scope.MoveToOuter(ForwardPrepared(x, c, TextKeysValues(text), textMask));
+    }
+
+    /// <summary>The cross-attention's keys and values of text [B, L, D]: [2, B, heads, L, D/heads].</summary>
+    public Tensor TextKeysValues(Tensor text) => _cross.KeysValues(text);
+
+    /// <summary>x [B, N, D], c [B, D], and the text as precomputed <see cref="TextKeysValues"/> with mask [B, L].</summary>
+    public Tensor ForwardPrepared(Tensor x, Tensor c, Tensor textKeysValues, Tensor textMask)
+    {
+        using var scope = Torch.NewScope();
         var m = _modulation.Forward(c.Silu()).Unsqueeze(1).Chunk(9, 2);
         var h = Modulate(_norm1.Forward(x), m[0], m[1]);
         x = x + m[2] * _self.Forward(h, h);
-        x = x + m[5] * _cross.Forward(Modulate(_norm2.Forward(x), m[3], m[4]), text, textMask);
+        x = x + m[5] * _cross.Attend(Modulate(_norm2.Forward(x), m[3], m[4]), textKeysValues, textMask);
         x = x + m[8] * _fc2.Forward(_fc1.Forward(Modulate(_norm3.Forward(x), m[6], m[7])).Gelu(tanhApproximation: true));
         return scope.MoveToOuter(x);
     }

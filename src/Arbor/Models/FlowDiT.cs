@@ -45,10 +45,41 @@ public sealed class FlowDiT : Module, IVelocityModel
     public Tensor Velocity(Tensor x, Tensor t, TextConditioning condition)
     {
         using var scope = Torch.NewScope();
-        var c = _time.Forward(t) + _pooledProj.Forward(condition.Pooled);
-        var text = _textProj.Forward(condition.Tokens);
+        using var text = (DiTTextFeatures)PrepareText(condition);
+        return scope.MoveToOuter(Forward(x, t, text.Pooled, text.KeysValues, text.Mask));
+    }
+
+    /// <summary>The projected pooled vectors and every block's cross-attention keys/values of <paramref name="conditions"/>.</summary>
+    public IPreparedText PrepareText(TextConditioning conditions)
+    {
+        using var scope = Torch.NewScope();
+        var text = _textProj.Forward(conditions.Tokens);
+        var pooled = scope.MoveToOuter(_pooledProj.Forward(conditions.Pooled));
+        var keysValues = _blocks.Select(b => scope.MoveToOuter(b.TextKeysValues(text))).ToList();
+        var mask = scope.MoveToOuter(conditions.Mask.Alias());
+        return new DiTTextFeatures(this, pooled, keysValues, mask);
+    }
+
+    public Tensor Velocity(Tensor x, Tensor t, IPreparedText text, Tensor? rows)
+    {
+        if (text is not DiTTextFeatures f || !ReferenceEquals(f.Owner, this))
+            throw new ArgumentException("the text features were prepared by another model", nameof(text));
+        if (rows is null)
+        {
+            if (x.Size(0) != f.Rows) throw new ArgumentException($"x has {x.Size(0)} samples but the text features {f.Rows} rows; pass the rows to use");
+            return Forward(x, t, f.Pooled, f.KeysValues, f.Mask);
+        }
+        using var scope = Torch.NewScope();
+        var keysValues = f.KeysValues.Select(kv => kv.IndexSelect(1, rows)).ToList();
+        return scope.MoveToOuter(Forward(x, t, f.Pooled.IndexSelect(0, rows), keysValues, f.Mask.IndexSelect(0, rows)));
+    }
+
+    private Tensor Forward(Tensor x, Tensor t, Tensor pooled, IReadOnlyList<Tensor> textKeysValues, Tensor textMask)
+    {
+        using var scope = Torch.NewScope();
+        var c = _time.Forward(t) + pooled;
         var h = _patchEmbed.Forward(Patchify(x)) + _positions;
-        foreach (var block in _blocks) h = block.Forward(h, c, text, condition.Mask);
+        for (int k = 0; k < _blocks.Count; k++) h = _blocks[k].ForwardPrepared(h, c, textKeysValues[k], textMask);
         var m = _finalModulation.Forward(c.Silu()).Unsqueeze(1).Chunk(2, 2);
         h = _finalLinear.Forward(DiTBlock.Modulate(_finalNorm.Forward(h), m[0], m[1]));
         return scope.MoveToOuter(Unpatchify(h));

@@ -39,4 +39,40 @@ public interface IVelocityModel
 
     /// <summary>v for x [B, ...sample], t [B] in [0, 1], and a conditioning of batch B.</summary>
     Tensor Velocity(Tensor x, Tensor t, TextConditioning condition);
+
+    /// <summary>
+    /// What the model derives from a set of conditionings independently of x and t (a DiT: the projected
+    /// pooled vector and every block's cross-attention keys and values), one row per conditioning. A batch
+    /// of many samples over a few prompts then projects each prompt once, and a loop without gradients
+    /// (sampling, a rollout) once for all its steps. Computed with gradients when they are enabled; the
+    /// caller owns the result and must not use it after the weights change. Default: the conditioning itself.
+    /// </summary>
+    IPreparedText PrepareText(TextConditioning conditions) => new PreparedConditioning(conditions);
+
+    /// <summary>
+    /// v for x [N, ...], t [N], where sample i uses row rows[i] (int64 [N]) of <paramref name="text"/>;
+    /// null rows: sample i uses row i (N = text.Rows).
+    /// </summary>
+    Tensor Velocity(Tensor x, Tensor t, IPreparedText text, Tensor? rows)
+    {
+        if (text is not PreparedConditioning plain) throw new ArgumentException($"{text.GetType().Name} was prepared by another model", nameof(text));
+        if (rows is null) return Velocity(x, t, plain.Conditioning);
+        using var scope = Torch.NewScope();
+        return scope.MoveToOuter(Velocity(x, t, plain.Conditioning.Select(rows)));
+    }
+}
+
+/// <summary>A model's x- and t-independent features of a set of conditionings (<see cref="IVelocityModel.PrepareText"/>).</summary>
+public interface IPreparedText : IDisposable
+{
+    /// <summary>Conditionings (rows) it holds.</summary>
+    long Rows { get; }
+}
+
+/// <summary>The default preparation: the conditioning itself (borrowed, not disposed).</summary>
+public sealed class PreparedConditioning(TextConditioning conditioning) : IPreparedText
+{
+    public TextConditioning Conditioning => conditioning;
+    public long Rows => conditioning.Batch;
+    public void Dispose() { }
 }

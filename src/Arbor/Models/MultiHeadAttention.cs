@@ -24,13 +24,27 @@ public sealed class MultiHeadAttention : Module
     public Tensor Forward(Tensor x, Tensor context, Tensor? keyMask = null)
     {
         using var scope = Torch.NewScope();
+        return scope.MoveToOuter(Attend(x, KeysValues(context), keyMask));
+    }
+
+    /// <summary>Keys and values of a context [B, M, Dc] as one tensor [2, B, heads, M, D/heads] (cacheable: it depends on the context alone).</summary>
+    public Tensor KeysValues(Tensor context)
+    {
+        using var scope = Torch.NewScope();
+        long b = context.Size(0), m = context.Size(1), d = _q.OutFeatures, h = _heads;
+        return scope.MoveToOuter(_kv.Forward(context).Reshape(b, m, 2, h, d / h).Permute(2, 0, 3, 1, 4));
+    }
+
+    /// <summary>Queries from x [B, N, D] over precomputed <see cref="KeysValues"/> of batch B, key mask [B, M].</summary>
+    public Tensor Attend(Tensor x, Tensor keysValues, Tensor? keyMask = null)
+    {
+        using var scope = Torch.NewScope();
         var s = x.Shape;
         long b = s[0], n = s[1], d = s[2], h = _heads;
-        long m = context.Size(1);
+        long m = keysValues.Size(3);
         var q = _q.Forward(x).Reshape(b, n, h, d / h).Transpose(1, 2);
-        var kv = _kv.Forward(context).Reshape(b, m, 2, h, d / h).Permute(2, 0, 3, 1, 4);
         var mask = keyMask?.Reshape(b, 1, 1, m);
-        var a = F.ScaledDotProductAttention(q, kv[0], kv[1], mask);
+        var a = F.ScaledDotProductAttention(q, keysValues[0], keysValues[1], mask);
         return scope.MoveToOuter(_out.Forward(a.Transpose(1, 2).Reshape(b, n, d)));
     }
 }

@@ -13,15 +13,27 @@ public sealed class PromptConditioning : IDisposable
 {
     private readonly TextConditioning _prompts;
     private readonly TextConditioning _empty;
+    private readonly TextConditioning _all;     // [prompts; empty]: the rows every forward indexes into
 
     public PromptConditioning(TextToImagePipeline pipeline, IReadOnlyList<string> prompts, double guidance)
     {
         using var noGrad = Torch.NoGrad();
         _prompts = pipeline.Encode(prompts);
         _empty = pipeline.Encode([""]);
-        foreach (var t in new[] { _prompts.Tokens, _prompts.Mask, _prompts.Pooled, _empty.Tokens, _empty.Mask, _empty.Pooled }) t.DetachFromScope();
+        _all = _prompts.Concat(_empty);
+        foreach (var c in new[] { _prompts, _empty, _all })
+            foreach (var t in new[] { c.Tokens, c.Mask, c.Pooled }) t.DetachFromScope();
         Guidance = guidance;
+        PromptCount = prompts.Count;
     }
+
+    public int PromptCount { get; }
+
+    /// <summary>
+    /// The model's text features of every prompt and the empty prompt, for a loop that does not change the
+    /// weights (a rollout); the caller disposes them before the next update.
+    /// </summary>
+    public IPreparedText Prepare(IVelocityModel model) => model.PrepareText(_all);
 
     public double Guidance { get; }
     public bool Guided => Guidance != 1.0;
@@ -29,26 +41,29 @@ public sealed class PromptConditioning : IDisposable
     public int ForwardsPerNode => Guided ? 2 : 1;
 
     /// <summary>Guided v for states x [N, ...] at times t [N] of prompts <paramref name="promptIndex"/> (int64 [N]).</summary>
-    public Tensor Velocity(IVelocityModel model, Tensor x, Tensor t, Tensor promptIndex) => Velocities(model, x, t, promptIndex).Guided;
+    public Tensor Velocity(IVelocityModel model, Tensor x, Tensor t, Tensor promptIndex, IPreparedText? prepared = null) =>
+        Velocities(model, x, t, promptIndex, prepared).Guided;
 
     /// <summary>
     /// The guided v (what the sampler steps with) and the model's own conditional v_θ(x, t, c) from the same
     /// forward: supervised terms (LayerTuning-RL) must target v_θ, not the guided combination, whose
     /// coefficients (w and 1 − w) would push the unconditional branch instead.
     /// </summary>
-    public (Tensor Guided, Tensor Conditional) Velocities(IVelocityModel model, Tensor x, Tensor t, Tensor promptIndex)
+    /// <param name="prepared">This conditioning's <see cref="Prepare"/>d features; null = projected now, with
+    /// gradients if enabled. Either way every prompt is projected once, not once per row.</param>
+    public (Tensor Guided, Tensor Conditional) Velocities(IVelocityModel model, Tensor x, Tensor t, Tensor promptIndex, IPreparedText? prepared = null)
     {
         using var scope = Torch.NewScope();
+        using var own = prepared is null ? model.PrepareText(_all) : null;
+        var text = prepared ?? own!;
         long n = x.Size(0);
-        var cond = _prompts.Select(promptIndex);
         if (!Guided)
         {
-            var v1 = model.Velocity(x, t, cond);
+            var v1 = model.Velocity(x, t, text, promptIndex);
             return (scope.MoveToOuter(v1), scope.MoveToOuter(v1.Alias()));
         }
-        var zeros = Torch.Zeros([n], DType.Int64, x.Device);
-        var doubled = cond.Concat(_empty.Select(zeros));
-        var v = model.Velocity(Torch.Cat([x, x]), Torch.Cat([t, t]), doubled);
+        var emptyRows = Torch.Full([n], PromptCount, DType.Int64, x.Device);
+        var v = model.Velocity(Torch.Cat([x, x]), Torch.Cat([t, t]), text, Torch.Cat([promptIndex, emptyRows]));
         var vc = v.Narrow(0, 0, n);
         var vu = v.Narrow(0, n, n);
         var guided = vu + (vc - vu) * Guidance;
@@ -59,5 +74,6 @@ public sealed class PromptConditioning : IDisposable
     {
         _prompts.Dispose();
         _empty.Dispose();
+        _all.Dispose();
     }
 }

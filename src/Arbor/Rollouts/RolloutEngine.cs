@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Arbor.Models;
 using Arbor.Pipelines;
 using Arbor.Sampling;
 using Arbor.Sampling.Steps;
@@ -59,6 +60,8 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
         var schedule = Schedule(strategy.Steps);
         var forest = new RolloutForest(prompts, strategy.Steps);
         using var noGrad = Torch.NoGrad();
+        // the weights are fixed for the whole rollout: project every prompt's text once for all steps
+        using var text = conditioning.Prepare(model);
 
         // ---- roots: one noise per tree (or one per prompt, shared by its trees) ----
         var roots = new List<RolloutNode>();
@@ -92,7 +95,7 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
                 {
                     int count = Math.Min(config.MaxBatch, frontier.Count - start);
                     var chunk = frontier.GetRange(start, count);
-                    next.AddRange(Advance(forest, chunk, expansions.GetRange(start, count), strategy, conditioning, schedule, i, generator));
+                    next.AddRange(Advance(forest, chunk, expansions.GetRange(start, count), strategy, conditioning, text, schedule, i, generator));
                     forwards += (long)count * conditioning.ForwardsPerNode;
                     evaluations += count;
                 }
@@ -123,13 +126,13 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
 
     /// <summary>One step for a chunk of frontier nodes: one guided forward, then every child sampled at once.</summary>
     private List<RolloutNode> Advance(RolloutForest forest, List<RolloutNode> nodes, List<NodeExpansion> plans, IRolloutStrategy strategy,
-        PromptConditioning conditioning, TimeSchedule schedule, int i, Generator generator)
+        PromptConditioning conditioning, IPreparedText text, TimeSchedule schedule, int i, Generator generator)
     {
         using var scope = Torch.NewScope();
         var x = Torch.Stack(nodes.Select(n => n.State!).ToList());
         var t = Torch.Full([nodes.Count], schedule.Times[i]);
         var promptIndex = Torch.FromArray(nodes.Select(n => (long)n.Prompt).ToArray());
-        var v = conditioning.Velocity(pipeline.Model, x, t, promptIndex);
+        var v = conditioning.Velocity(pipeline.Model, x, t, promptIndex, text);
         if (RecordPredictions)
         {
             var predictions = TextToImagePipeline.ToImages((x - v * schedule.Times[i]).Clamp(-1, 1));

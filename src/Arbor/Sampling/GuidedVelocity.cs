@@ -6,13 +6,15 @@ namespace Arbor.Sampling;
 /// <summary>
 /// Classifier-free guidance, v = v_u + w·(v_c − v_u) (ALGORITHMS.md §1), computed as one doubled batch
 /// [conditional; unconditional] so each guided evaluation is a single model forward. With w = 1 (or no
-/// unconditional branch) it is the conditional prediction alone, at half the cost.
+/// unconditional branch) it is the conditional prediction alone, at half the cost. Created without
+/// gradients (sampling), it prepares the text features once for all its evaluations.
 /// </summary>
 public sealed class GuidedVelocity
 {
     private readonly IVelocityModel _model;
     private readonly TextConditioning _doubled;
     private readonly TextConditioning _conditional;
+    private readonly IPreparedText? _prepared;
 
     /// <param name="conditional">Conditioning of batch B.</param>
     /// <param name="unconditional">Empty-prompt conditioning of batch B (or null for no guidance).</param>
@@ -24,6 +26,8 @@ public sealed class GuidedVelocity
         Scale = scale;
         Guided = unconditional is not null && scale != 1.0;
         _doubled = Guided ? Detached(conditional.Concat(unconditional!)) : conditional;
+        // the weights cannot change inside a no-grad sampling loop, so the x- and t-independent text features hold
+        if (!Torch.IsGradEnabled) _prepared = model.PrepareText(_doubled);
     }
 
     public double Scale { get; }
@@ -46,16 +50,24 @@ public sealed class GuidedVelocity
         using var scope = Torch.NewScope();
         long b = x.Size(0);
         if (!Guided)
-            return scope.MoveToOuter(_model.Velocity(x, Torch.Full([b], t, device: x.Device), _conditional));
-        var v = _model.Velocity(Torch.Cat([x, x]), Torch.Full([2 * b], t, device: x.Device), _doubled);
+            return scope.MoveToOuter(Evaluate(x, Torch.Full([b], t, device: x.Device), _conditional));
+        var v = Evaluate(Torch.Cat([x, x]), Torch.Full([2 * b], t, device: x.Device), _doubled);
         var vc = v.Narrow(0, 0, b);
         var vu = v.Narrow(0, b, b);
         return scope.MoveToOuter(vu + (vc - vu) * Scale);
     }
 
-    /// <summary>Frees the doubled conditioning this object built (not the caller's).</summary>
+    private Tensor Evaluate(Tensor x, Tensor t, TextConditioning condition)
+    {
+        if (_prepared is null) return _model.Velocity(x, t, condition);
+        if (Torch.IsGradEnabled) throw new InvalidOperationException("a GuidedVelocity created without gradients was evaluated with gradients enabled");
+        return _model.Velocity(x, t, _prepared, rows: null);
+    }
+
+    /// <summary>Frees what this object built: the doubled conditioning and the prepared text (not the caller's conditioning).</summary>
     public void Release()
     {
+        _prepared?.Dispose();
         if (Guided) _doubled.Dispose();
     }
 }

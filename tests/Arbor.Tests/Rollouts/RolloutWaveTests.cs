@@ -10,7 +10,7 @@ namespace Arbor.Tests.Rollouts;
 
 /// <summary>
 /// Scores images by redness, with a component; its first call (wave 0) finishes only once the second call
-/// (wave 1) has arrived, which can happen only if wave 0 is scored while wave 1 is still sampling.
+/// (wave 1) has arrived, which can happen only if the iteration samples wave 1 without waiting for wave 0's score.
 /// </summary>
 internal sealed class OverlapProbeReward : IRewardFunction
 {
@@ -66,7 +66,7 @@ public class RolloutWaveTests
         using var gen = new Generator(64);
         var report = iteration.Run(0, Prompts, gen, new Random(0));
         Assert.True(probe.Overlapped, "wave 0's reward finished before wave 1's images were handed over");
-        Assert.Equal([2, 4], probe.BatchSizes);
+        Assert.Equal([2, 4], probe.BatchSizes.Order());     // either may reach the thread pool first
         Assert.Equal(2 * report.ComponentMeans["probe"], report.ComponentMeans["probe.twice"], 12);
         // every leaf got the score of its own image: the rewards stitched from two waves are in leaf order
         Assert.Equal(6, strategy.LeafRewards.Count);
