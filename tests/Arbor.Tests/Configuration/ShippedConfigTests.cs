@@ -24,7 +24,7 @@ public class ShippedConfigTests
         Assert.Equal(32, c.Model.ImageSize);
         var stage2 = ConfigLoader.Load<PretrainConfig>(Path.Combine(ConfigDirectory(), "pretrain-shapes-stage2.yaml"));
         Assert.Equal(c.Model, stage2.Model);            // continues the same architecture
-        Assert.Equal("models/shapes-base", stage2.InitFrom);
+        Assert.Equal("runs/pretrain-shapes/model", stage2.InitFrom);   // stage 1's output
     }
 
     [Fact]
