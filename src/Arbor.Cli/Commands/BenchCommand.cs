@@ -275,18 +275,30 @@ public static class BenchCommand
                         AnsiConsole.MarkupLine($"  {x.Iterations} iterations, strict {x.StrictBefore:P1} → {x.StrictAfter:P1}, {x.SecondsPerIteration:F1} s/iter")));
                     StrategyComparison.Save(results, Path.Combine(outDir, "results.json"));
                 }
-            var table = new Table().Border(TableBorder.Rounded).AddColumn("strategy").AddColumn("seeds").AddColumn("iterations").AddColumn("strict before → after (median)")
-                .AddColumn($"reached +{budget.TargetGain:P0}").AddColumn("median time to it").AddColumn("s/iter").AddColumn("rollout / reward / train s").AddColumn("NFE/iter").AddColumn("trained fwd/iter");
-            foreach (var g in results.GroupBy(x => x.Strategy))
+            // one row per config (ablations share a strategy), medians over seeds; also as markdown for docs
+            var header = new[] { "config", "strategy", "seeds", "iterations", "strict before → after (median)", $"reached +{budget.TargetGain:P0}",
+                "median time to it", "s/iter", "rollout / reward / train s", "NFE/iter", "trained fwd/iter" };
+            var rows = new List<string[]>();
+            foreach (var g in results.GroupBy(x => x.Config))
             {
                 var reached = g.Where(x => x.SecondsToTarget is not null).Select(x => x.SecondsToTarget!.Value).ToList();
-                table.AddRow(g.Key, $"{g.Count()}", $"{Median(g.Select(x => (double)x.Iterations)):F0}",
+                rows.Add([g.Key, g.First().Strategy, $"{g.Count()}", $"{Median(g.Select(x => (double)x.Iterations)):F0}",
                     $"{Median(g.Select(x => x.StrictBefore)):P1} → {Median(g.Select(x => x.StrictAfter)):P1}",
                     $"{reached.Count}/{g.Count()}", reached.Count > 0 ? $"{Median(reached) / 60:F1} min" : "-",
                     $"{Median(g.Select(x => x.SecondsPerIteration)):F1}",
                     $"{Median(g.Select(x => x.RolloutSeconds)):F1} / {Median(g.Select(x => x.RewardSeconds)):F2} / {Median(g.Select(x => x.TrainSeconds)):F1}",
-                    $"{Median(g.Select(x => x.NfePerIteration)):F0}", $"{Median(g.Select(x => x.TrainedForwardsPerIteration)):F0}");
+                    $"{Median(g.Select(x => x.NfePerIteration)):F0}", $"{Median(g.Select(x => x.TrainedForwardsPerIteration)):F0}"]);
             }
+            var table = new Table().Border(TableBorder.Rounded);
+            foreach (var h in header) table.AddColumn(Markup.Escape(h));
+            foreach (var row in rows) table.AddRow(row.Select(Markup.Escape).ToArray());
+            var markdown = new System.Text.StringBuilder()
+                .AppendLine($"`arbor bench strategies` ({budgetText} per run, seeds {string.Join(", ", r.GetValue(seeds)!)}, {budget.PromptsPerFamily} held-out prompts per family, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)").AppendLine()
+                .AppendLine("| " + string.Join(" | ", header) + " |")
+                .AppendLine("|" + string.Concat(Enumerable.Repeat("---|", header.Length)));
+            foreach (var row in rows) markdown.AppendLine("| " + string.Join(" | ", row) + " |");
+            File.WriteAllText(Path.Combine(outDir, "summary.md"), markdown.ToString());
+            AnsiConsole.MarkupLine($"summary: {Markup.Escape(Path.Combine(outDir, "summary.md"))}, raw: {Markup.Escape(Path.Combine(outDir, "results.json"))}");
             AnsiConsole.Write(table);
             return 0;
         });
