@@ -44,9 +44,10 @@ public sealed class FlowDiT : Module, IVelocityModel
 
     public Tensor Velocity(Tensor x, Tensor t, TextConditioning condition)
     {
+        // one conditioning per sample: each block projects the text where it uses it (no prepared copy)
         using var scope = Torch.NewScope();
-        using var text = (DiTTextFeatures)PrepareText(condition);
-        return scope.MoveToOuter(Forward(x, t, text.Pooled, text.KeysValues, text.Mask));
+        var text = _textProj.Forward(condition.Tokens);
+        return scope.MoveToOuter(Forward(x, t, _pooledProj.Forward(condition.Pooled), k => _blocks[k].TextKeysValues(text), condition.Mask));
     }
 
     /// <summary>The projected pooled vectors and every block's cross-attention keys/values of <paramref name="conditions"/>.</summary>
@@ -67,19 +68,19 @@ public sealed class FlowDiT : Module, IVelocityModel
         if (rows is null)
         {
             if (x.Size(0) != f.Rows) throw new ArgumentException($"x has {x.Size(0)} samples but the text features {f.Rows} rows; pass the rows to use");
-            return Forward(x, t, f.Pooled, f.KeysValues, f.Mask);
+            return Forward(x, t, f.Pooled, k => f.KeysValues[k], f.Mask);
         }
         using var scope = Torch.NewScope();
-        var keysValues = f.KeysValues.Select(kv => kv.IndexSelect(1, rows)).ToList();
-        return scope.MoveToOuter(Forward(x, t, f.Pooled.IndexSelect(0, rows), keysValues, f.Mask.IndexSelect(0, rows)));
+        return scope.MoveToOuter(Forward(x, t, f.Pooled.IndexSelect(0, rows), k => f.KeysValues[k].IndexSelect(1, rows), f.Mask.IndexSelect(0, rows)));
     }
 
-    private Tensor Forward(Tensor x, Tensor t, Tensor pooled, IReadOnlyList<Tensor> textKeysValues, Tensor textMask)
+    /// <summary>The DiT body; block k attends to <paramref name="textKeysValues"/>(k), taken when the block runs.</summary>
+    private Tensor Forward(Tensor x, Tensor t, Tensor pooled, Func<int, Tensor> textKeysValues, Tensor textMask)
     {
         using var scope = Torch.NewScope();
         var c = _time.Forward(t) + pooled;
         var h = _patchEmbed.Forward(Patchify(x)) + _positions;
-        for (int k = 0; k < _blocks.Count; k++) h = _blocks[k].ForwardPrepared(h, c, textKeysValues[k], textMask);
+        for (int k = 0; k < _blocks.Count; k++) h = _blocks[k].ForwardPrepared(h, c, textKeysValues(k), textMask);
         var m = _finalModulation.Forward(c.Silu()).Unsqueeze(1).Chunk(2, 2);
         h = _finalLinear.Forward(DiTBlock.Modulate(_finalNorm.Forward(h), m[0], m[1]));
         return scope.MoveToOuter(Unpatchify(h));
