@@ -11,18 +11,16 @@ namespace Arbor.Rollouts;
 /// </summary>
 public sealed class PromptConditioning : IDisposable
 {
-    private readonly TextConditioning _prompts;
-    private readonly TextConditioning _empty;
     private readonly TextConditioning _all;     // [prompts; empty]: the rows every forward indexes into
 
     public PromptConditioning(TextToImagePipeline pipeline, IReadOnlyList<string> prompts, double guidance)
     {
         using var noGrad = Torch.NoGrad();
-        _prompts = pipeline.Encode(prompts);
-        _empty = pipeline.Encode([""]);
-        _all = _prompts.Concat(_empty);
-        foreach (var c in new[] { _prompts, _empty, _all })
-            foreach (var t in new[] { c.Tokens, c.Mask, c.Pooled }) t.DetachFromScope();
+        using (var scope = Torch.NewScope())
+        {
+            _all = pipeline.Encode([.. prompts, ""]);
+            foreach (var t in new[] { _all.Tokens, _all.Mask, _all.Pooled }) t.DetachFromScope();
+        }
         Guidance = guidance;
         PromptCount = prompts.Count;
     }
@@ -72,8 +70,6 @@ public sealed class PromptConditioning : IDisposable
 
     public void Dispose()
     {
-        _prompts.Dispose();
-        _empty.Dispose();
         _all.Dispose();
     }
 }
