@@ -7,8 +7,15 @@ namespace Arbor.Tensors.Tests.Memory;
 
 public class LeakTests
 {
+    // glibc keeps freed blocks in per-thread arenas; which arena a block lands in depends on thread timing, so under
+    // machine load RSS wanders by megabytes without any leak. Returning free memory to the OS first leaves a
+    // reading that moves only with memory still in use.
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "malloc_trim")]
+    private static extern int MallocTrim(nuint pad);
+
     private static long RssBytes()
     {
+        MallocTrim(0);
         // VmRSS from /proc/self/status: what the OS charges the process, native memory included.
         foreach (var line in File.ReadLines("/proc/self/status"))
             if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
