@@ -76,7 +76,7 @@ public sealed record LoraConfig
 /// <summary>Which rewards, and how they combine (ALGORITHMS.md §4).</summary>
 public sealed record RewardConfig
 {
-    /// <summary>Reward names: shapes, jpeg_compressibility, jpeg_incompressibility, remote.</summary>
+    /// <summary>Reward names: shapes (partial credit), shapes_strict (GenEval pass, 1 or 0), jpeg_compressibility, jpeg_incompressibility, remote.</summary>
     public List<string> Names { get; init; } = ["shapes"];
     /// <summary>One weight per reward (default all 1).</summary>
     public List<double> Weights { get; init; } = [];
