@@ -57,6 +57,8 @@ public sealed record GrpoTrainConfig : IValidatedConfig
         if (Rollout.Waves < 1) yield return "rollout.waves must be >= 1";
         if (DynamicTree.LayerTuningSpace is not ("velocity" or "x0"))
             yield return $"dynamic_tree.layer_tuning_space '{DynamicTree.LayerTuningSpace}' is unknown (expected velocity or x0)";
+        if (DynamicTree.LastWindowStart is { } last && (last < 0 || last > DynamicTree.Steps - DynamicTree.Depth))
+            yield return $"dynamic_tree.last_window_start {last} is outside the schedule (expected 0 to steps - depth = {DynamicTree.Steps - DynamicTree.Depth})";
         if (DynamicTree.LayerTuningWeight < 0) yield return "dynamic_tree.layer_tuning_weight must be >= 0";
         foreach (var p in Eval.Problems()) yield return "eval." + p;
     }

@@ -1,5 +1,6 @@
 using Arbor.Configuration;
 using Arbor.Pretraining;
+using Arbor.Training;
 
 namespace Arbor.Tests.Configuration;
 
@@ -40,6 +41,15 @@ public class ConfigLoaderTests
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<PretrainConfig>("train:\n  caption_dropout: 1.5\neval:\n  sampler: rk4\n", "z.yaml"));
         Assert.Contains("train.caption_dropout must be in [0, 1]", e.Message);
         Assert.Contains("eval.sampler 'rk4' is unknown", e.Message);
+    }
+
+    [Fact]
+    public void ATrainingConfigsWindowOutsideTheScheduleIsAnErrorNamingIt()
+    {
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>(
+            "strategy: dynamic_tree\ndynamic_tree:\n  steps: 10\n  depth: 3\n  last_window_start: 8\n", "w.yaml"));
+        Assert.Contains("dynamic_tree.last_window_start 8 is outside the schedule (expected 0 to steps - depth = 7)", e.Message);
+        Assert.Equal(2, ConfigLoader.Parse<GrpoTrainConfig>("dynamic_tree:\n  last_window_start: 2\n").DynamicTree.LastWindowStart);
     }
 
     [Fact]

@@ -38,6 +38,20 @@ public class TreeStrategyTests
     }
 
     [Fact]
+    public void DynamicTreeWindowSlidesEveryTauIterationsAndWrapsAfterTheLastStart()
+    {
+        int[] Starts(int? last)
+        {
+            var strategy = new DynamicTreeStrategy(new DynamicTreeConfig { Steps = 10, Depth = 3, ShiftEvery = 2, LastWindowStart = last });
+            return Enumerable.Range(0, 20).Select(i => { strategy.BeginIteration(i, new Random(0)); return strategy.WindowStart; }).ToArray();
+        }
+
+        Assert.Equal([0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 0, 0, 1, 1], Starts(null));   // T − d = 7
+        Assert.Equal([0, 0, 1, 1, 2, 2, 0, 0, 1, 1, 2, 2, 0, 0, 1, 1, 2, 2, 0, 0], Starts(2));
+        Assert.All(Starts(0), s => Assert.Equal(0, s));
+    }
+
+    [Fact]
     public void TruncatedGeometricWindowStartsFollowTheirDistribution()
     {
         var random = new Random(3);

@@ -18,6 +18,12 @@ public sealed record DynamicTreeConfig
     public double NoiseLevel { get; init; } = 0.7;
     /// <summary>Iterations between window moves τ (the window slides as MixGRPO's).</summary>
     public int ShiftEvery { get; init; } = 25;
+    /// <summary>
+    /// The last window start before the window wraps to step 0; null = T − d (every step, ALGORITHMS.md §5.6).
+    /// An earlier bound keeps the branching on noisy steps, where siblings' images differ enough for their
+    /// rewards to say something (docs/BENCHMARKS.md).
+    /// </summary>
+    public int? LastWindowStart { get; init; }
     /// <summary>Depth noise: σ_t(k) = σ_t·(1 + β·k/d).</summary>
     public bool DepthNoise { get; init; } = true;
     /// <summary>β of the depth noise (default 1.0, to be tuned by the benchmark).</summary>
@@ -59,7 +65,7 @@ public sealed class DynamicTreeStrategy(DynamicTreeConfig config, double clipRan
     public int WindowStart { get; private set; }
 
     public void BeginIteration(long iteration, Random random) =>
-        WindowStart = (int)(iteration / config.ShiftEvery % (config.Steps - config.Depth + 1));
+        WindowStart = (int)(iteration / config.ShiftEvery % ((config.LastWindowStart ?? config.Steps - config.Depth) + 1));
 
     /// <summary>σ multiplier at tree layer k.</summary>
     public double NoiseScale(int layer) => config.DepthNoise ? 1 + config.DepthNoiseBeta * layer / config.Depth : 1.0;
