@@ -48,7 +48,7 @@ public sealed class TreeGrpoStrategy(TreeGrpoConfig config) : IRolloutStrategy
     public void BeginIteration(long iteration, Random random)
     {
         int max = config.Steps - config.Depth;
-        if (config.WindowSchedule == "shift") SetWindow((int)(iteration / config.ShiftEvery * config.ShiftBy % (max + 1)));
+        if (config.WindowSchedule == "shift") SetWindow(SlidingWindow.Start(iteration, config.ShiftEvery, starts: max + 1, config.ShiftBy));
         else SetWindow(SampleGeometric(random, config.GeometricRatio, max));
     }
 

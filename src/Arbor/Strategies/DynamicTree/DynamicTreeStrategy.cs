@@ -65,7 +65,7 @@ public sealed class DynamicTreeStrategy(DynamicTreeConfig config, double clipRan
     public int WindowStart { get; private set; }
 
     public void BeginIteration(long iteration, Random random) =>
-        WindowStart = (int)(iteration / config.ShiftEvery % ((config.LastWindowStart ?? config.Steps - config.Depth) + 1));
+        WindowStart = SlidingWindow.Start(iteration, config.ShiftEvery, starts: (config.LastWindowStart ?? config.Steps - config.Depth) + 1);
 
     /// <summary>σ multiplier at tree layer k.</summary>
     public double NoiseScale(int layer) => config.DepthNoise ? 1 + config.DepthNoiseBeta * layer / config.Depth : 1.0;
