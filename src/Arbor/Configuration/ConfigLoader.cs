@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
 
@@ -9,6 +10,12 @@ namespace Arbor.Configuration;
 /// YAML ↔ typed config records. Keys are snake_case (<c>learning_rate</c> ↔ <c>LearningRate</c>); an
 /// unknown key, a value of the wrong type or a missing file is a <see cref="ConfigException"/> that
 /// names the file, line and key. Omitted keys keep the record's documented defaults.
+/// <para>
+/// A file may start from another one: a top-level <c>extends: ../flow-grpo.yaml</c> (a path relative to the
+/// file) takes that file's settings and applies this file's keys over them, mapping by mapping; a scalar or a
+/// list replaces the inherited value, and <c>~</c> sets a nullable key back to null. So an ablation states only
+/// what it changes. Chains are followed; a cycle or a missing parent is an error naming the files.
+/// </para>
 /// </summary>
 public static partial class ConfigLoader
 {
@@ -24,27 +31,96 @@ public static partial class ConfigLoader
     public static T Load<T>(string path) where T : class, new()
     {
         if (!File.Exists(path)) throw new ConfigException($"config file '{path}' not found");
-        return Parse<T>(File.ReadAllText(path), path);
+        var yaml = File.ReadAllText(path);
+        var parent = ExtendsLine().Match(yaml);
+        if (!parent.Success) return Parse<T>(yaml, path);
+
+        // The file alone is checked first, so an unknown key or a wrong type is reported at its own line.
+        // The extends line is blanked rather than removed to keep the line numbers.
+        Deserialize<T>(ExtendsLine().Replace(yaml, ""), path);
+        var merged = Resolve(path, []);
+        return Parse<T>(merged, $"{path} (with the files it extends)");
+    }
+
+    /// <summary>The YAML of <paramref name="path"/> with every file it extends merged under it.</summary>
+    private static string Resolve(string path, List<string> chain)
+    {
+        var full = Path.GetFullPath(path);
+        if (chain.Contains(full)) throw new ConfigException($"config '{path}' extends itself: {string.Join(" -> ", chain.Append(full))}");
+        if (!File.Exists(full))
+            throw new ConfigException(chain.Count == 0
+                ? $"config file '{path}' not found"
+                : $"config file '{path}' not found (extended by '{chain[^1]}')");
+        chain.Add(full);
+        var root = LoadMapping(File.ReadAllText(full), path);
+        if (!root.Children.TryGetValue(new YamlScalarNode("extends"), out var parentNode)) return Save(root);
+        if (parentNode is not YamlScalarNode { Value: { Length: > 0 } parentPath })
+            throw new ConfigException($"{path}: 'extends' must be the path of another config file");
+        root.Children.Remove(new YamlScalarNode("extends"));
+        var parentFile = Path.Combine(Path.GetDirectoryName(full)!, parentPath);
+        var merged = LoadMapping(Resolve(parentFile, chain), parentFile);
+        MergeInto(merged, root);
+        return Save(merged);
+    }
+
+    private static YamlMappingNode LoadMapping(string yaml, string source)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException e)
+        {
+            throw new ConfigException($"{source} line {e.Start.Line}: {e.Message}", e);
+        }
+        if (stream.Documents.Count == 0) return new YamlMappingNode();
+        return stream.Documents[0].RootNode as YamlMappingNode
+               ?? throw new ConfigException($"{source}: a config file must be a mapping of keys to values");
+    }
+
+    /// <summary>Applies <paramref name="over"/> to <paramref name="target"/>: mappings merge key by key, anything else replaces.</summary>
+    private static void MergeInto(YamlMappingNode target, YamlMappingNode over)
+    {
+        foreach (var (key, value) in over.Children)
+        {
+            if (value is YamlMappingNode child && target.Children.TryGetValue(key, out var existing) && existing is YamlMappingNode inherited)
+                MergeInto(inherited, child);
+            else
+                target.Children[key] = value;
+        }
+    }
+
+    private static string Save(YamlMappingNode root)
+    {
+        var writer = new StringWriter();
+        new YamlStream(new YamlDocument(root)).Save(writer, assignAnchors: false);
+        return writer.ToString();
     }
 
     public static T Parse<T>(string yaml, string source = "<config>") where T : class, new()
     {
-        T? result;
-        try
-        {
-            result = Deserializer.Deserialize<T>(yaml);
-        }
-        catch (YamlException e)
-        {
-            throw new ConfigException(Describe(e, yaml, source, typeof(T)), e);
-        }
-        result ??= new T();   // an empty file means "all defaults"
+        if (ExtendsLine().IsMatch(yaml))
+            throw new ConfigException($"{source}: 'extends' needs a file to resolve against; load the config with ConfigLoader.Load");
+        var result = Deserialize<T>(yaml, source);
         if (result is IValidatedConfig v)
         {
             var problems = v.Problems().ToList();
             if (problems.Count > 0) throw new ConfigException($"{source}: " + string.Join("; ", problems));
         }
         return result;
+    }
+
+    private static T Deserialize<T>(string yaml, string source) where T : class, new()
+    {
+        try
+        {
+            return Deserializer.Deserialize<T>(yaml) ?? new T();   // an empty file means "all defaults"
+        }
+        catch (YamlException e)
+        {
+            throw new ConfigException(Describe(e, yaml, source, typeof(T)), e);
+        }
     }
 
     /// <summary>The effective config, every key written out, as saved next to a run.</summary>
@@ -68,6 +144,9 @@ public static partial class ConfigLoader
     }
 
     private static string ToSnake(string name) => UnderscoredNamingConvention.Instance.Apply(name);
+
+    [GeneratedRegex(@"^extends:.*$", RegexOptions.Multiline)]
+    private static partial Regex ExtendsLine();
 
     [GeneratedRegex(@"Property '([^']+)' not found on type '([^']+)'")]
     private static partial Regex MissingProperty();

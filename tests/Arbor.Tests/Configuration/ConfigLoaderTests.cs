@@ -68,3 +68,80 @@ public class ConfigLoaderTests
         Assert.Equal(5, again.Train.Steps);
     }
 }
+
+public sealed class ConfigExtendsTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("arbor-extends-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Write(string relative, string yaml)
+    {
+        var path = Path.Combine(_dir, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, yaml);
+        return path;
+    }
+
+    private const string Parent =
+        "strategy: dynamic_tree\nseed: 3\ndynamic_tree:\n  steps: 10\n  depth: 3\n  last_window_start: 2\noptim:\n  learning_rate: 1.0e-4\n  weight_decay: 0.02\ntrain:\n  prompts_per_iteration: 12\n";
+
+    [Fact]
+    public void AChildKeepsItsParentsSettingsAndOverridesOnlyWhatItStates()
+    {
+        Write("base.yaml", Parent);
+        var child = Write("ablations/child.yaml", "extends: ../base.yaml\noptim:\n  learning_rate: 3.0e-4\n");
+        var c = ConfigLoader.Load<GrpoTrainConfig>(child);
+        Assert.Equal(3.0e-4, c.Optim.LearningRate);          // overridden
+        Assert.Equal(0.02, c.Optim.WeightDecay);              // sibling key in the same mapping: inherited
+        Assert.Equal(12, c.Train.PromptsPerIteration);
+        Assert.Equal(3ul, c.Seed);                            // inherited
+        Assert.Equal(2, c.DynamicTree.LastWindowStart);       // inherited
+        Assert.Equal(3, c.DynamicTree.Depth);
+    }
+
+    [Fact]
+    public void AChildCanResetANullableKeyAndChainsAreFollowed()
+    {
+        Write("base.yaml", Parent);
+        Write("mid.yaml", "extends: base.yaml\nseed: 5\n");
+        var child = Write("leaf.yaml", "extends: mid.yaml\ndynamic_tree:\n  last_window_start: ~\n");
+        var c = ConfigLoader.Load<GrpoTrainConfig>(child);
+        Assert.Null(c.DynamicTree.LastWindowStart);
+        Assert.Equal(5ul, c.Seed);
+        Assert.Equal(1.0e-4, c.Optim.LearningRate);
+    }
+
+    [Fact]
+    public void AnUnknownKeyInTheChildIsReportedAtItsOwnLine()
+    {
+        Write("base.yaml", Parent);
+        var child = Write("child.yaml", "extends: base.yaml\noptim:\n  learnign_rate: 3.0e-4\n");
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Load<GrpoTrainConfig>(child));
+        Assert.Contains("child.yaml line 3", e.Message);
+        Assert.Contains("unknown key 'learnign_rate'", e.Message);
+    }
+
+    [Fact]
+    public void AnInvalidMergedValueIsAnErrorNamingTheKey()
+    {
+        Write("base.yaml", Parent);
+        var child = Write("child.yaml", "extends: base.yaml\ndynamic_tree:\n  last_window_start: 8\n");
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Load<GrpoTrainConfig>(child));
+        Assert.Contains("dynamic_tree.last_window_start 8 is outside the schedule", e.Message);
+    }
+
+    [Fact]
+    public void AMissingParentOrACycleIsAnErrorNamingTheFiles()
+    {
+        var orphan = Write("orphan.yaml", "extends: gone.yaml\nseed: 1\n");
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Load<GrpoTrainConfig>(orphan));
+        Assert.Contains("gone.yaml' not found (extended by", e.Message);
+        Assert.Contains("orphan.yaml", e.Message);
+
+        Write("a.yaml", "extends: b.yaml\nseed: 1\n");
+        var b = Write("b.yaml", "extends: a.yaml\nseed: 2\n");
+        var cycle = Assert.Throws<ConfigException>(() => ConfigLoader.Load<GrpoTrainConfig>(b));
+        Assert.Contains("extends itself", cycle.Message);
+    }
+}

@@ -25,6 +25,9 @@ public class ShippedConfigTests
         var stage2 = ConfigLoader.Load<PretrainConfig>(Path.Combine(ConfigDirectory(), "pretrain-shapes-stage2.yaml"));
         Assert.Equal(c.Model, stage2.Model);            // continues the same architecture
         Assert.Equal("runs/pretrain-shapes/model", stage2.InitFrom);   // stage 1's output
+        var stage3 = ConfigLoader.Load<PretrainConfig>(Path.Combine(ConfigDirectory(), "pretrain-shapes-stage3.yaml"));
+        Assert.Equal(c.Model, stage3.Model);
+        Assert.Equal("runs/pretrain-stage2/model", stage3.InitFrom);   // stage 2's output
     }
 
     [Fact]
@@ -51,5 +54,22 @@ public class ShippedConfigTests
         var c = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), file));
         Assert.Equal(strategy, c.Strategy);
         Assert.Equal(["shapes"], c.Reward.Names);
+    }
+
+    [Fact]
+    public void AnAblationDiffersFromItsShippedConfigOnlyInWhatItStates()
+    {
+        var shipped = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), "dynamic-treerpo.yaml"));
+        var slide = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), "ablations", "dynamic-treerpo-full-slide.yaml"));
+        Assert.Null(slide.DynamicTree.LastWindowStart);
+        Assert.Equal(3.0e-4, slide.Optim.LearningRate);
+        Assert.Equal(6, slide.Train.PromptsPerIteration);
+        var undone = slide with
+        {
+            DynamicTree = slide.DynamicTree with { LastWindowStart = shipped.DynamicTree.LastWindowStart },
+            Optim = slide.Optim with { LearningRate = shipped.Optim.LearningRate },
+            Train = slide.Train with { PromptsPerIteration = shipped.Train.PromptsPerIteration },
+        };
+        Assert.Equal(ConfigLoader.ToYaml(shipped), ConfigLoader.ToYaml(undone));
     }
 }
