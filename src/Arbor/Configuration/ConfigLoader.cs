@@ -32,35 +32,31 @@ public static partial class ConfigLoader
     {
         if (!File.Exists(path)) throw new ConfigException($"config file '{path}' not found");
         var yaml = File.ReadAllText(path);
-        var parent = ExtendsLine().Match(yaml);
-        if (!parent.Success) return Parse<T>(yaml, path);
+        if (!ExtendsLine().IsMatch(yaml)) return Parse<T>(yaml, path);
 
         // The file alone is checked first, so an unknown key or a wrong type is reported at its own line.
         // The extends line is blanked rather than removed to keep the line numbers.
         Deserialize<T>(ExtendsLine().Replace(yaml, ""), path);
-        var merged = Resolve(path, []);
-        return Parse<T>(merged, $"{path} (with the files it extends)");
+        return Parse<T>(Save(Resolve(path, yaml, [])), $"{path} (with the files it extends)");
     }
 
-    /// <summary>The YAML of <paramref name="path"/> with every file it extends merged under it.</summary>
-    private static string Resolve(string path, List<string> chain)
+    /// <summary>The mapping of <paramref name="path"/> (whose text is <paramref name="yaml"/>) with every file it extends merged under it.</summary>
+    private static YamlMappingNode Resolve(string path, string yaml, List<string> chain)
     {
         var full = Path.GetFullPath(path);
         if (chain.Contains(full)) throw new ConfigException($"config '{path}' extends itself: {string.Join(" -> ", chain.Append(full))}");
-        if (!File.Exists(full))
-            throw new ConfigException(chain.Count == 0
-                ? $"config file '{path}' not found"
-                : $"config file '{path}' not found (extended by '{chain[^1]}')");
         chain.Add(full);
-        var root = LoadMapping(File.ReadAllText(full), path);
-        if (!root.Children.TryGetValue(new YamlScalarNode("extends"), out var parentNode)) return Save(root);
+        var root = LoadMapping(yaml, path);
+        var extendsKey = new YamlScalarNode("extends");
+        if (!root.Children.TryGetValue(extendsKey, out var parentNode)) return root;
         if (parentNode is not YamlScalarNode { Value: { Length: > 0 } parentPath })
             throw new ConfigException($"{path}: 'extends' must be the path of another config file");
-        root.Children.Remove(new YamlScalarNode("extends"));
+        root.Children.Remove(extendsKey);
         var parentFile = Path.Combine(Path.GetDirectoryName(full)!, parentPath);
-        var merged = LoadMapping(Resolve(parentFile, chain), parentFile);
+        if (!File.Exists(parentFile)) throw new ConfigException($"config file '{parentFile}' not found (extended by '{full}')");
+        var merged = Resolve(parentFile, File.ReadAllText(parentFile), chain);
         MergeInto(merged, root);
-        return Save(merged);
+        return merged;
     }
 
     private static YamlMappingNode LoadMapping(string yaml, string source)
