@@ -255,4 +255,8 @@ public static class ModelBenchmark
     public static JsonObject Concat(JsonObject a, JsonObject b) => PythonReference.Concat(a, b, "train_images_per_s", "sample_image_steps_per_s");
 
     public static Sample SampleOf(JsonObject o, string key) => PythonReference.SampleOf(o, key);
+
+    /// <summary>Per round, the ratio of the two sides' medians (rounds paired in order).</summary>
+    public static Sample RoundRatios(IEnumerable<Sample> arbor, IEnumerable<Sample> pytorch) =>
+        new([.. arbor.Zip(pytorch, (a, t) => a.Median / t.Median)]);
 }

@@ -78,6 +78,7 @@ public static class BenchCommand
                     arbor = new { tiny_add_us = result.TinyAddMicroseconds.Values, transformer_s = result.TransformerSeconds.Values, sgemm_gflops = result.SgemmGflops.Values, openblas_gflops = result.OpenBlasGflops.Values, parameters = result.Parameters },
                     pytorch = torch,
                     pytorch_problem = problem,
+                    order = "alternating: Arbor first in even rounds, PyTorch first in odd rounds",
                 };
                 File.WriteAllText(path, JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
                 AnsiConsole.MarkupLine($"raw samples: {Markup.Escape(path)}");
@@ -91,7 +92,7 @@ public static class BenchCommand
     {
         var threads = new Option<int>("--threads") { Description = "libtorch and BLAS threads, for both sides", DefaultValueFactory = _ => Environment.ProcessorCount };
         var reps = new Option<int>("--reps") { Description = "Timed repetitions per measurement and round", DefaultValueFactory = _ => 5 };
-        var rounds = new Option<int>("--rounds") { Description = "Rounds, each running Arbor then PyTorch, so machine noise hits both alike", DefaultValueFactory = _ => 3 };
+        var rounds = new Option<int>("--rounds") { Description = "Rounds, each running Arbor and PyTorch in alternating order (Arbor first in even rounds), so machine noise and drift hit both alike", DefaultValueFactory = _ => 3 };
         var python = new Option<string>("--python") { Description = "Python with PyTorch for the reference; 'none' to skip", DefaultValueFactory = _ => "/usr/bin/python3" };
         var output = new Option<string?>("--out") { Description = "Write the raw samples as JSON here" };
         var quick = new Option<bool>("--quick") { Description = "Tiny model and batches (dim 32, depth 1, batch 4): a smoke test, not a measurement" };
@@ -119,6 +120,8 @@ public static class BenchCommand
             var py = r.GetValue(python)!;
             ModelBenchResult? arbor = null;
             System.Text.Json.Nodes.JsonObject? torch = null;
+            var arborRounds = new List<ModelBenchResult>();
+            var torchRounds = new List<System.Text.Json.Nodes.JsonObject>();
             string? problem = py == "none" ? "skipped (--python none)" : null;
             var checkFile = Path.Combine(Path.GetTempPath(), $"arbor-model-bench-{Environment.ProcessId}.safetensors");
             try
@@ -126,11 +129,23 @@ public static class BenchCommand
                 if (problem is null) ModelBenchmark.WriteCheck(s, checkFile);
                 for (int round = 0; round < nRounds; round++)
                 {
-                    arbor = arbor is null ? ModelBenchmark.RunArbor(s) : arbor.Concat(ModelBenchmark.RunArbor(s));
-                    if (problem is not null) continue;
-                    var (roundResult, why) = ModelBenchmark.RunPyTorch(s, py, arborParams, round == 0 ? checkFile : null);
-                    problem = why;
-                    torch = roundResult is null ? torch : torch is null ? roundResult : ModelBenchmark.Concat(torch, roundResult);
+                    // Alternate who goes first: with a fixed order, a machine that slows down over a round
+                    // (thermal, a neighbour starting) always penalises the same side.
+                    bool arborFirst = round % 2 == 0;
+                    ModelBenchResult? arborRound = arborFirst ? ModelBenchmark.RunArbor(s) : null;
+                    if (problem is null)
+                    {
+                        var (roundResult, why) = ModelBenchmark.RunPyTorch(s, py, arborParams, round == 0 ? checkFile : null);
+                        problem = why;
+                        if (roundResult is not null)
+                        {
+                            torch = torch is null ? roundResult : ModelBenchmark.Concat(torch, roundResult);
+                            torchRounds.Add(roundResult);
+                        }
+                    }
+                    arborRound ??= ModelBenchmark.RunArbor(s);
+                    arborRounds.Add(arborRound);
+                    arbor = arbor is null ? arborRound : arbor.Concat(arborRound);
                 }
             }
             finally
@@ -175,6 +190,15 @@ public static class BenchCommand
                     ok &= same;
                     AnsiConsole.MarkupLine($"same model: Arbor's random weights loaded strictly by name into the PyTorch model; max |Δv| {dv:G3} (|v| ≤ {vmax:G3}), |Δpooled| {dpool:G3}, |Δpositions| {dp:G3} " + (same ? "[green](match)[/]" : "[red](MISMATCH)[/]"));
                 }
+                if (torchRounds.Count == arborRounds.Count)
+                {
+                    // Paired ratios: each round's two sides ran minutes apart, so their ratio cancels most of
+                    // the machine's drift between rounds; the median over rounds is the number to quote.
+                    var trainRatios = ModelBenchmark.RoundRatios(arborRounds.Select(a => a.TrainImagesPerSecond), torchRounds.Select(t => ModelBenchmark.SampleOf(t, "train_images_per_s")));
+                    var sampleRatios = ModelBenchmark.RoundRatios(arborRounds.Select(a => a.SampleImageStepsPerSecond), torchRounds.Select(t => ModelBenchmark.SampleOf(t, "sample_image_steps_per_s")));
+                    AnsiConsole.MarkupLine(Markup.Escape($"per-round ratios (Arbor / PyTorch, round medians): pretraining {Ratios(trainRatios)}; sampling {Ratios(sampleRatios)}"));
+                    static string Ratios(Sample r) => $"median {r.Median:F2}x (min {r.Min:F2}x, max {r.Max:F2}x) over [{string.Join(", ", r.Values.Select(v => v.ToString("F2")))}]";
+                }
                 AnsiConsole.MarkupLine($"PyTorch {Markup.Escape(torch["torch"]?.GetValue<string>() ?? "?")}, {torch["threads"]} threads, AdamW foreach {torch["adamw_foreach"]}, fused attention {torch["fused_attention"]}");
             }
             else
@@ -193,6 +217,7 @@ public static class BenchCommand
                     arbor = new { train_images_per_s = result.TrainImagesPerSecond.Values, sample_image_steps_per_s = result.SampleImageStepsPerSecond.Values, rollout_image_steps_per_s = result.RolloutImageStepsPerSecond.Values, parameters = result.Parameters },
                     pytorch = torch,
                     pytorch_problem = problem,
+                    order = "alternating: Arbor first in even rounds, PyTorch first in odd rounds",
                 };
                 File.WriteAllText(path, JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
                 AnsiConsole.MarkupLine($"raw samples: {Markup.Escape(path)}");

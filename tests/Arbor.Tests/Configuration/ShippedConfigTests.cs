@@ -1,5 +1,6 @@
 using Arbor.Configuration;
 using Arbor.Pretraining;
+using Arbor.Shapes;
 using Arbor.Training;
 
 namespace Arbor.Tests.Configuration;
@@ -28,6 +29,11 @@ public class ShippedConfigTests
         var stage3 = ConfigLoader.Load<PretrainConfig>(Path.Combine(ConfigDirectory(), "pretrain-shapes-stage3.yaml"));
         Assert.Equal(c.Model, stage3.Model);
         Assert.Equal("runs/pretrain-stage2/model", stage3.InitFrom);   // stage 2's output
+        var stage4 = ConfigLoader.Load<PretrainConfig>(Path.Combine(ConfigDirectory(), "pretrain-shapes-stage4.yaml"));
+        Assert.Equal(c.Model, stage4.Model);
+        Assert.Equal("runs/pretrain-stage3/model", stage4.InitFrom);   // stage 3's output
+        Assert.Equal(stage3.Train with { LearningRate = 2e-4, WarmupSteps = 200 }, stage4.Train);   // extends stage 3
+        Assert.Equal(new PretrainMixture { ExtraObject = 0.02, OmitObject = 0.05 }, stage4.Data.Mixture);
     }
 
     [Fact]
