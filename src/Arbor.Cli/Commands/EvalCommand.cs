@@ -39,18 +39,54 @@ public static class EvalCommand
         var evaluator = new ShapesHeldOutEvaluator(splits) { UseRlPrompts = split == "rl" };
         var samples = evaluator.Run(pipeline, config);
         var board = new FamilyScoreboard();
-        foreach (var s in samples) board.Add(s.Result);
+        var failures = new FailureTally();
+        foreach (var s in samples)
+        {
+            board.Add(s.Result);
+            failures.Add(s.Result);
+        }
+
         Directory.CreateDirectory(outDir);
         PngEncoder.Write(Path.Combine(outDir, "grid.png"), ShapesHeldOutEvaluator.Grid(samples, perFamily));
         var json = new
         {
             model = modelDir, lora, split, prompts_per_family = perFamily, steps = config.Steps, cfg = config.Guidance, seed = config.Seed,
             strict = board.StrictByFamily, partial = board.PartialByFamily, overall_strict = board.OverallStrict, overall_partial = board.OverallPartial,
-            samples = samples.Select(s => new { s.Prompt, family = s.Family.Name(), s.Result.Pass, s.Result.Score }),
+            failures = failures.ToData(),
+            samples = samples.Select(s => new { s.Prompt, family = s.Family.Name(), s.Result.Pass, s.Result.Score, failed = FailureReasons.Of(s.Result) }),
         };
         File.WriteAllText(Path.Combine(outDir, "accuracy.json"), JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
         AnsiConsole.WriteLine(board.ToString());
+        AnsiConsole.Write(FailureTable(failures));
         AnsiConsole.MarkupLine($"accuracy.json and grid.png in {Markup.Escape(outDir)}");
         return 0;
     }
+
+    /// <summary>
+    /// Failed prompts per family and, of those, how many failed for each reason: missing = fewer objects of a
+    /// named shape than asked, extra = more, other = an object of a shape the prompt does not name.
+    /// </summary>
+    private static Table FailureTable(FailureTally failures)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title("why prompts failed (one can fail for several reasons)");
+        table.AddColumn("family").AddColumn("failed");
+        foreach (var reason in FailureReasons.All) table.AddColumn(ShortName(reason));
+        foreach (var f in failures.Families)
+        {
+            var cells = new List<string> { f.Name(), $"{failures.Failed(f)}/{failures.Results(f)}" };
+            cells.AddRange(FailureReasons.All.Select(r => failures.Count(f, r) is var n and > 0 ? n.ToString() : "·"));
+            table.AddRow([.. cells.Select(Markup.Escape)]);
+        }
+
+        return table;
+    }
+
+    // Short enough for the table to fit 80 columns; accuracy.json keeps the full names.
+    private static string ShortName(string reason) => reason switch
+    {
+        FailureReasons.MissingObject => "missing",
+        FailureReasons.ExtraOfShape => "extra",
+        FailureReasons.Unrequested => "other",
+        _ => reason,
+    };
 }
