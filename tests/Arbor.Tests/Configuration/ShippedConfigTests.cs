@@ -33,7 +33,9 @@ public class ShippedConfigTests
         Assert.Equal(c.Model, stage4.Model);
         Assert.Equal("runs/pretrain-stage3/model", stage4.InitFrom);   // stage 3's output
         Assert.Equal(stage3.Train with { LearningRate = 2e-4, WarmupSteps = 200 }, stage4.Train);   // extends stage 3
-        Assert.Equal(new PretrainMixture { ExtraObject = 0.02, OmitObject = 0.05 }, stage4.Data.Mixture);
+        Assert.Equal(new PretrainMixture { ExtraObject = 0.02, OmitObject = 0.05, Grammar = new PromptGrammarOptions { RegionProbability = 0.5 } }, stage4.Data.Mixture);
+        Assert.Equal(stage3.Data.Split, stage4.Data.Split);   // the same test prompts
+        Assert.Equal(0.2, stage4.Data.Split.Grammar.RegionProbability);
     }
 
     [Fact]
