@@ -52,7 +52,7 @@ public static class EvalCommand
         {
             model = modelDir, lora, split, prompts_per_family = perFamily, steps = config.Steps, cfg = config.Guidance, seed = config.Seed,
             strict = board.StrictByFamily, partial = board.PartialByFamily, overall_strict = board.OverallStrict, overall_partial = board.OverallPartial,
-            failures = failures.ToData(),
+            failures = failures.ByFamily(),
             samples = samples.Select(s => new { s.Prompt, family = s.Family.Name(), s.Result.Pass, s.Result.Score, failed = FailureReasons.Of(s.Result) }),
         };
         File.WriteAllText(Path.Combine(outDir, "accuracy.json"), JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));

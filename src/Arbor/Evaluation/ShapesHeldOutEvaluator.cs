@@ -34,12 +34,18 @@ public sealed class ShapesHeldOutEvaluator(ShapesSplits splits, ShapesVerifier? 
         var clock = Stopwatch.StartNew();
         var samples = Run(pipeline, config);
         var board = new FamilyScoreboard();
-        foreach (var s in samples) board.Add(s.Result);
+        var failures = new FailureTally();
+        foreach (var s in samples)
+        {
+            board.Add(s.Result);
+            failures.Add(s.Result);
+        }
+
         Directory.CreateDirectory(outputDirectory);
         var grid = Path.Combine(outputDirectory, $"eval-{step:D6}.png");
         PngEncoder.Write(grid, Grid(samples, config.PromptsPerFamily));
         return new EvaluationReport(step, board.StrictByFamily, board.PartialByFamily, board.OverallStrict, board.OverallPartial, grid,
-            clock.Elapsed.TotalSeconds);
+            clock.Elapsed.TotalSeconds) { Failures = failures.ByFamily() };
     }
 
     /// <summary>Generates and verifies every evaluation prompt.</summary>

@@ -44,6 +44,7 @@ public static class ModelCard
                 sb.AppendLine($"| {family} | {strict.ToString("P1", inv)} | {evaluation.Partial[family].ToString("P1", inv)} |");
             sb.AppendLine($"| **overall** (mean of families) | **{evaluation.OverallStrict.ToString("P1", inv)}** | {evaluation.OverallPartial.ToString("P1", inv)} |").AppendLine();
             if (gridFile is not null) sb.AppendLine($"![held-out samples, one row per family]({gridFile})").AppendLine();
+            if (evaluation.Failures is { Count: > 0 } failures) AppendFailures(sb, failures);
         }
         sb.AppendLine("## Config").AppendLine().AppendLine("```yaml").Append(ConfigLoader.ToYaml(config)).AppendLine("```");
         if (earlierCard is not null)
@@ -56,5 +57,17 @@ public static class ModelCard
                 sb.AppendLine(line.StartsWith('#') ? "#" + line.TrimEnd('\r') : line.TrimEnd('\r'));
         }
         File.WriteAllText(Path.Combine(directory, FileName), sb.ToString());
+    }
+
+    /// <summary>The evaluation's failure breakdown: one row per family, one column per reason that occurred.</summary>
+    private static void AppendFailures(StringBuilder sb, IReadOnlyDictionary<string, Evaluation.FamilyFailures> failures)
+    {
+        var reasons = failures.Values.SelectMany(f => f.Reasons.Keys).Distinct().ToList();
+        sb.AppendLine("Why held-out prompts failed (failed prompts per reason; one prompt can fail for several):").AppendLine();
+        sb.AppendLine("| family | failed | " + string.Join(" | ", reasons) + " |");
+        sb.AppendLine("|---|---|" + string.Concat(reasons.Select(_ => "---|")));
+        foreach (var (family, f) in failures)
+            sb.AppendLine($"| {family} | {f.Failed} / {f.Results} | " + string.Join(" | ", reasons.Select(r => f.Reasons.TryGetValue(r, out var n) ? n.ToString() : "·")) + " |");
+        sb.AppendLine();
     }
 }

@@ -7,7 +7,11 @@ public sealed record PretrainStepReport(long Step, long TotalSteps, double Loss,
 
 /// <summary>A held-out evaluation: strict and partial accuracy per task family, and where its grid went.</summary>
 public sealed record EvaluationReport(long Step, IReadOnlyDictionary<string, double> Strict, IReadOnlyDictionary<string, double> Partial,
-    double OverallStrict, double OverallPartial, string? GridPath, double Seconds);
+    double OverallStrict, double OverallPartial, string? GridPath, double Seconds)
+{
+    /// <summary>Why prompts failed, per family (null when the evaluator does not say).</summary>
+    public IReadOnlyDictionary<string, FamilyFailures>? Failures { get; init; }
+}
 
 /// <summary>Evaluates a generator on held-out prompts (the Shapes verifier, or a user's).</summary>
 public interface IHeldOutEvaluator

@@ -131,7 +131,7 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
             if (evaluator is not null && (final || (config.Eval.Every > 0 && (step + 1) % config.Eval.Every == 0)))
             {
                 last = EvaluateEma(pipeline, ema, step + 1);
-                metrics.WriteLine(JsonSerializer.Serialize(new { kind = "eval", step = step + 1, strict = last.Strict, partial = last.Partial, overall_strict = last.OverallStrict, overall_partial = last.OverallPartial }, Json));
+                metrics.WriteLine(JsonSerializer.Serialize(new { kind = "eval", step = step + 1, strict = last.Strict, partial = last.Partial, overall_strict = last.OverallStrict, overall_partial = last.OverallPartial, failures = last.Failures }, Json));
                 Reporting.RunReport.Write(runDirectory, "arbor pretrain");
                 Evaluated?.Invoke(last);
                 clock.Restart();

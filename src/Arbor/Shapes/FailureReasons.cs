@@ -1,3 +1,5 @@
+using Arbor.Evaluation;
+
 namespace Arbor.Shapes;
 
 /// <summary>
@@ -84,13 +86,8 @@ public sealed class FailureTally
     public int Count(TaskFamily family, string reason) =>
         _tally.TryGetValue(family, out var t) ? t.Reasons.GetValueOrDefault(reason) : 0;
 
-    /// <summary>As JSON-ready data: family → { results, failed, reasons: { reason → count } } (reasons with a count only).</summary>
-    public IReadOnlyDictionary<string, object> ToData() => Families.ToDictionary(
+    /// <summary>Per family (GenEval tag): results, failed, and the count of each reason that occurred, in <see cref="FailureReasons.All"/> order.</summary>
+    public IReadOnlyDictionary<string, FamilyFailures> ByFamily() => Families.ToDictionary(
         f => f.Name(),
-        f => (object)new
-        {
-            results = Results(f),
-            failed = Failed(f),
-            reasons = FailureReasons.All.Where(r => Count(f, r) > 0).ToDictionary(r => r, r => Count(f, r)),
-        });
+        f => new FamilyFailures(Results(f), Failed(f), FailureReasons.All.Where(r => Count(f, r) > 0).ToDictionary(r => r, r => Count(f, r))));
 }

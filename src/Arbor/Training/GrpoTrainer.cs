@@ -152,7 +152,7 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
         }
         pipeline.Model.Train();
         TrainingSecondsAtEvaluation.Add(trainingSeconds);
-        metrics.WriteLine(JsonSerializer.Serialize(new { kind = "eval", iteration = it, strict = report.Strict, partial = report.Partial, overall_strict = report.OverallStrict, overall_partial = report.OverallPartial, seconds = report.Seconds, training_seconds = trainingSeconds, ema = ema is not null }, Json));
+        metrics.WriteLine(JsonSerializer.Serialize(new { kind = "eval", iteration = it, strict = report.Strict, partial = report.Partial, overall_strict = report.OverallStrict, overall_partial = report.OverallPartial, seconds = report.Seconds, training_seconds = trainingSeconds, ema = ema is not null, failures = report.Failures }, Json));
         Evaluations.Add(report);
         Reporting.RunReport.Write(runDirectory, $"arbor train: {config.Strategy}");
         Evaluated?.Invoke(report);
