@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Arbor.Evaluation;
 
 /// <summary>
@@ -5,4 +7,7 @@ namespace Arbor.Evaluation;
 /// the failed ones failed for each named reason (one prompt can fail for several). The reasons are the
 /// evaluator's own words; the Shapes verifier's are <see cref="Arbor.Shapes.FailureReasons"/>.
 /// </summary>
-public sealed record FamilyFailures(int Results, int Failed, IReadOnlyDictionary<string, int> Reasons);
+public sealed record FamilyFailures(
+    [property: JsonPropertyName("results")] int Results,
+    [property: JsonPropertyName("failed")] int Failed,
+    [property: JsonPropertyName("reasons")] IReadOnlyDictionary<string, int> Reasons);

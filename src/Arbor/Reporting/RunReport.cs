@@ -66,6 +66,7 @@ public static class RunReport
                 sb.Append("<td><b>").Append(e.GetProperty("overall_strict").GetDouble().ToString("P1")).Append("</b></td></tr>");
             }
             sb.Append("</table>");
+            AppendFailures(sb, evals[0], evals[^1], xKey);
         }
 
         var samples = Path.Combine(runDirectory, "samples");
@@ -81,5 +82,41 @@ public static class RunReport
         var path = Path.Combine(runDirectory, FileName);
         File.WriteAllText(path, sb.ToString());
         return path;
+    }
+
+    /// <summary>
+    /// The failure breakdown of the first and last evaluations, as "first → last" per family and reason: for an
+    /// RL run it shows what the policy fixed and what it broke (e.g. fewer missing objects, more extra ones).
+    /// </summary>
+    private static void AppendFailures(StringBuilder sb, JsonElement first, JsonElement last, string xKey)
+    {
+        if (!last.TryGetProperty("failures", out var lastF) || lastF.ValueKind != JsonValueKind.Object) return;
+        JsonElement? firstF = first.TryGetProperty("failures", out var f0) && f0.ValueKind == JsonValueKind.Object ? f0 : null;
+        bool both = firstF is not null && first.GetProperty(xKey).GetInt64() != last.GetProperty(xKey).GetInt64();
+        static int Count(JsonElement? failures, string family, string? reason)
+        {
+            if (failures is not { } f || !f.TryGetProperty(family, out var fam)) return 0;
+            if (reason is null) return fam.GetProperty("failed").GetInt32();
+            return fam.GetProperty("reasons").TryGetProperty(reason, out var n) ? n.GetInt32() : 0;
+        }
+
+        var families = lastF.EnumerateObject().Select(p => p.Name).ToList();
+        var reasons = new[] { lastF }.Concat(firstF is { } ff ? [ff] : [])
+            .SelectMany(f => f.EnumerateObject()).SelectMany(p => p.Value.GetProperty("reasons").EnumerateObject().Select(r => r.Name)).Distinct().ToList();
+        sb.Append("<h2>Why held-out prompts failed").Append(both ? $" ({xKey} {first.GetProperty(xKey).GetInt64()} → {last.GetProperty(xKey).GetInt64()})" : "")
+          .Append("</h2><table><tr><th>family</th><th>failed</th>");
+        foreach (var r in reasons) sb.Append("<th>").Append(WebUtility.HtmlEncode(r.Replace('_', ' '))).Append("</th>");
+        sb.Append("</tr>");
+        foreach (var family in families)
+        {
+            sb.Append("<tr><td>").Append(WebUtility.HtmlEncode(family)).Append("</td>");
+            foreach (var r in new string?[] { null }.Concat(reasons))
+            {
+                int now = Count(lastF, family, r);
+                sb.Append("<td>").Append(both ? $"{Count(firstF, family, r)} → {now}" : now.ToString()).Append("</td>");
+            }
+            sb.Append("</tr>");
+        }
+        sb.Append("</table>");
     }
 }

@@ -30,4 +30,19 @@ public class RunReportTests : IDisposable
         Assert.Contains("data:image/png;base64,", html);      // the grid is embedded, nothing external
         Assert.DoesNotContain("src=\"http", html);
     }
+
+    [Fact]
+    public void TheFailureBreakdownOfTheFirstAndLastEvaluationsIsTabulated()
+    {
+        Directory.CreateDirectory(_dir);
+        File.WriteAllLines(Path.Combine(_dir, "metrics.jsonl"),
+        [
+            """{"kind":"eval","iteration":0,"strict":{"two_object":0.25},"partial":{},"overall_strict":0.25,"overall_partial":0.5,"failures":{"two_object":{"results":4,"failed":3,"reasons":{"missing_object":3}}}}""",
+            """{"kind":"eval","iteration":5,"strict":{"two_object":0.5},"partial":{},"overall_strict":0.5,"overall_partial":0.6,"failures":{"two_object":{"results":4,"failed":2,"reasons":{"missing_object":1,"extra_of_shape":2}}}}""",
+        ]);
+        var html = File.ReadAllText(RunReport.Write(_dir, "rl run"));
+        Assert.Contains("Why held-out prompts failed (iteration 0 → 5)", html);
+        Assert.Contains("<th>missing object</th><th>extra of shape</th>", html);
+        Assert.Contains("<tr><td>two_object</td><td>3 → 2</td><td>3 → 1</td><td>0 → 2</td></tr>", html);
+    }
 }
