@@ -101,16 +101,17 @@ public static class RunReport
         }
 
         var families = lastF.EnumerateObject().Select(p => p.Name).ToList();
-        var reasons = new[] { lastF }.Concat(firstF is { } ff ? [ff] : [])
-            .SelectMany(f => f.EnumerateObject()).SelectMany(p => p.Value.GetProperty("reasons").EnumerateObject().Select(r => r.Name)).Distinct().ToList();
+        IEnumerable<string> reasons = new[] { lastF }.Concat(firstF is { } ff ? [ff] : [])
+            .SelectMany(f => f.EnumerateObject()).SelectMany(p => p.Value.GetProperty("reasons").EnumerateObject().Select(r => r.Name));
+        var columns = Evaluation.FamilyFailures.Order(reasons);
         sb.Append("<h2>Why held-out prompts failed").Append(both ? $" ({xKey} {first.GetProperty(xKey).GetInt64()} → {last.GetProperty(xKey).GetInt64()})" : "")
           .Append("</h2><table><tr><th>family</th><th>failed</th>");
-        foreach (var r in reasons) sb.Append("<th>").Append(WebUtility.HtmlEncode(r.Replace('_', ' '))).Append("</th>");
+        foreach (var r in columns) sb.Append("<th>").Append(WebUtility.HtmlEncode(r.Replace('_', ' '))).Append("</th>");
         sb.Append("</tr>");
         foreach (var family in families)
         {
             sb.Append("<tr><td>").Append(WebUtility.HtmlEncode(family)).Append("</td>");
-            foreach (var r in new string?[] { null }.Concat(reasons))
+            foreach (var r in new string?[] { null }.Concat(columns))
             {
                 int now = Count(lastF, family, r);
                 sb.Append("<td>").Append(both ? $"{Count(firstF, family, r)} → {now}" : now.ToString()).Append("</td>");

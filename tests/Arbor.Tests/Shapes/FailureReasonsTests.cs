@@ -49,4 +49,12 @@ public class FailureReasonsTests
         Assert.Equal(1, tally.Count(TaskFamily.Colors, FailureReasons.Color));
         Assert.Equal(0, tally.Count(TaskFamily.Counting, FailureReasons.Color));
     }
+
+    [Fact]
+    public void TablesListReasonsInTheVerifiersOrderThenOthersAsSeen()
+    {
+        Assert.Equal(
+            ["missing_object", "color", "region", "my_reward_said_so", "blurry"],
+            Arbor.Evaluation.FamilyFailures.Order(["region", "my_reward_said_so", "color", "missing_object", "blurry", "region"]));
+    }
 }
