@@ -78,7 +78,6 @@ public static class BenchCommand
                     arbor = new { tiny_add_us = result.TinyAddMicroseconds.Values, transformer_s = result.TransformerSeconds.Values, sgemm_gflops = result.SgemmGflops.Values, openblas_gflops = result.OpenBlasGflops.Values, parameters = result.Parameters },
                     pytorch = torch,
                     pytorch_problem = problem,
-                    order = "alternating: Arbor first in even rounds, PyTorch first in odd rounds",
                 };
                 File.WriteAllText(path, JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
                 AnsiConsole.MarkupLine($"raw samples: {Markup.Escape(path)}");
@@ -118,8 +117,6 @@ public static class BenchCommand
             long arborParams = ModelBenchmark.ParameterCount(s);
 
             var py = r.GetValue(python)!;
-            ModelBenchResult? arbor = null;
-            System.Text.Json.Nodes.JsonObject? torch = null;
             var arborRounds = new List<ModelBenchResult>();
             var torchRounds = new List<System.Text.Json.Nodes.JsonObject>();
             string? problem = py == "none" ? "skipped (--python none)" : null;
@@ -137,15 +134,9 @@ public static class BenchCommand
                     {
                         var (roundResult, why) = ModelBenchmark.RunPyTorch(s, py, arborParams, round == 0 ? checkFile : null);
                         problem = why;
-                        if (roundResult is not null)
-                        {
-                            torch = torch is null ? roundResult : ModelBenchmark.Concat(torch, roundResult);
-                            torchRounds.Add(roundResult);
-                        }
+                        if (roundResult is not null) torchRounds.Add(roundResult);
                     }
-                    arborRound ??= ModelBenchmark.RunArbor(s);
-                    arborRounds.Add(arborRound);
-                    arbor = arbor is null ? arborRound : arbor.Concat(arborRound);
+                    arborRounds.Add(arborRound ?? ModelBenchmark.RunArbor(s));
                 }
             }
             finally
@@ -153,7 +144,9 @@ public static class BenchCommand
                 File.Delete(checkFile);
             }
 
-            var result = arbor!;
+            // Pooled over rounds; the PyTorch pool keeps the first round's same-model check.
+            var result = arborRounds.Aggregate((a, b) => a.Concat(b));
+            var torch = torchRounds.Count > 0 ? torchRounds.Aggregate(ModelBenchmark.Concat) : null;
             string Ratio(double value) => $"{value:F2}x";
             var trainLabel = $"pretraining step (images/s, batch {s.Batch})";
             var sampleLabel = $"guided Euler sampling (image-steps/s, B {s.SampleBatch}, {s.SampleSteps} steps, CFG 2x{s.SampleBatch})";

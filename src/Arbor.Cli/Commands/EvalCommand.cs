@@ -38,14 +38,7 @@ public static class EvalCommand
         var splits = new ShapesSplits(new ShapesSplitConfig { Seed = splitSeed, TestPromptsPerFamily = Math.Max(perFamily, 32), RlPromptsPerFamily = Math.Max(perFamily, 64) });
         var evaluator = new ShapesHeldOutEvaluator(splits) { UseRlPrompts = split == "rl" };
         var samples = evaluator.Run(pipeline, config);
-        var board = new FamilyScoreboard();
-        var failures = new FailureTally();
-        foreach (var s in samples)
-        {
-            board.Add(s.Result);
-            failures.Add(s.Result);
-        }
-
+        var (board, failures) = ShapesHeldOutEvaluator.Tally(samples);
         Directory.CreateDirectory(outDir);
         PngEncoder.Write(Path.Combine(outDir, "grid.png"), ShapesHeldOutEvaluator.Grid(samples, perFamily));
         var json = new

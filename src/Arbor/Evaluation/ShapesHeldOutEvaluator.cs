@@ -33,6 +33,17 @@ public sealed class ShapesHeldOutEvaluator(ShapesSplits splits, ShapesVerifier? 
     {
         var clock = Stopwatch.StartNew();
         var samples = Run(pipeline, config);
+        var (board, failures) = Tally(samples);
+        Directory.CreateDirectory(outputDirectory);
+        var grid = Path.Combine(outputDirectory, $"eval-{step:D6}.png");
+        PngEncoder.Write(grid, Grid(samples, config.PromptsPerFamily));
+        return new EvaluationReport(step, board.StrictByFamily, board.PartialByFamily, board.OverallStrict, board.OverallPartial, grid,
+            clock.Elapsed.TotalSeconds) { Failures = failures.ByFamily() };
+    }
+
+    /// <summary>Accuracy and failure reasons per family of verified samples.</summary>
+    public static (FamilyScoreboard Board, FailureTally Failures) Tally(IEnumerable<EvaluatedSample> samples)
+    {
         var board = new FamilyScoreboard();
         var failures = new FailureTally();
         foreach (var s in samples)
@@ -41,11 +52,7 @@ public sealed class ShapesHeldOutEvaluator(ShapesSplits splits, ShapesVerifier? 
             failures.Add(s.Result);
         }
 
-        Directory.CreateDirectory(outputDirectory);
-        var grid = Path.Combine(outputDirectory, $"eval-{step:D6}.png");
-        PngEncoder.Write(grid, Grid(samples, config.PromptsPerFamily));
-        return new EvaluationReport(step, board.StrictByFamily, board.PartialByFamily, board.OverallStrict, board.OverallPartial, grid,
-            clock.Elapsed.TotalSeconds) { Failures = failures.ByFamily() };
+        return (board, failures);
     }
 
     /// <summary>Generates and verifies every evaluation prompt.</summary>
