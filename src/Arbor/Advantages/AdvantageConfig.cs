@@ -21,4 +21,11 @@ public sealed record AdvantageConfig
     /// <summary>Groups whose rewards are all equal carry no signal: drop them (and count them).</summary>
     public bool DropZeroVariance { get; init; } = true;
     public RewardAggregation Aggregation { get; init; } = RewardAggregation.Reward;
+    /// <summary>
+    /// A null control for experiments (default false): permute the rewards among the images of each prompt before
+    /// the advantages are computed (<see cref="RewardShuffle"/>). The update keeps every statistic of a real one
+    /// (group means and spreads, zero-variance groups, advantage scale) but carries no information about which
+    /// image was better; a method that does no better than this control learns nothing from its reward.
+    /// </summary>
+    public bool ShuffleRewards { get; init; }
 }

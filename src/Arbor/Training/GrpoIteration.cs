@@ -45,6 +45,11 @@ public sealed class GrpoIteration(TextToImagePipeline pipeline, IRolloutStrategy
         var clock = Stopwatch.StartNew();
         var waves = Task.WhenAll(pending).GetAwaiter().GetResult();
         var scored = Enumerable.Range(0, rewards.Count).Select(k => Concat(waves.Select(w => w[k]).ToList())).ToArray();
+        if (advantageConfig.ShuffleRewards)
+        {
+            var source = RewardShuffle.WithinGroups(leaves.Select(l => l.Prompt).ToList(), random);
+            scored = scored.Select(s => RewardShuffle.Apply(s, source)).ToArray();
+        }
         var weights = rewards.Select(r => r.Weight).ToList();
         var total = Enumerable.Range(0, leaves.Count).Select(i => scored.Select((s, k) => weights[k] * s.Scores[i]).Sum()).ToArray();
         for (int i = 0; i < leaves.Count; i++) leaves[i].Reward = total[i];
