@@ -281,7 +281,8 @@ public static class BenchCommand
         cmd.SetAction(r =>
         {
             ThreadDefaults.Apply();
-            using var pipeline = ModelOptions.Load(ModelOptions.Resolve(r.GetValue(model)), null);
+            var modelDir = ModelOptions.Resolve(r.GetValue(model));
+            using var pipeline = ModelOptions.Load(modelDir, null);
             var parsed = r.GetValue(windows)!.Select(w =>
             {
                 var parts = w.Split('-');
@@ -304,7 +305,7 @@ public static class BenchCommand
             if (r.GetValue(output) is { } path)
                 File.WriteAllText(path, JsonSerializer.Serialize(new
                 {
-                    model = ModelOptions.Resolve(r.GetValue(model)), prompts_per_family = r.GetValue(perFamily), noises = r.GetValue(noises), continuations = r.GetValue(continuations),
+                    model = modelDir, prompts_per_family = r.GetValue(perFamily), noises = r.GetValue(noises), continuations = r.GetValue(continuations),
                     steps = r.GetValue(steps), noise_level = r.GetValue(noiseLevel), cfg = r.GetValue(cfg), seed = r.GetValue(seed),
                     windows = results.Select(w => new { from = w.From, to = w.To, reward = w.Reward, between_noise = w.BetweenNoise, within_noise = w.WithinNoise,
                         within_share = w.WithinShare, spread_group_share = w.SpreadGroupShare }),
