@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Arbor.Cli;
 using Arbor.Cli.Commands;
 
 // `arbor`: every subcommand lives in Commands/, one file each.
@@ -13,4 +14,16 @@ root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(RewardServeCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
-return root.Parse(args).Invoke();
+
+// Errors are reported by CliErrorReport (the message that names the problem, no stack trace),
+// not by System.CommandLine's default handler, which prints the trace of every error.
+try
+{
+    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception ex)
+{
+    Console.Out.Flush();
+    Console.Error.WriteLine(CliErrorReport.Format(ex, CliErrorReport.TraceRequested()));
+    return CliErrorReport.ExitCode;
+}

@@ -1,0 +1,51 @@
+using System.Diagnostics;
+
+namespace Arbor.Cli.Tests;
+
+/// <summary>The real `arbor` process, given bad input: exit status 1 and one line that names the problem.</summary>
+public class CommandErrorTests : IDisposable
+{
+    readonly string _dir = Directory.CreateTempSubdirectory("arbor-cli-errors-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    static (int Exit, string Stderr) RunArbor(params string[] args)
+    {
+        var cli = Path.Combine(AppContext.BaseDirectory, "arbor.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        start.ArgumentList.Add(cli);
+        foreach (var a in args) start.ArgumentList.Add(a);
+        start.Environment.Remove(CliErrorReport.TraceVariable);
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, stderr.Result.TrimEnd());
+    }
+
+    [Fact]
+    public void AMissingConfigFileIsOneErrorLine()
+    {
+        var missing = Path.Combine(_dir, "nonexistent.yaml");
+
+        var (exit, stderr) = RunArbor("train", "--config", missing, "--out", Path.Combine(_dir, "run"));
+
+        Assert.Equal(CliErrorReport.ExitCode, exit);
+        Assert.Equal($"error: config file '{missing}' not found", stderr);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "run")));
+    }
+
+    [Fact]
+    public void AnUnknownConfigKeyIsNamedWithoutATrace()
+    {
+        var config = Path.Combine(_dir, "bad.yaml");
+        File.WriteAllText(config, "strategy: flow_grpo\noptim:\n  lr: 0.1\n");
+
+        var (exit, stderr) = RunArbor("train", "--config", config, "--out", Path.Combine(_dir, "run"));
+
+        Assert.Equal(CliErrorReport.ExitCode, exit);
+        Assert.StartsWith("error: ", stderr);
+        Assert.Contains("'lr'", stderr);
+        Assert.DoesNotContain("   at ", stderr);
+    }
+}
