@@ -49,20 +49,17 @@ public class GrpoIterationTests
         Assert.True(Math.Abs(report2.Update.RatioMean - 1) < 1e-6, $"ratio {report2.Update.RatioMean}");
     }
 
-    /// <summary>The flat baselines at the tiny run's size (T = 4, G = 6), by config name.</summary>
-    private static IRolloutStrategy TinyStrategy(string name) => name switch
-    {
-        "flow_grpo" => new FlowGrpoStrategy(new FlowGrpoConfig { Steps = 4, GroupSize = 6 }),
-        "dance_grpo" => new DanceGrpoStrategy(new DanceGrpoConfig { Steps = 4, GroupSize = 6 }),
-        "mix_grpo" => new MixGrpoStrategy(new MixGrpoConfig { Steps = 4, GroupSize = 6, Window = 2, ShiftEvery = 10 }),
-        _ => throw new ArgumentException(name),
-    };
-
-    /// <summary>30 iterations of a tiny run of a flat baseline on the redness reward: the mean reward of the first and last 5.</summary>
+    /// <summary>30 iterations of a tiny run of a flat baseline (T = 4, G = 6) on the redness reward: the mean reward of the first and last 5.</summary>
     private static (double First, double Last) TinyRun(string strategyName, bool shuffleRewards = false, bool checkMemory = false)
     {
         using var pipeline = RolloutEngineTests.TinyPipeline(13);
-        var strategy = TinyStrategy(strategyName);
+        var strategy = Strategies.Strategies.Create(new GrpoTrainConfig
+        {
+            Strategy = strategyName,
+            FlowGrpo = new FlowGrpoConfig { Steps = 4, GroupSize = 6 },
+            DanceGrpo = new DanceGrpoConfig { Steps = 4, GroupSize = 6 },
+            MixGrpo = new MixGrpoConfig { Steps = 4, GroupSize = 6, Window = 2, ShiftEvery = 10 },
+        });
         var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0 });
         var trainer = new PolicyTrainer(pipeline, strategy.SdeStep, engine.Schedule(4), new PolicyLossConfig { ClipRange = 1e-3, UpdatesPerIteration = 2 });
         using var opt = new AdamW(pipeline.Model.NamedParameters(trainableOnly: true), new AdamWOptions { LearningRate = 3e-3, WeightDecay = 0 });
@@ -79,37 +76,20 @@ public class GrpoIterationTests
         return (rewards.Take(5).Average(), rewards.TakeLast(5).Average());
     }
 
-    /// <summary>The real Flow-GRPO run, made once for both tests that read it (the memory check runs with it).</summary>
-    private static readonly Lazy<(double First, double Last)> RealRun = new(() => TinyRun("flow_grpo", checkMemory: true));
-
-    [Fact]
-    public void ATinyFlowGrpoRunRaisesTheReward()
-    {
-        var (first, last) = RealRun.Value;
-        Assert.True(last > first + 0.05, $"reward {first:F3} → {last:F3}");
-    }
-
     [Theory]
+    [InlineData("flow_grpo")]
     [InlineData("dance_grpo")]
     [InlineData("mix_grpo")]
-    public void ATinyRunOfTheOtherFlatBaselinesRaisesTheRewardAndItsNullControlDoesNot(string name)
+    public void ATinyRunOfEachFlatBaselineRaisesTheRewardAndItsNullControlDoesNot(string name)
     {
-        // the sign check of each baseline's own SDE step and trained-step choice, on a reward any policy can learn
-        // (measured: dance_grpo 0.11 → 0.67, shuffled 0.01 → −0.10; mix_grpo 0.17 → 0.98, shuffled 0.05 → −0.13)
+        // the sign check of each baseline's own SDE step and trained-step choice, on a reward any policy can learn.
+        // The null control keeps the updates' size and statistics and removes their information: what is left is
+        // drift (measured: flow_grpo 0.19 → 0.98, shuffled 0.03 → 0.19, learning rate 0: 0.03 → 0.05; dance_grpo
+        // 0.11 → 0.67, shuffled 0.01 → −0.10; mix_grpo 0.17 → 0.98, shuffled 0.05 → −0.13)
         var (first, last) = TinyRun(name, checkMemory: true);
         var (nullFirst, nullLast) = TinyRun(name, shuffleRewards: true);
         Assert.True(last > first + 0.05, $"{name}: reward {first:F3} → {last:F3}");
         Assert.True(nullLast - nullFirst < (last - first) / 3, $"{name}: real {first:F3} → {last:F3}, shuffled {nullFirst:F3} → {nullLast:F3}");
-    }
-
-    [Fact]
-    public void WithShuffledRewardsTheSameRunGainsFarLess()
-    {
-        // the null control keeps the updates' size and statistics and removes their information: what is left
-        // is drift (measured: real 0.19 → 0.98, shuffled 0.03 → 0.19, learning rate 0: 0.03 → 0.05)
-        var (first, last) = RealRun.Value;
-        var (nullFirst, nullLast) = TinyRun("flow_grpo", shuffleRewards: true);
-        Assert.True(nullLast - nullFirst < (last - first) / 3, $"real {first:F3} → {last:F3}, shuffled {nullFirst:F3} → {nullLast:F3}");
     }
 }
 
