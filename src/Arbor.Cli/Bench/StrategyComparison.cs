@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Arbor.Configuration;
+using Arbor.Evaluation;
 using Arbor.Training;
 
 namespace Arbor.Cli.Bench;
@@ -7,17 +8,28 @@ namespace Arbor.Cli.Bench;
 /// <summary>The shared budget of a comparison: iterations, or minutes of rollout + reward + training (evaluations excluded).</summary>
 public sealed record ComparisonBudget(int Iterations, double Minutes, int EvalEvery, int PromptsPerFamily, double TargetGain);
 
+/// <summary>
+/// One held-out set of one run: accuracy before and after, the paired change (same prompts and seeds), the curve
+/// over evaluations, and the final pass bits (for paired tests between strategies on the same seed).
+/// </summary>
+public sealed record SetResult(string Set, int N, double StrictBefore, double StrictAfter, double StrictSd, double PartialBefore, double PartialAfter,
+    PairedStatistics.PairedChange Change, PairedStatistics.MeanChange PartialChange, double? SecondsToTarget,
+    IReadOnlyList<double> StrictCurve, IReadOnlyDictionary<string, double> StrictAfterByFamily, string PassAfter);
+
 /// <summary>One run (strategy, seed) at the shared budget.</summary>
-public sealed record StrategyResult(string Config, string Strategy, ulong Seed, int Iterations, double StrictBefore, double StrictAfter,
-    double PartialBefore, double PartialAfter, double SecondsPerIteration, double RolloutSeconds, double RewardSeconds, double TrainSeconds,
+public sealed record StrategyResult(string Config, string Strategy, ulong Seed, int Iterations, IReadOnlyList<SetResult> Sets,
+    double SecondsPerIteration, double RolloutSeconds, double RewardSeconds, double TrainSeconds,
     double NfePerIteration, double TrainedForwardsPerIteration, double WallSeconds, double TrainingSeconds,
-    double? SecondsToTarget, IReadOnlyList<double> StrictCurve, IReadOnlyList<double> SecondsCurve,
-    IReadOnlyDictionary<string, double> StrictAfterByFamily);
+    IReadOnlyList<double> SecondsCurve, IReadOnlyList<TrendRow> TrainingTrends, double SignalMean, double SignalSe)
+{
+    public SetResult Primary => Sets[0];
+}
 
 /// <summary>
 /// Runs several training configs from the same base with the same budget (iterations or wall-clock minutes,
 /// prompts per iteration, evaluation) over one or more seeds and summarizes them side by side
-/// (ALGORITHMS.md §7: per-iteration time and NFE, accuracy, and time to reach a target gain).
+/// (ALGORITHMS.md §7: per-iteration time and NFE, paired accuracy change on both held-out sets, time to reach a
+/// target gain, the training reward's trend and the signal meter).
 /// </summary>
 public static class StrategyComparison
 {
@@ -41,23 +53,47 @@ public static class StrategyComparison
         trainer.IterationCompleted += reports.Add;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         trainer.Run(resume: false);
-        double n = reports.Count;
         var before = trainer.Evaluations[0];
         var after = trainer.Evaluations[^1];
-        double? toTarget = null;
-        for (int k = 0; k < trainer.Evaluations.Count; k++)
-            if (trainer.Evaluations[k].OverallStrict >= before.OverallStrict + budget.TargetGain) { toTarget = trainer.TrainingSecondsAtEvaluation[k]; break; }
-        var result = new StrategyResult(Path.GetFileName(configPath), cfg.Strategy, seed, reports.Count, before.OverallStrict, after.OverallStrict,
-            before.OverallPartial, after.OverallPartial,
+        var sets = HeldOutComparison.Between(before, after).Select(c =>
+        {
+            var (b, a) = (before.Of(c.Set)!, after.Of(c.Set)!);
+            double? toTarget = null;
+            for (int k = 0; k < trainer.Evaluations.Count; k++)
+                if (trainer.Evaluations[k].Of(c.Set)!.OverallStrict >= b.OverallStrict + budget.TargetGain) { toTarget = trainer.TrainingSecondsAtEvaluation[k]; break; }
+            return new SetResult(c.Name, c.N, b.OverallStrict, a.OverallStrict, a.OverallStrictSd, b.OverallPartial, a.OverallPartial, c.Overall, c.Partial, toTarget,
+                [.. trainer.Evaluations.Select(e => e.Of(c.Set)!.OverallStrict)], a.Strict, new string([.. a.Outcomes.Select(o => o.Pass ? '1' : '0')]));
+        }).ToList();
+        var trainLines = File.ReadLines(Path.Combine(runDir, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.Clone())
+            .Where(e => e.GetProperty("kind").GetString() == "train").ToList();
+        var signals = reports.Select(r => r.Update.Signal).Where(double.IsFinite).ToList();
+        var (signalMean, signalSd) = signals.Count > 0 ? PairedStatistics.MeanSd(signals) : (double.NaN, double.NaN);
+        var result = new StrategyResult(Path.GetFileName(configPath), cfg.Strategy, seed, reports.Count, sets,
             reports.Average(r => r.Rollout.Seconds + r.RewardSeconds + r.TrainSeconds),
             reports.Average(r => r.Rollout.Seconds), reports.Average(r => r.RewardSeconds), reports.Average(r => r.TrainSeconds),
             reports.Average(r => (double)r.Rollout.ModelForwards), reports.Average(r => (double)r.Update.TrainingForwards),
-            clock.Elapsed.TotalSeconds, trainer.TrainingSecondsAtEvaluation[^1], toTarget,
-            trainer.Evaluations.Select(e => e.OverallStrict).ToList(), trainer.TrainingSecondsAtEvaluation.ToList(), after.Strict);
+            clock.Elapsed.TotalSeconds, trainer.TrainingSecondsAtEvaluation[^1], trainer.TrainingSecondsAtEvaluation.ToList(),
+            TrainingTrend.FromMetrics(trainLines), signalMean, signals.Count > 1 ? signalSd / Math.Sqrt(signals.Count) : double.NaN);
         progress?.Invoke(result);
         return result;
     }
 
+    /// <summary>
+    /// Strategy a against strategy b on one set: per seed they share prompts and noise seeds, so the final pass bits pair
+    /// up (McNemar over seeds x prompts), and their changes over the seeds pair up (paired t, NaN with one seed).
+    /// </summary>
+    public static (PairedStatistics.PairedChange PerPrompt, PairedStatistics.MeanChange OverSeeds) Between(
+        IReadOnlyList<StrategyResult> a, IReadOnlyList<StrategyResult> b, string set)
+    {
+        var seeds = a.Select(x => x.Seed).Intersect(b.Select(x => x.Seed)).Order().ToList();
+        if (seeds.Count == 0) throw new ArgumentException("the two configs share no seed: nothing to pair");
+        SetResult Of(IReadOnlyList<StrategyResult> runs, ulong seed) => runs.First(x => x.Seed == seed).Sets.First(s => s.Set == set);
+        var bits = seeds.SelectMany(s => Of(b, s).PassAfter.Zip(Of(a, s).PassAfter, (x, y) => (x == '1', y == '1'))).ToList();
+        var perPrompt = PairedStatistics.Compare([.. bits.Select(p => p.Item1)], [.. bits.Select(p => p.Item2)]);
+        var overSeeds = PairedStatistics.PairedT([.. seeds.Select(s => Of(b, s).Change.Change)], [.. seeds.Select(s => Of(a, s).Change.Change)]);
+        return (perPrompt, overSeeds);
+    }
+
     public static void Save(IReadOnlyList<StrategyResult> results, string path) =>
-        File.WriteAllText(path, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(path, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
 }

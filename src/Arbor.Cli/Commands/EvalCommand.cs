@@ -9,59 +9,109 @@ using Spectre.Console;
 
 namespace Arbor.Cli.Commands;
 
-/// <summary>`arbor eval --model DIR [--lora FILE] --split test --out DIR`: per-family accuracy on held-out prompts, as JSON.</summary>
+/// <summary>
+/// `arbor eval --model DIR [--lora FILE] [--against DIR|FILE] --out DIR`: per-family accuracy on both held-out sets,
+/// and with --against the paired comparison of the two (same prompts and seeds), as JSON and tables.
+/// </summary>
 public static class EvalCommand
 {
     public static Command Create()
     {
         var model = ModelOptions.Model();
         var lora = ModelOptions.Lora();
-        var split = new Option<string>("--split") { Description = "test (held-out prompts) or rl (RL training prompts)", DefaultValueFactory = _ => "test" };
-        var perFamily = new Option<int>("--per-family") { Description = "Prompts per task family", DefaultValueFactory = _ => 32 };
+        var against = new Option<string?>("--against") { Description = "Compare with this: a model directory, or a LoRA file applied to --model (a LoRA against its base: --lora X --against the model directory)" };
+        var sets = new Option<string[]>("--sets") { Description = "Held-out sets: in_distribution (RL-like prompts never trained on) and/or compositional (the test split)", AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => [.. HeldOutSets.All.Select(s => s.Name())] };
+        var perFamily = new Option<int>("--per-family") { Description = "Prompts per task family in each set", DefaultValueFactory = _ => new EvalConfig().PromptsPerFamily };
         var steps = new Option<int>("--steps") { Description = "ODE steps", DefaultValueFactory = _ => 40 };
         var cfg = new Option<double>("--cfg") { Description = "Guidance weight (3.0: the shipped base's measured best; ALGORITHMS.md uses 4.5)", DefaultValueFactory = _ => 3.0 };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of the evaluation noise", DefaultValueFactory = _ => 1234 };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the evaluation noise (one seed per prompt derives from it)", DefaultValueFactory = _ => 1234 };
         var splitSeed = new Option<ulong>("--split-seed") { Description = "Seed of the Shapes split (the model's pretraining split)", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out") { Description = "Output directory", DefaultValueFactory = _ => "eval" };
-        var cmd = new Command("eval", "Per-family accuracy of a model on the Shapes prompts, verified from pixels.") { model, lora, split, perFamily, steps, cfg, seed, splitSeed, output };
-        cmd.SetAction(r => Run(ModelOptions.Resolve(r.GetValue(model)), r.GetValue(lora), r.GetValue(split)!, r.GetValue(perFamily),
-            new EvalConfig { Steps = r.GetValue(steps), Guidance = r.GetValue(cfg), Seed = r.GetValue(seed), PromptsPerFamily = r.GetValue(perFamily) },
+        var cmd = new Command("eval", "Per-family accuracy of a model on both held-out sets, verified from pixels; --against: the paired comparison with another model or LoRA.")
+            { model, lora, against, sets, perFamily, steps, cfg, seed, splitSeed, output };
+        cmd.SetAction(r => Run(ModelOptions.Resolve(r.GetValue(model)), r.GetValue(lora), r.GetValue(against),
+            new EvalConfig
+            {
+                Steps = r.GetValue(steps), Guidance = r.GetValue(cfg), Seed = r.GetValue(seed), PromptsPerFamily = r.GetValue(perFamily),
+                Sets = [.. r.GetValue(sets)!.Select(HeldOutSets.Parse)],
+            },
             r.GetValue(splitSeed), r.GetValue(output)!));
         return cmd;
     }
 
-    private static int Run(string modelDir, string? lora, string split, int perFamily, EvalConfig config, ulong splitSeed, string outDir)
+    private static int Run(string modelDir, string? lora, string? against, EvalConfig config, ulong splitSeed, string outDir)
     {
-        if (split is not ("test" or "rl")) throw new ArgumentException($"unknown split '{split}': expected test or rl");
+        if (config.Problems().FirstOrDefault() is { } problem) throw new ArgumentException(problem);
+        if (against is not null && !Directory.Exists(against) && !File.Exists(against))
+            throw new FileNotFoundException($"--against '{against}' is neither a model directory nor a LoRA file", against);
         ThreadDefaults.Apply();
-        using var pipeline = ModelOptions.Load(modelDir, lora);
-        var splits = new ShapesSplits(new ShapesSplitConfig { Seed = splitSeed, TestPromptsPerFamily = Math.Max(perFamily, 32), RlPromptsPerFamily = Math.Max(perFamily, 64) });
-        var evaluator = new ShapesHeldOutEvaluator(splits) { UseRlPrompts = split == "rl" };
-        var samples = evaluator.Run(pipeline, config);
-        var (board, failures) = ShapesHeldOutEvaluator.Tally(samples);
-        Directory.CreateDirectory(outDir);
-        PngEncoder.Write(Path.Combine(outDir, "grid.png"), ShapesHeldOutEvaluator.Grid(samples, perFamily));
+        var evaluator = new ShapesHeldOutEvaluator(new ShapesSplits(new ShapesSplitConfig { Seed = splitSeed }));
+        string name = lora is null ? modelDir : $"{modelDir} + {lora}";
+        var (report, samples) = Evaluate(evaluator, modelDir, lora, config, Path.Combine(outDir, against is null ? "" : "model"));
+        HeldOutText.PrintEvaluation(report, name);
+        AnsiConsole.Write(FailureTable(samples.Values.SelectMany(s => s)));
+
+        object? comparison = null;
+        if (against is not null)
+        {
+            // a directory is another model; a file is a LoRA on --model
+            var (otherDir, otherLora) = Directory.Exists(against) ? (against, (string?)null) : (modelDir, against);
+            string otherName = otherLora is null ? otherDir : $"{otherDir} + {otherLora}";
+            var (reference, _) = Evaluate(evaluator, otherDir, otherLora, config, Path.Combine(outDir, "against"));
+            HeldOutText.PrintEvaluation(reference, otherName);
+            var paired = HeldOutText.PrintPaired(reference, report, $"{name} against {otherName}");
+            comparison = new { against = otherName, reference = reference.SetsJson(), paired = paired.Select(ComparisonJson) };
+        }
+
         var json = new
         {
-            model = modelDir, lora, split, prompts_per_family = perFamily, steps = config.Steps, cfg = config.Guidance, seed = config.Seed,
-            strict = board.StrictByFamily, partial = board.PartialByFamily, overall_strict = board.OverallStrict, overall_partial = board.OverallPartial,
-            failures = failures.ByFamily(),
-            samples = samples.Select(s => new { s.Prompt, family = s.Family.Name(), s.Result.Pass, s.Result.Score, failed = FailureReasons.Of(s.Result) }),
+            model = modelDir, lora, prompts_per_family = config.PromptsPerFamily, steps = config.Steps, cfg = config.Guidance, seed = config.Seed,
+            sets = report.SetsJson(),
+            samples = samples.ToDictionary(kv => kv.Key.Name(), kv => kv.Value.Select(s => new { s.Prompt, family = s.Family.Name(), s.Result.Pass, s.Result.Score, failed = FailureReasons.Of(s.Result) })),
+            comparison,
         };
+        Directory.CreateDirectory(outDir);
         File.WriteAllText(Path.Combine(outDir, "accuracy.json"), JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
-        AnsiConsole.WriteLine(board.ToString());
-        AnsiConsole.Write(FailureTable(failures));
-        AnsiConsole.MarkupLine($"accuracy.json and grid.png in {Markup.Escape(outDir)}");
+        AnsiConsole.MarkupLine($"accuracy.json and grids in {Markup.Escape(outDir)}");
         return 0;
     }
+
+    private static (EvaluationReport Report, Dictionary<HeldOutSet, List<EvaluatedSample>> Samples) Evaluate(ShapesHeldOutEvaluator evaluator,
+        string modelDir, string? lora, EvalConfig config, string gridDir)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var pipeline = ModelOptions.Load(modelDir, lora);
+        Directory.CreateDirectory(gridDir);
+        var samples = new Dictionary<HeldOutSet, List<EvaluatedSample>>();
+        var sets = new List<SetEvaluation>();
+        foreach (var set in config.Sets)
+        {
+            samples[set] = evaluator.Run(pipeline, config, evaluator.Prompts(set, config.PromptsPerFamily), (ulong)set);
+            var grid = Path.Combine(gridDir, $"grid-{set.Name()}.png");
+            PngEncoder.Write(grid, ShapesHeldOutEvaluator.Grid(samples[set], config.PromptsPerFamily));
+            sets.Add(evaluator.Summarize(set, samples[set], grid));
+        }
+        return (new EvaluationReport(0, sets, clock.Elapsed.TotalSeconds), samples);
+    }
+
+    /// <summary>A set's paired comparison as accuracy.json stores it (fractions, not points).</summary>
+    public static object ComparisonJson(SetComparison c) => new
+    {
+        set = c.Name, n = c.N,
+        overall = c.Overall,
+        by_family = c.ByFamily,
+        partial = c.Partial,
+    };
 
     /// <summary>
     /// Failed prompts per family and, of those, how many failed for each reason: missing = fewer objects of a
     /// named shape than asked, extra = more, other = an object of a shape the prompt does not name.
     /// </summary>
-    private static Table FailureTable(FailureTally failures)
+    private static Table FailureTable(IEnumerable<EvaluatedSample> samples)
     {
-        var table = new Table().Border(TableBorder.Rounded).Title("why prompts failed (one can fail for several reasons)");
+        var (_, failures) = ShapesHeldOutEvaluator.Tally(samples);
+        var table = new Table().Border(TableBorder.Rounded).Title("why prompts failed, both sets (one can fail for several reasons)");
         table.AddColumn("family").AddColumn("failed");
         foreach (var reason in FailureReasons.All) table.AddColumn(ShortName(reason));
         foreach (var f in failures.Families)

@@ -44,8 +44,7 @@ public static class PretrainCommand
                 trainer.Evaluated += e =>
                 {
                     last = e;
-                    AnsiConsole.MarkupLine($"  eval @ {e.Step}: strict {e.OverallStrict:P1}, partial {e.OverallPartial:P1} — " +
-                        string.Join(", ", e.Strict.Select(kv => $"{kv.Key} {kv.Value:P0}")) + $" ({e.Seconds:F0} s)");
+                    HeldOutText.PrintEvaluation(e, $"  eval @ {e.Step}");
                 };
                 trainer.Run(resume, stopAfter, finishAt: finishAt);
             });

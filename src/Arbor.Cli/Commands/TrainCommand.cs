@@ -34,8 +34,8 @@ public static class TrainCommand
         string accuracy = "";
         trainer.Evaluated += e =>
         {
-            accuracy = $"held-out strict {e.OverallStrict:P1} (partial {e.OverallPartial:P1}) at iteration {e.Step}";
-            AnsiConsole.MarkupLine($"[bold]eval[/] @ {e.Step}: strict {e.OverallStrict:P1} — " + string.Join(", ", e.Strict.Select(kv => $"{kv.Key} {kv.Value:P0}")));
+            accuracy = string.Join("; ", e.Sets.Select(s => s.Summary())) + $" at iteration {e.Step}";
+            HeldOutText.PrintEvaluation(e, $"eval @ {e.Step}");
         };
         AnsiConsole.Live(table).AutoClear(false).Start(ctx =>
         {
@@ -52,7 +52,7 @@ public static class TrainCommand
             trainer.Run(resume, stopAfter);
         });
         if (trainer.Evaluations.Count >= 2)
-            AnsiConsole.MarkupLine($"held-out strict accuracy: {trainer.Evaluations[0].OverallStrict:P1} → {trainer.Evaluations[^1].OverallStrict:P1}");
+            HeldOutText.PrintPaired(trainer.Evaluations[0], trainer.Evaluations[^1], $"held-out, iteration {trainer.Evaluations[0].Step} → {trainer.Evaluations[^1].Step}");
         return 0;
     }
 }

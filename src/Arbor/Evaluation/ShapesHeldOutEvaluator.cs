@@ -12,33 +12,60 @@ namespace Arbor.Evaluation;
 public sealed record EvaluatedSample(string Prompt, TaskFamily Family, int Index, Image8 Image, VerificationResult Result);
 
 /// <summary>
-/// GenEval-style evaluation on the Shapes world: the first N held-out test prompts of every family are
-/// generated (a fixed seed per prompt, so evaluations are comparable across checkpoints), verified from
-/// pixels, and aggregated per family; a grid with one row per family is written.
+/// GenEval-style evaluation on the Shapes world, on each held-out set of the config (<see cref="HeldOutSet"/>): the
+/// first N prompts of every family are generated, each from its own fixed noise seed (so evaluations of any two
+/// checkpoints are paired prompt by prompt), verified from pixels, and aggregated per family; a grid with one row per
+/// family is written per set.
 /// </summary>
 public sealed class ShapesHeldOutEvaluator(ShapesSplits splits, ShapesVerifier? verifier = null) : IHeldOutEvaluator
 {
     private readonly ShapesVerifier _verifier = verifier ?? new ShapesVerifier();
 
-    /// <summary>Prompts generated per model forward batch.</summary>
+    /// <summary>Prompts generated per model forward batch (the noise does not depend on it).</summary>
     public int BatchSize { get; init; } = 48;
 
-    /// <summary>Evaluate on the RL training prompts instead of the held-out test prompts.</summary>
-    public bool UseRlPrompts { get; init; }
+    /// <summary>
+    /// The set's first <paramref name="perFamily"/> prompts of every family, in <see cref="TaskFamilies.All"/> order;
+    /// a family whose list is shorter cycles it (each repeat is evaluated with its own seed).
+    /// </summary>
+    public IReadOnlyList<(string Prompt, TaskFamily Family)> Prompts(HeldOutSet set, int perFamily) =>
+        [.. TaskFamilies.All.SelectMany(f =>
+        {
+            var list = set == HeldOutSet.InDistribution ? splits.ValidationPrompts(f) : splits.TestPrompts(f);
+            return Enumerable.Range(0, perFamily).Select(i => (list[i % list.Count].ToText(), f));
+        })];
 
-    public IReadOnlyList<(string Prompt, TaskFamily Family)> Prompts(int perFamily) =>
-        TaskFamilies.All.SelectMany(f => (UseRlPrompts ? splits.RlPrompts(f) : splits.TestPrompts(f)).Take(perFamily).Select(p => (p.ToText(), f))).ToList();
+    /// <summary>The RL training prompts of every family, for measuring a model on what RL trains it on.</summary>
+    public IReadOnlyList<(string Prompt, TaskFamily Family)> RlPrompts(int perFamily) =>
+        [.. TaskFamilies.All.SelectMany(f => Enumerable.Range(0, perFamily).Select(i => (splits.RlPrompts(f)[i % splits.RlPrompts(f).Count].ToText(), f)))];
 
     public EvaluationReport Evaluate(TextToImagePipeline pipeline, EvalConfig config, long step, string outputDirectory)
     {
         var clock = Stopwatch.StartNew();
-        var samples = Run(pipeline, config);
-        var (board, failures) = Tally(samples);
         Directory.CreateDirectory(outputDirectory);
-        var grid = Path.Combine(outputDirectory, $"eval-{step:D6}.png");
-        PngEncoder.Write(grid, Grid(samples, config.PromptsPerFamily));
-        return new EvaluationReport(step, board.StrictByFamily, board.PartialByFamily, board.OverallStrict, board.OverallPartial, grid,
-            clock.Elapsed.TotalSeconds) { Failures = failures.ByFamily() };
+        var sets = new List<SetEvaluation>();
+        foreach (var set in config.Sets)
+        {
+            var samples = Run(pipeline, config, Prompts(set, config.PromptsPerFamily), (ulong)set);
+            var grid = Path.Combine(outputDirectory, $"eval-{step:D6}-{set.Name()}.png");
+            PngEncoder.Write(grid, Grid(samples, config.PromptsPerFamily));
+            sets.Add(Summarize(set, samples, grid));
+        }
+        return new EvaluationReport(step, sets, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>The set's aggregates, failure reasons and (in_distribution) how many prompts repeat RL texts.</summary>
+    public SetEvaluation Summarize(HeldOutSet set, IReadOnlyList<EvaluatedSample> samples, string? grid)
+    {
+        var failures = new FailureTally();
+        foreach (var s in samples) failures.Add(s.Result);
+        IReadOnlyDictionary<string, int>? shared = null;
+        if (set == HeldOutSet.InDistribution)
+        {
+            var rlTexts = splits.AllRlPrompts.Select(p => p.ToText()).ToHashSet(StringComparer.Ordinal);
+            shared = samples.GroupBy(s => s.Family).ToDictionary(g => g.Key.Name(), g => g.Count(s => rlTexts.Contains(s.Prompt)));
+        }
+        return new SetEvaluation(set, SetEvaluation.OutcomesOf(samples), grid, failures.ByFamily(), shared);
     }
 
     /// <summary>Accuracy and failure reasons per family of verified samples.</summary>
@@ -55,18 +82,33 @@ public sealed class ShapesHeldOutEvaluator(ShapesSplits splits, ShapesVerifier? 
         return (board, failures);
     }
 
-    /// <summary>Generates and verifies every evaluation prompt.</summary>
-    public List<EvaluatedSample> Run(TextToImagePipeline pipeline, EvalConfig config)
+    /// <summary>
+    /// Generates and verifies <paramref name="prompts"/>. The j-th prompt of a family draws its noise from its own
+    /// generator seeded by (config seed, <paramref name="stream"/>, family, j), so it gets the same noise whatever the
+    /// batching and however many prompts per family are evaluated: a smaller evaluation pairs with a prefix of a
+    /// larger one. (The images agree bit for bit only at equal batch sizes: OpenBLAS's sums depend on the batch.)
+    /// </summary>
+    public List<EvaluatedSample> Run(TextToImagePipeline pipeline, EvalConfig config, IReadOnlyList<(string Prompt, TaskFamily Family)> prompts, ulong stream)
     {
-        var prompts = Prompts(config.PromptsPerFamily);
         var sampler = OdeSamplers.ByName(config.Sampler);
+        var seen = new Dictionary<TaskFamily, int>();
+        var seeds = prompts.Select(p =>
+        {
+            int j = seen.GetValueOrDefault(p.Family);
+            seen[p.Family] = j + 1;
+            return ShapesRng.Hash(config.Seed, stream, (ulong)p.Family, (ulong)j);
+        }).ToList();
         var results = new List<EvaluatedSample>(prompts.Count);
         for (int start = 0; start < prompts.Count; start += BatchSize)
         {
             var chunk = prompts.Skip(start).Take(BatchSize).ToList();
             using var scope = Torch.NewScope();
-            using var generator = new Generator(config.Seed + (ulong)start);
-            var images = TextToImagePipeline.ToImages(pipeline.Generate(chunk.Select(p => p.Prompt).ToList(), generator, config.Steps, config.Guidance, sampler));
+            var noise = Torch.Cat(Enumerable.Range(start, chunk.Count).Select(i =>
+            {
+                using var generator = new Generator(seeds[i]);
+                return pipeline.Noise(1, generator);
+            }).ToList(), 0);
+            var images = TextToImagePipeline.ToImages(pipeline.Generate(chunk.Select(p => p.Prompt).ToList(), noise, config.Steps, config.Guidance, sampler));
             for (int i = 0; i < chunk.Count; i++)
                 results.Add(new EvaluatedSample(chunk[i].Prompt, chunk[i].Family, start + i, images[i], _verifier.Verify(images[i], chunk[i].Prompt)));
         }

@@ -58,10 +58,20 @@ public sealed class TextToImagePipeline : IDisposable
     public Tensor Generate(IReadOnlyList<string> prompts, Generator generator, int steps = 40, double guidance = 4.5,
         IOdeSampler? sampler = null, double shift = 1.0)
     {
+        using var scope = Torch.NewScope();
+        return scope.MoveToOuter(Generate(prompts, Noise(prompts.Count, generator), steps, guidance, sampler, shift));
+    }
+
+    /// <summary>Initial noise x_T [count, C, H, W] drawn from <paramref name="generator"/>.</summary>
+    public Tensor Noise(int count, Generator generator) => Torch.Randn([count, .. Model.SampleShape], generator);
+
+    /// <summary>Images [B, C, H, W] in [−1, 1] for <paramref name="prompts"/> from the given initial noise [B, C, H, W].</summary>
+    public Tensor Generate(IReadOnlyList<string> prompts, Tensor noise, int steps = 40, double guidance = 4.5,
+        IOdeSampler? sampler = null, double shift = 1.0)
+    {
+        if (noise.Shape[0] != prompts.Count) throw new ArgumentException($"{noise.Shape[0]} noise samples for {prompts.Count} prompts");
         using var noGrad = Torch.NoGrad();
         using var scope = Torch.NewScope();
-        var shape = new long[] { prompts.Count }.Concat(Model.SampleShape).ToArray();
-        var noise = Torch.Randn(shape, generator);
         using var cond = Encode(prompts);
         using var uncond = guidance != 1.0 ? Encode(Enumerable.Repeat("", prompts.Count).ToList()) : null;
         var velocity = new GuidedVelocity(Model, cond, uncond, guidance);

@@ -38,13 +38,19 @@ public static class ModelCard
         if (evaluation is not null)
         {
             sb.AppendLine("## Held-out accuracy").AppendLine();
-            sb.AppendLine($"Verified from pixels by the Shapes verifier; {config.Eval.PromptsPerFamily} held-out test prompts per family, {config.Eval.Steps}-step {config.Eval.Sampler} ODE, CFG {config.Eval.Guidance.ToString(inv)}, noise seed {config.Eval.Seed}.").AppendLine();
-            sb.AppendLine("| family | strict | partial |").AppendLine("|---|---|---|");
-            foreach (var (family, strict) in evaluation.Strict)
-                sb.AppendLine($"| {family} | {strict.ToString("P1", inv)} | {evaluation.Partial[family].ToString("P1", inv)} |");
-            sb.AppendLine($"| **overall** (mean of families) | **{evaluation.OverallStrict.ToString("P1", inv)}** | {evaluation.OverallPartial.ToString("P1", inv)} |").AppendLine();
-            if (gridFile is not null) sb.AppendLine($"![held-out samples, one row per family]({gridFile})").AppendLine();
-            if (evaluation.Failures is { Count: > 0 } failures) AppendFailures(sb, failures);
+            sb.AppendLine($"Verified from pixels by the Shapes verifier; {config.Eval.PromptsPerFamily} prompts per family in each held-out set, {config.Eval.Steps}-step {config.Eval.Sampler} ODE, CFG {config.Eval.Guidance.ToString(inv)}, noise seed {config.Eval.Seed} (one seed per prompt). " +
+                "in_distribution: prompts drawn as the RL prompts are, from a validation pool RL never trains on (the primary RL metric); compositional: the test split, combinations never captioned (colors, color_attr, position). ± is one binomial SD.").AppendLine();
+            foreach (var set in evaluation.Sets)
+            {
+                sb.AppendLine($"### {set.Name} (n = {set.N})").AppendLine();
+                if (set.Note() is { } note) sb.AppendLine($"Note: {note}.").AppendLine();
+                sb.AppendLine("| family | n | strict | partial |").AppendLine("|---|---|---|---|");
+                foreach (var (family, strict) in set.Strict)
+                    sb.AppendLine($"| {family} | {set.Count[family]} | {strict.ToString("P1", inv)} ± {(set.StrictSd(family) * 100).ToString("F1", inv)} | {set.Partial[family].ToString("P1", inv)} |");
+                sb.AppendLine($"| **overall** (mean of families) | {set.N} | **{set.OverallStrict.ToString("P1", inv)}** ± {(set.OverallStrictSd * 100).ToString("F1", inv)} | {set.OverallPartial.ToString("P1", inv)} |").AppendLine();
+                if (set.Failures is { Count: > 0 } failures) AppendFailures(sb, failures);
+            }
+            if (gridFile is not null) sb.AppendLine($"![held-out samples ({evaluation.Primary.Name}), one row per family]({gridFile})").AppendLine();
         }
         sb.AppendLine("## Config").AppendLine().AppendLine("```yaml").Append(ConfigLoader.ToYaml(config)).AppendLine("```");
         if (earlierCard is not null)

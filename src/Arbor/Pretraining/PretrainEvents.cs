@@ -5,12 +5,31 @@ namespace Arbor.Pretraining;
 public sealed record PretrainStepReport(long Step, long TotalSteps, double Loss, double LearningRate, double GradNorm,
     double ImagesPerSecond, bool Skipped);
 
-/// <summary>A held-out evaluation: strict and partial accuracy per task family, and where its grid went.</summary>
-public sealed record EvaluationReport(long Step, IReadOnlyDictionary<string, double> Strict, IReadOnlyDictionary<string, double> Partial,
-    double OverallStrict, double OverallPartial, string? GridPath, double Seconds)
+/// <summary>
+/// A held-out evaluation of one checkpoint: one <see cref="SetEvaluation"/> per held-out set (in_distribution first,
+/// the primary RL metric; then compositional), each with its prompts' outcomes for paired comparisons.
+/// </summary>
+public sealed record EvaluationReport(long Step, IReadOnlyList<SetEvaluation> Sets, double Seconds)
 {
-    /// <summary>Why prompts failed, per family (null when the evaluator does not say).</summary>
-    public IReadOnlyDictionary<string, FamilyFailures>? Failures { get; init; }
+    /// <summary>Whether this is the base's stored evaluation (<see cref="BaseEvaluationCache"/>) rather than a fresh one.</summary>
+    public bool Cached { get; init; }
+
+    /// <summary>The first set evaluated: in_distribution unless the config chose otherwise.</summary>
+    public SetEvaluation Primary => Sets[0];
+
+    /// <summary>The evaluation of <paramref name="set"/>, or null when it was not evaluated.</summary>
+    public SetEvaluation? Of(HeldOutSet set) => Sets.FirstOrDefault(s => s.Set == set);
+
+    /// <summary>The report as metrics.jsonl stores it: per set, the aggregates and every prompt's outcome.</summary>
+    public IReadOnlyDictionary<string, object> SetsJson() => Sets.ToDictionary(s => s.Name, s => (object)new
+    {
+        n = s.N, count = s.Count, strict = s.Strict, partial = s.Partial, overall_strict = s.OverallStrict,
+        overall_strict_sd = s.OverallStrictSd, overall_partial = s.OverallPartial, failures = s.Failures, shared_with_rl = s.SharedWithRl,
+        grid = s.GridPath is { } g ? Path.GetFileName(g) : null,
+        // pass bits and partial scores in set order: the pairing of two evaluations of the same set
+        pass = new string([.. s.Outcomes.Select(o => o.Pass ? '1' : '0')]),
+        scores = s.Outcomes.Select(o => Math.Round(o.Score, 4)),
+    });
 }
 
 /// <summary>Evaluates a generator on held-out prompts (the Shapes verifier, or a user's).</summary>

@@ -131,7 +131,7 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
             if (evaluator is not null && (final || (config.Eval.Every > 0 && (step + 1) % config.Eval.Every == 0)))
             {
                 last = EvaluateEma(pipeline, ema, step + 1);
-                metrics.WriteLine(JsonSerializer.Serialize(new { kind = "eval", step = step + 1, strict = last.Strict, partial = last.Partial, overall_strict = last.OverallStrict, overall_partial = last.OverallPartial, failures = last.Failures }, Json));
+                metrics.WriteLine(JsonSerializer.Serialize(new { kind = "eval", step = step + 1, sets = last.SetsJson(), seconds = last.Seconds }, Json));
                 Reporting.RunReport.Write(runDirectory, "arbor pretrain");
                 Evaluated?.Invoke(last);
                 clock.Restart();
@@ -145,7 +145,7 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
         ExportEma(pipeline, ema, ModelDirectory, dir =>
         {
             string? grid = null;
-            if (last?.GridPath is { } g && File.Exists(g))
+            if (last?.Primary.GridPath is { } g && File.Exists(g))
             {
                 grid = "samples.png";
                 File.Copy(g, Path.Combine(dir, grid));

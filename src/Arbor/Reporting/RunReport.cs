@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Arbor.Evaluation;
 
 namespace Arbor.Reporting;
 
@@ -32,13 +34,19 @@ public static class RunReport
             var s = series.Select(x => (x.Label, (IReadOnlyList<(double, double)>)Series(x.Rows, x.Key))).Where(x => x.Item2.Count > 0).ToList();
             if (s.Count > 0) charts.Add(SvgChart.Lines(name, s, xKey));
         }
-        Chart("held-out strict accuracy", ("overall strict", evals, "overall_strict"), ("overall partial", evals, "overall_partial"));
+        var setNames = evals.SelectMany(e => Sets(e).Select(p => p.Name)).Distinct().ToList();
+        foreach (var set in setNames)
+        {
+            var rows = evals.Where(e => Sets(e).Any(p => p.Name == set)).Select(e => WithSet(e, set, xKey)).ToList();
+            Chart($"held-out accuracy: {set}", ($"{set} strict", rows, "overall_strict"), ($"{set} partial", rows, "overall_partial"));
+        }
         Chart("reward", ("mean", train, "reward_mean"), ("std", train, "reward_std"));
         Chart("loss", ("loss", train, "loss"));
         Chart("KL", ("approx KL", train, "approx_kl"), ("KL to reference", train, "kl"));
         Chart("clip fraction and zero-variance groups", ("clip fraction", train, "clip_fraction"), ("zero-variance share", train, "zero_variance_share"));
         Chart("seconds per iteration by phase", ("rollout", train, "seconds_rollout"), ("reward", train, "seconds_reward"), ("train", train, "seconds_train"));
         Chart("gradient norm", ("grad norm", train, "grad_norm"));
+        Chart("signal meter: corr(advantage, Δ log-prob) on edges the step did not see", ("signal", train, "signal"));
         Chart("throughput", ("images/s", train, "images_per_s"));
         Chart("learning rate", ("lr", train, "lr"));
 
@@ -52,22 +60,16 @@ public static class RunReport
           .Append(DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm")).Append(" UTC from metrics.jsonl.</p>");
         sb.Append("<div class=\"charts\">").Append(string.Join("", charts)).Append("</div>");
 
-        if (evals.Count > 0)
+        foreach (var set in setNames)
         {
-            sb.Append("<h2>Held-out strict accuracy per family</h2><table><tr><th>").Append(xKey).Append("</th>");
-            var families = evals[^1].GetProperty("strict").EnumerateObject().Select(p => p.Name).ToList();
-            foreach (var f in families) sb.Append("<th>").Append(WebUtility.HtmlEncode(f)).Append("</th>");
-            sb.Append("<th>overall</th></tr>");
-            foreach (var e in evals)
-            {
-                sb.Append("<tr><td>").Append(e.GetProperty(xKey).GetInt64()).Append("</td>");
-                foreach (var f in families)
-                    sb.Append("<td>").Append(e.GetProperty("strict").TryGetProperty(f, out var v) ? v.GetDouble().ToString("P0") : "").Append("</td>");
-                sb.Append("<td><b>").Append(e.GetProperty("overall_strict").GetDouble().ToString("P1")).Append("</b></td></tr>");
-            }
-            sb.Append("</table>");
-            AppendFailures(sb, evals[0], evals[^1], xKey);
+            var rows = evals.Where(e => Sets(e).Any(p => p.Name == set)).ToList();
+            AppendSetTable(sb, set, rows, xKey);
+            var first = rows[0].GetProperty("sets").GetProperty(set);
+            var last = rows[^1].GetProperty("sets").GetProperty(set);
+            if (rows.Count > 1) AppendPaired(sb, set, rows[0].GetProperty(xKey).GetInt64(), rows[^1].GetProperty(xKey).GetInt64(), first, last);
+            AppendFailures(sb, set, first, last, rows.Count > 1 ? (rows[0].GetProperty(xKey).GetInt64(), rows[^1].GetProperty(xKey).GetInt64()) : null);
         }
+        if (train.Count > 1 && xKey == "iteration") AppendTrends(sb, Training.TrainingTrend.FromMetrics(train));
 
         var samples = Path.Combine(runDirectory, "samples");
         if (Directory.Exists(samples))
@@ -84,15 +86,96 @@ public static class RunReport
         return path;
     }
 
+    /// <summary>The training reward's trend: does the run improve on what it trains on?</summary>
+    private static void AppendTrends(StringBuilder sb, IReadOnlyList<Training.TrendRow> rows)
+    {
+        if (rows.Count == 0) return;
+        sb.Append("<h2>Training reward trend (least squares over iterations)</h2><table><tr><th>series</th><th>iterations</th><th>first tenth</th><th>last tenth</th><th>slope / 100 it</th><th>SE</th></tr>");
+        foreach (var r in rows)
+            sb.Append("<tr><td>").Append(WebUtility.HtmlEncode(r.Series)).Append("</td><td>").Append(r.Iterations).Append("</td><td>")
+              .Append(r.First.ToString("F3", CultureInfo.InvariantCulture)).Append("</td><td>").Append(r.Last.ToString("F3", CultureInfo.InvariantCulture))
+              .Append("</td><td>").Append(r.SlopePer100.ToString("+0.000;-0.000", CultureInfo.InvariantCulture)).Append("</td><td>")
+              .Append(r.SlopeSe.ToString("F3", CultureInfo.InvariantCulture)).Append("</td></tr>");
+        sb.Append("</table>");
+    }
+
+    /// <summary>The sets of one eval line of metrics.jsonl.</summary>
+    private static IEnumerable<JsonProperty> Sets(JsonElement eval) =>
+        eval.TryGetProperty("sets", out var sets) && sets.ValueKind == JsonValueKind.Object ? sets.EnumerateObject() : [];
+
+    /// <summary>One set's aggregates with the line's x value, as a row the charts read.</summary>
+    private static JsonElement WithSet(JsonElement eval, string set, string xKey)
+    {
+        var s = eval.GetProperty("sets").GetProperty(set);
+        return JsonSerializer.SerializeToElement(new Dictionary<string, double>
+        {
+            [xKey] = eval.GetProperty(xKey).GetDouble(),
+            ["overall_strict"] = s.GetProperty("overall_strict").GetDouble(),
+            ["overall_partial"] = s.GetProperty("overall_partial").GetDouble(),
+        });
+    }
+
+    /// <summary>Strict accuracy per family at every evaluation of one set, with the overall's binomial SD.</summary>
+    private static void AppendSetTable(StringBuilder sb, string set, List<JsonElement> rows, string xKey)
+    {
+        var last = rows[^1].GetProperty("sets").GetProperty(set);
+        var families = last.GetProperty("strict").EnumerateObject().Select(p => p.Name).ToList();
+        sb.Append("<h2>Held-out strict accuracy per family: ").Append(WebUtility.HtmlEncode(set)).Append(" (n = ").Append(last.GetProperty("n").GetInt32())
+          .Append(", ± one binomial SD)</h2>");
+        if (last.TryGetProperty("shared_with_rl", out var shared) && shared.ValueKind == JsonValueKind.Object &&
+            shared.EnumerateObject().Where(p => p.Value.GetInt32() > 0).ToList() is { Count: > 0 } repeats)
+            sb.Append("<p>Same texts as RL prompts with other seeds (too few distinct prompts to split): ")
+              .Append(WebUtility.HtmlEncode(string.Join(", ", repeats.Select(p => $"{p.Name} {p.Value.GetInt32()}/{last.GetProperty("count").GetProperty(p.Name).GetInt32()}")))).Append(".</p>");
+        sb.Append("<table><tr><th>").Append(xKey).Append("</th>");
+        foreach (var f in families) sb.Append("<th>").Append(WebUtility.HtmlEncode(f)).Append("</th>");
+        sb.Append("<th>overall</th></tr>");
+        foreach (var e in rows)
+        {
+            var s = e.GetProperty("sets").GetProperty(set);
+            sb.Append("<tr><td>").Append(e.GetProperty(xKey).GetInt64()).Append("</td>");
+            foreach (var f in families)
+                sb.Append("<td>").Append(s.GetProperty("strict").TryGetProperty(f, out var v) ? v.GetDouble().ToString("P0", CultureInfo.InvariantCulture) : "").Append("</td>");
+            sb.Append("<td><b>").Append(s.GetProperty("overall_strict").GetDouble().ToString("P1", CultureInfo.InvariantCulture)).Append("</b> ± ")
+              .Append((s.GetProperty("overall_strict_sd").GetDouble() * 100).ToString("F1", CultureInfo.InvariantCulture)).Append("</td></tr>");
+        }
+        sb.Append("</table>");
+    }
+
+    /// <summary>The paired change from the first to the last evaluation of one set (same prompts and seeds).</summary>
+    private static void AppendPaired(StringBuilder sb, string set, long from, long to, JsonElement first, JsonElement last)
+    {
+        var comparison = HeldOutComparison.Between(ReadSet(set, first), ReadSet(set, last));
+        sb.Append("<h2>Paired change, ").Append(WebUtility.HtmlEncode(set)).Append(" (").Append(from).Append(" → ").Append(to)
+          .Append("): 95 % interval and exact McNemar p</h2><table><tr><th>family</th><th>n</th><th>before</th><th>after</th><th>change (pts)</th><th>95 % interval</th><th>p</th><th>gained / lost</th></tr>");
+        foreach (var (family, c) in comparison.ByFamily.Append(new("overall", comparison.Overall)))
+            sb.Append("<tr><td>").Append(WebUtility.HtmlEncode(family)).Append("</td><td>").Append(c.N).Append("</td><td>")
+              .Append(c.Before.ToString("P1", CultureInfo.InvariantCulture)).Append("</td><td>").Append(c.After.ToString("P1", CultureInfo.InvariantCulture))
+              .Append("</td><td>").Append((c.Change * 100).ToString("+0.0;-0.0;0.0", CultureInfo.InvariantCulture)).Append("</td><td>[")
+              .Append((c.Low * 100).ToString("+0.0;-0.0;0.0", CultureInfo.InvariantCulture)).Append(", ").Append((c.High * 100).ToString("+0.0;-0.0;0.0", CultureInfo.InvariantCulture))
+              .Append("]</td><td>").Append(SetComparison.P(c.PValue)).Append("</td><td>").Append(c.Gained).Append(" / ").Append(c.Lost).Append("</td></tr>");
+        sb.Append("</table><p>partial score: ").Append(WebUtility.HtmlEncode(comparison.Partial.ToString())).Append(" (paired t over prompts)</p>");
+    }
+
+    /// <summary>A set's per-prompt outcomes as metrics.jsonl stores them (families in order with their counts, pass bits, scores).</summary>
+    public static SetEvaluation ReadSet(string set, JsonElement s)
+    {
+        var families = s.GetProperty("count").EnumerateObject().SelectMany(p => Enumerable.Repeat(p.Name, p.Value.GetInt32())).ToList();
+        var pass = s.GetProperty("pass").GetString() ?? "";
+        var scores = s.GetProperty("scores").EnumerateArray().Select(v => v.GetDouble()).ToList();
+        if (pass.Length != families.Count || scores.Count != families.Count)
+            throw new FormatException($"metrics.jsonl: the {set} evaluation lists {families.Count} prompts but {pass.Length} outcomes and {scores.Count} scores");
+        return new SetEvaluation(HeldOutSets.Parse(set), [.. families.Select((f, i) => new SampleOutcome(f, "", pass[i] == '1', scores[i]))]);
+    }
+
     /// <summary>
-    /// The failure breakdown of the first and last evaluations, as "first → last" per family and reason: for an
+    /// The failure breakdown of one set's first and last evaluations, as "first → last" per family and reason: for an
     /// RL run it shows what the policy fixed and what it broke (e.g. fewer missing objects, more extra ones).
     /// </summary>
-    private static void AppendFailures(StringBuilder sb, JsonElement first, JsonElement last, string xKey)
+    private static void AppendFailures(StringBuilder sb, string set, JsonElement first, JsonElement last, (long From, long To)? span)
     {
         if (!last.TryGetProperty("failures", out var lastF) || lastF.ValueKind != JsonValueKind.Object) return;
-        JsonElement? firstF = first.TryGetProperty("failures", out var f0) && f0.ValueKind == JsonValueKind.Object ? f0 : null;
-        bool both = firstF is not null && first.GetProperty(xKey).GetInt64() != last.GetProperty(xKey).GetInt64();
+        JsonElement? firstF = span is not null && first.TryGetProperty("failures", out var f0) && f0.ValueKind == JsonValueKind.Object ? f0 : null;
+        bool both = firstF is not null;
         static int Count(JsonElement? failures, string family, string? reason)
         {
             if (failures is not { } f || !f.TryGetProperty(family, out var fam)) return 0;
@@ -104,7 +187,7 @@ public static class RunReport
         IEnumerable<string> reasons = new[] { lastF }.Concat(firstF is { } ff ? [ff] : [])
             .SelectMany(f => f.EnumerateObject()).SelectMany(p => p.Value.GetProperty("reasons").EnumerateObject().Select(r => r.Name));
         var columns = Evaluation.FamilyFailures.Order(reasons);
-        sb.Append("<h2>Why held-out prompts failed").Append(both ? $" ({xKey} {first.GetProperty(xKey).GetInt64()} → {last.GetProperty(xKey).GetInt64()})" : "")
+        sb.Append("<h2>Why held-out prompts failed: ").Append(WebUtility.HtmlEncode(set)).Append(both ? $" ({span!.Value.From} → {span.Value.To})" : "")
           .Append("</h2><table><tr><th>family</th><th>failed</th>");
         foreach (var r in columns) sb.Append("<th>").Append(WebUtility.HtmlEncode(r.Replace('_', ' '))).Append("</th>");
         sb.Append("</tr>");

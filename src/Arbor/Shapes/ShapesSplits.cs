@@ -32,11 +32,13 @@ public readonly record struct ShapePair
 /// </summary>
 public sealed class ShapesSplits
 {
-    private const ulong HeldOutStream = 1, TestStream = 2, RlStream = 3, PretrainStream = 4;
+    private const ulong HeldOutStream = 1, TestStream = 2, RlStream = 3, PretrainStream = 4, ValidationStream = 5;
     private readonly HashSet<ColorShape> _heldOutColorShapes;
     private readonly HashSet<ShapePair> _heldOutPairs;
     private readonly Dictionary<TaskFamily, IReadOnlyList<PromptSpec>> _test = [];
     private readonly Dictionary<TaskFamily, IReadOnlyList<PromptSpec>> _rl = [];
+    private readonly Dictionary<TaskFamily, IReadOnlyList<PromptSpec>> _validation = [];
+    private readonly Dictionary<TaskFamily, int> _validationSharedWithRl = [];
     private readonly PromptGrammar _grammar;
 
     public ShapesSplits(ShapesSplitConfig? config = null)
@@ -56,6 +58,7 @@ public sealed class ShapesSplits
             var rl = TryDraw(family, Config.RlPromptsPerFamily, s => IsTrain(s) && !testTexts.Contains(s.ToText()), rlRng)
                      ?? Draw(family, Config.RlPromptsPerFamily, IsTrain, rlRng);
             _rl[family] = rl;
+            (_validation[family], _validationSharedWithRl[family]) = DrawValidation(family, testTexts, rl);
         }
     }
 
@@ -84,6 +87,17 @@ public sealed class ShapesSplits
     /// <summary>The fixed RL training prompts of <paramref name="family"/>, all in the train split.</summary>
     public IReadOnlyList<PromptSpec> RlPrompts(TaskFamily family) => _rl[family];
 
+    /// <summary>
+    /// The fixed in-distribution validation prompts of <paramref name="family"/> (<see cref="ShapesSplitConfig.ValidationPromptsPerFamily"/>
+    /// of them): drawn from the train split as the RL prompts are, but never an RL or test text where the family has
+    /// texts to spare. Where it has too few (single_object, two_object and counting are small), the RL texts follow,
+    /// to be evaluated with other noise seeds than any rollout: <see cref="ValidationSharedWithRl"/> says how many.
+    /// </summary>
+    public IReadOnlyList<PromptSpec> ValidationPrompts(TaskFamily family) => _validation[family];
+
+    /// <summary>How many of <see cref="ValidationPrompts"/>' entries repeat an RL prompt's text (evaluated with other seeds).</summary>
+    public int ValidationSharedWithRl(TaskFamily family) => _validationSharedWithRl[family];
+
     /// <summary>Every family's test prompts, in <see cref="TaskFamilies.All"/> order.</summary>
     public IReadOnlyList<PromptSpec> AllTestPrompts => [.. TaskFamilies.All.SelectMany(TestPrompts)];
 
@@ -103,6 +117,22 @@ public sealed class ShapesSplits
             s => _heldOutPairs.Contains(new ShapePair(s.Clauses[0].Shape, s.Clauses[1].Shape)),
         _ => _ => true,
     };
+
+    /// <summary>
+    /// The validation list: the distinct train-split texts that are neither RL nor test prompts, then (when they
+    /// are fewer than the list's length) the RL list's distinct texts, the whole cycled to the length.
+    /// </summary>
+    private (IReadOnlyList<PromptSpec> Prompts, int SharedWithRl) DrawValidation(TaskFamily family, HashSet<string> testTexts, IReadOnlyList<PromptSpec> rl)
+    {
+        int count = Config.ValidationPromptsPerFamily;
+        var rlTexts = rl.Select(s => s.ToText()).ToHashSet(StringComparer.Ordinal);
+        var spare = TryDraw(family, count, s => IsTrain(s) && !testTexts.Contains(s.ToText()) && !rlTexts.Contains(s.ToText()),
+            ShapesRng.Derive(Config.Seed, ValidationStream, (ulong)family)) ?? [];
+        var distinct = spare.DistinctBy(s => s.ToText()).ToList();
+        var pool = distinct.Count >= count ? distinct : [.. distinct, .. rl.DistinctBy(s => s.ToText())];
+        var list = Enumerable.Range(0, count).Select(i => pool[i % pool.Count]).ToList();
+        return (list, list.Count(s => rlTexts.Contains(s.ToText())));
+    }
 
     private IReadOnlyList<PromptSpec> Draw(TaskFamily family, int count, Func<PromptSpec, bool> accept, ShapesRng rng) =>
         TryDraw(family, count, accept, rng)

@@ -13,8 +13,10 @@ namespace Arbor.Training;
 /// the wait for rewards after the rollout ended: all of the scoring with one rollout wave, only the part
 /// that did not overlap the sampling with several.
 /// </summary>
+/// <param name="PromptRewardMeans">The mean total reward of each prompt's images, in prompt order (for per-family trends).</param>
 public sealed record IterationReport(long Iteration, double RewardMean, double RewardStd, IReadOnlyDictionary<string, double> ComponentMeans,
-    AdvantageResult Advantages, PolicyUpdateStats Update, RolloutStats Rollout, double RewardSeconds, double TrainSeconds);
+    AdvantageResult Advantages, PolicyUpdateStats Update, RolloutStats Rollout, double RewardSeconds, double TrainSeconds,
+    IReadOnlyList<double> PromptRewardMeans);
 
 /// <summary>
 /// One GRPO iteration, read top to bottom: roll out every prompt with the strategy, score the leaves,
@@ -71,8 +73,10 @@ public sealed class GrpoIteration(TextToImagePipeline pipeline, IRolloutStrategy
         var update = trainer.Update(forest, conditioning, optimizer);
         double trainSeconds = clock.Elapsed.TotalSeconds;
 
+        var promptMeans = Enumerable.Range(0, prompts.Count)
+            .Select(p => leaves.Select((l, i) => (l.Prompt, i)).Where(x => x.Prompt == p).Select(x => total[x.i]).DefaultIfEmpty(double.NaN).Average()).ToList();
         return new IterationReport(iteration, total.Average(), GroupAdvantages.Std(total), components, advantages, update, forest.Stats,
-            rewardSeconds, trainSeconds);
+            rewardSeconds, trainSeconds, promptMeans);
     }
 
     /// <summary>One reward's scores of consecutive waves, as one result in leaf order.</summary>

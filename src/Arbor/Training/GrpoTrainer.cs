@@ -90,7 +90,7 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
                 bad = finite ? 0 : bad + 1;
                 if (finite) ema?.Update(it);
                 trainingSeconds += report.Rollout.Seconds + report.RewardSeconds + report.TrainSeconds;
-                metrics.WriteLine(JsonSerializer.Serialize(IterationLine(report, finite, trainingSeconds), Json));
+                metrics.WriteLine(JsonSerializer.Serialize(IterationLine(report, finite, trainingSeconds, FamilyRewards(splits, report)), Json));
                 IterationCompleted?.Invoke(report);
                 if (bad >= config.Train.MaxBadIterations)
                     throw new InvalidOperationException($"training stopped at iteration {it + 1}: {bad} iterations in a row with a non-finite loss or gradient (their updates were skipped); the last checkpoint is intact in {CheckpointDirectory}");
@@ -125,19 +125,23 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
             config.Reward.Weights.Count > k ? config.Reward.Weights[k] : 1.0)).ToList();
 
     /// <summary>Prompts of iteration <paramref name="it"/>: the RL prompts of every family in turn, a fixed function of it.</summary>
-    public List<string> PromptsFor(ShapesSplits splits, long it)
+    public List<string> PromptsFor(ShapesSplits splits, long it) =>
+        [.. Enumerable.Range(0, config.Train.PromptsPerIteration).Select(j => PromptFor(splits, it, j).Text)];
+
+    /// <summary>Prompt <paramref name="j"/> of iteration <paramref name="it"/> and its family.</summary>
+    private (string Text, TaskFamily Family) PromptFor(ShapesSplits splits, long it, int j)
     {
         var families = TaskFamilies.All;
-        var result = new List<string>();
-        for (int j = 0; j < config.Train.PromptsPerIteration; j++)
-        {
-            long k = it * config.Train.PromptsPerIteration + j;
-            var family = families[(int)(k % families.Count)];
-            var list = splits.RlPrompts(family);
-            result.Add(list[(int)(k / families.Count % list.Count)].ToText());
-        }
-        return result;
+        long k = it * config.Train.PromptsPerIteration + j;
+        var family = families[(int)(k % families.Count)];
+        var list = splits.RlPrompts(family);
+        return (list[(int)(k / families.Count % list.Count)].ToText(), family);
     }
+
+    /// <summary>The mean reward of each family's prompts in iteration <paramref name="it"/> (for the training-reward trend).</summary>
+    private Dictionary<string, double> FamilyRewards(ShapesSplits splits, IterationReport report) =>
+        report.PromptRewardMeans.Select((r, j) => (PromptFor(splits, report.Iteration, j).Family, r)).Where(x => double.IsFinite(x.r))
+            .GroupBy(x => x.Family).OrderBy(g => g.Key).ToDictionary(g => g.Key.Name(), g => g.Average(x => x.r));
 
     private void Evaluate(TextToImagePipeline pipeline, ExponentialMovingAverage? ema, ShapesHeldOutEvaluator evaluator, ShapesSplits splits,
         long it, double trainingSeconds, StreamWriter metrics)
@@ -146,25 +150,30 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
         pipeline.Model.Eval();
         using (ema?.Applied())
         {
-            report = evaluator.Evaluate(pipeline, config.Eval, it, Path.Combine(runDirectory, "samples"));
+            // iteration 0 is the base itself (LoRA's B is zero; full fine-tuning has not stepped): its stored evaluation will do
+            var samples = Path.Combine(runDirectory, "samples");
+            string? key = it == 0 && config.Eval.CacheBase ? BaseEvaluationCache.Key(config.Model, config.Eval, config.Split, evaluator.BatchSize) : null;
+            report = (key is null ? null : BaseEvaluationCache.TryLoad(config.Model, key, it, samples)) ?? evaluator.Evaluate(pipeline, config.Eval, it, samples);
+            if (key is not null && !report.Cached) BaseEvaluationCache.Save(key, report);
             var treePrompt = PromptsFor(splits, it)[0];
             File.WriteAllText(Path.Combine(runDirectory, "samples", $"tree-{it:D6}.svg"), Reporting.TreeInspection.Render(pipeline, config, treePrompt, it, config.Eval.Seed));
         }
         pipeline.Model.Train();
         TrainingSecondsAtEvaluation.Add(trainingSeconds);
-        metrics.WriteLine(JsonSerializer.Serialize(new { kind = "eval", iteration = it, strict = report.Strict, partial = report.Partial, overall_strict = report.OverallStrict, overall_partial = report.OverallPartial, seconds = report.Seconds, training_seconds = trainingSeconds, ema = ema is not null, failures = report.Failures }, Json));
+        metrics.WriteLine(JsonSerializer.Serialize(new { kind = "eval", iteration = it, sets = report.SetsJson(), seconds = report.Seconds, cached = report.Cached, training_seconds = trainingSeconds, ema = ema is not null }, Json));
         Evaluations.Add(report);
         Reporting.RunReport.Write(runDirectory, $"arbor train: {config.Strategy}");
         Evaluated?.Invoke(report);
     }
 
-    private static object IterationLine(IterationReport r, bool finite, double trainingSeconds) => new
+    private static object IterationLine(IterationReport r, bool finite, double trainingSeconds, IReadOnlyDictionary<string, double> familyRewards) => new
     {
         kind = "train",
         iteration = r.Iteration + 1,
         reward_mean = r.RewardMean,
         reward_std = r.RewardStd,
         components = r.ComponentMeans,
+        family_rewards = familyRewards,
         zero_variance_share = r.Advantages.ZeroVarianceShare,
         loss = r.Update.Loss,
         approx_kl = r.Update.ApproxKl,
@@ -173,6 +182,8 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
         ratio_mean = r.Update.RatioMean,
         ratio_std = r.Update.RatioStd,
         grad_norm = r.Update.GradNorm,
+        signal = r.Update.Signal,
+        signal_edges = r.Update.SignalEdges,
         skipped = !finite,
         nfe = r.Rollout.ModelForwards,
         trained_forwards = r.Update.TrainingForwards,

@@ -9,8 +9,17 @@ using Arbor.Tensors.Optim;
 namespace Arbor.Training;
 
 /// <summary>What one policy update measured (ALGORITHMS.md §3's per-iteration log).</summary>
+/// <param name="Signal">
+/// The signal meter (issue #14): is the update pointing uphill? The Pearson correlation, over the edges of the second
+/// minibatch, between each edge's advantage and the change of its log-probability that the first optimizer step
+/// caused (log π_θ₁ − log π_old, measured at the second minibatch's forward, before its own step). The first step
+/// was computed without those edges, so a positive value means the step generalizes toward better actions; a
+/// null control (shuffled rewards) reads about 0. NaN with a single minibatch (updates_per_iteration 1) or fewer
+/// than 3 such edges.
+/// </param>
+/// <param name="SignalEdges">Edges the signal was measured on.</param>
 public sealed record PolicyUpdateStats(double Loss, double ApproxKl, double ClipFraction, double RatioMean, double RatioStd,
-    double GradNorm, double Kl, int Edges, long TrainingForwards, int SkippedUpdates);
+    double GradNorm, double Kl, int Edges, long TrainingForwards, int SkippedUpdates, double Signal = double.NaN, int SignalEdges = 0);
 
 /// <summary>
 /// Updates the policy on a rollout forest's trained edges: for every edge e, ρ_e = exp(log π_θ − log π_old),
@@ -33,6 +42,8 @@ public sealed class PolicyTrainer(TextToImagePipeline pipeline, IDenoisingStep s
         var model = pipeline.Model;
         var edges = forest.TrainedEdges.ToList();
         if (edges.Count == 0) return new PolicyUpdateStats(0, 0, 0, 1, 0, 0, 0, 0, 0, 0);
+        // the signal meter's pairs (advantage, Δ log-prob) from the second minibatch
+        var signal = new List<(double Advantage, double Change)>();
         var parameters = model.Parameters(trainableOnly: true).ToList();
 
         double lossSum = 0, klSum = 0, approxKl = 0, clipped = 0, ratioSum = 0, ratioSq = 0, gradNorm = 0;
@@ -53,7 +64,7 @@ public sealed class PolicyTrainer(TextToImagePipeline pipeline, IDenoisingStep s
                 {
                     var chunk = nodes.GetRange(start, Math.Min(config.MaxBatch, nodes.Count - start));
                     using var scope = Torch.NewScope();
-                    var (loss, stats) = ChunkLoss(chunk, stepGroup.Key, conditioning, partEdges);
+                    var (loss, stats) = ChunkLoss(chunk, stepGroup.Key, conditioning, partEdges, u == 1 ? signal : null);
                     loss.Backward();
                     forwards += (long)chunk.Count * conditioning.ForwardsPerNode * (config.KlWeight > 0 ? 2 : 1);
                     lossSum += stats.Loss; klSum += stats.Kl; approxKl += stats.ApproxKl; clipped += stats.Clipped;
@@ -67,13 +78,14 @@ public sealed class PolicyTrainer(TextToImagePipeline pipeline, IDenoisingStep s
         int n = edges.Count;
         double mean = ratioSum / n;
         return new PolicyUpdateStats(lossSum, approxKl / n, clipped / n, mean, Math.Sqrt(Math.Max(0, ratioSq / n - mean * mean)),
-            gradNorm, klSum / n, n, forwards, skipped);
+            gradNorm, klSum / n, n, forwards, skipped, Correlation(signal), signal.Count);
     }
 
     private readonly record struct ChunkStats(double Loss, double Kl, double ApproxKl, double Clipped, double RatioSum, double RatioSq);
 
     /// <summary>The loss of one chunk of source nodes at one step, already divided by the minibatch's edge count.</summary>
-    private (Tensor Loss, ChunkStats Stats) ChunkLoss(List<RolloutNode> chunk, int step, PromptConditioning conditioning, int totalEdges)
+    private (Tensor Loss, ChunkStats Stats) ChunkLoss(List<RolloutNode> chunk, int step, PromptConditioning conditioning, int totalEdges,
+        List<(double Advantage, double Change)>? signal)
     {
         var model = pipeline.Model;
         var x = Torch.Stack(chunk.Select(nd => nd.State!).ToList());
@@ -123,10 +135,26 @@ public sealed class PolicyTrainer(TextToImagePipeline pipeline, IDenoisingStep s
 
         var r = ratio.ToDoubleArray();
         var lp = (logp - old).ToDoubleArray();
+        signal?.AddRange(edges.Select((e, i) => (e.Advantage, lp[i])));
         var (low, high) = (lo.ToDoubleArray(), hi.ToDoubleArray());
         double clippedCount = r.Select((q, i) => q < low[i] || q > high[i] ? 1.0 : 0.0).Sum();
         var stats = new ChunkStats(loss.Item() / totalEdges + extraValue, klValue, lp.Sum(d => 0.5 * d * d), clippedCount, r.Sum(), r.Sum(q => q * q));
         return (normalized, stats);
+    }
+
+    /// <summary>Pearson correlation of the pairs; NaN for fewer than 3 or when either side has no spread.</summary>
+    public static double Correlation(IReadOnlyList<(double X, double Y)> pairs)
+    {
+        if (pairs.Count < 3) return double.NaN;
+        double mx = pairs.Average(p => p.X), my = pairs.Average(p => p.Y);
+        double sxy = 0, sxx = 0, syy = 0;
+        foreach (var (x, y) in pairs)
+        {
+            sxy += (x - mx) * (y - my);
+            sxx += (x - mx) * (x - mx);
+            syy += (y - my) * (y - my);
+        }
+        return sxx > 0 && syy > 0 ? sxy / Math.Sqrt(sxx * syy) : double.NaN;
     }
 
     private (Tensor Low, Tensor High) ClipBounds(List<RolloutEdge> edges)

@@ -16,6 +16,79 @@ public sealed class ShapesHeldOutEvaluatorTests : IDisposable
         if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
     }
 
+    private static TextToImagePipeline Tiny()
+    {
+        var tokenizer = new WordTokenizer(ShapesVocabulary.Words);
+        var config = Models.FlowDiTTests.Tiny with
+        {
+            ImageSize = 16, PatchSize = 4,
+            Text = Models.FlowDiTTests.Tiny.Text with { VocabSize = tokenizer.VocabSize, MaxTokens = 16 },
+        };
+        using var gen = new Generator(3);
+        return TextToImagePipeline.Create(config, tokenizer, gen);
+    }
+
+    [Fact]
+    public void EachPromptHasItsOwnNoiseSoEvaluationsArePairedPromptByPrompt()
+    {
+        using var pipeline = Tiny();
+        var splits = new ShapesSplits();
+        var eval = new EvalConfig { PromptsPerFamily = 3, Steps = 2 };
+        var first = new ShapesHeldOutEvaluator(splits) { BatchSize = 4 }.Evaluate(pipeline, eval, 0, _dir);
+        var again = new ShapesHeldOutEvaluator(splits) { BatchSize = 4 }.Evaluate(pipeline, eval, 1, _dir);
+        Assert.Equal(["in_distribution", "compositional"], first.Sets.Select(s => s.Name));
+        foreach (var set in HeldOutSets.All)
+            Assert.Equal(first.Of(set)!.Outcomes, again.Of(set)!.Outcomes);
+        // the same model twice: a paired comparison with no change at all
+        var same = HeldOutComparison.Between(first, again);
+        Assert.All(same, c => Assert.Equal((0.0, 0, 0, 1.0), (c.Overall.Change, c.Overall.Gained, c.Overall.Lost, c.Overall.PValue)));
+        // the j-th prompt of a family keeps its noise however many are evaluated: 2 per family pair with the first 2 of 3
+        // (one prompt per forward on both sides, since OpenBLAS's sums depend on the batch size)
+        var single = new ShapesHeldOutEvaluator(splits) { BatchSize = 1 };
+        var full = single.Run(pipeline, eval, single.Prompts(HeldOutSet.Compositional, 3), (ulong)HeldOutSet.Compositional);
+        var prefix = single.Run(pipeline, eval, single.Prompts(HeldOutSet.Compositional, 2), (ulong)HeldOutSet.Compositional);
+        Assert.Equal(SetEvaluation.OutcomesOf(full.Where((_, i) => i % 3 < 2)), SetEvaluation.OutcomesOf(prefix));
+        Assert.Equal(full.Where((_, i) => i % 3 < 2).Select(s => s.Image.Pixels), prefix.Select(s => s.Image.Pixels));
+    }
+
+    [Fact]
+    public void ASetCyclesAShortListAndSaysWhichValidationPromptsRepeatRlTexts()
+    {
+        var splits = new ShapesSplits(new ShapesSplitConfig { TestPromptsPerFamily = 2, ValidationPromptsPerFamily = 3 });
+        var evaluator = new ShapesHeldOutEvaluator(splits);
+        var prompts = evaluator.Prompts(HeldOutSet.Compositional, 5).Where(p => p.Family == TaskFamily.Colors).Select(p => p.Prompt).ToList();
+        var test = splits.TestPrompts(TaskFamily.Colors).Select(s => s.ToText()).ToList();
+        Assert.Equal([test[0], test[1], test[0], test[1], test[0]], prompts);
+        using var pipeline = Tiny();
+        var report = evaluator.Evaluate(pipeline, new EvalConfig { PromptsPerFamily = 3, Steps = 1 }, 0, _dir);
+        var inDist = report.Of(HeldOutSet.InDistribution)!;
+        Assert.Equal(3, inDist.SharedWithRl!["two_object"]);
+        Assert.Equal(0, inDist.SharedWithRl["colors"]);
+        Assert.Contains("two_object 3/3", inDist.Note());
+        Assert.Null(report.Of(HeldOutSet.Compositional)!.SharedWithRl);
+    }
+
+    [Fact]
+    public void UnpairedEvaluationsAreRefusedWithTheReason()
+    {
+        var a = new SetEvaluation(HeldOutSet.Compositional, [new("colors", "a red circle", true, 1), new("colors", "a blue square", false, 0.5)]);
+        var shorter = new SetEvaluation(HeldOutSet.Compositional, [new("colors", "a red circle", true, 1)]);
+        var otherPrompt = new SetEvaluation(HeldOutSet.Compositional, [new("colors", "a red circle", true, 1), new("colors", "a green cross", true, 1)]);
+        var otherSet = new SetEvaluation(HeldOutSet.InDistribution, a.Outcomes);
+        Assert.Contains("2 and 1 prompts", Assert.Throws<ArgumentException>(() => HeldOutComparison.Between(a, shorter)).Message);
+        Assert.Contains("prompt 1 differs", Assert.Throws<ArgumentException>(() => HeldOutComparison.Between(a, otherPrompt)).Message);
+        Assert.Contains("in_distribution", Assert.Throws<ArgumentException>(() => HeldOutComparison.Between(a, otherSet)).Message);
+        // gained 1 (prompt 1), lost 0: +50 points, McNemar p = 2 · 0.5 = 1
+        var better = new SetEvaluation(HeldOutSet.Compositional, [new("colors", "a red circle", true, 1), new("colors", "a blue square", true, 1)]);
+        var c = HeldOutComparison.Between(a, better);
+        Assert.Equal((0.5, 1.0, 0.5, 1, 0, 1.0), (c.Overall.Before, c.Overall.After, c.Overall.Change, c.Overall.Gained, c.Overall.Lost, c.Overall.PValue));
+        Assert.Equal(0.25, c.Partial.Mean, 12);
+        // the overall SD of a set: the mean of independent families, sqrt(Σ p(1 − p)/n) / F
+        var two = new SetEvaluation(HeldOutSet.Compositional, [new("colors", "x", true, 1), new("colors", "y", false, 0), new("counting", "z", true, 1), new("counting", "w", true, 1)]);
+        Assert.Equal(0.75, two.OverallStrict, 12);
+        Assert.Equal(Math.Sqrt(0.25 / 2 + 0) / 2, two.OverallStrictSd, 12);
+    }
+
     [Fact]
     public void TheFailureBreakdownAccountsForEveryFailedPromptAndTheModelCardShowsIt()
     {
@@ -30,7 +103,7 @@ public sealed class ShapesHeldOutEvaluatorTests : IDisposable
         var evaluator = new ShapesHeldOutEvaluator(new ShapesSplits(new ShapesSplitConfig())) { BatchSize = 6 };
         var eval = new EvalConfig { PromptsPerFamily = 2, Steps = 2 };
 
-        var report = evaluator.Evaluate(pipeline, eval, step: 0, _dir);
+        var report = evaluator.Evaluate(pipeline, eval, step: 0, _dir).Primary;
         Assert.NotNull(report.Failures);
         Assert.Equal(report.Strict.Keys, report.Failures!.Keys);
         foreach (var (family, f) in report.Failures)
@@ -44,14 +117,16 @@ public sealed class ShapesHeldOutEvaluatorTests : IDisposable
         }
 
         // per prompt: a reason exactly when the prompt failed
-        foreach (var s in evaluator.Run(pipeline, eval))
+        foreach (var s in evaluator.Run(pipeline, eval, evaluator.Prompts(HeldOutSet.InDistribution, 2), 0))
             Assert.Equal(!s.Result.Pass, FailureReasons.Of(s.Result).Count > 0);
 
         Assert.True(report.Failures.Values.Sum(f => f.Failed) > 0, "an untrained model should fail some prompts");
         var pretrain = new PretrainConfig { Eval = eval };
-        ModelCard.Write(_dir, pretrain, pipeline.Model.ParameterCount(), report, trainSeconds: 1, gridFile: null);
+        ModelCard.Write(_dir, pretrain, pipeline.Model.ParameterCount(), evaluator.Evaluate(pipeline, eval, 0, _dir), trainSeconds: 1, gridFile: null);
         var card = File.ReadAllText(Path.Combine(_dir, ModelCard.FileName));
         Assert.Contains("Why held-out prompts failed", card);
+        Assert.Contains("### in_distribution (n = 12)", card);
+        Assert.Contains("### compositional (n = 12)", card);
         var single = report.Failures["single_object"];
         Assert.Contains($"| single_object | {single.Failed} / {single.Results} |", card);
     }

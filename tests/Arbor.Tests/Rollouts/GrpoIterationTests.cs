@@ -50,7 +50,11 @@ public class GrpoIterationTests
     }
 
     /// <summary>30 iterations of a tiny run of a flat baseline (T = 4, G = 6) on the redness reward: the mean reward of the first and last 5.</summary>
-    private static (double First, double Last) TinyRun(string strategyName, bool shuffleRewards = false, bool checkMemory = false)
+    private static (double First, double Last) TinyRun(string strategyName, bool shuffleRewards = false, bool checkMemory = false) =>
+        TinyRunWithSignal(strategyName, shuffleRewards, checkMemory).Rewards;
+
+    /// <summary><see cref="TinyRun"/> with the signal meter of every iteration.</summary>
+    private static ((double First, double Last) Rewards, List<double> Signals) TinyRunWithSignal(string strategyName, bool shuffleRewards = false, bool checkMemory = false)
     {
         using var pipeline = RolloutEngineTests.TinyPipeline(13);
         var strategy = Strategies.Strategies.Create(new GrpoTrainConfig
@@ -67,14 +71,23 @@ public class GrpoIterationTests
         using var gen = new Generator(14);
         var random = new Random(1);
         var rewards = new List<double>();
+        var signals = new List<double>();
         GC.Collect();
         GC.WaitForPendingFinalizers();
         long baseline = Torch.UnreleasedTensors;
         for (int it = 0; it < 30; it++)
-            rewards.Add(loop.Run(it, ["a red circle", "a blue square"], gen, random).RewardMean);
+        {
+            var report = loop.Run(it, ["a red circle", "a blue square"], gen, random);
+            rewards.Add(report.RewardMean);
+            signals.Add(report.Update.Signal);
+        }
         if (checkMemory) Assert.Equal(baseline, Torch.UnreleasedTensors);
-        return (rewards.Take(5).Average(), rewards.TakeLast(5).Average());
+        return ((rewards.Take(5).Average(), rewards.TakeLast(5).Average()), signals);
     }
+
+    /// <summary>The signal meter of every iteration of a tiny flat-baseline run.</summary>
+    internal static ((double First, double Last) Rewards, List<double> Signals) SignalsOf(string name, bool shuffleRewards) =>
+        TinyRunWithSignal(name, shuffleRewards);
 
     [Theory]
     [InlineData("flow_grpo")]
@@ -90,6 +103,35 @@ public class GrpoIterationTests
         var (nullFirst, nullLast) = TinyRun(name, shuffleRewards: true);
         Assert.True(last > first + 0.05, $"{name}: reward {first:F3} → {last:F3}");
         Assert.True(nullLast - nullFirst < (last - first) / 3, $"{name}: real {first:F3} → {last:F3}, shuffled {nullFirst:F3} → {nullLast:F3}");
+    }
+}
+
+public class SignalMeterTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    [Fact]
+    public void TheSignalMeterReadsPositiveOnALearnableRewardAndAboutZeroOnItsNullControl()
+    {
+        // corr(advantage, Δ log-prob) on the second minibatch's edges after the first minibatch's step
+        var (_, real) = GrpoIterationTests.SignalsOf("flow_grpo", shuffleRewards: false);
+        var (_, shuffled) = GrpoIterationTests.SignalsOf("flow_grpo", shuffleRewards: true);
+        Assert.All(real.Concat(shuffled), s => Assert.InRange(s, -1, 1));
+        // measured: learnable 0.20 (SE 0.04), null control −0.04 (SE 0.04) over 30 iterations
+        double realMean = real.Average(), nullMean = shuffled.Average();
+        static double Se(List<double> v, double mean) => Math.Sqrt(v.Sum(s => (s - mean) * (s - mean)) / (v.Count - 1) / v.Count);
+        double realSe = Se(real, realMean), nullSe = Se(shuffled, nullMean);
+        output.WriteLine($"signal: learnable {realMean:F3} (SE {realSe:F3}), null control {nullMean:F3} (SE {nullSe:F3})");
+        Assert.True(realMean > Math.Max(0.1, 3 * realSe), $"learnable reward: mean signal {realMean:F3} (SE {realSe:F3})");
+        Assert.True(Math.Abs(nullMean) < Math.Max(0.1, 3 * nullSe), $"null control: mean signal {nullMean:F3} (SE {nullSe:F3})");
+        Assert.True(realMean > nullMean + 0.15, $"real {realMean:F3} vs null {nullMean:F3}");
+    }
+
+    [Fact]
+    public void TheCorrelationIsPearsonsAndNaNWithoutSpread()
+    {
+        // x = 1, 2, 3 and y = 2, 4, 7: mean x 2, mean y 13/3; sxy = (−1)(−7/3) + 0 + (1)(8/3) = 5, sxx = 2, syy = 49/9 + 1/9 + 64/9 = 114/9
+        Assert.Equal(5 / Math.Sqrt(2 * 114.0 / 9), PolicyTrainer.Correlation([(1, 2), (2, 4), (3, 7)]), 12);
+        Assert.True(double.IsNaN(PolicyTrainer.Correlation([(1, 2), (1, 4), (1, 7)])));
+        Assert.True(double.IsNaN(PolicyTrainer.Correlation([(1, 2), (2, 4)])));
     }
 }
 

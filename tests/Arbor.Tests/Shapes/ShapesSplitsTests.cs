@@ -65,6 +65,34 @@ public class ShapesSplitsTests
     }
 
     [Fact]
+    public void ValidationPromptsAreDrawnLikeRlPromptsAndAvoidThemWhereTheFamilyHasTextsToSpare()
+    {
+        var again = new ShapesSplits(new ShapesSplitConfig());
+        var other = new ShapesSplits(new ShapesSplitConfig { Seed = 9 });
+        foreach (var f in TaskFamilies.All)
+        {
+            var validation = Splits.ValidationPrompts(f);
+            Assert.Equal(64, validation.Count);
+            Assert.Equal(Texts(validation), Texts(again.ValidationPrompts(f)));
+            Assert.All(validation, s => Assert.True(Splits.IsTrain(s), s.ToText()));
+            Assert.All(validation, s => Assert.Equal(f, s.Family));
+            var rl = Texts(Splits.RlPrompts(f)).ToHashSet();
+            Assert.Equal(validation.Count(s => rl.Contains(s.ToText())), Splits.ValidationSharedWithRl(f));
+            // never a test text where the family's validation texts are its own
+            if (Splits.ValidationSharedWithRl(f) == 0) Assert.Empty(Texts(validation).Intersect(Texts(Splits.TestPrompts(f))));
+        }
+        // colors, color_attr and position have hundreds of train texts: fully disjoint from the RL prompts
+        foreach (var f in new[] { TaskFamily.Colors, TaskFamily.ColorAttr, TaskFamily.Position })
+        {
+            Assert.Equal(0, Splits.ValidationSharedWithRl(f));
+            Assert.Equal(64, Texts(Splits.ValidationPrompts(f)).Distinct().Count());
+        }
+        // two_object has 12 texts, all of them RL prompts: the same texts, to be evaluated with other seeds
+        Assert.Equal(64, Splits.ValidationSharedWithRl(TaskFamily.TwoObject));
+        Assert.NotEqual(Texts(Splits.ValidationPrompts(TaskFamily.Colors)), Texts(other.ValidationPrompts(TaskFamily.Colors)));
+    }
+
+    [Fact]
     public void RlPromptsAreTrainSplitAndAvoidTestPrompts()
     {
         foreach (var f in TaskFamilies.All)

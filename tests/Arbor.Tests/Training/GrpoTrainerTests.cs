@@ -42,7 +42,7 @@ public class GrpoTrainerTests : IDisposable
         Reward = new RewardConfig { Names = ["jpeg_compressibility"] },
         Optim = new OptimConfig { LearningRate = 1e-2 },
         Train = new GrpoScheduleConfig { Iterations = iterations, PromptsPerIteration = 2, CheckpointEvery = 1 },
-        Eval = new EvalConfig { Every = 0, PromptsPerFamily = 1, Steps = 2 },
+        Eval = new EvalConfig { Every = 0, PromptsPerFamily = 1, Steps = 2, CacheBase = false },
         Split = new ShapesSplitConfig { TestPromptsPerFamily = 2, RlPromptsPerFamily = 3 },
     };
 
@@ -112,7 +112,43 @@ public class GrpoTrainerTests : IDisposable
         Assert.Equal(2 * 3 * 2, e.GetProperty("trained_edges").GetInt32());   // all but the last step
         Assert.Equal(6, e.GetProperty("images").GetInt32());
         Assert.Equal(1.0, e.GetProperty("ratio_mean").GetDouble());
-        Assert.True(File.Exists(Path.Combine(run, "samples", "eval-000000.png")));
+        Assert.True(File.Exists(Path.Combine(run, "samples", "eval-000000-in_distribution.png")));
+        Assert.True(File.Exists(Path.Combine(run, "samples", "eval-000000-compositional.png")));
+        Assert.Equal(2, e.GetProperty("family_rewards").EnumerateObject().Count());
+        // the signal meter needs a second minibatch: with one it is not measured
+        Assert.Equal("NaN", e.GetProperty("signal").GetString());
+        Assert.Equal(0, e.GetProperty("signal_edges").GetInt32());
+        var two = Path.Combine(_dir, "two");
+        new GrpoTrainer(Config(model, 1) with { Loss = new PolicyLossConfig { UpdatesPerIteration = 2 } }, two).Run(resume: false);
+        var t = System.Text.Json.JsonDocument.Parse(File.ReadAllLines(Path.Combine(two, "metrics.jsonl")).First(l => l.Contains("\"train\""))).RootElement;
+        Assert.InRange(t.GetProperty("signal").GetDouble(), -1, 1);
+        Assert.Equal(6, t.GetProperty("signal_edges").GetInt32());   // the second half of the 12 trained edges
+    }
+
+    [Fact]
+    public void TheBaseEvaluationIsStoredOnceAndReusedByTheNextRunFromTheSameBase()
+    {
+        var model = SaveTinyBase();
+        var config = Config(model, 1) with { Eval = new EvalConfig { Every = 0, PromptsPerFamily = 2, Steps = 2, CacheBase = true } };
+        var first = new GrpoTrainer(config, Path.Combine(_dir, "a"));
+        first.Run(resume: false);
+        var second = new GrpoTrainer(config with { Seed = 6 }, Path.Combine(_dir, "b"));
+        second.Run(resume: false);
+        Assert.False(first.Evaluations[0].Cached);
+        Assert.True(second.Evaluations[0].Cached);
+        Assert.False(second.Evaluations[^1].Cached);
+        foreach (var set in HeldOutSets.All)
+        {
+            Assert.Equal(first.Evaluations[0].Of(set)!.Outcomes, second.Evaluations[0].Of(set)!.Outcomes);
+            Assert.Equal(first.Evaluations[0].Of(set)!.Failures!.Keys, second.Evaluations[0].Of(set)!.Failures!.Keys);
+        }
+        Assert.True(File.Exists(Path.Combine(_dir, "b", "samples", "eval-000000-compositional.png")));
+        Assert.Contains("\"cached\":true", File.ReadAllLines(Path.Combine(_dir, "b", "metrics.jsonl")).First(l => l.Contains("\"eval\"")));
+        // the same weights evaluated otherwise (another seed of the evaluation noise) are another key
+        var key = BaseEvaluationCache.Key(model, config.Eval, config.Split, 48);
+        Assert.NotEqual(key, BaseEvaluationCache.Key(model, config.Eval with { Seed = 1 }, config.Split, 48));
+        Assert.NotEqual(key, BaseEvaluationCache.Key(model, config.Eval, config.Split, 16));
+        Assert.Equal(key, BaseEvaluationCache.Key(model, config.Eval with { Every = 7 }, config.Split, 48));
     }
 
     [Fact]

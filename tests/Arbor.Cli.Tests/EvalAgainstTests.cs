@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Arbor.Models;
+using Arbor.Pipelines;
+using Arbor.Shapes;
+using Arbor.Tensors;
+using Arbor.Tensors.NN;
+using Arbor.Text;
+
+namespace Arbor.Cli.Tests;
+
+/// <summary>`arbor eval --against`, run as the real process on a tiny model.</summary>
+public class EvalAgainstTests : IDisposable
+{
+    readonly string _dir = Directory.CreateTempSubdirectory("arbor-cli-eval-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task ALoraWithZeroBAgainstItsBaseReportsNoChangeAtAll()
+    {
+        var model = Path.Combine(_dir, "base");
+        var lora = Path.Combine(_dir, "zero-b.safetensors");
+        var tokenizer = new WordTokenizer(ShapesVocabulary.Words);
+        using (var gen = new Generator(7))
+        using (var pipeline = TextToImagePipeline.Create(new DiTConfig { ImageSize = 16, PatchSize = 4, Dim = 32, Depth = 1, Heads = 2, MlpRatio = 2,
+                   Text = new TextEncoderConfig { MaxTokens = 16, Dim = 16, Depth = 1, Heads = 2 } }, tokenizer, gen))
+        {
+            pipeline.Save(model);
+            LoraInjection.Apply(pipeline.Model, new Arbor.Training.LoraConfig().Pattern, 2, 4, gen);   // B is zero: the adapter changes nothing
+            LoraFile.Save(pipeline.Model, lora);
+        }
+        var output = Path.Combine(_dir, "eval");
+
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "arbor.dll"), "eval", "--model", model, "--lora", lora, "--against", model,
+                     "--per-family", "3", "--steps", "2", "--out", output })
+            start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, await stderr + stdout);
+
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "accuracy.json")));
+        var paired = json.RootElement.GetProperty("comparison").GetProperty("paired").EnumerateArray().ToList();
+        Assert.Equal(["in_distribution", "compositional"], paired.Select(p => p.GetProperty("set").GetString()));
+        foreach (var p in paired)
+        {
+            Assert.Equal(18, p.GetProperty("n").GetInt32());
+            var overall = p.GetProperty("overall");
+            Assert.Equal(0.0, overall.GetProperty("Change").GetDouble());
+            Assert.Equal(0, overall.GetProperty("Gained").GetInt32());
+            Assert.Equal(0, overall.GetProperty("Lost").GetInt32());
+            Assert.Equal(1.0, overall.GetProperty("PValue").GetDouble());
+            Assert.Equal(0.0, p.GetProperty("partial").GetProperty("Mean").GetDouble());
+            foreach (var family in p.GetProperty("by_family").EnumerateObject())
+                Assert.Equal(0.0, family.Value.GetProperty("Change").GetDouble());
+        }
+        Assert.Contains("p = 1", stdout);
+    }
+}
