@@ -68,6 +68,14 @@ public sealed class PromptConditioning : IDisposable
         return (scope.MoveToOuter(guided), scope.MoveToOuter(vc));
     }
 
+    /// <summary>The model's own conditional v_θ(x, t, c) alone, one forward without guidance (what forward-process losses train).</summary>
+    public Tensor ConditionalVelocity(IVelocityModel model, Tensor x, Tensor t, Tensor promptIndex)
+    {
+        using var scope = Torch.NewScope();
+        using var text = model.PrepareText(_all);
+        return scope.MoveToOuter(model.Velocity(x, t, text, promptIndex));
+    }
+
     public void Dispose()
     {
         _all.Dispose();

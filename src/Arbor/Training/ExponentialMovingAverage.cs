@@ -13,12 +13,20 @@ namespace Arbor.Training;
 public sealed class ExponentialMovingAverage : IDisposable
 {
     private readonly List<(string Name, Tensor Live, Tensor Shadow)> _pairs = new();
+    private readonly Func<long, double>? _schedule;
 
-    public ExponentialMovingAverage(Module model, double decay)
+    public ExponentialMovingAverage(Module model, double decay) : this(model, decay, null) { }
+
+    /// <summary>An average whose decay at update n is <paramref name="schedule"/>(n) (each value in [0, 1)), e.g. DiffusionNFT's old policy.</summary>
+    public ExponentialMovingAverage(Module model, Func<long, double> schedule) : this(model, 0, schedule) { }
+
+    private ExponentialMovingAverage(Module model, double decay, Func<long, double>? schedule)
     {
         if (decay is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(decay), decay, "EMA decay must be in [0, 1)");
         Decay = decay;
+        _schedule = schedule;
         using var noGrad = Torch.NoGrad();
+        using var scope = Torch.NewScope();
         foreach (var (name, p) in model.NamedParameters(trainableOnly: true))
             _pairs.Add((name, p, p.Detach().Clone().DetachFromScope()));
     }
@@ -26,7 +34,7 @@ public sealed class ExponentialMovingAverage : IDisposable
     public double Decay { get; }
 
     /// <summary>The decay used at update <paramref name="n"/> (0-based).</summary>
-    public double DecayAt(long n) => Math.Min(Decay, (1.0 + n) / (10.0 + n));
+    public double DecayAt(long n) => _schedule?.Invoke(n) ?? Math.Min(Decay, (1.0 + n) / (10.0 + n));
 
     /// <summary>Averages in the current weights as update number <paramref name="n"/> (the optimizer step).</summary>
     public void Update(long n)
@@ -57,6 +65,7 @@ public sealed class ExponentialMovingAverage : IDisposable
     public IDisposable Applied()
     {
         using var noGrad = Torch.NoGrad();
+        using var scope = Torch.NewScope();   // frees the detached views; the clones leave it
         var stash = new List<Tensor>(_pairs.Count);
         foreach (var (_, live, shadow) in _pairs)
         {

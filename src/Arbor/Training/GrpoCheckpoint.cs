@@ -19,12 +19,13 @@ public static class GrpoCheckpoint
     public const string ModelFileName = "model.safetensors";
 
     public const string EmaFileName = "ema.safetensors";
+    public const string OldPolicyFileName = "old-policy.safetensors";
 
     /// <summary>What a checkpoint says of the run's progress.</summary>
     public sealed record State(long Iterations, double TrainingSeconds = 0);
 
     public static void Save(string directory, Module model, bool lora, Optimizer optimizer, long iterations, GrpoTrainConfig config,
-        ExponentialMovingAverage? ema = null, double trainingSeconds = 0)
+        ExponentialMovingAverage? ema = null, double trainingSeconds = 0, ExponentialMovingAverage? oldPolicy = null)
     {
         AtomicDirectory.Write(directory, tmp =>
         {
@@ -33,13 +34,15 @@ public static class GrpoCheckpoint
             using (var scope = Torch.NewScope())
                 Safetensors.Save(Path.Combine(tmp, "optimizer.safetensors"), optimizer.StateDict());
             if (ema is not null) Safetensors.Save(Path.Combine(tmp, EmaFileName), ema.StateDict());
+            if (oldPolicy is not null) Safetensors.Save(Path.Combine(tmp, OldPolicyFileName), oldPolicy.StateDict());
             File.WriteAllText(Path.Combine(tmp, "state.json"), JsonSerializer.Serialize(new State(iterations, trainingSeconds)));
             File.WriteAllText(Path.Combine(tmp, "config.yaml"), ConfigLoader.ToYaml(config));
         });
     }
 
-    /// <summary>Restores weights, optimizer and EMA; returns the run's progress.</summary>
-    public static State Load(string directory, Module model, bool lora, Optimizer optimizer, ExponentialMovingAverage? ema = null)
+    /// <summary>Restores weights, optimizer, EMA and the loss's old policy (DiffusionNFT); returns the run's progress.</summary>
+    public static State Load(string directory, Module model, bool lora, Optimizer optimizer, ExponentialMovingAverage? ema = null,
+        ExponentialMovingAverage? oldPolicy = null)
     {
         var dir = AtomicDirectory.Resolve(directory) ?? throw new DirectoryNotFoundException($"no checkpoint at '{directory}'");
         using var scope = Torch.NewScope();
@@ -53,6 +56,12 @@ public static class GrpoCheckpoint
                 var emaFile = Path.Combine(dir, EmaFileName);
                 if (!File.Exists(emaFile)) throw new InvalidDataException($"checkpoint '{dir}' has no {EmaFileName}, but train.ema_decay is set; resume with the config the run started with");
                 ema.LoadStateDict(Safetensors.Load(emaFile));
+            }
+            if (oldPolicy is not null)
+            {
+                var oldFile = Path.Combine(dir, OldPolicyFileName);
+                if (!File.Exists(oldFile)) throw new InvalidDataException($"checkpoint '{dir}' has no {OldPolicyFileName}, which the nft strategy needs; resume with the config the run started with");
+                oldPolicy.LoadStateDict(Safetensors.Load(oldFile));
             }
         }
         catch (ArgumentException e)

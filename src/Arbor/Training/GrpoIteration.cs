@@ -23,10 +23,10 @@ public sealed record IterationReport(long Iteration, double RewardMean, double R
 /// turn rewards into group advantages, give each trained edge its advantage, update the policy.
 /// </summary>
 public sealed class GrpoIteration(TextToImagePipeline pipeline, IRolloutStrategy strategy, RolloutEngine engine,
-    IReadOnlyList<(IRewardFunction Reward, double Weight)> rewards, AdvantageConfig advantageConfig, PolicyTrainer trainer, Optimizer optimizer)
+    IReadOnlyList<(IRewardFunction Reward, double Weight)> rewards, AdvantageConfig advantageConfig, IPolicyUpdate trainer, Optimizer optimizer)
 {
     public GrpoIteration(TextToImagePipeline pipeline, IRolloutStrategy strategy, RolloutEngine engine, IRewardFunction reward,
-        AdvantageConfig advantageConfig, PolicyTrainer trainer, Optimizer optimizer)
+        AdvantageConfig advantageConfig, IPolicyUpdate trainer, Optimizer optimizer)
         : this(pipeline, strategy, engine, [(reward, 1.0)], advantageConfig, trainer, optimizer) { }
 
     public IterationReport Run(long iteration, IReadOnlyList<string> prompts, Generator generator, Random random)
@@ -36,11 +36,14 @@ public sealed class GrpoIteration(TextToImagePipeline pipeline, IRolloutStrategy
 
         // ---- rollout, with every wave's rewards computed while the next wave samples ----
         var pending = new List<Task<RewardScores[]>>();
-        using var forest = engine.Run(prompts, strategy, conditioning, generator, wave =>
-        {
-            var batch = new RewardBatch(wave.Images, wave.Leaves.Select(l => prompts[l.Prompt]).ToList());
-            pending.Add(Task.Run(() => Task.WhenAll(rewards.Select(r => r.Reward.ScoreAsync(batch)))));
-        });
+        RolloutForest forest;
+        using (trainer.RolloutPolicy())
+            forest = engine.Run(prompts, strategy, conditioning, generator, wave =>
+            {
+                var batch = new RewardBatch(wave.Images, wave.Leaves.Select(l => prompts[l.Prompt]).ToList());
+                pending.Add(Task.Run(() => Task.WhenAll(rewards.Select(r => r.Reward.ScoreAsync(batch)))));
+            });
+        using var forestScope = forest;
         var leaves = forest.Leaves;
 
         // ---- reward: the wait after the rollout (all of the scoring when there is one wave) ----
@@ -70,7 +73,7 @@ public sealed class GrpoIteration(TextToImagePipeline pipeline, IRolloutStrategy
         // ---- policy update ----
         clock.Restart();
         (strategy as ILossShaping)?.Prepare(forest);
-        var update = trainer.Update(forest, conditioning, optimizer);
+        var update = trainer.Update(iteration, forest, advantages, conditioning, optimizer);
         double trainSeconds = clock.Elapsed.TotalSeconds;
 
         var promptMeans = Enumerable.Range(0, prompts.Count)

@@ -57,10 +57,8 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
         // ---- the method: strategy, engine, loss, rewards ----
         var strategy = Strategies.Strategies.Create(config);
         var engine = new RolloutEngine(pipeline, config.Rollout);
-        var trainer = new PolicyTrainer(pipeline, strategy.SdeStep, engine.Schedule(strategy.Steps), config.Loss, config.Rollout.LogProbReduction)
-        {
-            Shaping = strategy as ILossShaping,
-        };
+        var trainer = PolicyUpdates.Create(config, pipeline, strategy, engine);
+        using var disposeTrainer = trainer as IDisposable;
         var rewards = BuildRewards();
         var iteration = new GrpoIteration(pipeline, strategy, engine, rewards, config.Advantage, trainer, optimizer);
         var splits = new ShapesSplits(config.Split);
@@ -70,7 +68,7 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
         long start = 0;
         double trainingSeconds = 0;
         if (resume && AtomicDirectory.Resolve(CheckpointDirectory) is not null)
-            (start, trainingSeconds) = GrpoCheckpoint.Load(CheckpointDirectory, model, config.Lora.Enabled, optimizer, ema);
+            (start, trainingSeconds) = GrpoCheckpoint.Load(CheckpointDirectory, model, config.Lora.Enabled, optimizer, ema, trainer.State);
         double budgetSeconds = config.Train.TimeBudgetMinutes * 60;
         using var metrics = new StreamWriter(Path.Combine(runDirectory, "metrics.jsonl"), append: resume && start > 0) { AutoFlush = true };
         try
@@ -98,7 +96,7 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
                 // ---- checkpoint and held-out evaluation ----
                 bool last = it + 1 == config.Train.Iterations || BudgetSpent();
                 if ((it + 1) % config.Train.CheckpointEvery == 0 || last)
-                    GrpoCheckpoint.Save(CheckpointDirectory, model, config.Lora.Enabled, optimizer, it + 1, config, ema, trainingSeconds);
+                    GrpoCheckpoint.Save(CheckpointDirectory, model, config.Lora.Enabled, optimizer, it + 1, config, ema, trainingSeconds, trainer.State);
                 if (last || (config.Eval.Every > 0 && (it + 1) % config.Eval.Every == 0))
                     Evaluate(pipeline, ema, evaluator, splits, it + 1, trainingSeconds, metrics);
                 if (last) break;

@@ -27,7 +27,7 @@ public sealed record PolicyUpdateStats(double Loss, double ApproxKl, double Clip
 /// forward per source node scores all of its children; nodes of the same step are batched.
 /// </summary>
 public sealed class PolicyTrainer(TextToImagePipeline pipeline, IDenoisingStep sde, TimeSchedule schedule, PolicyLossConfig config,
-    LogProbReduction reduction = LogProbReduction.Mean)
+    LogProbReduction reduction = LogProbReduction.Mean) : IPolicyUpdate
 {
     /// <summary>A strategy's per-edge clip interval and extra loss term (Dynamic-TreeRPO), or null.</summary>
     public ILossShaping? Shaping { get; init; }
@@ -36,6 +36,9 @@ public sealed class PolicyTrainer(TextToImagePipeline pipeline, IDenoisingStep s
 
     /// <summary>One training forward: source nodes of one step, their states [N, ...] and the model's conditional v_θ (not the guided v).</summary>
     public sealed record StepBatch(int Step, double Time, IReadOnlyList<RolloutNode> Sources, Tensor Velocity, Tensor States);
+
+    PolicyUpdateStats IPolicyUpdate.Update(long iteration, RolloutForest forest, Advantages.AdvantageResult advantages, PromptConditioning conditioning,
+        Optimizer optimizer) => Update(forest, conditioning, optimizer);
 
     public PolicyUpdateStats Update(RolloutForest forest, PromptConditioning conditioning, Optimizer optimizer)
     {

@@ -1,0 +1,26 @@
+using Arbor.Advantages;
+using Arbor.Rollouts;
+using Arbor.Tensors.Optim;
+
+namespace Arbor.Training;
+
+/// <summary>
+/// The loss seam of an iteration: what turns a scored rollout into an optimizer step. The policy-gradient loss of
+/// the GRPO family (<see cref="PolicyTrainer"/>: per-edge ratios and clipping) and the forward-process losses
+/// (<see cref="NftTrainer"/>: the leaves' clean images under the pretraining loss) implement it, chosen when the
+/// run is built (<see cref="PolicyUpdates.Create"/>).
+/// </summary>
+public interface IPolicyUpdate
+{
+    /// <summary>
+    /// The policy the rollout samples from, applied until the returned scope is disposed (DiffusionNFT's old policy),
+    /// or null to sample from the current weights.
+    /// </summary>
+    IDisposable? RolloutPolicy() => null;
+
+    /// <summary>Updates the weights on iteration <paramref name="iteration"/>'s scored rollout (edges carry their advantages).</summary>
+    PolicyUpdateStats Update(long iteration, RolloutForest forest, AdvantageResult advantages, PromptConditioning conditioning, Optimizer optimizer);
+
+    /// <summary>Weights the update keeps between iterations (the old policy), saved in checkpoints; null when none.</summary>
+    ExponentialMovingAverage? State => null;
+}
