@@ -19,7 +19,7 @@ public sealed record GrpoTrainConfig : IValidatedConfig
     public ulong Seed { get; init; }
     /// <summary>The pretrained model directory (default: the shipped base).</summary>
     public string Model { get; init; } = "models/shapes-base";
-    /// <summary>flow_grpo, dance_grpo, mix_grpo, tree_grpo, branch_grpo, dynamic_tree or nft; each reads its own section.</summary>
+    /// <summary>flow_grpo, dance_grpo, mix_grpo, tree_grpo, branch_grpo, dynamic_tree, nft or awm; each reads its own section.</summary>
     public string Strategy { get; init; } = "flow_grpo";
     public FlowGrpoConfig FlowGrpo { get; init; } = new();
     public DanceGrpoConfig DanceGrpo { get; init; } = new();
@@ -29,6 +29,8 @@ public sealed record GrpoTrainConfig : IValidatedConfig
     public DynamicTreeConfig DynamicTree { get; init; } = new();
     /// <summary>DiffusionNFT (ALGORITHMS.md §5.7): a forward-process loss on the leaves' clean images.</summary>
     public NftConfig Nft { get; init; } = new();
+    /// <summary>Advantage Weighted Matching (ALGORITHMS.md §5.7): the matching loss as a clipped surrogate log-likelihood.</summary>
+    public AwmConfig Awm { get; init; } = new();
     public RolloutConfig Rollout { get; init; } = new();
     public LoraConfig Lora { get; init; } = new();
     public RewardConfig Reward { get; init; } = new();
@@ -57,10 +59,10 @@ public sealed record GrpoTrainConfig : IValidatedConfig
             if (n != "remote" && !BuiltInRewards.Names.Contains(n)) yield return $"reward.names: '{n}' is unknown (expected {string.Join(", ", BuiltInRewards.Names)} or remote)";
         if (Loss.ClipRange <= 0) yield return "loss.clip_range must be > 0";
         if (Rollout.Waves < 1) yield return "rollout.waves must be >= 1";
-        if (Strategy == "nft")
+        if (Strategy is "nft" or "awm")
         {
-            foreach (var p in Nft.Problems()) yield return p;
-            if (!Lora.Enabled) yield return "nft keeps its old policy as a second copy of the LoRA weights: lora.enabled must be true";
+            foreach (var p in Strategy == "nft" ? Nft.Problems() : Awm.Problems()) yield return p;
+            if (!Lora.Enabled) yield return $"{Strategy} keeps its old policy as a second copy of the LoRA weights: lora.enabled must be true";
         }
         if (DynamicTree.LayerTuningSpace is not ("velocity" or "x0"))
             yield return $"dynamic_tree.layer_tuning_space '{DynamicTree.LayerTuningSpace}' is unknown (expected velocity or x0)";

@@ -10,7 +10,8 @@ public static class PolicyUpdates
     public static IPolicyUpdate Create(GrpoTrainConfig config, TextToImagePipeline pipeline, IRolloutStrategy strategy, RolloutEngine engine) =>
         config.Strategy switch
         {
-            "nft" => new NftTrainer(pipeline, config.Nft, engine.Schedule(strategy.Steps), config.Loss, config.Advantage.AdvantageClip, config.Seed),
+            "nft" => new ForwardProcessTrainer(pipeline, config.Nft, new NftLoss(config.Nft, config.Advantage.AdvantageClip), engine.Schedule(strategy.Steps), config.Loss, config.Seed),
+            "awm" => new ForwardProcessTrainer(pipeline, config.Awm, new AwmLoss(config.Awm, config.Advantage.AdvantageClip), engine.Schedule(strategy.Steps), config.Loss, config.Seed),
             _ => new PolicyTrainer(pipeline, strategy.SdeStep, engine.Schedule(strategy.Steps), config.Loss, config.Rollout.LogProbReduction)
             {
                 Shaping = strategy as ILossShaping,

@@ -64,6 +64,7 @@ public class GrpoIterationTests
             DanceGrpo = new DanceGrpoConfig { Steps = 4, GroupSize = 6 },
             MixGrpo = new MixGrpoConfig { Steps = 4, GroupSize = 6, Window = 2, ShiftEvery = 10 },
             Nft = new NftConfig { Steps = 4, GroupSize = 6, TimesPerImage = 2, RefWeight = 0 },
+            Awm = new AwmConfig { Steps = 4, GroupSize = 6, TimesPerImage = 2, KlWeight = 0 },
             Loss = new PolicyLossConfig { ClipRange = 1e-3, UpdatesPerIteration = 2 },
         };
         var strategy = Strategies.Strategies.Create(config);
@@ -98,6 +99,7 @@ public class GrpoIterationTests
     [InlineData("dance_grpo")]
     [InlineData("mix_grpo")]
     [InlineData("nft")]
+    [InlineData("awm")]
     public void ATinyRunOfEachFlatBaselineRaisesTheRewardAndItsNullControlDoesNot(string name)
     {
         // the sign check of each baseline's own SDE step and trained-step choice, on a reward any policy can learn.

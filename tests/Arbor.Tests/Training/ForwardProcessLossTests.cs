@@ -5,16 +5,23 @@ using Arbor.Training;
 
 namespace Arbor.Tests.Training;
 
-public class NftTrainerTests
+public class ForwardProcessLossTests
 {
-    private static NftTrainer Trainer(Arbor.Pipelines.TextToImagePipeline pipeline, double beta = 1.0, double refWeight = 0) =>
-        new(pipeline, new NftConfig { Steps = 4, Beta = beta, RefWeight = refWeight }, TimeSchedule.Linear(4, 1.0), new PolicyLossConfig(), advantageClip: 5, seed: 1);
+    private sealed class Nft(double beta = 1.0, double refWeight = 0) : IDisposable
+    {
+        private readonly NftLoss _loss = new(new NftConfig { Steps = 4, Beta = beta, RefWeight = refWeight }, advantageClip: 5);
+        public (Tensor Loss, double RefSum) Loss(Tensor x0, Tensor xt, Tensor tb, Tensor v, Tensor vOld, Tensor? vRef, double[] advantages, int total)
+        {
+            var (loss, stats) = _loss.Of(new ForwardBatch(x0, xt, tb, v, vOld, vRef, advantages), total);
+            return (loss, stats.RefSum);
+        }
+        public void Dispose() { }
+    }
 
     [Fact]
     public void TheLossMatchesHandComputedValuesOnTinyTensors()
     {
-        using var pipeline = Rollouts.RolloutEngineTests.TinyPipeline(2);
-        using var nft = Trainer(pipeline, beta: 0.5, refWeight: 0.1);
+        using var nft = new Nft(beta: 0.5, refWeight: 0.1);
         using var scope = Torch.NewScope();
         // one sample of D = 2 elements at t = 0.5: x0 = (0, 1), x_t = (1, 1), v = (1, 0), v_old = (0, 0), v_ref = (1, 1), A = 2.5
         var x0 = Torch.FromArray(new float[] { 0, 1 }, [1, 2]);
@@ -37,8 +44,7 @@ public class NftTrainerTests
     public void WithBetaOneAndThetaEqualToTheOldPolicyTheGradientIsTheAdvantageWeightedFlowMatchingGradient()
     {
         // ∇_v L_NFT = A·t²/w·∇_v L_FM with L_FM = mean_D(u − v)², u = (x_t − x0)/t (derivation in NftTrainer's summary)
-        using var pipeline = Rollouts.RolloutEngineTests.TinyPipeline(2);
-        using var nft = Trainer(pipeline);
+        using var nft = new Nft();
         using var scope = Torch.NewScope();
         using var gen = new Generator(5);
         const double t = 0.6, advantage = 1.7;
@@ -64,8 +70,7 @@ public class NftTrainerTests
     public void AZeroAdvantageLeafAtTheOldPolicyHasNoGradient()
     {
         // r = ½: the positive and negative terms pull equally in opposite directions
-        using var pipeline = Rollouts.RolloutEngineTests.TinyPipeline(2);
-        using var nft = Trainer(pipeline);
+        using var nft = new Nft();
         using var scope = Torch.NewScope();
         using var gen = new Generator(6);
         var x0 = Torch.Randn([2, 4], gen);
@@ -74,5 +79,45 @@ public class NftTrainerTests
         var (loss, _) = nft.Loss(x0, xt, Torch.Full([2, 1], 0.3), v, v.Detach(), null, [0, 0], total: 2);
         loss.Backward();
         Assert.All(v.Grad!.ToFloatArray(), g => Assert.Equal(0, g, 6));
+    }
+
+    [Fact]
+    public void AwmsLossMatchesHandComputedValuesOnTinyTensors()
+    {
+        var awm = new AwmLoss(new AwmConfig { ClipRange = 0.2, KlWeight = 0.5 }, advantageClip: 5);
+        using var scope = Torch.NewScope();
+        // two samples of D = 2 at t = 0.5: x0 = 0, x_t = (1, 1) → u = (x_t − x0)/t = (2, 2)
+        // sample 0: v = (2, 1): ℓ_θ = −(0 + 1)/2 = −0.5; v_old = (2, 2): ℓ_old = 0; ρ = e^−0.5 = 0.6065 < 0.8; A = 1
+        //   −min(ρA, clip(ρ)A) = −min(0.6065, 0.8) = −0.6065
+        // sample 1: v = v_old = (2, 2): ρ = 1, A = −2: −min(−2, −2) = 2
+        // KL to v_ref = (2, 2): sample 0 (0 + 1)/2 = 0.5, sample 1 0 → 0.5·0.5 = 0.25; total / 2 samples
+        var x0 = Torch.Zeros([2, 2]);
+        var xt = Torch.Ones([2, 2]);
+        var tb = Torch.Full([2, 1], 0.5);
+        var v = Torch.FromArray(new float[] { 2, 1, 2, 2 }, [2, 2]);
+        var vOld = Torch.Full([2, 2], 2.0);
+        var (loss, stats) = awm.Of(new ForwardBatch(x0, xt, tb, v, vOld, Torch.Full([2, 2], 2.0), [1, -2]), total: 2);
+        Assert.Equal((-Math.Exp(-0.5) + 2 + 0.25) / 2, loss.Item(), 5);
+        Assert.Equal(1, stats.Clipped);   // sample 0's ratio is outside [0.8, 1.2]
+        Assert.Equal(0.5, stats.RefSum, 6);
+    }
+
+    [Fact]
+    public void AtTheOldPolicyAwmsGradientIsTheAdvantageTimesTheFlowMatchingGradient()
+    {
+        var awm = new AwmLoss(new AwmConfig { KlWeight = 0 }, advantageClip: 5);
+        using var scope = Torch.NewScope();
+        using var gen = new Generator(8);
+        const double t = 0.4, advantage = -1.3;
+        var x0 = Torch.Randn([1, 5], gen);
+        var xt = x0 * (1 - t) + Torch.Randn([1, 5], gen) * t;
+        var v = Torch.Randn([1, 5], gen).RequiresGradInPlace();
+        var (loss, _) = awm.Of(new ForwardBatch(x0, xt, Torch.Full([1, 1], t), v, v.Detach(), null, [advantage]), total: 1);
+        loss.Backward();
+        var vFm = v.Detach().Clone().RequiresGradInPlace();
+        ((xt - x0) * (1 / t) - vFm).Square().Mean().Backward();
+        var expected = vFm.Grad!.ToFloatArray();
+        var actual = v.Grad!.ToFloatArray();
+        for (int i = 0; i < 5; i++) Assert.Equal(advantage * expected[i], actual[i], 5);
     }
 }

@@ -1,0 +1,23 @@
+using Arbor.Tensors;
+
+namespace Arbor.Training;
+
+/// <summary>
+/// One batch of a forward-process loss: clean images x0, their noisings x_t at times tb [N, 1, ...], the trained
+/// v_θ, the old (sampling) policy's v_old, the reference's v_ref (null when the loss does not use it), and the
+/// images' advantages.
+/// </summary>
+public sealed record ForwardBatch(Tensor X0, Tensor Xt, Tensor Tb, Tensor V, Tensor VOld, Tensor? VRef, double[] Advantages);
+
+/// <summary>What a forward-process loss measured on a batch (sums over its samples).</summary>
+public readonly record struct ForwardLossStats(double RefSum, double Clipped, double RatioSum, double RatioSq);
+
+/// <summary>A forward-process method's loss (ALGORITHMS.md §5.7) on the leaves' re-noised clean images.</summary>
+public interface IForwardProcessLoss
+{
+    /// <summary>Whether the loss needs v_ref (one more forward per sample, with the adapters off).</summary>
+    bool NeedsReference { get; }
+
+    /// <summary>The batch's loss divided by <paramref name="total"/>, the iteration's sample count.</summary>
+    (Tensor Loss, ForwardLossStats Stats) Of(ForwardBatch batch, int total);
+}

@@ -1,0 +1,124 @@
+using Arbor.Advantages;
+using Arbor.Pipelines;
+using Arbor.Rollouts;
+using Arbor.Sampling;
+using Arbor.Shapes;
+using Arbor.Strategies;
+using Arbor.Tensors;
+using Arbor.Tensors.NN;
+using Arbor.Tensors.Optim;
+
+namespace Arbor.Training;
+
+/// <summary>
+/// The update of the forward-process methods (ALGORITHMS.md §5.7: DiffusionNFT, AWM): they train on the rollout's clean
+/// images, not on per-step log-probabilities. Every kept leaf x0 is re-noised at <c>times_per_image</c> of the rollout's
+/// times with fresh noise, x_t = (1 − t)·x0 + t·ε; the old policy's and the reference's velocities are computed first
+/// (no gradient), then v_θ, and the method's loss (<see cref="IForwardProcessLoss"/>) is backpropagated.
+/// The old policy is an EMA of the trained weights (θ_old ← d·θ_old + (1 − d)·θ after each iteration,
+/// d = min(rate·iteration, max)), kept as a second copy of the LoRA weights only and swapped in to roll out.
+/// </summary>
+public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
+{
+    private readonly TextToImagePipeline _pipeline;
+    private readonly IForwardProcessConfig _config;
+    private readonly IForwardProcessLoss _lossFunction;
+    private readonly TimeSchedule _schedule;
+    private readonly PolicyLossConfig _loss;
+    private readonly ulong _seed;
+    private readonly ExponentialMovingAverage _old;
+
+    public ForwardProcessTrainer(TextToImagePipeline pipeline, IForwardProcessConfig config, IForwardProcessLoss loss, TimeSchedule schedule,
+        PolicyLossConfig lossConfig, ulong seed)
+    {
+        (_pipeline, _config, _lossFunction, _schedule, _loss, _seed) = (pipeline, config, loss, schedule, lossConfig, seed);
+        _old = new ExponentialMovingAverage(pipeline.Model, n => Math.Min(config.OldDecayRate * n, config.OldDecayMax));
+    }
+
+    public ExponentialMovingAverage State => _old;
+
+    public IDisposable RolloutPolicy() => _old.Applied();
+
+    /// <summary>One training sample: a leaf, one of the rollout's times, and the leaf's advantage.</summary>
+    private readonly record struct Sample(RolloutNode Leaf, double Time, double Advantage);
+
+    public PolicyUpdateStats Update(long iteration, RolloutForest forest, AdvantageResult advantages, PromptConditioning conditioning, Optimizer optimizer)
+    {
+        var leaves = forest.Leaves;
+        var random = new Random((int)(ShapesRng.Hash(_seed, (ulong)iteration, 3) & 0x7fffffff));
+        using var generator = new Generator(ShapesRng.Hash(_seed, (ulong)iteration, 4));
+        // groups without a reward spread teach nothing (A = 0 everywhere): dropped, as GRPO drops them
+        var samples = new List<Sample>();
+        for (int i = 0; i < leaves.Count; i++)
+        {
+            if (!advantages.Kept[i]) continue;
+            var times = Enumerable.Range(0, _config.Steps).OrderBy(_ => random.Next()).Take(_config.TimesPerImage);
+            samples.AddRange(times.Select(k => new Sample(leaves[i], _schedule.Times[k], advantages.Values[i])));
+        }
+        if (samples.Count == 0)
+        {
+            _old.Update(iteration);
+            return new PolicyUpdateStats(0, 0, 0, 1, 0, 0, 0, 0, 0, 0);
+        }
+
+        var parameters = _pipeline.Model.Parameters(trainableOnly: true).ToList();
+        double lossSum = 0, gradNorm = 0;
+        var stats = new ForwardLossStats();
+        long forwards = 0;
+        int skipped = 0;
+        int updates = Math.Clamp(_loss.UpdatesPerIteration, 1, samples.Count);
+        for (int u = 0; u < updates; u++)
+        {
+            var part = samples.Where((_, i) => i % updates == u).ToList();
+            optimizer.ZeroGrad();
+            for (int start = 0; start < part.Count; start += _loss.MaxBatch)
+            {
+                var chunk = part.GetRange(start, Math.Min(_loss.MaxBatch, part.Count - start));
+                using var scope = Torch.NewScope();
+                var (loss, s) = _lossFunction.Of(Batch(chunk, conditioning, generator), samples.Count);
+                loss.Backward();
+                forwards += chunk.Count * (_lossFunction.NeedsReference ? 3L : 2L);
+                lossSum += loss.Item();
+                stats = new ForwardLossStats(stats.RefSum + s.RefSum, stats.Clipped + s.Clipped, stats.RatioSum + s.RatioSum, stats.RatioSq + s.RatioSq);
+            }
+            gradNorm = GradClip.ClipByGlobalNorm(parameters, _loss.GradClip);
+            if (double.IsFinite(gradNorm)) optimizer.Step();
+            else skipped++;
+        }
+        _old.Update(iteration);
+        int n = samples.Count;
+        double mean = stats.RatioSum / n;
+        return new PolicyUpdateStats(lossSum, 0, stats.Clipped / n, mean, Math.Sqrt(Math.Max(0, stats.RatioSq / n - mean * mean)), gradNorm,
+            stats.RefSum / n, n, forwards, skipped);
+    }
+
+    /// <summary>The chunk's tensors: its noisings with fresh noise and the three velocities the losses need.</summary>
+    private ForwardBatch Batch(List<Sample> chunk, PromptConditioning conditioning, Generator generator)
+    {
+        var model = _pipeline.Model;
+        var x0 = Torch.Stack(chunk.Select(s => s.Leaf.State!).ToList()).Clamp(-1, 1);
+        var t = Torch.FromArray(chunk.Select(s => (float)s.Time).ToArray());
+        var tb = t.Reshape([chunk.Count, .. Enumerable.Repeat(1L, x0.Dim - 1)]);
+        var eps = Torch.RandnLike(x0, generator);
+        var xt = x0 * (1 - tb) + eps * tb;
+        var prompts = Torch.FromArray(chunk.Select(s => (long)s.Leaf.Prompt).ToArray());
+
+        // the old and reference velocities first: swapping weights in place must not touch a live autograd graph
+        Tensor vOld;
+        Tensor? vRef = null;
+        using (Torch.NoGrad())
+        {
+            using (_old.Applied()) vOld = conditioning.ConditionalVelocity(model, xt, t, prompts);
+            if (_lossFunction.NeedsReference)
+            {
+                LoraInjection.SetEnabled(model, false);
+                try { vRef = conditioning.ConditionalVelocity(model, xt, t, prompts); }
+                finally { LoraInjection.SetEnabled(model, true); }
+            }
+        }
+        var v = conditioning.ConditionalVelocity(model, xt, t, prompts);
+        return new ForwardBatch(x0, xt, tb, v, vOld, vRef, [.. chunk.Select(s => s.Advantage)]);
+    }
+
+    public void Dispose() => _old.Dispose();
+}

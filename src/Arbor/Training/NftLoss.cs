@@ -1,0 +1,49 @@
+using Arbor.Strategies;
+using Arbor.Tensors;
+
+namespace Arbor.Training;
+
+/// <summary>
+/// DiffusionNFT's loss (ALGORITHMS.md §5.7; NVlabs/DiffusionNFT): an implicit positive and negative policy around the
+/// old one, v⁺ = β·v_θ + (1 − β)·v_old and v⁻ = (1 + β)·v_old − β·v_θ, trained in x0-space:
+/// <code>
+///   L = A_max · mean[ r·‖x̂0(v⁺) − x0‖²/w⁺ + (1 − r)·‖x̂0(v⁻) − x0‖²/w⁻ ] / β + λ_ref·mean_D(v_θ − v_ref)²
+///   r = clip(A/A_max/2 + ½, 0, 1),  x̂0(v) = x_t − t·v,  w = mean_D |x̂0 − x0| (detached),  ‖·‖² = mean_D
+/// </code>
+/// Why it learns where imitating one's own samples drifts (issue #15's measured failure): at θ = θ_old the two terms
+/// share the base's error and cancel in the gradient, leaving only what separates good images from bad. With β = 1
+/// and θ = θ_old, x̂0(v⁺) − x0 = t·(u − v_θ) and x̂0(v⁻) − x0 = t·(u − 2v_old + v_θ) with u = ε − x0, so
+/// ∇L = A_max·t²/w·[r·∇‖u − v_θ‖² − (1 − r)·∇‖u − v_θ‖²] = A_max·(2r − 1)·t²/w·∇‖u − v_θ‖² = A·t²/w·∇L_FM
+/// (r unclipped): a flow-matching step on the image, weighted by its advantage (tested).
+/// </summary>
+public sealed class NftLoss(NftConfig config, double advantageClip) : IForwardProcessLoss
+{
+    public bool NeedsReference => config.RefWeight > 0;
+
+    public (Tensor Loss, ForwardLossStats Stats) Of(ForwardBatch b, int total)
+    {
+        double beta = config.Beta;
+        var dims = Enumerable.Range(1, b.X0.Dim - 1).Select(d => (long)d).ToArray();
+        var vPos = b.V * beta + b.VOld * (1 - beta);
+        var vNeg = b.VOld * (1 + beta) - b.V * beta;
+        var errPos = b.Xt - b.Tb * vPos - b.X0;
+        var errNeg = b.Xt - b.Tb * vNeg - b.X0;
+        Tensor wPos, wNeg;
+        using (Torch.NoGrad())
+        {
+            wPos = errPos.Abs().Mean(dims).Clamp(min: 1e-5).Detach();
+            wNeg = errNeg.Abs().Mean(dims).Clamp(min: 1e-5).Detach();
+        }
+        var r = Torch.FromArray(b.Advantages.Select(a => (float)Math.Clamp(a / advantageClip / 2 + 0.5, 0, 1)).ToArray());
+        var perSample = r * errPos.Square().Mean(dims) / wPos + (1 - r) * errNeg.Square().Mean(dims) / wNeg;
+        var loss = perSample.Sum() * (advantageClip / beta / total);
+        double refSum = 0;
+        if (b.VRef is not null && config.RefWeight > 0)
+        {
+            var refTerm = (b.V - b.VRef).Square().Mean(dims);
+            refSum = refTerm.Sum().Item();
+            loss = loss + refTerm.Sum() * (config.RefWeight / total);
+        }
+        return (loss, new ForwardLossStats(refSum, 0, b.Advantages.Length, b.Advantages.Length));
+    }
+}
