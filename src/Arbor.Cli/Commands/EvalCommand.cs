@@ -26,14 +26,15 @@ public static class EvalCommand
         var steps = new Option<int>("--steps") { Description = "ODE steps", DefaultValueFactory = _ => 40 };
         var cfg = new Option<double>("--cfg") { Description = "Guidance weight (3.0: the shipped base's measured best; ALGORITHMS.md uses 4.5)", DefaultValueFactory = _ => 3.0 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the evaluation noise (one seed per prompt derives from it)", DefaultValueFactory = _ => 1234 };
+        var batch = new Option<int>("--batch") { Description = "Prompts per model forward batch (the noise does not depend on it; the float sums do)", DefaultValueFactory = _ => new EvalConfig().BatchSize };
         var splitSeed = new Option<ulong>("--split-seed") { Description = "Seed of the Shapes split (the model's pretraining split)", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out") { Description = "Output directory", DefaultValueFactory = _ => "eval" };
         var cmd = new Command("eval", "Per-family accuracy of a model on both held-out sets, verified from pixels; --against: the paired comparison with another model or LoRA.")
-            { model, lora, against, sets, perFamily, steps, cfg, seed, splitSeed, output };
+            { model, lora, against, sets, perFamily, steps, cfg, seed, batch, splitSeed, output };
         cmd.SetAction(r => Run(ModelOptions.Resolve(r.GetValue(model)), r.GetValue(lora), r.GetValue(against),
             new EvalConfig
             {
-                Steps = r.GetValue(steps), Guidance = r.GetValue(cfg), Seed = r.GetValue(seed), PromptsPerFamily = r.GetValue(perFamily),
+                Steps = r.GetValue(steps), Guidance = r.GetValue(cfg), Seed = r.GetValue(seed), PromptsPerFamily = r.GetValue(perFamily), BatchSize = r.GetValue(batch),
                 Sets = [.. r.GetValue(sets)!.Select(HeldOutSets.Parse)],
             },
             r.GetValue(splitSeed), r.GetValue(output)!));

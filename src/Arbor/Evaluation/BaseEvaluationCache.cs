@@ -14,7 +14,7 @@ namespace Arbor.Evaluation;
 /// generate it again (two sets of 6 x 64 prompts at 40 steps take about 6.5 minutes on 2 cores). An RL run's
 /// iteration-0 policy is exactly the base: LoRA's B starts at zero, so its adapters add exact zeros.
 /// <para>
-/// The key hashes the weights file, the evaluation and split configs, the batch size, the libtorch version and the
+/// The key hashes the weights file, the evaluation config (its batch size included) and split config, the libtorch version and the
 /// CPU model: OpenBLAS's sums depend on the batch size and the kernels the CPU selects, so the cached outcomes are
 /// what this machine would compute, bit for bit. Lookup reads the model directory's <c>eval-cache/</c> (where a
 /// shipped base carries its own) and then the user cache (<c>$ARBOR_CACHE</c>, default <c>~/.cache/arbor</c>);
@@ -38,13 +38,13 @@ public static class BaseEvaluationCache
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "arbor"), DirectoryName);
 
     /// <summary>The cache key of <paramref name="modelDirectory"/>'s weights under this evaluation on this machine.</summary>
-    public static string Key(string modelDirectory, EvalConfig eval, ShapesSplitConfig split, int batchSize)
+    public static string Key(string modelDirectory, EvalConfig eval, ShapesSplitConfig split)
     {
         using var sha = SHA256.Create();
         using (var weights = File.OpenRead(Path.Combine(modelDirectory, TextToImagePipeline.WeightsFile)))
             sha.TransformBlock(SHA256.HashData(weights), 0, 32, null, 0);
         var text = Encoding.UTF8.GetBytes(string.Join('\n', ConfigLoader.ToYaml(eval with { Every = 0, CacheBase = true }), ConfigLoader.ToYaml(split),
-            batchSize, TorchRuntime.LibTorchVersion, CpuModel()));
+            TorchRuntime.LibTorchVersion, CpuModel()));
         sha.TransformFinalBlock(text, 0, text.Length);
         return Convert.ToHexStringLower(sha.Hash!)[..24];
     }

@@ -15,6 +15,12 @@ public sealed record EvalConfig
     /// </summary>
     public int PromptsPerFamily { get; init; } = 64;
 
+    /// <summary>
+    /// Prompts generated per model forward batch (CFG doubles the rows). The noise does not depend on it; the
+    /// images agree bit for bit only at equal batch sizes (OpenBLAS's sums depend on the batch).
+    /// </summary>
+    public int BatchSize { get; init; } = 48;
+
     /// <summary>The held-out sets evaluated, the primary first (ALGORITHMS.md §7: in_distribution, then compositional).</summary>
     public List<HeldOutSet> Sets { get; init; } = [.. HeldOutSets.All];
     /// <summary>ODE steps (ALGORITHMS.md §2: evaluation uses 40).</summary>
@@ -40,6 +46,7 @@ public sealed record EvalConfig
         if (Every < 0) yield return "every must be >= 0";
         if (PromptsPerFamily < 1) yield return "prompts_per_family must be >= 1";
         if (Steps < 1) yield return "steps must be >= 1";
+        if (BatchSize < 1) yield return "batch_size must be >= 1";
         if (Sets is null || Sets.Count == 0) yield return "sets must name at least one held-out set (in_distribution, compositional)";
         else if (Sets.Distinct().Count() != Sets.Count) yield return "sets must not repeat a set";
         if (Sampler is not ("euler" or "heun")) yield return $"sampler '{Sampler}' is unknown (expected euler or heun)";

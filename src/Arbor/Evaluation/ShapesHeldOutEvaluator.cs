@@ -21,9 +21,6 @@ public sealed class ShapesHeldOutEvaluator(ShapesSplits splits, ShapesVerifier? 
 {
     private readonly ShapesVerifier _verifier = verifier ?? new ShapesVerifier();
 
-    /// <summary>Prompts generated per model forward batch (the noise does not depend on it).</summary>
-    public int BatchSize { get; init; } = 48;
-
     /// <summary>
     /// The set's first <paramref name="perFamily"/> prompts of every family, in <see cref="TaskFamilies.All"/> order;
     /// a family whose list is shorter cycles it (each repeat is evaluated with its own seed).
@@ -34,10 +31,6 @@ public sealed class ShapesHeldOutEvaluator(ShapesSplits splits, ShapesVerifier? 
             var list = set == HeldOutSet.InDistribution ? splits.ValidationPrompts(f) : splits.TestPrompts(f);
             return Enumerable.Range(0, perFamily).Select(i => (list[i % list.Count].ToText(), f));
         })];
-
-    /// <summary>The RL training prompts of every family, for measuring a model on what RL trains it on.</summary>
-    public IReadOnlyList<(string Prompt, TaskFamily Family)> RlPrompts(int perFamily) =>
-        [.. TaskFamilies.All.SelectMany(f => Enumerable.Range(0, perFamily).Select(i => (splits.RlPrompts(f)[i % splits.RlPrompts(f).Count].ToText(), f)))];
 
     public EvaluationReport Evaluate(TextToImagePipeline pipeline, EvalConfig config, long step, string outputDirectory)
     {
@@ -99,9 +92,9 @@ public sealed class ShapesHeldOutEvaluator(ShapesSplits splits, ShapesVerifier? 
             return ShapesRng.Hash(config.Seed, stream, (ulong)p.Family, (ulong)j);
         }).ToList();
         var results = new List<EvaluatedSample>(prompts.Count);
-        for (int start = 0; start < prompts.Count; start += BatchSize)
+        for (int start = 0; start < prompts.Count; start += config.BatchSize)
         {
-            var chunk = prompts.Skip(start).Take(BatchSize).ToList();
+            var chunk = prompts.Skip(start).Take(config.BatchSize).ToList();
             using var scope = Torch.NewScope();
             var noise = Torch.Cat(Enumerable.Range(start, chunk.Count).Select(i =>
             {

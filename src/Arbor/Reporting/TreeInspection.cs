@@ -15,21 +15,31 @@ public static class TreeInspection
 {
     public static string Render(TextToImagePipeline pipeline, GrpoTrainConfig config, string prompt, long iteration, ulong seed)
     {
+        var (forest, _, strategy) = Rollout(pipeline, config, prompt, iteration, seed);
+        using (forest)
+            return TreePicture.Svg(forest, 0, 0, $"{strategy.Name}: \"{prompt}\" — {forest.Leaves.Count(l => l.Tree == 0)} leaves, {forest.Stats.ModelForwards} forwards");
+    }
+
+    /// <summary>
+    /// One prompt's rollout as iteration <paramref name="iteration"/> of a run would make it (noise from
+    /// <paramref name="seed"/>, the strategy's per-iteration choices from Random(seed)), scored by the run's rewards
+    /// and weights through <see cref="ScoringPath"/>, the path training takes. The caller disposes the forest.
+    /// </summary>
+    public static (RolloutForest Forest, ScoredRollout Scored, IRolloutStrategy Strategy) Rollout(TextToImagePipeline pipeline, GrpoTrainConfig config,
+        string prompt, long iteration, ulong seed)
+    {
         var strategy = Strategies.Strategies.Create(config);
         strategy.BeginIteration(iteration, new Random((int)(seed & 0x7fffffff)));
         var engine = new RolloutEngine(pipeline, config.Rollout) { RecordPredictions = true };
         using var conditioning = new PromptConditioning(pipeline, [prompt], config.Rollout.Guidance);
         using var generator = new Generator(seed);
         using var noGrad = Torch.NoGrad();
-        using var forest = engine.Run([prompt], strategy, conditioning, generator);
-
-        var rewards = config.Reward.Names.Where(n => n != "remote").Select(BuiltInRewards.Create).ToList();
-        if (rewards.Count == 0) rewards.Add(BuiltInRewards.Create("shapes"));
+        var forest = engine.Run([prompt], strategy, conditioning, generator);
+        // the run's own rewards and weights (a remote reward is scored by the built-in shapes verifier instead: the picture must not need the server)
+        var names = config.Reward.Names.Select((n, k) => (Name: n == "remote" ? "shapes" : n, Weight: config.Reward.Weights.Count > k ? config.Reward.Weights[k] : 1.0)).ToList();
         var batch = new RewardBatch(forest.Images, forest.Leaves.Select(_ => prompt).ToList());
-        var scores = rewards.Select(r => r.ScoreAsync(batch).GetAwaiter().GetResult().Scores).ToList();
-        for (int i = 0; i < forest.Leaves.Count; i++) forest.Leaves[i].Reward = scores.Sum(s => s[i]);
-        EdgeAdvantages.Assign(forest, strategy.AdvantageMode, scores.Select(s => (IReadOnlyList<double>)s).ToList(),
-            scores.Select(_ => 1.0).ToList(), config.Advantage);
-        return TreePicture.Svg(forest, 0, 0, $"{strategy.Name}: \"{prompt}\" — {forest.Leaves.Count(l => l.Tree == 0)} leaves, {forest.Stats.ModelForwards} forwards");
+        var scores = names.Select(r => BuiltInRewards.Create(r.Name).ScoreAsync(batch).GetAwaiter().GetResult()).ToArray();
+        var scored = ScoringPath.Apply(forest, strategy, names, scores, config.Advantage, new Random((int)((seed >> 1) & 0x7fffffff)));
+        return (forest, scored, strategy);
     }
 }

@@ -28,4 +28,7 @@ public interface IRolloutStrategy
 
     /// <summary>How leaf rewards become edge advantages (flat strategies: along each path).</summary>
     EdgeAdvantageMode AdvantageMode => EdgeAdvantageMode.Path;
+
+    /// <summary>β_f of depth normalization's path-weighted node values (BranchGRPO's fusion temperature; 1 elsewhere).</summary>
+    double FusionTemperature => 1.0;
 }

@@ -51,6 +51,7 @@ public sealed class BranchGrpoStrategy(BranchGrpoConfig config) : IRolloutStrate
     public int TreesPerPrompt => 1;
     public bool SharedRootNoise => false;
     public IDenoisingStep SdeStep { get; } = new FlowGrpoSdeStep(config.NoiseLevel);
+    public double FusionTemperature => config.FusionTemperature;
     public EdgeAdvantageMode AdvantageMode => EdgeAdvantageMode.DepthNormalized;
 
     public void BeginIteration(long iteration, Random random)

@@ -12,14 +12,25 @@ public interface IForwardProcessConfig
     int GroupSize { get; }
     /// <summary>Noised copies of each image trained per iteration, each at one of the rollout's times (without replacement), fresh noise.</summary>
     int TimesPerImage { get; }
-    /// <summary>The old (sampling) policy's decay grows as d = min(rate·iteration, max).</summary>
+    /// <summary>The old (sampling) policy's decay grows as d = min(rate·iteration, max) (<see cref="OldDecaySchedule.Linear"/>).</summary>
     double OldDecayRate { get; }
+    /// <summary>How the old policy's decay grows: DiffusionNFT's linear ramp, or the warm-up d = min(max, (1 + n)/(10 + n)).</summary>
+    OldDecaySchedule OldDecaySchedule { get; }
     /// <summary>The old policy's largest decay.</summary>
     double OldDecayMax { get; }
     /// <summary>Roll out with the Flow-GRPO SDE instead of the ODE.</summary>
     bool Sde { get; }
     /// <summary>SDE noise level a when <see cref="Sde"/> is set.</summary>
     double NoiseLevel { get; }
+}
+
+/// <summary>How a forward-process method's old policy follows the trained weights, per iteration n.</summary>
+public enum OldDecaySchedule
+{
+    /// <summary>d = min(rate·n, max): DiffusionNFT's (rate 0.001, max 0.5), nearly on-policy for the first hundreds of iterations.</summary>
+    [System.Runtime.Serialization.EnumMember(Value = "linear")] Linear,
+    /// <summary>d = min(max, (1 + n)/(10 + n)): 0.1 at once, max by n = 8 (issue #15's probe).</summary>
+    [System.Runtime.Serialization.EnumMember(Value = "warmup")] Warmup,
 }
 
 /// <summary>
@@ -41,6 +52,8 @@ public sealed record NftConfig : IForwardProcessConfig
     public double OldDecayRate { get; init; } = 0.001;
     /// <summary>Paper: 0.5.</summary>
     public double OldDecayMax { get; init; } = 0.5;
+    /// <summary>Paper: linear.</summary>
+    public OldDecaySchedule OldDecaySchedule { get; init; } = OldDecaySchedule.Linear;
     /// <summary>Paper: ODE rollouts.</summary>
     public bool Sde { get; init; }
     public double NoiseLevel { get; init; } = 0.7;
@@ -86,6 +99,7 @@ public sealed record AwmConfig : IForwardProcessConfig
     public double GhuberPower { get; init; } = 0.25;
     public double OldDecayRate { get; init; } = 0.001;
     public double OldDecayMax { get; init; } = 0.5;
+    public OldDecaySchedule OldDecaySchedule { get; init; } = OldDecaySchedule.Linear;
     public bool Sde { get; init; }
     public double NoiseLevel { get; init; } = 0.7;
 

@@ -49,26 +49,12 @@ public sealed class GrpoIteration(TextToImagePipeline pipeline, IRolloutStrategy
         // ---- reward: the wait after the rollout (all of the scoring when there is one wave) ----
         var clock = Stopwatch.StartNew();
         var waves = Task.WhenAll(pending).GetAwaiter().GetResult();
-        var scored = Enumerable.Range(0, rewards.Count).Select(k => Concat(waves.Select(w => w[k]).ToList())).ToArray();
-        if (advantageConfig.ShuffleRewards)
-        {
-            var source = RewardShuffle.WithinGroups(leaves.Select(l => l.Prompt).ToList(), random);
-            scored = scored.Select(s => RewardShuffle.Apply(s, source)).ToArray();
-        }
-        var weights = rewards.Select(r => r.Weight).ToList();
-        var total = Enumerable.Range(0, leaves.Count).Select(i => scored.Select((s, k) => weights[k] * s.Scores[i]).Sum()).ToArray();
-        for (int i = 0; i < leaves.Count; i++) leaves[i].Reward = total[i];
-        var components = new Dictionary<string, double>();
-        for (int k = 0; k < scored.Length; k++)
-        {
-            components[rewards[k].Reward.Name] = scored[k].Scores.Average();
-            foreach (var (name, values) in scored[k].Components) components[$"{rewards[k].Reward.Name}.{name}"] = values.Average();
-        }
+        var scores = Enumerable.Range(0, rewards.Count).Select(k => Concat(waves.Select(w => w[k]).ToList())).ToArray();
         double rewardSeconds = clock.Elapsed.TotalSeconds;
 
-        // ---- advantages: per prompt group, then onto the edges as the strategy defines ----
-        var advantages = EdgeAdvantages.Assign(forest, strategy.AdvantageMode, scored.Select(s => (IReadOnlyList<double>)s.Scores).ToList(),
-            weights, advantageConfig);
+        // ---- rewards → advantages, per prompt group, then onto the edges as the strategy defines ----
+        var scored = ScoringPath.Apply(forest, strategy, [.. rewards.Select(r => (r.Reward.Name, r.Weight))], scores, advantageConfig, random);
+        var (total, components, advantages) = (scored.Total, scored.Components, scored.Advantages);
 
         // ---- policy update ----
         clock.Restart();

@@ -34,8 +34,8 @@ public sealed class ShapesHeldOutEvaluatorTests : IDisposable
         using var pipeline = Tiny();
         var splits = new ShapesSplits();
         var eval = new EvalConfig { PromptsPerFamily = 3, Steps = 2 };
-        var first = new ShapesHeldOutEvaluator(splits) { BatchSize = 4 }.Evaluate(pipeline, eval, 0, _dir);
-        var again = new ShapesHeldOutEvaluator(splits) { BatchSize = 4 }.Evaluate(pipeline, eval, 1, _dir);
+        var first = new ShapesHeldOutEvaluator(splits).Evaluate(pipeline, eval with { BatchSize = 4 }, 0, _dir);
+        var again = new ShapesHeldOutEvaluator(splits).Evaluate(pipeline, eval with { BatchSize = 4 }, 1, _dir);
         Assert.Equal(["in_distribution", "compositional"], first.Sets.Select(s => s.Name));
         foreach (var set in HeldOutSets.All)
             Assert.Equal(first.Of(set)!.Outcomes, again.Of(set)!.Outcomes);
@@ -44,9 +44,10 @@ public sealed class ShapesHeldOutEvaluatorTests : IDisposable
         Assert.All(same, c => Assert.Equal((0.0, 0, 0, 1.0), (c.Overall.Change, c.Overall.Gained, c.Overall.Lost, c.Overall.PValue)));
         // the j-th prompt of a family keeps its noise however many are evaluated: 2 per family pair with the first 2 of 3
         // (one prompt per forward on both sides, since OpenBLAS's sums depend on the batch size)
-        var single = new ShapesHeldOutEvaluator(splits) { BatchSize = 1 };
-        var full = single.Run(pipeline, eval, single.Prompts(HeldOutSet.Compositional, 3), (ulong)HeldOutSet.Compositional);
-        var prefix = single.Run(pipeline, eval, single.Prompts(HeldOutSet.Compositional, 2), (ulong)HeldOutSet.Compositional);
+        var single = new ShapesHeldOutEvaluator(splits);
+        var one = eval with { BatchSize = 1 };
+        var full = single.Run(pipeline, one, single.Prompts(HeldOutSet.Compositional, 3), (ulong)HeldOutSet.Compositional);
+        var prefix = single.Run(pipeline, one, single.Prompts(HeldOutSet.Compositional, 2), (ulong)HeldOutSet.Compositional);
         Assert.Equal(SetEvaluation.OutcomesOf(full.Where((_, i) => i % 3 < 2)), SetEvaluation.OutcomesOf(prefix));
         Assert.Equal(full.Where((_, i) => i % 3 < 2).Select(s => s.Image.Pixels), prefix.Select(s => s.Image.Pixels));
     }
@@ -100,8 +101,8 @@ public sealed class ShapesHeldOutEvaluatorTests : IDisposable
         };
         using var gen = new Generator(3);
         using var pipeline = TextToImagePipeline.Create(config, tokenizer, gen);
-        var evaluator = new ShapesHeldOutEvaluator(new ShapesSplits(new ShapesSplitConfig())) { BatchSize = 6 };
-        var eval = new EvalConfig { PromptsPerFamily = 2, Steps = 2 };
+        var evaluator = new ShapesHeldOutEvaluator(new ShapesSplits(new ShapesSplitConfig()));
+        var eval = new EvalConfig { PromptsPerFamily = 2, Steps = 2, BatchSize = 6 };
 
         var report = evaluator.Evaluate(pipeline, eval, step: 0, _dir).Primary;
         Assert.NotNull(report.Failures);

@@ -3,6 +3,7 @@ using Arbor.Imaging;
 using Arbor.Rewards;
 using Arbor.Rollouts;
 using Arbor.Strategies;
+using Arbor.Strategies.DynamicTree;
 using Arbor.Tensors;
 using Arbor.Tensors.Optim;
 using Arbor.Training;
@@ -65,6 +66,9 @@ public class GrpoIterationTests
             MixGrpo = new MixGrpoConfig { Steps = 4, GroupSize = 6, Window = 2, ShiftEvery = 10 },
             Nft = new NftConfig { Steps = 4, GroupSize = 6, TimesPerImage = 2, RefWeight = 0 },
             Awm = new AwmConfig { Steps = 4, GroupSize = 6, TimesPerImage = 2, KlWeight = 0 },
+            // Dynamic-TreeRPO with LayerTuning-RL v2 (b): 4 leaves per tree, the leaf NFT term beside the policy gradient
+            DynamicTree = new DynamicTreeConfig { Steps = 4, Depth = 2, LastWindowStart = 1, NumTrees = 2, LayerTuning = true,
+                LayerTuningForm = LayerTuningForm.LeafNft, LayerTuningWeight = 1.0 },
             Loss = new PolicyLossConfig { ClipRange = 1e-3, UpdatesPerIteration = 2 },
         };
         var strategy = Strategies.Strategies.Create(config);
@@ -100,7 +104,8 @@ public class GrpoIterationTests
     [InlineData("mix_grpo")]
     [InlineData("nft")]
     [InlineData("awm")]
-    public void ATinyRunOfEachFlatBaselineRaisesTheRewardAndItsNullControlDoesNot(string name)
+    [InlineData("dynamic_tree")]
+    public void ATinyRunOfEachStrategyRaisesTheRewardAndItsNullControlDoesNot(string name)
     {
         // the sign check of each baseline's own SDE step and trained-step choice, on a reward any policy can learn.
         // The null control keeps the updates' size and statistics and removes their information: what is left is

@@ -1,4 +1,3 @@
-using Arbor.Sampling;
 using Arbor.Strategies;
 using Arbor.Tensors;
 using Arbor.Training;
@@ -7,21 +6,13 @@ namespace Arbor.Tests.Training;
 
 public class ForwardProcessLossTests
 {
-    private sealed class Nft(double beta = 1.0, double refWeight = 0) : IDisposable
-    {
-        private readonly NftLoss _loss = new(new NftConfig { Steps = 4, Beta = beta, RefWeight = refWeight }, advantageClip: 5);
-        public (Tensor Loss, double RefSum) Loss(Tensor x0, Tensor xt, Tensor tb, Tensor v, Tensor vOld, Tensor? vRef, double[] advantages, int total)
-        {
-            var (loss, stats) = _loss.Of(new ForwardBatch(x0, xt, tb, v, vOld, vRef, advantages), total);
-            return (loss, stats.RefSum);
-        }
-        public void Dispose() { }
-    }
+    private static NftLoss Nft(double beta = 1.0, double refWeight = 0) =>
+        new(new NftConfig { Steps = 4, Beta = beta, RefWeight = refWeight }, advantageClip: 5);
 
     [Fact]
     public void TheLossMatchesHandComputedValuesOnTinyTensors()
     {
-        using var nft = new Nft(beta: 0.5, refWeight: 0.1);
+        var nft = Nft(beta: 0.5, refWeight: 0.1);
         using var scope = Torch.NewScope();
         // one sample of D = 2 elements at t = 0.5: x0 = (0, 1), x_t = (1, 1), v = (1, 0), v_old = (0, 0), v_ref = (1, 1), A = 2.5
         var x0 = Torch.FromArray(new float[] { 0, 1 }, [1, 2]);
@@ -30,21 +21,21 @@ public class ForwardProcessLossTests
         var v = Torch.FromArray(new float[] { 1, 0 }, [1, 2]);
         var vOld = Torch.FromArray(new float[] { 0, 0 }, [1, 2]);
         var vRef = Torch.FromArray(new float[] { 1, 1 }, [1, 2]);
-        var (loss, refSum) = nft.Loss(x0, xt, tb, v, vOld, vRef, [2.5], total: 1);
+        var (loss, stats) = nft.Of(new ForwardBatch(x0, xt, tb, v, vOld, vRef, [2.5]), total: 1);
         // β = 0.5: v⁺ = 0.5·v + 0.5·v_old = (0.5, 0), v⁻ = 1.5·v_old − 0.5·v = (−0.5, 0)
         // x̂0⁺ − x0 = x_t − t·v⁺ − x0 = (1 − 0.25, 0) = (0.75, 0): mean square 0.28125, w⁺ = mean |·| = 0.375
         // x̂0⁻ − x0 = (1 + 0.25, 0) = (1.25, 0): mean square 0.78125, w⁻ = 0.625
         // r = 2.5/5/2 + 0.5 = 0.75; per sample 0.75·0.28125/0.375 + 0.25·0.78125/0.625 = 0.5625 + 0.3125 = 0.875
         // A_max/β · 0.875 = 10 · 0.875 = 8.75; reference: mean (v − v_ref)² = (0 + 1)/2 = 0.5, times 0.1 = 0.05
         Assert.Equal(8.75 + 0.05, loss.Item(), 5);
-        Assert.Equal(0.5, refSum, 6);
+        Assert.Equal(0.5, stats.RefSum, 6);
     }
 
     [Fact]
     public void WithBetaOneAndThetaEqualToTheOldPolicyTheGradientIsTheAdvantageWeightedFlowMatchingGradient()
     {
         // ∇_v L_NFT = A·t²/w·∇_v L_FM with L_FM = mean_D(u − v)², u = (x_t − x0)/t (derivation in NftTrainer's summary)
-        using var nft = new Nft();
+        var nft = Nft();
         using var scope = Torch.NewScope();
         using var gen = new Generator(5);
         const double t = 0.6, advantage = 1.7;
@@ -53,7 +44,7 @@ public class ForwardProcessLossTests
         var xt = x0 * (1 - t) + eps * t;
         var tb = Torch.Full([1, 1], t);
         var v = Torch.Randn([1, 6], gen).RequiresGradInPlace();
-        var (loss, _) = nft.Loss(x0, xt, tb, v, v.Detach(), null, [advantage], total: 1);
+        var (loss, _) = nft.Of(new ForwardBatch(x0, xt, tb, v, v.Detach(), null, [advantage]), total: 1);
         loss.Backward();
         var nftGrad = v.Grad!.ToFloatArray();
 
@@ -70,13 +61,13 @@ public class ForwardProcessLossTests
     public void AZeroAdvantageLeafAtTheOldPolicyHasNoGradient()
     {
         // r = ½: the positive and negative terms pull equally in opposite directions
-        using var nft = new Nft();
+        var nft = Nft();
         using var scope = Torch.NewScope();
         using var gen = new Generator(6);
         var x0 = Torch.Randn([2, 4], gen);
         var xt = Torch.Randn([2, 4], gen);
         var v = Torch.Randn([2, 4], gen).RequiresGradInPlace();
-        var (loss, _) = nft.Loss(x0, xt, Torch.Full([2, 1], 0.3), v, v.Detach(), null, [0, 0], total: 2);
+        var (loss, _) = nft.Of(new ForwardBatch(x0, xt, Torch.Full([2, 1], 0.3), v, v.Detach(), null, [0, 0]), total: 2);
         loss.Backward();
         Assert.All(v.Grad!.ToFloatArray(), g => Assert.Equal(0, g, 6));
     }
@@ -119,5 +110,18 @@ public class ForwardProcessLossTests
         var expected = vFm.Grad!.ToFloatArray();
         var actual = v.Grad!.ToFloatArray();
         for (int i = 0; i < 5; i++) Assert.Equal(advantage * expected[i], actual[i], 5);
+    }
+
+    [Fact]
+    public void LeafSftWeighsEachLeafByItsPositiveAdvantage()
+    {
+        // LayerTuning-RL v2 (a): λ·Σ max(0, A)·mean_D(v − u)² / N; u = (x_t − x0)/t
+        var sft = new LeafSftLoss(weight: 0.5);
+        using var scope = Torch.NewScope();
+        // x0 = 0, x_t = (1, 1) at t = 0.5 → u = (2, 2); v0 = (2, 0): mse 2; v1 = (0, 0): mse 4; A = (1.5, −1)
+        // 0.5 · (1.5·2 + 0·4) / 2 = 0.75: the worse leaf is ignored
+        var (loss, _) = sft.Of(new ForwardBatch(Torch.Zeros([2, 2]), Torch.Ones([2, 2]), Torch.Full([2, 1], 0.5),
+            Torch.FromArray(new float[] { 2, 0, 0, 0 }, [2, 2]), Torch.Zeros([2, 2]), null, [1.5, -1]), total: 2);
+        Assert.Equal(0.75, loss.Item(), 6);
     }
 }

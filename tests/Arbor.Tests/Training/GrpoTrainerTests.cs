@@ -145,10 +145,10 @@ public class GrpoTrainerTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_dir, "b", "samples", "eval-000000-compositional.png")));
         Assert.Contains("\"cached\":true", File.ReadAllLines(Path.Combine(_dir, "b", "metrics.jsonl")).First(l => l.Contains("\"eval\"")));
         // the same weights evaluated otherwise (another seed of the evaluation noise) are another key
-        var key = BaseEvaluationCache.Key(model, config.Eval, config.Split, 48);
-        Assert.NotEqual(key, BaseEvaluationCache.Key(model, config.Eval with { Seed = 1 }, config.Split, 48));
-        Assert.NotEqual(key, BaseEvaluationCache.Key(model, config.Eval, config.Split, 16));
-        Assert.Equal(key, BaseEvaluationCache.Key(model, config.Eval with { Every = 7 }, config.Split, 48));
+        var key = BaseEvaluationCache.Key(model, config.Eval, config.Split);
+        Assert.NotEqual(key, BaseEvaluationCache.Key(model, config.Eval with { Seed = 1 }, config.Split));
+        Assert.NotEqual(key, BaseEvaluationCache.Key(model, config.Eval with { BatchSize = 16 }, config.Split));
+        Assert.Equal(key, BaseEvaluationCache.Key(model, config.Eval with { Every = 7 }, config.Split));
     }
 
     [Fact]

@@ -43,6 +43,23 @@ public sealed record DynamicTreeConfig
     /// keeps every node's term on the scale of an image difference.
     /// </summary>
     public string LayerTuningSpace { get; init; } = "velocity";
+    /// <summary>
+    /// Which LayerTuning-RL (ALGORITHMS.md §5.6): v1 (window nodes toward the best leaf; measured harmful), leaf_sft
+    /// (v2 a: flow matching on the tree's leaves weighted by max(0, A)) or leaf_nft (v2 b: the same with
+    /// DiffusionNFT's implicit negative, so worse-than-average leaves are pushed away). The leaf forms train
+    /// <see cref="LayerTuningTimes"/> re-noisings of every leaf after the policy-gradient step, with their own step.
+    /// </summary>
+    public LayerTuningForm LayerTuningForm { get; init; } = LayerTuningForm.V1;
+    /// <summary>Re-noisings per leaf of the leaf forms, at the rollout's times with fresh noise.</summary>
+    public int LayerTuningTimes { get; init; } = 2;
+}
+
+/// <summary>The forms of LayerTuning-RL (ALGORITHMS.md §5.6).</summary>
+public enum LayerTuningForm
+{
+    [System.Runtime.Serialization.EnumMember(Value = "v1")] V1,
+    [System.Runtime.Serialization.EnumMember(Value = "leaf_sft")] LeafSft,
+    [System.Runtime.Serialization.EnumMember(Value = "leaf_nft")] LeafNft,
 }
 
 /// <summary>
@@ -81,7 +98,7 @@ public sealed class DynamicTreeStrategy(DynamicTreeConfig config, double clipRan
 
     public void Prepare(RolloutForest forest)
     {
-        _targets = config.LayerTuning ? LayerTuning.Targets(forest).Where(t => t.Weight > 0).ToDictionary(t => t.Node) : new();
+        _targets = config.LayerTuning && config.LayerTuningForm == LayerTuningForm.V1 ? LayerTuning.Targets(forest).Where(t => t.Weight > 0).ToDictionary(t => t.Node) : new();
         _targetWeight = _targets.Values.Sum(t => t.Weight);
     }
 
