@@ -144,7 +144,14 @@ public static class RunReport
     /// <summary>The paired change from the first to the last evaluation of one set (same prompts and seeds).</summary>
     private static void AppendPaired(StringBuilder sb, string set, long from, long to, JsonElement first, JsonElement last)
     {
-        var comparison = HeldOutComparison.Between(ReadSet(set, first), ReadSet(set, last));
+        SetComparison comparison;
+        try { comparison = HeldOutComparison.Between(ReadSet(set, first), ReadSet(set, last)); }
+        catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException)
+        {
+            // a run resumed with other evaluation settings: its first and last evaluations do not pair, and the report says so
+            sb.Append("<p>No paired change for ").Append(WebUtility.HtmlEncode(set)).Append(": ").Append(WebUtility.HtmlEncode(e.Message)).Append("</p>");
+            return;
+        }
         sb.Append("<h2>Paired change, ").Append(WebUtility.HtmlEncode(set)).Append(" (").Append(from).Append(" → ").Append(to)
           .Append("): 95 % interval and exact McNemar p</h2><table><tr><th>family</th><th>n</th><th>before</th><th>after</th><th>change (pts)</th><th>95 % interval</th><th>p</th><th>gained / lost</th></tr>");
         foreach (var (family, c) in comparison.ByFamily.Append(new("overall", comparison.Overall)))

@@ -67,4 +67,19 @@ public class RunReportTests : IDisposable
         Assert.Contains("<th>missing object</th><th>extra of shape</th>", html);
         Assert.Contains("<tr><td>two_object</td><td>3 → 2</td><td>3 → 1</td><td>0 → 2</td></tr>", html);
     }
+
+    [Fact]
+    public void EvaluationsThatDoNotPairAreSaidToNotPairAndTheReportIsStillWritten()
+    {
+        // a run resumed with another prompts_per_family: 2 prompts at iteration 0, 1 at iteration 4
+        Directory.CreateDirectory(_dir);
+        File.WriteAllLines(Path.Combine(_dir, "metrics.jsonl"),
+        [
+            """{"kind":"eval","iteration":0,"sets":{"compositional":{"n":2,"count":{"colors":2},"strict":{"colors":0.5},"partial":{},"overall_strict":0.5,"overall_strict_sd":0.35,"overall_partial":0.5,"pass":"10","scores":[1,0]}}}""",
+            """{"kind":"eval","iteration":4,"sets":{"compositional":{"n":1,"count":{"colors":1},"strict":{"colors":1},"partial":{},"overall_strict":1,"overall_strict_sd":0,"overall_partial":1,"pass":"1","scores":[1]}}}""",
+        ]);
+        var html = File.ReadAllText(RunReport.Write(_dir, "resumed run"));
+        Assert.Contains("No paired change for compositional", html);
+        Assert.Contains("2 and 1 prompts", html);
+    }
 }
