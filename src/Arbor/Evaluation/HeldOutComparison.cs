@@ -22,14 +22,15 @@ public sealed record SetComparison(HeldOutSet Set, int N, IReadOnlyDictionary<st
     {
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"{Name} (n = {N}, paired: same prompts and seeds)");
-        sb.AppendLine($"  {"family",-14} {"n",4} {"before",7} {"after",7} {"change",8} {"95 % interval",17} {"p",8}  gained/lost");
+        // 80 columns: a log file or a terminal of the default width shows it unwrapped
+        sb.AppendLine($"  {"family",-13} {"n",4} {"before",7} {"after",7} {"change",7} {"95 % interval",15} {"p",7} gain/loss");
         foreach (var (family, c) in ByFamily) sb.AppendLine(Row(family, c));
         sb.Append(Row("overall", Overall));
         return sb.ToString();
     }
 
     private static string Row(string label, PairedChange c) => string.Create(CultureInfo.InvariantCulture,
-        $"  {label,-14} {c.N,4} {c.Before * 100,6:F1}% {c.After * 100,6:F1}% {c.Change * 100,8:+0.0;-0.0;0.0} {$"[{c.Low * 100:+0.0;-0.0;0.0}, {c.High * 100:+0.0;-0.0;0.0}]",17} {P(c.PValue),8}  {c.Gained}/{c.Lost}");
+        $"  {label,-13} {c.N,4} {c.Before * 100,6:F1}% {c.After * 100,6:F1}% {c.Change * 100,7:+0.0;-0.0;0.0} {$"[{c.Low * 100:+0.0;-0.0;0.0}, {c.High * 100:+0.0;-0.0;0.0}]",15} {P(c.PValue),7} {c.Gained}/{c.Lost}");
 
     /// <summary>A p-value as a reader wants it: 3 significant digits, "< 1e-4" below that.</summary>
     public static string P(double p) => double.IsNaN(p) ? "n/a" : p < 1e-4 ? "< 1e-4" : p.ToString(p < 0.01 ? "0.0000" : "0.000", CultureInfo.InvariantCulture);
