@@ -58,7 +58,6 @@ public sealed class GrpoIteration(TextToImagePipeline pipeline, IRolloutStrategy
 
         // ---- policy update ----
         clock.Restart();
-        (strategy as ILossShaping)?.Prepare(forest);
         var update = trainer.Update(iteration, forest, advantages, conditioning, optimizer);
         double trainSeconds = clock.Elapsed.TotalSeconds;
 

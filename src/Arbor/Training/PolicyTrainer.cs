@@ -37,8 +37,13 @@ public sealed class PolicyTrainer(TextToImagePipeline pipeline, IDenoisingStep s
     /// <summary>One training forward: source nodes of one step, their states [N, ...] and the model's conditional v_θ (not the guided v).</summary>
     public sealed record StepBatch(int Step, double Time, IReadOnlyList<RolloutNode> Sources, Tensor Velocity, Tensor States);
 
+    /// <summary>The iteration's update: the strategy's loss shaping sees the scored forest first (LayerTuning's targets), then the step.</summary>
     PolicyUpdateStats IPolicyUpdate.Update(long iteration, RolloutForest forest, Advantages.AdvantageResult advantages, PromptConditioning conditioning,
-        Optimizer optimizer) => Update(forest, conditioning, optimizer);
+        Optimizer optimizer)
+    {
+        Shaping?.Prepare(forest);
+        return Update(forest, conditioning, optimizer);
+    }
 
     public PolicyUpdateStats Update(RolloutForest forest, PromptConditioning conditioning, Optimizer optimizer)
     {

@@ -59,7 +59,8 @@ public class RolloutWaveTests
         using var pipeline = RolloutEngineTests.TinyPipeline(63);
         var strategy = new RecordingFlowGrpo(new FlowGrpoConfig { Steps = 3, GroupSize = 2 });
         var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 2.0, Waves = 2 });
-        var trainer = new PolicyTrainer(pipeline, strategy.SdeStep, engine.Schedule(3), new PolicyLossConfig());
+        // the loss shaping sees the scored forest through the trainer it is given to, as PolicyUpdates.Create wires it
+        var trainer = new PolicyTrainer(pipeline, strategy.SdeStep, engine.Schedule(3), new PolicyLossConfig()) { Shaping = strategy };
         using var opt = new Sgd(pipeline.Model.NamedParameters(trainableOnly: true), new SgdOptions { LearningRate = 0 });
         var probe = new OverlapProbeReward();
         var iteration = new GrpoIteration(pipeline, strategy, engine, probe, new AdvantageConfig(), trainer, opt);
