@@ -78,22 +78,11 @@ public static class EvalCommand
         return 0;
     }
 
-    private static (EvaluationReport Report, Dictionary<HeldOutSet, List<EvaluatedSample>> Samples) Evaluate(ShapesHeldOutEvaluator evaluator,
+    private static (EvaluationReport Report, IReadOnlyDictionary<HeldOutSet, List<EvaluatedSample>> Samples) Evaluate(ShapesHeldOutEvaluator evaluator,
         string modelDir, string? lora, EvalConfig config, string gridDir)
     {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
         using var pipeline = ModelOptions.Load(modelDir, lora);
-        Directory.CreateDirectory(gridDir);
-        var samples = new Dictionary<HeldOutSet, List<EvaluatedSample>>();
-        var sets = new List<SetEvaluation>();
-        foreach (var set in config.Sets)
-        {
-            samples[set] = evaluator.Run(pipeline, config, evaluator.Prompts(set, config.PromptsPerFamily), (ulong)set);
-            var grid = Path.Combine(gridDir, $"grid-{set.Name()}.png");
-            PngEncoder.Write(grid, ShapesHeldOutEvaluator.Grid(samples[set], config.PromptsPerFamily));
-            sets.Add(evaluator.Summarize(set, samples[set], grid));
-        }
-        return (new EvaluationReport(0, sets, clock.Elapsed.TotalSeconds), samples);
+        return evaluator.EvaluateWithSamples(pipeline, config, 0, gridDir);
     }
 
     /// <summary>A set's paired comparison as accuracy.json stores it (fractions, not points).</summary>

@@ -32,19 +32,28 @@ public sealed class ShapesHeldOutEvaluator(ShapesSplits splits, ShapesVerifier? 
             return Enumerable.Range(0, perFamily).Select(i => (list[i % list.Count].ToText(), f));
         })];
 
-    public EvaluationReport Evaluate(TextToImagePipeline pipeline, EvalConfig config, long step, string outputDirectory)
+    public EvaluationReport Evaluate(TextToImagePipeline pipeline, EvalConfig config, long step, string outputDirectory) =>
+        EvaluateWithSamples(pipeline, config, step, outputDirectory).Report;
+
+    /// <summary>
+    /// <see cref="Evaluate"/>, also returning every set's verified samples (images and verdicts) for callers that
+    /// write them out (`arbor eval`'s accuracy.json).
+    /// </summary>
+    public (EvaluationReport Report, IReadOnlyDictionary<HeldOutSet, List<EvaluatedSample>> Samples) EvaluateWithSamples(
+        TextToImagePipeline pipeline, EvalConfig config, long step, string outputDirectory)
     {
         var clock = Stopwatch.StartNew();
         Directory.CreateDirectory(outputDirectory);
         var sets = new List<SetEvaluation>();
+        var all = new Dictionary<HeldOutSet, List<EvaluatedSample>>();
         foreach (var set in config.Sets)
         {
-            var samples = Run(pipeline, config, Prompts(set, config.PromptsPerFamily), (ulong)set);
+            var samples = all[set] = Run(pipeline, config, Prompts(set, config.PromptsPerFamily), (ulong)set);
             var grid = Path.Combine(outputDirectory, $"eval-{step:D6}-{set.Name()}.png");
             PngEncoder.Write(grid, Grid(samples, config.PromptsPerFamily));
             sets.Add(Summarize(set, samples, grid));
         }
-        return new EvaluationReport(step, sets, clock.Elapsed.TotalSeconds);
+        return (new EvaluationReport(step, sets, clock.Elapsed.TotalSeconds), all);
     }
 
     /// <summary>The set's aggregates, failure reasons and (in_distribution) how many prompts repeat RL texts.</summary>
