@@ -22,6 +22,16 @@ public sealed record AdvantageConfig
     public bool DropZeroVariance { get; init; } = true;
     public RewardAggregation Aggregation { get; init; } = RewardAggregation.Reward;
     /// <summary>
+    /// Tree strategies: how a node's value is formed from its children's, <c>softmax</c> of log π_old (default, TreeGRPO's
+    /// paper) or <c>mean</c> (TreeGRPO's public code).
+    /// </summary>
+    public BackupWeights Backup { get; init; } = BackupWeights.Softmax;
+    /// <summary>
+    /// Tree strategies: <c>none</c> (default, the papers': an edge gets its child's value) or <c>parent</c> (an edge gets
+    /// V(child) − V(parent), the per-parent baseline of ALGORITHMS.md §7).
+    /// </summary>
+    public EdgeBaseline EdgeBaseline { get; init; } = EdgeBaseline.None;
+    /// <summary>
     /// A null control for experiments (default false): permute the rewards among the images of each prompt before
     /// the advantages are computed (<see cref="RewardShuffle"/>). The update keeps every statistic of a real one
     /// (group means and spreads, zero-variance groups, advantage scale) but carries no information about which

@@ -38,7 +38,7 @@ public static class EdgeAdvantages
                 // leaf score r = Σ_k w_k·(R_k − μ_k)/σ_k, then the leaf advantage (r − μ)/σ over the prompt's leaves
                 var score = GroupAdvantages.Compute(rewards, weights, groups, config with { Aggregation = RewardAggregation.Advantage, GlobalStd = false, AdvantageClip = double.MaxValue, DropZeroVariance = false });
                 var a = GroupAdvantages.Compute(score.Values, groups, config with { GlobalStd = false });
-                TreeBackup.Assign(forest, a.Values.Select((v, i) => a.Kept[i] ? v : 0).ToList());
+                TreeBackup.Assign(forest, a.Values.Select((v, i) => a.Kept[i] ? v : 0).ToList(), config.Backup, config.EdgeBaseline);
                 return a;
             }
             case EdgeAdvantageMode.DepthNormalized:

@@ -59,6 +59,8 @@ public sealed record GrpoTrainConfig : IValidatedConfig
             if (n != "remote" && !BuiltInRewards.Names.Contains(n)) yield return $"reward.names: '{n}' is unknown (expected {string.Join(", ", BuiltInRewards.Names)} or remote)";
         if (Loss.ClipRange <= 0) yield return "loss.clip_range must be > 0";
         if (Rollout.Waves < 1) yield return "rollout.waves must be >= 1";
+        if (Advantage.EdgeBaseline == EdgeBaseline.Parent && Strategy is not ("tree_grpo" or "dynamic_tree"))
+            yield return $"advantage.edge_baseline parent needs a tree backup (tree_grpo or dynamic_tree), not {Strategy}";
         if (Strategy is "nft" or "awm")
         {
             foreach (var p in Strategy == "nft" ? Nft.Problems() : Awm.Problems()) yield return p;

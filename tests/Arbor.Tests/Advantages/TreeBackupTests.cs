@@ -52,6 +52,40 @@ public class TreeBackupTests
     }
 
     [Fact]
+    public void MeanBackupAveragesTheChildren()
+    {
+        var (forest, a, b, c) = HandMadeTree();
+        TreeBackup.Assign(forest, [1.0, -1.0, 2.0], BackupWeights.Mean);
+        Assert.Equal(0.0, b.Incoming!.Advantage, 12);                  // (1 − 1)/2
+        Assert.Equal(2.0, c.Incoming!.Advantage, 12);
+        Assert.Equal(1.0, a.Incoming!.Advantage, 12);                  // (0 + 2)/2, copied up the ODE edge
+    }
+
+    [Fact]
+    public void TheParentBaselineCreditsEachEdgeWithWhatItChanged()
+    {
+        var (forest, a, b, c) = HandMadeTree();
+        TreeBackup.Assign(forest, [1.0, -1.0, 2.0], BackupWeights.Mean, EdgeBaseline.Parent);
+        var leaves = forest.Leaves;
+        // V(b) = 0, V(c) = 2, V(a) = 1, V(root) = V(a) = 1
+        Assert.Equal(1.0, leaves[0].Incoming!.Advantage, 12);          // 1 − V(b)
+        Assert.Equal(-1.0, leaves[1].Incoming!.Advantage, 12);
+        Assert.Equal(0.0, leaves[2].Incoming!.Advantage, 12);          // ODE edge c → L3: nothing to compare with
+        Assert.Equal(-1.0, b.Incoming!.Advantage, 12);                 // V(b) − V(a)
+        Assert.Equal(1.0, c.Incoming!.Advantage, 12);
+        Assert.Equal(0.0, a.Incoming!.Advantage, 12);                  // root → a: one child
+
+        // with softmax weights the siblings' weighted advantages sum to zero at every branching node
+        TreeBackup.Assign(forest, [1.0, -1.0, 2.0], BackupWeights.Softmax, EdgeBaseline.Parent);
+        foreach (var node in forest.Nodes.Where(n => n.Children.Count > 1))
+        {
+            double max = node.Children.Max(e => e.LogProbOld);
+            var w = node.Children.Select(e => Math.Exp(e.LogProbOld - max)).ToArray();
+            Assert.Equal(0.0, node.Children.Select((e, i) => w[i] * e.Advantage).Sum() / w.Sum(), 12);
+        }
+    }
+
+    [Fact]
     public void ALeafCountMismatchIsAnError()
     {
         var (forest, _, _, _) = HandMadeTree();

@@ -1,3 +1,4 @@
+using Arbor.Advantages;
 using Arbor.Configuration;
 using Arbor.Pretraining;
 using Arbor.Training;
@@ -41,6 +42,17 @@ public class ConfigLoaderTests
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<PretrainConfig>("train:\n  caption_dropout: 1.5\neval:\n  sampler: rk4\n", "z.yaml"));
         Assert.Contains("train.caption_dropout must be in [0, 1]", e.Message);
         Assert.Contains("eval.sampler 'rk4' is unknown", e.Message);
+    }
+
+    [Fact]
+    public void TheTreeAdvantageChoicesParseAndAParentBaselineWithoutATreeIsAnError()
+    {
+        var c = ConfigLoader.Parse<GrpoTrainConfig>("strategy: tree_grpo\nadvantage:\n  backup: mean\n  edge_baseline: parent\n");
+        Assert.Equal(BackupWeights.Mean, c.Advantage.Backup);
+        Assert.Equal(EdgeBaseline.Parent, c.Advantage.EdgeBaseline);
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>("strategy: flow_grpo\nadvantage:\n  edge_baseline: parent\n", "p.yaml"));
+        Assert.Contains("advantage.edge_baseline parent needs a tree backup", e.Message);
+        Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>("advantage:\n  backup: median\n", "m.yaml"));
     }
 
     [Fact]
