@@ -11,6 +11,8 @@ public enum EdgeAdvantageMode
     TreeBackup,
     /// <summary>BranchGRPO: path-weighted reward fusion and per-depth standardization.</summary>
     DepthNormalized,
+    /// <summary>Forward-process methods: the leaves' group advantages only; no edge is trained, so none is assigned.</summary>
+    Leaves,
 }
 
 /// <summary>Assigns every trained edge its advantage from the leaves' rewards.</summary>
@@ -41,6 +43,8 @@ public static class EdgeAdvantages
                 TreeBackup.Assign(forest, a.Values.Select((v, i) => a.Kept[i] ? v : 0).ToList(), config.Backup, config.EdgeBaseline);
                 return a;
             }
+            case EdgeAdvantageMode.Leaves:
+                return GroupAdvantages.Compute(rewards, weights, groups, config);
             case EdgeAdvantageMode.DepthNormalized:
             {
                 var a = GroupAdvantages.Compute(rewards, weights, groups, config);

@@ -1,27 +1,63 @@
+using Arbor.Advantages;
 using Arbor.Rollouts;
 using Arbor.Sampling.Steps;
 
 namespace Arbor.Strategies;
 
-/// <summary>What every forward-process method (ALGORITHMS.md §5.7) sets: its rollout and which noisings it trains.</summary>
-public interface IForwardProcessConfig
+/// <summary>
+/// What every forward-process method (ALGORITHMS.md §5.7) sets: its rollout and which noisings it trains. The rollout
+/// is G independent trajectories per prompt (flat), or, with <see cref="Branching"/> above 1, trees from shared root
+/// noise that branch by SDE inside the window [<see cref="BranchStart"/>, BranchStart + <see cref="BranchDepth"/>)
+/// and finish by ODE: the images of a group then differ only by what the window's noise made of them. The loss reads
+/// only the leaves and their rewards either way.
+/// </summary>
+public abstract record ForwardProcessConfig
 {
     /// <summary>Rollout steps T (papers: 10).</summary>
-    int Steps { get; }
-    /// <summary>Images per prompt.</summary>
-    int GroupSize { get; }
-    /// <summary>Noised copies of each image trained per iteration, each at one of the rollout's times (without replacement), fresh noise.</summary>
-    int TimesPerImage { get; }
-    /// <summary>The old (sampling) policy's decay grows as d = min(rate·iteration, max) (<see cref="OldDecaySchedule.Linear"/>).</summary>
-    double OldDecayRate { get; }
+    public int Steps { get; init; } = 10;
+    /// <summary>Images per prompt (DiffusionNFT: 24; 8 on 2 CPU cores, as the measured probe of issue #15).</summary>
+    public int GroupSize { get; init; } = 8;
+    /// <summary>
+    /// Noised copies of each image trained per iteration, each at one of the rollout's times (without replacement),
+    /// fresh noise. DiffusionNFT trains 9 of 10; 3 is the measured CPU probe's choice.
+    /// </summary>
+    public int TimesPerImage { get; init; } = 3;
+    /// <summary>The old (sampling) policy's decay grows as d = min(rate·iteration, max) (DiffusionNFT: 0.001).</summary>
+    public double OldDecayRate { get; init; } = 0.001;
+    /// <summary>The old policy's largest decay (DiffusionNFT: 0.5).</summary>
+    public double OldDecayMax { get; init; } = 0.5;
     /// <summary>How the old policy's decay grows: DiffusionNFT's linear ramp, or the warm-up d = min(max, (1 + n)/(10 + n)).</summary>
-    OldDecaySchedule OldDecaySchedule { get; }
-    /// <summary>The old policy's largest decay.</summary>
-    double OldDecayMax { get; }
-    /// <summary>Roll out with the Flow-GRPO SDE instead of the ODE.</summary>
-    bool Sde { get; }
-    /// <summary>SDE noise level a when <see cref="Sde"/> is set.</summary>
-    double NoiseLevel { get; }
+    public OldDecaySchedule OldDecaySchedule { get; init; } = OldDecaySchedule.Linear;
+    /// <summary>Roll out with the Flow-GRPO SDE at every step instead of the ODE (DiffusionNFT: ODE).</summary>
+    public bool Sde { get; init; }
+    /// <summary>SDE noise level a (Flow-GRPO's 0.7), at every step with <see cref="Sde"/>, else in the branching window.</summary>
+    public double NoiseLevel { get; init; } = 0.7;
+    /// <summary>Children per node in the branching window; 1 (default) = flat rollouts, as the papers'.</summary>
+    public int Branching { get; init; } = 1;
+    /// <summary>Steps of the branching window: each tree has Branching^BranchDepth leaves (with Branching above 1).</summary>
+    public int BranchDepth { get; init; } = 3;
+    /// <summary>First step of the branching window (0: where most of a group's reward spread is made, ALGORITHMS.md §7).</summary>
+    public int BranchStart { get; init; }
+
+    /// <summary>Leaves per tree: 1 for flat rollouts.</summary>
+    public int LeavesPerTree => Branching <= 1 ? 1 : (int)Math.Pow(Branching, BranchDepth);
+
+    /// <summary>The checks every forward-process section shares; <paramref name="section"/> names it in messages.</summary>
+    public IEnumerable<string> SharedProblems(string section)
+    {
+        if (Steps < 2) yield return $"{section}.steps must be >= 2";
+        if (GroupSize < 2) yield return $"{section}.group_size must be >= 2 (a group needs a spread)";
+        if (TimesPerImage < 1 || TimesPerImage > Steps) yield return $"{section}.times_per_image must be in [1, steps = {Steps}]";
+        if (OldDecayRate < 0 || OldDecayMax is < 0 or >= 1) yield return $"{section}.old_decay_rate must be >= 0 and {section}.old_decay_max in [0, 1)";
+        if (Branching < 1) yield return $"{section}.branching must be >= 1";
+        if (Branching > 1)
+        {
+            if (BranchDepth < 1 || BranchStart < 0 || BranchStart + BranchDepth > Steps)
+                yield return $"{section}: the branching window [{BranchStart}, {BranchStart + BranchDepth}) must lie in the {Steps}-step schedule";
+            else if (GroupSize % LeavesPerTree != 0)
+                yield return $"{section}.group_size {GroupSize} must be a multiple of the {LeavesPerTree} leaves of a tree (branching^branch_depth)";
+        }
+    }
 }
 
 /// <summary>How a forward-process method's old policy follows the trained weights, per iteration n.</summary>
@@ -37,30 +73,16 @@ public enum OldDecaySchedule
 /// DiffusionNFT (ALGORITHMS.md §5.7; NVlabs/DiffusionNFT) settings. The loss (<see cref="Training.NftLoss"/>) trains on
 /// the leaves' clean images, so no edge is trained and no log-probability is needed.
 /// </summary>
-public sealed record NftConfig : IForwardProcessConfig
+public sealed record NftConfig : ForwardProcessConfig
 {
-    public int Steps { get; init; } = 10;
-    /// <summary>Images per prompt (paper: 24; 8 on 2 CPU cores, as the measured probe of issue #15).</summary>
-    public int GroupSize { get; init; } = 8;
     /// <summary>β of v⁺ = β·v_θ + (1 − β)·v_old and v⁻ = (1 + β)·v_old − β·v_θ (paper: 1).</summary>
     public double Beta { get; init; } = 1.0;
-    /// <summary>The paper trains 9 of 10 times; 3 is the measured CPU probe's choice.</summary>
-    public int TimesPerImage { get; init; } = 3;
     /// <summary>Weight of mean_D(v_θ − v_ref)², the pull toward the base (paper: 1e-4); 0 skips its forward.</summary>
     public double RefWeight { get; init; } = 1e-4;
-    /// <summary>Paper: 0.001 per iteration.</summary>
-    public double OldDecayRate { get; init; } = 0.001;
-    /// <summary>Paper: 0.5.</summary>
-    public double OldDecayMax { get; init; } = 0.5;
-    /// <summary>Paper: linear.</summary>
-    public OldDecaySchedule OldDecaySchedule { get; init; } = OldDecaySchedule.Linear;
-    /// <summary>Paper: ODE rollouts.</summary>
-    public bool Sde { get; init; }
-    public double NoiseLevel { get; init; } = 0.7;
 
     public IEnumerable<string> Problems()
     {
-        foreach (var p in ForwardProcessStrategy.Problems("nft", this)) yield return p;
+        foreach (var p in SharedProblems("nft")) yield return p;
         if (Beta <= 0) yield return "nft.beta must be > 0";
         if (RefWeight < 0) yield return "nft.ref_weight must be >= 0";
     }
@@ -79,12 +101,8 @@ public enum AwmWeighting
 /// Advantage Weighted Matching (ALGORITHMS.md §5.7; scxue/advantage_weighted_matching) settings: the flow-matching
 /// loss as a surrogate log-likelihood in the clipped surrogate of §3 (<see cref="Training.AwmLoss"/>).
 /// </summary>
-public sealed record AwmConfig : IForwardProcessConfig
+public sealed record AwmConfig : ForwardProcessConfig
 {
-    public int Steps { get; init; } = 10;
-    /// <summary>Images per prompt (8 on 2 CPU cores).</summary>
-    public int GroupSize { get; init; } = 8;
-    public int TimesPerImage { get; init; } = 3;
     /// <summary>
     /// ε of the ratio's clip, ρ = exp(ℓ_θ − ℓ_old) with ℓ = −mean_D(v − (ε − x0))². Arbor's default: the matching
     /// log-likelihood moves far less per step than a Gaussian log-probability scaled by 1/s², so 0.2 (PPO's own) bounds it.
@@ -97,40 +115,35 @@ public sealed record AwmConfig : IForwardProcessConfig
     /// <summary>uniform, t, t_squared or ghuber (power <see cref="GhuberPower"/>).</summary>
     public AwmWeighting Weighting { get; init; } = AwmWeighting.Uniform;
     public double GhuberPower { get; init; } = 0.25;
-    public double OldDecayRate { get; init; } = 0.001;
-    public double OldDecayMax { get; init; } = 0.5;
-    public OldDecaySchedule OldDecaySchedule { get; init; } = OldDecaySchedule.Linear;
-    public bool Sde { get; init; }
-    public double NoiseLevel { get; init; } = 0.7;
 
     public IEnumerable<string> Problems()
     {
-        foreach (var p in ForwardProcessStrategy.Problems("awm", this)) yield return p;
+        foreach (var p in SharedProblems("awm")) yield return p;
         if (ClipRange <= 0) yield return "awm.clip_range must be > 0";
         if (KlWeight < 0 || EmaKlWeight < 0) yield return "awm.kl_weight and awm.ema_kl_weight must be >= 0";
         if (GhuberPower <= 0) yield return "awm.ghuber_power must be > 0";
     }
 }
 
-/// <summary>A forward-process method's rollout: G independent ODE (or SDE) trajectories per prompt, no edge trained.</summary>
-public sealed class ForwardProcessStrategy(string name, IForwardProcessConfig config) : IRolloutStrategy
+/// <summary>
+/// A forward-process method's rollout: G independent ODE (or SDE) trajectories per prompt, or G / k^d trees that branch
+/// in their window (<see cref="ForwardProcessConfig.Branching"/>); no edge is trained, the loss reads the leaves.
+/// </summary>
+public sealed class ForwardProcessStrategy(string name, ForwardProcessConfig config) : IRolloutStrategy
 {
     public string Name => name;
     public int Steps => config.Steps;
-    public int TreesPerPrompt => config.GroupSize;
+    public int TreesPerPrompt => config.GroupSize / config.LeavesPerTree;
     public bool SharedRootNoise => false;
     public IDenoisingStep SdeStep { get; } = new FlowGrpoSdeStep(config.NoiseLevel);
 
     public void BeginIteration(long iteration, Random random) { }
 
-    public NodeExpansion Expand(RolloutNode node) => config.Sde ? NodeExpansion.Sde(trained: false) : NodeExpansion.Ode;
+    public NodeExpansion Expand(RolloutNode node) =>
+        config.Branching > 1 && node.Step >= config.BranchStart && node.Step < config.BranchStart + config.BranchDepth
+            ? NodeExpansion.Sde(trained: false, children: config.Branching)
+            : config.Sde ? NodeExpansion.Sde(trained: false) : NodeExpansion.Ode;
 
-    /// <summary>The checks every forward-process section shares.</summary>
-    public static IEnumerable<string> Problems(string section, IForwardProcessConfig c)
-    {
-        if (c.Steps < 2) yield return $"{section}.steps must be >= 2";
-        if (c.GroupSize < 2) yield return $"{section}.group_size must be >= 2 (a group needs a spread)";
-        if (c.TimesPerImage < 1 || c.TimesPerImage > c.Steps) yield return $"{section}.times_per_image must be in [1, steps = {c.Steps}]";
-        if (c.OldDecayRate < 0 || c.OldDecayMax is < 0 or >= 1) yield return $"{section}.old_decay_rate must be >= 0 and {section}.old_decay_max in [0, 1)";
-    }
+    /// <summary>Only the leaves' group advantages are used (the loss trains on leaves, not edges).</summary>
+    public EdgeAdvantageMode AdvantageMode => EdgeAdvantageMode.Leaves;
 }

@@ -21,14 +21,14 @@ namespace Arbor.Training;
 public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
 {
     private readonly TextToImagePipeline _pipeline;
-    private readonly IForwardProcessConfig _config;
+    private readonly ForwardProcessConfig _config;
     private readonly IForwardProcessLoss _lossFunction;
     private readonly TimeSchedule _schedule;
     private readonly PolicyLossConfig _loss;
     private readonly ulong _seed;
     private readonly ExponentialMovingAverage _old;
 
-    public ForwardProcessTrainer(TextToImagePipeline pipeline, IForwardProcessConfig config, IForwardProcessLoss loss, TimeSchedule schedule,
+    public ForwardProcessTrainer(TextToImagePipeline pipeline, ForwardProcessConfig config, IForwardProcessLoss loss, TimeSchedule schedule,
         PolicyLossConfig lossConfig, ulong seed)
     {
         (_pipeline, _config, _lossFunction, _schedule, _loss, _seed) = (pipeline, config, loss, schedule, lossConfig, seed);
