@@ -11,7 +11,7 @@ public static class TrainCommand
 {
     public static Command Create()
     {
-        var config = new Option<string>("--config") { Description = "YAML config (configs/flow-grpo.yaml, dance-grpo.yaml, mix-grpo.yaml)", Required = true };
+        var config = new Option<string>("--config") { Description = "YAML config: one per strategy in configs/ (" + string.Join(", ", Arbor.Strategies.Strategies.Names) + "), ablations in configs/ablations/", Required = true };
         var output = new Option<string>("--out") { Description = "Run directory", DefaultValueFactory = _ => "runs/train" };
         var resume = new Option<bool>("--resume") { Description = "Continue from the run directory's checkpoint" };
         var stopAfter = new Option<long?>("--stop-after") { Description = "End after this iteration (a checkpoint is written there)" };

@@ -8,8 +8,10 @@ using Arbor.Training;
 
 namespace Arbor.Pretraining;
 
-/// <summary>What a resumed pretraining run needs besides the weights: where it was and its RNG.</summary>
-/// <summary>Progress of a pretraining run; WallSeconds sums the time of every session of a resumed run.</summary>
+/// <summary>
+/// What a resumed pretraining run needs besides the weights: where it was, its RNG and its last loss; WallSeconds sums
+/// the time of every session of a resumed run.
+/// </summary>
 public sealed record PretrainProgressState(long Step, string GeneratorState, double LastLoss, double WallSeconds = 0);
 
 /// <summary>

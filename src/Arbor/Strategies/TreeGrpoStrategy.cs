@@ -15,13 +15,22 @@ public sealed record TreeGrpoConfig
     /// <summary>Branching window depth d (paper: 3 → 27 leaves).</summary>
     public int Depth { get; init; } = 3;
     public double NoiseLevel { get; init; } = 0.7;
-    /// <summary>"geometric" (truncated geometric window start) or "shift".</summary>
-    public string WindowSchedule { get; init; } = "geometric";
+    /// <summary><c>geometric</c> (truncated geometric window start, the paper's) or <c>shift</c> (the public code's).</summary>
+    public TreeWindowSchedule WindowSchedule { get; init; } = TreeWindowSchedule.Geometric;
     /// <summary>r of the truncated geometric Pr[l] ∝ (1 − r)·r^l (paper: 0.5).</summary>
     public double GeometricRatio { get; init; } = 0.5;
     /// <summary>For "shift": move the window by this many steps every ShiftEvery iterations.</summary>
     public int ShiftBy { get; init; } = 1;
     public int ShiftEvery { get; init; } = 25;
+}
+
+/// <summary>Where TreeGRPO's branching window starts each iteration (ALGORITHMS.md §5.4).</summary>
+public enum TreeWindowSchedule
+{
+    /// <summary>l drawn from the truncated geometric Pr[l] ∝ (1 − r)·r^l.</summary>
+    [System.Runtime.Serialization.EnumMember(Value = "geometric")] Geometric,
+    /// <summary>l moves by <see cref="TreeGrpoConfig.ShiftBy"/> every <see cref="TreeGrpoConfig.ShiftEvery"/> iterations.</summary>
+    [System.Runtime.Serialization.EnumMember(Value = "shift")] Shift,
 }
 
 /// <summary>
@@ -37,18 +46,22 @@ public sealed class TreeGrpoStrategy(TreeGrpoConfig config) : IRolloutStrategy
     public IDenoisingStep SdeStep { get; } = new FlowGrpoSdeStep(config.NoiseLevel);
     public int WindowStart { get; private set; }
 
-    /// <summary>Sets the window explicitly (tests, `arbor tree`); it must fit in the schedule.</summary>
+    /// <summary>The latest window start: T − d − 1, so the last step is never trained (ALGORITHMS.md §2).</summary>
+    public int LastWindowStart => config.Steps - config.Depth - 1;
+
+    /// <summary>Sets the window explicitly (tests, `arbor tree`); it must fit in the schedule and leave the last step untrained.</summary>
     public void SetWindow(int start)
     {
-        if (start < 0 || start + config.Depth > config.Steps)
-            throw new ArgumentOutOfRangeException(nameof(start), start, $"window [{start}, {start + config.Depth}) is outside the {config.Steps}-step schedule");
+        if (start < 0 || start > LastWindowStart)
+            throw new ArgumentOutOfRangeException(nameof(start), start,
+                $"window [{start}, {start + config.Depth}) must lie in steps 0 to {config.Steps - 2} of the {config.Steps}-step schedule (the last step is never trained)");
         WindowStart = start;
     }
 
     public void BeginIteration(long iteration, Random random)
     {
-        int max = config.Steps - config.Depth;
-        if (config.WindowSchedule == "shift") SetWindow(SlidingWindow.Start(iteration, config.ShiftEvery, starts: max + 1, config.ShiftBy));
+        int max = LastWindowStart;
+        if (config.WindowSchedule == TreeWindowSchedule.Shift) SetWindow(SlidingWindow.Start(iteration, config.ShiftEvery, starts: max + 1, config.ShiftBy));
         else SetWindow(SampleGeometric(random, config.GeometricRatio, max));
     }
 

@@ -66,10 +66,11 @@ public sealed record GrpoTrainConfig : IValidatedConfig
             foreach (var p in Strategy == "nft" ? Nft.Problems() : Awm.Problems()) yield return p;
             if (!Lora.Enabled) yield return $"{Strategy} keeps its old policy as a second copy of the LoRA weights: lora.enabled must be true";
         }
-        if (DynamicTree.LayerTuningSpace is not ("velocity" or "x0"))
-            yield return $"dynamic_tree.layer_tuning_space '{DynamicTree.LayerTuningSpace}' is unknown (expected velocity or x0)";
-        if (DynamicTree.LastWindowStart is { } last && (last < 0 || last > DynamicTree.Steps - DynamicTree.Depth))
-            yield return $"dynamic_tree.last_window_start {last} is outside the schedule (expected 0 to steps - depth = {DynamicTree.Steps - DynamicTree.Depth})";
+        if (DynamicTree.LastWindowStart is { } last && (last < 0 || last > DynamicTree.Steps - DynamicTree.Depth - 1))
+            yield return $"dynamic_tree.last_window_start {last} is outside the schedule (expected 0 to steps - depth - 1 = " +
+                $"{DynamicTree.Steps - DynamicTree.Depth - 1}: the last step is never trained)";
+        if (TreeGrpo.Steps - TreeGrpo.Depth - 1 < 0)
+            yield return $"tree_grpo.depth {TreeGrpo.Depth} leaves no window in {TreeGrpo.Steps} steps that keeps the last step untrained";
         if (DynamicTree.LayerTuningWeight < 0) yield return "dynamic_tree.layer_tuning_weight must be >= 0";
         foreach (var p in Eval.Problems()) yield return "eval." + p;
     }

@@ -53,6 +53,10 @@ public class ConfigLoaderTests
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>("strategy: flow_grpo\nadvantage:\n  edge_baseline: parent\n", "p.yaml"));
         Assert.Contains("advantage.edge_baseline parent needs a tree backup", e.Message);
         Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>("advantage:\n  backup: median\n", "m.yaml"));
+        // closed choices are enums: a typo fails at its line instead of falling back to a default
+        var typo = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>("tree_grpo:\n  window_schedule: geometirc\n", "s.yaml"));
+        Assert.Contains("s.yaml", typo.Message);
+        Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>("dynamic_tree:\n  layer_tuning_space: x1\n", "s.yaml"));
     }
 
     [Fact]
@@ -60,7 +64,9 @@ public class ConfigLoaderTests
     {
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>(
             "strategy: dynamic_tree\ndynamic_tree:\n  steps: 10\n  depth: 3\n  last_window_start: 8\n", "w.yaml"));
-        Assert.Contains("dynamic_tree.last_window_start 8 is outside the schedule (expected 0 to steps - depth = 7)", e.Message);
+        Assert.Contains("dynamic_tree.last_window_start 8 is outside the schedule (expected 0 to steps - depth - 1 = 6: the last step is never trained)", e.Message);
+        // the window [7, 10) would train the last step
+        Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>("strategy: dynamic_tree\ndynamic_tree:\n  steps: 10\n  depth: 3\n  last_window_start: 7\n", "w.yaml"));
         Assert.Equal(2, ConfigLoader.Parse<GrpoTrainConfig>("dynamic_tree:\n  last_window_start: 2\n").DynamicTree.LastWindowStart);
     }
 

@@ -12,7 +12,7 @@ public class TreeStrategyTests
     [InlineData(10, 3, 3, 0)]
     [InlineData(10, 3, 3, 4)]
     [InlineData(6, 2, 2, 1)]
-    [InlineData(5, 1, 3, 2)]      // k = 1: a single trajectory
+    [InlineData(5, 1, 3, 1)]      // k = 1: a single trajectory
     public void TreeGrpoHasKToTheDLeavesAndTheFormulaNfe(int T, int k, int d, int l)
     {
         using var pipeline = RolloutEngineTests.TinyPipeline(31);
@@ -35,6 +35,12 @@ public class TreeStrategyTests
         var strategy = new TreeGrpoStrategy(new TreeGrpoConfig { Steps = 10, Depth = 3 });
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => strategy.SetWindow(8));
         Assert.Contains("[8, 11)", e.Message);
+        // [7, 10) fits the schedule but would train the last step, which ALGORITHMS.md §2 never trains
+        e = Assert.Throws<ArgumentOutOfRangeException>(() => strategy.SetWindow(7));
+        Assert.Contains("the last step is never trained", e.Message);
+        strategy.SetWindow(6);
+        var random = new Random(5);
+        for (int i = 0; i < 2000; i++) { strategy.BeginIteration(i, random); Assert.InRange(strategy.WindowStart, 0, 6); }
     }
 
     [Fact]
@@ -46,7 +52,7 @@ public class TreeStrategyTests
             return Enumerable.Range(0, 20).Select(i => { strategy.BeginIteration(i, new Random(0)); return strategy.WindowStart; }).ToArray();
         }
 
-        Assert.Equal([0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 0, 0, 1, 1], Starts(null));   // T − d = 7
+        Assert.Equal([0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 0, 0, 1, 1, 2, 2], Starts(null));   // T − d − 1 = 6: the last step untrained
         Assert.Equal([0, 0, 1, 1, 2, 2, 0, 0, 1, 1, 2, 2, 0, 0, 1, 1, 2, 2, 0, 0], Starts(2));
         Assert.All(Starts(0), s => Assert.Equal(0, s));
     }

@@ -52,7 +52,7 @@ public class TreeTrainingTests
         using var pipeline = RolloutEngineTests.TinyPipeline(45);
         var baseConfig = new DynamicTreeConfig { Steps = 5, Depth = 2, LayerTuning = true, LayerTuningWeight = 0.5 };
         var velocity = new DynamicTreeStrategy(baseConfig);
-        var x0 = new DynamicTreeStrategy(baseConfig with { LayerTuningSpace = "x0" });
+        var x0 = new DynamicTreeStrategy(baseConfig with { LayerTuningSpace = LayerTuningSpace.X0 });
         velocity.BeginIteration(0, new Random(0));
         x0.BeginIteration(0, new Random(0));
         var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0 });

@@ -19,7 +19,8 @@ public sealed record DynamicTreeConfig
     /// <summary>Iterations between window moves τ (the window slides as MixGRPO's).</summary>
     public int ShiftEvery { get; init; } = 25;
     /// <summary>
-    /// The last window start before the window wraps to step 0; null = T − d (every step, ALGORITHMS.md §5.6).
+    /// The last window start before the window wraps to step 0; null = T − d − 1, the latest window that leaves the last
+    /// step untrained (ALGORITHMS.md §2: its Gaussian is nearly degenerate).
     /// An earlier bound keeps the branching on noisy steps, where siblings' images differ enough for their
     /// rewards to say something (docs/BENCHMARKS.md).
     /// </summary>
@@ -42,7 +43,7 @@ public sealed record DynamicTreeConfig
     /// u_n = (x_n − x0*)/t_n grows as 1/t_n when x_n is on another branch than the best leaf; the x0 form
     /// keeps every node's term on the scale of an image difference.
     /// </summary>
-    public string LayerTuningSpace { get; init; } = "velocity";
+    public LayerTuningSpace LayerTuningSpace { get; init; } = LayerTuningSpace.Velocity;
     /// <summary>
     /// Which LayerTuning-RL (ALGORITHMS.md §5.6): v1 (window nodes toward the best leaf; measured harmful), leaf_sft
     /// (v2 a: flow matching on the tree's leaves weighted by max(0, A)) or leaf_nft (v2 b: the same with
@@ -82,7 +83,7 @@ public sealed class DynamicTreeStrategy(DynamicTreeConfig config, double clipRan
     public int WindowStart { get; private set; }
 
     public void BeginIteration(long iteration, Random random) =>
-        WindowStart = SlidingWindow.Start(iteration, config.ShiftEvery, starts: (config.LastWindowStart ?? config.Steps - config.Depth) + 1);
+        WindowStart = SlidingWindow.Start(iteration, config.ShiftEvery, starts: (config.LastWindowStart ?? config.Steps - config.Depth - 1) + 1);
 
     /// <summary>σ multiplier at tree layer k.</summary>
     public double NoiseScale(int layer) => config.DepthNoise ? 1 + config.DepthNoiseBeta * layer / config.Depth : 1.0;
@@ -121,7 +122,7 @@ public sealed class DynamicTreeStrategy(DynamicTreeConfig config, double clipRan
         var u = (x - best) / batch.Time;
         var w = Torch.FromArray(rows.Select(p => (float)_targets[p.n].Weight).ToArray());
         var dims = Enumerable.Range(1, v.Dim - 1).Select(d => (long)d).ToArray();
-        double space = config.LayerTuningSpace == "x0" ? batch.Time * batch.Time : 1.0;
+        double space = config.LayerTuningSpace == LayerTuningSpace.X0 ? batch.Time * batch.Time : 1.0;
         var term = (w * (v - u).Square().Mean(dims)).Sum() * (config.LayerTuningWeight * space / _targetWeight);
         return scope.MoveToOuter(term);
     }
