@@ -3,7 +3,7 @@ namespace Arbor.Tensors;
 /// <summary>
 /// Deterministic lifetime for temporaries: every tensor created on this thread while the scope is the
 /// innermost one belongs to it and is freed when the scope is disposed, unless it was moved out
-/// (<see cref="MoveToOuter"/>) or detached (<see cref="Detach"/>). Scopes nest; create them with
+/// (<see cref="MoveToOuter(Tensor)"/>) or detached (<see cref="Detach"/>). Scopes nest; create them with
 /// <c>using var scope = Torch.NewScope();</c>.
 /// </summary>
 public sealed class TensorScope : IDisposable

@@ -32,7 +32,7 @@ public sealed record SetComparison(HeldOutSet Set, int N, IReadOnlyDictionary<st
     private static string Row(string label, PairedChange c) => string.Create(CultureInfo.InvariantCulture,
         $"  {label,-13} {c.N,4} {c.Before * 100,6:F1}% {c.After * 100,6:F1}% {c.Change * 100,7:+0.0;-0.0;0.0} {$"[{c.Low * 100:+0.0;-0.0;0.0}, {c.High * 100:+0.0;-0.0;0.0}]",15} {P(c.PValue),7} {c.Gained}/{c.Lost}");
 
-    /// <summary>A p-value as a reader wants it: 3 significant digits, "< 1e-4" below that.</summary>
+    /// <summary>A p-value as a reader wants it: 3 significant digits, "&lt; 1e-4" below that.</summary>
     public static string P(double p) => double.IsNaN(p) ? "n/a" : p < 1e-4 ? "< 1e-4" : p.ToString(p < 0.01 ? "0.0000" : "0.000", CultureInfo.InvariantCulture);
 }
 

@@ -136,7 +136,7 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
         return (list[(int)(k / families.Count % list.Count)].ToText(), family);
     }
 
-    /// <summary>The mean reward of each family's prompts in iteration <paramref name="it"/> (for the training-reward trend).</summary>
+    /// <summary>The mean reward of each family's prompts in the iteration of <paramref name="report"/> (for the training-reward trend).</summary>
     private Dictionary<string, double> FamilyRewards(ShapesSplits splits, IterationReport report) =>
         report.PromptRewardMeans.Select((r, j) => (PromptFor(splits, report.Iteration, j).Family, r)).Where(x => double.IsFinite(x.r))
             .GroupBy(x => x.Family).OrderBy(g => g.Key).ToDictionary(g => g.Key.Name(), g => g.Average(x => x.r));

@@ -7,7 +7,7 @@ namespace Arbor.Training;
 /// <summary>
 /// The loss seam of an iteration: what turns a scored rollout into an optimizer step. The policy-gradient loss of
 /// the GRPO family (<see cref="PolicyTrainer"/>: per-edge ratios and clipping) and the forward-process losses
-/// (<see cref="NftTrainer"/>: the leaves' clean images under the pretraining loss) implement it, chosen when the
+/// (<see cref="ForwardProcessTrainer"/>: the leaves' clean images under the pretraining loss) implement it, chosen when the
 /// run is built (<see cref="PolicyUpdates.Create"/>).
 /// </summary>
 public interface IPolicyUpdate
