@@ -1,3 +1,4 @@
+using Arbor.Runs;
 using System.Text.Json;
 using Arbor.Configuration;
 using Arbor.Evaluation;
@@ -47,7 +48,7 @@ public static class StrategyComparison
             Eval = cfg.Eval with { Every = budget.EvalEvery, PromptsPerFamily = budget.PromptsPerFamily },
         };
         var runDir = Path.Combine(outDir, $"{Path.GetFileNameWithoutExtension(configPath)}-seed{seed}");
-        if (Directory.Exists(runDir)) Directory.Delete(runDir, recursive: true);
+        RunDirectory.ReplacePrevious(runDir);
         var reports = new List<IterationReport>();
         var trainer = new GrpoTrainer(cfg, runDir);
         trainer.IterationCompleted += reports.Add;

@@ -1,3 +1,4 @@
+using Arbor.Runs;
 using System.CommandLine;
 using Arbor.Cli.Bench;
 using Arbor.Configuration;
@@ -36,7 +37,7 @@ public static class DemoCommand
             Train = cfg.Train with { Iterations = iterations, CheckpointEvery = Math.Max(1, iterations / 3) },
             Eval = cfg.Eval with { Every = 0, PromptsPerFamily = perFamily },
         };
-        if (Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);
+        RunDirectory.ReplacePrevious(outDir);   // an earlier demo is replaced; anything else at --out is refused, not deleted
         AnsiConsole.Write(new Rule("[bold]Arbor demo[/]: Dynamic-TreeRPO on the Shapes world"));
         AnsiConsole.MarkupLine($"base {Markup.Escape(cfg.Model)}, {iterations} iterations x {cfg.Train.PromptsPerIteration} prompts, " +
             $"binary tree depth {cfg.DynamicTree.Depth} (depth noise {(cfg.DynamicTree.DepthNoise ? "on" : "off")}, adaptive clip {(cfg.DynamicTree.AdaptiveClip ? "on" : "off")}, " +

@@ -16,12 +16,13 @@ public static class PretrainCommand
         var resume = new Option<bool>("--resume") { Description = "Continue from the run directory's checkpoint" };
         var stopAfter = new Option<long?>("--stop-after") { Description = "End after this step (a checkpoint is written there), e.g. to time-box a run" };
         var finishAt = new Option<long?>("--finish-at") { Description = "End at this step as if it were the last (final evaluation, model/ and its card), keeping the config's schedule" };
-        var cmd = new Command("pretrain", "Pretrain a text-to-image flow DiT on a procedural world.") { config, output, resume, stopAfter, finishAt };
-        cmd.SetAction(r => Run(r.GetValue(config)!, r.GetValue(output)!, r.GetValue(resume), r.GetValue(stopAfter), r.GetValue(finishAt)));
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace the run already in --out (without it, an existing run is refused unless --resume)" };
+        var cmd = new Command("pretrain", "Pretrain a text-to-image flow DiT on a procedural world.") { config, output, resume, overwrite, stopAfter, finishAt };
+        cmd.SetAction(r => Run(r.GetValue(config)!, r.GetValue(output)!, r.GetValue(resume), r.GetValue(stopAfter), r.GetValue(finishAt), r.GetValue(overwrite)));
         return cmd;
     }
 
-    private static int Run(string configPath, string outDir, bool resume, long? stopAfter, long? finishAt)
+    private static int Run(string configPath, string outDir, bool resume, long? stopAfter, long? finishAt, bool overwrite)
     {
         ThreadDefaults.Apply();
         var cfg = ConfigLoader.Load<PretrainConfig>(configPath);
@@ -46,7 +47,7 @@ public static class PretrainCommand
                     last = e;
                     HeldOutText.PrintEvaluation(e, $"  eval @ {e.Step}");
                 };
-                trainer.Run(resume, stopAfter, finishAt: finishAt);
+                trainer.Run(resume, stopAfter, finishAt: finishAt, overwrite: overwrite);
             });
         AnsiConsole.MarkupLine($"model: {Markup.Escape(trainer.ModelDirectory)}");
         return 0;

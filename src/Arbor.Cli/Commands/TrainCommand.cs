@@ -15,12 +15,13 @@ public static class TrainCommand
         var output = new Option<string>("--out") { Description = "Run directory", DefaultValueFactory = _ => "runs/train" };
         var resume = new Option<bool>("--resume") { Description = "Continue from the run directory's checkpoint" };
         var stopAfter = new Option<long?>("--stop-after") { Description = "End after this iteration (a checkpoint is written there)" };
-        var cmd = new Command("train", "Online RL post-training of the generator (GRPO family strategies).") { config, output, resume, stopAfter };
-        cmd.SetAction(r => Run(r.GetValue(config)!, r.GetValue(output)!, r.GetValue(resume), r.GetValue(stopAfter)));
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace the run already in --out (without it, an existing run is refused unless --resume)" };
+        var cmd = new Command("train", "Online RL post-training of the generator (GRPO family strategies).") { config, output, resume, overwrite, stopAfter };
+        cmd.SetAction(r => Run(r.GetValue(config)!, r.GetValue(output)!, r.GetValue(resume), r.GetValue(stopAfter), r.GetValue(overwrite)));
         return cmd;
     }
 
-    private static int Run(string configPath, string outDir, bool resume, long? stopAfter)
+    private static int Run(string configPath, string outDir, bool resume, long? stopAfter, bool overwrite)
     {
         ThreadDefaults.Apply();
         var cfg = ConfigLoader.Load<GrpoTrainConfig>(configPath);
@@ -49,7 +50,7 @@ public static class TrainCommand
                 table.Caption(accuracy);
                 ctx.Refresh();
             };
-            trainer.Run(resume, stopAfter);
+            trainer.Run(resume, stopAfter, overwrite: overwrite);
         });
         if (trainer.Evaluations.Count >= 2)
             HeldOutText.PrintPaired(trainer.Evaluations[0], trainer.Evaluations[^1], $"held-out, iteration {trainer.Evaluations[0].Step} → {trainer.Evaluations[^1].Step}");

@@ -1,3 +1,4 @@
+using Arbor.Runs;
 using System.Diagnostics;
 using System.Text.Json;
 using Arbor.Configuration;
@@ -36,12 +37,14 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
     /// evaluation. <paramref name="stopAfter"/> ends the run early, right after that step's checkpoint,
     /// as a kill would (for tests and time-boxed runs). <paramref name="finishAt"/> instead ends the run at
     /// that step as if it were the last (final evaluation and the exported model), keeping the schedule of
-    /// config.Train.Steps: a time-boxed run that still ships a model.
+    /// config.Train.Steps: a time-boxed run that still ships a model. A directory that already holds a run is continued
+    /// only with <paramref name="resume"/> and replaced only with <paramref name="overwrite"/> (<see cref="RunDirectory"/>).
     /// </summary>
-    public EvaluationReport? Run(bool resume, long? stopAfter = null, CancellationToken cancel = default, long? finishAt = null)
+    public EvaluationReport? Run(bool resume, long? stopAfter = null, CancellationToken cancel = default, long? finishAt = null, bool overwrite = false)
     {
         var train = config.Train;
-        Directory.CreateDirectory(runDirectory);
+        RunDirectory.PrepareForRun(runDirectory, resume, overwrite);
+        using var runLock = RunLock.Acquire(runDirectory);
         File.WriteAllText(Path.Combine(runDirectory, "config.yaml"), ConfigLoader.ToYaml(config));
 
         // ---- the model, its optimizer, EMA, and the one generator every random draw comes from ----

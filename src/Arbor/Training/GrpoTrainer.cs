@@ -1,3 +1,4 @@
+using Arbor.Runs;
 using System.Text.Json;
 using Arbor.Configuration;
 using Arbor.Evaluation;
@@ -37,9 +38,15 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
     /// <summary>Rollout + reward + training seconds spent before each of <see cref="Evaluations"/> (for time-to-target).</summary>
     public List<double> TrainingSecondsAtEvaluation { get; } = new();
 
-    public void Run(bool resume, long? stopAfter = null, CancellationToken cancel = default)
+    /// <summary>
+    /// Trains to config.Train.Iterations. A directory that already holds a run is continued only with
+    /// <paramref name="resume"/> and replaced only with <paramref name="overwrite"/> (<see cref="RunDirectory"/>),
+    /// and one process at a time writes it (<see cref="RunLock"/>).
+    /// </summary>
+    public void Run(bool resume, long? stopAfter = null, CancellationToken cancel = default, bool overwrite = false)
     {
-        Directory.CreateDirectory(runDirectory);
+        RunDirectory.PrepareForRun(runDirectory, resume, overwrite);
+        using var runLock = RunLock.Acquire(runDirectory);
         File.WriteAllText(Path.Combine(runDirectory, "config.yaml"), ConfigLoader.ToYaml(config));
 
         // ---- the policy: the pretrained base, with LoRA adapters (or fully trainable); text encoder frozen ----

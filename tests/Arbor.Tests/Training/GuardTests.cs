@@ -64,4 +64,23 @@ public class GuardTests : IDisposable
         new GrpoTrainer(config, run).Run(resume: true);
         Assert.True(File.Exists(Path.Combine(run, "final", "lora.safetensors")));
     }
+
+    [Fact]
+    public void TrainingIntoAnExistingRunWithoutResumeIsRefusedAndLeavesItWhole()
+    {
+        var model = new GrpoTrainerTests().SaveTinyBaseInto(_dir);
+        var run = Path.Combine(_dir, "run");
+        var config = GrpoTrainerTests.Config(model, 1);
+        new GrpoTrainer(config, run).Run(resume: false);
+        var metrics = File.ReadAllText(Path.Combine(run, "metrics.jsonl"));
+        var final = File.ReadAllBytes(Path.Combine(run, "final", "lora.safetensors"));
+        var e = Assert.Throws<Arbor.Runs.RunDirectoryException>(() => new GrpoTrainer(config with { Seed = 9 }, run).Run(resume: false));
+        Assert.Contains("--resume", e.Message);
+        Assert.Contains("--overwrite", e.Message);
+        Assert.Equal(metrics, File.ReadAllText(Path.Combine(run, "metrics.jsonl")));
+        Assert.Equal(final, File.ReadAllBytes(Path.Combine(run, "final", "lora.safetensors")));
+        // deliberately replaced: a new run's history only
+        new GrpoTrainer(config with { Seed = 9 }, run).Run(resume: false, overwrite: true);
+        Assert.NotEqual(final, File.ReadAllBytes(Path.Combine(run, "final", "lora.safetensors")));
+    }
 }

@@ -1,0 +1,47 @@
+using System.Diagnostics;
+
+namespace Arbor.Runs;
+
+/// <summary>
+/// Exclusive ownership of a run directory by one process: two <c>arbor train --out D</c> at once would interleave their
+/// metrics lines and checkpoints. The lock is the operating system's (an exclusive lock on <c>run.lock</c>, which .NET
+/// takes with <see cref="FileShare.None"/>), so it is released when the process ends however it ends: a lock left by a
+/// killed run is never stale. The owner's PID, host and start time are written beside it for the second process's message.
+/// </summary>
+public sealed class RunLock : IDisposable
+{
+    public const string FileName = "run.lock";
+    public const string OwnerFileName = "run.lock.owner";
+
+    private readonly FileStream _lock;
+    private readonly string _ownerFile;
+
+    private RunLock(FileStream lockFile, string ownerFile) => (_lock, _ownerFile) = (lockFile, ownerFile);
+
+    /// <summary>Takes the lock of <paramref name="directory"/> (created if missing), or fails at once naming the owner.</summary>
+    public static RunLock Acquire(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var ownerFile = Path.Combine(directory, OwnerFileName);
+        FileStream stream;
+        try { stream = new FileStream(Path.Combine(directory, FileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+        catch (IOException)
+        {
+            string owner = File.Exists(ownerFile) ? File.ReadAllText(ownerFile).Trim() : "another process";
+            throw new RunDirectoryException($"'{directory}' is in use by {owner}: one process at a time writes a run directory");
+        }
+        using (var self = Process.GetCurrentProcess())
+            File.WriteAllText(ownerFile, $"PID {Environment.ProcessId} on {Environment.MachineName} (started {self.StartTime.ToUniversalTime():yyyy-MM-dd HH:mm:ss} UTC)");
+        return new RunLock(stream, ownerFile);
+    }
+
+    /// <summary>
+    /// Releases the lock. <c>run.lock</c> itself stays (empty): deleting it could let a process that opened it a moment
+    /// earlier and a process that creates it anew both believe they own the directory.
+    /// </summary>
+    public void Dispose()
+    {
+        try { File.Delete(_ownerFile); } catch (IOException) { }
+        _lock.Dispose();
+    }
+}

@@ -1,0 +1,92 @@
+using Arbor.Runs;
+
+namespace Arbor.Tests.Runs;
+
+public sealed class RunDirectoryTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "arbor-rundir-" + Guid.NewGuid().ToString("N"));
+
+    public RunDirectoryTests() => Directory.CreateDirectory(_root);
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private string FakeRun(string name)
+    {
+        var dir = Path.Combine(_root, name);
+        Directory.CreateDirectory(Path.Combine(dir, "checkpoint"));
+        File.WriteAllText(Path.Combine(dir, "config.yaml"), "seed: 0\n");
+        File.WriteAllText(Path.Combine(dir, "metrics.jsonl"), "{}\n");
+        return dir;
+    }
+
+    [Fact]
+    public void ReplacingDeletesAnEarlierRunAndRefusesAnythingElse()
+    {
+        var run = FakeRun("demo");
+        RunDirectory.ReplacePrevious(run);
+        Assert.False(Directory.Exists(run));
+
+        // `arbor demo --out .` in a repository, or in a home directory: nothing is deleted
+        var user = Path.Combine(_root, "work");
+        Directory.CreateDirectory(Path.Combine(user, "src"));
+        File.WriteAllText(Path.Combine(user, "notes.txt"), "mine");
+        File.WriteAllText(Path.Combine(user, "config.yaml"), "not a run without metrics.jsonl");
+        var e = Assert.Throws<RunDirectoryException>(() => RunDirectory.ReplacePrevious(user));
+        Assert.Contains("is not an Arbor run directory", e.Message);
+        Assert.Contains(user, e.Message);
+        Assert.Equal("mine", File.ReadAllText(Path.Combine(user, "notes.txt")));
+        Assert.True(Directory.Exists(Path.Combine(user, "src")));
+
+        var file = Path.Combine(_root, "a-file");
+        File.WriteAllText(file, "x");
+        Assert.Throws<RunDirectoryException>(() => RunDirectory.ReplacePrevious(file));
+        Assert.True(File.Exists(file));
+        RunDirectory.ReplacePrevious(Path.Combine(_root, "absent"));     // nothing there: nothing to do
+    }
+
+    [Fact]
+    public void AnExistingRunIsContinuedOnlyWithResumeAndReplacedOnlyWithOverwrite()
+    {
+        var run = FakeRun("train");
+        var e = Assert.Throws<RunDirectoryException>(() => RunDirectory.PrepareForRun(run, resume: false, overwrite: false));
+        Assert.Contains("already holds a run: pass --resume to continue it, or --overwrite to replace it", e.Message);
+        Assert.Equal("{}\n", File.ReadAllText(Path.Combine(run, "metrics.jsonl")));   // untouched
+
+        RunDirectory.PrepareForRun(run, resume: true, overwrite: false);
+        Assert.True(File.Exists(Path.Combine(run, "metrics.jsonl")));
+        Assert.Throws<RunDirectoryException>(() => RunDirectory.PrepareForRun(run, resume: true, overwrite: true));
+
+        RunDirectory.PrepareForRun(run, resume: false, overwrite: true);
+        Assert.False(Directory.Exists(run));
+        RunDirectory.PrepareForRun(Path.Combine(_root, "fresh"), resume: false, overwrite: false);
+
+        var user = Path.Combine(_root, "user");
+        Directory.CreateDirectory(user);
+        File.WriteAllText(Path.Combine(user, "thesis.tex"), "x");
+        Assert.Throws<RunDirectoryException>(() => RunDirectory.PrepareForRun(user, resume: false, overwrite: true));
+        Assert.True(File.Exists(Path.Combine(user, "thesis.tex")));
+    }
+
+    [Fact]
+    public void ASecondWriterFailsAtOnceNamingTheFirstAndTheLockIsFreedOnRelease()
+    {
+        var run = FakeRun("locked");
+        using (var first = RunLock.Acquire(run))
+        {
+            var e = Assert.Throws<RunDirectoryException>(() => RunLock.Acquire(run));
+            Assert.Contains($"PID {Environment.ProcessId} on {Environment.MachineName}", e.Message);
+            Assert.Contains("one process at a time", e.Message);
+            // a run in use is not deleted under its writer
+            Assert.Throws<RunDirectoryException>(() => RunDirectory.ReplacePrevious(run));
+            Assert.True(File.Exists(Path.Combine(run, "metrics.jsonl")));
+        }
+        using (RunLock.Acquire(run)) { }                      // released: the next writer gets it
+        RunDirectory.ReplacePrevious(run);
+        Assert.False(Directory.Exists(run));
+
+        // a directory holding only a released lock file counts as empty
+        var empty = Path.Combine(_root, "empty");
+        using (RunLock.Acquire(empty)) { }
+        Assert.True(RunDirectory.IsAbsentOrEmpty(empty));
+        RunDirectory.PrepareForRun(empty, resume: false, overwrite: false);
+    }
+}
