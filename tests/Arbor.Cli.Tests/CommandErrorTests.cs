@@ -48,4 +48,21 @@ public class CommandErrorTests : IDisposable
         Assert.Contains("'lr'", stderr);
         Assert.DoesNotContain("   at ", stderr);
     }
+
+    [Fact]
+    public void DemoRefusesToDeleteADirectoryThatIsNotAnArborRun()
+    {
+        // `arbor demo --out .` from a repository used to delete the repository
+        var user = Path.Combine(_dir, "project");
+        Directory.CreateDirectory(Path.Combine(user, "src"));
+        File.WriteAllText(Path.Combine(user, "README.md"), "mine");
+
+        var (exit, stderr) = RunArbor("demo", "--out", user, "--iterations", "1", "--prompts-per-family", "1");
+
+        Assert.Equal(CliErrorReport.ExitCode, exit);
+        Assert.Contains("is not an Arbor run directory", stderr);
+        Assert.Contains("refusing to delete it", stderr);
+        Assert.Equal("mine", File.ReadAllText(Path.Combine(user, "README.md")));
+        Assert.True(Directory.Exists(Path.Combine(user, "src")));
+    }
 }
