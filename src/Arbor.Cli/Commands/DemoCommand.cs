@@ -1,7 +1,9 @@
 using Arbor.Runs;
 using System.CommandLine;
 using Arbor.Cli.Bench;
+using Arbor.Cli.Output;
 using Arbor.Configuration;
+using Arbor.Evaluation;
 using Arbor.Reporting;
 using Arbor.Tensors;
 using Arbor.Training;
@@ -21,12 +23,14 @@ public static class DemoCommand
         var iterations = new Option<int>("--iterations") { Description = "RL iterations (a few minutes at the default)", DefaultValueFactory = _ => 30 };
         var perFamily = new Option<int>("--prompts-per-family") { Description = "Held-out prompts per family in each set of the before/after evaluation (64: a family's SD about 6 points, the overall's about 2.5)", DefaultValueFactory = _ => 64 };
         var output = new Option<string>("--out") { Description = "Run directory", DefaultValueFactory = _ => "runs/demo" };
+        var progress = new ProgressOptions();
         var cmd = new Command("demo", "A few-minute Dynamic-TreeRPO run from the shipped base: accuracy before and after, grids, tree, report.") { iterations, perFamily, output };
-        cmd.SetAction(r => Run(r.GetValue(iterations), r.GetValue(perFamily), r.GetValue(output)!));
+        progress.AddTo(cmd);
+        cmd.SetAction(r => Run(r.GetValue(iterations), r.GetValue(perFamily), r.GetValue(output)!, progress.Mode(r)));
         return cmd;
     }
 
-    private static int Run(int iterations, int perFamily, string outDir)
+    private static int Run(int iterations, int perFamily, string outDir, ProgressMode mode)
     {
         ThreadDefaults.Apply();
         var configPath = RepoPaths.Find("configs/dynamic-treerpo.yaml") ?? throw new FileNotFoundException("configs/dynamic-treerpo.yaml not found");
@@ -38,14 +42,31 @@ public static class DemoCommand
             Eval = cfg.Eval with { Every = 0, PromptsPerFamily = perFamily },
         };
         RunDirectory.ReplacePrevious(outDir);   // an earlier demo is replaced; anything else at --out is refused, not deleted
-        AnsiConsole.Write(new Rule("[bold]Arbor demo[/]: Dynamic-TreeRPO on the Shapes world"));
-        AnsiConsole.MarkupLine($"base {Markup.Escape(cfg.Model)}, {iterations} iterations x {cfg.Train.PromptsPerIteration} prompts, " +
-            $"binary tree depth {cfg.DynamicTree.Depth} (depth noise {(cfg.DynamicTree.DepthNoise ? "on" : "off")}, adaptive clip {(cfg.DynamicTree.AdaptiveClip ? "on" : "off")}, " +
-            $"LayerTuning {(cfg.DynamicTree.LayerTuning ? "on" : "off")}), reward: shapes verifier, threads {TorchRuntime.IntraOpThreads}");
+        if (mode != ProgressMode.Json)
+        {
+            AnsiConsole.Write(new Rule("[bold]Arbor demo[/]: Dynamic-TreeRPO on the Shapes world"));
+            AnsiConsole.MarkupLine($"base {Markup.Escape(cfg.Model)}, {iterations} iterations x {cfg.Train.PromptsPerIteration} prompts, " +
+                $"binary tree depth {cfg.DynamicTree.Depth} (depth noise {(cfg.DynamicTree.DepthNoise ? "on" : "off")}, adaptive clip {(cfg.DynamicTree.AdaptiveClip ? "on" : "off")}, " +
+                $"LayerTuning {(cfg.DynamicTree.LayerTuning ? "on" : "off")}), reward: shapes verifier, threads {TorchRuntime.IntraOpThreads}");
+        }
 
         var trainer = new GrpoTrainer(cfg, outDir);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        AnsiConsole.Progress().AutoClear(false)
+        if (mode != ProgressMode.Live)
+        {
+            trainer.Evaluated += e =>
+            {
+                if (mode == ProgressMode.Lines) HeldOutText.PrintEvaluation(e, $"held-out @ iteration {e.Step}");
+                else if (mode == ProgressMode.Json) Console.WriteLine(ProgressLines.EvaluationJson(e));
+            };
+            trainer.IterationCompleted += it =>
+            {
+                if (mode == ProgressMode.Lines) Console.WriteLine(ProgressLines.Iteration(it, iterations));
+                else if (mode == ProgressMode.Json) Console.WriteLine(ProgressLines.IterationJson(it, iterations));
+            };
+            trainer.Run(resume: false);
+        }
+        else AnsiConsole.Progress().AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
             .Start(ctx =>
             {
@@ -62,6 +83,12 @@ public static class DemoCommand
         var before = trainer.Evaluations[0];
         var after = trainer.Evaluations[^1];
         var report = RunReport.Write(outDir, "arbor demo: Dynamic-TreeRPO");
+        if (mode == ProgressMode.Json)
+        {
+            Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { kind = "result", report = Path.GetFullPath(report),
+                paired = HeldOutComparison.Between(before, after).Select(c => c.Summary()).ToArray() }));
+            return 0;
+        }
         AnsiConsole.Write(new Rule());
         HeldOutText.PrintPaired(before, after, $"held-out, the base → after {iterations} iterations ({clock.Elapsed.TotalMinutes:F1} min)");
         AnsiConsole.MarkupLine($"before/after grids: {Markup.Escape(string.Join(", ", before.Sets.Concat(after.Sets).Select(s => s.GridPath ?? "")))}");

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Arbor.Cli.Output;
 using Arbor.Configuration;
 using Arbor.Pretraining;
 using Arbor.Tensors;
@@ -17,17 +18,37 @@ public static class PretrainCommand
         var stopAfter = new Option<long?>("--stop-after") { Description = "End after this step (a checkpoint is written there), e.g. to time-box a run" };
         var finishAt = new Option<long?>("--finish-at") { Description = "End at this step as if it were the last (final evaluation, model/ and its card), keeping the config's schedule" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace the run already in --out (without it, an existing run is refused unless --resume)" };
+        var progress = new ProgressOptions();
         var cmd = new Command("pretrain", "Pretrain a text-to-image flow DiT on a procedural world.") { config, output, resume, overwrite, stopAfter, finishAt };
-        cmd.SetAction(r => Run(r.GetValue(config)!, r.GetValue(output)!, r.GetValue(resume), r.GetValue(stopAfter), r.GetValue(finishAt), r.GetValue(overwrite)));
+        progress.AddTo(cmd);
+        cmd.SetAction(r => Run(r.GetValue(config)!, r.GetValue(output)!, r.GetValue(resume), r.GetValue(stopAfter), r.GetValue(finishAt), r.GetValue(overwrite), progress.Mode(r)));
         return cmd;
     }
 
-    private static int Run(string configPath, string outDir, bool resume, long? stopAfter, long? finishAt, bool overwrite)
+    private static int Run(string configPath, string outDir, bool resume, long? stopAfter, long? finishAt, bool overwrite, ProgressMode mode)
     {
         ThreadDefaults.Apply();
         var cfg = ConfigLoader.Load<PretrainConfig>(configPath);
         var (data, evaluator) = Arbor.Pretraining.Worlds.ForPretraining(cfg.Data, cfg.Model.ImageSize);
         var trainer = new Pretrainer(cfg, data, evaluator, outDir);
+        if (mode != ProgressMode.Live)
+        {
+            // off a terminal: one line per logged step (log_every) and per evaluation, nothing redrawn
+            if (mode == ProgressMode.Lines) Console.WriteLine($"arbor pretrain {configPath} -> {outDir}: {cfg.Train.Steps} steps x {cfg.Train.BatchSize} images");
+            trainer.StepCompleted += s =>
+            {
+                if (mode == ProgressMode.Lines) Console.WriteLine(ProgressLines.Step(s));
+                else if (mode == ProgressMode.Json) Console.WriteLine(ProgressLines.StepJson(s));
+            };
+            trainer.Evaluated += e =>
+            {
+                if (mode == ProgressMode.Lines) HeldOutText.PrintEvaluation(e, $"eval @ {e.Step}");
+                else if (mode == ProgressMode.Json) Console.WriteLine(ProgressLines.EvaluationJson(e));
+            };
+            trainer.Run(resume, stopAfter, finishAt: finishAt, overwrite: overwrite);
+            if (mode != ProgressMode.Json) Console.WriteLine($"model: {trainer.ModelDirectory}");
+            return 0;
+        }
         AnsiConsole.MarkupLine($"[bold]arbor pretrain[/] {Markup.Escape(configPath)} → {Markup.Escape(outDir)}: {cfg.Train.Steps} steps x {cfg.Train.BatchSize} images, threads {TorchRuntime.IntraOpThreads}");
 
         EvaluationReport? last = null;

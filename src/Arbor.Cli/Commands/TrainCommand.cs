@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Arbor.Cli.Output;
 using Arbor.Configuration;
 using Arbor.Tensors;
 using Arbor.Training;
@@ -16,17 +17,24 @@ public static class TrainCommand
         var resume = new Option<bool>("--resume") { Description = "Continue from the run directory's checkpoint" };
         var stopAfter = new Option<long?>("--stop-after") { Description = "End after this iteration (a checkpoint is written there)" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace the run already in --out (without it, an existing run is refused unless --resume)" };
+        var progress = new ProgressOptions();
         var cmd = new Command("train", "Online RL post-training of the generator (GRPO family strategies).") { config, output, resume, overwrite, stopAfter };
-        cmd.SetAction(r => Run(r.GetValue(config)!, r.GetValue(output)!, r.GetValue(resume), r.GetValue(stopAfter), r.GetValue(overwrite)));
+        progress.AddTo(cmd);
+        cmd.SetAction(r => Run(r.GetValue(config)!, r.GetValue(output)!, r.GetValue(resume), r.GetValue(stopAfter), r.GetValue(overwrite), progress.Mode(r)));
         return cmd;
     }
 
-    private static int Run(string configPath, string outDir, bool resume, long? stopAfter, bool overwrite)
+    private static int Run(string configPath, string outDir, bool resume, long? stopAfter, bool overwrite, ProgressMode mode)
     {
         ThreadDefaults.Apply();
         var cfg = ConfigLoader.Load<GrpoTrainConfig>(configPath);
         cfg = cfg with { Model = ModelOptions.Resolve(cfg.Model == ModelOptions.DefaultModel ? null : cfg.Model) };
         var trainer = new GrpoTrainer(cfg, outDir);
+        if (mode != ProgressMode.Live)
+        {
+            RunWithLines(trainer, cfg, outDir, resume, stopAfter, overwrite, mode);
+            return 0;
+        }
         AnsiConsole.MarkupLine($"[bold]arbor train[/] {Markup.Escape(cfg.Strategy)} from {Markup.Escape(cfg.Model)} → {Markup.Escape(outDir)}: {cfg.Train.Iterations} iterations x {cfg.Train.PromptsPerIteration} prompts");
 
         var table = new Table().Border(TableBorder.Rounded)
@@ -52,8 +60,33 @@ public static class TrainCommand
             };
             trainer.Run(resume, stopAfter, overwrite: overwrite);
         });
+        PrintPairedResult(trainer);
+        return 0;
+    }
+
+    /// <summary>Off a terminal: one plain (or JSON) line per iteration and per evaluation, nothing redrawn.</summary>
+    private static void RunWithLines(GrpoTrainer trainer, GrpoTrainConfig cfg, string outDir, bool resume, long? stopAfter, bool overwrite, ProgressMode mode)
+    {
+        long total = cfg.Train.Iterations;
+        if (mode == ProgressMode.Lines)
+            Console.WriteLine($"arbor train {cfg.Strategy} from {cfg.Model} -> {outDir}: {total} iterations x {cfg.Train.PromptsPerIteration} prompts");
+        trainer.IterationCompleted += r =>
+        {
+            if (mode == ProgressMode.Lines) Console.WriteLine(ProgressLines.Iteration(r, total));
+            else if (mode == ProgressMode.Json) Console.WriteLine(ProgressLines.IterationJson(r, total));
+        };
+        trainer.Evaluated += e =>
+        {
+            if (mode == ProgressMode.Lines) HeldOutText.PrintEvaluation(e, $"eval @ {e.Step}");
+            else if (mode == ProgressMode.Json) Console.WriteLine(ProgressLines.EvaluationJson(e));
+        };
+        trainer.Run(resume, stopAfter, overwrite: overwrite);
+        if (mode != ProgressMode.Json) PrintPairedResult(trainer);
+    }
+
+    private static void PrintPairedResult(GrpoTrainer trainer)
+    {
         if (trainer.Evaluations.Count >= 2)
             HeldOutText.PrintPaired(trainer.Evaluations[0], trainer.Evaluations[^1], $"held-out, iteration {trainer.Evaluations[0].Step} → {trainer.Evaluations[^1].Step}");
-        return 0;
     }
 }
