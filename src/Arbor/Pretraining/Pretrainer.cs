@@ -71,7 +71,9 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
         double earlierSeconds = 0;
         if (resume && AtomicDirectory.Resolve(CheckpointDirectory) is not null)
             (start, _, _, earlierSeconds) = PretrainCheckpoint.Load(CheckpointDirectory, model, optimizer, ema, rng);
-        using var metrics = new StreamWriter(Path.Combine(runDirectory, "metrics.jsonl"), append: resume);
+        var metricsPath = Path.Combine(runDirectory, "metrics.jsonl");
+        if (resume && start > 0) MetricsLog.TruncateAfter(metricsPath, "step", start);   // the steps after the checkpoint are redone
+        using var metrics = new StreamWriter(metricsPath, append: resume && start > 0);
         metrics.AutoFlush = true;
 
         EvaluationReport? last = null;
@@ -129,7 +131,9 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
 
             // ---- checkpoint and held-out evaluation ----
             bool final = step == train.Steps - 1 || (finishAt is { } f && step + 1 >= f);
-            if ((step + 1) % config.CheckpointEvery == 0 || final)
+            bool stopping = stopAfter is { } stop && step + 1 >= stop;
+            // --stop-after N checkpoints at N whatever checkpoint_every is, so a resume starts at N + 1
+            if ((step + 1) % config.CheckpointEvery == 0 || final || stopping)
                 PretrainCheckpoint.Save(CheckpointDirectory, model, optimizer, ema, rng, step + 1, lastLoss, config, earlierSeconds + wall.Elapsed.TotalSeconds);
             if (evaluator is not null && (final || (config.Eval.Every > 0 && (step + 1) % config.Eval.Every == 0)))
             {
@@ -141,7 +145,7 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
                 imagesSinceLog = 0;
             }
             if (final) { stepsDone = step + 1; break; }
-            if (stopAfter is { } stop && step + 1 >= stop) return last;
+            if (stopping) return last;
         }
 
         // ---- the shipped artifact: EMA weights as a model directory, with its card and sample grid ----

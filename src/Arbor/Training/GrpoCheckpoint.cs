@@ -68,8 +68,21 @@ public static class GrpoCheckpoint
         {
             throw new InvalidDataException($"checkpoint '{dir}' does not match this run's model or LoRA config: {e.Message}", e);
         }
-        var state = JsonSerializer.Deserialize<State>(File.ReadAllText(Path.Combine(dir, "state.json")))
-                    ?? throw new InvalidDataException($"checkpoint '{dir}' has an empty state.json");
-        return state;
+        return ReadState(dir);
+    }
+
+    /// <summary>The progress a checkpoint records (state.json), with an error naming the file when it is unreadable.</summary>
+    public static State ReadState(string directory)
+    {
+        var dir = AtomicDirectory.Resolve(directory) ?? throw new DirectoryNotFoundException($"no checkpoint at '{directory}'");
+        var file = Path.Combine(dir, "state.json");
+        try
+        {
+            return JsonSerializer.Deserialize<State>(File.ReadAllText(file)) ?? throw new InvalidDataException($"'{file}' is empty");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"'{file}' is not a valid checkpoint state: {e.Message}", e);
+        }
     }
 }

@@ -77,10 +77,16 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
         if (resume && AtomicDirectory.Resolve(CheckpointDirectory) is not null)
             (start, trainingSeconds) = GrpoCheckpoint.Load(CheckpointDirectory, model, config.Lora.Enabled, optimizer, ema, trainer.State);
         double budgetSeconds = config.Train.TimeBudgetMinutes * 60;
-        using var metrics = new StreamWriter(Path.Combine(runDirectory, "metrics.jsonl"), append: resume && start > 0) { AutoFlush = true };
+        var metricsPath = Path.Combine(runDirectory, "metrics.jsonl");
+        // the iterations after the checkpoint are done again: their lines go, so the log equals an uninterrupted run's
+        if (resume && start > 0) MetricsLog.TruncateAfter(metricsPath, "iteration", start);
+        using var metrics = new StreamWriter(metricsPath, append: resume && start > 0) { AutoFlush = true };
         try
         {
             if (start == 0) Evaluate(pipeline, ema, evaluator, splits, 0, trainingSeconds, metrics);
+            // a kill between the checkpoint at `start` and its evaluation: the evaluation is done now, as it would have been
+            else if (config.Eval.Every > 0 && start % config.Eval.Every == 0 && !MetricsLog.Has(metricsPath, "eval", "iteration", start))
+                Evaluate(pipeline, ema, evaluator, splits, start, trainingSeconds, metrics);
 
             int bad = 0;
             bool BudgetSpent() => budgetSeconds > 0 && trainingSeconds >= budgetSeconds;
@@ -102,12 +108,14 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
 
                 // ---- checkpoint and held-out evaluation ----
                 bool last = it + 1 == config.Train.Iterations || BudgetSpent();
-                if ((it + 1) % config.Train.CheckpointEvery == 0 || last)
+                bool stopping = stopAfter is { } s && it + 1 >= s;
+                // --stop-after N checkpoints at N whatever checkpoint_every is, so a resume starts at N + 1
+                if ((it + 1) % config.Train.CheckpointEvery == 0 || last || stopping)
                     GrpoCheckpoint.Save(CheckpointDirectory, model, config.Lora.Enabled, optimizer, it + 1, config, ema, trainingSeconds, trainer.State);
                 if (last || (config.Eval.Every > 0 && (it + 1) % config.Eval.Every == 0))
                     Evaluate(pipeline, ema, evaluator, splits, it + 1, trainingSeconds, metrics);
                 if (last) break;
-                if (stopAfter is { } stop && it + 1 >= stop) return;
+                if (stopping) return;
             }
             Reporting.RunReport.Write(runDirectory, $"arbor train: {config.Strategy}");
             // final/ holds the weights that were evaluated: the EMA when the run keeps one.

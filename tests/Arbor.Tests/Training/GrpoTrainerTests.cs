@@ -67,6 +67,53 @@ public class GrpoTrainerTests : IDisposable
         Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "final", "lora.safetensors")), File.ReadAllBytes(Path.Combine(killed, "final", "lora.safetensors")));
     }
 
+    /// <summary>Every line's kind and position, in order: what a resumed run's log must share with an uninterrupted one's.</summary>
+    private static string[] LineKinds(string run) =>
+        File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Select(l =>
+        {
+            var e = System.Text.Json.JsonDocument.Parse(l).RootElement;
+            return $"{e.GetProperty("kind").GetString()} {e.GetProperty("iteration").GetInt64()}";
+        }).ToArray();
+
+    [Fact]
+    public void AResumeAfterAKillBetweenCheckpointsLeavesNoIterationTwiceInTheLog()
+    {
+        var model = SaveTinyBase();
+        var config = Config(model, 4) with { Train = Config(model, 4).Train with { CheckpointEvery = 2 }, Eval = Config(model, 4).Eval with { Every = 2 } };
+        var whole = Path.Combine(_dir, "whole");
+        var killed = Path.Combine(_dir, "killed");
+        new GrpoTrainer(config, whole).Run(resume: false);
+
+        // --stop-after 3 checkpoints at 3 although checkpoint_every is 2 (issue #21, item 5)
+        new GrpoTrainer(config, killed).Run(resume: false, stopAfter: 3);
+        Assert.Equal(3, GrpoCheckpoint.ReadState(Path.Combine(killed, "checkpoint")).Iterations);
+        // then a kill during iteration 4, after its line was written and while a further line was being written
+        var log = Path.Combine(killed, "metrics.jsonl");
+        File.AppendAllText(log, File.ReadAllLines(Path.Combine(whole, "metrics.jsonl")).First(l => l.Contains("\"train\"") && l.Contains("\"iteration\":4,")) + "\n");
+        File.AppendAllText(log, "{\"kind\":\"train\",\"itera");
+        new GrpoTrainer(config, killed).Run(resume: true);
+
+        Assert.Equal(LineKinds(whole), LineKinds(killed));       // [eval 0, train 1, train 2, eval 2, train 3, train 4, eval 4]
+        Assert.Equal(TrainLines(whole), TrainLines(killed));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "final", "lora.safetensors")), File.ReadAllBytes(Path.Combine(killed, "final", "lora.safetensors")));
+    }
+
+    [Fact]
+    public void AnEvaluationLostToAKillAfterItsCheckpointIsDoneOnResume()
+    {
+        var model = SaveTinyBase();
+        var config = Config(model, 3) with { Eval = Config(model, 3).Eval with { Every = 2 } };
+        var whole = Path.Combine(_dir, "whole");
+        var killed = Path.Combine(_dir, "killed");
+        new GrpoTrainer(config, whole).Run(resume: false);
+        new GrpoTrainer(config, killed).Run(resume: false, stopAfter: 2);
+        // killed while evaluating at iteration 2: its checkpoint is written, its evaluation line is not
+        var log = Path.Combine(killed, "metrics.jsonl");
+        File.WriteAllLines(log, File.ReadAllLines(log).Where(l => !(l.Contains("\"eval\"") && l.Contains("\"iteration\":2,"))));
+        new GrpoTrainer(config, killed).Run(resume: true);
+        Assert.Equal(LineKinds(whole), LineKinds(killed));
+    }
+
     [Fact]
     public void WithAnEmaAResumedRunContinuesExactlyAndEvaluatesAndExportsTheAverage()
     {

@@ -1,0 +1,28 @@
+using Arbor.Runs;
+
+namespace Arbor.Tests.Runs;
+
+public class MetricsLogTests
+{
+    [Fact]
+    public void TruncationKeepsTheLinesUpToTheCheckpointAndDropsATornLine()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"arbor-metrics-{Guid.NewGuid():N}.jsonl");
+        try
+        {
+            string[] lines =
+            [
+                """{"kind":"eval","step":0}""", """{"kind":"train","step":10,"loss":0.5}""", """{"kind":"eval","step":10}""",
+                """{"kind":"train","step":20,"loss":0.4}""", """{"kind":"train","st""",
+            ];
+            File.WriteAllLines(path, lines);
+            Assert.Equal(2, MetricsLog.TruncateAfter(path, "step", 10));
+            Assert.Equal(lines[..3], File.ReadAllLines(path));
+            Assert.True(MetricsLog.Has(path, "eval", "step", 10));
+            Assert.False(MetricsLog.Has(path, "eval", "step", 20));
+            Assert.Equal(0, MetricsLog.TruncateAfter(path, "step", 10));       // already exact: untouched
+            Assert.False(File.Exists(path + ".tmp"));
+        }
+        finally { File.Delete(path); }
+    }
+}
