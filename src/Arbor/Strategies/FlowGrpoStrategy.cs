@@ -16,6 +16,19 @@ public sealed record FlowGrpoConfig
     public bool SameNoise { get; init; }
     /// <summary>Fraction of the steps trained, from the first (paper: ⌊T·0.99⌋, i.e. all but the last).</summary>
     public double TrainFraction { get; init; } = 0.99;
+    /// <summary>
+    /// How the untrained steps advance: <c>sde</c> (default, the paper's: noise at every step) or <c>ode</c>. With
+    /// <c>ode</c>, every difference between a group's images comes from the trained steps' noise, so no reward spread
+    /// is made by steps whose log-probability is not in the loss (ALGORITHMS.md §7: the variance levers).
+    /// </summary>
+    public UntrainedSteps UntrainedSteps { get; init; } = UntrainedSteps.Sde;
+}
+
+/// <summary>How a flat strategy advances the steps it does not train.</summary>
+public enum UntrainedSteps
+{
+    [System.Runtime.Serialization.EnumMember(Value = "sde")] Sde,
+    [System.Runtime.Serialization.EnumMember(Value = "ode")] Ode,
 }
 
 /// <summary>Independent SDE trajectories: every step stochastic, the first ⌊T·0.99⌋ trained.</summary>
@@ -31,5 +44,7 @@ public sealed class FlowGrpoStrategy(FlowGrpoConfig config) : IRolloutStrategy
 
     public void BeginIteration(long iteration, Random random) { }
 
-    public NodeExpansion Expand(RolloutNode node) => NodeExpansion.Sde(trained: node.Step < _trainedSteps);
+    public NodeExpansion Expand(RolloutNode node) =>
+        node.Step < _trainedSteps ? NodeExpansion.Sde(trained: true)
+        : config.UntrainedSteps == UntrainedSteps.Ode ? NodeExpansion.Ode : NodeExpansion.Sde(trained: false);
 }
