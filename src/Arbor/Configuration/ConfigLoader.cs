@@ -32,6 +32,9 @@ public static partial class ConfigLoader
     {
         if (!File.Exists(path)) throw new ConfigException($"config file '{path}' not found");
         var yaml = File.ReadAllText(path);
+        // an empty file would run on every default without a word: a config says at least what it is for
+        if (yaml.Split('\n').All(l => l.Trim().Length == 0 || l.TrimStart().StartsWith('#')))
+            throw new ConfigException($"config file '{path}' is empty: it must set at least one key (for training, `strategy`), or start from another file with `extends:`");
         if (!ExtendsLine().IsMatch(yaml)) return Parse<T>(yaml, path);
 
         // The file alone is checked first, so an unknown key or a wrong type is reported at its own line.
@@ -99,11 +102,9 @@ public static partial class ConfigLoader
         if (ExtendsLine().IsMatch(yaml))
             throw new ConfigException($"{source}: 'extends' needs a file to resolve against; load the config with ConfigLoader.Load");
         var result = Deserialize<T>(yaml, source);
-        if (result is IValidatedConfig v)
-        {
-            var problems = v.Problems().ToList();
-            if (problems.Count > 0) throw new ConfigException($"{source}: " + string.Join("; ", problems));
-        }
+        var problems = ConfigNumbers.NonFinite(result).ToList();
+        if (result is IValidatedConfig v) problems.AddRange(v.Problems());
+        if (problems.Count > 0) throw new ConfigException($"{source}: " + string.Join("; ", problems.Distinct()));
         return result;
     }
 

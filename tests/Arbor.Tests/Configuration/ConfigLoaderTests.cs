@@ -60,6 +60,34 @@ public class ConfigLoaderTests
     }
 
     [Fact]
+    public void NonFiniteNumbersAndImpossibleCountsAreErrorsNamingTheirKeys()
+    {
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>("optim:\n  learning_rate: .nan\nloss:\n  clip_range: .inf\n", "n.yaml"));
+        Assert.Contains("optim.learning_rate must be a finite number", e.Message);
+        Assert.Contains("loss.clip_range must be a finite number", e.Message);
+        e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>("flow_grpo:\n  group_size: -3\n", "g.yaml"));
+        Assert.Contains("flow_grpo.group_size must be >= 2", e.Message);
+        e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>("reward:\n  names: [shapes]\n  weights: [.nan]\n", "w.yaml"));
+        Assert.Contains("reward.weights[0] must be a finite number", e.Message);
+        e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<PretrainConfig>("train:\n  learning_rate: .nan\n", "p.yaml"));
+        Assert.Contains("train.learning_rate must be a finite number", e.Message);
+    }
+
+    [Fact]
+    public void AnEmptyConfigFileIsAnErrorRatherThanEveryDefault()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"arbor-empty-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(path, "# nothing yet\n\n");
+        try
+        {
+            var e = Assert.Throws<ConfigException>(() => ConfigLoader.Load<GrpoTrainConfig>(path));
+            Assert.Contains("is empty", e.Message);
+            Assert.Contains("strategy", e.Message);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
     public void ATrainingConfigsWindowOutsideTheScheduleIsAnErrorNamingIt()
     {
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>(
