@@ -17,9 +17,16 @@ root.Subcommands.Add(BenchCommand.Create());
 
 // Errors are reported by CliErrorReport (the message that names the problem, no stack trace),
 // not by System.CommandLine's default handler, which prints the trace of every error.
+Interruption.Install();
 try
 {
     return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception ex) when (ex is Arbor.Runs.RunInterruptedException || ex.InnerException is Arbor.Runs.RunInterruptedException)
+{
+    Console.Out.Flush();
+    Console.Error.WriteLine((ex as Arbor.Runs.RunInterruptedException ?? (Arbor.Runs.RunInterruptedException)ex.InnerException!).Message);
+    return Interruption.ExitCode;
 }
 catch (Exception ex)
 {

@@ -64,7 +64,7 @@ public static class DemoCommand
                 if (mode == ProgressMode.Lines) Console.WriteLine(ProgressLines.Iteration(it, iterations));
                 else if (mode == ProgressMode.Json) Console.WriteLine(ProgressLines.IterationJson(it, iterations));
             };
-            trainer.Run(resume: false);
+            trainer.Run(resume: false, cancel: Interruption.Token);
         }
         else AnsiConsole.Progress().AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
@@ -78,7 +78,7 @@ public static class DemoCommand
                     task.Description = $"iteration {it.Iteration + 1}: reward {it.RewardMean:F3}, strict {(it.ComponentMeans.TryGetValue("shapes.strict", out var s) ? s : 0):P0}, " +
                         $"{it.Rollout.ModelForwards} NFE, {it.Rollout.Seconds + it.RewardSeconds + it.TrainSeconds:F1} s";
                 };
-                trainer.Run(resume: false);
+                trainer.Run(resume: false, cancel: Interruption.Token);
             });
         var before = trainer.Evaluations[0];
         var after = trainer.Evaluations[^1];

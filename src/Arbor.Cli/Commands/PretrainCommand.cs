@@ -45,7 +45,7 @@ public static class PretrainCommand
                 if (mode == ProgressMode.Lines) HeldOutText.PrintEvaluation(e, $"eval @ {e.Step}");
                 else if (mode == ProgressMode.Json) Console.WriteLine(ProgressLines.EvaluationJson(e));
             };
-            trainer.Run(resume, stopAfter, finishAt: finishAt, overwrite: overwrite);
+            trainer.Run(resume, stopAfter, Interruption.Token, finishAt: finishAt, overwrite: overwrite);
             if (mode != ProgressMode.Json) Console.WriteLine($"model: {trainer.ModelDirectory}");
             return 0;
         }
@@ -68,7 +68,7 @@ public static class PretrainCommand
                     last = e;
                     HeldOutText.PrintEvaluation(e, $"  eval @ {e.Step}");
                 };
-                trainer.Run(resume, stopAfter, finishAt: finishAt, overwrite: overwrite);
+                trainer.Run(resume, stopAfter, Interruption.Token, finishAt: finishAt, overwrite: overwrite);
             });
         AnsiConsole.MarkupLine($"model: {Markup.Escape(trainer.ModelDirectory)}");
         return 0;

@@ -4,17 +4,37 @@ using Spectre.Console;
 
 namespace Arbor.Cli.Commands;
 
-/// <summary>`arbor reward-serve --reward shapes --port N`: the remote-reward protocol's reference server, on 127.0.0.1.</summary>
+/// <summary>
+/// `arbor reward-serve --reward shapes --port N`: the remote-reward protocol's reference server, on 127.0.0.1.
+/// The limit options bound what one request may cost (see <see cref="RewardServerLimits"/> for the defaults' reasons).
+/// </summary>
 public static class RewardServeCommand
 {
     public static Command Create()
     {
+        var defaults = new RewardServerLimits();
         var reward = new Option<string>("--reward") { Description = $"Reward to serve: {string.Join(", ", BuiltInRewards.Names)}", DefaultValueFactory = _ => "shapes" };
         var port = new Option<int>("--port") { Description = "Port on 127.0.0.1 (0 = any free port)", DefaultValueFactory = _ => 5055 };
-        var cmd = new Command("reward-serve", "Serve a reward over HTTP (POST /score, GET /health) for RL runs and other tools.") { reward, port };
+        var imagePixels = new Option<long>("--max-image-pixels") { Description = "Largest image, width x height pixels (413 above)", DefaultValueFactory = _ => defaults.MaxPixelsPerImage };
+        var requestPixels = new Option<long>("--max-request-pixels") { Description = "Decoded pixels of one request's images together (413 above)", DefaultValueFactory = _ => defaults.MaxPixelsPerRequest };
+        var images = new Option<int>("--max-images") { Description = "Images in one request (413 above)", DefaultValueFactory = _ => defaults.MaxImagesPerRequest };
+        var bodyBytes = new Option<long>("--max-body-bytes") { Description = "Bytes of one request body (413 above)", DefaultValueFactory = _ => defaults.MaxRequestBodyBytes };
+        var inFlight = new Option<long>("--max-pixels-in-flight") { Description = "Decoded pixels held by all concurrent requests (further requests wait)", DefaultValueFactory = _ => defaults.MaxPixelsInFlight };
+        var cmd = new Command("reward-serve", "Serve a reward over HTTP (POST /score, GET /health) for RL runs and other tools.")
+        {
+            reward, port, imagePixels, requestPixels, images, bodyBytes, inFlight,
+        };
         cmd.SetAction(async (r, cancel) =>
         {
-            await using var server = await RewardServer.StartAsync(BuiltInRewards.Create(r.GetValue(reward)!), r.GetValue(port));
+            var limits = new RewardServerLimits
+            {
+                MaxPixelsPerImage = r.GetValue(imagePixels),
+                MaxPixelsPerRequest = r.GetValue(requestPixels),
+                MaxImagesPerRequest = r.GetValue(images),
+                MaxRequestBodyBytes = r.GetValue(bodyBytes),
+                MaxPixelsInFlight = r.GetValue(inFlight),
+            };
+            await using var server = await RewardServer.StartAsync(BuiltInRewards.Create(r.GetValue(reward)!), r.GetValue(port), limits: limits);
             AnsiConsole.MarkupLine($"serving [bold]{Markup.Escape(r.GetValue(reward)!)}[/] at {server.Url} (POST /score, GET /health); Ctrl+C stops");
             try { await server.WaitForShutdownAsync(cancel); }
             catch (OperationCanceledException) { }

@@ -58,7 +58,7 @@ public static class TrainCommand
                 table.Caption(accuracy);
                 ctx.Refresh();
             };
-            trainer.Run(resume, stopAfter, overwrite: overwrite);
+            trainer.Run(resume, stopAfter, Interruption.Token, overwrite: overwrite);
         });
         PrintPairedResult(trainer);
         return 0;
@@ -80,7 +80,7 @@ public static class TrainCommand
             if (mode == ProgressMode.Lines) HeldOutText.PrintEvaluation(e, $"eval @ {e.Step}");
             else if (mode == ProgressMode.Json) Console.WriteLine(ProgressLines.EvaluationJson(e));
         };
-        trainer.Run(resume, stopAfter, overwrite: overwrite);
+        trainer.Run(resume, stopAfter, Interruption.Token, overwrite: overwrite);
         if (mode != ProgressMode.Json) PrintPairedResult(trainer);
     }
 

@@ -83,9 +83,16 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
         var clock = Stopwatch.StartNew();
         long imagesSinceLog = 0;
         double lastLoss = double.NaN;
+        long checkpointed = start;
         for (long step = start; step < train.Steps; step++)
         {
-            cancel.ThrowIfCancellationRequested();
+            if (cancel.IsCancellationRequested)
+            {
+                // stopped on request between steps: what was done is kept, the run resumes here
+                if (step > checkpointed)
+                    PretrainCheckpoint.Save(CheckpointDirectory, model, optimizer, ema, rng, step, lastLoss, config, earlierSeconds + wall.Elapsed.TotalSeconds);
+                throw new RunInterruptedException(step, runDirectory, "step");
+            }
             using (var scope = Torch.NewScope())
             {
                 // ---- a batch: images, captions (some dropped to "" for CFG), times and noise ----
@@ -134,7 +141,10 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
             bool stopping = stopAfter is { } stop && step + 1 >= stop;
             // --stop-after N checkpoints at N whatever checkpoint_every is, so a resume starts at N + 1
             if ((step + 1) % config.CheckpointEvery == 0 || final || stopping)
+            {
                 PretrainCheckpoint.Save(CheckpointDirectory, model, optimizer, ema, rng, step + 1, lastLoss, config, earlierSeconds + wall.Elapsed.TotalSeconds);
+                checkpointed = step + 1;
+            }
             if (evaluator is not null && (final || (config.Eval.Every > 0 && (step + 1) % config.Eval.Every == 0)))
             {
                 last = EvaluateEma(pipeline, ema, step + 1);

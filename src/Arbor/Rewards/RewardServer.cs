@@ -1,15 +1,21 @@
-using Arbor.Imaging;
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 
 namespace Arbor.Rewards;
 
 /// <summary>
 /// The reference server of <see cref="RemoteRewardProtocol"/> (`arbor reward-serve`): any
 /// <see cref="IRewardFunction"/> behind an ASP.NET Core minimal API, bound to loopback.
+/// Any client may call it, so every request is checked before it costs anything: a client error is a 4xx with
+/// <c>{"error": "..."}</c> naming the field and index at fault (413 for a request over
+/// <see cref="RewardServerLimits"/>), and a 500 means a bug in the server or the reward, logged to stderr with
+/// its stack trace.
 /// </summary>
 public sealed class RewardServer : IAsyncDisposable
 {
@@ -20,31 +26,36 @@ public sealed class RewardServer : IAsyncDisposable
     public string Url => _app.Urls.First();
 
     /// <summary>Starts serving <paramref name="reward"/> on 127.0.0.1:<paramref name="port"/> (0 = any free port).</summary>
-    public static async Task<RewardServer> StartAsync(IRewardFunction reward, int port = 0, TimeSpan? artificialDelay = null)
+    /// <param name="artificialDelay">Waited before decoding each request (tests of slow servers).</param>
+    /// <param name="limits">What one request may cost; null = the documented defaults of <see cref="RewardServerLimits"/>.</param>
+    public static async Task<RewardServer> StartAsync(IRewardFunction reward, int port = 0, TimeSpan? artificialDelay = null,
+        RewardServerLimits? limits = null)
     {
+        limits = (limits ?? new RewardServerLimits()).Validate();
         var builder = WebApplication.CreateSlimBuilder();
+        // Only warnings and errors are logged, on stderr: a 500 is a bug, and its stack trace must be seen.
         builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddSimpleConsole();
+        builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Warning);
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        // Kestrel stops reading at the limit (and refuses a larger Content-Length outright); its minimum data
+        // rate, on by default, drops a client that trickles its body to hold a connection.
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = limits.MaxRequestBodyBytes);
         var app = builder.Build();
-        app.MapGet(RemoteRewardProtocol.HealthPath, () => Results.Json(new { status = "ok", reward = reward.Name }));
-        app.MapPost(RemoteRewardProtocol.ScorePath, async (ScoreRequest request, CancellationToken cancel) =>
+        // 404, 405 and any other bodiless error get a JSON message too.
+        app.UseStatusCodePages(context => context.HttpContext.Response.WriteAsJsonAsync(new
         {
-            if (request.Images is null || request.Prompts is null || request.Images.Length != request.Prompts.Length)
-                return Results.BadRequest(new { error = "images and prompts must be arrays of the same length" });
-            if (artificialDelay is { } delay) await Task.Delay(delay, cancel);
-            Image8[] images;
-            try { images = request.Images.Select(b => PngDecoder.Read(Convert.FromBase64String(b))).ToArray(); }
-            catch (Exception e) when (e is FormatException or InvalidDataException)
-            {
-                return Results.BadRequest(new { error = "an image is not a base64 PNG: " + e.Message });
-            }
-            var metadata = request.Metadata?.Select(m => (IReadOnlyDictionary<string, string>)m).ToList();
-            var scores = await reward.ScoreAsync(new RewardBatch(images, request.Prompts, metadata), cancel);
-            return Results.Json(new ScoreResponse(scores.Scores, scores.Components.ToDictionary(kv => kv.Key, kv => kv.Value)));
-        });
+            error = $"HTTP {context.HttpContext.Response.StatusCode} for {context.HttpContext.Request.Method} {context.HttpContext.Request.Path}: " +
+                    $"the server answers POST {RemoteRewardProtocol.ScorePath} and GET {RemoteRewardProtocol.HealthPath}",
+        }));
+        var endpoint = new ScoreEndpoint(reward, limits, artificialDelay, app.Logger);
+        app.MapGet(RemoteRewardProtocol.HealthPath, () => Results.Json(new { status = "ok", reward = reward.Name }));
+        // A Func, not a RequestDelegate, so the IResult it returns is written to the response.
+        Func<HttpContext, Task<IResult>> score = endpoint.HandleAsync;
+        app.MapPost(RemoteRewardProtocol.ScorePath, score);
         await app.StartAsync();
-        var server = new RewardServer(app);
-        return server;
+        return new RewardServer(app);
     }
 
     public Task WaitForShutdownAsync(CancellationToken cancel) => _app.WaitForShutdownAsync(cancel);
@@ -53,5 +64,176 @@ public sealed class RewardServer : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// POST /score: parse, check, decode, score, in that order, so that a bad or oversized request is refused
+/// before it allocates: dimensions come from the image headers and are checked against the limits before any
+/// pixel is decoded, and decoded pixels are held only under a slot of <see cref="RewardServerLimits.ConcurrentRequests"/>.
+/// </summary>
+internal sealed class ScoreEndpoint(IRewardFunction reward, RewardServerLimits limits, TimeSpan? artificialDelay, ILogger log)
+{
+    private readonly SemaphoreSlim _decodeSlots = new(limits.ConcurrentRequests, limits.ConcurrentRequests);
+
+    /// <summary>A client's mistake: answered with <see cref="Status"/> and the message, never logged.</summary>
+    private sealed class Rejected(int status, string message) : Exception(message)
+    {
+        public int Status { get; } = status;
+    }
+
+    public async Task<IResult> HandleAsync(HttpContext http)
+    {
+        var cancel = http.RequestAborted;
+        try
+        {
+            return await ScoreAsync(http.Request, cancel);
+        }
+        catch (Rejected e)
+        {
+            return Error(e.Status, e.Message);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            return Results.Empty;   // the client went away; nobody reads an answer
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "POST {Path} failed in reward {Reward}", RemoteRewardProtocol.ScorePath, reward.Name);
+            return Error(StatusCodes.Status500InternalServerError,
+                $"internal error in the reward server ({e.GetType().Name}: {e.Message}); the server log has the stack trace");
+        }
+    }
+
+    private static IResult Error(int status, string message) => Results.Json(new { error = message }, statusCode: status);
+
+    private async Task<IResult> ScoreAsync(HttpRequest http, CancellationToken cancel)
+    {
+        var request = await ReadAsync(http, cancel);
+        int n = Validate(request);
+        var encoded = ProbeImages(request.Images);
+        if (artificialDelay is { } delay) await Task.Delay(delay, cancel);
+
+        await _decodeSlots.WaitAsync(cancel);
+        try
+        {
+            var images = new Imaging.Image8[n];
+            for (int i = 0; i < n; i++)
+            {
+                try { images[i] = Imaging.ImageDecoding.DecodeRgb(encoded[i], limits.MaxPixelsPerImage); }
+                catch (InvalidDataException e) { throw new Rejected(400, $"images[{i}] could not be decoded: {e.Message}"); }
+                encoded[i] = [];
+            }
+
+            var metadata = request.Metadata?.Select(m => (IReadOnlyDictionary<string, string>)(m ?? [])).ToList();
+            var batch = new RewardBatch(images, request.Prompts, metadata);
+            RewardScores scores;
+            try { scores = await reward.ScoreAsync(batch, cancel); }
+            catch (Exception e) when (e is ArgumentException or Shapes.PromptParseException && !cancel.IsCancellationRequested)
+            {
+                int at = e is Shapes.PromptParseException p ? Array.IndexOf(request.Prompts, p.Prompt) : -1;
+                throw new Rejected(400, (at >= 0 ? $"prompts[{at}] was rejected by reward '{reward.Name}': " : $"reward '{reward.Name}' rejected the request: ") + e.Message);
+            }
+
+            CheckScores(scores, n);
+            return Results.Json(new ScoreResponse(scores.Scores, scores.Components.ToDictionary(kv => kv.Key, kv => kv.Value)),
+                RemoteRewardProtocol.Json);
+        }
+        finally
+        {
+            _decodeSlots.Release();
+        }
+    }
+
+    /// <summary>The body, read here rather than bound by the minimal API, which answers bad JSON with an empty 400.</summary>
+    private async Task<ScoreRequest> ReadAsync(HttpRequest http, CancellationToken cancel)
+    {
+        try
+        {
+            return await JsonSerializer.DeserializeAsync<ScoreRequest>(http.Body, cancellationToken: cancel)
+                   ?? throw new Rejected(400, "the body is JSON null; expected an object {\"images\": [...], \"prompts\": [...]}");
+        }
+        catch (JsonException e)
+        {
+            throw new Rejected(400, $"the body is not valid JSON for the score request: {e.Message}");
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            throw new Rejected(413, $"the request body is over the limit of {limits.MaxRequestBodyBytes} bytes (MaxRequestBodyBytes)");
+        }
+        catch (BadHttpRequestException e)
+        {
+            throw new Rejected(e.StatusCode, $"the request body could not be read: {e.Message}");
+        }
+    }
+
+    /// <summary>Checks the fields that need no decoding; returns the number of images.</summary>
+    private int Validate(ScoreRequest request)
+    {
+        if (request.Images is null) throw new Rejected(400, "field \"images\" is missing: expected an array of base64 PNG or JPEG strings");
+        if (request.Prompts is null) throw new Rejected(400, "field \"prompts\" is missing: expected an array of strings, one per image");
+        int n = request.Images.Length;
+        if (request.Prompts.Length != n)
+            throw new Rejected(400, $"field \"images\" has {n} entries but \"prompts\" has {request.Prompts.Length}; they must match one to one");
+        if (n > limits.MaxImagesPerRequest)
+            throw new Rejected(413, $"field \"images\" has {n} entries, over the limit of {limits.MaxImagesPerRequest} per request (MaxImagesPerRequest)");
+        if (request.Metadata is { } metadata && metadata.Length != n)
+            throw new Rejected(400, $"field \"metadata\" has {metadata.Length} entries but \"images\" has {n}; they must match one to one");
+        for (int i = 0; i < n; i++)
+        {
+            if (string.IsNullOrWhiteSpace(request.Prompts[i]))
+                throw new Rejected(400, $"prompts[{i}] is {(request.Prompts[i] is null ? "null" : "empty")}: every image needs its prompt");
+        }
+
+        return n;
+    }
+
+    /// <summary>Base64-decodes every image and reads its header; refuses the request before any pixel is decoded.</summary>
+    private byte[][] ProbeImages(string[] images)
+    {
+        var encoded = new byte[images.Length][];
+        long total = 0;
+        for (int i = 0; i < images.Length; i++)
+        {
+            if (images[i] is null) throw new Rejected(400, $"images[{i}] is null: expected a base64 PNG or JPEG string");
+            try { encoded[i] = Convert.FromBase64String(images[i]); }
+            catch (FormatException) { throw new Rejected(400, $"images[{i}] is not valid base64 ({images[i].Length} characters)"); }
+            Imaging.EncodedImageInfo info;
+            try { info = Imaging.ImageDecoding.Probe(encoded[i]); }
+            catch (InvalidDataException e) { throw new Rejected(400, $"images[{i}] is not a decodable image: {e.Message}"); }
+            if (info.Pixels > limits.MaxPixelsPerImage)
+            {
+                throw new Rejected(413, $"images[{i}] is a {info.Width}x{info.Height} {info.Format} ({info.Pixels} pixels), " +
+                                        $"over the limit of {limits.MaxPixelsPerImage} pixels per image (MaxPixelsPerImage)");
+            }
+
+            total += info.Pixels;
+            if (total > limits.MaxPixelsPerRequest)
+            {
+                throw new Rejected(413, $"images[0..{i}] come to {total} pixels with images[{i}] ({info.Width}x{info.Height}), " +
+                                        $"over the limit of {limits.MaxPixelsPerRequest} pixels per request (MaxPixelsPerRequest)");
+            }
+        }
+
+        return encoded;
+    }
+
+    /// <summary>A reward that answers the wrong count or a non-finite score has a bug: a 500, logged.</summary>
+    private void CheckScores(RewardScores scores, int n)
+    {
+        if (scores.Scores is null || scores.Scores.Length != n)
+            throw new InvalidOperationException($"reward '{reward.Name}' returned {scores.Scores?.Length ?? 0} scores for {n} images");
+        for (int i = 0; i < n; i++)
+        {
+            if (!double.IsFinite(scores.Scores[i]))
+                throw new InvalidOperationException($"reward '{reward.Name}' returned score {scores.Scores[i]} for images[{i}]");
+        }
+
+        // Components may be NaN (they are only logged); RemoteRewardProtocol.Json writes them as "NaN".
+        foreach (var (name, values) in scores.Components)
+        {
+            if (values is null || values.Length != n)
+                throw new InvalidOperationException($"reward '{reward.Name}' returned {values?.Length ?? 0} values of component '{name}' for {n} images");
+        }
     }
 }

@@ -90,9 +90,16 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
 
             int bad = 0;
             bool BudgetSpent() => budgetSeconds > 0 && trainingSeconds >= budgetSeconds;
+            long checkpointed = start;
             for (long it = start; it < config.Train.Iterations && !BudgetSpent(); it++)
             {
-                cancel.ThrowIfCancellationRequested();
+                if (cancel.IsCancellationRequested)
+                {
+                    // stopped on request between iterations: what was done is kept, the run resumes here
+                    if (it > checkpointed)
+                        GrpoCheckpoint.Save(CheckpointDirectory, model, config.Lora.Enabled, optimizer, it, config, ema, trainingSeconds, trainer.State);
+                    throw new RunInterruptedException(it, runDirectory, "iteration");
+                }
                 // ---- one iteration; all of its randomness derives from (seed, iteration) ----
                 var prompts = PromptsFor(splits, it);
                 using var generator = new Generator(ShapesRng.Hash(config.Seed, (ulong)it, 1));
@@ -111,7 +118,10 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
                 bool stopping = stopAfter is { } s && it + 1 >= s;
                 // --stop-after N checkpoints at N whatever checkpoint_every is, so a resume starts at N + 1
                 if ((it + 1) % config.Train.CheckpointEvery == 0 || last || stopping)
+                {
                     GrpoCheckpoint.Save(CheckpointDirectory, model, config.Lora.Enabled, optimizer, it + 1, config, ema, trainingSeconds, trainer.State);
+                    checkpointed = it + 1;
+                }
                 if (last || (config.Eval.Every > 0 && (it + 1) % config.Eval.Every == 0))
                     Evaluate(pipeline, ema, evaluator, splits, it + 1, trainingSeconds, metrics);
                 if (last) break;

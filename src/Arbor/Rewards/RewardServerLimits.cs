@@ -1,0 +1,59 @@
+namespace Arbor.Rewards;
+
+/// <summary>
+/// What one request to <see cref="RewardServer"/> may cost. A PNG of a few hundred bytes can claim 40000x40000
+/// pixels (a decompression bomb: 4.8 GB once decoded), so every image's dimensions are read from its header and
+/// checked against these limits before anything is decoded; a request over a limit is answered 413 naming it.
+/// The defaults leave ample room for text-to-image rewards, which see 32-1024 px images and resize to at most
+/// 512 px themselves, while keeping one request under ~200 MB of decoded pixels and the server under ~1 GB.
+/// </summary>
+public sealed record RewardServerLimits
+{
+    /// <summary>The largest image, in pixels (width x height): 4096 x 4096 = 16.7 Mpx (48 MB as RGB).</summary>
+    public long MaxPixelsPerImage { get; init; } = 4096L * 4096;
+
+    /// <summary>Decoded pixels of all images of one request together: 64 Mpx (192 MB as RGB), e.g. 64 images of 1024 x 1024.</summary>
+    public long MaxPixelsPerRequest { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>Images (and prompts) in one request: 1024, far above any rollout batch.</summary>
+    public int MaxImagesPerRequest { get; init; } = 1024;
+
+    /// <summary>
+    /// Bytes of one request body (Kestrel's MaxRequestBodySize): 64 MiB, e.g. ~150 base64 PNGs of 512 x 512 samples
+    /// (~400 KB each) or 1024 of 64 x 64; raise it together with the pixel limits for larger batches.
+    /// </summary>
+    public long MaxRequestBodyBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// Decoded pixels alive at once over all concurrent requests: 256 Mpx (768 MB as RGB). A request holds its
+    /// share, <see cref="MaxPixelsPerRequest"/>, from decoding until it is scored, so at most
+    /// <see cref="ConcurrentRequests"/> requests decode and score at once; the others wait their turn.
+    /// </summary>
+    public long MaxPixelsInFlight { get; init; } = 256L * 1024 * 1024;
+
+    /// <summary>Requests that may hold decoded images at once: <see cref="MaxPixelsInFlight"/> / <see cref="MaxPixelsPerRequest"/>.</summary>
+    public int ConcurrentRequests => (int)Math.Min(int.MaxValue, MaxPixelsInFlight / MaxPixelsPerRequest);
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first limit that is not positive or not consistent.</summary>
+    public RewardServerLimits Validate()
+    {
+        Positive(MaxPixelsPerImage, nameof(MaxPixelsPerImage));
+        Positive(MaxPixelsPerRequest, nameof(MaxPixelsPerRequest));
+        Positive(MaxImagesPerRequest, nameof(MaxImagesPerRequest));
+        Positive(MaxRequestBodyBytes, nameof(MaxRequestBodyBytes));
+        Positive(MaxPixelsInFlight, nameof(MaxPixelsInFlight));
+        // The decoder needs one 4-byte-per-pixel scratch array for the largest image.
+        if (MaxPixelsPerImage > Array.MaxLength / 4)
+            throw new ArgumentException($"{nameof(MaxPixelsPerImage)} = {MaxPixelsPerImage} exceeds {Array.MaxLength / 4}, the most one decode buffer can hold");
+        if (MaxPixelsPerImage > MaxPixelsPerRequest)
+            throw new ArgumentException($"{nameof(MaxPixelsPerImage)} ({MaxPixelsPerImage}) exceeds {nameof(MaxPixelsPerRequest)} ({MaxPixelsPerRequest})");
+        if (MaxPixelsPerRequest > MaxPixelsInFlight)
+            throw new ArgumentException($"{nameof(MaxPixelsPerRequest)} ({MaxPixelsPerRequest}) exceeds {nameof(MaxPixelsInFlight)} ({MaxPixelsInFlight})");
+        return this;
+    }
+
+    private static void Positive(long value, string name)
+    {
+        if (value < 1) throw new ArgumentException($"{name} must be at least 1, got {value}");
+    }
+}
