@@ -13,7 +13,7 @@ public static class PolicyUpdates
         {
             "nft" => new ForwardProcessTrainer(pipeline, config.Nft, new NftLoss(config.Nft, config.Advantage.AdvantageClip), engine.Schedule(strategy.Steps), config.Loss, config.Seed),
             "awm" => new ForwardProcessTrainer(pipeline, config.Awm, new AwmLoss(config.Awm, config.Advantage.AdvantageClip), engine.Schedule(strategy.Steps), config.Loss, config.Seed),
-            "dynamic_tree" when config.DynamicTree is { LayerTuning: true, LayerTuningForm: not LayerTuningForm.V1 } dt =>
+            "dynamic_tree" when config.DynamicTree is { LayerTuning: true, LayerTuningForm: LayerTuningForm.LeafSft or LayerTuningForm.LeafNft } dt =>
                 new CompositeUpdate(PolicyGradient(config, pipeline, strategy, engine), LeafTerm(config, dt, pipeline, strategy, engine)),
             _ => PolicyGradient(config, pipeline, strategy, engine),
         };

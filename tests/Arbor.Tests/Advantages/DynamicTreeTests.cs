@@ -34,4 +34,29 @@ public class DynamicTreeTests
         Assert.Equal((3 - vb) / (3 - 0 + 1e-6), wb, 9);
         Assert.InRange(wb, 0, 1);
     }
+
+    [Fact]
+    public void PathSftCreditsTheBestPathsTrainedEdgesWithTheirProgressInAdvantageUnits()
+    {
+        var (forest, a, b, _) = TreeBackupTests.HandMadeTree();
+        var leaves = forest.Leaves;
+        leaves[0].Reward = 1.0;    // best leaf L1, under b
+        leaves[1].Reward = 0.0;
+        leaves[2].Reward = 0.5;
+        var progress = Arbor.Strategies.DynamicTree.LayerTuning.BestPathProgress(forest).ToDictionary(p => p.Edge, p => p.Progress);
+
+        double wL1 = Math.Exp(0.5) / (Math.Exp(0.5) + Math.Exp(-0.5));
+        double vb = wL1;                                   // softmax backup of (1, 0)
+        double wb = Math.Exp(-1) / (Math.Exp(-1) + Math.Exp(-2));
+        double va = wb * vb + (1 - wb) * 0.5;
+        double sd = Math.Sqrt((0.25 + 0.25 + 0) / 3);      // leaf rewards 1, 0, 0.5 around 0.5
+        Assert.Equal(2, progress.Count);                   // root → a is an untrained ODE edge
+        Assert.Equal((1 - vb) / (sd + 1e-4), progress[leaves[0].Incoming!], 12);
+        Assert.Equal((vb - va) / (sd + 1e-4), progress[b.Incoming!], 12);
+        Assert.DoesNotContain(a.Incoming!, progress.Keys);
+
+        // no spread among a tree's leaves: no best path, no credit
+        foreach (var l in leaves) l.Reward = 0.3;
+        Assert.Empty(Arbor.Strategies.DynamicTree.LayerTuning.BestPathProgress(forest));
+    }
 }

@@ -51,12 +51,13 @@ public class GrpoIterationTests
     }
 
     /// <summary>30 iterations of a tiny run of a flat baseline (T = 4, G = 6) on the redness reward: the mean reward of the first and last 5.</summary>
-    private static (double First, double Last) TinyRun(string strategyName, bool shuffleRewards = false, bool checkMemory = false, int branching = 1) =>
-        TinyRunWithSignal(strategyName, shuffleRewards, checkMemory, branching).Rewards;
+    private static (double First, double Last) TinyRun(string strategyName, bool shuffleRewards = false, bool checkMemory = false, int branching = 1,
+        LayerTuningForm form = LayerTuningForm.LeafNft) =>
+        TinyRunWithSignal(strategyName, shuffleRewards, checkMemory, branching, form).Rewards;
 
     /// <summary><see cref="TinyRun"/> with the signal meter of every iteration.</summary>
     private static ((double First, double Last) Rewards, List<double> Signals) TinyRunWithSignal(string strategyName, bool shuffleRewards = false, bool checkMemory = false,
-        int branching = 1)
+        int branching = 1, LayerTuningForm form = LayerTuningForm.LeafNft)
     {
         using var pipeline = RolloutEngineTests.TinyPipeline(13);
         var config = new GrpoTrainConfig
@@ -68,9 +69,9 @@ public class GrpoIterationTests
             // branching 2 at step 0: the forward-process methods on tree rollouts, 3 trees of 2 leaves per prompt
             Nft = new NftConfig { Steps = 4, GroupSize = 6, TimesPerImage = 2, RefWeight = 0, Branching = branching, BranchDepth = 1 },
             Awm = new AwmConfig { Steps = 4, GroupSize = 6, TimesPerImage = 2, KlWeight = 0, Branching = branching, BranchDepth = 1 },
-            // Dynamic-TreeRPO with LayerTuning-RL v2 (b): 4 leaves per tree, the leaf NFT term beside the policy gradient
+            // Dynamic-TreeRPO with LayerTuning-RL v2 (b, the leaf NFT term beside the policy gradient; or c, path SFT): 4 leaves per tree
             DynamicTree = new DynamicTreeConfig { Steps = 4, Depth = 2, LastWindowStart = 1, NumTrees = 2, LayerTuning = true,
-                LayerTuningForm = LayerTuningForm.LeafNft, LayerTuningWeight = 1.0 },
+                LayerTuningForm = form, LayerTuningWeight = 1.0 },
             Loss = new PolicyLossConfig { ClipRange = 1e-3, UpdatesPerIteration = 2 },
         };
         var strategy = Strategies.Strategies.Create(config);
@@ -109,14 +110,15 @@ public class GrpoIterationTests
     [InlineData("nft", 2)]
     [InlineData("awm", 2)]
     [InlineData("dynamic_tree")]
-    public void ATinyRunOfEachStrategyRaisesTheRewardAndItsNullControlDoesNot(string name, int branching = 1)
+    [InlineData("dynamic_tree", 1, LayerTuningForm.PathSft)]
+    public void ATinyRunOfEachStrategyRaisesTheRewardAndItsNullControlDoesNot(string name, int branching = 1, LayerTuningForm form = LayerTuningForm.LeafNft)
     {
         // the sign check of each baseline's own SDE step and trained-step choice, on a reward any policy can learn.
         // The null control keeps the updates' size and statistics and removes their information: what is left is
         // drift (measured: flow_grpo 0.19 → 0.98, shuffled 0.03 → 0.19, learning rate 0: 0.03 → 0.05; dance_grpo
         // 0.11 → 0.67, shuffled 0.01 → −0.10; mix_grpo 0.17 → 0.98, shuffled 0.05 → −0.13)
-        var (first, last) = TinyRun(name, checkMemory: true, branching: branching);
-        var (nullFirst, nullLast) = TinyRun(name, shuffleRewards: true, branching: branching);
+        var (first, last) = TinyRun(name, checkMemory: true, branching: branching, form: form);
+        var (nullFirst, nullLast) = TinyRun(name, shuffleRewards: true, branching: branching, form: form);
         Assert.True(last > first + 0.05, $"{name}: reward {first:F3} → {last:F3}");
         Assert.True(nullLast - nullFirst < (last - first) / 3, $"{name}: real {first:F3} → {last:F3}, shuffled {nullFirst:F3} → {nullLast:F3}");
     }

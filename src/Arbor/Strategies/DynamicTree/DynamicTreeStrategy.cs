@@ -47,7 +47,9 @@ public sealed record DynamicTreeConfig
     /// <summary>
     /// Which LayerTuning-RL (ALGORITHMS.md §5.6): v1 (window nodes toward the best leaf; measured harmful), leaf_sft
     /// (v2 a: flow matching on the tree's leaves weighted by max(0, A)) or leaf_nft (v2 b: the same with
-    /// DiffusionNFT's implicit negative, so worse-than-average leaves are pushed away). The leaf forms train
+    /// DiffusionNFT's implicit negative, so worse-than-average leaves are pushed away) or path_sft (v2 c: the best
+    /// path's edges imitated by log-likelihood where they made progress, λ·w_e added to their advantages inside their
+    /// clip; <see cref="LayerTuning.BestPathProgress"/>). The leaf forms train
     /// <see cref="LayerTuningTimes"/> re-noisings of every leaf after the policy-gradient step, with their own step.
     /// </summary>
     public LayerTuningForm LayerTuningForm { get; init; } = LayerTuningForm.V1;
@@ -61,6 +63,7 @@ public enum LayerTuningForm
     [System.Runtime.Serialization.EnumMember(Value = "v1")] V1,
     [System.Runtime.Serialization.EnumMember(Value = "leaf_sft")] LeafSft,
     [System.Runtime.Serialization.EnumMember(Value = "leaf_nft")] LeafNft,
+    [System.Runtime.Serialization.EnumMember(Value = "path_sft")] PathSft,
 }
 
 /// <summary>
@@ -101,6 +104,9 @@ public sealed class DynamicTreeStrategy(DynamicTreeConfig config, double clipRan
     {
         _targets = config.LayerTuning && config.LayerTuningForm == LayerTuningForm.V1 ? LayerTuning.Targets(forest).Where(t => t.Weight > 0).ToDictionary(t => t.Node) : new();
         _targetWeight = _targets.Values.Sum(t => t.Weight);
+        if (config.LayerTuning && config.LayerTuningForm == LayerTuningForm.PathSft)
+            foreach (var (edge, progress) in LayerTuning.BestPathProgress(forest))
+                edge.Advantage += config.LayerTuningWeight * progress;
     }
 
     public (double Low, double High)? ClipInterval(RolloutEdge edge) => config.AdaptiveClip ? _clip.Interval(edge) : null;

@@ -41,4 +41,34 @@ public static class LayerTuning
         }
         return targets;
     }
+
+    /// <summary>
+    /// LayerTuning-RL v2 (c), path SFT (ALGORITHMS.md §5.6): the trained edges on the path from the root to each tree's
+    /// best leaf, each with its progress w_e = max(0, V(child) − V(parent)) / (σ + 1e-4), V the reward backed up as in
+    /// <see cref="TreeBackup"/> and σ the standard deviation of the tree's leaf rewards (so w is in the units of a group
+    /// advantage). Maximizing w_e·log π_θ(e) under the edge's clip is the policy loss with w_e added to the edge's
+    /// advantage: the best path is imitated where it made progress, inside the same trust region.
+    /// </summary>
+    public static List<(RolloutEdge Edge, double Progress)> BestPathProgress(RolloutForest forest)
+    {
+        var values = new Dictionary<RolloutNode, double>();
+        foreach (var node in forest.Nodes.Reverse())
+            values[node] = node.IsLeaf
+                ? node.Reward ?? throw new InvalidOperationException($"leaf {node.Id} has no reward")
+                : TreeBackup.Backup(node, values);
+        var result = new List<(RolloutEdge, double)>();
+        foreach (var tree in forest.Nodes.GroupBy(n => (n.Prompt, n.Tree)))
+        {
+            var leaves = tree.Where(n => n.IsLeaf).ToList();
+            double mean = leaves.Average(l => values[l]);
+            double sd = Math.Sqrt(leaves.Average(l => (values[l] - mean) * (values[l] - mean)));
+            if (sd <= 0) continue;   // no spread: no best path to speak of
+            for (var edge = leaves.MaxBy(l => values[l])!.Incoming; edge is not null; edge = edge.From.Incoming)
+            {
+                double progress = values[edge.To] - values[edge.From];
+                if (edge.Trained && progress > 0) result.Add((edge, progress / (sd + 1e-4)));
+            }
+        }
+        return result;
+    }
 }
