@@ -35,24 +35,19 @@ public static class MetricsLog
 
     /// <summary>Whether the log has a line of <paramref name="kind"/> at <paramref name="position"/>.</summary>
     public static bool Has(string path, string kind, string positionKey, long position) =>
-        File.Exists(path) && File.ReadLines(path).Any(l => PositionOf(l, positionKey) == position && KindOf(l) == kind);
+        File.Exists(path) && File.ReadLines(path).Any(l => Read(l, positionKey) is { } r && r.Position == position && r.Kind == kind);
 
-    private static long? PositionOf(string line, string key)
+    private static long? PositionOf(string line, string key) => Read(line, key)?.Position;
+
+    /// <summary>A line's kind and position, or null for a line torn by a kill mid-write or without a position.</summary>
+    private static (string? Kind, long Position)? Read(string line, string key)
     {
         try
         {
             using var doc = JsonDocument.Parse(line);
-            return doc.RootElement.TryGetProperty(key, out var v) && v.TryGetInt64(out var p) ? p : null;
-        }
-        catch (JsonException) { return null; }   // a line torn by a kill mid-write
-    }
-
-    private static string? KindOf(string line)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(line);
-            return doc.RootElement.TryGetProperty("kind", out var v) ? v.GetString() : null;
+            var root = doc.RootElement;
+            if (!root.TryGetProperty(key, out var v) || !v.TryGetInt64(out var p)) return null;
+            return (root.TryGetProperty("kind", out var k) ? k.GetString() : null, p);
         }
         catch (JsonException) { return null; }
     }

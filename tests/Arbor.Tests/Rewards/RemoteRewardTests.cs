@@ -20,15 +20,6 @@ public class RemoteRewardTests
         return new RewardBatch(images, ["a", "b", "c"]);
     }
 
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
-
     [Fact]
     public async Task RoundTripThroughTheReferenceServerEqualsTheLocalReward()
     {
@@ -46,7 +37,7 @@ public class RemoteRewardTests
     [Fact]
     public async Task AServerThatIsDownIsRetriedThenFailsNamingIt()
     {
-        var url = $"http://127.0.0.1:{FreePort()}";
+        var url = $"http://127.0.0.1:{RewardServerTestKit.FreePort()}";
         using var remote = new RemoteReward(new RemoteRewardConfig { Url = url, Retries = 2, BackoffSeconds = 0.05, TimeoutSeconds = 2 });
         var clock = Stopwatch.StartNew();
         var e = await Assert.ThrowsAsync<RewardServerException>(() => remote.ScoreAsync(Batch()));
