@@ -22,6 +22,13 @@ public abstract record ForwardProcessConfig
     /// fresh noise. DiffusionNFT trains 9 of 10; 3 is the measured CPU probe's choice.
     /// </summary>
     public int TimesPerImage { get; init; } = 3;
+    /// <summary>
+    /// Re-noise every image of a group at the same times with the same noise ε (common random numbers). The loss's
+    /// gradient is a sum of flow-matching gradients weighted by advantages that sum to zero in each group, so the part
+    /// of each image's gradient that only the noise makes cancels across the group instead of adding up as drift.
+    /// Off (default) = DiffusionNFT's and AWM's fresh noise per image.
+    /// </summary>
+    public bool SharedTrainingNoise { get; init; }
     /// <summary>The old (sampling) policy's decay grows as d = min(rate·iteration, max) (DiffusionNFT: 0.001).</summary>
     public double OldDecayRate { get; init; } = 0.001;
     /// <summary>The old policy's largest decay (DiffusionNFT: 0.5).</summary>

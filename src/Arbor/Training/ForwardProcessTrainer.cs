@@ -41,8 +41,11 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
 
     public IDisposable RolloutPolicy() => _old.Applied();
 
-    /// <summary>One training sample: a leaf, one of the rollout's times, and the leaf's advantage.</summary>
-    private readonly record struct Sample(RolloutNode Leaf, double Time, double Advantage);
+    /// <summary>
+    /// One training sample: a leaf, one of the rollout's times, the leaf's advantage, and with shared training noise
+    /// the seed of the noise its group uses at that time (null: fresh noise from the chunk's generator).
+    /// </summary>
+    private readonly record struct Sample(RolloutNode Leaf, double Time, double Advantage, ulong? NoiseSeed);
 
     public PolicyUpdateStats Update(long iteration, RolloutForest forest, AdvantageResult advantages, PromptConditioning conditioning, Optimizer optimizer)
     {
@@ -54,8 +57,18 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
         for (int i = 0; i < leaves.Count; i++)
         {
             if (!advantages.Kept[i]) continue;
+            var leaf = leaves[i];
+            if (_config.SharedTrainingNoise)
+            {
+                // one draw of times and noise per group (prompt), whichever of its images comes first
+                var groupRandom = new Random((int)(ShapesRng.Hash(_seed, (ulong)iteration, 5, (ulong)leaf.Prompt) & 0x7fffffff));
+                var groupTimes = Enumerable.Range(0, _config.Steps).OrderBy(_ => groupRandom.Next()).Take(_config.TimesPerImage);
+                samples.AddRange(groupTimes.Select(k => new Sample(leaf, _schedule.Times[k], advantages.Values[i],
+                    ShapesRng.Hash(_seed, (ulong)iteration, 6, (ulong)leaf.Prompt, (ulong)k))));
+                continue;
+            }
             var times = Enumerable.Range(0, _config.Steps).OrderBy(_ => random.Next()).Take(_config.TimesPerImage);
-            samples.AddRange(times.Select(k => new Sample(leaves[i], _schedule.Times[k], advantages.Values[i])));
+            samples.AddRange(times.Select(k => new Sample(leaf, _schedule.Times[k], advantages.Values[i], null)));
         }
         if (samples.Count == 0)
         {
@@ -101,7 +114,7 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
         var x0 = Torch.Stack(chunk.Select(s => s.Leaf.State!).ToList()).Clamp(-1, 1);
         var t = Torch.FromArray(chunk.Select(s => (float)s.Time).ToArray());
         var tb = t.Reshape([chunk.Count, .. Enumerable.Repeat(1L, x0.Dim - 1)]);
-        var eps = Torch.RandnLike(x0, generator);
+        var eps = chunk[0].NoiseSeed is null ? Torch.RandnLike(x0, generator) : Torch.Stack(chunk.Select(s => GroupNoise(s, x0)).ToList());
         var xt = x0 * (1 - tb) + eps * tb;
         var prompts = Torch.FromArray(chunk.Select(s => (long)s.Leaf.Prompt).ToArray());
 
@@ -120,6 +133,12 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
         }
         var v = conditioning.ConditionalVelocity(model, xt, t, prompts);
         return new ForwardBatch(x0, xt, tb, v, vOld, vRef, [.. chunk.Select(s => s.Advantage)]);
+    }
+
+    private static Tensor GroupNoise(Sample sample, Tensor x0)
+    {
+        using var generator = new Generator(sample.NoiseSeed!.Value);
+        return Torch.Randn(x0.Shape[1..], generator);
     }
 
     public void Dispose() => _old.Dispose();

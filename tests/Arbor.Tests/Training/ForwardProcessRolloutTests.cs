@@ -4,6 +4,8 @@ using Arbor.Rollouts;
 using Arbor.Strategies;
 using Arbor.Tensors;
 using Arbor.Tests.Rollouts;
+using Arbor.Rewards;
+using Arbor.Tensors.Optim;
 using Arbor.Training;
 
 namespace Arbor.Tests.Training;
@@ -54,5 +56,45 @@ public class ForwardProcessRolloutTests
         e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>(
             "strategy: awm\nlora:\n  enabled: true\nawm:\n  steps: 10\n  branching: 2\n  branch_depth: 3\n  branch_start: 8\n", "t.yaml"));
         Assert.Contains("awm: the branching window [8, 11) must lie in the 10-step schedule", e.Message);
+    }
+    /// <summary>Scores the images of a batch 1, 0, 1, 0, ... whatever they show.</summary>
+    private sealed class AlternatingReward : IRewardFunction
+    {
+        public string Name => "alternating";
+        public Task<RewardScores> ScoreAsync(RewardBatch batch, CancellationToken cancel = default) =>
+            Task.FromResult(RewardScores.Of(batch.Images.Select((_, i) => (double)((i + 1) % 2)).ToArray()));
+    }
+
+    /// <summary>The gradient norm of the first update of nft on one tree of four identical leaves (noise level 0).</summary>
+    private static double FirstGradNorm(bool sharedNoise)
+    {
+        using var pipeline = RolloutEngineTests.TinyPipeline(21);
+        var config = new GrpoTrainConfig
+        {
+            Strategy = "nft",
+            Nft = new NftConfig { Steps = 4, GroupSize = 4, TimesPerImage = 2, RefWeight = 0, Branching = 2, BranchDepth = 2, NoiseLevel = 0,
+                SharedTrainingNoise = sharedNoise },
+        };
+        var strategy = Strategies.Strategies.Create(config);
+        var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0 });
+        var trainer = PolicyUpdates.Create(config, pipeline, strategy, engine);
+        using var disposeTrainer = trainer as IDisposable;
+        using var opt = new AdamW(pipeline.Model.NamedParameters(trainableOnly: true), new AdamWOptions { LearningRate = 1e-3, WeightDecay = 0 });
+        var loop = new GrpoIteration(pipeline, strategy, engine, new AlternatingReward(), new AdvantageConfig(), trainer, opt);
+        using var gen = new Generator(22);
+        var report = loop.Run(0, ["a red circle"], gen, new Random(0));
+        Assert.Equal(4 * 2, report.Update.Edges);
+        return report.Update.GradNorm;
+    }
+
+    [Fact]
+    public void WithSharedTrainingNoiseTheGradientOfIdenticalImagesWithOppositeAdvantagesCancels()
+    {
+        // At θ = θ_old, NFT's gradient is Σ A_i·t²/w_i·∇L_FM(x0_i, ε_i, t_i) (NftLoss). With four identical images and
+        // advantages summing to zero, shared noise and times make the four terms equal, so they cancel; fresh noise
+        // leaves a sum of four different flow-matching gradients: the drift this option removes.
+        double fresh = FirstGradNorm(sharedNoise: false), shared = FirstGradNorm(sharedNoise: true);
+        Assert.True(fresh > 1e-3, $"fresh-noise gradient norm {fresh}");
+        Assert.True(shared < 1e-4 * fresh, $"shared-noise gradient norm {shared} vs fresh {fresh}");
     }
 }
