@@ -48,6 +48,7 @@ public sealed record GrpoTrainConfig : IValidatedConfig
             yield return $"strategy '{Strategy}' is unknown (expected {string.Join(", ", Strategies.Strategies.Names)})";
         if (Train.Iterations < 1) yield return "train.iterations must be >= 1";
         if (Train.PromptsPerIteration < 1) yield return "train.prompts_per_iteration must be >= 1";
+        foreach (var p in RlPromptCycle.Problems(Train.FamilyWeights)) yield return p;
         if (Train.CheckpointEvery < 1) yield return "train.checkpoint_every must be >= 1";
         if (Train.EmaDecay is < 0 or >= 1) yield return "train.ema_decay must be in [0, 1)";
         if (Train.TimeBudgetMinutes < 0) yield return "train.time_budget_minutes must be >= 0";
@@ -138,6 +139,12 @@ public sealed record GrpoScheduleConfig
     public int Iterations { get; init; } = 100;
     /// <summary>Prompts per iteration, drawn from the RL prompts of every family in turn.</summary>
     public int PromptsPerIteration { get; init; } = 4;
+    /// <summary>
+    /// How often each family's prompts come up relative to the others (integers; a family left out counts 1, 0 drops
+    /// it). Default: every family equally, as GenEval's training prompts mix them. A family the base already passes
+    /// gives groups without a reward spread, which teach nothing and cost their rollouts (<see cref="RlPromptCycle"/>).
+    /// </summary>
+    public Dictionary<string, int> FamilyWeights { get; init; } = [];
     public int CheckpointEvery { get; init; } = 5;
     /// <summary>Consecutive iterations with a non-finite loss or gradient before the run stops.</summary>
     public int MaxBadIterations { get; init; } = 3;

@@ -25,6 +25,7 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
 {
     // A skipped iteration logs its NaN loss rather than failing to log.
     private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+    private readonly RlPromptCycle _promptCycle = new(config.Train.FamilyWeights);
 
     public event Action<IterationReport>? IterationCompleted;
     public event Action<EvaluationReport>? Evaluated;
@@ -154,11 +155,9 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
     /// <summary>Prompt <paramref name="j"/> of iteration <paramref name="it"/> and its family.</summary>
     private (string Text, TaskFamily Family) PromptFor(ShapesSplits splits, long it, int j)
     {
-        var families = TaskFamilies.All;
-        long k = it * config.Train.PromptsPerIteration + j;
-        var family = families[(int)(k % families.Count)];
+        var (family, index) = _promptCycle.At(it * config.Train.PromptsPerIteration + j);
         var list = splits.RlPrompts(family);
-        return (list[(int)(k / families.Count % list.Count)].ToText(), family);
+        return (list[(int)(index % list.Count)].ToText(), family);
     }
 
     /// <summary>The mean reward of each family's prompts in the iteration of <paramref name="report"/> (for the training-reward trend).</summary>
