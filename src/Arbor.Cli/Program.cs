@@ -18,6 +18,7 @@ root.Subcommands.Add(BenchCommand.Create());
 // Errors are reported by CliErrorReport (the message that names the problem, no stack trace),
 // not by System.CommandLine's default handler, which prints the trace of every error.
 Interruption.Install();
+Arbor.Cli.Output.PlainWhenRedirected.Install();
 try
 {
     return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

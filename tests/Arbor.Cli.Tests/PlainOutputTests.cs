@@ -1,0 +1,33 @@
+using System.Diagnostics;
+using Arbor.Cli.Output;
+
+namespace Arbor.Cli.Tests;
+
+public class PlainOutputTests
+{
+    [Theory]
+    [InlineData(true, null, true)]
+    [InlineData(false, null, false)]
+    [InlineData(false, "", false)]
+    [InlineData(false, "1", true)]
+    public void OutputIsPlainWhenRedirectedOrNoColorIsSet(bool redirected, string? noColor, bool plain) =>
+        Assert.Equal(plain, PlainWhenRedirected.Applies(redirected, noColor));
+
+    [Fact]
+    public async Task RedirectedOutputHasNoEscapeCodesEvenWithAColourTerminalDeclared()
+    {
+        // the case that wrote bold escapes into log files: TERM says colour, stdout is a file
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "arbor.dll"));
+        start.ArgumentList.Add("doctor");
+        start.Environment["TERM"] = "xterm-256color";
+        start.Environment.Remove("NO_COLOR");
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        string stdout = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, await stderr);
+        Assert.Contains("Training", stdout);
+        Assert.DoesNotContain('\u001b', stdout);
+    }
+}
