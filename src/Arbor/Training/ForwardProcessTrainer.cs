@@ -45,13 +45,32 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
     /// One training sample: a leaf, one of the rollout's times, the leaf's advantage, and with shared training noise
     /// the seed of the noise its group uses at that time (null: fresh noise from the chunk's generator).
     /// </summary>
-    private readonly record struct Sample(RolloutNode Leaf, double Time, double Advantage, ulong? NoiseSeed);
+    internal readonly record struct Sample(RolloutNode Leaf, double Time, double Advantage, ulong? NoiseSeed);
 
     public PolicyUpdateStats Update(long iteration, RolloutForest forest, AdvantageResult advantages, PromptConditioning conditioning, Optimizer optimizer)
     {
+        var plan = Plan(iteration, forest, advantages, conditioning);
+        if (plan.Samples == 0) return plan.Finish();
+        var parameters = _pipeline.Model.Parameters(trainableOnly: true).ToList();
+        int updates = Math.Clamp(_loss.UpdatesPerIteration, 1, plan.Samples);
+        for (int u = 0; u < updates; u++)
+        {
+            optimizer.ZeroGrad();
+            plan.Backward(u, updates);
+            plan.Step(GradClip.ClipByGlobalNorm(parameters, _loss.GradClip), optimizer);
+        }
+        return plan.Finish();
+    }
+
+    /// <summary>
+    /// The iteration's training samples (leaves x times, with their noise), whose gradient a caller accumulates part by
+    /// part (<see cref="TermPlan.Backward"/>) into its own optimizer steps: <see cref="Update"/> alone, or beside the
+    /// policy gradient in one loss (<see cref="CompositeUpdate"/>).
+    /// </summary>
+    public TermPlan Plan(long iteration, RolloutForest forest, AdvantageResult advantages, PromptConditioning conditioning)
+    {
         var leaves = forest.Leaves;
         var random = new Random((int)(ShapesRng.Hash(_seed, (ulong)iteration, 3) & 0x7fffffff));
-        using var generator = new Generator(ShapesRng.Hash(_seed, (ulong)iteration, 4));
         // groups without a reward spread teach nothing (A = 0 everywhere): dropped, as GRPO drops them
         var samples = new List<Sample>();
         for (int i = 0; i < leaves.Count; i++)
@@ -70,41 +89,67 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
             var times = Enumerable.Range(0, _config.Steps).OrderBy(_ => random.Next()).Take(_config.TimesPerImage);
             samples.AddRange(times.Select(k => new Sample(leaf, _schedule.Times[k], advantages.Values[i], null)));
         }
-        if (samples.Count == 0)
+        return new TermPlan(this, iteration, samples, conditioning, new Generator(ShapesRng.Hash(_seed, (ulong)iteration, 4)));
+    }
+
+    /// <summary>One iteration's forward-process term: its samples, backpropagated part by part, then the old policy's update.</summary>
+    public sealed class TermPlan
+    {
+        private readonly ForwardProcessTrainer _trainer;
+        private readonly long _iteration;
+        private readonly List<Sample> _samples;
+        private readonly PromptConditioning _conditioning;
+        private readonly Generator _generator;
+        private double _lossSum, _gradNorm;
+        private ForwardLossStats _stats = new();
+        private long _forwards;
+        private int _skipped;
+
+        internal TermPlan(ForwardProcessTrainer trainer, long iteration, List<Sample> samples, PromptConditioning conditioning, Generator generator) =>
+            (_trainer, _iteration, _samples, _conditioning, _generator) = (trainer, iteration, samples, conditioning, generator);
+
+        /// <summary>Training samples this iteration (0: every group lacked a spread).</summary>
+        public int Samples => _samples.Count;
+
+        /// <summary>
+        /// Accumulates the gradient of part <paramref name="part"/> of <paramref name="parts"/> (samples i with
+        /// i mod parts = part), each sample's loss divided by the iteration's sample count.
+        /// </summary>
+        public void Backward(int part, int parts)
         {
-            _old.Update(iteration);
-            return new PolicyUpdateStats(0, 0, 0, 1, 0, 0, 0, 0, 0, 0);
+            var chosen = _samples.Where((_, i) => i % parts == part).ToList();
+            int maxBatch = _trainer._loss.MaxBatch;
+            for (int start = 0; start < chosen.Count; start += maxBatch)
+            {
+                var chunk = chosen.GetRange(start, Math.Min(maxBatch, chosen.Count - start));
+                using var scope = Torch.NewScope();
+                var (loss, s) = _trainer._lossFunction.Of(_trainer.Batch(chunk, _conditioning, _generator), _samples.Count);
+                loss.Backward();
+                _forwards += chunk.Count * (_trainer._lossFunction.NeedsReference ? 3L : 2L);
+                _lossSum += loss.Item();
+                _stats = new ForwardLossStats(_stats.RefSum + s.RefSum, _stats.Clipped + s.Clipped, _stats.RatioSum + s.RatioSum, _stats.RatioSq + s.RatioSq);
+            }
         }
 
-        var parameters = _pipeline.Model.Parameters(trainableOnly: true).ToList();
-        double lossSum = 0, gradNorm = 0;
-        var stats = new ForwardLossStats();
-        long forwards = 0;
-        int skipped = 0;
-        int updates = Math.Clamp(_loss.UpdatesPerIteration, 1, samples.Count);
-        for (int u = 0; u < updates; u++)
+        /// <summary>Takes the optimizer step after a part's gradients, unless their clipped norm is not finite.</summary>
+        public void Step(double gradNorm, Optimizer optimizer)
         {
-            var part = samples.Where((_, i) => i % updates == u).ToList();
-            optimizer.ZeroGrad();
-            for (int start = 0; start < part.Count; start += _loss.MaxBatch)
-            {
-                var chunk = part.GetRange(start, Math.Min(_loss.MaxBatch, part.Count - start));
-                using var scope = Torch.NewScope();
-                var (loss, s) = _lossFunction.Of(Batch(chunk, conditioning, generator), samples.Count);
-                loss.Backward();
-                forwards += chunk.Count * (_lossFunction.NeedsReference ? 3L : 2L);
-                lossSum += loss.Item();
-                stats = new ForwardLossStats(stats.RefSum + s.RefSum, stats.Clipped + s.Clipped, stats.RatioSum + s.RatioSum, stats.RatioSq + s.RatioSq);
-            }
-            gradNorm = GradClip.ClipByGlobalNorm(parameters, _loss.GradClip);
+            _gradNorm = gradNorm;
             if (double.IsFinite(gradNorm)) optimizer.Step();
-            else skipped++;
+            else _skipped++;
         }
-        _old.Update(iteration);
-        int n = samples.Count;
-        double mean = stats.RatioSum / n;
-        return new PolicyUpdateStats(lossSum, 0, stats.Clipped / n, mean, Math.Sqrt(Math.Max(0, stats.RatioSq / n - mean * mean)), gradNorm,
-            stats.RefSum / n, n, forwards, skipped);
+
+        /// <summary>Updates the old policy and returns the term's statistics.</summary>
+        public PolicyUpdateStats Finish()
+        {
+            _generator.Dispose();
+            _trainer._old.Update(_iteration);
+            int n = _samples.Count;
+            if (n == 0) return new PolicyUpdateStats(0, 0, 0, 1, 0, 0, 0, 0, 0, 0);
+            double mean = _stats.RatioSum / n;
+            return new PolicyUpdateStats(_lossSum, 0, _stats.Clipped / n, mean, Math.Sqrt(Math.Max(0, _stats.RatioSq / n - mean * mean)), _gradNorm,
+                _stats.RefSum / n, n, _forwards, _skipped);
+        }
     }
 
     /// <summary>The chunk's tensors: its noisings with fresh noise and the three velocities the losses need.</summary>

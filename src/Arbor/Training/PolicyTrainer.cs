@@ -39,13 +39,23 @@ public sealed class PolicyTrainer(TextToImagePipeline pipeline, IDenoisingStep s
 
     /// <summary>The iteration's update: the strategy's loss shaping sees the scored forest first (LayerTuning's targets), then the step.</summary>
     PolicyUpdateStats IPolicyUpdate.Update(long iteration, RolloutForest forest, Advantages.AdvantageResult advantages, PromptConditioning conditioning,
-        Optimizer optimizer)
+        Optimizer optimizer) =>
+        UpdateScored(forest, conditioning, optimizer, alsoBackward: null);
+
+    /// <summary>The strategy's loss shaping sees the scored forest (LayerTuning's targets), then <see cref="Update"/>.</summary>
+    public PolicyUpdateStats UpdateScored(RolloutForest forest, PromptConditioning conditioning, Optimizer optimizer, Action<int, int>? alsoBackward)
     {
         Shaping?.Prepare(forest);
-        return Update(forest, conditioning, optimizer);
+        return Update(forest, conditioning, optimizer, alsoBackward);
     }
 
-    public PolicyUpdateStats Update(RolloutForest forest, PromptConditioning conditioning, Optimizer optimizer)
+    /// <summary>
+    /// The clipped-surrogate update on the forest's trained edges, in <c>updates_per_iteration</c> minibatches of whole
+    /// source nodes, one optimizer step each. <paramref name="alsoBackward"/>(part, parts), when given, adds another
+    /// term's gradient for the same part before the step: one loss, L_pg + λ·L_term, as ALGORITHMS.md §3 writes
+    /// LayerTuning-RL's, rather than two steps that the optimizer would normalize each to full size.
+    /// </summary>
+    public PolicyUpdateStats Update(RolloutForest forest, PromptConditioning conditioning, Optimizer optimizer, Action<int, int>? alsoBackward = null)
     {
         var model = pipeline.Model;
         var edges = forest.TrainedEdges.ToList();
@@ -79,6 +89,7 @@ public sealed class PolicyTrainer(TextToImagePipeline pipeline, IDenoisingStep s
                     ratioSum += stats.RatioSum; ratioSq += stats.RatioSq;
                 }
             }
+            alsoBackward?.Invoke(u, updates);
             gradNorm = GradClip.ClipByGlobalNorm(parameters, config.GradClip);
             if (double.IsFinite(gradNorm)) optimizer.Step();
             else skipped++;

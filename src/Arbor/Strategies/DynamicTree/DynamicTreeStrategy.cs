@@ -50,7 +50,8 @@ public sealed record DynamicTreeConfig
     /// DiffusionNFT's implicit negative, so worse-than-average leaves are pushed away) or path_sft (v2 c: the best
     /// path's edges imitated by log-likelihood where they made progress, λ·w_e added to their advantages inside their
     /// clip; <see cref="LayerTuning.BestPathProgress"/>). The leaf forms train
-    /// <see cref="LayerTuningTimes"/> re-noisings of every leaf after the policy-gradient step, with their own step.
+    /// <see cref="LayerTuningTimes"/> re-noisings of every leaf in the same loss as the policy gradient, λ·L_leaf added
+    /// before each optimizer step (<see cref="Training.CompositeUpdate"/>).
     /// </summary>
     public LayerTuningForm LayerTuningForm { get; init; } = LayerTuningForm.V1;
     /// <summary>Re-noisings per leaf of the leaf forms, at the rollout's times with fresh noise.</summary>
