@@ -130,9 +130,10 @@ ARB_API arb_tensor arb_layer_norm(arb_tensor x, const int64_t* normalized_shape,
                                   arb_tensor w, arb_tensor b, double eps);
 ARB_API arb_tensor arb_group_norm(arb_tensor x, int64_t groups, arb_tensor w, arb_tensor b, double eps);
 ARB_API arb_tensor arb_embedding(arb_tensor weight, arb_tensor indices);
-// mask nullable (bool: true = attend, or float: additive); fused kernel when libtorch >= 2.0
+// mask nullable (bool: true = attend, or float: additive); fused kernel when libtorch >= 2.0;
+// bf16_products: the composite with QK^T and AV in bf16 (float32 scores and softmax)
 ARB_API arb_tensor arb_sdpa(arb_tensor q, arb_tensor k, arb_tensor v, arb_tensor mask, double dropout_p,
-                            int32_t causal, int32_t force_composite);
+                            int32_t causal, int32_t force_composite, int32_t bf16_products);
 ARB_API int32_t arb_sdpa_is_fused(void);
 
 // ---- shape -----------------------------------------------------------------------------------

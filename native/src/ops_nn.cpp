@@ -6,11 +6,16 @@ using namespace arb;
 namespace {
 
 // Composite attention: the reference for libtorch < 2.0, and the fallback for inputs the fused
-// kernel rejects. Mask: bool (true = attend) or additive float.
+// kernel rejects. Mask: bool (true = attend) or additive float. With bf16 products, QK^T and AV
+// take bf16 operands and return float32, so the scores, mask and softmax stay float32.
 at::Tensor sdpa_composite(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                          const c10::optional<at::Tensor>& mask, double dropout_p, bool causal) {
+                          const c10::optional<at::Tensor>& mask, double dropout_p, bool causal, bool bf16_products) {
   double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
-  at::Tensor scores = at::matmul(q, k.transpose(-2, -1)) * scale;
+  auto product = [&](const at::Tensor& a, const at::Tensor& b) {
+    if (!bf16_products) return at::matmul(a, b);
+    return at::matmul(a.to(at::kBFloat16), b.to(at::kBFloat16)).to(a.scalar_type());
+  };
+  at::Tensor scores = product(q, k.transpose(-2, -1)) * scale;
   if (causal) {
     auto L = q.size(-2), S = k.size(-2);
     auto keep = at::ones({L, S}, q.options().dtype(at::kBool)).tril();
@@ -24,7 +29,7 @@ at::Tensor sdpa_composite(const at::Tensor& q, const at::Tensor& k, const at::Te
   }
   at::Tensor attn = at::softmax(scores, -1);
   if (dropout_p > 0) attn = at::dropout(attn, dropout_p, true);
-  return at::matmul(attn, v);
+  return product(attn, v);
 }
 
 }  // namespace
@@ -55,14 +60,14 @@ arb_tensor arb_group_norm(arb_tensor x, int64_t groups, arb_tensor w, arb_tensor
 arb_tensor arb_embedding(arb_tensor weight, arb_tensor indices) { ARB_RET_TENSOR(at::embedding(T(weight), T(indices))) }
 
 arb_tensor arb_sdpa(arb_tensor q, arb_tensor k, arb_tensor v, arb_tensor mask, double dropout_p, int32_t causal,
-                    int32_t force_composite) {
+                    int32_t force_composite, int32_t bf16_products) {
   ARB_GUARD_BEGIN
 #if TORCH_VERSION_MAJOR >= 2
-  if (!force_composite)
+  if (!force_composite && !bf16_products)
     return wrap(at::scaled_dot_product_attention(T(q), T(k), T(v), opt(mask), dropout_p, causal != 0));
 #endif
   (void)force_composite;
-  return wrap(sdpa_composite(T(q), T(k), T(v), opt(mask), dropout_p, causal != 0));
+  return wrap(sdpa_composite(T(q), T(k), T(v), opt(mask), dropout_p, causal != 0, bf16_products != 0));
   ARB_GUARD_END(nullptr)
 }
 int32_t arb_sdpa_is_fused(void) { return TORCH_VERSION_MAJOR >= 2 ? 1 : 0; }

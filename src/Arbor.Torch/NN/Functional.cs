@@ -7,12 +7,29 @@ public static unsafe class F
 {
     private static IntPtr H(Tensor? t) => t?.Handle ?? IntPtr.Zero;
 
-    /// <summary>x·Wᵀ + b with W of shape [out, in].</summary>
+    /// <summary>
+    /// x·Wᵀ + b with W of shape [out, in]. Under <see cref="ComputePrecision"/> bf16 a float32 product runs on
+    /// bf16 copies of x, W and b and returns float32.
+    /// </summary>
     public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null)
+    {
+        if (ComputePrecision.Bf16 && x.DType == DType.Float32) return LinearBf16(x, weight, bias);
+        return LinearAsIs(x, weight, bias);
+    }
+
+    private static Tensor LinearAsIs(Tensor x, Tensor weight, Tensor? bias)
     {
         var r = NativeMethods.arb_linear(x.Handle, weight.Handle, H(bias));
         GC.KeepAlive(x); GC.KeepAlive(weight); GC.KeepAlive(bias);
         return Tensor.Wrap(r);
+    }
+
+    private static Tensor LinearBf16(Tensor x, Tensor weight, Tensor? bias)
+    {
+        using var scope = Torch.NewScope();
+        // the bias joins the bf16 product (one fused addmm): its rounding is below the product's own
+        var y = LinearAsIs(x.To(DType.BFloat16), weight.To(DType.BFloat16), bias?.To(DType.BFloat16));
+        return scope.MoveToOuter(y.To(DType.Float32));
     }
 
     public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias = null, (long, long)? stride = null,
@@ -83,11 +100,14 @@ public static unsafe class F
     /// <summary>
     /// softmax(q·kᵀ/√d + mask)·v over [..., L, d] inputs. Uses libtorch's fused kernel where the
     /// version has one (2.x), else the composite. A bool mask marks positions to attend; a float mask is added.
+    /// Under <see cref="ComputePrecision"/> bf16, float32 inputs take the composite with both products in bf16
+    /// (scores, mask and softmax in float32) and the result is float32.
     /// </summary>
     public static Tensor ScaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor? mask = null, double dropoutP = 0,
         bool causal = false, bool forceComposite = false)
     {
-        var r = NativeMethods.arb_sdpa(q.Handle, k.Handle, v.Handle, H(mask), dropoutP, causal ? 1 : 0, forceComposite ? 1 : 0);
+        bool bf16 = ComputePrecision.Bf16 && q.DType == DType.Float32;
+        var r = NativeMethods.arb_sdpa(q.Handle, k.Handle, v.Handle, H(mask), dropoutP, causal ? 1 : 0, forceComposite ? 1 : 0, bf16 ? 1 : 0);
         GC.KeepAlive(q); GC.KeepAlive(k); GC.KeepAlive(v); GC.KeepAlive(mask);
         return Tensor.Wrap(r);
     }

@@ -104,7 +104,7 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib)] internal static partial IntPtr arb_layer_norm(IntPtr x, long* normalizedShape, int ndim, IntPtr w, IntPtr b, double eps);
     [LibraryImport(Lib)] internal static partial IntPtr arb_group_norm(IntPtr x, long groups, IntPtr w, IntPtr b, double eps);
     [LibraryImport(Lib)] internal static partial IntPtr arb_embedding(IntPtr weight, IntPtr indices);
-    [LibraryImport(Lib)] internal static partial IntPtr arb_sdpa(IntPtr q, IntPtr k, IntPtr v, IntPtr mask, double dropoutP, int causal, int forceComposite);
+    [LibraryImport(Lib)] internal static partial IntPtr arb_sdpa(IntPtr q, IntPtr k, IntPtr v, IntPtr mask, double dropoutP, int causal, int forceComposite, int bf16Products);
     [LibraryImport(Lib)] internal static partial int arb_sdpa_is_fused();
 
     // shape

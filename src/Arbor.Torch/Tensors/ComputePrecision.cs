@@ -1,0 +1,54 @@
+using System.Runtime.Serialization;
+
+namespace Arbor.Tensors;
+
+/// <summary>The element type the matrix products of a forward run in (config spelling: <c>fp32</c>, <c>bf16</c>).</summary>
+public enum Precision
+{
+    /// <summary>Everything in float32: the reference, and what evaluation always uses.</summary>
+    [EnumMember(Value = "fp32")] Fp32,
+    /// <summary>
+    /// Matrix products in bfloat16 (inputs and weights cast, float32 accumulation inside the kernel, the product cast
+    /// back to float32); norms, softmax, activations, residual adds and everything outside the products stay float32.
+    /// </summary>
+    [EnumMember(Value = "bf16")] Bf16,
+}
+
+/// <summary>
+/// The compute precision of this thread's matrix products, as a scope: <c>using (ComputePrecision.Use(Precision.Bf16)) { ... }</c>.
+/// Read by <see cref="NN.F.Linear"/> (so by every <see cref="NN.Linear"/> and LoRA adapter) and by
+/// <see cref="NN.F.ScaledDotProductAttention"/> (its QKᵀ and AV products); every other op is unaffected. Per thread,
+/// as libtorch's grad mode is: a forward and the scope around it run on the same thread. Casts are differentiable, so
+/// autograd works through a bf16 forward (its gradients are those of the bf16 products).
+/// </summary>
+public static class ComputePrecision
+{
+    [ThreadStatic] private static Precision t_current;
+
+    /// <summary>This thread's precision (<see cref="Precision.Fp32"/> outside any scope).</summary>
+    public static Precision Current => t_current;
+
+    /// <summary>The element type products run in under <see cref="Current"/>, for float32 operands.</summary>
+    internal static bool Bf16 => t_current == Precision.Bf16;
+
+    /// <summary>Sets this thread's precision until the returned scope is disposed (scopes nest).</summary>
+    public static PrecisionScope Use(Precision precision) => new(precision);
+
+    /// <summary>A float32 scope whatever encloses it: for computations whose meaning must not depend on a run's setting (evaluation).</summary>
+    public static PrecisionScope Fp32() => new(Precision.Fp32);
+
+    internal static Precision Set(Precision precision)
+    {
+        var previous = t_current;
+        t_current = precision;
+        return previous;
+    }
+}
+
+/// <summary>Restores the previous <see cref="ComputePrecision.Current"/> when disposed; dispose it on the thread that made it.</summary>
+public readonly struct PrecisionScope : IDisposable
+{
+    private readonly Precision _previous;
+    internal PrecisionScope(Precision precision) => _previous = ComputePrecision.Set(precision);
+    public void Dispose() => ComputePrecision.Set(_previous);
+}
