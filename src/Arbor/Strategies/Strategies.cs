@@ -1,24 +1,58 @@
+using Arbor.Pipelines;
 using Arbor.Rollouts;
 using Arbor.Strategies.DynamicTree;
 using Arbor.Training;
 
 namespace Arbor.Strategies;
 
-/// <summary>The strategy a config names, built from its section.</summary>
+/// <summary>
+/// One strategy as a run builds it: the name a config's <c>strategy:</c> gives, its rollout strategy built from its
+/// config section, the loss it trains with (null: the policy gradient of the GRPO family, ALGORITHMS.md §3), and the
+/// checks of its section beyond the shared ones.
+/// </summary>
+public sealed record StrategyEntry(
+    string Name,
+    Func<GrpoTrainConfig, IRolloutStrategy> Create,
+    Func<GrpoTrainConfig, TextToImagePipeline, IRolloutStrategy, RolloutEngine, IPolicyUpdate>? Update = null,
+    Func<GrpoTrainConfig, IEnumerable<string>>? Problems = null);
+
+/// <summary>
+/// Every strategy Arbor ships, in one place: adding one is an entry here and its config section in
+/// <see cref="GrpoTrainConfig"/>. Names, construction, the loss and validation all read this table.
+/// </summary>
 public static class Strategies
 {
-    public static readonly string[] Names = ["flow_grpo", "dance_grpo", "mix_grpo", "tree_grpo", "branch_grpo", "dynamic_tree", "nft", "awm"];
+    public static IReadOnlyList<StrategyEntry> All { get; } =
+    [
+        new("flow_grpo", c => new FlowGrpoStrategy(c.FlowGrpo)),
+        new("dance_grpo", c => new DanceGrpoStrategy(c.DanceGrpo)),
+        new("mix_grpo", c => new MixGrpoStrategy(c.MixGrpo)),
+        new("tree_grpo", c => new TreeGrpoStrategy(c.TreeGrpo)),
+        new("branch_grpo", c => new BranchGrpoStrategy(c.BranchGrpo)),
+        new("dynamic_tree", c => new DynamicTreeStrategy(c.DynamicTree, c.Loss.ClipRange),
+            (c, pipeline, strategy, engine) => c.DynamicTree is { LayerTuning: true, LayerTuningForm: LayerTuningForm.LeafSft or LayerTuningForm.LeafNft } dt
+                ? PolicyUpdates.WithLeafTerm(c, dt, pipeline, strategy, engine)
+                : PolicyUpdates.PolicyGradient(c, pipeline, strategy, engine)),
+        new("nft", c => new ForwardProcessStrategy("nft", c.Nft),
+            (c, pipeline, strategy, engine) => PolicyUpdates.ForwardProcess(c, c.Nft, new NftLoss(c.Nft, c.Advantage.AdvantageClip), pipeline, strategy, engine),
+            c => ForwardProcessProblems(c, c.Nft.Problems())),
+        new("awm", c => new ForwardProcessStrategy("awm", c.Awm),
+            (c, pipeline, strategy, engine) => PolicyUpdates.ForwardProcess(c, c.Awm, new AwmLoss(c.Awm, c.Advantage.AdvantageClip), pipeline, strategy, engine),
+            c => ForwardProcessProblems(c, c.Awm.Problems())),
+    ];
 
-    public static IRolloutStrategy Create(GrpoTrainConfig config) => config.Strategy switch
+    /// <summary>The names a config may give, in the order above.</summary>
+    public static IReadOnlyList<string> Names { get; } = [.. All.Select(e => e.Name)];
+
+    /// <summary>The entry of <paramref name="name"/>; an unknown name is an error listing the known ones.</summary>
+    public static StrategyEntry Find(string name) => All.FirstOrDefault(e => e.Name == name)
+        ?? throw new ArgumentException($"unknown strategy '{name}' (expected {string.Join(", ", Names)})", nameof(name));
+
+    public static IRolloutStrategy Create(GrpoTrainConfig config) => Find(config.Strategy).Create(config);
+
+    private static IEnumerable<string> ForwardProcessProblems(GrpoTrainConfig c, IEnumerable<string> section)
     {
-        "flow_grpo" => new FlowGrpoStrategy(config.FlowGrpo),
-        "dance_grpo" => new DanceGrpoStrategy(config.DanceGrpo),
-        "mix_grpo" => new MixGrpoStrategy(config.MixGrpo),
-        "tree_grpo" => new TreeGrpoStrategy(config.TreeGrpo),
-        "branch_grpo" => new BranchGrpoStrategy(config.BranchGrpo),
-        "dynamic_tree" => new DynamicTreeStrategy(config.DynamicTree, config.Loss.ClipRange),
-        "nft" => new ForwardProcessStrategy("nft", config.Nft),
-        "awm" => new ForwardProcessStrategy("awm", config.Awm),
-        _ => throw new ArgumentException($"unknown strategy '{config.Strategy}'"),
-    };
+        foreach (var p in section) yield return p;
+        if (!c.Lora.Enabled) yield return $"{c.Strategy} keeps its old policy as a second copy of the LoRA weights: lora.enabled must be true";
+    }
 }

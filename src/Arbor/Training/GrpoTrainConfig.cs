@@ -62,11 +62,8 @@ public sealed record GrpoTrainConfig : IValidatedConfig
         if (Rollout.Waves < 1) yield return "rollout.waves must be >= 1";
         if (Advantage.EdgeBaseline == EdgeBaseline.Parent && Strategy is not ("tree_grpo" or "dynamic_tree"))
             yield return $"advantage.edge_baseline parent needs a tree backup (tree_grpo or dynamic_tree), not {Strategy}";
-        if (Strategy is "nft" or "awm")
-        {
-            foreach (var p in Strategy == "nft" ? Nft.Problems() : Awm.Problems()) yield return p;
-            if (!Lora.Enabled) yield return $"{Strategy} keeps its old policy as a second copy of the LoRA weights: lora.enabled must be true";
-        }
+        if (Strategies.Strategies.All.FirstOrDefault(e => e.Name == Strategy)?.Problems is { } strategyProblems)
+            foreach (var p in strategyProblems(this)) yield return p;
         if (DynamicTree.LastWindowStart is { } last && (last < 0 || last > DynamicTree.Steps - DynamicTree.Depth - 1))
             yield return $"dynamic_tree.last_window_start {last} is outside the schedule (expected 0 to steps - depth - 1 = " +
                 $"{DynamicTree.Steps - DynamicTree.Depth - 1}: the last step is never trained)";

@@ -5,21 +5,27 @@ using Arbor.Strategies.DynamicTree;
 
 namespace Arbor.Training;
 
-/// <summary>The loss a run's strategy trains with, chosen once when the run is built.</summary>
+/// <summary>The loss a run's strategy trains with, chosen once when the run is built (<see cref="StrategyEntry.Update"/>).</summary>
 public static class PolicyUpdates
 {
     public static IPolicyUpdate Create(GrpoTrainConfig config, TextToImagePipeline pipeline, IRolloutStrategy strategy, RolloutEngine engine) =>
-        config.Strategy switch
-        {
-            "nft" => new ForwardProcessTrainer(pipeline, config.Nft, new NftLoss(config.Nft, config.Advantage.AdvantageClip), engine.Schedule(strategy.Steps), config.Loss, config.Seed),
-            "awm" => new ForwardProcessTrainer(pipeline, config.Awm, new AwmLoss(config.Awm, config.Advantage.AdvantageClip), engine.Schedule(strategy.Steps), config.Loss, config.Seed),
-            "dynamic_tree" when config.DynamicTree is { LayerTuning: true, LayerTuningForm: LayerTuningForm.LeafSft or LayerTuningForm.LeafNft } dt =>
-                new CompositeUpdate(PolicyGradient(config, pipeline, strategy, engine), LeafTerm(config, dt, pipeline, strategy, engine)),
-            _ => PolicyGradient(config, pipeline, strategy, engine),
-        };
+        Strategies.Strategies.Find(config.Strategy).Update is { } update
+            ? update(config, pipeline, strategy, engine)
+            : PolicyGradient(config, pipeline, strategy, engine);
 
-    private static PolicyTrainer PolicyGradient(GrpoTrainConfig config, TextToImagePipeline pipeline, IRolloutStrategy strategy, RolloutEngine engine) =>
+    /// <summary>The GRPO family's clipped surrogate on the trained edges (ALGORITHMS.md §3), with the strategy's loss shaping.</summary>
+    public static PolicyTrainer PolicyGradient(GrpoTrainConfig config, TextToImagePipeline pipeline, IRolloutStrategy strategy, RolloutEngine engine) =>
         new(pipeline, strategy.SdeStep, engine.Schedule(strategy.Steps), config.Loss, config.Rollout.LogProbReduction) { Shaping = strategy as ILossShaping };
+
+    /// <summary>A forward-process method's update (ALGORITHMS.md §5.7): its loss on the leaves' clean images.</summary>
+    public static ForwardProcessTrainer ForwardProcess(GrpoTrainConfig config, ForwardProcessConfig section, IForwardProcessLoss loss,
+        TextToImagePipeline pipeline, IRolloutStrategy strategy, RolloutEngine engine) =>
+        new(pipeline, section, loss, engine.Schedule(strategy.Steps), config.Loss, config.Seed);
+
+    /// <summary>The policy gradient and LayerTuning-RL v2's leaf term in one loss (<see cref="CompositeUpdate"/>).</summary>
+    public static CompositeUpdate WithLeafTerm(GrpoTrainConfig config, DynamicTreeConfig dt, TextToImagePipeline pipeline, IRolloutStrategy strategy,
+        RolloutEngine engine) =>
+        new(PolicyGradient(config, pipeline, strategy, engine), LeafTerm(config, dt, pipeline, strategy, engine));
 
     /// <summary>LayerTuning-RL v2's leaf term: λ times the leaf SFT or NFT loss, its old policy the rollout's (decay 0).</summary>
     private static ForwardProcessTrainer LeafTerm(GrpoTrainConfig config, DynamicTreeConfig dt, TextToImagePipeline pipeline, IRolloutStrategy strategy, RolloutEngine engine)
