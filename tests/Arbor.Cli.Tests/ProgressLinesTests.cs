@@ -24,6 +24,14 @@ public class ProgressLinesTests
     }
 
     [Fact]
+    public void ATimeBoundedRunCountsIterationsWithoutATotal()
+    {
+        Assert.StartsWith("iter 12  reward 0.631", ProgressLines.Iteration(Report(), 0));
+        var it = JsonDocument.Parse(ProgressLines.IterationJson(Report(), 0)).RootElement;
+        Assert.Equal(JsonValueKind.Null, it.GetProperty("iterations").ValueKind);
+    }
+
+    [Fact]
     public void TheJsonFormsAreOneObjectPerLine()
     {
         var it = JsonDocument.Parse(ProgressLines.IterationJson(Report(), 100)).RootElement;

@@ -58,14 +58,15 @@ public static class ProgressLines
     {
         double seconds = r.Rollout.Seconds + r.RewardSeconds + r.TrainSeconds;
         var strict = r.ComponentMeans.TryGetValue("shapes.strict", out var s) ? $"  strict {s.ToString("P0", Inv).Replace(" ", "")}" : "";
-        return string.Create(Inv, $"iter {r.Iteration + 1}/{total}  reward {r.RewardMean:F3}{strict}  zero-var {r.Advantages.ZeroVarianceShare * 100:F0}%  " +
+        var count = total > 0 ? $"{r.Iteration + 1}/{total}" : $"{r.Iteration + 1}";   // a time-bounded run has no known total
+        return string.Create(Inv, $"iter {count}  reward {r.RewardMean:F3}{strict}  zero-var {r.Advantages.ZeroVarianceShare * 100:F0}%  " +
             $"kl {r.Update.ApproxKl:0.0e+00}  clip {r.Update.ClipFraction * 100:F0}%  grad {r.Update.GradNorm:G3}  nfe {r.Rollout.ModelForwards}  " +
             $"s/it {seconds:F1} (roll {r.Rollout.Seconds:F1} / reward {r.RewardSeconds:F1} / train {r.TrainSeconds:F1})");
     }
 
     public static string IterationJson(IterationReport r, long total) => JsonSerializer.Serialize(new
     {
-        kind = "train", iteration = r.Iteration + 1, iterations = total, reward = r.RewardMean, reward_std = r.RewardStd,
+        kind = "train", iteration = r.Iteration + 1, iterations = total > 0 ? total : (long?)null, reward = r.RewardMean, reward_std = r.RewardStd,
         components = r.ComponentMeans, zero_variance_share = r.Advantages.ZeroVarianceShare, approx_kl = r.Update.ApproxKl,
         clip_fraction = r.Update.ClipFraction, grad_norm = Finite(r.Update.GradNorm), nfe = r.Rollout.ModelForwards,
         seconds_rollout = r.Rollout.Seconds, seconds_reward = r.RewardSeconds, seconds_train = r.TrainSeconds,
