@@ -12,7 +12,7 @@ using Spectre.Console;
 namespace Arbor.Cli.Commands;
 
 /// <summary>
-/// `arbor demo`: Arbor's main job in a few minutes on 2 cores. Dynamic-TreeRPO (configs/dynamic-treerpo.yaml)
+/// `arbor demo`: Arbor's main job in a few minutes on 2 cores. Dynamic-TreeRPO (configs/demo.yaml)
 /// from the shipped base with the shapes reward: live progress, held-out accuracy before and after, the
 /// evaluation grids, a rollout-tree picture and the run's report.html.
 /// </summary>
@@ -37,7 +37,7 @@ public static class DemoCommand
     {
         if (minutes < 0) throw new ArgumentException($"--minutes must be >= 0 (got {minutes})");
         ThreadDefaults.Apply();
-        var configPath = RepoPaths.Find("configs/dynamic-treerpo.yaml") ?? throw new FileNotFoundException("configs/dynamic-treerpo.yaml not found");
+        var configPath = RepoPaths.Find("configs/demo.yaml") ?? throw new FileNotFoundException("configs/demo.yaml not found");
         var cfg = ConfigLoader.Load<GrpoTrainConfig>(configPath);
         cfg = cfg with
         {
@@ -51,7 +51,7 @@ public static class DemoCommand
             AnsiConsole.Write(new Rule("[bold]Arbor demo[/]: Dynamic-TreeRPO on the Shapes world"));
             AnsiConsole.MarkupLine($"base {Markup.Escape(cfg.Model)}, {(minutes > 0 ? $"{minutes:0.#} min of RL" : $"{iterations} iterations")} x {cfg.Train.PromptsPerIteration} prompts, " +
                 $"binary tree depth {cfg.DynamicTree.Depth} (depth noise {(cfg.DynamicTree.DepthNoise ? "on" : "off")}, adaptive clip {(cfg.DynamicTree.AdaptiveClip ? "on" : "off")}, " +
-                $"LayerTuning {(cfg.DynamicTree.LayerTuning ? "on" : "off")}), reward: shapes verifier, threads {TorchRuntime.IntraOpThreads}");
+                $"LayerTuning {(cfg.DynamicTree.LayerTuning ? $"{SnakeCase(cfg.DynamicTree.LayerTuningForm.ToString())} λ {cfg.DynamicTree.LayerTuningWeight:0.##}" : "off")}), reward: {Markup.Escape(string.Join(" + ", cfg.Reward.Names))}, threads {TorchRuntime.IntraOpThreads}");
         }
 
         var trainer = new GrpoTrainer(cfg, outDir);
@@ -105,4 +105,7 @@ public static class DemoCommand
         AnsiConsole.MarkupLine($"report: {Markup.Escape(Path.GetFullPath(report))}");
         return 0;
     }
+
+    // as the config writes it (LeafNft → leaf_nft)
+    private static string SnakeCase(string name) => System.Text.RegularExpressions.Regex.Replace(name, "(?<=[a-z0-9])([A-Z])", "_$1").ToLowerInvariant();
 }

@@ -65,6 +65,20 @@ public class ShippedConfigTests
     }
 
     [Fact]
+    public void TheDemoIsDynamicTreeRpoWithTheLeafNftTermInOneLoss()
+    {
+        var demo = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), "demo.yaml"));
+        var shipped = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), "dynamic-treerpo.yaml"));
+        Assert.Equal("dynamic_tree", demo.Strategy);
+        Assert.True(demo.DynamicTree is { LayerTuning: true, LayerTuningForm: Arbor.Strategies.DynamicTree.LayerTuningForm.LeafNft, LayerTuningWeight: 1.0 });
+        Assert.Equal(3e-4, demo.Optim.LearningRate);
+        Assert.Equal(["shapes", "shapes_strict"], demo.Reward.Names);
+        // the tree search itself is the shipped method's
+        Assert.Equal(shipped.DynamicTree with { LayerTuning = true, LayerTuningForm = demo.DynamicTree.LayerTuningForm, LayerTuningWeight = 1.0,
+            LayerTuningTimes = 2 }, demo.DynamicTree);
+    }
+
+    [Fact]
     public void AnAblationDiffersFromItsShippedConfigOnlyInWhatItStates()
     {
         var shipped = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), "dynamic-treerpo.yaml"));
