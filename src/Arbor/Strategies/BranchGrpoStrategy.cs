@@ -16,6 +16,8 @@ public sealed record BranchGrpoConfig
     /// <summary>Sibling noise correlation s: ξ_b = (ξ_0 + s·η_b)/sqrt(1 + s²) (paper: 4).</summary>
     public double NoiseCorrelation { get; init; } = 4.0;
     public double NoiseLevel { get; init; } = 0.7;
+    /// <summary>The stochastic step: flow (Flow-GRPO's SDE, default) or cps (coefficients-preserving sampling).</summary>
+    public Arbor.Sampling.Steps.SdeKind SdeKind { get; init; } = Arbor.Sampling.Steps.SdeKind.Flow;
     /// <summary>β_f of the path-weighted reward fusion (0 = plain mean).</summary>
     public double FusionTemperature { get; init; } = 1.0;
     /// <summary>Depth pruning: no gradient for a window of steps that slides toward earlier steps.</summary>
@@ -50,7 +52,7 @@ public sealed class BranchGrpoStrategy(BranchGrpoConfig config) : IRolloutStrate
     public int Steps => config.Steps;
     public int TreesPerPrompt => 1;
     public bool SharedRootNoise => false;
-    public IDenoisingStep SdeStep { get; } = new FlowGrpoSdeStep(config.NoiseLevel);
+    public IDenoisingStep SdeStep { get; } = Arbor.Sampling.Steps.SdeSteps.Create(config.SdeKind, config.NoiseLevel);
     public double FusionTemperature => config.FusionTemperature;
     public EdgeAdvantageMode AdvantageMode => EdgeAdvantageMode.DepthNormalized;
 

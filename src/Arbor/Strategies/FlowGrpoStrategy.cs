@@ -12,6 +12,8 @@ public sealed record FlowGrpoConfig
     public int GroupSize { get; init; } = 8;
     /// <summary>SDE noise level a (paper: 0.7).</summary>
     public double NoiseLevel { get; init; } = 0.7;
+    /// <summary>The stochastic step: flow (Flow-GRPO's SDE, default) or cps (coefficients-preserving sampling).</summary>
+    public Arbor.Sampling.Steps.SdeKind SdeKind { get; init; } = Arbor.Sampling.Steps.SdeKind.Flow;
     /// <summary>All samples of a prompt start from one noise (Flow-GRPO's same_noise option).</summary>
     public bool SameNoise { get; init; }
     /// <summary>Fraction of the steps trained, from the first (paper: ⌊T·0.99⌋, i.e. all but the last).</summary>
@@ -40,7 +42,7 @@ public sealed class FlowGrpoStrategy(FlowGrpoConfig config) : IRolloutStrategy
     public int Steps => config.Steps;
     public int TreesPerPrompt => config.GroupSize;
     public bool SharedRootNoise => config.SameNoise;
-    public IDenoisingStep SdeStep { get; } = new FlowGrpoSdeStep(config.NoiseLevel);
+    public IDenoisingStep SdeStep { get; } = Arbor.Sampling.Steps.SdeSteps.Create(config.SdeKind, config.NoiseLevel);
 
     public void BeginIteration(long iteration, Random random) { }
 

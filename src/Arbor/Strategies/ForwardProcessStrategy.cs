@@ -39,6 +39,8 @@ public abstract record ForwardProcessConfig
     public bool Sde { get; init; }
     /// <summary>SDE noise level a (Flow-GRPO's 0.7), at every step with <see cref="Sde"/>, else in the branching window.</summary>
     public double NoiseLevel { get; init; } = 0.7;
+    /// <summary>The stochastic step: flow (Flow-GRPO's SDE, default) or cps (coefficients-preserving sampling).</summary>
+    public Arbor.Sampling.Steps.SdeKind SdeKind { get; init; } = Arbor.Sampling.Steps.SdeKind.Flow;
     /// <summary>Children per node in the branching window; 1 (default) = flat rollouts, as the papers'.</summary>
     public int Branching { get; init; } = 1;
     /// <summary>Steps of the branching window: each tree has Branching^BranchDepth leaves (with Branching above 1).</summary>
@@ -142,7 +144,7 @@ public sealed class ForwardProcessStrategy(string name, ForwardProcessConfig con
     public int Steps => config.Steps;
     public int TreesPerPrompt => config.GroupSize / config.LeavesPerTree;
     public bool SharedRootNoise => false;
-    public IDenoisingStep SdeStep { get; } = new FlowGrpoSdeStep(config.NoiseLevel);
+    public IDenoisingStep SdeStep { get; } = Arbor.Sampling.Steps.SdeSteps.Create(config.SdeKind, config.NoiseLevel);
 
     public void BeginIteration(long iteration, Random random) { }
 

@@ -10,6 +10,8 @@ public sealed record MixGrpoConfig
     public int GroupSize { get; init; } = 8;
     /// <summary>SDE noise level a of the window steps.</summary>
     public double NoiseLevel { get; init; } = 0.7;
+    /// <summary>The stochastic step: flow (Flow-GRPO's SDE, default) or cps (coefficients-preserving sampling).</summary>
+    public Arbor.Sampling.Steps.SdeKind SdeKind { get; init; } = Arbor.Sampling.Steps.SdeKind.Flow;
     /// <summary>Window width w (paper: 4).</summary>
     public int Window { get; init; } = 4;
     /// <summary>Iterations between window moves τ (paper: 25).</summary>
@@ -26,7 +28,7 @@ public sealed class MixGrpoStrategy(MixGrpoConfig config) : IRolloutStrategy
     public int Steps => config.Steps;
     public int TreesPerPrompt => config.GroupSize;
     public bool SharedRootNoise => false;
-    public IDenoisingStep SdeStep { get; } = new FlowGrpoSdeStep(config.NoiseLevel);
+    public IDenoisingStep SdeStep { get; } = Arbor.Sampling.Steps.SdeSteps.Create(config.SdeKind, config.NoiseLevel);
 
     /// <summary>The current window start l.</summary>
     public int WindowStart { get; private set; }

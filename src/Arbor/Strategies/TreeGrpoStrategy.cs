@@ -15,6 +15,8 @@ public sealed record TreeGrpoConfig
     /// <summary>Branching window depth d (paper: 3 → 27 leaves).</summary>
     public int Depth { get; init; } = 3;
     public double NoiseLevel { get; init; } = 0.7;
+    /// <summary>The stochastic step: flow (Flow-GRPO's SDE, default) or cps (coefficients-preserving sampling).</summary>
+    public Arbor.Sampling.Steps.SdeKind SdeKind { get; init; } = Arbor.Sampling.Steps.SdeKind.Flow;
     /// <summary><c>geometric</c> (truncated geometric window start, the paper's) or <c>shift</c> (the public code's).</summary>
     public TreeWindowSchedule WindowSchedule { get; init; } = TreeWindowSchedule.Geometric;
     /// <summary>r of the truncated geometric Pr[l] ∝ (1 − r)·r^l (paper: 0.5).</summary>
@@ -43,7 +45,7 @@ public sealed class TreeGrpoStrategy(TreeGrpoConfig config) : IRolloutStrategy
     public int Steps => config.Steps;
     public int TreesPerPrompt => config.NumTrees;
     public bool SharedRootNoise => false;
-    public IDenoisingStep SdeStep { get; } = new FlowGrpoSdeStep(config.NoiseLevel);
+    public IDenoisingStep SdeStep { get; } = Arbor.Sampling.Steps.SdeSteps.Create(config.SdeKind, config.NoiseLevel);
     public int WindowStart { get; private set; }
 
     /// <summary>The latest window start: T − d − 1, so the last step is never trained (ALGORITHMS.md §2).</summary>

@@ -16,6 +16,8 @@ public sealed record DynamicTreeConfig
     /// <summary>Window depth d (4 → 16 leaves).</summary>
     public int Depth { get; init; } = 4;
     public double NoiseLevel { get; init; } = 0.7;
+    /// <summary>The stochastic step: flow (Flow-GRPO's SDE, default) or cps (coefficients-preserving sampling).</summary>
+    public Arbor.Sampling.Steps.SdeKind SdeKind { get; init; } = Arbor.Sampling.Steps.SdeKind.Flow;
     /// <summary>Iterations between window moves τ (the window slides as MixGRPO's).</summary>
     public int ShiftEvery { get; init; } = 25;
     /// <summary>
@@ -82,7 +84,7 @@ public sealed class DynamicTreeStrategy(DynamicTreeConfig config, double clipRan
     public int Steps => config.Steps;
     public int TreesPerPrompt => config.NumTrees;
     public bool SharedRootNoise => false;
-    public IDenoisingStep SdeStep { get; } = new FlowGrpoSdeStep(config.NoiseLevel);
+    public IDenoisingStep SdeStep { get; } = Arbor.Sampling.Steps.SdeSteps.Create(config.SdeKind, config.NoiseLevel);
     public DynamicTreeConfig Config => config;
     public int WindowStart { get; private set; }
 
