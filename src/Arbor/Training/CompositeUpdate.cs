@@ -20,7 +20,7 @@ public sealed class CompositeUpdate(PolicyTrainer policyGradient, ForwardProcess
     public PolicyUpdateStats Update(long iteration, RolloutForest forest, AdvantageResult advantages, PromptConditioning conditioning, Optimizer optimizer)
     {
         if (!forest.TrainedEdges.Any()) return leafTerm.Update(iteration, forest, advantages, conditioning, optimizer);
-        var leafPlan = leafTerm.Plan(iteration, forest, advantages, conditioning);
+        using var leafPlan = leafTerm.Plan(iteration, forest, advantages, conditioning);
         var pg = policyGradient.UpdateScored(forest, conditioning, optimizer, leafPlan.Samples == 0 ? null : leafPlan.Backward);
         var leaf = leafPlan.Finish();
         return pg with

@@ -49,7 +49,7 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
 
     public PolicyUpdateStats Update(long iteration, RolloutForest forest, AdvantageResult advantages, PromptConditioning conditioning, Optimizer optimizer)
     {
-        var plan = Plan(iteration, forest, advantages, conditioning);
+        using var plan = Plan(iteration, forest, advantages, conditioning);
         if (plan.Samples == 0) return plan.Finish();
         var parameters = _pipeline.Model.Parameters(trainableOnly: true).ToList();
         int updates = Math.Clamp(_loss.UpdatesPerIteration, 1, plan.Samples);
@@ -77,23 +77,21 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
         {
             if (!advantages.Kept[i]) continue;
             var leaf = leaves[i];
-            if (_config.SharedTrainingNoise)
-            {
-                // one draw of times and noise per group (prompt), whichever of its images comes first
-                var groupRandom = new Random((int)(ShapesRng.Hash(_seed, (ulong)iteration, 5, (ulong)leaf.Prompt) & 0x7fffffff));
-                var groupTimes = Enumerable.Range(0, _config.Steps).OrderBy(_ => groupRandom.Next()).Take(_config.TimesPerImage);
-                samples.AddRange(groupTimes.Select(k => new Sample(leaf, _schedule.Times[k], advantages.Values[i],
-                    ShapesRng.Hash(_seed, (ulong)iteration, 6, (ulong)leaf.Prompt, (ulong)k))));
-                continue;
-            }
-            var times = Enumerable.Range(0, _config.Steps).OrderBy(_ => random.Next()).Take(_config.TimesPerImage);
-            samples.AddRange(times.Select(k => new Sample(leaf, _schedule.Times[k], advantages.Values[i], null)));
+            // with shared training noise, one draw of times and noise per group (prompt), whichever of its images comes first
+            bool shared = _config.SharedTrainingNoise;
+            var draw = shared ? new Random((int)(ShapesRng.Hash(_seed, (ulong)iteration, 5, (ulong)leaf.Prompt) & 0x7fffffff)) : random;
+            var times = Enumerable.Range(0, _config.Steps).OrderBy(_ => draw.Next()).Take(_config.TimesPerImage);
+            samples.AddRange(times.Select(k => new Sample(leaf, _schedule.Times[k], advantages.Values[i],
+                shared ? ShapesRng.Hash(_seed, (ulong)iteration, 6, (ulong)leaf.Prompt, (ulong)k) : null)));
         }
         return new TermPlan(this, iteration, samples, conditioning, new Generator(ShapesRng.Hash(_seed, (ulong)iteration, 4)));
     }
 
-    /// <summary>One iteration's forward-process term: its samples, backpropagated part by part, then the old policy's update.</summary>
-    public sealed class TermPlan
+    /// <summary>
+    /// One iteration's forward-process term: its samples, backpropagated part by part, then the old policy's update.
+    /// Disposing it frees the noise generator whether or not <see cref="Finish"/> was reached.
+    /// </summary>
+    public sealed class TermPlan : IDisposable
     {
         private readonly ForwardProcessTrainer _trainer;
         private readonly long _iteration;
@@ -142,7 +140,6 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
         /// <summary>Updates the old policy and returns the term's statistics.</summary>
         public PolicyUpdateStats Finish()
         {
-            _generator.Dispose();
             _trainer._old.Update(_iteration);
             int n = _samples.Count;
             if (n == 0) return new PolicyUpdateStats(0, 0, 0, 1, 0, 0, 0, 0, 0, 0);
@@ -150,6 +147,8 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
             return new PolicyUpdateStats(_lossSum, 0, _stats.Clipped / n, mean, Math.Sqrt(Math.Max(0, _stats.RatioSq / n - mean * mean)), _gradNorm,
                 _stats.RefSum / n, n, _forwards, _skipped);
         }
+
+        public void Dispose() => _generator.Dispose();
     }
 
     /// <summary>The chunk's tensors: its noisings with fresh noise and the three velocities the losses need.</summary>
