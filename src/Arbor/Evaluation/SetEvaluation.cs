@@ -54,7 +54,7 @@ public sealed record SetEvaluation
     /// <summary>Why prompts failed, per family (null when the evaluator does not say).</summary>
     [JsonPropertyName("failures")] public IReadOnlyDictionary<string, FamilyFailures>? Failures { get; }
 
-    /// <summary>Per family, how many prompts repeat an RL prompt's text with another seed (in_distribution only).</summary>
+    /// <summary>Per family, how many prompts repeat an RL prompt's text with another seed (null when the evaluator does not say).</summary>
     [JsonPropertyName("shared_with_rl")] public IReadOnlyDictionary<string, int>? SharedWithRl { get; }
 
     [JsonPropertyName("grid")] public string? GridPath { get; }
@@ -71,8 +71,9 @@ public sealed record SetEvaluation
         string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value * 100:F0} % ± {StrictSd(kv.Key) * 100:F0}")));
 
     /// <summary>
-    /// What a reader must know about the set's prompts: for in_distribution, the families whose validation prompts
-    /// repeat RL texts (with other seeds) because the family has too few distinct prompts to split.
+    /// What a reader must know about the set's prompts: the families whose prompts repeat RL texts (with other seeds)
+    /// because the family has too few distinct prompts to split (in_distribution: single_object, two_object and counting
+    /// on the default split; compositional: two_object, whose 12 texts are all test and RL prompts).
     /// </summary>
     public string? Note() => SharedWithRl?.Where(kv => kv.Value > 0).ToList() is { Count: > 0 } shared
         ? "same texts as RL prompts, other seeds (too few distinct prompts to split): " +

@@ -56,19 +56,34 @@ public sealed class ShapesHeldOutEvaluator(ShapesSplits splits, ShapesVerifier? 
         return (new EvaluationReport(step, sets, clock.Elapsed.TotalSeconds), all);
     }
 
-    /// <summary>The set's aggregates, failure reasons and (in_distribution) how many prompts repeat RL texts.</summary>
+    /// <summary>The set's aggregates, failure reasons and how many of its prompts repeat RL texts.</summary>
     public SetEvaluation Summarize(HeldOutSet set, IReadOnlyList<EvaluatedSample> samples, string? grid)
     {
         var failures = new FailureTally();
         foreach (var s in samples) failures.Add(s.Result);
-        IReadOnlyDictionary<string, int>? shared = null;
-        if (set == HeldOutSet.InDistribution)
-        {
-            var rlTexts = splits.AllRlPrompts.Select(p => p.ToText()).ToHashSet(StringComparer.Ordinal);
-            shared = samples.GroupBy(s => s.Family).ToDictionary(g => g.Key.Name(), g => g.Count(s => rlTexts.Contains(s.Prompt)));
-        }
-        return new SetEvaluation(set, SetEvaluation.OutcomesOf(samples), grid, failures.ByFamily(), shared);
+        var outcomes = SetEvaluation.OutcomesOf(samples);
+        return new SetEvaluation(set, outcomes, grid, failures.ByFamily(), SharedWithRl(outcomes));
     }
+
+    /// <summary>
+    /// Per family, how many of <paramref name="outcomes"/>' prompts are RL prompt texts (evaluated with other seeds). Counted
+    /// for both sets: in_distribution repeats RL texts where a family has too few to split, and compositional's families
+    /// without held-out combinations can too (two_object's 12 texts are both its test and its RL prompts).
+    /// </summary>
+    public IReadOnlyDictionary<string, int> SharedWithRl(IEnumerable<SampleOutcome> outcomes)
+    {
+        var rlTexts = splits.AllRlPrompts.Select(p => p.ToText()).ToHashSet(StringComparer.Ordinal);
+        return outcomes.GroupBy(o => o.Family).ToDictionary(g => g.Key, g => g.Count(o => rlTexts.Contains(o.Prompt)));
+    }
+
+    /// <summary>
+    /// <paramref name="report"/> with every set's <see cref="SetEvaluation.SharedWithRl"/> counted again from its prompts: a
+    /// stored evaluation (<see cref="BaseEvaluationCache"/>) may predate a count, and the count depends on the split, not the weights.
+    /// </summary>
+    public EvaluationReport WithSharedCounts(EvaluationReport report) => report with
+    {
+        Sets = [.. report.Sets.Select(s => new SetEvaluation(s.Set, s.Outcomes, s.GridPath, s.Failures, SharedWithRl(s.Outcomes)))],
+    };
 
     /// <summary>Accuracy and failure reasons per family of verified samples.</summary>
     public static (FamilyScoreboard Board, FailureTally Failures) Tally(IEnumerable<EvaluatedSample> samples)

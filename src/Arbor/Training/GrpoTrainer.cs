@@ -175,7 +175,9 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
             // iteration 0 is the base itself (LoRA's B is zero; full fine-tuning has not stepped): its stored evaluation will do
             var samples = Path.Combine(runDirectory, "samples");
             string? key = it == 0 && config.Eval.CacheBase ? BaseEvaluationCache.Key(config.Model, config.Eval, config.Split) : null;
-            report = (key is null ? null : BaseEvaluationCache.TryLoad(config.Model, key, it, samples)) ?? evaluator.Evaluate(pipeline, config.Eval, it, samples);
+            // a stored evaluation may predate the shared-with-RL counts of both sets; they follow from the split, so count them here
+            var stored = key is null ? null : BaseEvaluationCache.TryLoad(config.Model, key, it, samples);
+            report = stored is not null ? evaluator.WithSharedCounts(stored) : evaluator.Evaluate(pipeline, config.Eval, it, samples);
             if (key is not null && !report.Cached) BaseEvaluationCache.Save(key, report);
             var treePrompt = PromptsFor(splits, it)[0];
             File.WriteAllText(Path.Combine(runDirectory, "samples", $"tree-{it:D6}.svg"), Reporting.TreeInspection.Render(pipeline, config, treePrompt, it, config.Eval.Seed));

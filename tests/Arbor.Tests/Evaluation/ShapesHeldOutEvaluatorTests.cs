@@ -62,11 +62,42 @@ public sealed class ShapesHeldOutEvaluatorTests : IDisposable
         Assert.Equal([test[0], test[1], test[0], test[1], test[0]], prompts);
         using var pipeline = Tiny();
         var report = evaluator.Evaluate(pipeline, new EvalConfig { PromptsPerFamily = 3, Steps = 1 }, 0, _dir);
+        // two_object's 12 texts: 2 test texts, RL avoids them (10 left), so validation has none to spare and repeats RL's
         var inDist = report.Of(HeldOutSet.InDistribution)!;
-        Assert.Equal(3, inDist.SharedWithRl!["two_object"]);
-        Assert.Equal(0, inDist.SharedWithRl["colors"]);
-        Assert.Contains("two_object 3/3", inDist.Note());
-        Assert.Null(report.Of(HeldOutSet.Compositional)!.SharedWithRl);
+        Assert.Equal(new Dictionary<string, int> { ["single_object"] = 0, ["colors"] = 0, ["two_object"] = 3, ["color_attr"] = 0, ["counting"] = 0, ["position"] = 0 },
+            inDist.SharedWithRl);
+        Assert.Equal("same texts as RL prompts, other seeds (too few distinct prompts to split): two_object 3/3", inDist.Note());
+        // with 2 test texts per family RL can avoid every one of them: compositional shares none, and says nothing
+        var compositional = report.Of(HeldOutSet.Compositional)!;
+        Assert.Equal(new Dictionary<string, int> { ["single_object"] = 0, ["colors"] = 0, ["two_object"] = 0, ["color_attr"] = 0, ["counting"] = 0, ["position"] = 0 },
+            compositional.SharedWithRl);
+        Assert.Null(compositional.Note());
+    }
+
+    [Fact]
+    public void OnTheDefaultSplitBothSetsSayWhichPromptsAreRlTexts()
+    {
+        // 32 test texts per family: single_object (72 texts) and counting (84) have too few left over for validation, and
+        // two_object (12) is all test, RL and validation texts at once, so its compositional prompts are RL texts too
+        var evaluator = new ShapesHeldOutEvaluator(new ShapesSplits());
+        SetEvaluation Of(HeldOutSet set)
+        {
+            IReadOnlyList<SampleOutcome> outcomes = [.. evaluator.Prompts(set, 64).Select(p => new SampleOutcome(p.Family.Name(), p.Prompt, false, 0))];
+            return new SetEvaluation(set, outcomes, sharedWithRl: evaluator.SharedWithRl(outcomes));
+        }
+        var inDist = Of(HeldOutSet.InDistribution);
+        Assert.Equal(new Dictionary<string, int> { ["single_object"] = 64, ["colors"] = 0, ["two_object"] = 64, ["color_attr"] = 0, ["counting"] = 64, ["position"] = 0 },
+            inDist.SharedWithRl);
+        Assert.Equal("same texts as RL prompts, other seeds (too few distinct prompts to split): single_object 64/64, two_object 64/64, counting 64/64", inDist.Note());
+        var compositional = Of(HeldOutSet.Compositional);
+        Assert.Equal(new Dictionary<string, int> { ["single_object"] = 0, ["colors"] = 0, ["two_object"] = 64, ["color_attr"] = 0, ["counting"] = 0, ["position"] = 0 },
+            compositional.SharedWithRl);
+        Assert.Equal("same texts as RL prompts, other seeds (too few distinct prompts to split): two_object 64/64", compositional.Note());
+        // a stored evaluation without counts gets them from its prompts
+        var stored = new EvaluationReport(0, [new SetEvaluation(HeldOutSet.Compositional, compositional.Outcomes)], 1) { Cached = true };
+        var counted = evaluator.WithSharedCounts(stored);
+        Assert.True(counted.Cached);
+        Assert.Equal(compositional.SharedWithRl, counted.Primary.SharedWithRl);
     }
 
     [Fact]
