@@ -68,7 +68,7 @@ public sealed record SetEvaluation
 
     /// <summary>One line per family ("two_object 34 % ± 6 (n 64)"), in <see cref="TaskFamilies.All"/> order.</summary>
     public string FamilyLine() => string.Join(", ", Strict.Select(kv =>
-        string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value * 100:F0} % ± {StrictSd(kv.Key) * 100:F0}")));
+        string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value * 100:F0} % ± {StrictSd(kv.Key) * 100:F0} (n {Count[kv.Key]})")));
 
     /// <summary>
     /// What a reader must know about the set's prompts: the families whose prompts repeat RL texts (with other seeds)

@@ -115,7 +115,7 @@ public static class RunReport
         });
     }
 
-    /// <summary>Strict accuracy per family at every evaluation of one set, with the overall's binomial SD.</summary>
+    /// <summary>Strict accuracy per family and overall at every evaluation of one set, each with its binomial SD.</summary>
     private static void AppendSetTable(StringBuilder sb, string set, List<JsonElement> rows, string xKey)
     {
         var last = rows[^1].GetProperty("sets").GetProperty(set);
@@ -134,7 +134,17 @@ public static class RunReport
             var s = e.GetProperty("sets").GetProperty(set);
             sb.Append("<tr><td>").Append(e.GetProperty(xKey).GetInt64()).Append("</td>");
             foreach (var f in families)
-                sb.Append("<td>").Append(s.GetProperty("strict").TryGetProperty(f, out var v) ? v.GetDouble().ToString("P0", CultureInfo.InvariantCulture) : "").Append("</td>");
+            {
+                sb.Append("<td>");
+                if (s.GetProperty("strict").TryGetProperty(f, out var v))
+                {
+                    sb.Append(v.GetDouble().ToString("P0", CultureInfo.InvariantCulture));
+                    // a family's SD is what tells a real per-family move from noise: 6 points at 64 prompts
+                    if (s.TryGetProperty("count", out var count) && count.TryGetProperty(f, out var n) && n.GetInt32() > 0)
+                        sb.Append(" ± ").Append((PairedStatistics.BinomialSd(v.GetDouble(), n.GetInt32()) * 100).ToString("F0", CultureInfo.InvariantCulture));
+                }
+                sb.Append("</td>");
+            }
             sb.Append("<td><b>").Append(s.GetProperty("overall_strict").GetDouble().ToString("P1", CultureInfo.InvariantCulture)).Append("</b> ± ")
               .Append((s.GetProperty("overall_strict_sd").GetDouble() * 100).ToString("F1", CultureInfo.InvariantCulture)).Append("</td></tr>");
         }

@@ -119,6 +119,8 @@ public sealed class ShapesHeldOutEvaluatorTests : IDisposable
         var two = new SetEvaluation(HeldOutSet.Compositional, [new("colors", "x", true, 1), new("colors", "y", false, 0), new("counting", "z", true, 1), new("counting", "w", true, 1)]);
         Assert.Equal(0.75, two.OverallStrict, 12);
         Assert.Equal(Math.Sqrt(0.25 / 2 + 0) / 2, two.OverallStrictSd, 12);
+        // per family: the rate, its binomial SD (colors √(0.25/2) = 35 points) and its n
+        Assert.Equal("colors 50 % ± 35 (n 2), counting 100 % ± 0 (n 2)", two.FamilyLine());
     }
 
     [Fact]

@@ -48,7 +48,9 @@ public class RunReportTests : IDisposable
         Assert.Contains("<td>0.500</td><td>2 / 0</td>", html);
         Assert.Contains("seconds per iteration by phase", html);
         Assert.Contains("<th>counting</th>", html);
-        Assert.Contains("62.5", html);                        // overall strict at iteration 2
+        // every cell with its binomial SD: single_object 3/4, √(0.75·0.25/4) = 21.7; counting 2/4, √(0.25/4) = 25; overall as logged
+        Assert.Contains("<tr><td>2</td><td>75 % ± 22</td><td>50 % ± 25</td><td><b>62.5 %</b> ± 16.0</td></tr>", html);
+        Assert.Contains("<tr><td>0</td><td>50 % ± 25</td><td>25 % ± 22</td><td><b>37.5 %</b> ± 16.0</td></tr>", html);
         Assert.Contains("data:image/png;base64,", html);      // the grid is embedded, nothing external
         Assert.DoesNotContain("src=\"http", html);
     }
