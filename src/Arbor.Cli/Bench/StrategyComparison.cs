@@ -10,12 +10,19 @@ namespace Arbor.Cli.Bench;
 public sealed record ComparisonBudget(int Iterations, double Minutes, int EvalEvery, int PromptsPerFamily, double TargetGain);
 
 /// <summary>
-/// One held-out set of one run: accuracy before and after, the paired change (same prompts and seeds), the curve
-/// over evaluations, and the final pass bits (for paired tests between strategies on the same seed).
+/// One held-out set of one run: accuracy before and after, the paired change (same prompts and seeds) overall and per
+/// family, the curve over evaluations, and the final pass bits (for paired tests between strategies on the same seed).
 /// </summary>
 public sealed record SetResult(string Set, int N, double StrictBefore, double StrictAfter, double StrictSd, double PartialBefore, double PartialAfter,
-    PairedStatistics.PairedChange Change, PairedStatistics.MeanChange PartialChange, double? SecondsToTarget,
-    IReadOnlyList<double> StrictCurve, IReadOnlyDictionary<string, double> StrictAfterByFamily, string PassAfter);
+    PairedStatistics.PairedChange Change, IReadOnlyDictionary<string, PairedStatistics.PairedChange> ChangeByFamily,
+    PairedStatistics.MeanChange PartialChange, double? SecondsToTarget,
+    IReadOnlyList<double> StrictCurve, IReadOnlyDictionary<string, double> StrictAfterByFamily, string PassAfter)
+{
+    /// <summary>The result of a run's first and last evaluations of one set and their paired comparison <paramref name="c"/>.</summary>
+    public static SetResult From(SetComparison c, SetEvaluation before, SetEvaluation after, double? secondsToTarget, IReadOnlyList<double> strictCurve) =>
+        new(c.Name, c.N, before.OverallStrict, after.OverallStrict, after.OverallStrictSd, before.OverallPartial, after.OverallPartial, c.Overall, c.ByFamily,
+            c.Partial, secondsToTarget, strictCurve, after.Strict, new string([.. after.Outcomes.Select(o => o.Pass ? '1' : '0')]));
+}
 
 /// <summary>One run (strategy, seed) at the shared budget.</summary>
 public sealed record StrategyResult(string Config, string Strategy, ulong Seed, int Iterations, IReadOnlyList<SetResult> Sets,
@@ -62,8 +69,7 @@ public static class StrategyComparison
             double? toTarget = null;
             for (int k = 0; k < trainer.Evaluations.Count; k++)
                 if (trainer.Evaluations[k].Of(c.Set)!.OverallStrict >= b.OverallStrict + budget.TargetGain) { toTarget = trainer.TrainingSecondsAtEvaluation[k]; break; }
-            return new SetResult(c.Name, c.N, b.OverallStrict, a.OverallStrict, a.OverallStrictSd, b.OverallPartial, a.OverallPartial, c.Overall, c.Partial, toTarget,
-                [.. trainer.Evaluations.Select(e => e.Of(c.Set)!.OverallStrict)], a.Strict, new string([.. a.Outcomes.Select(o => o.Pass ? '1' : '0')]));
+            return SetResult.From(c, b, a, toTarget, [.. trainer.Evaluations.Select(e => e.Of(c.Set)!.OverallStrict)]);
         }).ToList();
         var trainLines = File.ReadLines(Path.Combine(runDir, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.Clone())
             .Where(e => e.GetProperty("kind").GetString() == "train").ToList();

@@ -377,71 +377,15 @@ public static class BenchCommand
                             Markup.Escape(string.Join("; ", x.Sets.Select(s => $"{s.Set} {s.StrictBefore:P1} → {s.StrictAfter:P1}, {s.Change}"))))));
                     StrategyComparison.Save(results, Path.Combine(outDir, "results.json"));
                 }
-            // one row per config (ablations share a strategy); means ± SD over seeds, a single seed's paired interval and p
-            var setNames = results[0].Sets.Select(s => s.Set).ToList();
-            var header = new List<string> { "config", "strategy", "seeds", "iterations" };
-            foreach (var set in setNames) header.Add($"{set} strict before → after (change)");
-            header.AddRange([$"reached +{budget.TargetGain:P0} ({setNames[0]})", "median time to it", "s/iter", "rollout / reward / train s", "NFE/iter",
-                "trained fwd/iter", "training reward / 100 it (SE)", "signal (SE)"]);
-            var rows = new List<string[]>();
-            foreach (var g in results.GroupBy(x => x.Config))
-            {
-                var runs = g.ToList();
-                var reached = runs.Where(x => x.Primary.SecondsToTarget is not null).Select(x => x.Primary.SecondsToTarget!.Value).ToList();
-                var row = new List<string> { g.Key, runs[0].Strategy, $"{runs.Count}", $"{Median(runs.Select(x => (double)x.Iterations)):F0}" };
-                foreach (var set in setNames) row.Add(SetCell([.. runs.Select(x => x.Sets.First(s => s.Set == set))]));
-                var trend = runs.Select(x => x.TrainingTrends.FirstOrDefault(t => t.Series == "reward")).Where(t => t is not null).ToList();
-                row.AddRange([$"{reached.Count}/{runs.Count}", reached.Count > 0 ? $"{Median(reached) / 60:F1} min" : "-",
-                    $"{Median(runs.Select(x => x.SecondsPerIteration)):F1}",
-                    $"{Median(runs.Select(x => x.RolloutSeconds)):F1} / {Median(runs.Select(x => x.RewardSeconds)):F2} / {Median(runs.Select(x => x.TrainSeconds)):F1}",
-                    $"{Median(runs.Select(x => x.NfePerIteration)):F0}", $"{Median(runs.Select(x => x.TrainedForwardsPerIteration)):F0}",
-                    trend.Count > 0 ? $"{trend.Average(t => t!.SlopePer100):+0.000;-0.000} ({trend.Average(t => t!.SlopeSe):F3})" : "-",
-                    runs.Any(x => double.IsFinite(x.SignalMean)) ? $"{runs.Where(x => double.IsFinite(x.SignalMean)).Average(x => x.SignalMean):+0.000;-0.000} ({runs.Where(x => double.IsFinite(x.SignalSe)).Select(x => x.SignalSe).DefaultIfEmpty(double.NaN).Average():F3})" : "-"]);
-                rows.Add([.. row]);
-            }
+            var summary = StrategySummary.Of(results, budget, r.GetValue(seeds)!, DateTime.UtcNow);
             var table = new Table().Border(TableBorder.Rounded);
-            foreach (var h in header) table.AddColumn(Markup.Escape(h));
-            foreach (var row in rows) table.AddRow(row.Select(Markup.Escape).ToArray());
-            var markdown = new System.Text.StringBuilder()
-                .AppendLine($"`arbor bench strategies` ({budgetText} per run, seeds {string.Join(", ", r.GetValue(seeds)!)}, {budget.PromptsPerFamily} prompts per family in each held-out set, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)").AppendLine()
-                .AppendLine("Change: one seed, the paired change with its 95 % interval and exact McNemar p over the prompts; several seeds, the mean change ± SD over seeds.").AppendLine()
-                .AppendLine("| " + string.Join(" | ", header) + " |")
-                .AppendLine("|" + string.Concat(Enumerable.Repeat("---|", header.Count)));
-            foreach (var row in rows) markdown.AppendLine("| " + string.Join(" | ", row) + " |");
-            // every pair of configs on their shared seeds: paired per prompt (McNemar) and over seeds (paired t)
-            var configsRun = results.Select(x => x.Config).Distinct().ToList();
-            if (configsRun.Count > 1)
-            {
-                markdown.AppendLine().AppendLine("Pairwise, final strict accuracy of A − B on the same seeds, prompts and noise (per-prompt McNemar; paired t over the seeds' changes):").AppendLine()
-                    .AppendLine("| A | B | set | per prompt | over seeds |").AppendLine("|---|---|---|---|---|");
-                for (int i = 0; i < configsRun.Count; i++)
-                    for (int j = i + 1; j < configsRun.Count; j++)
-                        foreach (var set in setNames)
-                        {
-                            var (perPrompt, overSeeds) = StrategyComparison.Between([.. results.Where(x => x.Config == configsRun[i])], [.. results.Where(x => x.Config == configsRun[j])], set);
-                            markdown.AppendLine($"| {configsRun[i]} | {configsRun[j]} | {set} | {perPrompt} | {(overSeeds.N > 1 ? overSeeds.ToString() : "one seed")} |");
-                        }
-            }
-            File.WriteAllText(Path.Combine(outDir, "summary.md"), markdown.ToString());
+            foreach (var h in summary.Header) table.AddColumn(Markup.Escape(h));
+            foreach (var row in summary.Rows) table.AddRow(row.Select(Markup.Escape).ToArray());
+            File.WriteAllText(Path.Combine(outDir, "summary.md"), summary.Markdown);
             AnsiConsole.MarkupLine($"summary: {Markup.Escape(Path.Combine(outDir, "summary.md"))}, raw: {Markup.Escape(Path.Combine(outDir, "results.json"))}");
             AnsiConsole.Write(table);
             return 0;
         });
         return cmd;
-    }
-
-    private static double Median(IEnumerable<double> values) => new Sample([.. values]).Median;
-
-    /// <summary>"42.7 → 50.5 % (+7.8 pts [+3.1, +12.5], p = 0.002)" for one seed; "42.7 → 50.5 % (+7.8 ± 2.1 pts, 3 seeds)" for several.</summary>
-    private static string SetCell(IReadOnlyList<SetResult> runs)
-    {
-        string span = $"{runs.Average(x => x.StrictBefore):P1} → {runs.Average(x => x.StrictAfter):P1}";
-        if (runs.Count == 1)
-        {
-            var c = runs[0].Change;
-            return $"{span} ({c.Change * 100:+0.0;-0.0;0.0} pts [{c.Low * 100:+0.0;-0.0;0.0}, {c.High * 100:+0.0;-0.0;0.0}], p {SetComparison.P(c.PValue)})";
-        }
-        var (mean, sd) = Arbor.Evaluation.PairedStatistics.MeanSd([.. runs.Select(x => x.Change.Change)]);
-        return $"{span} ({mean * 100:+0.0;-0.0;0.0} ± {sd * 100:F1} pts, {runs.Count} seeds)";
     }
 }

@@ -1,0 +1,97 @@
+using System.Text.Json;
+using Arbor.Cli.Bench;
+using Arbor.Evaluation;
+using Arbor.Training;
+
+namespace Arbor.Cli.Tests;
+
+/// <summary>`arbor bench strategies`' statistics and summary on hand-made paired outcomes (no model runs).</summary>
+public class StrategyComparisonTests : IDisposable
+{
+    readonly string _dir = Directory.CreateTempSubdirectory("arbor-cli-strategies-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    /// <summary>The base's pass bits on 4 compositional prompts: colors, colors, counting, counting.</summary>
+    const string Base = "0010";
+
+    static SetEvaluation Eval(string bits) => new(HeldOutSet.Compositional,
+        [.. bits.Select((b, i) => new SampleOutcome(i < 2 ? "colors" : "counting", $"prompt {i}", b == '1', b == '1' ? 1 : 0.5))]);
+
+    /// <summary>A run of <paramref name="config"/> on <paramref name="seed"/> from the base to <paramref name="after"/>, through the same path as a real run.</summary>
+    static StrategyResult Run(string config, ulong seed, string after, IReadOnlyList<TrendRow>? trends = null)
+    {
+        var (before, last) = (Eval(Base), Eval(after));
+        var set = SetResult.From(HeldOutComparison.Between(before, last), before, last, null, [before.OverallStrict, last.OverallStrict]);
+        return new StrategyResult(config, "flow_grpo", seed, 10, [set], 6, 5, 0.1, 0.9, 100, 50, 70, 60, [0, 60], trends ?? [], double.NaN, double.NaN);
+    }
+
+    [Fact]
+    public void BetweenPairsTheFinalPassBitsOfSharedSeedsAndTheirChangesOverSeeds()
+    {
+        // A's seed 2 has no partner in B: left out
+        StrategyResult[] a = [Run("a.yaml", 0, "1110"), Run("a.yaml", 1, "1011"), Run("a.yaml", 2, "0000")];
+        StrategyResult[] b = [Run("b.yaml", 1, "0001"), Run("b.yaml", 0, "0110")];
+        var (perPrompt, overSeeds) = StrategyComparison.Between(a, b, "compositional");
+
+        // B → A per prompt, seed 0: 0110 → 1110 gains prompt 0; seed 1: 0001 → 1011 gains prompts 0 and 2. n 8, gained 3, lost 0:
+        // +3/8, Wald var ((3) − 9/8)/64, exact McNemar p = 2 · 0.5³ = 0.25
+        double halfWidth = 1.959963984540054 * Math.Sqrt((3 - 9.0 / 8) / 64);
+        Assert.Equal((8, 3.0 / 8, 6.0 / 8, 3.0 / 8, 3, 0),
+            (perPrompt.N, perPrompt.Before, perPrompt.After, perPrompt.Change, perPrompt.Gained, perPrompt.Lost));
+        Assert.Equal(0.25, perPrompt.PValue, 12);   // summed in log-space: exact to rounding
+        Assert.Equal(3.0 / 8 - halfWidth, perPrompt.Low, 12);
+        Assert.Equal(3.0 / 8 + halfWidth, perPrompt.High, 12);
+
+        // over seeds, each run's overall change from the base (mean of colors' and counting's changes):
+        // A: seed 0 (+1 + 0)/2 = 0.5, seed 1 (+0.5 + 0.5)/2 = 0.5; B: seed 0 (+0.5 + 0)/2 = 0.25, seed 1 (0 + 0)/2 = 0
+        // d = (0.25, 0.5): mean 0.375, SD 0.125·√2, t = 0.375/0.125 = 3 on 1 df: p = 1 − (2/π)·atan 3
+        Assert.Equal(2, overSeeds.N);
+        Assert.Equal(0.375, overSeeds.Mean, 12);
+        Assert.Equal(0.125 * Math.Sqrt(2), overSeeds.Sd, 12);
+        Assert.Equal(1 - 2 / Math.PI * Math.Atan(3), overSeeds.PValue, 9);
+        // t_{0.975, 1} = tan(0.475π) = 12.7062...
+        Assert.Equal(0.375 + Math.Tan(0.475 * Math.PI) * 0.125, overSeeds.High, 9);
+
+        Assert.Contains("share no seed", Assert.Throws<ArgumentException>(() => StrategyComparison.Between([a[2]], b, "compositional")).Message);
+    }
+
+    [Fact]
+    public void TheSummaryGivesEveryFamilysPairedChangeAndTrainingRewardTrend()
+    {
+        TrendRow[] trends =
+        [
+            new("reward", 10, 0.3, 0.4, 1.0, 0.2),
+            new("shapes.strict", 10, 0.1, 0.2, 0.5, 0.1),
+            new("reward: colors", 10, 0.5, 0.7, 2.0, 0.5),
+            new("reward: counting", 2, 0.4, 0.3, -5.0, double.NaN),
+        ];
+        StrategyResult[] results = [Run("a.yaml", 0, "1110", trends), Run("b.yaml", 0, "0110")];
+        var summary = StrategySummary.Of(results, new ComparisonBudget(10, 0, 0, 2, 0.1), [0], new DateTime(2026, 12, 2, 8, 30, 0, DateTimeKind.Utc));
+        var md = summary.Markdown;
+
+        Assert.StartsWith("`arbor bench strategies` (10 iterations per run, seeds 0, 2 prompts per family in each held-out set, 2026-12-02 08:30 UTC)", md);
+        // overall: a's colors 00 → 11 (+1), counting 10 → 10 (0): 25 % → 75 %, +50 pts; Wald half-width 1.96·√((2 − 4/2)/4 + 0)/2 = 0; p = 2 · 0.5² = 0.5
+        Assert.Equal("25.0 % → 75.0 % (+50.0 pts [+50.0, +50.0], p 0.500)", summary.Rows[0][4]);
+        Assert.Contains("Per family, compositional: strict accuracy before → after", md);
+        Assert.Contains("| config | colors | counting |", md);
+        // a's colors gained both prompts (var (2 − 4/2)/4 = 0); b's colors gained one: +50 pts, half-width 1.96·√((1 − 1/2)/4) = 69.3, clamped at +100
+        Assert.Contains("| a.yaml | 0.0 % → 100.0 % (+100.0 pts [+100.0, +100.0], p 0.500) | 50.0 % → 50.0 % (0.0 pts [0.0, 0.0], p 1.000) |", md);
+        Assert.Contains("| b.yaml | 0.0 % → 50.0 % (+50.0 pts [-19.3, +100.0], p 1.000) | 50.0 % → 50.0 % (0.0 pts [0.0, 0.0], p 1.000) |", md);
+        // the trend table: the reward overall and per family, not its components
+        Assert.Contains("| config | seed | series | first → last | slope / 100 it (SE) | iterations |", md);
+        Assert.Contains("| a.yaml | 0 | reward | 0.300 → 0.400 | +1.000 (0.200) | 10 |", md);
+        Assert.Contains("| a.yaml | 0 | reward: colors | 0.500 → 0.700 | +2.000 (0.500) | 10 |", md);
+        Assert.Contains("| a.yaml | 0 | reward: counting | 0.400 → 0.300 | -5.000 (n/a) | 2 |", md);
+        Assert.DoesNotContain("shapes.strict |", md);
+        Assert.Contains("| a.yaml | b.yaml | compositional |", md);
+
+        // results.json carries each family's paired change
+        var path = Path.Combine(_dir, "results.json");
+        StrategyComparison.Save(results, path);
+        using var json = JsonDocument.Parse(File.ReadAllText(path));
+        var colors = json.RootElement[1].GetProperty("Sets")[0].GetProperty("ChangeByFamily").GetProperty("colors");
+        Assert.Equal((0.0, 0.5, 1, 0, 1.0), (colors.GetProperty("Before").GetDouble(), colors.GetProperty("After").GetDouble(),
+            colors.GetProperty("Gained").GetInt32(), colors.GetProperty("Lost").GetInt32(), colors.GetProperty("PValue").GetDouble()));
+    }
+}
