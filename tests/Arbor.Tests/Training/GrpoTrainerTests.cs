@@ -188,6 +188,8 @@ public class GrpoTrainerTests : IDisposable
         {
             Assert.Equal(first.Evaluations[0].Of(set)!.Outcomes, second.Evaluations[0].Of(set)!.Outcomes);
             Assert.Equal(first.Evaluations[0].Of(set)!.Failures!.Keys, second.Evaluations[0].Of(set)!.Failures!.Keys);
+            // counted from the prompts on load, so a stored evaluation says what a fresh one says
+            Assert.Equal(first.Evaluations[0].Of(set)!.SharedWithRl, second.Evaluations[0].Of(set)!.SharedWithRl);
         }
         Assert.True(File.Exists(Path.Combine(_dir, "b", "samples", "eval-000000-compositional.png")));
         Assert.Contains("\"cached\":true", File.ReadAllLines(Path.Combine(_dir, "b", "metrics.jsonl")).First(l => l.Contains("\"eval\"")));
