@@ -45,14 +45,14 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
     /// One training sample: a leaf, one of the rollout's times, the leaf's advantage, and with shared training noise
     /// the seed of the noise its group uses at that time (null: fresh noise from the chunk's generator).
     /// </summary>
-    internal readonly record struct Sample(RolloutNode Leaf, double Time, double Advantage, ulong? NoiseSeed);
+    internal readonly record struct Sample(RolloutNode Leaf, int LeafIndex, double Time, double Advantage, ulong? NoiseSeed);
 
     public PolicyUpdateStats Update(long iteration, RolloutForest forest, AdvantageResult advantages, PromptConditioning conditioning, Optimizer optimizer)
     {
         using var plan = Plan(iteration, forest, advantages, conditioning);
         if (plan.Samples == 0) return plan.Finish();
         var parameters = _pipeline.Model.Parameters(trainableOnly: true).ToList();
-        int updates = Math.Clamp(_loss.UpdatesPerIteration, 1, plan.Samples);
+        int updates = Math.Clamp(_loss.UpdatesPerIteration, 1, plan.Leaves);
         for (int u = 0; u < updates; u++)
         {
             optimizer.ZeroGrad();
@@ -81,7 +81,7 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
             bool shared = _config.SharedTrainingNoise;
             var draw = shared ? new Random((int)(ShapesRng.Hash(_seed, (ulong)iteration, 5, (ulong)leaf.Prompt) & 0x7fffffff)) : random;
             var times = Enumerable.Range(0, _config.Steps).OrderBy(_ => draw.Next()).Take(_config.TimesPerImage);
-            samples.AddRange(times.Select(k => new Sample(leaf, _schedule.Times[k], advantages.Values[i],
+            samples.AddRange(times.Select(k => new Sample(leaf, i, _schedule.Times[k], advantages.Values[i],
                 shared ? ShapesRng.Hash(_seed, (ulong)iteration, 6, (ulong)leaf.Prompt, (ulong)k) : null)));
         }
         return new TermPlan(this, iteration, samples, conditioning, new Generator(ShapesRng.Hash(_seed, (ulong)iteration, 4)));
@@ -102,6 +102,8 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
         private ForwardLossStats _stats = new();
         private long _forwards;
         private int _skipped;
+        private int _steps;
+        private readonly List<(double Advantage, double Change)> _signal = [];
 
         internal TermPlan(ForwardProcessTrainer trainer, long iteration, List<Sample> samples, PromptConditioning conditioning, Generator generator) =>
             (_trainer, _iteration, _samples, _conditioning, _generator) = (trainer, iteration, samples, conditioning, generator);
@@ -109,19 +111,25 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
         /// <summary>Training samples this iteration (0: every group lacked a spread).</summary>
         public int Samples => _samples.Count;
 
+        /// <summary>Leaves the samples come from: at most this many parts hold any.</summary>
+        public int Leaves => _samples.Select(s => s.LeafIndex).Distinct().Count();
+
         /// <summary>
-        /// Accumulates the gradient of part <paramref name="part"/> of <paramref name="parts"/> (samples i with
-        /// i mod parts = part), each sample's loss divided by the iteration's sample count.
+        /// Accumulates the gradient of part <paramref name="part"/> of <paramref name="parts"/> (the samples of leaves
+        /// i with i mod parts = part), each sample's loss divided by the iteration's sample count.
         /// </summary>
         public void Backward(int part, int parts)
         {
-            var chosen = _samples.Where((_, i) => i % parts == part).ToList();
+            // whole leaves per part: a leaf's other times in another part would leak its advantage into the signal meter
+            var chosen = _samples.Where(s => s.LeafIndex % parts == part).ToList();
             int maxBatch = _trainer._loss.MaxBatch;
             for (int start = 0; start < chosen.Count; start += maxBatch)
             {
                 var chunk = chosen.GetRange(start, Math.Min(maxBatch, chosen.Count - start));
                 using var scope = Torch.NewScope();
-                var (loss, s) = _trainer._lossFunction.Of(_trainer.Batch(chunk, _conditioning, _generator), _samples.Count);
+                var batch = _trainer.Batch(chunk, _conditioning, _generator);
+                if (part == 1 && _steps == 1) _signal.AddRange(SignalPairs(batch));   // held out from the first step
+                var (loss, s) = _trainer._lossFunction.Of(batch, _samples.Count);
                 loss.Backward();
                 _forwards += chunk.Count * (_trainer._lossFunction.NeedsReference ? 3L : 2L);
                 _lossSum += loss.Item();
@@ -133,6 +141,7 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
         public void Step(double gradNorm, Optimizer optimizer)
         {
             _gradNorm = gradNorm;
+            _steps++;
             if (double.IsFinite(gradNorm)) optimizer.Step();
             else _skipped++;
         }
@@ -145,7 +154,20 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
             if (n == 0) return new PolicyUpdateStats(0, 0, 0, 1, 0, 0, 0, 0, 0, 0);
             double mean = _stats.RatioSum / n;
             return new PolicyUpdateStats(_lossSum, 0, _stats.Clipped / n, mean, Math.Sqrt(Math.Max(0, _stats.RatioSq / n - mean * mean)), _gradNorm,
-                _stats.RefSum / n, n, _forwards, _skipped);
+                _stats.RefSum / n, n, _forwards, _skipped, SignalMeter.Correlation(_signal), _signal.Count);
+        }
+
+        /// <summary>
+        /// The signal meter's pairs on the second part's samples after the first part's step (<see cref="SignalMeter"/>):
+        /// each sample's advantage and ‖v_old − u‖² − ‖v_θ − u‖², with u = ε − x0 = (x_t − x0)/t its flow-matching target.
+        /// </summary>
+        private static IEnumerable<(double, double)> SignalPairs(ForwardBatch b)
+        {
+            using var noGrad = Torch.NoGrad();
+            var dims = Enumerable.Range(1, b.X0.Dim - 1).Select(d => (long)d).ToArray();
+            var u = (b.Xt - b.X0) / b.Tb;
+            var lead = ((b.VOld - u).Square().Mean(dims) - (b.V.Detach() - u).Square().Mean(dims)).ToDoubleArray();
+            return b.Advantages.Select((a, i) => (a, lead[i])).ToList();
         }
 
         public void Dispose() => _generator.Dispose();

@@ -60,7 +60,7 @@ public sealed class PolicyTrainer(TextToImagePipeline pipeline, IDenoisingStep s
         var model = pipeline.Model;
         var edges = forest.TrainedEdges.ToList();
         if (edges.Count == 0) return new PolicyUpdateStats(0, 0, 0, 1, 0, 0, 0, 0, 0, 0);
-        // the signal meter's pairs (advantage, Δ log-prob) from the second minibatch
+        // the signal meter's pairs (advantage, Δ log-prob) from the second minibatch (SignalMeter)
         var signal = new List<(double Advantage, double Change)>();
         var parameters = model.Parameters(trainableOnly: true).ToList();
 
@@ -97,7 +97,7 @@ public sealed class PolicyTrainer(TextToImagePipeline pipeline, IDenoisingStep s
         int n = edges.Count;
         double mean = ratioSum / n;
         return new PolicyUpdateStats(lossSum, approxKl / n, clipped / n, mean, Math.Sqrt(Math.Max(0, ratioSq / n - mean * mean)),
-            gradNorm, klSum / n, n, forwards, skipped, Correlation(signal), signal.Count);
+            gradNorm, klSum / n, n, forwards, skipped, SignalMeter.Correlation(signal), signal.Count);
     }
 
     private readonly record struct ChunkStats(double Loss, double Kl, double ApproxKl, double Clipped, double RatioSum, double RatioSq);
@@ -159,21 +159,6 @@ public sealed class PolicyTrainer(TextToImagePipeline pipeline, IDenoisingStep s
         double clippedCount = r.Select((q, i) => q < low[i] || q > high[i] ? 1.0 : 0.0).Sum();
         var stats = new ChunkStats(loss.Item() / totalEdges + extraValue, klValue, lp.Sum(d => 0.5 * d * d), clippedCount, r.Sum(), r.Sum(q => q * q));
         return (normalized, stats);
-    }
-
-    /// <summary>Pearson correlation of the pairs; NaN for fewer than 3 or when either side has no spread.</summary>
-    public static double Correlation(IReadOnlyList<(double X, double Y)> pairs)
-    {
-        if (pairs.Count < 3) return double.NaN;
-        double mx = pairs.Average(p => p.X), my = pairs.Average(p => p.Y);
-        double sxy = 0, sxx = 0, syy = 0;
-        foreach (var (x, y) in pairs)
-        {
-            sxy += (x - mx) * (y - my);
-            sxx += (x - mx) * (x - mx);
-            syy += (y - my) * (y - my);
-        }
-        return sxx > 0 && syy > 0 ? sxy / Math.Sqrt(sxx * syy) : double.NaN;
     }
 
     private (Tensor Low, Tensor High) ClipBounds(List<RolloutEdge> edges)
