@@ -25,6 +25,7 @@ typedef void* arb_tensor;
 typedef void* arb_generator;
 typedef void* arb_optimizer;
 typedef void* arb_guard;
+typedef void* arb_pg;
 
 // ---- errors, runtime, threads ------------------------------------------------------------
 ARB_API const char* arb_last_error(void);  // returns and clears; NULL when no error is pending
@@ -186,6 +187,27 @@ ARB_API int32_t arb_optim_get_lr(arb_optimizer o, int32_t group, double* out);
 ARB_API int32_t arb_optim_get_state(arb_optimizer o, int32_t param, int64_t* step, arb_tensor* bufs);
 ARB_API int32_t arb_optim_set_state(arb_optimizer o, int32_t param, int64_t step, const arb_tensor* bufs, int32_t nbufs);
 ARB_API int32_t arb_clip_grad_norm(const arb_tensor* params, int32_t n, double max_norm, double* total_norm);
+
+// ---- torch.distributed process groups (distributed.cpp) ------------------------------------------
+// A group is created collectively: every rank calls arb_pg_new with the same world size, master address and port;
+// rank 0 serves the TCPStore the ranks meet through. timeout_ms bounds the rendezvous and every collective (it is
+// Gloo's per-operation timeout too): a peer that hangs or dies makes the call fail with "rank R: OP timed out
+// after T s (...)" or "rank R: OP failed: ...". After such a failure the group refuses further collectives.
+// Collectives are blocking; tensors are CPU tensors of the same shape and dtype on every rank.
+ARB_API int32_t arb_pg_backends(char* buf, int32_t cap);      // backends compiled in, comma-separated ("gloo")
+ARB_API arb_pg arb_pg_new(const char* backend, int32_t rank, int32_t world_size, const char* master_addr,
+                          int32_t master_port, int64_t timeout_ms);
+ARB_API void arb_pg_free(arb_pg pg);                          // waits for in-flight work (at most its timeout)
+// op: 0 sum, 1 mean (sum, then divided by the world size; floating-point tensors). In place.
+ARB_API int32_t arb_pg_allreduce(arb_pg pg, arb_tensor t, int32_t op);
+ARB_API int32_t arb_pg_broadcast(arb_pg pg, arb_tensor t, int32_t root);   // in place; root's values everywhere
+// writes world_size NEW handles (rank order) to out (room for cap); returns world_size or -1
+ARB_API int32_t arb_pg_allgather(arb_pg pg, arb_tensor t, arb_tensor* out, int32_t cap);
+// byte payloads of any (unequal) sizes: writes every rank's size to sizes (room for cap) and one NEW uint8 tensor
+// to out holding the payloads concatenated in rank order; returns world_size or -1
+ARB_API int32_t arb_pg_allgather_bytes(arb_pg pg, const void* data, int64_t nbytes, int64_t* sizes, int32_t cap,
+                                       arb_tensor* out);
+ARB_API int32_t arb_pg_barrier(arb_pg pg);
 
 #ifdef __cplusplus
 }

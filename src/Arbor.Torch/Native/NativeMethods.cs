@@ -147,4 +147,14 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib)] internal static partial int arb_optim_get_state(IntPtr o, int param, long* step, IntPtr* bufs);
     [LibraryImport(Lib)] internal static partial int arb_optim_set_state(IntPtr o, int param, long step, IntPtr* bufs, int nbufs);
     [LibraryImport(Lib)] internal static partial int arb_clip_grad_norm(IntPtr* parameters, int n, double maxNorm, double* totalNorm);
+
+    // torch.distributed process groups
+    [LibraryImport(Lib)] internal static partial int arb_pg_backends(byte* buf, int cap);
+    [LibraryImport(Lib)] internal static partial IntPtr arb_pg_new(byte* backend, int rank, int worldSize, byte* masterAddr, int masterPort, long timeoutMs);
+    [LibraryImport(Lib)] internal static partial void arb_pg_free(IntPtr pg);
+    [LibraryImport(Lib)] internal static partial int arb_pg_allreduce(IntPtr pg, IntPtr t, int op);
+    [LibraryImport(Lib)] internal static partial int arb_pg_broadcast(IntPtr pg, IntPtr t, int root);
+    [LibraryImport(Lib)] internal static partial int arb_pg_allgather(IntPtr pg, IntPtr t, IntPtr* output, int cap);
+    [LibraryImport(Lib)] internal static partial int arb_pg_allgather_bytes(IntPtr pg, byte* data, long nbytes, long* sizes, int cap, IntPtr* output);
+    [LibraryImport(Lib)] internal static partial int arb_pg_barrier(IntPtr pg);
 }
