@@ -21,12 +21,22 @@ public static class Interruption
     private static readonly List<PosixSignalRegistration> Registrations = [];
     private static int _signals;
     private static int _firstSignal = SigInt;
+    private static readonly List<Action> ForcedStopActions = [];
 
     /// <summary>Cancelled by the first Ctrl+C or SIGTERM once <see cref="Install"/> ran.</summary>
     public static CancellationToken Token => Source.Token;
 
     /// <summary>The exit status of a run stopped by a signal: 128 + the first signal's number, as shells expect.</summary>
     public static int ExitCode => 128 + _firstSignal;
+
+    /// <summary>
+    /// Runs <paramref name="action"/> before the process exits on a second signal (`arbor launch` kills its workers,
+    /// which live in their own sessions and would otherwise outlive it).
+    /// </summary>
+    public static void OnForcedStop(Action action)
+    {
+        lock (ForcedStopActions) ForcedStopActions.Add(action);
+    }
 
     public static void Install()
     {
@@ -47,6 +57,9 @@ public static class Interruption
         }
         if (!Console.IsOutputRedirected) Console.Out.Write("\u001b[?25h");   // show the cursor again
         Console.Error.WriteLine("stopped at once; the run resumes from its last checkpoint with --resume");
+        lock (ForcedStopActions)
+            foreach (var action in ForcedStopActions)
+                try { action(); } catch (Exception e) { Console.Error.WriteLine($"while stopping: {e.Message}"); }
         Environment.Exit(ExitCode);
     }
 }

@@ -14,6 +14,7 @@ root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(RewardServeCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(LaunchCommand.Create());
 
 // Errors are reported by CliErrorReport (the message that names the problem, no stack trace),
 // not by System.CommandLine's default handler, which prints the trace of every error.

@@ -17,9 +17,41 @@ public static class DoctorCommand
     {
         var steps = new Option<int>("--steps") { Description = "Training steps of the MLP check", DefaultValueFactory = _ => 300 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of data and initialization", DefaultValueFactory = _ => 0 };
-        var cmd = new Command("doctor", "Check the libtorch installation and train a small MLP.") { steps, seed };
-        cmd.SetAction(r => Run(r.GetValue(steps), r.GetValue(seed)));
+        var distributed = new Option<bool>("--distributed") { Description = "Instead: join the job in RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT (arbor launch, torchrun) and check its collectives" };
+        var timeout = new Option<double>("--timeout-seconds") { Description = "With --distributed: bound on the rendezvous and each collective", DefaultValueFactory = _ => 60 };
+        var cmd = new Command("doctor", "Check the libtorch installation and train a small MLP.") { steps, seed, distributed, timeout };
+        cmd.SetAction(r => r.GetValue(distributed) ? CheckDistributed(TimeSpan.FromSeconds(r.GetValue(timeout))) : Run(r.GetValue(steps), r.GetValue(seed)));
         return cmd;
+    }
+
+    /// <summary>
+    /// A distributed job's connectivity check, one line per rank: the rendezvous, an allreduce whose sum every rank can
+    /// check (Σ (r + 1) = W(W + 1)/2), a broadcast from the last rank, an allgather of each rank's host name and PID,
+    /// and a barrier. A rank that cannot reach the others fails within the timeout with an error naming it.
+    /// </summary>
+    private static int CheckDistributed(TimeSpan timeout)
+    {
+        ThreadDefaults.Apply();
+        var env = Arbor.Tensors.Distributed.DistributedEnvironment.Read();
+        var clock = Stopwatch.StartNew();
+        using var group = Arbor.Tensors.Distributed.ProcessGroup.Create(env, timeout);
+        double joined = clock.Elapsed.TotalSeconds;
+        using var scope = Torch.NewScope();
+        var x = Torch.Full([4], env.Rank + 1.0f);
+        group.AllReduce(x);
+        float expected = env.WorldSize * (env.WorldSize + 1) / 2f;
+        var sums = x.ToArray<float>();
+        var root = Torch.Full([2], (float)env.Rank);
+        group.Broadcast(root, root: env.WorldSize - 1);
+        var who = group.AllGatherBytes(System.Text.Encoding.UTF8.GetBytes($"{Environment.MachineName}:{Environment.ProcessId}"))
+            .Select(b => System.Text.Encoding.UTF8.GetString(b)).ToList();
+        group.Barrier();
+        bool ok = sums.All(v => v == expected) && root.ToArray<float>().All(v => v == env.WorldSize - 1);
+        Console.WriteLine($"rank {env.Rank} of {env.WorldSize} (local {env.LocalRank}, {group.Backend}, master {env.MasterAddress}:{env.MasterPort}): " +
+            $"joined in {joined:F2} s; allreduce sum {sums[0]:G} (expected {expected:G}); broadcast from rank {env.WorldSize - 1} {(ok ? "ok" : "WRONG")}; " +
+            $"ranks at {string.Join(", ", who)}; {clock.Elapsed.TotalSeconds:F2} s in all");
+        if (!ok) Console.Error.WriteLine($"error: rank {env.Rank}: the collectives returned wrong values");
+        return ok ? 0 : 1;
     }
 
     private static int Run(int steps, ulong seed)

@@ -37,7 +37,7 @@ public class RemoteRewardTests
     [Fact]
     public async Task AServerThatIsDownIsRetriedThenFailsNamingIt()
     {
-        var url = $"http://127.0.0.1:{RewardServerTestKit.FreePort()}";
+        var url = $"http://127.0.0.1:{Arbor.TestKit.Ports.Free()}";
         using var remote = new RemoteReward(new RemoteRewardConfig { Url = url, Retries = 2, BackoffSeconds = 0.05, TimeoutSeconds = 2 });
         var clock = Stopwatch.StartNew();
         var e = await Assert.ThrowsAsync<RewardServerException>(() => remote.ScoreAsync(Batch()));

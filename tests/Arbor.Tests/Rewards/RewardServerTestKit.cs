@@ -12,15 +12,6 @@ internal static class RewardServerTestKit
 {
     public static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
 
-    public static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
-
     public static string Base64Png(int size = 32) => Convert.ToBase64String(PngEncoder.Encode(new Image8(size, size, 3)));
 
     public static string Json(object body) => JsonSerializer.Serialize(body);

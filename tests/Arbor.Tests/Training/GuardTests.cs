@@ -51,7 +51,7 @@ public class GuardTests : IDisposable
         var metricsBefore = File.ReadAllText(Path.Combine(run, "metrics.jsonl"));
         var checkpointBefore = File.ReadAllBytes(Path.Combine(run, "checkpoint", "lora.safetensors"));
 
-        int port = Arbor.Tests.Rewards.RewardServerTestKit.FreePort();
+        int port = Arbor.TestKit.Ports.Free();
         var down = config with { Reward = new RewardConfig { Names = ["remote"], Remote = new RemoteRewardConfig { Url = $"http://127.0.0.1:{port}", Retries = 1, BackoffSeconds = 0.01 } } };
         var e = Assert.Throws<RewardServerException>(() => new GrpoTrainer(down, run).Run(resume: true));
         Assert.Contains($"127.0.0.1:{port}", e.Message);

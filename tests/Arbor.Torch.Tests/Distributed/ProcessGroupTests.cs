@@ -1,3 +1,4 @@
+using Arbor.TestKit;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -24,22 +25,13 @@ public class ProcessGroupTests
 {
     private static readonly TimeSpan Short = TimeSpan.FromSeconds(3);
 
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
-
     /// <summary>
     /// Runs <paramref name="body"/> as every rank of a fresh group, one thread per rank, and rethrows the first
     /// rank's failure; a rank that has not finished in <paramref name="limit"/> fails the test instead of hanging it.
     /// </summary>
     private static void RunRanks(int worldSize, TimeSpan timeout, Action<ProcessGroup> body, TimeSpan? limit = null)
     {
-        int port = FreePort();
+        int port = Ports.Free();
         var errors = new Exception?[worldSize];
         var threads = Enumerable.Range(0, worldSize).Select(rank => new Thread(() =>
         {
@@ -215,7 +207,7 @@ public class ProcessGroupTests
         TorchException? error = null;
         TimeSpan took = TimeSpan.Zero;
         using var rank1Gone = new ManualResetEventSlim();
-        int port = FreePort();
+        int port = Ports.Free();
         var rank1 = new Thread(() =>
         {
             try
@@ -246,7 +238,7 @@ public class ProcessGroupTests
     public void InitWithoutTheOtherRanksTimesOutNamingTheMissingRank()
     {
         var timeout = TimeSpan.FromSeconds(2);
-        int port = FreePort();
+        int port = Ports.Free();
         // rank 0 serves the store, rank 1 joins, rank 2 never comes
         string? rank1Error = null;
         var rank1 = new Thread(() =>
@@ -268,7 +260,7 @@ public class ProcessGroupTests
     public void InitWithoutAStoreServerTimesOut()
     {
         var timeout = TimeSpan.FromSeconds(2);
-        int port = FreePort();
+        int port = Ports.Free();
         var sw = Stopwatch.StartNew();
         var e = Assert.Throws<TorchException>(() => ProcessGroup.Create(1, 2, "127.0.0.1", port, timeout));
         var took = sw.Elapsed;
@@ -280,7 +272,7 @@ public class ProcessGroupTests
     [Fact]
     public void ArgumentErrorsNameTheRankAndLeaveTheGroupUsable()
     {
-        using var pg = ProcessGroup.Create(0, 1, "127.0.0.1", FreePort(), Short);
+        using var pg = ProcessGroup.Create(0, 1, "127.0.0.1", Ports.Free(), Short);
         Assert.Equal((0, 1, 0), (pg.Rank, pg.WorldSize, pg.LocalRank));
         using var t = Torch.FromArray(new float[] { 1, 2 }, [2]);
         var bad = Assert.Throws<TorchException>(() => pg.Broadcast(t, root: 1));
@@ -354,7 +346,7 @@ public class ProcessGroupTests
             Environment.SetEnvironmentVariable("WORLD_SIZE", "1");
             Environment.SetEnvironmentVariable("LOCAL_RANK", null);
             Environment.SetEnvironmentVariable("MASTER_ADDR", "127.0.0.1");
-            Environment.SetEnvironmentVariable("MASTER_PORT", FreePort().ToString());
+            Environment.SetEnvironmentVariable("MASTER_PORT", Ports.Free().ToString());
             using (var pg = ProcessGroup.FromEnvironment(Short))
             {
                 Assert.Equal((0, 1, 0, "gloo", Short), (pg.Rank, pg.WorldSize, pg.LocalRank, pg.Backend, pg.Timeout));
