@@ -105,3 +105,116 @@ public partial class LaunchTests
         Assert.Contains("all 2 workers stopped cleanly", await err);
     }
 }
+
+/// <summary>`arbor launch -- pretrain` on real processes: the same run as one process, and a worker killed mid-run.</summary>
+public class LaunchedPretrainTests : IDisposable
+{
+    readonly string _dir = Directory.CreateTempSubdirectory("arbor-cli-ddp-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    /// <summary>A one-block DiT on the Shapes world: a step takes milliseconds.</summary>
+    string Config(int steps)
+    {
+        var path = Path.Combine(_dir, $"tiny-{steps}.yaml");
+        File.WriteAllText(path, $"""
+            seed: 0
+            model: {"{"} image_size: 32, patch_size: 8, dim: 32, depth: 1, heads: 2, mlp_ratio: 2, text: {"{"} max_tokens: 16, dim: 16, depth: 1, heads: 2 {"}"} {"}"}
+            data: {"{"} world: shapes {"}"}
+            train: {"{"} steps: {steps}, batch_size: 8, learning_rate: 1.0e-3, warmup_steps: 2, ema_decay: 0.9 {"}"}
+            eval: {"{"} every: 0, prompts_per_family: 1, steps: 2 {"}"}
+            checkpoint_every: 4
+            log_every: 1
+            """);
+        return path;
+    }
+
+    static ProcessStartInfo Arbor(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "arbor.dll"));
+        foreach (var a in args) start.ArgumentList.Add(a);
+        return start;
+    }
+
+    static (int Code, string Out, string Err) Run(ProcessStartInfo start)
+    {
+        using var p = Process.Start(start)!;
+        var (o, e) = (p.StandardOutput.ReadToEndAsync(), p.StandardError.ReadToEndAsync());
+        if (!p.WaitForExit(TimeSpan.FromSeconds(120))) { p.Kill(entireProcessTree: true); throw new TimeoutException(string.Join(' ', start.ArgumentList)); }
+        return (p.ExitCode, o.Result, e.Result);
+    }
+
+    static double[] Losses(string run) =>
+        [.. File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+            .Where(r => r.GetProperty("kind").GetString() == "train").Select(r => r.GetProperty("loss").GetDouble())];
+
+    string[] Launch(string config, string run, params string[] more) =>
+        ["launch", "--nproc-per-node", "2", "--master-port", $"{Ports.Free()}", "--grace-seconds", "5", "--", "pretrain", "--config", config, "--out", run, "--quiet", .. more];
+
+    [Fact]
+    public void TwoLaunchedRanksPretrainAsOneProcessDoes()
+    {
+        var config = Config(8);
+        var (one, two) = (Path.Combine(_dir, "one"), Path.Combine(_dir, "two"));
+        var single = Run(Arbor("pretrain", "--config", config, "--out", one, "--quiet"));
+        Assert.True(single.Code == 0, single.Err);
+        var launched = Run(Arbor(Launch(config, two)));
+        Assert.True(launched.Code == 0, launched.Err);
+
+        var (a, b) = (Losses(one), Losses(two));
+        Assert.Equal(8, b.Length);
+        // float32 sums in another order (two means of 4 rows, then their weighted sum): measured 1e-7 relative
+        for (int i = 0; i < a.Length; i++) Assert.True(Math.Abs(a[i] - b[i]) <= 1e-5 * a[i], $"step {i + 1}: {a[i]:R} vs {b[i]:R}");
+        Assert.True(File.Exists(Path.Combine(two, "model", "model.safetensors")));
+    }
+
+    [Fact]
+    public async Task AWorkerKilledMidRunStopsTheJobAndAResumeFinishesItAsAnUninterruptedRun()
+    {
+        var config = Config(120);
+        var (whole, killed) = (Path.Combine(_dir, "whole"), Path.Combine(_dir, "killed"));
+        var uninterrupted = Run(Arbor(Launch(config, whole)));
+        Assert.True(uninterrupted.Code == 0, uninterrupted.Err);
+
+        // kill -9 rank 1 once rank 0 has checkpointed (step 4 or later); rank 1 is found by its RANK variable
+        var start = Arbor(Launch(config, killed));
+        using var launcher = Process.Start(start)!;
+        var stderr = launcher.StandardError.ReadToEndAsync();
+        var stdout = launcher.StandardOutput.ReadToEndAsync();
+        var checkpoint = Path.Combine(killed, "checkpoint");
+        var clock = Stopwatch.StartNew();
+        while (!Directory.Exists(checkpoint) && clock.Elapsed < TimeSpan.FromSeconds(60)) Thread.Sleep(20);
+        int rank1 = WorkerPid(killed, rank: 1);
+        Process.GetProcessById(rank1).Kill();
+        await launcher.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.NotEqual(0, launcher.ExitCode);
+        Assert.Contains("rank 1 failed (exit code 137, signal 9)", await stderr);
+        await stdout;
+
+        var resumed = Run(Arbor(Launch(config, killed, "--resume")));
+        Assert.True(resumed.Code == 0, resumed.Err);
+        // the same world size continues exactly: same reduction order, same draws
+        Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "model", "model.safetensors")), File.ReadAllBytes(Path.Combine(killed, "model", "model.safetensors")));
+        Assert.Equal(Losses(whole), Losses(killed));
+    }
+
+    /// <summary>The pid of the worker of <paramref name="rank"/> whose command line names <paramref name="run"/>.</summary>
+    static int WorkerPid(string run, int rank)
+    {
+        foreach (var dir in Directory.GetDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out int pid)) continue;
+            try
+            {
+                var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
+                if (!cmdline.Contains(run) || cmdline.Contains("launch")) continue;
+                var env = File.ReadAllText(Path.Combine(dir, "environ")).Split('\0');
+                if (env.Contains($"RANK={rank}")) return pid;
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+        throw new InvalidOperationException($"no worker of rank {rank} for {run}");
+    }
+}

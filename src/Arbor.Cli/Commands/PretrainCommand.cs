@@ -1,3 +1,4 @@
+using Arbor.Distributed;
 using System.CommandLine;
 using Arbor.Cli.Output;
 using Arbor.Configuration;
@@ -30,11 +31,15 @@ public static class PretrainCommand
         ThreadDefaults.Apply();
         var cfg = ConfigLoader.Load<PretrainConfig>(configPath);
         var (data, evaluator) = Arbor.Pretraining.Worlds.ForPretraining(cfg.Data, cfg.Model.ImageSize);
-        var trainer = new Pretrainer(cfg, data, evaluator, outDir);
+        // under `arbor launch` or torchrun: one rank of a data-parallel job (rank 0 writes the run directory)
+        using var parallel = DataParallel.FromEnvironment(DistributedTimeout());
+        var trainer = new Pretrainer(cfg, data, evaluator, outDir, parallel);
+        if (parallel.IsDistributed && mode == ProgressMode.Live) mode = ProgressMode.Lines;
         if (mode != ProgressMode.Live)
         {
             // off a terminal: one line per logged step (log_every) and per evaluation, nothing redrawn
-            if (mode == ProgressMode.Lines) Console.WriteLine($"arbor pretrain {configPath} -> {outDir}: {cfg.Train.Steps} steps x {cfg.Train.BatchSize} images");
+            if (mode == ProgressMode.Lines) Console.WriteLine($"arbor pretrain {configPath} -> {outDir}: {cfg.Train.Steps} steps x {cfg.Train.BatchSize} images" +
+                (parallel.IsDistributed ? $", {parallel}: {parallel.Shard(cfg.Train.BatchSize).Count} images per step here" : ""));
             trainer.StepCompleted += s =>
             {
                 if (mode == ProgressMode.Lines) Console.WriteLine(ProgressLines.Step(s));
@@ -46,7 +51,7 @@ public static class PretrainCommand
                 else if (mode == ProgressMode.Json) Console.WriteLine(ProgressLines.EvaluationJson(e));
             };
             trainer.Run(resume, stopAfter, Interruption.Token, finishAt: finishAt, overwrite: overwrite);
-            if (mode != ProgressMode.Json) Console.WriteLine($"model: {trainer.ModelDirectory}");
+            if (mode != ProgressMode.Json && parallel.IsMain) Console.WriteLine($"model: {trainer.ModelDirectory}");
             return 0;
         }
         AnsiConsole.MarkupLine($"[bold]arbor pretrain[/] {Markup.Escape(configPath)} → {Markup.Escape(outDir)}: {cfg.Train.Steps} steps x {cfg.Train.BatchSize} images, threads {TorchRuntime.IntraOpThreads}");
@@ -73,4 +78,12 @@ public static class PretrainCommand
         AnsiConsole.MarkupLine($"model: {Markup.Escape(trainer.ModelDirectory)}");
         return 0;
     }
+
+    /// <summary>
+    /// The bound on the rendezvous and every collective of a distributed run: ARBOR_DIST_TIMEOUT_S seconds, default 30
+    /// minutes (torch's default), which must exceed rank 0's longest evaluation while the other ranks wait for it.
+    /// </summary>
+    internal static TimeSpan DistributedTimeout() =>
+        double.TryParse(Environment.GetEnvironmentVariable("ARBOR_DIST_TIMEOUT_S"), System.Globalization.CultureInfo.InvariantCulture, out var s) && s > 0
+            ? TimeSpan.FromSeconds(s) : Arbor.Tensors.Distributed.ProcessGroup.DefaultTimeout;
 }

@@ -16,4 +16,19 @@ public interface ICaptionedImageSource
     IReadOnlyList<string> Vocabulary { get; }
 
     CaptionedBatch Batch(long index, int batchSize);
+
+    /// <summary>
+    /// Rows [<paramref name="start"/>, start + <paramref name="count"/>) of batch <paramref name="index"/> (one rank's share
+    /// in data-parallel training). This default builds the whole batch and keeps the rows; a source that can build
+    /// single rows overrides it.
+    /// </summary>
+    CaptionedBatch Rows(long index, int batchSize, int start, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(start + count, batchSize);
+        var full = Batch(index, batchSize);
+        if (start == 0 && count == batchSize) return full;
+        int each = full.Pixels.Length / batchSize;
+        return new CaptionedBatch(full.Pixels.AsSpan(start * each, count * each).ToArray(), full.Captions[start..(start + count)]);
+    }
 }

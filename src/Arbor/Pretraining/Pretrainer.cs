@@ -2,6 +2,7 @@ using Arbor.Runs;
 using System.Diagnostics;
 using System.Text.Json;
 using Arbor.Configuration;
+using Arbor.Distributed;
 using Arbor.Pipelines;
 using Arbor.Tensors;
 using Arbor.Tensors.Optim;
@@ -18,7 +19,12 @@ namespace Arbor.Pretraining;
 ///   samples/          evaluation grids          model/          the final EMA model (TextToImagePipeline.Load)
 /// </code>
 /// </summary>
-public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data, IHeldOutEvaluator? evaluator, string runDirectory)
+/// <remarks>
+/// Data-parallel over the ranks of <c>parallel</c> (`arbor launch`, torchrun): each rank computes the loss of its rows of
+/// every global batch, gradients are summed across ranks before the step, and rank 0 alone writes the run directory.
+/// </remarks>
+public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data, IHeldOutEvaluator? evaluator, string runDirectory,
+    DataParallel? parallel = null)
 {
     // A skipped step logs its NaN loss rather than failing to log.
     private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
@@ -43,9 +49,14 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
     public EvaluationReport? Run(bool resume, long? stopAfter = null, CancellationToken cancel = default, long? finishAt = null, bool overwrite = false)
     {
         var train = config.Train;
-        RunDirectory.PrepareForRun(runDirectory, resume, overwrite);
-        using var runLock = RunLock.Acquire(runDirectory);
-        File.WriteAllText(Path.Combine(runDirectory, "config.yaml"), ConfigLoader.ToYaml(config));
+        using var single = parallel is null ? DataParallel.Single() : null;
+        var dp = parallel ?? single!;
+        bool main = dp.IsMain;
+        // rank 0 owns the run directory; the others read its checkpoint on a resume, once it has prepared it
+        if (main) RunDirectory.PrepareForRun(runDirectory, resume, overwrite);
+        using var runLock = main ? RunLock.Acquire(runDirectory) : null;
+        if (main) File.WriteAllText(Path.Combine(runDirectory, "config.yaml"), ConfigLoader.ToYaml(config));
+        dp.Barrier();
 
         // ---- the model, its optimizer, EMA, and the one generator every random draw comes from ----
         var tokenizer = new WordTokenizer(data.Vocabulary);
@@ -71,10 +82,12 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
         double earlierSeconds = 0;
         if (resume && AtomicDirectory.Resolve(CheckpointDirectory) is not null)
             (start, _, _, earlierSeconds) = PretrainCheckpoint.Load(CheckpointDirectory, model, optimizer, ema, rng);
+        // every rank starts from rank 0's weights (the same seed or checkpoint gives them anyway; this makes it certain)
+        dp.Broadcast(model.Parameters(trainableOnly: true));
         var metricsPath = Path.Combine(runDirectory, "metrics.jsonl");
-        if (resume && start > 0) MetricsLog.TruncateAfter(metricsPath, "step", start);   // the steps after the checkpoint are redone
-        using var metrics = new StreamWriter(metricsPath, append: resume && start > 0);
-        metrics.AutoFlush = true;
+        if (main && resume && start > 0) MetricsLog.TruncateAfter(metricsPath, "step", start);   // the steps after the checkpoint are redone
+        using TextWriter metrics = main ? new StreamWriter(metricsPath, append: resume && start > 0) { AutoFlush = true } : TextWriter.Null;
+        var parameters = model.Parameters(trainableOnly: true).ToList();
 
         EvaluationReport? last = null;
         long stepsDone = train.Steps;
@@ -86,31 +99,35 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
         long checkpointed = start;
         for (long step = start; step < train.Steps; step++)
         {
-            if (cancel.IsCancellationRequested)
+            if (dp.AnyRank(cancel.IsCancellationRequested))
             {
-                // stopped on request between steps: what was done is kept, the run resumes here
-                if (step > checkpointed)
+                // stopped on request between steps (on every rank at the same step): what was done is kept, the run resumes here
+                if (main && step > checkpointed)
                     PretrainCheckpoint.Save(CheckpointDirectory, model, optimizer, ema, rng, step, lastLoss, config, earlierSeconds + wall.Elapsed.TotalSeconds);
                 throw new RunInterruptedException(step, runDirectory, "step");
             }
             using (var scope = Torch.NewScope())
             {
-                // ---- a batch: images, captions (some dropped to "" for CFG), times and noise ----
-                var batch = data.Batch(step, train.BatchSize);
-                var x0 = Torch.FromArray(batch.Pixels, [train.BatchSize, data.Channels, data.ImageSize, data.ImageSize]);
+                // ---- a batch: images, captions (some dropped to "" for CFG), times and noise; this rank's rows of each ----
+                // every draw is of the global batch, so the ranks' rows together are the one-process run's
+                var (first, rows) = dp.Shard(train.BatchSize);
+                var batch = data.Rows(step, train.BatchSize, first, rows);
+                var x0 = Torch.FromArray(batch.Pixels, [rows, data.Channels, data.ImageSize, data.ImageSize]);
                 var drop = Torch.Rand([train.BatchSize], rng).ToFloatArray();
-                var captions = batch.Captions.Select((c, i) => drop[i] < train.CaptionDropout ? "" : c).ToList();
-                var t = FlowMatchingObjective.SampleTimes(train.BatchSize, train.LogitNormalMean, train.LogitNormalStd, rng);
-                var noise = Torch.RandnLike(x0, rng);
+                var captions = batch.Captions.Select((c, i) => drop[first + i] < train.CaptionDropout ? "" : c).ToList();
+                var t = FlowMatchingObjective.SampleTimes(train.BatchSize, train.LogitNormalMean, train.LogitNormalStd, rng).Narrow(0, first, rows);
+                var noise = Torch.Randn([train.BatchSize, data.Channels, data.ImageSize, data.ImageSize], rng).Narrow(0, first, rows);
 
-                // ---- loss, backward, clip, step ----
+                // ---- loss (this rank's mean, weighted by its share of the batch), backward, gradients summed over ranks, clip, step ----
                 optimizer.LearningRate = schedule.At(step);
                 using var condition = pipeline.Encode(captions);
-                var loss = FlowMatchingObjective.Loss(model, x0, t, noise, condition);
+                double share = (double)rows / train.BatchSize;
+                var loss = FlowMatchingObjective.Loss(model, x0, t, noise, condition) * share;
                 optimizer.ZeroGrad();
                 loss.Backward();
-                double gradNorm = GradClip.ClipByGlobalNorm(model.Parameters(trainableOnly: true), train.GradClip);
-                lastLoss = loss.Item();
+                dp.AllReduceGradients(parameters);
+                double gradNorm = GradClip.ClipByGlobalNorm(parameters, train.GradClip);
+                lastLoss = dp.Sum(loss.Item())[0];
                 bool skipped = !double.IsFinite(lastLoss) || !double.IsFinite(gradNorm);
                 if (skipped)
                 {
@@ -125,7 +142,7 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
                 }
                 imagesSinceLog += train.BatchSize;
 
-                if (step % config.LogEvery == 0 || step == train.Steps - 1 || skipped)
+                if (main && (step % config.LogEvery == 0 || step == train.Steps - 1 || skipped))
                 {
                     var report = new PretrainStepReport(step + 1, train.Steps, lastLoss, optimizer.LearningRate, gradNorm,
                         imagesSinceLog / Math.Max(1e-9, clock.Elapsed.TotalSeconds), skipped);
@@ -140,12 +157,13 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
             bool final = step == train.Steps - 1 || (finishAt is { } f && step + 1 >= f);
             bool stopping = stopAfter is { } stop && step + 1 >= stop;
             // --stop-after N checkpoints at N whatever checkpoint_every is, so a resume starts at N + 1
-            if ((step + 1) % config.CheckpointEvery == 0 || final || stopping)
+            if (main && ((step + 1) % config.CheckpointEvery == 0 || final || stopping))
             {
                 PretrainCheckpoint.Save(CheckpointDirectory, model, optimizer, ema, rng, step + 1, lastLoss, config, earlierSeconds + wall.Elapsed.TotalSeconds);
                 checkpointed = step + 1;
             }
-            if (evaluator is not null && (final || (config.Eval.Every > 0 && (step + 1) % config.Eval.Every == 0)))
+            // rank 0 evaluates alone; the others wait for it in the next step's collectives (within the group's timeout)
+            if (main && evaluator is not null && (final || (config.Eval.Every > 0 && (step + 1) % config.Eval.Every == 0)))
             {
                 last = EvaluateEma(pipeline, ema, step + 1);
                 metrics.WriteLine(JsonSerializer.Serialize(new { kind = "eval", step = step + 1, sets = last.SetsJson(), seconds = last.Seconds }, Json));
@@ -158,6 +176,7 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
             if (stopping) return last;
         }
 
+        if (!main) return last;
         // ---- the shipped artifact: EMA weights as a model directory, with its card and sample grid ----
         ExportEma(pipeline, ema, ModelDirectory, dir =>
         {

@@ -33,16 +33,21 @@ public sealed class ShapesCaptionedImageSource : ICaptionedImageSource
         return (_renderer.Render(example.Scene), example);
     }
 
-    public CaptionedBatch Batch(long index, int batchSize)
+    public CaptionedBatch Batch(long index, int batchSize) => Rows(index, batchSize, 0, batchSize);
+
+    /// <summary>Renders only the rows asked for: example index·batchSize + b for b in [start, start + count).</summary>
+    public CaptionedBatch Rows(long index, int batchSize, int start, int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(start + count, batchSize);
         int each = Channels * ImageSize * ImageSize;
-        var pixels = new float[checked(batchSize * each)];
-        var captions = new string[batchSize];
-        for (int b = 0; b < batchSize; b++)
+        var pixels = new float[checked(count * each)];
+        var captions = new string[count];
+        for (int b = 0; b < count; b++)
         {
-            var (image, example) = Example(checked((index * batchSize) + b));
+            var (image, example) = Example(checked((index * batchSize) + start + b));
             ImageConvert.ToChwFloats(image, ImageConvert.MinusOneToOne, pixels.AsSpan(b * each, each));
             captions[b] = example.Text;
         }
