@@ -218,3 +218,110 @@ public class LaunchedPretrainTests : IDisposable
         throw new InvalidOperationException($"no worker of rank {rank} for {run}");
     }
 }
+
+/// <summary>`arbor launch -- train` on real processes: data-parallel RL equals one process, and a stop request stops every rank at one iteration.</summary>
+public partial class LaunchedTrainTests : IDisposable
+{
+    readonly string _dir = Directory.CreateTempSubdirectory("arbor-cli-ddp-train-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [LibraryImport("libc", EntryPoint = "kill")]
+    private static partial int Kill(int pid, int signal);
+
+    string Config(string strategy, int iterations)
+    {
+        var model = Path.Combine(_dir, "base");
+        if (!Directory.Exists(model))
+            using (var gen = new global::Arbor.Tensors.Generator(7))
+            using (var pipeline = global::Arbor.Pipelines.TextToImagePipeline.Create(new global::Arbor.Models.DiTConfig { ImageSize = 16, PatchSize = 4, Dim = 32, Depth = 1, Heads = 2, MlpRatio = 2,
+                       Text = new global::Arbor.Models.TextEncoderConfig { MaxTokens = 16, Dim = 16, Depth = 1, Heads = 2 } }, new global::Arbor.Text.WordTokenizer(global::Arbor.Shapes.ShapesVocabulary.Words), gen))
+                pipeline.Save(model);
+        var path = Path.Combine(_dir, $"{strategy}-{iterations}.yaml");
+        File.WriteAllText(path, $"""
+            model: {model}
+            strategy: {strategy}
+            flow_grpo: {"{"} steps: 3, group_size: 3 {"}"}
+            tree_grpo: {"{"} steps: 3, branching: 2, depth: 2 {"}"}
+            rollout: {"{"} guidance: 1.0 {"}"}
+            reward: {"{"} names: [jpeg_compressibility] {"}"}
+            optim: {"{"} learning_rate: 1.0e-3 {"}"}
+            train: {"{"} iterations: {iterations}, prompts_per_iteration: 4, checkpoint_every: 2 {"}"}
+            eval: {"{"} every: 0, prompts_per_family: 1, steps: 2, cache_base: false {"}"}
+            split: {"{"} test_prompts_per_family: 2, rl_prompts_per_family: 3 {"}"}
+            """);
+        return path;
+    }
+
+    static ProcessStartInfo Arbor(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "arbor.dll"));
+        foreach (var a in args) start.ArgumentList.Add(a);
+        return start;
+    }
+
+    static (int Code, string Out, string Err) Run(ProcessStartInfo start)
+    {
+        using var p = Process.Start(start)!;
+        var (o, e) = (p.StandardOutput.ReadToEndAsync(), p.StandardError.ReadToEndAsync());
+        if (!p.WaitForExit(TimeSpan.FromSeconds(180))) { p.Kill(entireProcessTree: true); throw new TimeoutException(string.Join(' ', start.ArgumentList)); }
+        return (p.ExitCode, o.Result, e.Result);
+    }
+
+    static List<System.Text.Json.JsonElement> TrainLines(string run) =>
+        [.. File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+            .Where(r => r.GetProperty("kind").GetString() == "train")];
+
+    static string[] Launch(params string[] worker) =>
+        ["launch", "--nproc-per-node", "2", "--master-port", $"{Ports.Free()}", "--grace-seconds", "10", "--", .. worker];
+
+    [Theory]
+    [InlineData("flow_grpo")]
+    [InlineData("tree_grpo")]
+    public void TwoLaunchedRanksTrainAsOneProcessDoes(string strategy)
+    {
+        var config = Config(strategy, 3);
+        var (one, two) = (Path.Combine(_dir, $"{strategy}-one"), Path.Combine(_dir, $"{strategy}-two"));
+        var single = Run(Arbor("train", "--config", config, "--out", one));
+        Assert.True(single.Code == 0, single.Err);
+        var launched = Run(Arbor(Launch("train", "--config", config, "--out", two)));
+        Assert.True(launched.Code == 0, launched.Err);
+        Assert.Contains("[rank 1] arbor train", launched.Out);
+        Assert.DoesNotContain("[rank 1] iter ", launched.Out);   // rank 0 alone reports
+
+        var (a, b) = (TrainLines(one), TrainLines(two));
+        Assert.Equal(3, b.Count);
+        for (int i = 0; i < a.Count; i++)
+        {
+            foreach (var key in new[] { "images", "nfe", "trained_edges" })
+                Assert.Equal(a[i].GetProperty(key).GetInt64(), b[i].GetProperty(key).GetInt64());
+            double ra = a[i].GetProperty("reward_mean").GetDouble(), rb = b[i].GetProperty("reward_mean").GetDouble();
+            Assert.True(Math.Abs(ra - rb) <= 1e-4 * Math.Abs(ra), $"iteration {i + 1}: reward {ra:R} vs {rb:R}");
+            double ga = a[i].GetProperty("grad_norm").GetDouble(), gb = b[i].GetProperty("grad_norm").GetDouble();
+            Assert.True(Math.Abs(ga - gb) <= 1e-3 * ga, $"iteration {i + 1}: grad norm {ga:R} vs {gb:R}");
+        }
+        Assert.True(File.Exists(Path.Combine(two, "final", "lora.safetensors")) || Directory.Exists(Path.Combine(two, "final")));
+    }
+
+    [Fact]
+    public async Task SigtermToTheLauncherStopsBothRanksAtOneIterationWithACheckpoint()
+    {
+        var config = Config("flow_grpo", 100000);
+        var run = Path.Combine(_dir, "stopped");
+        using var launcher = Process.Start(Arbor(Launch("train", "--config", config, "--out", run)))!;
+        var stderr = launcher.StandardError.ReadToEndAsync();
+        int iterations = 0;
+        while (iterations < 2 && await launcher.StandardOutput.ReadLineAsync() is { } line)
+            if (line.StartsWith("[rank 0] iter ")) iterations++;
+        Assert.Equal(0, Kill(launcher.Id, 15));
+        var rest = launcher.StandardOutput.ReadToEndAsync();
+        await launcher.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        await rest;
+        Assert.True(launcher.ExitCode == 143, await stderr);
+        Assert.Contains("all 2 workers stopped cleanly", await stderr);
+        var state = File.ReadAllText(Path.Combine(run, "checkpoint", "state.json"));
+        long done = System.Text.Json.JsonDocument.Parse(state).RootElement.GetProperty("Iterations").GetInt64();
+        Assert.Equal(done, TrainLines(run).Count);   // every logged iteration is in the checkpoint
+    }
+}

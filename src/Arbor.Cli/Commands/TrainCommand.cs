@@ -1,3 +1,4 @@
+using Arbor.Distributed;
 using System.CommandLine;
 using Arbor.Cli.Output;
 using Arbor.Configuration;
@@ -29,7 +30,10 @@ public static class TrainCommand
         ThreadDefaults.Apply();
         var cfg = ConfigLoader.Load<GrpoTrainConfig>(configPath);
         cfg = cfg with { Model = ModelOptions.Resolve(cfg.Model == ModelOptions.DefaultModel ? null : cfg.Model) };
-        var trainer = new GrpoTrainer(cfg, outDir);
+        // under `arbor launch` or torchrun: one rank of a data-parallel job (rank 0 writes the run directory and evaluates)
+        using var parallel = DataParallel.FromEnvironment(PretrainCommand.DistributedTimeout());
+        var trainer = new GrpoTrainer(cfg, outDir, parallel);
+        if (parallel.IsDistributed && mode == ProgressMode.Live) mode = ProgressMode.Lines;
         if (mode != ProgressMode.Live)
         {
             RunWithLines(trainer, cfg, outDir, resume, stopAfter, overwrite, mode);
@@ -69,7 +73,8 @@ public static class TrainCommand
     {
         long total = cfg.Train.Iterations;
         if (mode == ProgressMode.Lines)
-            Console.WriteLine($"arbor train {cfg.Strategy} from {cfg.Model} -> {outDir}: {total} iterations x {cfg.Train.PromptsPerIteration} prompts");
+            Console.WriteLine($"arbor train {cfg.Strategy} from {cfg.Model} -> {outDir}: {total} iterations x {cfg.Train.PromptsPerIteration} prompts" +
+                (trainer.Parallel.IsDistributed ? $", {trainer.Parallel}: {trainer.Parallel.Shard(cfg.Train.PromptsPerIteration).Count} prompts per iteration here" : ""));
         trainer.IterationCompleted += r =>
         {
             if (mode == ProgressMode.Lines) Console.WriteLine(ProgressLines.Iteration(r, total));

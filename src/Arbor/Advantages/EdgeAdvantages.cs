@@ -19,19 +19,25 @@ public enum EdgeAdvantageMode
 public static class EdgeAdvantages
 {
     /// <summary>
-    /// <paramref name="rewards"/>[k][i] is reward k of leaf i (leaves in <see cref="RolloutForest.Leaves"/> order).
-    /// Returns the leaf-level group statistics (zero-variance groups, for logging).
+    /// <paramref name="rewards"/>[k][i] is reward k of leaf i (leaves in <see cref="RolloutForest.Leaves"/> order), of this
+    /// forest's leaves, or with <paramref name="iteration"/> of the whole iteration's (every rank's: group and batch
+    /// statistics are computed over all of them, and the forest takes its slice). Returns the leaf-level group statistics
+    /// of this forest's leaves (with the iteration's group counts, for logging).
     /// </summary>
     public static AdvantageResult Assign(RolloutForest forest, EdgeAdvantageMode mode, IReadOnlyList<IReadOnlyList<double>> rewards,
-        IReadOnlyList<double> weights, AdvantageConfig config, double fusionTemperature = 1.0)
+        IReadOnlyList<double> weights, AdvantageConfig config, double fusionTemperature = 1.0, IterationLeaves? iteration = null)
     {
         var leaves = forest.Leaves;
-        var groups = leaves.Select(l => l.Prompt).ToList();
+        var groups = iteration?.Prompts ?? leaves.Select(l => l.Prompt).ToList();
+        int offset = iteration?.Offset ?? 0;
+        if (groups.Count != rewards[0].Count) throw new ArgumentException($"{rewards[0].Count} rewards for {groups.Count} leaves");
+        AdvantageResult Local(AdvantageResult all) => offset == 0 && all.Values.Length == leaves.Count ? all
+            : new AdvantageResult(all.Values[offset..(offset + leaves.Count)], all.Kept[offset..(offset + leaves.Count)], all.Groups, all.ZeroVarianceGroups);
         switch (mode)
         {
             case EdgeAdvantageMode.Path:
             {
-                var a = GroupAdvantages.Compute(rewards, weights, groups, config);
+                var a = Local(GroupAdvantages.Compute(rewards, weights, groups, config));
                 AssignAlongPaths(leaves, a);
                 return a;
             }
@@ -39,15 +45,15 @@ public static class EdgeAdvantages
             {
                 // leaf score r = Σ_k w_k·(R_k − μ_k)/σ_k, then the leaf advantage (r − μ)/σ over the prompt's leaves
                 var score = GroupAdvantages.Compute(rewards, weights, groups, config with { Aggregation = RewardAggregation.Advantage, GlobalStd = false, AdvantageClip = double.MaxValue, DropZeroVariance = false });
-                var a = GroupAdvantages.Compute(score.Values, groups, config with { GlobalStd = false });
+                var a = Local(GroupAdvantages.Compute(score.Values, groups, config with { GlobalStd = false }));
                 TreeBackup.Assign(forest, a.Values.Select((v, i) => a.Kept[i] ? v : 0).ToList(), config.Backup, config.EdgeBaseline);
                 return a;
             }
             case EdgeAdvantageMode.Leaves:
-                return GroupAdvantages.Compute(rewards, weights, groups, config);
+                return Local(GroupAdvantages.Compute(rewards, weights, groups, config));
             case EdgeAdvantageMode.DepthNormalized:
             {
-                var a = GroupAdvantages.Compute(rewards, weights, groups, config);
+                var a = Local(GroupAdvantages.Compute(rewards, weights, groups, config));
                 DepthNormalization.Assign(forest, fusionTemperature);
                 foreach (var e in forest.Edges) e.Advantage = Math.Clamp(e.Advantage, -config.AdvantageClip, config.AdvantageClip);
                 return a;

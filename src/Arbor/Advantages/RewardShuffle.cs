@@ -13,11 +13,19 @@ public static class RewardShuffle
     /// source[i]: the image whose scores image i receives. It lies in i's group, and every image is the source of
     /// exactly one image (Fisher–Yates within each group, groups in order of first appearance).
     /// </summary>
-    public static int[] WithinGroups(IReadOnlyList<int> groupOf, Random random)
+    public static int[] WithinGroups(IReadOnlyList<int> groupOf, Random random) => WithinGroups(groupOf, _ => random);
+
+    /// <summary>
+    /// The same, each group shuffled with its own <paramref name="randomFor"/>(group): a group's permutation then does not
+    /// depend on which other groups are shuffled with it (another rank's share in data-parallel training).
+    /// </summary>
+    public static int[] WithinGroups(IReadOnlyList<int> groupOf, Func<int, Random> randomFor)
     {
         var source = new int[groupOf.Count];
-        foreach (var members in Enumerable.Range(0, groupOf.Count).GroupBy(i => groupOf[i]).Select(g => g.ToArray()))
+        foreach (var group in Enumerable.Range(0, groupOf.Count).GroupBy(i => groupOf[i]))
         {
+            var members = group.ToArray();
+            var random = randomFor(group.Key);
             var shuffled = (int[])members.Clone();
             for (int k = shuffled.Length - 1; k > 0; k--)
             {

@@ -106,9 +106,9 @@ public sealed class DataParallel : IDisposable
         {
             long n = p.NumEl;
             var reduced = flat.Narrow(0, offset, n).Reshape(p.Shape);
+            // a rank whose share had nothing for this parameter (no trained edge of its part) takes the others' sum
             if (p.Grad is { } g) g.CopyFrom(reduced);
-            else if (reduced.Abs().Max().Item() != 0)
-                throw new InvalidOperationException($"rank {Rank}: a parameter of shape [{string.Join(", ", p.Shape)}] has a gradient on another rank but none here; the ranks' graphs differ");
+            else p.Grad = reduced.Clone();
             offset += n;
         }
     }
@@ -138,6 +138,22 @@ public sealed class DataParallel : IDisposable
             _group.AllReduce(t);
             BytesReduced += values.Length * 8L;
             return t.ToDoubleArray();
+        }
+        finally { _communication.Stop(); }
+    }
+
+    /// <summary>Every rank's <paramref name="values"/> (lengths may differ), concatenated in rank order. One process: the values.</summary>
+    public double[] Gather(IReadOnlyList<double> values)
+    {
+        if (_group is null) return [.. values];
+        _communication.Start();
+        try
+        {
+            var bytes = new byte[values.Count * 8];
+            for (int i = 0; i < values.Count; i++) BitConverter.TryWriteBytes(bytes.AsSpan(i * 8), values[i]);
+            var parts = _group.AllGatherBytes(bytes);
+            BytesReduced += bytes.Length;
+            return [.. parts.SelectMany(p => Enumerable.Range(0, p.Length / 8).Select(i => BitConverter.ToDouble(p, i * 8)))];
         }
         finally { _communication.Stop(); }
     }

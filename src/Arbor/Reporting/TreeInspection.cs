@@ -29,7 +29,8 @@ public static class TreeInspection
         string prompt, long iteration, ulong seed)
     {
         var strategy = Strategies.Strategies.Create(config);
-        strategy.BeginIteration(iteration, new Random((int)(seed & 0x7fffffff)));
+        var random = new Random((int)(seed & 0x7fffffff));
+        strategy.BeginIteration(iteration, random);
         var engine = new RolloutEngine(pipeline, config.Rollout) { RecordPredictions = true };
         using var conditioning = new PromptConditioning(pipeline, [prompt], config.Rollout.Guidance);
         using var generator = new Generator(seed);
@@ -39,7 +40,8 @@ public static class TreeInspection
         var names = config.Reward.Names.Select((n, k) => (Name: n == "remote" ? "shapes" : n, Weight: config.Reward.Weights.Count > k ? config.Reward.Weights[k] : 1.0)).ToList();
         var batch = new RewardBatch(forest.Images, forest.Leaves.Select(_ => prompt).ToList());
         var scores = names.Select(r => BuiltInRewards.Create(r.Name).ScoreAsync(batch).GetAwaiter().GetResult()).ToArray();
-        var scored = ScoringPath.Apply(forest, strategy, names, scores, config.Advantage, new Random((int)((seed >> 1) & 0x7fffffff)));
+        // the shuffle's seed is the next draw after the strategy's, as in a training iteration
+        var scored = ScoringPath.Apply(forest, strategy, names, scores, config.Advantage, (ulong)random.NextInt64());
         return (forest, scored, strategy);
     }
 }

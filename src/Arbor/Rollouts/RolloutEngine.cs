@@ -48,12 +48,23 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
     public TimeSchedule Schedule(int steps) => TimeSchedule.Linear(steps, config.TimeShift);
 
     /// <summary>
-    /// Rolls out every prompt. With <see cref="RolloutConfig.Waves"/> > 1 the prompts go in consecutive
-    /// groups and <paramref name="waveDone"/> receives each group's leaves as soon as they exist.
+    /// Rolls out every prompt, all of its noise from one <paramref name="generator"/> (drawn prompt by prompt, node by
+    /// node, in the order the rollout meets them).
     /// </summary>
     public RolloutForest Run(IReadOnlyList<string> prompts, IRolloutStrategy strategy, PromptConditioning conditioning, Generator generator,
+        Action<RolloutWave>? waveDone = null) =>
+        Run(prompts, strategy, conditioning, [.. Enumerable.Repeat(generator, prompts.Count)], waveDone);
+
+    /// <summary>
+    /// Rolls out every prompt, prompt p's noise (its roots' and every SDE child's) drawn from <paramref name="noise"/>[p]
+    /// alone: with a generator per prompt, a prompt's rollout is the same whichever prompts share its batches (other
+    /// chunk sizes, waves, or another rank's share in data-parallel training). With <see cref="RolloutConfig.Waves"/> > 1
+    /// the prompts go in consecutive groups and <paramref name="waveDone"/> receives each group's leaves as soon as they exist.
+    /// </summary>
+    public RolloutForest Run(IReadOnlyList<string> prompts, IRolloutStrategy strategy, PromptConditioning conditioning, IReadOnlyList<Generator> noise,
         Action<RolloutWave>? waveDone = null)
     {
+        if (noise.Count != prompts.Count) throw new ArgumentException($"{noise.Count} noise generators for {prompts.Count} prompts: one per prompt is needed", nameof(noise));
         if (config.Waves < 1) throw new ArgumentOutOfRangeException(nameof(config), config.Waves, "rollout.waves must be >= 1");
         var clock = Stopwatch.StartNew();
         var model = pipeline.Model;
@@ -69,11 +80,11 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
         {
             for (int p = 0; p < prompts.Count; p++)
             {
-                Tensor? shared = strategy.SharedRootNoise ? Torch.Randn(model.SampleShape, generator) : null;
+                Tensor? shared = strategy.SharedRootNoise ? Torch.Randn(model.SampleShape, noise[p]) : null;
                 for (int tree = 0; tree < strategy.TreesPerPrompt; tree++)
                 {
                     var root = forest.Add(p, tree, 0, 0, null);
-                    root.SetState((shared ?? Torch.Randn(model.SampleShape, generator)).Clone());
+                    root.SetState((shared ?? Torch.Randn(model.SampleShape, noise[p])).Clone());
                     roots.Add(root);
                 }
             }
@@ -95,7 +106,7 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
                 {
                     int count = Math.Min(config.MaxBatch, frontier.Count - start);
                     var chunk = frontier.GetRange(start, count);
-                    next.AddRange(Advance(forest, chunk, expansions.GetRange(start, count), strategy, conditioning, text, schedule, i, generator));
+                    next.AddRange(Advance(forest, chunk, expansions.GetRange(start, count), strategy, conditioning, text, schedule, i, noise));
                     forwards += (long)count * conditioning.ForwardsPerNode;
                     evaluations += count;
                 }
@@ -126,7 +137,7 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
 
     /// <summary>One step for a chunk of frontier nodes: one guided forward, then every child sampled at once.</summary>
     private List<RolloutNode> Advance(RolloutForest forest, List<RolloutNode> nodes, List<NodeExpansion> plans, IRolloutStrategy strategy,
-        PromptConditioning conditioning, IPreparedText text, TimeSchedule schedule, int i, Generator generator)
+        PromptConditioning conditioning, IPreparedText text, TimeSchedule schedule, int i, IReadOnlyList<Generator> noise)
     {
         using var scope = Torch.NewScope();
         var x = Torch.Stack(nodes.Select(n => n.State!).ToList());
@@ -158,7 +169,7 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
             var rows = Torch.FromArray(parentRows.ToArray());
             var mean = sde.Mean.IndexSelect(0, rows);
             var std = sde.Std.IndexSelect(0, rows);
-            sampled = mean + std * ChildNoise(plans, mean, generator);
+            sampled = mean + std * ChildNoise(nodes, plans, mean, noise);
             logProb = GaussianLogProb.Of(sampled, new Transition(mean, std), config.LogProbReduction).ToDoubleArray();
         }
 
@@ -188,19 +199,35 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
         return children;
     }
 
-    /// <summary>Independent N(0, I) per child, or BranchGRPO's correlated siblings ξ_b = (ξ_0 + s·η_b)/sqrt(1 + s²).</summary>
-    private static Tensor ChildNoise(List<NodeExpansion> plans, Tensor like, Generator generator)
+    /// <summary>
+    /// Independent N(0, I) per child, or BranchGRPO's correlated siblings ξ_b = (ξ_0 + s·η_b)/sqrt(1 + s²); each parent's
+    /// draws from its prompt's generator, parent by parent (its children's ξ, then its common ξ_0). One row per child of
+    /// every parent in the chunk, as the transition's rows are.
+    /// </summary>
+    private static Tensor ChildNoise(List<RolloutNode> parents, List<NodeExpansion> plans, Tensor like, IReadOnlyList<Generator> noise)
     {
         using var scope = Torch.NewScope();
-        var z = Torch.RandnLike(like, generator);
-        if (plans.All(p => p.NoiseCorrelation == 0)) return scope.MoveToOuter(z);
-        var shared = new List<Tensor>();
         var sampleShape = like.Shape[1..];
-        foreach (var p in plans)
+        bool correlated = plans.Any(p => p.NoiseCorrelation != 0);
+        var rows = new List<Tensor>();
+        var shared = new List<Tensor>();
+        for (int j = 0; j < parents.Count; j++)
         {
+            if (!plans[j].Stochastic)
+            {
+                // an ODE child in a chunk that also samples: its row is not used, and draws nothing
+                rows.Add(Torch.Zeros([1, .. sampleShape]));
+                if (correlated) shared.Add(rows[^1].Select(0, 0));
+                continue;
+            }
+            var generator = noise[parents[j].Prompt];
+            rows.Add(Torch.Randn([plans[j].Children, .. sampleShape], generator));
+            if (!correlated) continue;
             var common = Torch.Randn(sampleShape, generator);
-            for (int c = 0; c < p.Children; c++) shared.Add(common);
+            for (int c = 0; c < plans[j].Children; c++) shared.Add(common);
         }
+        var z = Torch.Cat(rows);
+        if (!correlated) return scope.MoveToOuter(z);
         // per child row: ξ = a·ξ_0 + b·η with a = 1/sqrt(1 + s²), b = s/sqrt(1 + s²); s = 0 means independent (a = 0, b = 1)
         var s = plans.SelectMany(p => Enumerable.Repeat(p.NoiseCorrelation, p.Children)).ToArray();
         var a = Torch.FromArray(s.Select(v => v == 0 ? 0f : (float)(1 / Math.Sqrt(1 + v * v))).ToArray());

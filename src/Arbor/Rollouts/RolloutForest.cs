@@ -17,6 +17,16 @@ public sealed class RolloutForest : IDisposable
     }
 
     public IReadOnlyList<string> Prompts { get; }
+
+    /// <summary>
+    /// The iteration's index of this forest's prompt 0: 0 in one process; in data-parallel training, the first of this
+    /// rank's share. A prompt's global index keys every random draw made for it after the rollout (reward shuffle,
+    /// training times and noise), so the ranks together draw what one process does.
+    /// </summary>
+    public int FirstPrompt { get; set; }
+
+    /// <summary>The iteration's index of local prompt <paramref name="prompt"/>.</summary>
+    public int GlobalPrompt(int prompt) => FirstPrompt + prompt;
     public int Steps { get; }
     public IReadOnlyList<RolloutNode> Nodes => _nodes;
     public IEnumerable<RolloutNode> Roots => _nodes.Where(n => n.Incoming is null);

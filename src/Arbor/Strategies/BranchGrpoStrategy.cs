@@ -76,7 +76,7 @@ public sealed class BranchGrpoStrategy(BranchGrpoConfig config) : IRolloutStrate
 
     // ---- width pruning, once rewards are known ----
 
-    public void Prepare(RolloutForest forest)
+    public void Prepare(RolloutForest forest, Distributed.DataParallel? parallel = null)
     {
         if (!config.WidthPruning) return;
         var values = DepthNormalization.NodeValues(forest, config.FusionTemperature);

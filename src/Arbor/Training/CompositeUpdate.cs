@@ -17,11 +17,14 @@ public sealed class CompositeUpdate(PolicyTrainer policyGradient, ForwardProcess
 {
     public ExponentialMovingAverage? State => leafTerm.State;
 
-    public PolicyUpdateStats Update(long iteration, RolloutForest forest, AdvantageResult advantages, PromptConditioning conditioning, Optimizer optimizer)
+    public PolicyUpdateStats Update(long iteration, RolloutForest forest, AdvantageResult advantages, PromptConditioning conditioning, Optimizer optimizer,
+        Distributed.DataParallel? parallel = null)
     {
-        if (!forest.TrainedEdges.Any()) return leafTerm.Update(iteration, forest, advantages, conditioning, optimizer);
-        using var leafPlan = leafTerm.Plan(iteration, forest, advantages, conditioning);
-        var pg = policyGradient.UpdateScored(forest, conditioning, optimizer, leafPlan.Samples == 0 ? null : leafPlan.Backward);
+        var dp = parallel ?? Distributed.DataParallel.Single();
+        // decided on the iteration's counts, so that every rank takes the same path
+        if (dp.Sum(forest.TrainedEdges.Count())[0] == 0) return leafTerm.Update(iteration, forest, advantages, conditioning, optimizer, dp);
+        using var leafPlan = leafTerm.Plan(iteration, forest, advantages, conditioning, dp);
+        var pg = policyGradient.UpdateScored(forest, conditioning, optimizer, leafPlan.Samples == 0 ? null : leafPlan.Backward, dp);
         var leaf = leafPlan.Finish();
         return pg with
         {

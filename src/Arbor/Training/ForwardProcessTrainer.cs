@@ -1,4 +1,5 @@
 using Arbor.Advantages;
+using Arbor.Distributed;
 using Arbor.Pipelines;
 using Arbor.Rollouts;
 using Arbor.Sampling;
@@ -42,14 +43,16 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
     public IDisposable RolloutPolicy() => _old.Applied();
 
     /// <summary>
-    /// One training sample: a leaf, one of the rollout's times, the leaf's advantage, and with shared training noise
-    /// the seed of the noise its group uses at that time (null: fresh noise from the chunk's generator).
+    /// One training sample: a leaf, its key (the leaf's place in the iteration: its prompt's global index plus its index
+    /// among that prompt's leaves, which assigns it to a minibatch part), one of the rollout's times, the leaf's
+    /// advantage, and the seed of its noise at that time (its group's with shared training noise).
     /// </summary>
-    internal readonly record struct Sample(RolloutNode Leaf, int LeafIndex, double Time, double Advantage, ulong? NoiseSeed);
+    internal readonly record struct Sample(RolloutNode Leaf, int LeafKey, double Time, double Advantage, ulong NoiseSeed);
 
-    public PolicyUpdateStats Update(long iteration, RolloutForest forest, AdvantageResult advantages, PromptConditioning conditioning, Optimizer optimizer)
+    public PolicyUpdateStats Update(long iteration, RolloutForest forest, AdvantageResult advantages, PromptConditioning conditioning, Optimizer optimizer,
+        DataParallel? parallel = null)
     {
-        using var plan = Plan(iteration, forest, advantages, conditioning);
+        using var plan = Plan(iteration, forest, advantages, conditioning, parallel);
         if (plan.Samples == 0) return plan.Finish();
         var parameters = _pipeline.Model.Parameters(trainableOnly: true).ToList();
         int updates = Math.Clamp(_loss.UpdatesPerIteration, 1, plan.Leaves);
@@ -57,6 +60,7 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
         {
             optimizer.ZeroGrad();
             plan.Backward(u, updates);
+            plan.Parallel.AllReduceGradients(parameters);
             plan.Step(GradClip.ClipByGlobalNorm(parameters, _loss.GradClip), optimizer);
         }
         return plan.Finish();
@@ -65,26 +69,32 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
     /// <summary>
     /// The iteration's training samples (leaves x times, with their noise), whose gradient a caller accumulates part by
     /// part (<see cref="TermPlan.Backward"/>) into its own optimizer steps: <see cref="Update"/> alone, or beside the
-    /// policy gradient in one loss (<see cref="CompositeUpdate"/>).
+    /// policy gradient in one loss (<see cref="CompositeUpdate"/>). Every draw (a leaf's times, its noise) is keyed by the
+    /// leaf's place in the iteration, so the ranks of a data-parallel run draw together what one process draws.
     /// </summary>
-    public TermPlan Plan(long iteration, RolloutForest forest, AdvantageResult advantages, PromptConditioning conditioning)
+    public TermPlan Plan(long iteration, RolloutForest forest, AdvantageResult advantages, PromptConditioning conditioning, DataParallel? parallel = null)
     {
+        var dp = parallel ?? DataParallel.Single();
         var leaves = forest.Leaves;
-        var random = new Random((int)(ShapesRng.Hash(_seed, (ulong)iteration, 3) & 0x7fffffff));
         // groups without a reward spread teach nothing (A = 0 everywhere): dropped, as GRPO drops them
         var samples = new List<Sample>();
+        var seen = new Dictionary<int, int>();
+        bool shared = _config.SharedTrainingNoise;
         for (int i = 0; i < leaves.Count; i++)
         {
-            if (!advantages.Kept[i]) continue;
             var leaf = leaves[i];
-            // with shared training noise, one draw of times and noise per group (prompt), whichever of its images comes first
-            bool shared = _config.SharedTrainingNoise;
-            var draw = shared ? new Random((int)(ShapesRng.Hash(_seed, (ulong)iteration, 5, (ulong)leaf.Prompt) & 0x7fffffff)) : random;
+            ulong prompt = (ulong)forest.GlobalPrompt(leaf.Prompt);
+            int index = seen.GetValueOrDefault(leaf.Prompt);
+            seen[leaf.Prompt] = index + 1;
+            if (!advantages.Kept[i]) continue;
+            // with shared training noise, one draw of times and noise per group (prompt), the same for all its images
+            var draw = new Random((int)((shared ? ShapesRng.Hash(_seed, (ulong)iteration, 5, prompt) : ShapesRng.Hash(_seed, (ulong)iteration, 3, prompt, (ulong)index)) & 0x7fffffff));
             var times = Enumerable.Range(0, _config.Steps).OrderBy(_ => draw.Next()).Take(_config.TimesPerImage);
-            samples.AddRange(times.Select(k => new Sample(leaf, i, _schedule.Times[k], advantages.Values[i],
-                shared ? ShapesRng.Hash(_seed, (ulong)iteration, 6, (ulong)leaf.Prompt, (ulong)k) : null)));
+            samples.AddRange(times.Select(k => new Sample(leaf, (int)prompt + index, _schedule.Times[k], advantages.Values[i],
+                shared ? ShapesRng.Hash(_seed, (ulong)iteration, 6, prompt, (ulong)k) : ShapesRng.Hash(_seed, (ulong)iteration, 4, prompt, (ulong)index, (ulong)k))));
         }
-        return new TermPlan(this, iteration, samples, conditioning, new Generator(ShapesRng.Hash(_seed, (ulong)iteration, 4)));
+        var counts = dp.Sum(samples.Count, samples.Select(s => s.Leaf).Distinct().Count());
+        return new TermPlan(this, iteration, samples, conditioning, dp, (int)counts[0], (int)counts[1]);
     }
 
     /// <summary>
@@ -97,7 +107,7 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
         private readonly long _iteration;
         private readonly List<Sample> _samples;
         private readonly PromptConditioning _conditioning;
-        private readonly Generator _generator;
+        private readonly int _allSamples, _allLeaves;
         private double _lossSum, _gradNorm;
         private ForwardLossStats _stats = new();
         private long _forwards;
@@ -105,31 +115,35 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
         private int _steps;
         private readonly List<(double Advantage, double Change)> _signal = [];
 
-        internal TermPlan(ForwardProcessTrainer trainer, long iteration, List<Sample> samples, PromptConditioning conditioning, Generator generator) =>
-            (_trainer, _iteration, _samples, _conditioning, _generator) = (trainer, iteration, samples, conditioning, generator);
+        internal TermPlan(ForwardProcessTrainer trainer, long iteration, List<Sample> samples, PromptConditioning conditioning, DataParallel parallel,
+            int allSamples, int allLeaves) =>
+            (_trainer, _iteration, _samples, _conditioning, Parallel, _allSamples, _allLeaves) = (trainer, iteration, samples, conditioning, parallel, allSamples, allLeaves);
 
-        /// <summary>Training samples this iteration (0: every group lacked a spread).</summary>
-        public int Samples => _samples.Count;
+        /// <summary>The ranks this iteration's samples are spread over (one process: just this one).</summary>
+        public DataParallel Parallel { get; }
 
-        /// <summary>Leaves the samples come from: at most this many parts hold any.</summary>
-        public int Leaves => _samples.Select(s => s.LeafIndex).Distinct().Count();
+        /// <summary>Training samples this iteration, on every rank (0: every group lacked a spread).</summary>
+        public int Samples => _allSamples;
+
+        /// <summary>Leaves the samples come from, on every rank: at most this many parts hold any.</summary>
+        public int Leaves => _allLeaves;
 
         /// <summary>
-        /// Accumulates the gradient of part <paramref name="part"/> of <paramref name="parts"/> (the samples of leaves
-        /// i with i mod parts = part), each sample's loss divided by the iteration's sample count.
+        /// Accumulates this rank's gradient of part <paramref name="part"/> of <paramref name="parts"/> (the samples of
+        /// leaves whose key mod parts = part), each sample's loss divided by the iteration's sample count.
         /// </summary>
         public void Backward(int part, int parts)
         {
             // whole leaves per part: a leaf's other times in another part would leak its advantage into the signal meter
-            var chosen = _samples.Where(s => s.LeafIndex % parts == part).ToList();
+            var chosen = _samples.Where(s => s.LeafKey % parts == part).ToList();
             int maxBatch = _trainer._loss.MaxBatch;
             for (int start = 0; start < chosen.Count; start += maxBatch)
             {
                 var chunk = chosen.GetRange(start, Math.Min(maxBatch, chosen.Count - start));
                 using var scope = Torch.NewScope();
-                var batch = _trainer.Batch(chunk, _conditioning, _generator);
+                var batch = _trainer.Batch(chunk, _conditioning);
                 if (part == 1 && _steps == 1) _signal.AddRange(SignalPairs(batch));   // held out from the first step
-                var (loss, s) = _trainer._lossFunction.Of(batch, _samples.Count);
+                var (loss, s) = _trainer._lossFunction.Of(batch, _allSamples);
                 loss.Backward();
                 _forwards += chunk.Count * (_trainer._lossFunction.NeedsReference ? 3L : 2L);
                 _lossSum += loss.Item();
@@ -150,11 +164,14 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
         public PolicyUpdateStats Finish()
         {
             _trainer._old.Update(_iteration);
-            int n = _samples.Count;
+            int n = _allSamples;
             if (n == 0) return new PolicyUpdateStats(0, 0, 0, 1, 0, 0, 0, 0, 0, 0);
-            double mean = _stats.RatioSum / n;
-            return new PolicyUpdateStats(_lossSum, 0, _stats.Clipped / n, mean, Math.Sqrt(Math.Max(0, _stats.RatioSq / n - mean * mean)), _gradNorm,
-                _stats.RefSum / n, n, _forwards, _skipped, SignalMeter.Correlation(_signal), _signal.Count);
+            var all = Parallel.Sum(_lossSum, _stats.RefSum, _stats.Clipped, _stats.RatioSum, _stats.RatioSq, _forwards);
+            var signal = !Parallel.IsDistributed ? _signal
+                : [.. Parallel.Gather([.. _signal.Select(p => p.Advantage)]).Zip(Parallel.Gather([.. _signal.Select(p => p.Change)]))];
+            double mean = all[3] / n;
+            return new PolicyUpdateStats(all[0], 0, all[2] / n, mean, Math.Sqrt(Math.Max(0, all[4] / n - mean * mean)), _gradNorm,
+                all[1] / n, n, (long)all[5], _skipped, SignalMeter.Correlation(signal), signal.Count);
         }
 
         /// <summary>
@@ -170,17 +187,17 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
             return b.Advantages.Select((a, i) => (a, lead[i])).ToList();
         }
 
-        public void Dispose() => _generator.Dispose();
+        public void Dispose() { }
     }
 
-    /// <summary>The chunk's tensors: its noisings with fresh noise and the three velocities the losses need.</summary>
-    private ForwardBatch Batch(List<Sample> chunk, PromptConditioning conditioning, Generator generator)
+    /// <summary>The chunk's tensors: its noisings (each sample's own noise) and the three velocities the losses need.</summary>
+    private ForwardBatch Batch(List<Sample> chunk, PromptConditioning conditioning)
     {
         var model = _pipeline.Model;
         var x0 = Torch.Stack(chunk.Select(s => s.Leaf.State!).ToList()).Clamp(-1, 1);
         var t = Torch.FromArray(chunk.Select(s => (float)s.Time).ToArray());
         var tb = t.Reshape([chunk.Count, .. Enumerable.Repeat(1L, x0.Dim - 1)]);
-        var eps = chunk[0].NoiseSeed is null ? Torch.RandnLike(x0, generator) : Torch.Stack(chunk.Select(s => GroupNoise(s, x0)).ToList());
+        var eps = Torch.Stack(chunk.Select(s => SampleNoise(s, x0)).ToList());
         var xt = x0 * (1 - tb) + eps * tb;
         var prompts = Torch.FromArray(chunk.Select(s => (long)s.Leaf.Prompt).ToArray());
 
@@ -201,9 +218,9 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
         return new ForwardBatch(x0, xt, tb, v, vOld, vRef, [.. chunk.Select(s => s.Advantage)]);
     }
 
-    private static Tensor GroupNoise(Sample sample, Tensor x0)
+    private static Tensor SampleNoise(Sample sample, Tensor x0)
     {
-        using var generator = new Generator(sample.NoiseSeed!.Value);
+        using var generator = new Generator(sample.NoiseSeed);
         return Torch.Randn(x0.Shape[1..], generator);
     }
 

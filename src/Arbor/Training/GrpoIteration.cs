@@ -22,28 +22,45 @@ public sealed record IterationReport(long Iteration, double RewardMean, double R
 /// One GRPO iteration, read top to bottom: roll out every prompt with the strategy, score the leaves,
 /// turn rewards into group advantages, give each trained edge its advantage, update the policy.
 /// </summary>
+/// <remarks>
+/// In data-parallel training (<c>parallel</c> over several ranks) each rank runs this on its share of the iteration's
+/// prompts: the rewards are all-gathered before the advantages, the update sums its gradients across ranks, and the
+/// report describes the whole iteration on every rank.
+/// </remarks>
 public sealed class GrpoIteration(TextToImagePipeline pipeline, IRolloutStrategy strategy, RolloutEngine engine,
-    IReadOnlyList<(IRewardFunction Reward, double Weight)> rewards, AdvantageConfig advantageConfig, IPolicyUpdate trainer, Optimizer optimizer)
+    IReadOnlyList<(IRewardFunction Reward, double Weight)> rewards, AdvantageConfig advantageConfig, IPolicyUpdate trainer, Optimizer optimizer,
+    Distributed.DataParallel? parallel = null)
 {
     public GrpoIteration(TextToImagePipeline pipeline, IRolloutStrategy strategy, RolloutEngine engine, IRewardFunction reward,
         AdvantageConfig advantageConfig, IPolicyUpdate trainer, Optimizer optimizer)
         : this(pipeline, strategy, engine, [(reward, 1.0)], advantageConfig, trainer, optimizer) { }
 
-    public IterationReport Run(long iteration, IReadOnlyList<string> prompts, Generator generator, Random random)
+    /// <summary>One iteration on <paramref name="prompts"/>, all of its rollout noise from one generator.</summary>
+    public IterationReport Run(long iteration, IReadOnlyList<string> prompts, Generator generator, Random random) =>
+        Run(iteration, prompts, [.. Enumerable.Repeat(generator, prompts.Count)], random, firstPrompt: 0);
+
+    /// <summary>
+    /// One iteration on <paramref name="prompts"/> (this rank's share, the iteration's prompts from <paramref name="firstPrompt"/>
+    /// on), prompt p's rollout noise from <paramref name="noise"/>[p]; <paramref name="random"/> is the iteration's, the
+    /// same on every rank (the strategy's choices, then the shuffle's seed).
+    /// </summary>
+    public IterationReport Run(long iteration, IReadOnlyList<string> prompts, IReadOnlyList<Generator> noise, Random random, int firstPrompt)
     {
         strategy.BeginIteration(iteration, random);
+        ulong shuffleSeed = (ulong)random.NextInt64();
         using var conditioning = new PromptConditioning(pipeline, prompts, engine.Config.Guidance);
 
         // ---- rollout, with every wave's rewards computed while the next wave samples ----
         var pending = new List<Task<RewardScores[]>>();
         RolloutForest forest;
         using (trainer.RolloutPolicy())
-            forest = engine.Run(prompts, strategy, conditioning, generator, wave =>
+            forest = engine.Run(prompts, strategy, conditioning, noise, wave =>
             {
                 var batch = new RewardBatch(wave.Images, wave.Leaves.Select(l => prompts[l.Prompt]).ToList());
                 pending.Add(Task.Run(() => Task.WhenAll(rewards.Select(r => r.Reward.ScoreAsync(batch)))));
             });
         using var forestScope = forest;
+        forest.FirstPrompt = firstPrompt;
         var leaves = forest.Leaves;
 
         // ---- reward: the wait after the rollout (all of the scoring when there is one wave) ----
@@ -53,18 +70,29 @@ public sealed class GrpoIteration(TextToImagePipeline pipeline, IRolloutStrategy
         double rewardSeconds = clock.Elapsed.TotalSeconds;
 
         // ---- rewards → advantages, per prompt group, then onto the edges as the strategy defines ----
-        var scored = ScoringPath.Apply(forest, strategy, [.. rewards.Select(r => (r.Reward.Name, r.Weight))], scores, advantageConfig, random);
-        var (total, components, advantages) = (scored.Total, scored.Components, scored.Advantages);
+        var scored = ScoringPath.Apply(forest, strategy, [.. rewards.Select(r => (r.Reward.Name, r.Weight))], scores, advantageConfig, shuffleSeed, parallel);
+        var (components, advantages) = (scored.Components, scored.Advantages);
 
         // ---- policy update ----
         clock.Restart();
-        var update = trainer.Update(iteration, forest, advantages, conditioning, optimizer);
+        var update = trainer.Update(iteration, forest, advantages, conditioning, optimizer, parallel);
         double trainSeconds = clock.Elapsed.TotalSeconds;
 
-        var promptMeans = Enumerable.Range(0, prompts.Count)
-            .Select(p => leaves.Select((l, i) => (l.Prompt, i)).Where(x => x.Prompt == p).Select(x => total[x.i]).DefaultIfEmpty(double.NaN).Average()).ToList();
-        return new IterationReport(iteration, total.Average(), GroupAdvantages.Std(total), components, advantages, update, forest.Stats,
+        // the whole iteration's (every rank's leaves): prompt means in the iteration's prompt order
+        var all = scored.AllTotals;
+        var promptMeans = Enumerable.Range(0, all.Length == 0 ? 0 : scored.AllPrompts.Max() + 1)
+            .Select(p => Enumerable.Range(0, all.Length).Where(i => scored.AllPrompts[i] == p).Select(i => all[i]).DefaultIfEmpty(double.NaN).Average()).ToList();
+        var stats = parallel is { IsDistributed: true } dp ? Sum(forest.Stats, dp) : forest.Stats;
+        return new IterationReport(iteration, all.Average(), GroupAdvantages.Std(all), components, advantages, update, stats,
             rewardSeconds, trainSeconds, promptMeans);
+    }
+
+    /// <summary>The iteration's rollout counts over every rank (seconds: the slowest rank's, which the others waited for).</summary>
+    private static RolloutStats Sum(RolloutStats s, Distributed.DataParallel dp)
+    {
+        var t = dp.Sum(s.ModelForwards, s.NodeEvaluations, s.Leaves, s.TrainedEdges);
+        double seconds = dp.Gather([s.Seconds]).Max();
+        return new RolloutStats((long)t[0], (long)t[1], (int)t[2], (int)t[3], seconds);
     }
 
     /// <summary>One reward's scores of consecutive waves, as one result in leaf order.</summary>

@@ -1,6 +1,7 @@
 using Arbor.Runs;
 using System.Text.Json;
 using Arbor.Configuration;
+using Arbor.Distributed;
 using Arbor.Evaluation;
 using Arbor.Pipelines;
 using Arbor.Pretraining;
@@ -20,8 +21,11 @@ namespace Arbor.Training;
 ///   checkpoint/     latest checkpoint (atomic; --resume continues from it exactly)
 ///   samples/        evaluation grids           final/          the trained LoRA (or weights)
 /// </code>
+/// Data-parallel over the ranks of <c>parallel</c> (`arbor launch`, torchrun): each rank rolls out its block of every
+/// iteration's prompts (whole groups and trees), the rewards are all-gathered for the advantages, gradients are summed
+/// across ranks before each step, and rank 0 alone writes the run directory and evaluates.
 /// </summary>
-public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
+public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, DataParallel? parallel = null)
 {
     // A skipped iteration logs its NaN loss rather than failing to log.
     private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
@@ -29,6 +33,9 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
 
     public event Action<IterationReport>? IterationCompleted;
     public event Action<EvaluationReport>? Evaluated;
+
+    /// <summary>The ranks this run trains on (one process when none were given).</summary>
+    public DataParallel Parallel { get; } = parallel ?? DataParallel.Single();
 
     public string CheckpointDirectory => Path.Combine(runDirectory, "checkpoint");
     public string FinalDirectory => Path.Combine(runDirectory, "final");
@@ -46,9 +53,15 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
     /// </summary>
     public void Run(bool resume, long? stopAfter = null, CancellationToken cancel = default, bool overwrite = false)
     {
-        RunDirectory.PrepareForRun(runDirectory, resume, overwrite);
-        using var runLock = RunLock.Acquire(runDirectory);
-        File.WriteAllText(Path.Combine(runDirectory, "config.yaml"), ConfigLoader.ToYaml(config));
+        var dp = Parallel;
+        bool main = dp.IsMain;
+        if (dp.WorldSize > config.Train.PromptsPerIteration)
+            throw new ConfigException($"train.prompts_per_iteration {config.Train.PromptsPerIteration} is smaller than the {dp.WorldSize} ranks: each rank rolls out whole prompt groups, so every rank needs at least one");
+        // rank 0 owns the run directory; the others read its checkpoint on a resume, once it has prepared it
+        if (main) RunDirectory.PrepareForRun(runDirectory, resume, overwrite);
+        using var runLock = main ? RunLock.Acquire(runDirectory) : null;
+        if (main) File.WriteAllText(Path.Combine(runDirectory, "config.yaml"), ConfigLoader.ToYaml(config));
+        dp.Barrier();
 
         // ---- the policy: the pretrained base, with LoRA adapters (or fully trainable); text encoder frozen ----
         using var pipeline = TextToImagePipeline.Load(config.Model);
@@ -68,7 +81,7 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
         var trainer = PolicyUpdates.Create(config, pipeline, strategy, engine);
         using var disposeTrainer = trainer as IDisposable;
         var rewards = BuildRewards();
-        var iteration = new GrpoIteration(pipeline, strategy, engine, rewards, config.Advantage, trainer, optimizer);
+        var iteration = new GrpoIteration(pipeline, strategy, engine, rewards, config.Advantage, trainer, optimizer, dp);
         var splits = new ShapesSplits(config.Split);
         var evaluator = new ShapesHeldOutEvaluator(splits);
 
@@ -77,16 +90,19 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
         double trainingSeconds = 0;
         if (resume && AtomicDirectory.Resolve(CheckpointDirectory) is not null)
             (start, trainingSeconds) = GrpoCheckpoint.Load(CheckpointDirectory, model, config.Lora.Enabled, optimizer, ema, trainer.State);
+        // every rank starts from rank 0's weights (the same seed or checkpoint gives them anyway; this makes it certain)
+        dp.Broadcast(model.Parameters(trainableOnly: true));
         double budgetSeconds = config.Train.TimeBudgetMinutes * 60;
         var metricsPath = Path.Combine(runDirectory, "metrics.jsonl");
         // the iterations after the checkpoint are done again: their lines go, so the log equals an uninterrupted run's
-        if (resume && start > 0) MetricsLog.TruncateAfter(metricsPath, "iteration", start);
-        using var metrics = new StreamWriter(metricsPath, append: resume && start > 0) { AutoFlush = true };
+        if (main && resume && start > 0) MetricsLog.TruncateAfter(metricsPath, "iteration", start);
+        using TextWriter metrics = main ? new StreamWriter(metricsPath, append: resume && start > 0) { AutoFlush = true } : TextWriter.Null;
         try
         {
-            if (start == 0) Evaluate(pipeline, ema, evaluator, splits, 0, trainingSeconds, metrics);
+            // rank 0 evaluates alone; the others wait for it in the next iteration's collectives (within the group's timeout)
+            if (main && start == 0) Evaluate(pipeline, ema, evaluator, splits, 0, trainingSeconds, metrics);
             // a kill between the checkpoint at `start` and its evaluation: the evaluation is done now, as it would have been
-            else if (config.Eval.Every > 0 && start % config.Eval.Every == 0 && !MetricsLog.Has(metricsPath, "eval", "iteration", start))
+            else if (main && config.Eval.Every > 0 && start % config.Eval.Every == 0 && !MetricsLog.Has(metricsPath, "eval", "iteration", start))
                 Evaluate(pipeline, ema, evaluator, splits, start, trainingSeconds, metrics);
 
             int bad = 0;
@@ -94,23 +110,34 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
             long checkpointed = start;
             for (long it = start; it < config.Train.Iterations && !BudgetSpent(); it++)
             {
-                if (cancel.IsCancellationRequested)
+                if (dp.AnyRank(cancel.IsCancellationRequested))
                 {
-                    // stopped on request between iterations: what was done is kept, the run resumes here
-                    if (it > checkpointed)
+                    // stopped on request between iterations (on every rank at the same one): what was done is kept, the run resumes here
+                    if (main && it > checkpointed)
                         GrpoCheckpoint.Save(CheckpointDirectory, model, config.Lora.Enabled, optimizer, it, config, ema, trainingSeconds, trainer.State);
                     throw new RunInterruptedException(it, runDirectory, "iteration");
                 }
-                // ---- one iteration; all of its randomness derives from (seed, iteration) ----
-                var prompts = PromptsFor(splits, it);
-                using var generator = new Generator(ShapesRng.Hash(config.Seed, (ulong)it, 1));
-                var report = iteration.Run(it, prompts, generator, new Random((int)(ShapesRng.Hash(config.Seed, (ulong)it, 2) & 0x7fffffff)));
+                // ---- one iteration; all of its randomness derives from (seed, iteration), a prompt's rollout noise from (seed, iteration, prompt) ----
+                var allPrompts = PromptsFor(splits, it);
+                var (first, count) = dp.Shard(allPrompts.Count);
+                var noise = Enumerable.Range(first, count).Select(j => new Generator(ShapesRng.Hash(config.Seed, (ulong)it, 1, (ulong)j))).ToList();
+                IterationReport report;
+                try
+                {
+                    report = iteration.Run(it, allPrompts.GetRange(first, count), noise, new Random((int)(ShapesRng.Hash(config.Seed, (ulong)it, 2) & 0x7fffffff)), first);
+                }
+                finally { noise.ForEach(g => g.Dispose()); }
                 bool finite = double.IsFinite(report.Update.Loss) && double.IsFinite(report.Update.GradNorm) && report.Update.SkippedUpdates == 0;
                 bad = finite ? 0 : bad + 1;
                 if (finite) ema?.Update(it);
-                trainingSeconds += report.Rollout.Seconds + report.RewardSeconds + report.TrainSeconds;
-                metrics.WriteLine(JsonSerializer.Serialize(IterationLine(report, finite, trainingSeconds, FamilyRewards(splits, report)), Json));
-                IterationCompleted?.Invoke(report);
+                // the iteration took as long as its slowest rank: every rank counts that, so a time budget ends on all at once
+                trainingSeconds += dp.IsDistributed ? dp.Gather([report.Rollout.Seconds + report.RewardSeconds + report.TrainSeconds]).Max()
+                    : report.Rollout.Seconds + report.RewardSeconds + report.TrainSeconds;
+                if (main)
+                {
+                    metrics.WriteLine(JsonSerializer.Serialize(IterationLine(report, finite, trainingSeconds, FamilyRewards(splits, report)), Json));
+                    IterationCompleted?.Invoke(report);
+                }
                 if (bad >= config.Train.MaxBadIterations)
                     throw new InvalidOperationException($"training stopped at iteration {it + 1}: {bad} iterations in a row with a non-finite loss or gradient (their updates were skipped); the last checkpoint is intact in {CheckpointDirectory}");
 
@@ -118,16 +145,17 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
                 bool last = it + 1 == config.Train.Iterations || BudgetSpent();
                 bool stopping = stopAfter is { } s && it + 1 >= s;
                 // --stop-after N checkpoints at N whatever checkpoint_every is, so a resume starts at N + 1
-                if ((it + 1) % config.Train.CheckpointEvery == 0 || last || stopping)
+                if (main && ((it + 1) % config.Train.CheckpointEvery == 0 || last || stopping))
                 {
                     GrpoCheckpoint.Save(CheckpointDirectory, model, config.Lora.Enabled, optimizer, it + 1, config, ema, trainingSeconds, trainer.State);
                     checkpointed = it + 1;
                 }
-                if (last || (config.Eval.Every > 0 && (it + 1) % config.Eval.Every == 0))
+                if (main && (last || (config.Eval.Every > 0 && (it + 1) % config.Eval.Every == 0)))
                     Evaluate(pipeline, ema, evaluator, splits, it + 1, trainingSeconds, metrics);
                 if (last) break;
                 if (stopping) return;
             }
+            if (!main) return;
             Reporting.RunReport.Write(runDirectory, $"arbor train: {config.Strategy}");
             // final/ holds the weights that were evaluated: the EMA when the run keeps one.
             using (ema?.Applied())
@@ -166,7 +194,7 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory)
             .GroupBy(x => x.Family).OrderBy(g => g.Key).ToDictionary(g => g.Key.Name(), g => g.Average(x => x.r));
 
     private void Evaluate(TextToImagePipeline pipeline, ExponentialMovingAverage? ema, ShapesHeldOutEvaluator evaluator, ShapesSplits splits,
-        long it, double trainingSeconds, StreamWriter metrics)
+        long it, double trainingSeconds, TextWriter metrics)
     {
         EvaluationReport report;
         pipeline.Model.Eval();

@@ -9,8 +9,11 @@ namespace Arbor.Training;
 /// </summary>
 public interface ILossShaping
 {
-    /// <summary>Called once per iteration after advantages are assigned, before the update.</summary>
-    void Prepare(RolloutForest forest);
+    /// <summary>
+    /// Called once per iteration after advantages are assigned, before the update; <paramref name="parallel"/> gives the
+    /// iteration's totals where a term is normalized over the whole iteration (every rank's forest).
+    /// </summary>
+    void Prepare(RolloutForest forest, Distributed.DataParallel? parallel = null);
 
     /// <summary>(ε_lo, ε_hi) for an edge, or null for the config's symmetric ε.</summary>
     (double Low, double High)? ClipInterval(RolloutEdge edge);

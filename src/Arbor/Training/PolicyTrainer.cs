@@ -1,3 +1,4 @@
+using Arbor.Distributed;
 using Arbor.Pipelines;
 using Arbor.Rollouts;
 using Arbor.Sampling;
@@ -39,27 +40,51 @@ public sealed class PolicyTrainer(TextToImagePipeline pipeline, IDenoisingStep s
 
     /// <summary>The iteration's update: the strategy's loss shaping sees the scored forest first (LayerTuning's targets), then the step.</summary>
     PolicyUpdateStats IPolicyUpdate.Update(long iteration, RolloutForest forest, Advantages.AdvantageResult advantages, PromptConditioning conditioning,
-        Optimizer optimizer) =>
-        UpdateScored(forest, conditioning, optimizer, alsoBackward: null);
+        Optimizer optimizer, DataParallel? parallel) =>
+        UpdateScored(forest, conditioning, optimizer, alsoBackward: null, parallel);
 
     /// <summary>The strategy's loss shaping sees the scored forest (LayerTuning's targets), then <see cref="Update"/>.</summary>
-    public PolicyUpdateStats UpdateScored(RolloutForest forest, PromptConditioning conditioning, Optimizer optimizer, Action<int, int>? alsoBackward)
+    public PolicyUpdateStats UpdateScored(RolloutForest forest, PromptConditioning conditioning, Optimizer optimizer, Action<int, int>? alsoBackward,
+        DataParallel? parallel = null)
     {
-        Shaping?.Prepare(forest);
-        return Update(forest, conditioning, optimizer, alsoBackward);
+        Shaping?.Prepare(forest, parallel);
+        return Update(forest, conditioning, optimizer, alsoBackward, parallel);
+    }
+
+    /// <summary>
+    /// Which of <paramref name="parts"/> minibatches each source node goes to: (its prompt's index in the iteration + its
+    /// index among that prompt's sources) mod parts. A node's part depends on its own prompt alone, so the ranks of a
+    /// data-parallel run, each holding some prompts, split the iteration into the same minibatches one process does.
+    /// </summary>
+    public static int[] Parts(RolloutForest forest, IReadOnlyList<RolloutNode> sources, int parts)
+    {
+        var seen = new Dictionary<int, int>();
+        return [.. sources.Select(n =>
+        {
+            int k = seen.GetValueOrDefault(n.Prompt);
+            seen[n.Prompt] = k + 1;
+            return (forest.GlobalPrompt(n.Prompt) + k) % parts;
+        })];
     }
 
     /// <summary>
     /// The clipped-surrogate update on the forest's trained edges, in <c>updates_per_iteration</c> minibatches of whole
     /// source nodes, one optimizer step each. <paramref name="alsoBackward"/>(part, parts), when given, adds another
     /// term's gradient for the same part before the step: one loss, L_pg + λ·L_term, as ALGORITHMS.md §3 writes
-    /// LayerTuning-RL's, rather than two steps that the optimizer would normalize each to full size.
+    /// LayerTuning-RL's, rather than two steps that the optimizer would normalize each to full size. Over several ranks
+    /// (<paramref name="parallel"/>) each minibatch is the union of the ranks' parts, its gradients summed across them
+    /// before the step, and the statistics are the iteration's.
     /// </summary>
-    public PolicyUpdateStats Update(RolloutForest forest, PromptConditioning conditioning, Optimizer optimizer, Action<int, int>? alsoBackward = null)
+    public PolicyUpdateStats Update(RolloutForest forest, PromptConditioning conditioning, Optimizer optimizer, Action<int, int>? alsoBackward = null,
+        DataParallel? parallel = null)
     {
+        var dp = parallel ?? DataParallel.Single();
         var model = pipeline.Model;
         var edges = forest.TrainedEdges.ToList();
-        if (edges.Count == 0) return new PolicyUpdateStats(0, 0, 0, 1, 0, 0, 0, 0, 0, 0);
+        // minibatches are whole source nodes (all children of a node share its forward); every rank takes the same steps
+        var sources = edges.GroupBy(e => e.From).Select(g => g.Key).ToList();
+        int allSources = (int)dp.Sum(sources.Count)[0];
+        if (allSources == 0) return new PolicyUpdateStats(0, 0, 0, 1, 0, 0, 0, 0, 0, 0);
         // the signal meter's pairs (advantage, Δ log-prob) from the second minibatch (SignalMeter)
         var signal = new List<(double Advantage, double Change)>();
         var parameters = model.Parameters(trainableOnly: true).ToList();
@@ -67,13 +92,16 @@ public sealed class PolicyTrainer(TextToImagePipeline pipeline, IDenoisingStep s
         double lossSum = 0, klSum = 0, approxKl = 0, clipped = 0, ratioSum = 0, ratioSq = 0, gradNorm = 0;
         long forwards = 0;
         int skipped = 0;
-        // minibatches are whole source nodes (all children of a node share its forward)
-        var sources = edges.GroupBy(e => e.From).Select(g => g.Key).ToList();
-        int updates = Math.Clamp(config.UpdatesPerIteration, 1, sources.Count);
+        int updates = Math.Clamp(config.UpdatesPerIteration, 1, allSources);
+        var partOf = Parts(forest, sources, updates);
+        var localEdges = new double[updates];
+        for (int i = 0; i < sources.Count; i++) localEdges[partOf[i]] += sources[i].Children.Count(e => e.Trained);
+        var edgesPerPart = dp.Sum(localEdges);
         for (int u = 0; u < updates; u++)
         {
-            var part = sources.Where((_, i) => i % updates == u).ToList();
-            int partEdges = part.Sum(n => n.Children.Count(e => e.Trained));
+            if (edgesPerPart[u] == 0) continue;   // no prompt of the iteration has a source in this part
+            var part = sources.Where((_, i) => partOf[i] == u).ToList();
+            int partEdges = (int)edgesPerPart[u];
             optimizer.ZeroGrad();
             foreach (var stepGroup in part.GroupBy(n => n.Step).OrderBy(g => g.Key))
             {
@@ -90,11 +118,15 @@ public sealed class PolicyTrainer(TextToImagePipeline pipeline, IDenoisingStep s
                 }
             }
             alsoBackward?.Invoke(u, updates);
+            dp.AllReduceGradients(parameters);
             gradNorm = GradClip.ClipByGlobalNorm(parameters, config.GradClip);
             if (double.IsFinite(gradNorm)) optimizer.Step();
             else skipped++;
         }
-        int n = edges.Count;
+        var all = dp.Sum(lossSum, klSum, approxKl, clipped, ratioSum, ratioSq, forwards, edges.Count);
+        (lossSum, klSum, approxKl, clipped, ratioSum, ratioSq, forwards) = (all[0], all[1], all[2], all[3], all[4], all[5], (long)all[6]);
+        int n = (int)all[7];
+        if (dp.IsDistributed) signal = [.. dp.Gather([.. signal.Select(p => p.Advantage)]).Zip(dp.Gather([.. signal.Select(p => p.Change)]))];
         double mean = ratioSum / n;
         return new PolicyUpdateStats(lossSum, approxKl / n, clipped / n, mean, Math.Sqrt(Math.Max(0, ratioSq / n - mean * mean)),
             gradNorm, klSum / n, n, forwards, skipped, SignalMeter.Correlation(signal), signal.Count);

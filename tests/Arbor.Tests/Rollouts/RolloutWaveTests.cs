@@ -89,7 +89,7 @@ public class RolloutWaveTests
         public void BeginIteration(long iteration, Random random) => _inner.BeginIteration(iteration, random);
         public NodeExpansion Expand(RolloutNode node) => _inner.Expand(node);
         public EdgeAdvantageMode AdvantageMode => ((IRolloutStrategy)_inner).AdvantageMode;
-        public void Prepare(RolloutForest forest)
+        public void Prepare(RolloutForest forest, Arbor.Distributed.DataParallel? parallel = null)
         {
             LeafRewards.AddRange(forest.Leaves.Select(l => l.Reward!.Value));
             LeafRedness.AddRange(Redness(forest));

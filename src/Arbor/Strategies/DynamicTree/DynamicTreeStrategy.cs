@@ -103,10 +103,11 @@ public sealed class DynamicTreeStrategy(DynamicTreeConfig config, double clipRan
 
     // ---- ILossShaping: adaptive clipping and LayerTuning-RL, each switchable ----
 
-    public void Prepare(RolloutForest forest)
+    public void Prepare(RolloutForest forest, Distributed.DataParallel? parallel = null)
     {
         _targets = config.LayerTuning && config.LayerTuningForm == LayerTuningForm.V1 ? LayerTuning.Targets(forest).Where(t => t.Weight > 0).ToDictionary(t => t.Node) : new();
-        _targetWeight = _targets.Values.Sum(t => t.Weight);
+        // the term is normalized by the iteration's total weight: every rank's targets
+        _targetWeight = (parallel ?? Distributed.DataParallel.Single()).Sum(_targets.Values.Sum(t => t.Weight))[0];
         if (config.LayerTuning && config.LayerTuningForm == LayerTuningForm.PathSft)
             foreach (var (edge, progress) in LayerTuning.BestPathProgress(forest))
                 edge.Advantage += config.LayerTuningWeight * progress;
