@@ -200,7 +200,7 @@ public class LaunchedPretrainTests : IDisposable
     }
 
     /// <summary>The pid of the worker of <paramref name="rank"/> whose command line names <paramref name="run"/>.</summary>
-    static int WorkerPid(string run, int rank)
+    internal static int WorkerPid(string run, int rank)
     {
         foreach (var dir in Directory.GetDirectories("/proc"))
         {
@@ -302,6 +302,37 @@ public partial class LaunchedTrainTests : IDisposable
             Assert.True(Math.Abs(ga - gb) <= 1e-3 * ga, $"iteration {i + 1}: grad norm {ga:R} vs {gb:R}");
         }
         Assert.True(File.Exists(Path.Combine(two, "final", "lora.safetensors")) || Directory.Exists(Path.Combine(two, "final")));
+    }
+
+    [Fact]
+    public async Task AKilledRankStopsTheJobAndAResumeWithTheSameWorldSizeContinuesExactly()
+    {
+        var config = Config("flow_grpo", 12);
+        var (whole, killed) = (Path.Combine(_dir, "whole"), Path.Combine(_dir, "killed"));
+        var uninterrupted = Run(Arbor(Launch("train", "--config", config, "--out", whole)));
+        Assert.True(uninterrupted.Code == 0, uninterrupted.Err);
+
+        using (var launcher = Process.Start(Arbor(Launch("train", "--config", config, "--out", killed)))!)
+        {
+            var stderr = launcher.StandardError.ReadToEndAsync();
+            // after the checkpoint at iteration 4 (checkpoint_every 2), kill -9 rank 1
+            int iterations = 0;
+            while (iterations < 5 && await launcher.StandardOutput.ReadLineAsync() is { } line)
+                if (line.StartsWith("[rank 0] iter ")) iterations++;
+            Process.GetProcessById(LaunchedPretrainTests.WorkerPid(killed, rank: 1)).Kill();
+            var rest = launcher.StandardOutput.ReadToEndAsync();
+            await launcher.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            await rest;
+            Assert.Contains("rank 1 failed (exit code 137, signal 9)", await stderr);
+        }
+        var resumed = Run(Arbor(Launch("train", "--config", config, "--out", killed, "--resume")));
+        Assert.True(resumed.Code == 0, resumed.Err);
+        var finals = Directory.GetFiles(Path.Combine(whole, "final")).Select(Path.GetFileName).ToList();
+        Assert.NotEmpty(finals);
+        foreach (var file in finals)
+            Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "final", file!)), File.ReadAllBytes(Path.Combine(killed, "final", file!)));
+        static string[] Rewards(string run) => [.. TrainLines(run).Select(l => l.GetProperty("reward_mean").GetDouble().ToString("R"))];
+        Assert.Equal(Rewards(whole), Rewards(killed));
     }
 
     [Fact]

@@ -122,6 +122,8 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
                 var (first, count) = dp.Shard(allPrompts.Count);
                 var noise = Enumerable.Range(first, count).Select(j => new Generator(ShapesRng.Hash(config.Seed, (ulong)it, 1, (ulong)j))).ToList();
                 IterationReport report;
+                double commBefore = dp.CommunicationSeconds;
+                long bytesBefore = dp.BytesReduced;
                 try
                 {
                     report = iteration.Run(it, allPrompts.GetRange(first, count), noise, new Random((int)(ShapesRng.Hash(config.Seed, (ulong)it, 2) & 0x7fffffff)), first);
@@ -135,7 +137,8 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
                     : report.Rollout.Seconds + report.RewardSeconds + report.TrainSeconds;
                 if (main)
                 {
-                    metrics.WriteLine(JsonSerializer.Serialize(IterationLine(report, finite, trainingSeconds, FamilyRewards(splits, report)), Json));
+                    var communication = (Seconds: dp.CommunicationSeconds - commBefore, Bytes: dp.BytesReduced - bytesBefore);
+                    metrics.WriteLine(JsonSerializer.Serialize(IterationLine(report, finite, trainingSeconds, FamilyRewards(splits, report), dp.WorldSize, communication), Json));
                     IterationCompleted?.Invoke(report);
                 }
                 if (bad >= config.Train.MaxBadIterations)
@@ -218,7 +221,12 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
         Evaluated?.Invoke(report);
     }
 
-    private static object IterationLine(IterationReport r, bool finite, double trainingSeconds, IReadOnlyDictionary<string, double> familyRewards) => new
+    /// <summary>
+    /// One iteration's metrics line; with several ranks also the world size and rank 0's seconds in collectives
+    /// (including waits for slower ranks) and bytes it sent into them.
+    /// </summary>
+    private static object IterationLine(IterationReport r, bool finite, double trainingSeconds, IReadOnlyDictionary<string, double> familyRewards,
+        int worldSize, (double Seconds, long Bytes) communication) => new
     {
         kind = "train",
         iteration = r.Iteration + 1,
@@ -245,5 +253,8 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
         seconds_reward = r.RewardSeconds,
         seconds_train = r.TrainSeconds,
         training_seconds = trainingSeconds,
+        world_size = worldSize,
+        seconds_communication = communication.Seconds,
+        bytes_communicated = communication.Bytes,
     };
 }
