@@ -305,6 +305,28 @@ public partial class LaunchedTrainTests : IDisposable
     }
 
     [Fact]
+    public async Task TwoNodesOnOneMachineTrainTogether()
+    {
+        // two launchers as two machines would run them (--nnodes 2, their own --node-rank, node 0 as master), one rank each
+        var config = Config("flow_grpo", 2);
+        var (one, two) = (Path.Combine(_dir, "nodes-one"), Path.Combine(_dir, "nodes-two"));
+        var single = Run(Arbor("train", "--config", config, "--out", one));
+        Assert.True(single.Code == 0, single.Err);
+        var port = $"{Ports.Free()}";
+        string[] Node(int rank) => ["launch", "--nnodes", "2", "--node-rank", $"{rank}", "--nproc-per-node", "1", "--master-addr", "127.0.0.1", "--master-port", port,
+            "--", "train", "--config", config, "--out", two];
+        var nodes = await Task.WhenAll(Task.Run(() => Run(Arbor(Node(0)))), Task.Run(() => Run(Arbor(Node(1)))));
+        Assert.All(nodes, n => Assert.True(n.Code == 0, n.Err));
+        Assert.Contains("[rank 0] iter 2/2", nodes[0].Out);
+        Assert.Contains("[rank 1] arbor train", nodes[1].Out);
+        var (a, b) = (TrainLines(one), TrainLines(two));
+        Assert.Equal(a.Select(l => l.GetProperty("images").GetInt64()), b.Select(l => l.GetProperty("images").GetInt64()));
+        Assert.All(b, l => Assert.Equal(2, l.GetProperty("world_size").GetInt32()));
+        for (int i = 0; i < a.Count; i++)
+            Assert.Equal(a[i].GetProperty("reward_mean").GetDouble(), b[i].GetProperty("reward_mean").GetDouble(), 4);
+    }
+
+    [Fact]
     public async Task AKilledRankStopsTheJobAndAResumeWithTheSameWorldSizeContinuesExactly()
     {
         var config = Config("flow_grpo", 12);
