@@ -1,8 +1,7 @@
-using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 using Arbor.Evaluation;
-using Arbor.Reporting;
+using Arbor.Runs.Metrics;
 
 namespace Arbor.Cli.Bench;
 
@@ -24,17 +23,17 @@ public static class RunComparison
     public static RunEvaluation Read(string path, long? iteration = null)
     {
         var file = MetricsFile(path);
-        var evals = Lines(file).Where(l => l.Length > 0)
-            .Select(l => { try { return JsonDocument.Parse(l).RootElement.Clone(); } catch (JsonException e) { throw new FormatException($"{file}: a line is not JSON ({e.Message})"); } })
-            .Where(r => r.TryGetProperty("kind", out var k) && k.GetString() == "eval" && r.TryGetProperty("sets", out _))
-            .ToList();
+        RunMetrics log;
+        try { log = RunMetrics.Load(file); }
+        catch (JsonException e) { throw new FormatException($"{file}: a line is not JSON ({e.Message})"); }
+        var evals = log.Evaluations.Where(r => r.Sets.Count > 0).ToList();
         if (evals.Count == 0) throw new FormatException($"{file} holds no held-out evaluation (kind \"eval\")");
         var record = iteration is long it
-            ? evals.LastOrDefault(r => r.GetProperty("iteration").GetInt64() == it) is { ValueKind: JsonValueKind.Object } found ? found
-                : throw new ArgumentException($"{file} has no evaluation at iteration {it} (it has {string.Join(", ", evals.Select(r => r.GetProperty("iteration").GetInt64()))})")
+            ? evals.LastOrDefault(r => r.Position == it)
+                ?? throw new ArgumentException($"{file} has no evaluation at iteration {it} (it has {string.Join(", ", evals.Select(r => r.Position))})")
             : evals[^1];
-        var sets = record.GetProperty("sets").EnumerateObject().Select(p => RunReport.ReadSet(p.Name, p.Value)).ToList();
-        return new RunEvaluation(file, record.GetProperty("iteration").GetInt64(), sets);
+        var sets = record.Sets.Select(p => p.Value.ToSetEvaluation(p.Key)).ToList();
+        return new RunEvaluation(file, record.Position, sets);
     }
 
     /// <summary>B − A on every set both evaluated: the paired tables, with the two runs named.</summary>
@@ -68,15 +67,5 @@ public static class RunComparison
             0 => throw new FileNotFoundException($"{path} holds no metrics.jsonl, directly or in a run directory below it"),
             _ => throw new ArgumentException($"{path} holds {runs.Count} runs ({string.Join(", ", runs.Select(r => Path.GetFileName(Path.GetDirectoryName(r))))}): name one of them"),
         };
-    }
-
-    private static IEnumerable<string> Lines(string file)
-    {
-        using var stream = File.OpenRead(file);
-        using var decoded = file.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(stream, CompressionMode.Decompress) : (Stream)stream;
-        using var reader = new StreamReader(decoded);
-        var lines = new List<string>();
-        while (reader.ReadLine() is { } line) lines.Add(line);
-        return lines;
     }
 }

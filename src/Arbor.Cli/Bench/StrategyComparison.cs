@@ -1,4 +1,5 @@
 using Arbor.Runs;
+using Arbor.Runs.Metrics;
 using System.Text.Json;
 using Arbor.Configuration;
 using Arbor.Evaluation;
@@ -71,8 +72,7 @@ public static class StrategyComparison
                 if (trainer.Evaluations[k].Of(c.Set)!.OverallStrict >= b.OverallStrict + budget.TargetGain) { toTarget = trainer.TrainingSecondsAtEvaluation[k]; break; }
             return SetResult.From(c, b, a, toTarget, [.. trainer.Evaluations.Select(e => e.Of(c.Set)!.OverallStrict)]);
         }).ToList();
-        var trainLines = File.ReadLines(Path.Combine(runDir, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.Clone())
-            .Where(e => e.GetProperty("kind").GetString() == "train").ToList();
+        var logged = RunMetrics.Load(Path.Combine(runDir, "metrics.jsonl")).Iterations;
         var signals = reports.Select(r => r.Update.Signal).Where(double.IsFinite).ToList();
         var (signalMean, signalSd) = signals.Count > 0 ? PairedStatistics.MeanSd(signals) : (double.NaN, double.NaN);
         var result = new StrategyResult(Path.GetFileName(configPath), cfg.Strategy, seed, reports.Count, sets,
@@ -80,7 +80,7 @@ public static class StrategyComparison
             reports.Average(r => r.Rollout.Seconds), reports.Average(r => r.RewardSeconds), reports.Average(r => r.TrainSeconds),
             reports.Average(r => (double)r.Rollout.ModelForwards), reports.Average(r => (double)r.Update.TrainingForwards),
             clock.Elapsed.TotalSeconds, trainer.TrainingSecondsAtEvaluation[^1], trainer.TrainingSecondsAtEvaluation.ToList(),
-            TrainingTrend.FromMetrics(trainLines), signalMean, signals.Count > 1 ? signalSd / Math.Sqrt(signals.Count) : double.NaN);
+            TrainingTrend.FromMetrics(logged), signalMean, signals.Count > 1 ? signalSd / Math.Sqrt(signals.Count) : double.NaN);
         progress?.Invoke(result);
         return result;
     }

@@ -62,13 +62,13 @@ public static class EvalCommand
             var (reference, _) = Evaluate(evaluator, otherDir, otherLora, config, Path.Combine(outDir, "against"));
             HeldOutText.PrintEvaluation(reference, otherName);
             var paired = HeldOutText.PrintPaired(reference, report, $"{name} against {otherName}");
-            comparison = new { against = otherName, reference = reference.SetsJson(), paired = paired.Select(ComparisonJson) };
+            comparison = new { against = otherName, reference = reference.SetRecords(), paired = paired.Select(ComparisonJson) };
         }
 
         var json = new
         {
             model = modelDir, lora, prompts_per_family = config.PromptsPerFamily, steps = config.Steps, cfg = config.Guidance, seed = config.Seed,
-            sets = report.SetsJson(),
+            sets = report.SetRecords(),
             samples = samples.ToDictionary(kv => kv.Key.Name(), kv => kv.Value.Select(s => new { s.Prompt, family = s.Family.Name(), s.Result.Pass, s.Result.Score, failed = FailureReasons.Of(s.Result) })),
             comparison,
         };

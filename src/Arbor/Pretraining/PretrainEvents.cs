@@ -1,4 +1,5 @@
 using Arbor.Evaluation;
+using Arbor.Runs.Metrics;
 namespace Arbor.Pretraining;
 
 /// <summary>One optimizer step, as the progress display and metrics.jsonl see it.</summary>
@@ -20,16 +21,8 @@ public sealed record EvaluationReport(long Step, IReadOnlyList<SetEvaluation> Se
     /// <summary>The evaluation of <paramref name="set"/>, or null when it was not evaluated.</summary>
     public SetEvaluation? Of(HeldOutSet set) => Sets.FirstOrDefault(s => s.Set == set);
 
-    /// <summary>The report as metrics.jsonl stores it: per set, the aggregates and every prompt's outcome.</summary>
-    public IReadOnlyDictionary<string, object> SetsJson() => Sets.ToDictionary(s => s.Name, s => (object)new
-    {
-        n = s.N, count = s.Count, strict = s.Strict, partial = s.Partial, overall_strict = s.OverallStrict,
-        overall_strict_sd = s.OverallStrictSd, overall_partial = s.OverallPartial, failures = s.Failures, shared_with_rl = s.SharedWithRl,
-        grid = s.GridPath is { } g ? Path.GetFileName(g) : null,
-        // pass bits and partial scores in set order: the pairing of two evaluations of the same set
-        pass = new string([.. s.Outcomes.Select(o => o.Pass ? '1' : '0')]),
-        scores = s.Outcomes.Select(o => Math.Round(o.Score, 4)),
-    });
+    /// <summary>The report's sets as metrics.jsonl stores them, by name: the aggregates and every prompt's outcome.</summary>
+    public IReadOnlyDictionary<string, EvalSetRecord> SetRecords() => Sets.ToDictionary(s => s.Name, EvalSetRecord.Of);
 }
 
 /// <summary>Evaluates a generator on held-out prompts (the Shapes verifier, or a user's).</summary>

@@ -1,6 +1,6 @@
 using Arbor.Runs;
+using Arbor.Runs.Metrics;
 using System.Diagnostics;
-using System.Text.Json;
 using Arbor.Configuration;
 using Arbor.Distributed;
 using Arbor.Pipelines;
@@ -26,9 +26,6 @@ namespace Arbor.Pretraining;
 public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data, IHeldOutEvaluator? evaluator, string runDirectory,
     DataParallel? parallel = null)
 {
-    // A skipped step logs its NaN loss rather than failing to log.
-    private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
-
     public event Action<PretrainStepReport>? StepCompleted;
     public event Action<EvaluationReport>? Evaluated;
 
@@ -85,8 +82,8 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
         // every rank starts from rank 0's weights (the same seed or checkpoint gives them anyway; this makes it certain)
         dp.Broadcast(model.Parameters(trainableOnly: true));
         var metricsPath = Path.Combine(runDirectory, "metrics.jsonl");
-        if (main && resume && start > 0) MetricsLog.TruncateAfter(metricsPath, "step", start);   // the steps after the checkpoint are redone
-        using TextWriter metrics = main ? new StreamWriter(metricsPath, append: resume && start > 0) { AutoFlush = true } : TextWriter.Null;
+        if (main && resume && start > 0) MetricsLog.TruncateAfter(metricsPath, MetricsPosition.Step, start);   // the steps after the checkpoint are redone
+        using var metrics = main ? MetricsWriter.Open(metricsPath, append: resume && start > 0) : MetricsWriter.Discard();
         var parameters = model.Parameters(trainableOnly: true).ToList();
 
         EvaluationReport? last = null;
@@ -146,7 +143,7 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
                 {
                     var report = new PretrainStepReport(step + 1, train.Steps, lastLoss, optimizer.LearningRate, gradNorm,
                         imagesSinceLog / Math.Max(1e-9, clock.Elapsed.TotalSeconds), skipped);
-                    metrics.WriteLine(JsonSerializer.Serialize(new { kind = "train", step = step + 1, loss = lastLoss, lr = report.LearningRate, grad_norm = gradNorm, images_per_s = report.ImagesPerSecond, skipped }, Json));
+                    metrics.Write(new PretrainStepRecord { Step = report.Step, Loss = report.Loss, LearningRate = report.LearningRate, GradNorm = report.GradNorm, ImagesPerSecond = report.ImagesPerSecond, Skipped = report.Skipped });
                     StepCompleted?.Invoke(report);
                     clock.Restart();
                     imagesSinceLog = 0;
@@ -166,7 +163,7 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
             if (main && evaluator is not null && (final || (config.Eval.Every > 0 && (step + 1) % config.Eval.Every == 0)))
             {
                 last = EvaluateEma(pipeline, ema, step + 1);
-                metrics.WriteLine(JsonSerializer.Serialize(new { kind = "eval", step = step + 1, sets = last.SetsJson(), seconds = last.Seconds }, Json));
+                metrics.Write(new EvalRecord { Step = step + 1, Sets = last.SetRecords(), Seconds = last.Seconds });
                 Reporting.RunReport.Write(runDirectory, "arbor pretrain");
                 Evaluated?.Invoke(last);
                 clock.Restart();

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using Arbor.Runs.Metrics;
 
 namespace Arbor.Runs;
 
@@ -11,15 +11,15 @@ namespace Arbor.Runs;
 public static class MetricsLog
 {
     /// <summary>
-    /// Keeps the lines whose <paramref name="positionKey"/> ("iteration" or "step") is at most <paramref name="position"/>,
+    /// Keeps the lines whose position by <paramref name="by"/> (iteration or step) is at most <paramref name="position"/>,
     /// and drops a torn last line; the file is replaced atomically (written beside it, flushed, renamed).
     /// Returns the number of lines removed.
     /// </summary>
-    public static int TruncateAfter(string path, string positionKey, long position)
+    public static int TruncateAfter(string path, MetricsPosition by, long position)
     {
         if (!File.Exists(path)) return 0;
         var lines = File.ReadAllLines(path);
-        var kept = lines.Where(l => PositionOf(l, positionKey) is { } p && p <= position).ToList();
+        var kept = lines.Where(l => MetricsLineHead.TryParse(l)?.At(by) is { } p && p <= position).ToList();
         if (kept.Count == lines.Length) return 0;
         var tmp = path + ".tmp";
         using (var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write))
@@ -34,21 +34,6 @@ public static class MetricsLog
     }
 
     /// <summary>Whether the log has a line of <paramref name="kind"/> at <paramref name="position"/>.</summary>
-    public static bool Has(string path, string kind, string positionKey, long position) =>
-        File.Exists(path) && File.ReadLines(path).Any(l => Read(l, positionKey) is { } r && r.Position == position && r.Kind == kind);
-
-    private static long? PositionOf(string line, string key) => Read(line, key)?.Position;
-
-    /// <summary>A line's kind and position, or null for a line torn by a kill mid-write or without a position.</summary>
-    private static (string? Kind, long Position)? Read(string line, string key)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(line);
-            var root = doc.RootElement;
-            if (!root.TryGetProperty(key, out var v) || !v.TryGetInt64(out var p)) return null;
-            return (root.TryGetProperty("kind", out var k) ? k.GetString() : null, p);
-        }
-        catch (JsonException) { return null; }
-    }
+    public static bool Has(string path, string kind, MetricsPosition by, long position) =>
+        File.Exists(path) && File.ReadLines(path).Any(l => MetricsLineHead.TryParse(l) is { } head && head.At(by) == position && head.Kind == kind);
 }

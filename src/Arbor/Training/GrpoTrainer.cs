@@ -1,5 +1,5 @@
 using Arbor.Runs;
-using System.Text.Json;
+using Arbor.Runs.Metrics;
 using Arbor.Configuration;
 using Arbor.Distributed;
 using Arbor.Evaluation;
@@ -27,8 +27,6 @@ namespace Arbor.Training;
 /// </summary>
 public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, DataParallel? parallel = null)
 {
-    // A skipped iteration logs its NaN loss rather than failing to log.
-    private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
     private readonly RlPromptCycle _promptCycle = new(config.Train.FamilyWeights);
 
     public event Action<IterationReport>? IterationCompleted;
@@ -95,14 +93,14 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
         double budgetSeconds = config.Train.TimeBudgetMinutes * 60;
         var metricsPath = Path.Combine(runDirectory, "metrics.jsonl");
         // the iterations after the checkpoint are done again: their lines go, so the log equals an uninterrupted run's
-        if (main && resume && start > 0) MetricsLog.TruncateAfter(metricsPath, "iteration", start);
-        using TextWriter metrics = main ? new StreamWriter(metricsPath, append: resume && start > 0) { AutoFlush = true } : TextWriter.Null;
+        if (main && resume && start > 0) MetricsLog.TruncateAfter(metricsPath, MetricsPosition.Iteration, start);
+        using var metrics = main ? MetricsWriter.Open(metricsPath, append: resume && start > 0) : MetricsWriter.Discard();
         try
         {
             // rank 0 evaluates alone; the others wait for it in the next iteration's collectives (within the group's timeout)
             if (main && start == 0) Evaluate(pipeline, ema, evaluator, splits, 0, trainingSeconds, metrics);
             // a kill between the checkpoint at `start` and its evaluation: the evaluation is done now, as it would have been
-            else if (main && config.Eval.Every > 0 && start % config.Eval.Every == 0 && !MetricsLog.Has(metricsPath, "eval", "iteration", start))
+            else if (main && config.Eval.Every > 0 && start % config.Eval.Every == 0 && !MetricsLog.Has(metricsPath, MetricsLineHead.Eval, MetricsPosition.Iteration, start))
                 Evaluate(pipeline, ema, evaluator, splits, start, trainingSeconds, metrics);
 
             int bad = 0;
@@ -138,7 +136,7 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
                 if (main)
                 {
                     var communication = (Seconds: dp.CommunicationSeconds - commBefore, Bytes: dp.BytesReduced - bytesBefore);
-                    metrics.WriteLine(JsonSerializer.Serialize(IterationLine(report, finite, trainingSeconds, FamilyRewards(splits, report), dp.WorldSize, communication), Json));
+                    metrics.Write(IterationLine(report, finite, trainingSeconds, FamilyRewards(splits, report), dp.WorldSize, communication));
                     IterationCompleted?.Invoke(report);
                 }
                 if (bad >= config.Train.MaxBadIterations)
@@ -197,7 +195,7 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
             .GroupBy(x => x.Family).OrderBy(g => g.Key).ToDictionary(g => g.Key.Name(), g => g.Average(x => x.r));
 
     private void Evaluate(TextToImagePipeline pipeline, ExponentialMovingAverage? ema, ShapesHeldOutEvaluator evaluator, ShapesSplits splits,
-        long it, double trainingSeconds, TextWriter metrics)
+        long it, double trainingSeconds, MetricsWriter metrics)
     {
         EvaluationReport report;
         pipeline.Model.Eval();
@@ -215,7 +213,7 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
         }
         pipeline.Model.Train();
         TrainingSecondsAtEvaluation.Add(trainingSeconds);
-        metrics.WriteLine(JsonSerializer.Serialize(new { kind = "eval", iteration = it, sets = report.SetsJson(), seconds = report.Seconds, cached = report.Cached, training_seconds = trainingSeconds, ema = ema is not null }, Json));
+        metrics.Write(new EvalRecord { Iteration = it, Sets = report.SetRecords(), Seconds = report.Seconds, Cached = report.Cached, TrainingSeconds = trainingSeconds, Ema = ema is not null });
         Evaluations.Add(report);
         Reporting.RunReport.Write(runDirectory, $"arbor train: {config.Strategy}");
         Evaluated?.Invoke(report);
@@ -225,36 +223,35 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
     /// One iteration's metrics line; with several ranks also the world size and rank 0's seconds in collectives
     /// (including waits for slower ranks) and bytes it sent into them.
     /// </summary>
-    private static object IterationLine(IterationReport r, bool finite, double trainingSeconds, IReadOnlyDictionary<string, double> familyRewards,
-        int worldSize, (double Seconds, long Bytes) communication) => new
+    private static TrainIterationRecord IterationLine(IterationReport r, bool finite, double trainingSeconds, IReadOnlyDictionary<string, double> familyRewards,
+        int worldSize, (double Seconds, long Bytes) communication) => new()
     {
-        kind = "train",
-        iteration = r.Iteration + 1,
-        reward_mean = r.RewardMean,
-        reward_std = r.RewardStd,
-        components = r.ComponentMeans,
-        family_rewards = familyRewards,
-        zero_variance_share = r.Advantages.ZeroVarianceShare,
-        loss = r.Update.Loss,
-        approx_kl = r.Update.ApproxKl,
-        kl = r.Update.Kl,
-        clip_fraction = r.Update.ClipFraction,
-        ratio_mean = r.Update.RatioMean,
-        ratio_std = r.Update.RatioStd,
-        grad_norm = r.Update.GradNorm,
-        signal = r.Update.Signal,
-        signal_edges = r.Update.SignalEdges,
-        skipped = !finite,
-        nfe = r.Rollout.ModelForwards,
-        trained_forwards = r.Update.TrainingForwards,
-        trained_edges = r.Update.Edges,
-        images = r.Rollout.Leaves,
-        seconds_rollout = r.Rollout.Seconds,
-        seconds_reward = r.RewardSeconds,
-        seconds_train = r.TrainSeconds,
-        training_seconds = trainingSeconds,
-        world_size = worldSize,
-        seconds_communication = communication.Seconds,
-        bytes_communicated = communication.Bytes,
+        Iteration = r.Iteration + 1,
+        RewardMean = r.RewardMean,
+        RewardStd = r.RewardStd,
+        Components = r.ComponentMeans,
+        FamilyRewards = familyRewards,
+        ZeroVarianceShare = r.Advantages.ZeroVarianceShare,
+        Loss = r.Update.Loss,
+        ApproxKl = r.Update.ApproxKl,
+        Kl = r.Update.Kl,
+        ClipFraction = r.Update.ClipFraction,
+        RatioMean = r.Update.RatioMean,
+        RatioStd = r.Update.RatioStd,
+        GradNorm = r.Update.GradNorm,
+        Signal = r.Update.Signal,
+        SignalEdges = r.Update.SignalEdges,
+        Skipped = !finite,
+        Nfe = r.Rollout.ModelForwards,
+        TrainedForwards = r.Update.TrainingForwards,
+        TrainedEdges = r.Update.Edges,
+        Images = r.Rollout.Leaves,
+        SecondsRollout = r.Rollout.Seconds,
+        SecondsReward = r.RewardSeconds,
+        SecondsTrain = r.TrainSeconds,
+        TrainingSeconds = trainingSeconds,
+        WorldSize = worldSize,
+        SecondsCommunication = communication.Seconds,
+        BytesCommunicated = communication.Bytes,
     };
 }

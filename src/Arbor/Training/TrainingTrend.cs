@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Text.Json;
 using Arbor.Evaluation;
+using Arbor.Runs.Metrics;
 
 namespace Arbor.Training;
 
@@ -24,26 +24,22 @@ public sealed record TrendRow(string Series, int Iterations, double First, doubl
 /// </summary>
 public static class TrainingTrend
 {
-    /// <summary>Trends of every series the train lines carry; series with fewer than 2 points are left out.</summary>
-    public static IReadOnlyList<TrendRow> FromMetrics(IReadOnlyList<JsonElement> trainLines)
+    /// <summary>Trends of every series the iterations carry; skipped iterations and series with fewer than 2 points are left out.</summary>
+    public static IReadOnlyList<TrendRow> FromMetrics(IReadOnlyList<TrainIterationRecord> iterations)
     {
         var series = new Dictionary<string, List<(double X, double Y)>>();
-        void Add(string name, double x, JsonElement value)
+        void Add(string name, double x, double value)
         {
-            if (value.ValueKind != JsonValueKind.Number) return;
+            if (!double.IsFinite(value)) return;   // a value the iteration could not measure
             if (!series.TryGetValue(name, out var points)) series[name] = points = [];
-            points.Add((x, value.GetDouble()));
+            points.Add((x, value));
         }
 
-        foreach (var line in trainLines)
+        foreach (var line in iterations.Where(l => !l.Skipped))
         {
-            if (line.TryGetProperty("skipped", out var skipped) && skipped.ValueKind == JsonValueKind.True) continue;
-            double x = line.GetProperty("iteration").GetDouble();
-            if (line.TryGetProperty("reward_mean", out var reward)) Add("reward", x, reward);
-            if (line.TryGetProperty("components", out var components) && components.ValueKind == JsonValueKind.Object)
-                foreach (var c in components.EnumerateObject().Where(c => c.Name.Contains('.'))) Add(c.Name, x, c.Value);
-            if (line.TryGetProperty("family_rewards", out var families) && families.ValueKind == JsonValueKind.Object)
-                foreach (var f in families.EnumerateObject()) Add($"reward: {f.Name}", x, f.Value);
+            Add("reward", line.Iteration, line.RewardMean);
+            foreach (var c in line.Components.Where(c => c.Key.Contains('.'))) Add(c.Key, line.Iteration, c.Value);
+            foreach (var f in line.FamilyRewards) Add($"reward: {f.Key}", line.Iteration, f.Value);
         }
         return [.. series.Where(kv => kv.Value.Count >= 2 && kv.Value.Select(p => p.X).Distinct().Count() >= 2).Select(kv => Row(kv.Key, kv.Value))];
     }

@@ -11,9 +11,9 @@ public class RunReportTests : IDisposable
         Directory.CreateDirectory(_dir);
         // reward = 0.1 + 0.01·iteration exactly: slope 1 per 100 iterations, SE 0; two_object's: 0.2, 0.4, 0.3 at 1, 2, 3
         // (slope 0.05 per iteration = 5 / 100, residuals −0.05, +0.1, −0.05: SSE 0.015, SE = √(0.015/1 / 2) per iteration)
-        var lines = Enumerable.Range(1, 3).Select(i => System.Text.Json.JsonDocument.Parse(
-            $$$"""{"kind":"train","iteration":{{{i}}},"reward_mean":{{{0.1 + 0.01 * i}}},"components":{"shapes":0.5,"shapes.strict":{{{0.1 * i}}}},"family_rewards":{"two_object":{{{new[] { 0.2, 0.4, 0.3 }[i - 1]}}}}}""").RootElement).ToList();
-        var rows = Arbor.Training.TrainingTrend.FromMetrics(lines);
+        var lines = Enumerable.Range(1, 3).Select(i =>
+            $$$"""{"kind":"train","iteration":{{{i}}},"reward_mean":{{{0.1 + 0.01 * i}}},"components":{"shapes":0.5,"shapes.strict":{{{0.1 * i}}}},"family_rewards":{"two_object":{{{new[] { 0.2, 0.4, 0.3 }[i - 1]}}}}}""");
+        var rows = Arbor.Training.TrainingTrend.FromMetrics(Arbor.Runs.Metrics.RunMetrics.Read(lines).Iterations);
         Assert.Equal(["reward", "shapes.strict", "reward: two_object"], rows.Select(r => r.Series));
         Assert.Equal(1.0, rows[0].SlopePer100, 9);
         Assert.Equal(0.0, rows[0].SlopeSe, 9);

@@ -1,4 +1,5 @@
 using Arbor.Runs;
+using Arbor.Runs.Metrics;
 
 namespace Arbor.Tests.Runs;
 
@@ -16,11 +17,11 @@ public class MetricsLogTests
                 """{"kind":"train","step":20,"loss":0.4}""", """{"kind":"train","st""",
             ];
             File.WriteAllLines(path, lines);
-            Assert.Equal(2, MetricsLog.TruncateAfter(path, "step", 10));
+            Assert.Equal(2, MetricsLog.TruncateAfter(path, MetricsPosition.Step, 10));
             Assert.Equal(lines[..3], File.ReadAllLines(path));
-            Assert.True(MetricsLog.Has(path, "eval", "step", 10));
-            Assert.False(MetricsLog.Has(path, "eval", "step", 20));
-            Assert.Equal(0, MetricsLog.TruncateAfter(path, "step", 10));       // already exact: untouched
+            Assert.True(MetricsLog.Has(path, MetricsLineHead.Eval, MetricsPosition.Step, 10));
+            Assert.False(MetricsLog.Has(path, MetricsLineHead.Eval, MetricsPosition.Step, 20));
+            Assert.Equal(0, MetricsLog.TruncateAfter(path, MetricsPosition.Step, 10));       // already exact: untouched
             Assert.False(File.Exists(path + ".tmp"));
         }
         finally { File.Delete(path); }
