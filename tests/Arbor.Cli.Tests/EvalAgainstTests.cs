@@ -37,9 +37,9 @@ public class EvalAgainstTests : IDisposable
                      "--per-family", "3", "--steps", "2", "--out", output })
             start.ArgumentList.Add(a);
         using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
+        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var stdout = await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
         Assert.True(process.ExitCode == 0, await stderr + stdout);
 
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "accuracy.json")));

@@ -85,7 +85,7 @@ public partial class LaunchTests
     {
         var script = "trap 'echo \"stop $RANK\"; exit 143' TERM; echo \"ready $RANK\"; while true; do sleep 0.1; done";
         using var p = Process.Start(Arbor("launch", "--nproc-per-node", "2", "--", "/bin/sh", "-c", script))!;
-        var err = p.StandardError.ReadToEndAsync();
+        var err = p.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         var seen = new List<string>();
         var ready = new TaskCompletionSource();
         var reader = Task.Run(async () =>
@@ -94,10 +94,10 @@ public partial class LaunchTests
             {
                 lock (seen) { seen.Add(line); if (seen.Count(l => l.Contains("ready")) == 2) ready.TrySetResult(); }
             }
-        });
-        await ready.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        }, TestContext.Current.CancellationToken);
+        await ready.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
         Assert.Equal(0, Kill(p.Id, SigTerm));
-        await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await p.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
         await reader;
         Assert.Equal(143, p.ExitCode);
         Assert.Equal(1, seen.Count(l => l == "[rank 0] stop 0"));
@@ -180,14 +180,14 @@ public class LaunchedPretrainTests : IDisposable
         // kill -9 rank 1 once rank 0 has checkpointed (step 4 or later); rank 1 is found by its RANK variable
         var start = Arbor(Launch(config, killed));
         using var launcher = Process.Start(start)!;
-        var stderr = launcher.StandardError.ReadToEndAsync();
-        var stdout = launcher.StandardOutput.ReadToEndAsync();
+        var stderr = launcher.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var stdout = launcher.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         var checkpoint = Path.Combine(killed, "checkpoint");
         var clock = Stopwatch.StartNew();
         while (!Directory.Exists(checkpoint) && clock.Elapsed < TimeSpan.FromSeconds(60)) Thread.Sleep(20);
         int rank1 = WorkerPid(killed, rank: 1);
         Process.GetProcessById(rank1).Kill();
-        await launcher.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        await launcher.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
         Assert.NotEqual(0, launcher.ExitCode);
         Assert.Contains("rank 1 failed (exit code 137, signal 9)", await stderr);
         await stdout;
@@ -336,14 +336,14 @@ public partial class LaunchedTrainTests : IDisposable
 
         using (var launcher = Process.Start(Arbor(Launch("train", "--config", config, "--out", killed)))!)
         {
-            var stderr = launcher.StandardError.ReadToEndAsync();
+            var stderr = launcher.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
             // after the checkpoint at iteration 4 (checkpoint_every 2), kill -9 rank 1
             int iterations = 0;
-            while (iterations < 5 && await launcher.StandardOutput.ReadLineAsync() is { } line)
+            while (iterations < 5 && await launcher.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken) is { } line)
                 if (line.StartsWith("[rank 0] iter ")) iterations++;
             Process.GetProcessById(LaunchedPretrainTests.WorkerPid(killed, rank: 1)).Kill();
-            var rest = launcher.StandardOutput.ReadToEndAsync();
-            await launcher.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            var rest = launcher.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+            await launcher.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
             await rest;
             Assert.Contains("rank 1 failed (exit code 137, signal 9)", await stderr);
         }
@@ -363,13 +363,13 @@ public partial class LaunchedTrainTests : IDisposable
         var config = Config("flow_grpo", 100000);
         var run = Path.Combine(_dir, "stopped");
         using var launcher = Process.Start(Arbor(Launch("train", "--config", config, "--out", run)))!;
-        var stderr = launcher.StandardError.ReadToEndAsync();
+        var stderr = launcher.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         int iterations = 0;
-        while (iterations < 2 && await launcher.StandardOutput.ReadLineAsync() is { } line)
+        while (iterations < 2 && await launcher.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken) is { } line)
             if (line.StartsWith("[rank 0] iter ")) iterations++;
         Assert.Equal(0, Kill(launcher.Id, 15));
-        var rest = launcher.StandardOutput.ReadToEndAsync();
-        await launcher.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        var rest = launcher.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await launcher.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
         await rest;
         Assert.True(launcher.ExitCode == 143, await stderr);
         Assert.Contains("all 2 workers stopped cleanly", await stderr);

@@ -23,9 +23,9 @@ public class PlainOutputTests
         start.Environment["TERM"] = "xterm-256color";
         start.Environment.Remove("NO_COLOR");
         using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        string stdout = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
+        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        string stdout = await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
         Assert.True(process.ExitCode == 0, await stderr);
         Assert.Contains("Training", stdout);
         Assert.DoesNotContain('\u001b', stdout);

@@ -1,5 +1,5 @@
 // Tests read the process-wide live-tensor count, so they must not run concurrently with each other.
-[assembly: CollectionBehavior(DisableTestParallelization = true)]
+[assembly: Xunit.v3.Parallelization(Mode = Xunit.Sdk.ParallelMode.None)]
 
 namespace Arbor.Tests
 {

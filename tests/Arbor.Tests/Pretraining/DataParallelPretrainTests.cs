@@ -12,7 +12,7 @@ namespace Arbor.Tests.Pretraining;
 /// Data-parallel pretraining (issue #16): two ranks (threads of this process, each with its own process group, as
 /// torch's own tests run ranks) train the same run as one process does, and rank 0 alone writes it.
 /// </summary>
-public class DataParallelPretrainTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
+public class DataParallelPretrainTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("arbor-ddp-pretrain-").FullName;
     public void Dispose() => Directory.Delete(_dir, true);
@@ -64,7 +64,7 @@ public class DataParallelPretrainTests(Xunit.Abstractions.ITestOutputHelper outp
     public void TwoRanksTrainAsOneProcessDoesWithinReductionToleranceAndOnlyRankZeroWrites()
     {
         var one = Path.Combine(_dir, "one");
-        new Pretrainer(Tiny(6), new TwoColorSource(), null, one).Run(resume: false);
+        new Pretrainer(Tiny(6), new TwoColorSource(), null, one).Run(resume: false, cancel: TestContext.Current.CancellationToken);
 
         var two = Path.Combine(_dir, "two");
         AsRanks(2, dp => new Pretrainer(Tiny(6), new TwoColorSource(), null, two, dp).Run(resume: false));

@@ -55,7 +55,7 @@ public class PretrainerTests : IDisposable
         var losses = new List<double>();
         var trainer = new Pretrainer(Tiny(30), new TwoColorSource(), null, _dir);
         trainer.StepCompleted += r => losses.Add(r.Loss);
-        trainer.Run(resume: false);
+        trainer.Run(resume: false, cancel: TestContext.Current.CancellationToken);
         Assert.Equal(30, losses.Count);
         Assert.True(losses.TakeLast(5).Average() < 0.6 * losses.Take(5).Average(), $"loss {losses.Take(5).Average():F3} → {losses.TakeLast(5).Average():F3}");
         using var pipeline = TextToImagePipeline.Load(trainer.ModelDirectory);
@@ -72,10 +72,10 @@ public class PretrainerTests : IDisposable
     {
         var whole = Path.Combine(_dir, "whole");
         var killed = Path.Combine(_dir, "killed");
-        new Pretrainer(Tiny(9), new TwoColorSource(), null, whole).Run(resume: false);
-        new Pretrainer(Tiny(9), new TwoColorSource(), null, killed).Run(resume: false, stopAfter: 6);
+        new Pretrainer(Tiny(9), new TwoColorSource(), null, whole).Run(resume: false, cancel: TestContext.Current.CancellationToken);
+        new Pretrainer(Tiny(9), new TwoColorSource(), null, killed).Run(resume: false, stopAfter: 6, cancel: TestContext.Current.CancellationToken);
         Assert.False(Directory.Exists(Path.Combine(killed, "model")));
-        new Pretrainer(Tiny(9), new TwoColorSource(), null, killed).Run(resume: true);
+        new Pretrainer(Tiny(9), new TwoColorSource(), null, killed).Run(resume: true, cancel: TestContext.Current.CancellationToken);
 
         foreach (var file in new[] { "model/model.safetensors", "checkpoint/optimizer.safetensors", "checkpoint/ema.safetensors" })
             Assert.Equal(File.ReadAllBytes(Path.Combine(whole, file)), File.ReadAllBytes(Path.Combine(killed, file)));
@@ -90,9 +90,9 @@ public class PretrainerTests : IDisposable
     [Fact]
     public void ACheckpointFromAnotherModelConfigFailsClearly()
     {
-        new Pretrainer(Tiny(3), new TwoColorSource(), null, _dir).Run(resume: false);
+        new Pretrainer(Tiny(3), new TwoColorSource(), null, _dir).Run(resume: false, cancel: TestContext.Current.CancellationToken);
         var other = Tiny(6) with { Model = Tiny(6).Model with { Dim = 48, Heads = 2 } };
-        var e = Assert.Throws<InvalidDataException>(() => new Pretrainer(other, new TwoColorSource(), null, _dir).Run(resume: true));
+        var e = Assert.Throws<InvalidDataException>(() => new Pretrainer(other, new TwoColorSource(), null, _dir).Run(resume: true, cancel: TestContext.Current.CancellationToken));
         Assert.Contains("does not match this run's model config", e.Message);
         Assert.Contains("shape mismatch", e.Message);
     }
@@ -101,10 +101,10 @@ public class PretrainerTests : IDisposable
     public void InitFromStartsFromAModelDirectorysWeights()
     {
         var first = Path.Combine(_dir, "first");
-        new Pretrainer(Tiny(3), new TwoColorSource(), null, first).Run(resume: false);
+        new Pretrainer(Tiny(3), new TwoColorSource(), null, first).Run(resume: false, cancel: TestContext.Current.CancellationToken);
         var second = Path.Combine(_dir, "second");
         var cfg = Tiny(1) with { InitFrom = Path.Combine(first, "model"), Train = Tiny(1).Train with { LearningRate = 1e-12, EmaDecay = 0.5 } };
-        new Pretrainer(cfg, new TwoColorSource(), null, second).Run(resume: false);
+        new Pretrainer(cfg, new TwoColorSource(), null, second).Run(resume: false, cancel: TestContext.Current.CancellationToken);
         using var a = TextToImagePipeline.Load(Path.Combine(first, "model"));
         using var b = TextToImagePipeline.Load(Path.Combine(second, "model"));
         var wa = a.Model.StateDict()["blocks.0.fc1.weight"].ToFloatArray();
@@ -117,8 +117,8 @@ public class PretrainerTests : IDisposable
     {
         var full = Path.Combine(_dir, "full");
         var early = Path.Combine(_dir, "early");
-        new Pretrainer(Tiny(9), new TwoColorSource(), null, full).Run(resume: false, stopAfter: 6);
-        new Pretrainer(Tiny(9), new TwoColorSource(), null, early).Run(resume: false, finishAt: 6);
+        new Pretrainer(Tiny(9), new TwoColorSource(), null, full).Run(resume: false, stopAfter: 6, cancel: TestContext.Current.CancellationToken);
+        new Pretrainer(Tiny(9), new TwoColorSource(), null, early).Run(resume: false, finishAt: 6, cancel: TestContext.Current.CancellationToken);
         // the same six steps as the 9-step schedule, then the export
         Assert.Equal(File.ReadAllBytes(Path.Combine(full, "checkpoint", "ema.safetensors")), File.ReadAllBytes(Path.Combine(early, "checkpoint", "ema.safetensors")));
         using (var model = TextToImagePipeline.Load(Path.Combine(early, "model")))
@@ -132,7 +132,7 @@ public class PretrainerTests : IDisposable
 
         // a continuation's card carries the earlier card's training, one heading level down
         var next = Path.Combine(_dir, "next");
-        new Pretrainer(Tiny(2) with { InitFrom = Path.Combine(early, "model") }, new TwoColorSource(), null, next).Run(resume: false);
+        new Pretrainer(Tiny(2) with { InitFrom = Path.Combine(early, "model") }, new TwoColorSource(), null, next).Run(resume: false, cancel: TestContext.Current.CancellationToken);
         var nextCard = File.ReadAllText(Path.Combine(next, "model", ModelCard.FileName));
         Assert.Contains("Continues the weights of", nextCard);
         Assert.Contains("## Earlier training", nextCard);

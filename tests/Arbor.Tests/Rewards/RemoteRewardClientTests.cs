@@ -20,7 +20,7 @@ public class RemoteRewardClientTests
     {
         await using var server = new ScriptedHttpServer(_ => (200, ThreeScores));
         using var remote = Client(server);
-        var scores = await remote.ScoreAsync(Batch());
+        var scores = await remote.ScoreAsync(Batch(), TestContext.Current.CancellationToken);
         Assert.Equal([0.5, 1, -2], scores.Scores);
         Assert.Equal([1.0, 2, 3], scores.Components["x"]);
         var request = Assert.Single(server.Requests);
@@ -38,7 +38,7 @@ public class RemoteRewardClientTests
     {
         await using var server = new ScriptedHttpServer(_ => (400, "{\"error\": \"prompts[1] is empty\"}"));
         using var remote = Client(server);
-        var e = await Assert.ThrowsAsync<RewardServerException>(() => remote.ScoreAsync(Batch()));
+        var e = await Assert.ThrowsAsync<RewardServerException>(() => remote.ScoreAsync(Batch(), TestContext.Current.CancellationToken));
         Assert.Single(server.Requests);
         Assert.Contains(server.Url, e.Message);
         Assert.Contains("HTTP 400", e.Message);
@@ -51,7 +51,7 @@ public class RemoteRewardClientTests
         int[] statuses = [503, 429, 408];
         await using var server = new ScriptedHttpServer(n => n < statuses.Length ? (statuses[n], "{\"error\": \"busy\"}") : (200, ThreeScores));
         using var remote = Client(server, retries: 3);
-        Assert.Equal(3, (await remote.ScoreAsync(Batch())).Scores.Length);
+        Assert.Equal(3, (await remote.ScoreAsync(Batch(), TestContext.Current.CancellationToken)).Scores.Length);
         Assert.Equal(4, server.Requests.Count);
     }
 
@@ -60,7 +60,7 @@ public class RemoteRewardClientTests
     {
         await using var server = new ScriptedHttpServer(_ => (503, "{\"error\": \"loading the model\"}"));
         using var remote = Client(server, retries: 2);
-        var e = await Assert.ThrowsAsync<RewardServerException>(() => remote.ScoreAsync(Batch()));
+        var e = await Assert.ThrowsAsync<RewardServerException>(() => remote.ScoreAsync(Batch(), TestContext.Current.CancellationToken));
         Assert.Equal(3, server.Requests.Count);
         Assert.Contains(server.Url, e.Message);
         Assert.Contains("failed 3 times", e.Message);
@@ -86,7 +86,7 @@ public class RemoteRewardClientTests
     {
         await using var server = new ScriptedHttpServer(_ => (status, answer));
         using var remote = Client(server);
-        var e = await Assert.ThrowsAsync<RewardServerException>(() => remote.ScoreAsync(Batch()));
+        var e = await Assert.ThrowsAsync<RewardServerException>(() => remote.ScoreAsync(Batch(), TestContext.Current.CancellationToken));
         Assert.Single(server.Requests);
         Assert.Contains(server.Url, e.Message);
         Assert.Contains("not retried", e.Message);

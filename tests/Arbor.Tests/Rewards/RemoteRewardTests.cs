@@ -27,8 +27,8 @@ public class RemoteRewardTests
         await using var server = await RewardServer.StartAsync(local);
         using var remote = new RemoteReward(new RemoteRewardConfig { Url = server.Url });
         var batch = Batch();
-        var expected = await local.ScoreAsync(batch);
-        var got = await remote.ScoreAsync(batch);
+        var expected = await local.ScoreAsync(batch, TestContext.Current.CancellationToken);
+        var got = await remote.ScoreAsync(batch, TestContext.Current.CancellationToken);
         Assert.Equal(expected.Scores, got.Scores);
         Assert.Equal(expected.Components["jpeg_kb"], got.Components["jpeg_kb"]);
         Assert.True(got.Scores[0] > got.Scores[1], "a flat image compresses better than noise");
@@ -40,7 +40,7 @@ public class RemoteRewardTests
         var url = $"http://127.0.0.1:{Arbor.TestKit.Ports.Free()}";
         using var remote = new RemoteReward(new RemoteRewardConfig { Url = url, Retries = 2, BackoffSeconds = 0.05, TimeoutSeconds = 2 });
         var clock = Stopwatch.StartNew();
-        var e = await Assert.ThrowsAsync<RewardServerException>(() => remote.ScoreAsync(Batch()));
+        var e = await Assert.ThrowsAsync<RewardServerException>(() => remote.ScoreAsync(Batch(), TestContext.Current.CancellationToken));
         Assert.Contains(url, e.Message);
         Assert.Contains("failed 3 times", e.Message);
         Assert.True(clock.Elapsed.TotalSeconds >= 0.15, "backoff 0.05 + 0.1 s must have been waited");
@@ -51,18 +51,18 @@ public class RemoteRewardTests
     {
         await using var server = await RewardServer.StartAsync(new JpegCompressibilityReward(), artificialDelay: TimeSpan.FromSeconds(1.5));
         using var impatient = new RemoteReward(new RemoteRewardConfig { Url = server.Url, TimeoutSeconds = 0.3, Retries = 1, BackoffSeconds = 0.01 });
-        var e = await Assert.ThrowsAsync<RewardServerException>(() => impatient.ScoreAsync(Batch()));
+        var e = await Assert.ThrowsAsync<RewardServerException>(() => impatient.ScoreAsync(Batch(), TestContext.Current.CancellationToken));
         Assert.Contains("no answer within 0.3 s", e.Message);
         using var patient = new RemoteReward(new RemoteRewardConfig { Url = server.Url, TimeoutSeconds = 10 });
-        Assert.Equal(3, (await patient.ScoreAsync(Batch())).Scores.Length);
+        Assert.Equal(3, (await patient.ScoreAsync(Batch(), TestContext.Current.CancellationToken)).Scores.Length);
     }
 
     [Fact]
     public async Task JpegRewardsHaveOppositeSignsAndMeasureKilobytes()
     {
         var batch = Batch();
-        var c = await new JpegCompressibilityReward().ScoreAsync(batch);
-        var i = await new JpegCompressibilityReward(incompressible: true).ScoreAsync(batch);
+        var c = await new JpegCompressibilityReward().ScoreAsync(batch, TestContext.Current.CancellationToken);
+        var i = await new JpegCompressibilityReward(incompressible: true).ScoreAsync(batch, TestContext.Current.CancellationToken);
         Assert.Equal(c.Scores.Select(s => -s).ToArray(), i.Scores);
         Assert.All(c.Components["jpeg_kb"], kb => Assert.InRange(kb, 0.1, 5));
     }

@@ -9,8 +9,8 @@ namespace Arbor.Tests.Rewards;
 public sealed class ShapesServerFixture : IAsyncLifetime
 {
     public RewardServer Server { get; private set; } = null!;
-    public async Task InitializeAsync() => Server = await RewardServer.StartAsync(new ShapesReward());
-    public async Task DisposeAsync() => await Server.DisposeAsync();
+    public async ValueTask InitializeAsync() => Server = await RewardServer.StartAsync(new ShapesReward());
+    public async ValueTask DisposeAsync() => await Server.DisposeAsync();
 }
 
 /// <summary>The reference server decodes any client's images, refuses bombs from their headers, and answers every mistake with a 4xx naming it.</summary>
@@ -63,12 +63,12 @@ public class RewardServerTests(ShapesServerFixture fixture) : IClassFixture<Shap
     [Fact]
     public async Task UnknownPathsAndMethodsGetJsonErrors()
     {
-        using var get = await Http.GetAsync(fixture.Server.Url + RemoteRewardProtocol.ScorePath);
+        using var get = await Http.GetAsync(fixture.Server.Url + RemoteRewardProtocol.ScorePath, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.MethodNotAllowed, get.StatusCode);
-        Assert.Contains("POST /score", ErrorOf(await get.Content.ReadAsStringAsync()));
-        using var missing = await Http.GetAsync(fixture.Server.Url + "/nope");
+        Assert.Contains("POST /score", ErrorOf(await get.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)));
+        using var missing = await Http.GetAsync(fixture.Server.Url + "/nope", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
-        Assert.Contains("/nope", ErrorOf(await missing.Content.ReadAsStringAsync()));
+        Assert.Contains("/nope", ErrorOf(await missing.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)));
     }
 
     [Fact]

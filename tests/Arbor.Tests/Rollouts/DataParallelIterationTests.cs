@@ -17,7 +17,7 @@ namespace Arbor.Tests.Rollouts;
 /// group), each rolling out half of the iteration's prompts, train as one process on all of them does: the same
 /// rollouts, advantages, losses and weights, to the tolerance of float32 sums taken in another order.
 /// </summary>
-public class DataParallelIterationTests(Xunit.Abstractions.ITestOutputHelper output)
+public class DataParallelIterationTests(ITestOutputHelper output)
 {
     private static readonly string[] Prompts = ["a red circle", "a blue square", "a blue circle", "a red square"];
 

@@ -124,7 +124,7 @@ public class GrpoIterationTests
     }
 }
 
-public class SignalMeterTests(Xunit.Abstractions.ITestOutputHelper output)
+public class SignalMeterTests(ITestOutputHelper output)
 {
     private static (List<double> Real, List<double> Null) Readings(string name)
     {

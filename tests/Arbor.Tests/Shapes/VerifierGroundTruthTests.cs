@@ -1,5 +1,4 @@
 using Arbor.Shapes;
-using Xunit.Abstractions;
 
 namespace Arbor.Tests.Shapes;
 

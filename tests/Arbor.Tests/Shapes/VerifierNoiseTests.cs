@@ -1,6 +1,5 @@
 using Arbor.Imaging;
 using Arbor.Shapes;
-using Xunit.Abstractions;
 
 namespace Arbor.Tests.Shapes;
 

@@ -59,10 +59,10 @@ public class GrpoTrainerTests : IDisposable
         var model = SaveTinyBase();
         var whole = Path.Combine(_dir, "whole");
         var killed = Path.Combine(_dir, "killed");
-        new GrpoTrainer(Config(model, 4), whole).Run(resume: false);
-        new GrpoTrainer(Config(model, 4), killed).Run(resume: false, stopAfter: 2);
+        new GrpoTrainer(Config(model, 4), whole).Run(resume: false, cancel: TestContext.Current.CancellationToken);
+        new GrpoTrainer(Config(model, 4), killed).Run(resume: false, stopAfter: 2, cancel: TestContext.Current.CancellationToken);
         Assert.Equal(2, TrainLines(killed).Length);
-        new GrpoTrainer(Config(model, 4), killed).Run(resume: true);
+        new GrpoTrainer(Config(model, 4), killed).Run(resume: true, cancel: TestContext.Current.CancellationToken);
         Assert.Equal(TrainLines(whole), TrainLines(killed));
         Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "final", "lora.safetensors")), File.ReadAllBytes(Path.Combine(killed, "final", "lora.safetensors")));
     }
@@ -82,16 +82,16 @@ public class GrpoTrainerTests : IDisposable
         var config = Config(model, 4) with { Train = Config(model, 4).Train with { CheckpointEvery = 2 }, Eval = Config(model, 4).Eval with { Every = 2 } };
         var whole = Path.Combine(_dir, "whole");
         var killed = Path.Combine(_dir, "killed");
-        new GrpoTrainer(config, whole).Run(resume: false);
+        new GrpoTrainer(config, whole).Run(resume: false, cancel: TestContext.Current.CancellationToken);
 
         // --stop-after 3 checkpoints at 3 although checkpoint_every is 2 (issue #21, item 5)
-        new GrpoTrainer(config, killed).Run(resume: false, stopAfter: 3);
+        new GrpoTrainer(config, killed).Run(resume: false, stopAfter: 3, cancel: TestContext.Current.CancellationToken);
         Assert.Equal(3, GrpoCheckpoint.ReadState(Path.Combine(killed, "checkpoint")).Iterations);
         // then a kill during iteration 4, after its line was written and while a further line was being written
         var log = Path.Combine(killed, "metrics.jsonl");
         File.AppendAllText(log, File.ReadAllLines(Path.Combine(whole, "metrics.jsonl")).First(l => l.Contains("\"train\"") && l.Contains("\"iteration\":4,")) + "\n");
         File.AppendAllText(log, "{\"kind\":\"train\",\"itera");
-        new GrpoTrainer(config, killed).Run(resume: true);
+        new GrpoTrainer(config, killed).Run(resume: true, cancel: TestContext.Current.CancellationToken);
 
         Assert.Equal(LineKinds(whole), LineKinds(killed));       // [eval 0, train 1, train 2, eval 2, train 3, train 4, eval 4]
         Assert.Equal(TrainLines(whole), TrainLines(killed));
@@ -105,12 +105,12 @@ public class GrpoTrainerTests : IDisposable
         var config = Config(model, 3) with { Eval = Config(model, 3).Eval with { Every = 2 } };
         var whole = Path.Combine(_dir, "whole");
         var killed = Path.Combine(_dir, "killed");
-        new GrpoTrainer(config, whole).Run(resume: false);
-        new GrpoTrainer(config, killed).Run(resume: false, stopAfter: 2);
+        new GrpoTrainer(config, whole).Run(resume: false, cancel: TestContext.Current.CancellationToken);
+        new GrpoTrainer(config, killed).Run(resume: false, stopAfter: 2, cancel: TestContext.Current.CancellationToken);
         // killed while evaluating at iteration 2: its checkpoint is written, its evaluation line is not
         var log = Path.Combine(killed, "metrics.jsonl");
         File.WriteAllLines(log, File.ReadAllLines(log).Where(l => !(l.Contains("\"eval\"") && l.Contains("\"iteration\":2,"))));
-        new GrpoTrainer(config, killed).Run(resume: true);
+        new GrpoTrainer(config, killed).Run(resume: true, cancel: TestContext.Current.CancellationToken);
         Assert.Equal(LineKinds(whole), LineKinds(killed));
     }
 
@@ -121,10 +121,10 @@ public class GrpoTrainerTests : IDisposable
         var config = Config(model, 3) with { Train = Config(model, 3).Train with { EmaDecay = 0.5 } };
         var whole = Path.Combine(_dir, "whole");
         var killed = Path.Combine(_dir, "killed");
-        new GrpoTrainer(config, whole).Run(resume: false);
-        new GrpoTrainer(config, killed).Run(resume: false, stopAfter: 1);
+        new GrpoTrainer(config, whole).Run(resume: false, cancel: TestContext.Current.CancellationToken);
+        new GrpoTrainer(config, killed).Run(resume: false, stopAfter: 1, cancel: TestContext.Current.CancellationToken);
         Assert.True(File.Exists(Path.Combine(killed, "checkpoint", GrpoCheckpoint.EmaFileName)));
-        new GrpoTrainer(config, killed).Run(resume: true);
+        new GrpoTrainer(config, killed).Run(resume: true, cancel: TestContext.Current.CancellationToken);
         Assert.Equal(TrainLines(whole), TrainLines(killed));
         var final = File.ReadAllBytes(Path.Combine(whole, "final", "lora.safetensors"));
         Assert.Equal(final, File.ReadAllBytes(Path.Combine(killed, "final", "lora.safetensors")));
@@ -139,7 +139,7 @@ public class GrpoTrainerTests : IDisposable
         var config = Config(model, 50) with { Train = Config(model, 50).Train with { TimeBudgetMinutes = 1e-6 } };
         var run = Path.Combine(_dir, "run");
         var trainer = new GrpoTrainer(config, run);
-        trainer.Run(resume: false);
+        trainer.Run(resume: false, cancel: TestContext.Current.CancellationToken);
         Assert.Single(TrainLines(run));
         Assert.Equal(2, trainer.Evaluations.Count);
         Assert.Equal(0, trainer.TrainingSecondsAtEvaluation[0]);
@@ -152,7 +152,7 @@ public class GrpoTrainerTests : IDisposable
     {
         var model = SaveTinyBase();
         var run = Path.Combine(_dir, "run");
-        new GrpoTrainer(Config(model, 1), run).Run(resume: false);
+        new GrpoTrainer(Config(model, 1), run).Run(resume: false, cancel: TestContext.Current.CancellationToken);
         var line = File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).First(l => l.Contains("\"train\""));
         var e = System.Text.Json.JsonDocument.Parse(line).RootElement;
         Assert.Equal(2 * 3 * 3 * 2, e.GetProperty("nfe").GetInt64());         // prompts·G·T, CFG doubles
@@ -166,7 +166,7 @@ public class GrpoTrainerTests : IDisposable
         Assert.Equal("NaN", e.GetProperty("signal").GetString());
         Assert.Equal(0, e.GetProperty("signal_edges").GetInt32());
         var two = Path.Combine(_dir, "two");
-        new GrpoTrainer(Config(model, 1) with { Loss = new PolicyLossConfig { UpdatesPerIteration = 2 } }, two).Run(resume: false);
+        new GrpoTrainer(Config(model, 1) with { Loss = new PolicyLossConfig { UpdatesPerIteration = 2 } }, two).Run(resume: false, cancel: TestContext.Current.CancellationToken);
         var t = System.Text.Json.JsonDocument.Parse(File.ReadAllLines(Path.Combine(two, "metrics.jsonl")).First(l => l.Contains("\"train\""))).RootElement;
         Assert.InRange(t.GetProperty("signal").GetDouble(), -1, 1);
         Assert.Equal(6, t.GetProperty("signal_edges").GetInt32());   // the second half of the 12 trained edges
@@ -178,9 +178,9 @@ public class GrpoTrainerTests : IDisposable
         var model = SaveTinyBase();
         var config = Config(model, 1) with { Eval = new EvalConfig { Every = 0, PromptsPerFamily = 2, Steps = 2, CacheBase = true } };
         var first = new GrpoTrainer(config, Path.Combine(_dir, "a"));
-        first.Run(resume: false);
+        first.Run(resume: false, cancel: TestContext.Current.CancellationToken);
         var second = new GrpoTrainer(config with { Seed = 6 }, Path.Combine(_dir, "b"));
-        second.Run(resume: false);
+        second.Run(resume: false, cancel: TestContext.Current.CancellationToken);
         Assert.False(first.Evaluations[0].Cached);
         Assert.True(second.Evaluations[0].Cached);
         Assert.False(second.Evaluations[^1].Cached);

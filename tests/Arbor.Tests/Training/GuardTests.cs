@@ -47,18 +47,18 @@ public class GuardTests : IDisposable
         var model = new GrpoTrainerTests().SaveTinyBaseInto(_dir);
         var run = Path.Combine(_dir, "run");
         var config = GrpoTrainerTests.Config(model, 4);
-        new GrpoTrainer(config, run).Run(resume: false, stopAfter: 2);
+        new GrpoTrainer(config, run).Run(resume: false, stopAfter: 2, cancel: TestContext.Current.CancellationToken);
         var metricsBefore = File.ReadAllText(Path.Combine(run, "metrics.jsonl"));
         var checkpointBefore = File.ReadAllBytes(Path.Combine(run, "checkpoint", "lora.safetensors"));
 
         int port = Arbor.TestKit.Ports.Free();
         var down = config with { Reward = new RewardConfig { Names = ["remote"], Remote = new RemoteRewardConfig { Url = $"http://127.0.0.1:{port}", Retries = 1, BackoffSeconds = 0.01 } } };
-        var e = Assert.Throws<RewardServerException>(() => new GrpoTrainer(down, run).Run(resume: true));
+        var e = Assert.Throws<RewardServerException>(() => new GrpoTrainer(down, run).Run(resume: true, cancel: TestContext.Current.CancellationToken));
         Assert.Contains($"127.0.0.1:{port}", e.Message);
         Assert.StartsWith(metricsBefore, File.ReadAllText(Path.Combine(run, "metrics.jsonl")));
         Assert.Equal(checkpointBefore, File.ReadAllBytes(Path.Combine(run, "checkpoint", "lora.safetensors")));
         // and the run resumes from that checkpoint once the reward is back
-        new GrpoTrainer(config, run).Run(resume: true);
+        new GrpoTrainer(config, run).Run(resume: true, cancel: TestContext.Current.CancellationToken);
         Assert.True(File.Exists(Path.Combine(run, "final", "lora.safetensors")));
     }
 
@@ -68,16 +68,16 @@ public class GuardTests : IDisposable
         var model = new GrpoTrainerTests().SaveTinyBaseInto(_dir);
         var run = Path.Combine(_dir, "run");
         var config = GrpoTrainerTests.Config(model, 1);
-        new GrpoTrainer(config, run).Run(resume: false);
+        new GrpoTrainer(config, run).Run(resume: false, cancel: TestContext.Current.CancellationToken);
         var metrics = File.ReadAllText(Path.Combine(run, "metrics.jsonl"));
         var final = File.ReadAllBytes(Path.Combine(run, "final", "lora.safetensors"));
-        var e = Assert.Throws<Arbor.Runs.RunDirectoryException>(() => new GrpoTrainer(config with { Seed = 9 }, run).Run(resume: false));
+        var e = Assert.Throws<Arbor.Runs.RunDirectoryException>(() => new GrpoTrainer(config with { Seed = 9 }, run).Run(resume: false, cancel: TestContext.Current.CancellationToken));
         Assert.Contains("--resume", e.Message);
         Assert.Contains("--overwrite", e.Message);
         Assert.Equal(metrics, File.ReadAllText(Path.Combine(run, "metrics.jsonl")));
         Assert.Equal(final, File.ReadAllBytes(Path.Combine(run, "final", "lora.safetensors")));
         // deliberately replaced: a new run's history only
-        new GrpoTrainer(config with { Seed = 9 }, run).Run(resume: false, overwrite: true);
+        new GrpoTrainer(config with { Seed = 9 }, run).Run(resume: false, overwrite: true, cancel: TestContext.Current.CancellationToken);
         Assert.NotEqual(final, File.ReadAllBytes(Path.Combine(run, "final", "lora.safetensors")));
     }
 }

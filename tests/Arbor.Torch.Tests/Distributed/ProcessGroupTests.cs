@@ -224,7 +224,7 @@ public class ProcessGroupTests
             using var t = Torch.Ones([3]);
             pg.AllReduce(t);
             Assert.Equal(new float[] { 2, 2, 2 }, t.ToArray<float>());
-            Assert.True(rank1Gone.Wait(TimeSpan.FromSeconds(10)), "rank 1 did not leave");
+            Assert.True(rank1Gone.Wait(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken), "rank 1 did not leave");
             var sw = Stopwatch.StartNew();
             error = Assert.Throws<TorchException>(() => pg.AllReduce(t));
             took = sw.Elapsed;
