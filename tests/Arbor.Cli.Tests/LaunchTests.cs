@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Arbor.Cli.Launch;
 using Arbor.TestKit;
+using static Arbor.Cli.Tests.ArborProcess;
 
 namespace Arbor.Cli.Tests;
 
@@ -13,23 +14,7 @@ public partial class LaunchTests
 
     private const int SigTerm = 15;
 
-    private static ProcessStartInfo Arbor(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "arbor.dll"));
-        foreach (var a in args) start.ArgumentList.Add(a);
-        return start;
-    }
 
-    private static async Task<(int Code, string Out, string Err)> Run(ProcessStartInfo start, int timeoutSeconds = 60)
-    {
-        using var p = Process.Start(start)!;
-        var (o, e) = (p.StandardOutput.ReadToEndAsync(), p.StandardError.ReadToEndAsync());
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds));
-        try { await p.WaitForExitAsync(cts.Token); }
-        catch (OperationCanceledException) { p.Kill(entireProcessTree: true); throw new TimeoutException($"{string.Join(' ', start.ArgumentList)} ran past {timeoutSeconds} s"); }
-        return (p.ExitCode, await o, await e);
-    }
 
     [Fact]
     public void WorkersGetTorchrunsVariablesAndAShareOfTheCores()
@@ -47,7 +32,7 @@ public partial class LaunchTests
     [Fact]
     public async Task TwoWorkersJoinOneProcessGroupAndPrintUnderTheirRanks()
     {
-        var (code, stdout, stderr) = await Run(Arbor("launch", "--nproc-per-node", "2", "--master-port", $"{Ports.Free()}", "--", "doctor", "--distributed"));
+        var (code, stdout, stderr) = await RunAsync(ArborCommand("launch", "--nproc-per-node", "2", "--master-port", $"{Ports.Free()}", "--", "doctor", "--distributed"));
         Assert.True(code == 0, stderr);
         var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(2, lines.Length);
@@ -60,7 +45,7 @@ public partial class LaunchTests
     {
         var port = $"{Ports.Free()}";
         string[] Node(int rank) => ["launch", "--nproc-per-node", "2", "--nnodes", "2", "--node-rank", $"{rank}", "--master-addr", "127.0.0.1", "--master-port", port, "--", "doctor", "--distributed"];
-        var results = await Task.WhenAll(Run(Arbor(Node(0))), Run(Arbor(Node(1))));
+        var results = await Task.WhenAll(RunAsync(ArborCommand(Node(0))), RunAsync(ArborCommand(Node(1))));
         Assert.All(results, r => Assert.True(r.Code == 0, r.Err));
         Assert.Contains("[rank 1] rank 1 of 4 (local 1,", results[0].Out);
         Assert.Contains("[rank 3] rank 3 of 4 (local 1,", results[1].Out);
@@ -73,7 +58,7 @@ public partial class LaunchTests
         // rank 1 fails at once with an error as arbor prints them; rank 0 would run for a minute
         var script = "if [ \"$RANK\" = 1 ]; then echo 'error: config file x.yaml: unknown key' >&2; echo '  because: a typo' >&2; exit 3; fi; sleep 60";
         var clock = Stopwatch.StartNew();
-        var (code, _, stderr) = await Run(Arbor("launch", "--nproc-per-node", "2", "--grace-seconds", "5", "--", "/bin/sh", "-c", script));
+        var (code, _, stderr) = await RunAsync(ArborCommand("launch", "--nproc-per-node", "2", "--grace-seconds", "5", "--", "/bin/sh", "-c", script));
         Assert.Equal(3, code);
         Assert.Contains("[rank 1] error: config file x.yaml: unknown key", stderr);
         Assert.Contains("launch: rank 1 failed (exit code 3):\nerror: config file x.yaml: unknown key\n  because: a typo", stderr);
@@ -84,7 +69,7 @@ public partial class LaunchTests
     public async Task SigtermToTheLauncherReachesEveryWorkerOnceAndItExits143()
     {
         var script = "trap 'echo \"stop $RANK\"; exit 143' TERM; echo \"ready $RANK\"; while true; do sleep 0.1; done";
-        using var p = Process.Start(Arbor("launch", "--nproc-per-node", "2", "--", "/bin/sh", "-c", script))!;
+        using var p = Process.Start(ArborCommand("launch", "--nproc-per-node", "2", "--", "/bin/sh", "-c", script))!;
         var err = p.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         var seen = new List<string>();
         var ready = new TaskCompletionSource();
@@ -129,21 +114,7 @@ public class LaunchedPretrainTests : IDisposable
         return path;
     }
 
-    static ProcessStartInfo Arbor(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "arbor.dll"));
-        foreach (var a in args) start.ArgumentList.Add(a);
-        return start;
-    }
 
-    static (int Code, string Out, string Err) Run(ProcessStartInfo start)
-    {
-        using var p = Process.Start(start)!;
-        var (o, e) = (p.StandardOutput.ReadToEndAsync(), p.StandardError.ReadToEndAsync());
-        if (!p.WaitForExit(TimeSpan.FromSeconds(120))) { p.Kill(entireProcessTree: true); throw new TimeoutException(string.Join(' ', start.ArgumentList)); }
-        return (p.ExitCode, o.Result, e.Result);
-    }
 
     static double[] Losses(string run) =>
         [.. File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
@@ -157,9 +128,9 @@ public class LaunchedPretrainTests : IDisposable
     {
         var config = Config(8);
         var (one, two) = (Path.Combine(_dir, "one"), Path.Combine(_dir, "two"));
-        var single = Run(Arbor("pretrain", "--config", config, "--out", one, "--quiet"));
+        var single = Run(ArborCommand("pretrain", "--config", config, "--out", one, "--quiet"));
         Assert.True(single.Code == 0, single.Err);
-        var launched = Run(Arbor(Launch(config, two)));
+        var launched = Run(ArborCommand(Launch(config, two)));
         Assert.True(launched.Code == 0, launched.Err);
 
         var (a, b) = (Losses(one), Losses(two));
@@ -174,11 +145,11 @@ public class LaunchedPretrainTests : IDisposable
     {
         var config = Config(120);
         var (whole, killed) = (Path.Combine(_dir, "whole"), Path.Combine(_dir, "killed"));
-        var uninterrupted = Run(Arbor(Launch(config, whole)));
+        var uninterrupted = Run(ArborCommand(Launch(config, whole)));
         Assert.True(uninterrupted.Code == 0, uninterrupted.Err);
 
         // kill -9 rank 1 once rank 0 has checkpointed (step 4 or later); rank 1 is found by its RANK variable
-        var start = Arbor(Launch(config, killed));
+        var start = ArborCommand(Launch(config, killed));
         using var launcher = Process.Start(start)!;
         var stderr = launcher.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         var stdout = launcher.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
@@ -192,7 +163,7 @@ public class LaunchedPretrainTests : IDisposable
         Assert.Contains("rank 1 failed (exit code 137, signal 9)", await stderr);
         await stdout;
 
-        var resumed = Run(Arbor(Launch(config, killed, "--resume")));
+        var resumed = Run(ArborCommand(Launch(config, killed, "--resume")));
         Assert.True(resumed.Code == 0, resumed.Err);
         // the same world size continues exactly: same reduction order, same draws
         Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "model", "model.safetensors")), File.ReadAllBytes(Path.Combine(killed, "model", "model.safetensors")));
@@ -253,21 +224,7 @@ public partial class LaunchedTrainTests : IDisposable
         return path;
     }
 
-    static ProcessStartInfo Arbor(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "arbor.dll"));
-        foreach (var a in args) start.ArgumentList.Add(a);
-        return start;
-    }
 
-    static (int Code, string Out, string Err) Run(ProcessStartInfo start)
-    {
-        using var p = Process.Start(start)!;
-        var (o, e) = (p.StandardOutput.ReadToEndAsync(), p.StandardError.ReadToEndAsync());
-        if (!p.WaitForExit(TimeSpan.FromSeconds(180))) { p.Kill(entireProcessTree: true); throw new TimeoutException(string.Join(' ', start.ArgumentList)); }
-        return (p.ExitCode, o.Result, e.Result);
-    }
 
     static List<System.Text.Json.JsonElement> TrainLines(string run) =>
         [.. File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
@@ -283,9 +240,9 @@ public partial class LaunchedTrainTests : IDisposable
     {
         var config = Config(strategy, 3);
         var (one, two) = (Path.Combine(_dir, $"{strategy}-one"), Path.Combine(_dir, $"{strategy}-two"));
-        var single = Run(Arbor("train", "--config", config, "--out", one));
+        var single = Run(ArborCommand("train", "--config", config, "--out", one));
         Assert.True(single.Code == 0, single.Err);
-        var launched = Run(Arbor(Launch("train", "--config", config, "--out", two)));
+        var launched = Run(ArborCommand(Launch("train", "--config", config, "--out", two)));
         Assert.True(launched.Code == 0, launched.Err);
         Assert.Contains("[rank 1] arbor train", launched.Out);
         Assert.DoesNotContain("[rank 1] iter ", launched.Out);   // rank 0 alone reports
@@ -310,12 +267,12 @@ public partial class LaunchedTrainTests : IDisposable
         // two launchers as two machines would run them (--nnodes 2, their own --node-rank, node 0 as master), one rank each
         var config = Config("flow_grpo", 2);
         var (one, two) = (Path.Combine(_dir, "nodes-one"), Path.Combine(_dir, "nodes-two"));
-        var single = Run(Arbor("train", "--config", config, "--out", one));
+        var single = Run(ArborCommand("train", "--config", config, "--out", one));
         Assert.True(single.Code == 0, single.Err);
         var port = $"{Ports.Free()}";
         string[] Node(int rank) => ["launch", "--nnodes", "2", "--node-rank", $"{rank}", "--nproc-per-node", "1", "--master-addr", "127.0.0.1", "--master-port", port,
             "--", "train", "--config", config, "--out", two];
-        var nodes = await Task.WhenAll(Task.Run(() => Run(Arbor(Node(0)))), Task.Run(() => Run(Arbor(Node(1)))));
+        var nodes = await Task.WhenAll(RunAsync(ArborCommand(Node(0))), RunAsync(ArborCommand(Node(1))));
         Assert.All(nodes, n => Assert.True(n.Code == 0, n.Err));
         Assert.Contains("[rank 0] iter 2/2", nodes[0].Out);
         Assert.Contains("[rank 1] arbor train", nodes[1].Out);
@@ -331,10 +288,10 @@ public partial class LaunchedTrainTests : IDisposable
     {
         var config = Config("flow_grpo", 12);
         var (whole, killed) = (Path.Combine(_dir, "whole"), Path.Combine(_dir, "killed"));
-        var uninterrupted = Run(Arbor(Launch("train", "--config", config, "--out", whole)));
+        var uninterrupted = Run(ArborCommand(Launch("train", "--config", config, "--out", whole)));
         Assert.True(uninterrupted.Code == 0, uninterrupted.Err);
 
-        using (var launcher = Process.Start(Arbor(Launch("train", "--config", config, "--out", killed)))!)
+        using (var launcher = Process.Start(ArborCommand(Launch("train", "--config", config, "--out", killed)))!)
         {
             var stderr = launcher.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
             // after the checkpoint at iteration 4 (checkpoint_every 2), kill -9 rank 1
@@ -347,7 +304,7 @@ public partial class LaunchedTrainTests : IDisposable
             await rest;
             Assert.Contains("rank 1 failed (exit code 137, signal 9)", await stderr);
         }
-        var resumed = Run(Arbor(Launch("train", "--config", config, "--out", killed, "--resume")));
+        var resumed = Run(ArborCommand(Launch("train", "--config", config, "--out", killed, "--resume")));
         Assert.True(resumed.Code == 0, resumed.Err);
         var finals = Directory.GetFiles(Path.Combine(whole, "final")).Select(Path.GetFileName).ToList();
         Assert.NotEmpty(finals);
@@ -362,7 +319,7 @@ public partial class LaunchedTrainTests : IDisposable
     {
         var config = Config("flow_grpo", 100000);
         var run = Path.Combine(_dir, "stopped");
-        using var launcher = Process.Start(Arbor(Launch("train", "--config", config, "--out", run)))!;
+        using var launcher = Process.Start(ArborCommand(Launch("train", "--config", config, "--out", run)))!;
         var stderr = launcher.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         int iterations = 0;
         while (iterations < 2 && await launcher.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken) is { } line)

@@ -3,8 +3,6 @@ using Arbor.Distributed;
 using Arbor.Models;
 using Arbor.Pipelines;
 using Arbor.Pretraining;
-using Arbor.Tensors.Distributed;
-using Arbor.TestKit;
 
 namespace Arbor.Tests.Pretraining;
 
@@ -17,38 +15,7 @@ public class DataParallelPretrainTests(ITestOutputHelper output) : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("arbor-ddp-pretrain-").FullName;
     public void Dispose() => Directory.Delete(_dir, true);
 
-    private static PretrainConfig Tiny(int steps) => new()
-    {
-        Seed = 3,
-        Model = new DiTConfig
-        {
-            ImageSize = 8, PatchSize = 2, Dim = 32, Depth = 2, Heads = 2, MlpRatio = 2,
-            Text = new TextEncoderConfig { MaxTokens = 6, Dim = 16, Depth = 1, Heads = 2 },
-        },
-        Train = new PretrainOptimConfig { Steps = steps, BatchSize = 8, LearningRate = 3e-3, WarmupSteps = 2, EmaDecay = 0.9 },
-        CheckpointEvery = 3,
-        LogEvery = 1,
-    };
 
-    /// <summary>Runs <paramref name="run"/> as each of <paramref name="world"/> ranks on its own thread, over a real Gloo group.</summary>
-    private static void AsRanks(int world, Action<DataParallel> run)
-    {
-        int port = Ports.Free();
-        var errors = new Exception?[world];
-        var threads = Enumerable.Range(0, world).Select(rank => new Thread(() =>
-        {
-            try
-            {
-                using var group = ProcessGroup.Create(rank, world, "127.0.0.1", port, TimeSpan.FromSeconds(60));
-                using var dp = DataParallel.Over(group);
-                run(dp);
-            }
-            catch (Exception e) { errors[rank] = e; }
-        })).ToList();
-        threads.ForEach(t => t.Start());
-        threads.ForEach(t => t.Join());
-        foreach (var e in errors) if (e is not null) throw new AggregateException(e);
-    }
 
     private static double[] Losses(string dir) =>
         [.. File.ReadAllLines(Path.Combine(dir, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).Where(r => r.GetProperty("kind").GetString() == "train")
@@ -64,10 +31,10 @@ public class DataParallelPretrainTests(ITestOutputHelper output) : IDisposable
     public void TwoRanksTrainAsOneProcessDoesWithinReductionToleranceAndOnlyRankZeroWrites()
     {
         var one = Path.Combine(_dir, "one");
-        new Pretrainer(Tiny(6), new TwoColorSource(), null, one).Run(resume: false, cancel: TestContext.Current.CancellationToken);
+        new Pretrainer(PretrainerTests.Tiny(6), new TwoColorSource(), null, one).Run(resume: false, cancel: TestContext.Current.CancellationToken);
 
         var two = Path.Combine(_dir, "two");
-        AsRanks(2, dp => new Pretrainer(Tiny(6), new TwoColorSource(), null, two, dp).Run(resume: false));
+        Tests.Distributed.Ranks.Run(2, dp => new Pretrainer(PretrainerTests.Tiny(6), new TwoColorSource(), null, two, dp).Run(resume: false));
 
         // the same global batch, the same draws: the losses agree to float32 reduction order (each rank's mean over 4
         // rows, then their sum, against one mean over 8), measured about 1e-7 relative; 1e-5 bounds it

@@ -5,9 +5,7 @@ using Arbor.Shapes;
 using Arbor.Strategies;
 using Arbor.Strategies.DynamicTree;
 using Arbor.Tensors;
-using Arbor.Tensors.Distributed;
 using Arbor.Tensors.Optim;
-using Arbor.TestKit;
 using Arbor.Training;
 
 namespace Arbor.Tests.Rollouts;
@@ -56,26 +54,6 @@ public class DataParallelIterationTests(ITestOutputHelper output)
         return new Run(reports, weights);
     }
 
-    private static Run[] AsRanks(int world, Func<DataParallel, Run> run)
-    {
-        int port = Ports.Free();
-        var results = new Run[world];
-        var errors = new Exception?[world];
-        var threads = Enumerable.Range(0, world).Select(rank => new Thread(() =>
-        {
-            try
-            {
-                using var group = ProcessGroup.Create(rank, world, "127.0.0.1", port, TimeSpan.FromSeconds(60));
-                using var dp = DataParallel.Over(group);
-                results[rank] = run(dp);
-            }
-            catch (Exception e) { errors[rank] = e; }
-        })).ToList();
-        threads.ForEach(t => t.Start());
-        threads.ForEach(t => t.Join());
-        foreach (var e in errors) if (e is not null) throw new AggregateException(e);
-        return results;
-    }
 
     [Theory]
     [InlineData("flow_grpo", false)]
@@ -86,7 +64,7 @@ public class DataParallelIterationTests(ITestOutputHelper output)
     {
         using var one = DataParallel.Single();
         var single = Iterations(strategy, one, shuffle);
-        var ranks = AsRanks(2, dp => Iterations(strategy, dp, shuffle));
+        var ranks = Tests.Distributed.Ranks.Run(2, dp => Iterations(strategy, dp, shuffle));
 
         // both ranks hold the same weights: they took the same steps from the same summed gradients
         Assert.Equal(ranks[0].Weights, ranks[1].Weights);
