@@ -40,6 +40,9 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
 
     public ExponentialMovingAverage State => _old;
 
+    /// <summary>Pretraining-data replay added to every step's loss (<see cref="ReplayConfig"/>), or null.</summary>
+    public PretrainingReplay? Replay { get; init; }
+
     public IDisposable RolloutPolicy() => _old.Applied();
 
     /// <summary>
@@ -60,6 +63,7 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
         {
             optimizer.ZeroGrad();
             plan.Backward(u, updates);
+            if (Replay is not null) plan.AddLoss(Replay.Backward(iteration, u, updates, plan.Parallel));
             plan.Parallel.AllReduceGradients(parameters);
             plan.Step(GradClip.ClipByGlobalNorm(parameters, _loss.GradClip), optimizer);
         }
@@ -150,6 +154,9 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
                 _stats = new ForwardLossStats(_stats.RefSum + s.RefSum, _stats.Clipped + s.Clipped, _stats.RatioSum + s.RatioSum, _stats.RatioSq + s.RatioSq);
             }
         }
+
+        /// <summary>Counts another term's loss (this rank's share) in the iteration's logged loss.</summary>
+        public void AddLoss(double loss) => _lossSum += loss;
 
         /// <summary>Takes the optimizer step after a part's gradients, unless their clipped norm is not finite.</summary>
         public void Step(double gradNorm, Optimizer optimizer)

@@ -37,6 +37,8 @@ public sealed record GrpoTrainConfig : IValidatedConfig
     public AdvantageConfig Advantage { get; init; } = new();
     public PolicyLossConfig Loss { get; init; } = new();
     public OptimConfig Optim { get; init; } = new();
+    /// <summary>Pretraining-data replay beside the RL loss (<see cref="ReplayConfig"/>; off by default).</summary>
+    public ReplayConfig Replay { get; init; } = new();
     public GrpoScheduleConfig Train { get; init; } = new();
     public EvalConfig Eval { get; init; } = new();
     /// <summary>The Shapes split the prompts come from (must be the base's pretraining split).</summary>
@@ -72,6 +74,7 @@ public sealed record GrpoTrainConfig : IValidatedConfig
         if (DynamicTree.LayerTuningWeight < 0) yield return "dynamic_tree.layer_tuning_weight must be >= 0";
         foreach (var p in SectionRanges()) yield return p;
         foreach (var p in Eval.Problems()) yield return "eval." + p;
+        foreach (var p in Replay.Problems()) yield return p;
     }
 
     /// <summary>The counts and levels of every strategy section: a group needs two images, a schedule two steps.</summary>

@@ -33,6 +33,9 @@ public sealed class PolicyTrainer(TextToImagePipeline pipeline, IDenoisingStep s
     /// <summary>A strategy's per-edge clip interval and extra loss term (Dynamic-TreeRPO), or null.</summary>
     public ILossShaping? Shaping { get; init; }
 
+    /// <summary>Pretraining-data replay added to every step's loss (<see cref="ReplayConfig"/>), or null.</summary>
+    public PretrainingReplay? Replay { get; init; }
+
     public TimeSchedule Schedule => schedule;
 
     /// <summary>One training forward: source nodes of one step, their states [N, ...] and the model's conditional v_θ (not the guided v).</summary>
@@ -41,14 +44,14 @@ public sealed class PolicyTrainer(TextToImagePipeline pipeline, IDenoisingStep s
     /// <summary>The iteration's update: the strategy's loss shaping sees the scored forest first (LayerTuning's targets), then the step.</summary>
     PolicyUpdateStats IPolicyUpdate.Update(long iteration, RolloutForest forest, Advantages.AdvantageResult advantages, PromptConditioning conditioning,
         Optimizer optimizer, DataParallel? parallel) =>
-        UpdateScored(forest, conditioning, optimizer, alsoBackward: null, parallel);
+        UpdateScored(forest, conditioning, optimizer, alsoBackward: null, parallel, iteration);
 
     /// <summary>The strategy's loss shaping sees the scored forest (LayerTuning's targets), then <see cref="Update"/>.</summary>
     public PolicyUpdateStats UpdateScored(RolloutForest forest, PromptConditioning conditioning, Optimizer optimizer, Action<int, int>? alsoBackward,
-        DataParallel? parallel = null)
+        DataParallel? parallel = null, long iteration = 0)
     {
         Shaping?.Prepare(forest, parallel);
-        return Update(forest, conditioning, optimizer, alsoBackward, parallel);
+        return Update(forest, conditioning, optimizer, alsoBackward, parallel, iteration);
     }
 
     /// <summary>
@@ -76,7 +79,7 @@ public sealed class PolicyTrainer(TextToImagePipeline pipeline, IDenoisingStep s
     /// before the step, and the statistics are the iteration's.
     /// </summary>
     public PolicyUpdateStats Update(RolloutForest forest, PromptConditioning conditioning, Optimizer optimizer, Action<int, int>? alsoBackward = null,
-        DataParallel? parallel = null)
+        DataParallel? parallel = null, long iteration = 0)
     {
         var dp = parallel ?? DataParallel.Single();
         var model = pipeline.Model;
@@ -118,6 +121,7 @@ public sealed class PolicyTrainer(TextToImagePipeline pipeline, IDenoisingStep s
                 }
             }
             alsoBackward?.Invoke(u, updates);
+            if (Replay is not null) lossSum += Replay.Backward(iteration, u, updates, dp);
             dp.AllReduceGradients(parameters);
             gradNorm = GradClip.ClipByGlobalNorm(parameters, config.GradClip);
             if (double.IsFinite(gradNorm)) optimizer.Step();
