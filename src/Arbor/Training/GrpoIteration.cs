@@ -10,8 +10,9 @@ namespace Arbor.Training;
 
 /// <summary>
 /// One iteration's measurements, with the same meaning for every strategy (ALGORITHMS.md §7). RewardSeconds is
-/// the wait for rewards after the rollout ended: all of the scoring with one rollout wave, only the part
-/// that did not overlap the sampling with several.
+/// the wait for rewards after the rollout ended (all of the scoring with one rollout wave, only the part that did not
+/// overlap the sampling with several) and the advantages' computation, which in data-parallel runs includes the
+/// rewards' all-gather and so the wait for the slowest rank's rollout.
 /// </summary>
 /// <param name="PromptRewardMeans">The mean total reward of each prompt's images, in prompt order (for per-family trends).</param>
 public sealed record IterationReport(long Iteration, double RewardMean, double RewardStd, IReadOnlyDictionary<string, double> ComponentMeans,
@@ -67,13 +68,14 @@ public sealed class GrpoIteration(TextToImagePipeline pipeline, IRolloutStrategy
         var clock = Stopwatch.StartNew();
         var waves = Task.WhenAll(pending).GetAwaiter().GetResult();
         var scores = Enumerable.Range(0, rewards.Count).Select(k => Concat(waves.Select(w => w[k]).ToList())).ToArray();
-        double rewardSeconds = clock.Elapsed.TotalSeconds;
 
         // ---- rewards → advantages, per prompt group, then onto the edges as the strategy defines ----
         var scored = ScoringPath.Apply(forest, strategy, [.. rewards.Select(r => (r.Reward.Name, r.Weight))], scores, advantageConfig, shuffleSeed, parallel);
         var (components, advantages) = (scored.Components, scored.Advantages);
 
         // ---- policy update ----
+        // the reward phase ends here: in data-parallel runs it includes the all-gather, which waits for the slowest rank's rollout
+        double rewardSeconds = clock.Elapsed.TotalSeconds;
         clock.Restart();
         var update = trainer.Update(iteration, forest, advantages, conditioning, optimizer, parallel);
         double trainSeconds = clock.Elapsed.TotalSeconds;
