@@ -23,6 +23,16 @@ public abstract record ForwardProcessConfig
     /// </summary>
     public int TimesPerImage { get; init; } = 3;
     /// <summary>
+    /// How many of the rollout's times a noised copy may be drawn from: the first K steps (highest noise), 0 (default) =
+    /// all T, as the papers. Flow-GRPO's <c>timestep_fraction</c> for the forward-process losses: a group's reward spread
+    /// is made in the first steps (ALGORITHMS.md §7), so a low-noise copy, whose x_t already fixes the image's layout,
+    /// adds an advantage-weighted gradient that carries detail, not what the reward judged.
+    /// </summary>
+    public int TrainedSteps { get; init; }
+
+    /// <summary>The steps whose times are trained: <see cref="TrainedSteps"/>, or all <see cref="Steps"/> when 0.</summary>
+    public int TrainedStepCount => TrainedSteps == 0 ? Steps : TrainedSteps;
+    /// <summary>
     /// Re-noise every image of a group at the same times with the same noise ε (common random numbers). The loss's
     /// gradient is a sum of flow-matching gradients weighted by advantages that sum to zero in each group, so the part
     /// of each image's gradient that only the noise makes cancels across the group instead of adding up as drift.
@@ -56,7 +66,9 @@ public abstract record ForwardProcessConfig
     {
         if (Steps < 2) yield return $"{section}.steps must be >= 2";
         if (GroupSize < 2) yield return $"{section}.group_size must be >= 2 (a group needs a spread)";
-        if (TimesPerImage < 1 || TimesPerImage > Steps) yield return $"{section}.times_per_image must be in [1, steps = {Steps}]";
+        if (TrainedSteps < 0 || TrainedSteps > Steps) yield return $"{section}.trained_steps must be in [0, steps = {Steps}] (0: all)";
+        else if (TimesPerImage < 1 || TimesPerImage > TrainedStepCount)
+            yield return $"{section}.times_per_image must be in [1, {(TrainedSteps == 0 ? "steps" : "trained_steps")} = {TrainedStepCount}]";
         if (OldDecayRate < 0 || OldDecayMax is < 0 or >= 1) yield return $"{section}.old_decay_rate must be >= 0 and {section}.old_decay_max in [0, 1)";
         if (Branching < 1) yield return $"{section}.branching must be >= 1";
         if (Branching > 1)

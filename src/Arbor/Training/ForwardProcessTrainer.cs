@@ -93,7 +93,7 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
             if (!advantages.Kept[i]) continue;
             // with shared training noise, one draw of times and noise per group (prompt), the same for all its images
             var draw = new Random((int)((shared ? ShapesRng.Hash(_seed, (ulong)iteration, 5, prompt) : ShapesRng.Hash(_seed, (ulong)iteration, 3, prompt, (ulong)index)) & 0x7fffffff));
-            var times = Enumerable.Range(0, _config.Steps).OrderBy(_ => draw.Next()).Take(_config.TimesPerImage);
+            var times = Enumerable.Range(0, _config.TrainedStepCount).OrderBy(_ => draw.Next()).Take(_config.TimesPerImage);
             samples.AddRange(times.Select(k => new Sample(leaf, (int)prompt + index, _schedule.Times[k], advantages.Values[i],
                 shared ? ShapesRng.Hash(_seed, (ulong)iteration, 6, prompt, (ulong)k) : ShapesRng.Hash(_seed, (ulong)iteration, 4, prompt, (ulong)index, (ulong)k))));
         }
@@ -128,6 +128,9 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
 
         /// <summary>Training samples this iteration, on every rank (0: every group lacked a spread).</summary>
         public int Samples => _allSamples;
+
+        /// <summary>The times this rank's samples were drawn at, in order.</summary>
+        internal IEnumerable<double> Times => _samples.Select(s => s.Time);
 
         /// <summary>Leaves the samples come from, on every rank: at most this many parts hold any.</summary>
         public int Leaves => _allLeaves;

@@ -57,6 +57,42 @@ public class ForwardProcessRolloutTests
             "strategy: awm\nlora:\n  enabled: true\nawm:\n  steps: 10\n  branching: 2\n  branch_depth: 3\n  branch_start: 8\n", "t.yaml"));
         Assert.Contains("awm: the branching window [8, 11) must lie in the 10-step schedule", e.Message);
     }
+    [Fact]
+    public void TrainedStepsConfinesTheNoisedCopiesToTheFirstStepsTimes()
+    {
+        using var pipeline = RolloutEngineTests.TinyPipeline(5);
+        var schedule = Arbor.Sampling.TimeSchedule.Linear(4);
+        var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0, MaxBatch = 8 });
+        string[] prompts = ["a red circle", "a blue square"];
+        using var conditioning = new PromptConditioning(pipeline, prompts, 1.0);
+        double[] TimesDrawn(int trainedSteps)
+        {
+            var config = new NftConfig { Steps = 4, GroupSize = 4, TimesPerImage = 2, TrainedSteps = trainedSteps, RefWeight = 0 };
+            Assert.Empty(config.Problems());
+            var strategy = new ForwardProcessStrategy("nft", config);
+            using var gen = new Generator(6);
+            using var forest = engine.Run(prompts, strategy, conditioning, gen);
+            var rewards = forest.Leaves.Select((l, i) => (double)(i % 2)).ToList();
+            var a = EdgeAdvantages.Assign(forest, strategy.AdvantageMode, [rewards], [1.0], new AdvantageConfig());
+            using var trainer = new ForwardProcessTrainer(pipeline, config, new NftLoss(config, 5), schedule, new PolicyLossConfig(), 7);
+            using var plan = trainer.Plan(0, forest, a, conditioning);
+            return [.. plan.Times];
+        }
+        var all = TimesDrawn(0);
+        Assert.Equal(8 * 2, all.Length);
+        Assert.Equal(schedule.Times[..4].Order(), all.Distinct().Order());     // every rollout time is drawn somewhere
+        var early = TimesDrawn(2);
+        Assert.Equal(8 * 2, early.Length);
+        Assert.Equal([schedule.Times[1], schedule.Times[0]], early.Distinct().Order());   // t = 1 and 0.75 only, both per image
+
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>(
+            "strategy: nft\nlora:\n  enabled: true\nnft:\n  trained_steps: 2\n  times_per_image: 3\n", "t.yaml"));
+        Assert.Contains("nft.times_per_image must be in [1, trained_steps = 2]", e.Message);
+        e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>(
+            "strategy: nft\nlora:\n  enabled: true\nnft:\n  trained_steps: 11\n", "t.yaml"));
+        Assert.Contains("nft.trained_steps must be in [0, steps = 10]", e.Message);
+    }
+
     /// <summary>Scores the images of a batch 1, 0, 1, 0, ... whatever they show.</summary>
     private sealed class AlternatingReward : IRewardFunction
     {
