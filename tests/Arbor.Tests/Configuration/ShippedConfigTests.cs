@@ -51,47 +51,62 @@ public class ShippedConfigTests
     }
 
     [Theory]
-    [InlineData("flow-grpo.yaml", "flow_grpo")]
-    [InlineData("dance-grpo.yaml", "dance_grpo")]
-    [InlineData("mix-grpo.yaml", "mix_grpo")]
-    [InlineData("tree-grpo.yaml", "tree_grpo")]
-    [InlineData("branch-grpo.yaml", "branch_grpo")]
-    [InlineData("dynamic-treerpo.yaml", "dynamic_tree")]
-    public void TrainConfigsLoad(string file, string strategy)
+    [InlineData("flow-grpo.yaml", "flow_grpo", new[] { "shapes" })]
+    [InlineData("dance-grpo.yaml", "dance_grpo", new[] { "shapes" })]
+    [InlineData("mix-grpo.yaml", "mix_grpo", new[] { "shapes" })]
+    [InlineData("tree-grpo.yaml", "tree_grpo", new[] { "shapes" })]
+    [InlineData("branch-grpo.yaml", "branch_grpo", new[] { "shapes" })]
+    [InlineData("dynamic-treerpo.yaml", "dynamic_tree", new[] { "shapes", "shapes_strict" })]
+    [InlineData("nft.yaml", "nft", new[] { "shapes", "shapes_strict" })]
+    public void TrainConfigsLoad(string file, string strategy, string[] rewards)
     {
         var c = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), file));
         Assert.Equal(strategy, c.Strategy);
-        Assert.Equal(["shapes"], c.Reward.Names);
+        Assert.Equal(rewards, c.Reward.Names);
     }
 
     [Fact]
-    public void TheDemoIsDynamicTreeRpoWithTheLeafNftTermInOneLoss()
+    public void ShippedDynamicTreeRpoHasTheLeafNftTermInOneLossAndTheDemoIsIt()
     {
+        var shipped = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), "dynamic-treerpo.yaml"));
+        Assert.True(shipped.DynamicTree is { LayerTuning: true, LayerTuningForm: Arbor.Strategies.DynamicTree.LayerTuningForm.LeafNft, LayerTuningWeight: 1.0,
+            LayerTuningTimes: 2 });
+        Assert.Equal(3e-4, shipped.Optim.LearningRate);
         var demo = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), "demo.yaml"));
-        var shipped = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), "dynamic-treerpo.yaml"));
-        Assert.Equal("dynamic_tree", demo.Strategy);
-        Assert.True(demo.DynamicTree is { LayerTuning: true, LayerTuningForm: Arbor.Strategies.DynamicTree.LayerTuningForm.LeafNft, LayerTuningWeight: 1.0 });
-        Assert.Equal(3e-4, demo.Optim.LearningRate);
-        Assert.Equal(["shapes", "shapes_strict"], demo.Reward.Names);
-        // the tree search itself is the shipped method's
-        Assert.Equal(shipped.DynamicTree with { LayerTuning = true, LayerTuningForm = demo.DynamicTree.LayerTuningForm, LayerTuningWeight = 1.0,
-            LayerTuningTimes = 2 }, demo.DynamicTree);
+        Assert.Equal(ConfigLoader.ToYaml(shipped), ConfigLoader.ToYaml(demo));
     }
 
     [Fact]
-    public void AnAblationDiffersFromItsShippedConfigOnlyInWhatItStates()
+    public void LayerTuningOffIsTheShippedConfigWithOnlyTheLeafTermAndItsLearningRateAndRewardUndone()
     {
         var shipped = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), "dynamic-treerpo.yaml"));
+        var off = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), "ablations", "dynamic-treerpo-layertuning-off.yaml"));
+        Assert.False(off.DynamicTree.LayerTuning);
+        Assert.Equal(1e-4, off.Optim.LearningRate);
+        Assert.Equal(["shapes"], off.Reward.Names);
+        var redone = off with
+        {
+            DynamicTree = off.DynamicTree with { LayerTuning = true, LayerTuningForm = shipped.DynamicTree.LayerTuningForm, LayerTuningWeight = shipped.DynamicTree.LayerTuningWeight },
+            Optim = off.Optim with { LearningRate = shipped.Optim.LearningRate },
+            Reward = off.Reward with { Names = shipped.Reward.Names },
+        };
+        Assert.Equal(ConfigLoader.ToYaml(shipped), ConfigLoader.ToYaml(redone));
+    }
+
+    [Fact]
+    public void AnAblationDiffersFromItsBaselineConfigOnlyInWhatItStates()
+    {
+        var baseline = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), "ablations", "dynamic-treerpo-layertuning-off.yaml"));
         var slide = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), "ablations", "dynamic-treerpo-full-slide.yaml"));
         Assert.Null(slide.DynamicTree.LastWindowStart);
         Assert.Equal(3.0e-4, slide.Optim.LearningRate);
         Assert.Equal(6, slide.Train.PromptsPerIteration);
         var undone = slide with
         {
-            DynamicTree = slide.DynamicTree with { LastWindowStart = shipped.DynamicTree.LastWindowStart },
-            Optim = slide.Optim with { LearningRate = shipped.Optim.LearningRate },
-            Train = slide.Train with { PromptsPerIteration = shipped.Train.PromptsPerIteration },
+            DynamicTree = slide.DynamicTree with { LastWindowStart = baseline.DynamicTree.LastWindowStart },
+            Optim = slide.Optim with { LearningRate = baseline.Optim.LearningRate },
+            Train = slide.Train with { PromptsPerIteration = baseline.Train.PromptsPerIteration },
         };
-        Assert.Equal(ConfigLoader.ToYaml(shipped), ConfigLoader.ToYaml(undone));
+        Assert.Equal(ConfigLoader.ToYaml(baseline), ConfigLoader.ToYaml(undone));
     }
 }
