@@ -23,7 +23,7 @@ public sealed class CompositeUpdate(PolicyTrainer policyGradient, ForwardProcess
         var dp = parallel ?? Distributed.DataParallel.Single();
         // decided on the iteration's counts, so that every rank takes the same path
         if (dp.Sum(forest.TrainedEdges.Count())[0] == 0) return leafTerm.Update(iteration, forest, advantages, conditioning, optimizer, dp);
-        using var leafPlan = leafTerm.Plan(iteration, forest, advantages, conditioning, dp);
+        var leafPlan = leafTerm.Plan(iteration, forest, advantages, conditioning, dp);
         var pg = policyGradient.UpdateScored(forest, conditioning, optimizer, leafPlan.Samples == 0 ? null : leafPlan.Backward, dp, iteration);
         var leaf = leafPlan.Finish();
         return pg with

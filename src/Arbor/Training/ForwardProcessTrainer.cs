@@ -55,7 +55,7 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
     public PolicyUpdateStats Update(long iteration, RolloutForest forest, AdvantageResult advantages, PromptConditioning conditioning, Optimizer optimizer,
         DataParallel? parallel = null)
     {
-        using var plan = Plan(iteration, forest, advantages, conditioning, parallel);
+        var plan = Plan(iteration, forest, advantages, conditioning, parallel);
         if (plan.Samples == 0) return plan.Finish();
         var parameters = _pipeline.Model.Parameters(trainableOnly: true).ToList();
         int updates = Math.Clamp(_loss.UpdatesPerIteration, 1, plan.Leaves);
@@ -103,9 +103,9 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
 
     /// <summary>
     /// One iteration's forward-process term: its samples, backpropagated part by part, then the old policy's update.
-    /// Disposing it frees the noise generator whether or not <see cref="Finish"/> was reached.
+    /// It holds no native memory: each part's tensors live in that part's scope.
     /// </summary>
-    public sealed class TermPlan : IDisposable
+    public sealed class TermPlan
     {
         private readonly ForwardProcessTrainer _trainer;
         private readonly long _iteration;
@@ -196,8 +196,6 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
             var lead = ((b.VOld - u).Square().Mean(dims) - (b.V.Detach() - u).Square().Mean(dims)).ToDoubleArray();
             return b.Advantages.Select((a, i) => (a, lead[i])).ToList();
         }
-
-        public void Dispose() { }
     }
 
     /// <summary>The chunk's tensors: its noisings (each sample's own noise) and the three velocities the losses need.</summary>

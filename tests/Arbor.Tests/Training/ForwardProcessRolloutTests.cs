@@ -75,7 +75,7 @@ public class ForwardProcessRolloutTests
             var rewards = forest.Leaves.Select((l, i) => (double)(i % 2)).ToList();
             var a = EdgeAdvantages.Assign(forest, strategy.AdvantageMode, [rewards], [1.0], new AdvantageConfig());
             using var trainer = new ForwardProcessTrainer(pipeline, config, new NftLoss(config, 5), schedule, new PolicyLossConfig(), 7);
-            using var plan = trainer.Plan(0, forest, a, conditioning);
+            var plan = trainer.Plan(0, forest, a, conditioning);
             return [.. plan.Times];
         }
         var all = TimesDrawn(0);
