@@ -163,15 +163,8 @@ public static class ModelBenchmark
             var noise = Torch.Randn([s.SampleBatch, .. shape], rng);
             using var cond = model.TextEncoder.Encode(sids, smask);
             using var uncond = model.TextEncoder.Encode(uids, umask);
-            var velocity = new GuidedVelocity(model, cond, uncond, s.Guidance);
-            try
-            {
-                sampler.Sample(velocity, noise, schedule).Clamp(-1, 1);
-            }
-            finally
-            {
-                velocity.Release();
-            }
+            using var velocity = new GuidedVelocity(model, cond, uncond, s.Guidance);
+            sampler.Sample(velocity, noise, schedule).Clamp(-1, 1);
         }, s.Reps).Map(sec => (double)s.SampleBatch * s.SampleSteps / sec);
 
         // ---- RL rollout: Flow-GRPO through the rollout engine, the same images per forward as sampling ----

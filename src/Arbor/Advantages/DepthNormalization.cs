@@ -30,26 +30,25 @@ public static class DepthNormalization
     public static Dictionary<RolloutNode, double> NodeValues(RolloutForest forest, double fusionTemperature)
     {
         // (log p(n→ℓ), R_ℓ) for every leaf below n, built bottom-up
-        var below = new Dictionary<RolloutNode, List<(double LogP, double Reward)>>();
-        var values = new Dictionary<RolloutNode, double>();
-        foreach (var node in forest.Nodes.Reverse())
+        var below = forest.BottomUp<List<(double LogP, double Reward)>>((node, done) =>
         {
-            List<(double, double)> paths;
-            if (node.IsLeaf) paths = [(0.0, node.Reward!.Value)];
-            else
+            if (node.IsLeaf) return [(0.0, node.Reward!.Value)];
+            var paths = new List<(double LogP, double Reward)>();
+            foreach (var edge in node.Children)
             {
-                paths = new();
-                foreach (var edge in node.Children)
-                {
-                    double step = edge.Stochastic ? edge.LogProbOld : 0;
-                    paths.AddRange(below[edge.To].Select(p => (p.LogP + step, p.Reward)));
-                }
+                double step = edge.Stochastic ? edge.LogProbOld : 0;
+                paths.AddRange(done[edge.To].Select(p => (p.LogP + step, p.Reward)));
             }
-            below[node] = paths;
-            double max = paths.Max(p => fusionTemperature * p.Item1);
-            var w = paths.Select(p => Math.Exp(fusionTemperature * p.Item1 - max)).ToArray();
-            values[node] = paths.Select((p, i) => w[i] * p.Item2).Sum() / w.Sum();
-        }
-        return values;
+            return paths;
+        });
+        return below.ToDictionary(kv => kv.Key, kv => Fused(kv.Value, fusionTemperature));
+    }
+
+    /// <summary>Σ_ℓ softmax_ℓ(β_f·log p(n→ℓ))·R_ℓ over the paths below a node.</summary>
+    private static double Fused(List<(double LogP, double Reward)> paths, double fusionTemperature)
+    {
+        double max = paths.Max(p => fusionTemperature * p.LogP);
+        var w = paths.Select(p => Math.Exp(fusionTemperature * p.LogP - max)).ToArray();
+        return paths.Select((p, i) => w[i] * p.Reward).Sum() / w.Sum();
     }
 }

@@ -74,16 +74,9 @@ public sealed class TextToImagePipeline : IDisposable
         using var scope = Torch.NewScope();
         using var cond = Encode(prompts);
         using var uncond = guidance != 1.0 ? Encode(Enumerable.Repeat("", prompts.Count).ToList()) : null;
-        var velocity = new GuidedVelocity(Model, cond, uncond, guidance);
-        try
-        {
-            var x = (sampler ?? new EulerSampler()).Sample(velocity, noise, TimeSchedule.Linear(steps, shift));
-            return scope.MoveToOuter(x.Clamp(-1, 1));
-        }
-        finally
-        {
-            velocity.Release();
-        }
+        using var velocity = new GuidedVelocity(Model, cond, uncond, guidance);
+        var x = (sampler ?? new EulerSampler()).Sample(velocity, noise, TimeSchedule.Linear(steps, shift));
+        return scope.MoveToOuter(x.Clamp(-1, 1));
     }
 
     /// <summary>Converts [B, C, H, W] images in [−1, 1] to 8-bit images.</summary>

@@ -28,9 +28,7 @@ public static class TreePicture
         // columns: distinct steps of shown nodes; rows: leaf order, internal nodes at the mean of their leaves
         var columns = shown.Select(n => n.Step).Distinct().Order().ToList();
         var leafRow = leaves.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => (double)p.i);
-        var row = new Dictionary<RolloutNode, double>();
-        foreach (var n in nodes.AsEnumerable().Reverse())
-            row[n] = n.IsLeaf ? leafRow[n] : n.Children.Average(e => row[e.To]);
+        var row = RolloutForest.BottomUp<double>(nodes, (n, done) => n.IsLeaf ? leafRow[n] : n.Children.Average(e => done[e.To]));
 
         double X(RolloutNode n) => Margin + columns.IndexOf(n.Step) * ColumnWidth + Thumb / 2.0;
         double Y(RolloutNode n) => Margin + 20 + row[n] * RowHeight + Thumb / 2.0;

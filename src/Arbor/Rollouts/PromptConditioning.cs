@@ -1,5 +1,6 @@
 using Arbor.Models;
 using Arbor.Pipelines;
+using Arbor.Sampling;
 using Arbor.Tensors;
 
 namespace Arbor.Rollouts;
@@ -62,9 +63,7 @@ public sealed class PromptConditioning : IDisposable
         }
         var emptyRows = Torch.Full([n], PromptCount, DType.Int64, x.Device);
         var v = model.Velocity(Torch.Cat([x, x]), Torch.Cat([t, t]), text, Torch.Cat([promptIndex, emptyRows]));
-        var vc = v.Narrow(0, 0, n);
-        var vu = v.Narrow(0, n, n);
-        var guided = vu + (vc - vu) * Guidance;
+        var (guided, vc) = ClassifierFreeGuidance.Combine(v, Guidance);
         return (scope.MoveToOuter(guided), scope.MoveToOuter(vc));
     }
 

@@ -38,6 +38,25 @@ public sealed class RolloutForest : IDisposable
     public IReadOnlyList<Image8> Images { get; internal set; } = [];
     public RolloutStats Stats { get; internal set; } = new(0, 0, 0, 0, 0);
 
+    /// <summary>
+    /// A value for every node, computed bottom-up (post-order): <paramref name="value"/> gets the node and the values
+    /// already computed, which include those of all its children. Entries are in reverse creation order.
+    /// </summary>
+    public Dictionary<RolloutNode, T> BottomUp<T>(Func<RolloutNode, IReadOnlyDictionary<RolloutNode, T>, T> value) =>
+        BottomUp(_nodes, value);
+
+    /// <summary>
+    /// <see cref="BottomUp{T}(Func{RolloutNode, IReadOnlyDictionary{RolloutNode, T}, T})"/> over some of a forest's
+    /// nodes, in creation order and closed under children (e.g. one tree's).
+    /// </summary>
+    public static Dictionary<RolloutNode, T> BottomUp<T>(IReadOnlyList<RolloutNode> nodes, Func<RolloutNode, IReadOnlyDictionary<RolloutNode, T>, T> value)
+    {
+        var values = new Dictionary<RolloutNode, T>(nodes.Count);
+        // children are created after their parents, so reverse creation order visits children first
+        for (int i = nodes.Count - 1; i >= 0; i--) values[nodes[i]] = value(nodes[i], values);
+        return values;
+    }
+
     internal RolloutNode Add(int prompt, int tree, int step, int depth, RolloutEdge? incoming)
     {
         var node = new RolloutNode(_nodes.Count, prompt, tree, step, depth, incoming);

@@ -8,6 +8,12 @@ public sealed class EulerSampler : OdeSampler
     public override string Name => "euler";
     public override int EvaluationsPerStep => 1;
 
+    /// <summary>
+    /// The Euler update x + v·Δ, in the inputs' precision (the result in the current scope): this sampler's step, Heun's
+    /// predictor, and the rollouts' ODE transition (<see cref="Steps.OdeStep"/>, in float32).
+    /// </summary>
+    public static Tensor Update(Tensor x, Tensor v, double delta) => x + v * delta;
+
     protected override Tensor Step(GuidedVelocity velocity, Tensor x, TimeSchedule schedule, int i) =>
-        x + velocity.At(x, schedule.Times[i]) * schedule.Delta(i);
+        Update(x, velocity.At(x, schedule.Times[i]), schedule.Delta(i));
 }

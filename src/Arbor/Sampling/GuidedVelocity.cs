@@ -9,12 +9,13 @@ namespace Arbor.Sampling;
 /// unconditional branch) it is the conditional prediction alone, at half the cost. Created without
 /// gradients (sampling), it prepares the text features once for all its evaluations.
 /// </summary>
-public sealed class GuidedVelocity
+public sealed class GuidedVelocity : IDisposable
 {
     private readonly IVelocityModel _model;
     private readonly TextConditioning _doubled;
     private readonly TextConditioning _conditional;
     private readonly IPreparedText? _prepared;
+    private bool _disposed;
 
     /// <param name="conditional">Conditioning of batch B.</param>
     /// <param name="unconditional">Empty-prompt conditioning of batch B (or null for no guidance).</param>
@@ -52,9 +53,7 @@ public sealed class GuidedVelocity
         if (!Guided)
             return scope.MoveToOuter(Evaluate(x, Torch.Full([b], t, device: x.Device), _conditional));
         var v = Evaluate(Torch.Cat([x, x]), Torch.Full([2 * b], t, device: x.Device), _doubled);
-        var vc = v.Narrow(0, 0, b);
-        var vu = v.Narrow(0, b, b);
-        return scope.MoveToOuter(vu + (vc - vu) * Scale);
+        return scope.MoveToOuter(ClassifierFreeGuidance.Combine(v, Scale).Guided);
     }
 
     private Tensor Evaluate(Tensor x, Tensor t, TextConditioning condition)
@@ -65,8 +64,10 @@ public sealed class GuidedVelocity
     }
 
     /// <summary>Frees what this object built: the doubled conditioning and the prepared text (not the caller's conditioning).</summary>
-    public void Release()
+    public void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
         _prepared?.Dispose();
         if (Guided) _doubled.Dispose();
     }

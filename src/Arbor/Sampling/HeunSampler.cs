@@ -15,7 +15,7 @@ public sealed class HeunSampler : OdeSampler
     {
         double dt = schedule.Delta(i);
         var v1 = velocity.At(x, schedule.Times[i]);
-        var v2 = velocity.At(x + v1 * dt, schedule.Times[i + 1]);
+        var v2 = velocity.At(EulerSampler.Update(x, v1, dt), schedule.Times[i + 1]);
         return x + (v1 + v2) * (0.5 * dt);
     }
 }

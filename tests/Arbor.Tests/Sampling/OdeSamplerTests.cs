@@ -38,7 +38,7 @@ public class OdeSamplerTests
         var model = new GaussianVelocity(mu: 0.7, s: 0.3);
         var x1 = Torch.Randn([64, 4], gen, DType.Float64);
         using var c = Dummy(64);
-        var guided = new GuidedVelocity(model, c, null, 1.0);
+        using var guided = new GuidedVelocity(model, c, null, 1.0);
         var x0 = sampler.Sample(guided, x1, TimeSchedule.Linear(steps, shift));
         var exact = x1 * 0.3 + 0.7;
         Assert.Equal(steps * sampler.EvaluationsPerStep, model.Calls);
@@ -88,14 +88,13 @@ public class OdeSamplerTests
         using var uncond = Models.FlowDiTTests.Condition(model, gen, 2);
         var x = Torch.Randn([2, 3, 8, 8], gen);
         var vc = model.Velocity(x, Torch.Full([2], 0.4), cond).ToFloatArray();
-        var one = new GuidedVelocity(model, cond, uncond, 1.0);
+        using var one = new GuidedVelocity(model, cond, uncond, 1.0);
         Assert.False(one.Guided);
         Assert.Equal(vc, one.At(x, 0.4).ToFloatArray());
         // With w ≠ 1 the doubled batch must equal the two separate forwards combined.
-        var guided = new GuidedVelocity(model, cond, uncond, 4.5);
+        using var guided = new GuidedVelocity(model, cond, uncond, 4.5);
         var vu = model.Velocity(x, Torch.Full([2], 0.4), uncond).ToFloatArray();
         var g = guided.At(x, 0.4).ToFloatArray();
         for (int i = 0; i < g.Length; i++) Assert.True(Math.Abs(vu[i] + 4.5f * (vc[i] - vu[i]) - g[i]) < 1e-4, $"element {i}");
-        guided.Release();
     }
 }

@@ -2,7 +2,7 @@ using Arbor.Tensors;
 
 namespace Arbor.Sampling.Steps;
 
-/// <summary>Euler ODE step, x' = x + v·Δ: deterministic, no log-probability, never trained.</summary>
+/// <summary>Euler ODE step, x' = x + v·Δ (<see cref="EulerSampler.Update"/>, in float32): deterministic, no log-probability, never trained.</summary>
 public sealed class OdeStep : IDenoisingStep
 {
     public string Name => "ode";
@@ -11,7 +11,7 @@ public sealed class OdeStep : IDenoisingStep
     public Transition Transition(Tensor x, Tensor v, TimeSchedule schedule, int i, Tensor? noiseScale = null)
     {
         using var scope = Torch.NewScope();
-        var mean = x.To(DType.Float32) + v.To(DType.Float32) * schedule.Delta(i);
+        var mean = EulerSampler.Update(x.To(DType.Float32), v.To(DType.Float32), schedule.Delta(i));
         return new Transition(scope.MoveToOuter(mean), scope.MoveToOuter(DenoisingSteps.Constant(0, x, null)));
     }
 }

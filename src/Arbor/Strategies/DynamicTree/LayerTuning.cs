@@ -14,14 +14,14 @@ public static class LayerTuning
 {
     public sealed record Target(RolloutNode Node, RolloutNode BestLeaf, double Weight);
 
+    /// <summary>V: the leaves' rewards backed up as in <see cref="TreeBackup"/> (softmax weights).</summary>
+    private static Dictionary<RolloutNode, double> RewardValues(RolloutForest forest) =>
+        TreeBackup.NodeValues(forest, leaf => leaf.Reward ?? throw new InvalidOperationException($"leaf {leaf.Id} has no reward"));
+
     /// <summary>Targets of every window node, from leaf values (rewards) backed up as in <see cref="TreeBackup"/>.</summary>
     public static List<Target> Targets(RolloutForest forest)
     {
-        var values = new Dictionary<RolloutNode, double>();
-        foreach (var node in forest.Nodes.Reverse())
-            values[node] = node.IsLeaf
-                ? node.Reward ?? throw new InvalidOperationException($"leaf {node.Id} has no reward")
-                : TreeBackup.Backup(node, values);
+        var values = RewardValues(forest);
 
         var targets = new List<Target>();
         foreach (var tree in forest.Nodes.GroupBy(n => (n.Prompt, n.Tree)))
@@ -51,11 +51,7 @@ public static class LayerTuning
     /// </summary>
     public static List<(RolloutEdge Edge, double Progress)> BestPathProgress(RolloutForest forest)
     {
-        var values = new Dictionary<RolloutNode, double>();
-        foreach (var node in forest.Nodes.Reverse())
-            values[node] = node.IsLeaf
-                ? node.Reward ?? throw new InvalidOperationException($"leaf {node.Id} has no reward")
-                : TreeBackup.Backup(node, values);
+        var values = RewardValues(forest);
         var result = new List<(RolloutEdge, double)>();
         foreach (var tree in forest.Nodes.GroupBy(n => (n.Prompt, n.Tree)))
         {
