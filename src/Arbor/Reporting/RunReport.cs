@@ -40,6 +40,18 @@ public static class RunReport
             Chart($"held-out accuracy: {set}", ($"{set} strict", Points(rows, e => e.Position, e => e.Sets[set].OverallStrict)),
                 ($"{set} partial", Points(rows, e => e.Position, e => e.Sets[set].OverallPartial)));
         }
+        // per-family strict accuracy at the first and the last evaluation of each set, side by side
+        foreach (var set in setNames)
+        {
+            var rows = evals.Where(e => e.Sets.ContainsKey(set)).ToList();
+            if (rows.Count < 2) continue;
+            var (first, last) = (rows[0].Sets[set], rows[^1].Sets[set]);
+            var families = last.Strict.Keys.Append("overall").ToList();
+            double Acc(EvalSetRecord r, string f) => f == "overall" ? r.OverallStrict : r.Strict.TryGetValue(f, out var v) ? v : double.NaN;
+            charts.Add(SvgChart.Bars($"strict accuracy per family, before/after: {set}", families,
+                [($"{xKey} {rows[0].Position}", families.Select(f => Acc(first, f)).ToList()),
+                 ($"{xKey} {rows[^1].Position}", families.Select(f => Acc(last, f)).ToList())]));
+        }
         Chart("reward", ("mean", It(r => r.RewardMean)), ("std", It(r => r.RewardStd)));
         Chart("loss", ("loss", [.. It(r => r.Loss), .. St(r => r.Loss)]));
         Chart("KL", ("approx KL", It(r => r.ApproxKl)), ("KL to reference", It(r => r.Kl)));
