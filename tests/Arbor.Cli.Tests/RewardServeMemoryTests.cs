@@ -41,8 +41,8 @@ public class RewardServeMemoryTests
     }
 
     /// <summary>
-    /// Explicit (run with <c>--filter</c> naming it) because it fails today: 8 concurrent requests of 4 such images
-    /// (64 Mpx each, the request limit) took the peak RSS from 79 MB to 6.05 GB on the 2-core dev machine, although at
+    /// Explicit (run it with <c>-- xUnit.Explicit=on</c>) because it fails today: 8 concurrent requests of 4 such images
+    /// (64 Mpx each, the request limit) took the peak RSS from 79 MB to 6.05-6.25 GB on the 2-core dev machine, although at
     /// most 256 Mpx (768 MB as RGB) are in flight; the decoders' and the verifier's large arrays are left for the GC.
     /// </summary>
     [Fact(Explicit = true)]
