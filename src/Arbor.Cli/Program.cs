@@ -22,7 +22,12 @@ Interruption.Install();
 Arbor.Cli.Output.PlainWhenRedirected.Install();
 try
 {
-    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    return root.Parse(args).Invoke(new InvocationConfiguration
+    {
+        EnableDefaultExceptionHandler = false,
+        // signals are Interruption's alone: System.CommandLine's own handler would cancel an async command and exit after 2 s
+        ProcessTerminationTimeout = null,
+    });
 }
 catch (Exception ex) when (ex is Arbor.Runs.RunInterruptedException || ex.InnerException is Arbor.Runs.RunInterruptedException)
 {

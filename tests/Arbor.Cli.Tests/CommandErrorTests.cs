@@ -65,4 +65,18 @@ public class CommandErrorTests : IDisposable
         Assert.Equal("mine", File.ReadAllText(Path.Combine(user, "README.md")));
         Assert.True(Directory.Exists(Path.Combine(user, "src")));
     }
+
+    [Theory]
+    [InlineData("--n", "-1")]
+    [InlineData("--n", "0")]
+    [InlineData("--steps", "0")]
+    public void SampleCountsAreCheckedNamingTheOption(string option, string value)
+    {
+        // System.CommandLine's own message named only its parameter ("Parameter 'count'"); the checks come before the model loads
+        var (exit, stderr) = RunArbor("sample", "--model", Path.Combine(_dir, "no-model"), "--prompt", "a red circle", option, value, "--out", Path.Combine(_dir, "s"));
+
+        Assert.Equal(CliErrorReport.ExitCode, exit);
+        Assert.Equal($"error: {option} must be >= 1 (got {value})", stderr);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "s")));
+    }
 }

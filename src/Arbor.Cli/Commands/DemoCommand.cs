@@ -46,6 +46,8 @@ public static class DemoCommand
             Eval = cfg.Eval with { Every = 0, PromptsPerFamily = perFamily },
         };
         RunDirectory.ReplacePrevious(outDir);   // an earlier demo is replaced; anything else at --out is refused, not deleted
+        Interruption.StopsCleanly("stopping after the current iteration",
+            "stopped at once; `arbor demo` has no --resume: run it again to start over from the base");
         if (mode != ProgressMode.Json)
         {
             AnsiConsole.Write(new Rule("[bold]Arbor demo[/]: Dynamic-TreeRPO on the Shapes world"));
@@ -55,10 +57,42 @@ public static class DemoCommand
         }
 
         var trainer = new GrpoTrainer(cfg, outDir);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        int done;
+        try
+        {
+            done = Train(trainer, mode, minutes, iterations);
+        }
+        catch (Exception e) when ((e as RunInterruptedException ?? e.InnerException as RunInterruptedException) is { } stopped)
+        {
+            // the trainer's own message advises --resume, which the demo does not have
+            Console.Out.Flush();
+            Console.Error.WriteLine($"demo interrupted after iteration {stopped.Position}: no after-evaluation, comparison or report was made. " +
+                $"`arbor demo` has no --resume: run it again to start over from the base (it replaces {outDir})");
+            return Interruption.ExitCode;
+        }
+        var before = trainer.Evaluations[0];
+        var after = trainer.Evaluations[^1];
+        var report = RunReport.Write(outDir, "arbor demo: Dynamic-TreeRPO");
+        if (mode == ProgressMode.Json)
+        {
+            Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { kind = "result", report = Path.GetFullPath(report),
+                paired = HeldOutComparison.Between(before, after).Select(c => c.Summary()).ToArray() }));
+            return 0;
+        }
+        AnsiConsole.Write(new Rule());
+        HeldOutText.PrintPaired(before, after, $"held-out, the base → after {done} iterations ({clock.Elapsed.TotalMinutes:F1} min)");
+        AnsiConsole.MarkupLine($"before/after grids: {Markup.Escape(string.Join(", ", before.Sets.Concat(after.Sets).Select(s => s.GridPath ?? "")))}");
+        AnsiConsole.MarkupLine($"report: {Markup.Escape(Path.GetFullPath(report))}");
+        return 0;
+    }
+
+    /// <summary>The RL run with the progress of <paramref name="mode"/>; returns the iterations done.</summary>
+    private static int Train(GrpoTrainer trainer, ProgressMode mode, double minutes, int iterations)
+    {
         long total = minutes > 0 ? 0 : iterations;   // with a time budget the iteration count is not known ahead
         double budgetSeconds = minutes * 60, spent = 0;
         int done = 0;
-        var clock = System.Diagnostics.Stopwatch.StartNew();
         if (mode != ProgressMode.Live)
         {
             trainer.Evaluated += e =>
@@ -90,20 +124,7 @@ public static class DemoCommand
                 };
                 trainer.Run(resume: false, cancel: Interruption.Token);
             });
-        var before = trainer.Evaluations[0];
-        var after = trainer.Evaluations[^1];
-        var report = RunReport.Write(outDir, "arbor demo: Dynamic-TreeRPO");
-        if (mode == ProgressMode.Json)
-        {
-            Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { kind = "result", report = Path.GetFullPath(report),
-                paired = HeldOutComparison.Between(before, after).Select(c => c.Summary()).ToArray() }));
-            return 0;
-        }
-        AnsiConsole.Write(new Rule());
-        HeldOutText.PrintPaired(before, after, $"held-out, the base → after {done} iterations ({clock.Elapsed.TotalMinutes:F1} min)");
-        AnsiConsole.MarkupLine($"before/after grids: {Markup.Escape(string.Join(", ", before.Sets.Concat(after.Sets).Select(s => s.GridPath ?? "")))}");
-        AnsiConsole.MarkupLine($"report: {Markup.Escape(Path.GetFullPath(report))}");
-        return 0;
+        return done;
     }
 
     // as the config writes it (LeafNft → leaf_nft)

@@ -49,6 +49,8 @@ public static class EvalCommand
         ThreadDefaults.Apply();
         var evaluator = new ShapesHeldOutEvaluator(new ShapesSplits(new ShapesSplitConfig { Seed = splitSeed }));
         string name = lora is null ? modelDir : $"{modelDir} + {lora}";
+        // the first line at once: the evaluation itself prints nothing for minutes
+        AnsiConsole.MarkupLine(Markup.Escape($"evaluating {name} on {string.Join(" and ", config.Sets.Select(s => s.Name()))}: {config.PromptsPerFamily} prompts per family each, {config.Steps} steps"));
         var (report, samples) = Evaluate(evaluator, modelDir, lora, config, Path.Combine(outDir, against is null ? "" : "model"));
         HeldOutText.PrintEvaluation(report, name);
         AnsiConsole.Write(FailureTable(samples.Values.SelectMany(s => s)));

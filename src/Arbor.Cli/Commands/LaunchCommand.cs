@@ -22,6 +22,8 @@ public static class LaunchCommand
             { procs, nodes, nodeRank, addr, port, grace, command };
         cmd.SetAction(r =>
         {
+            Interruption.StopsCleanly("stopping: every worker is asked to stop at its next clean point",
+                "stopped at once: the workers were killed; a run resumes from its last checkpoint with --resume");
             var plan = new LaunchPlan(r.GetValue(procs), r.GetValue(nodes), r.GetValue(nodeRank), r.GetValue(addr)!, r.GetValue(port), TimeSpan.FromSeconds(r.GetValue(grace)));
             var outcome = WorkerLauncher.Run(plan, r.GetValue(command) ?? [], Interruption.Token, onStarted: launcher => Interruption.OnForcedStop(launcher.KillAll));
             // asked to stop, and every worker took its clean path (exit 143 after SIGTERM): the launcher exits as it was asked to

@@ -28,6 +28,8 @@ public static class PretrainCommand
 
     private static int Run(string configPath, string outDir, bool resume, long? stopAfter, long? finishAt, bool overwrite, ProgressMode mode)
     {
+        Interruption.StopsCleanly("stopping after the current step and writing a checkpoint",
+            "stopped at once; the run resumes from its last checkpoint with --resume");
         ThreadDefaults.Apply();
         var cfg = ConfigLoader.Load<PretrainConfig>(configPath);
         var (data, evaluator) = Arbor.Pretraining.Worlds.ForPretraining(cfg.Data, cfg.Model.ImageSize);

@@ -24,8 +24,9 @@ public static class RewardServeCommand
         {
             reward, port, imagePixels, requestPixels, images, bodyBytes, inFlight,
         };
-        cmd.SetAction(async (r, cancel) =>
+        cmd.SetAction(async (r, _) =>
         {
+            Interruption.StopsCleanly("stopping the server", "stopped at once");
             var limits = new RewardServerLimits
             {
                 MaxPixelsPerImage = r.GetValue(imagePixels),
@@ -36,9 +37,12 @@ public static class RewardServeCommand
             };
             await using var server = await RewardServer.StartAsync(BuiltInRewards.Create(r.GetValue(reward)!), r.GetValue(port), limits: limits);
             AnsiConsole.MarkupLine($"serving [bold]{Markup.Escape(r.GetValue(reward)!)}[/] at {server.Url} (POST /score, GET /health); Ctrl+C stops");
-            try { await server.WaitForShutdownAsync(cancel); }
+            // until Ctrl+C or SIGTERM, the only ways it stops (the host's own signal handling stops the app too; waiting
+            // for Interruption's token instead of the host's shutdown means the signal's exit status is known on return)
+            try { await Task.Delay(Timeout.Infinite, Interruption.Token); }
             catch (OperationCanceledException) { }
-            return 0;
+            await Console.Error.WriteLineAsync("reward server stopped");
+            return Interruption.ExitCode;
         });
         return cmd;
     }

@@ -43,6 +43,11 @@ public static class SampleCommand
 
     private static int Run(string modelDir, string? lora, List<string> prompts, int n, int steps, double cfg, ulong seed, string samplerName, string outDir)
     {
+        // named here: System.CommandLine's own message for a bad count names a parameter the user never typed
+        if (n < 1) throw new ArgumentException($"--n must be >= 1 (got {n})");
+        if (steps < 1) throw new ArgumentException($"--steps must be >= 1 (got {steps})");
+        Interruption.StopsCleanly("stopping after the current prompt's images",
+            $"stopped at once; the images written so far are in {outDir}, without grid.png and manifest.json");
         ThreadDefaults.Apply();
         using var pipeline = ModelOptions.Load(modelDir, lora);
         var sampler = OdeSamplers.ByName(samplerName);
@@ -50,8 +55,10 @@ public static class SampleCommand
         Directory.CreateDirectory(outDir);
         var manifest = new List<object>();
         var tiles = new List<Image8>();
+        int promptsDone = 0;
         foreach (var (text, pi) in prompts.Select((t, i) => (t, i)))
         {
+            if (Interruption.Token.IsCancellationRequested) break;
             var spec = PromptSpec.Parse(text);   // fails early, naming an unknown word
             using var scope = Torch.NewScope();
             ulong promptSeed = seed + (ulong)pi * 1000;
@@ -66,9 +73,18 @@ public static class SampleCommand
                 tiles.Add(ImageGrid.Upscale(images[k], 4));
                 AnsiConsole.MarkupLine($"{Markup.Escape(file)}  {(verdict.Pass ? "[green]pass[/]" : "[red]fail[/]")} {verdict.Score:F2}  {Markup.Escape(text)}");
             }
+            promptsDone++;
         }
-        PngEncoder.Write(Path.Combine(outDir, "grid.png"), ImageGrid.Compose(tiles, n, padding: 4));
+        bool stopped = promptsDone < prompts.Count;
+        // stopped by a signal: the prompts done so far get their grid and manifest, as a shorter prompt list would
+        if (tiles.Count > 0) PngEncoder.Write(Path.Combine(outDir, "grid.png"), ImageGrid.Compose(tiles, n, padding: 4));
         File.WriteAllText(Path.Combine(outDir, "manifest.json"), JsonSerializer.Serialize(manifest, new JsonSerializerOptions { WriteIndented = true }));
+        if (stopped)
+        {
+            Console.Out.Flush();
+            Console.Error.WriteLine($"sample interrupted after {promptsDone} of {prompts.Count} prompts: their {manifest.Count} images{(tiles.Count > 0 ? ", grid.png" : "")} and manifest.json are in {outDir}");
+            return Interruption.ExitCode;
+        }
         AnsiConsole.MarkupLine($"{manifest.Count} images, grid and manifest.json in {Markup.Escape(outDir)}");
         return 0;
     }

@@ -27,6 +27,8 @@ public static class TrainCommand
 
     private static int Run(string configPath, string outDir, bool resume, long? stopAfter, bool overwrite, ProgressMode mode)
     {
+        Interruption.StopsCleanly("stopping after the current iteration and writing a checkpoint",
+            "stopped at once; the run resumes from its last checkpoint with --resume");
         ThreadDefaults.Apply();
         var cfg = ConfigLoader.Load<GrpoTrainConfig>(configPath);
         cfg = cfg with { Model = ModelOptions.Resolve(cfg.Model == ModelOptions.DefaultModel ? null : cfg.Model) };

@@ -29,7 +29,12 @@ public static class LoraFile
         var layers = model.NamedModules().Where(m => m.Module is Linear).ToDictionary(m => m.Name, m => (Linear)m.Module);
         using var scope = Torch.NewScope();
         using var noGrad = Torch.NoGrad();
-        foreach (var name in reader.Names.Where(n => n.EndsWith(".lora.A", StringComparison.Ordinal)))
+        var adapters = reader.Names.Where(n => n.EndsWith(".lora.A", StringComparison.Ordinal)).ToList();
+        // without this, a model's weights given as --lora would attach nothing and the base would be sampled silently
+        if (adapters.Count == 0)
+            throw new InvalidDataException($"LoRA file '{path}' holds no LoRA tensors (none named '<layer>.lora.A')" +
+                (reader.Names.FirstOrDefault() is { } other ? $": its {reader.Names.Count} tensors, such as '{other}', are not adapters (a model's weights?)" : ": it holds no tensors"));
+        foreach (var name in adapters)
         {
             var layerName = name[..^".lora.A".Length];
             if (!layers.TryGetValue(layerName, out var layer))

@@ -56,7 +56,7 @@ public static class HeldOutComparison
         {
             var (a, b) = (before.Outcomes[i], after.Outcomes[i]);
             if (a.Family != b.Family || a.Prompt != b.Prompt)
-                throw new ArgumentException($"{before.Name} prompt {i} differs ('{a.Prompt}' vs '{b.Prompt}'): the evaluations are not paired (same split, set size and seed needed)");
+                throw new ArgumentException($"{before.Name} prompt {i} differs ('{Arbor.Text.MessageText.Quote(a.Prompt)}' vs '{Arbor.Text.MessageText.Quote(b.Prompt)}'): the evaluations are not paired (same split, set size and seed needed)");
         }
         var outcomes = before.Outcomes.Zip(after.Outcomes, (a, b) => (a.Family, a.Pass, b.Pass)).ToList();
         return new SetComparison(before.Set, before.N, CompareByGroup(outcomes), Overall(outcomes),

@@ -1,4 +1,3 @@
-using System.Buffers;
 using SkiaSharp;
 
 namespace Arbor.Imaging;
@@ -47,36 +46,25 @@ public static class ImageDecoding
             throw new InvalidDataException($"a {info.Width}x{info.Height} {info.Format} has {info.Pixels} pixels, over the limit of {Math.Min(maxPixels, Array.MaxLength / 4)}");
 
         // Unpremultiplied RGBA with no colour space: Skia converts palette, gray, 16-bit and interlaced input to
-        // this layout without touching the colour values.
+        // this layout without touching the colour values. Skia's PNG codec decodes only whole images (scanline
+        // decoding answers Unimplemented), so the RGBA goes to a full-size buffer first (64 MB for 4096 x 4096):
+        // native, and freed as soon as the RGB is packed, so it neither waits for the GC nor stays in a pool.
         var target = new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        int rgbaLength = checked((int)info.Pixels * 4);
-        byte[] rgba = ArrayPool<byte>.Shared.Rent(rgbaLength);
-        try
+        using var rgba = new NativeBuffer<byte>(checked((int)info.Pixels * 4));
+        var result = codec.GetPixels(target, rgba.Address, target.RowBytes, new SKCodecOptions());
+        if (result != SKCodecResult.Success)
+            throw new InvalidDataException($"the {info.Width}x{info.Height} {info.Format} could not be decoded: {Describe(result)}");
+        var image = new Image8(info.Width, info.Height, 3);
+        ReadOnlySpan<byte> from = rgba.Span;
+        Span<byte> to = image.Pixels;
+        for (int s = 0, d = 0; d < to.Length; s += 4, d += 3)
         {
-            SKCodecResult result;
-            unsafe
-            {
-                fixed (byte* p = rgba)
-                    result = codec.GetPixels(target, (IntPtr)p, target.RowBytes, new SKCodecOptions());
-            }
-
-            if (result != SKCodecResult.Success)
-                throw new InvalidDataException($"the {info.Width}x{info.Height} {info.Format} could not be decoded: {Describe(result)}");
-            var image = new Image8(info.Width, info.Height, 3);
-            byte[] rgb = image.Pixels;
-            for (int s = 0, d = 0; d < rgb.Length; s += 4, d += 3)
-            {
-                rgb[d] = rgba[s];
-                rgb[d + 1] = rgba[s + 1];
-                rgb[d + 2] = rgba[s + 2];
-            }
-
-            return image;
+            to[d] = from[s];
+            to[d + 1] = from[s + 1];
+            to[d + 2] = from[s + 2];
         }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(rgba);
-        }
+
+        return image;
     }
 
     /// <summary>A native copy for Skia, which reads from it as long as the codec lives (dispose it after the codec).</summary>

@@ -42,7 +42,8 @@ public static class PretrainCheckpoint
     /// <summary>Restores everything <see cref="Save"/> wrote; a checkpoint from another model config fails naming the mismatch.</summary>
     public static PretrainProgressState Load(string directory, Module model, AdamW optimizer, ExponentialMovingAverage ema, Generator rng)
     {
-        var dir = AtomicDirectory.Resolve(directory) ?? throw new DirectoryNotFoundException($"no checkpoint at '{directory}'");
+        var state = ReadState(directory);   // first: a checkpoint with a corrupt state changes nothing in the model
+        var dir = AtomicDirectory.Resolve(directory)!;
         using var scope = Torch.NewScope();
         try
         {
@@ -54,9 +55,22 @@ public static class PretrainCheckpoint
         {
             throw new InvalidDataException($"checkpoint '{dir}' does not match this run's model config: {e.Message}", e);
         }
-        var state = JsonSerializer.Deserialize<PretrainProgressState>(File.ReadAllText(Path.Combine(dir, "state.json")))
-                    ?? throw new InvalidDataException($"checkpoint '{dir}' has an empty state.json");
         rng.SetState(Convert.FromBase64String(state.GeneratorState));
         return state;
+    }
+
+    /// <summary>The progress a checkpoint records (state.json), with an error naming the file when it is unreadable.</summary>
+    public static PretrainProgressState ReadState(string directory)
+    {
+        var dir = AtomicDirectory.Resolve(directory) ?? throw new DirectoryNotFoundException($"no checkpoint at '{directory}'");
+        var file = Path.Combine(dir, "state.json");
+        try
+        {
+            return JsonSerializer.Deserialize<PretrainProgressState>(File.ReadAllText(file)) ?? throw new InvalidDataException($"'{file}' is empty");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"'{file}' is not a valid checkpoint state: {e.Message}", e);
+        }
     }
 }

@@ -52,7 +52,6 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
         // rank 0 owns the run directory; the others read its checkpoint on a resume, once it has prepared it
         if (main) RunDirectory.PrepareForRun(runDirectory, resume, overwrite);
         using var runLock = main ? RunLock.Acquire(runDirectory) : null;
-        if (main) File.WriteAllText(Path.Combine(runDirectory, "config.yaml"), ConfigLoader.ToYaml(config));
         dp.Barrier();
 
         // ---- the model, its optimizer, EMA, and the one generator every random draw comes from ----
@@ -79,6 +78,8 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
         double earlierSeconds = 0;
         if (resume && AtomicDirectory.Resolve(CheckpointDirectory) is not null)
             (start, _, _, earlierSeconds) = PretrainCheckpoint.Load(CheckpointDirectory, model, optimizer, ema, rng);
+        // written once a resume's checkpoint has loaded: a --resume that fails leaves the run's config as it was
+        if (main) File.WriteAllText(Path.Combine(runDirectory, "config.yaml"), ConfigLoader.ToYaml(config));
         // every rank starts from rank 0's weights (the same seed or checkpoint gives them anyway; this makes it certain)
         dp.Broadcast(model.Parameters(trainableOnly: true));
         var metricsPath = Path.Combine(runDirectory, "metrics.jsonl");

@@ -17,6 +17,21 @@ public sealed record RemoteRewardConfig
     public int Retries { get; init; } = 3;
     /// <summary>Delay before the first retry; doubled for each further one.</summary>
     public double BackoffSeconds { get; init; } = 0.5;
+
+    /// <summary>HttpClient's and Task.Delay's longest wait, about 24.8 days: a longer timeout or backoff throws deep inside the client.</summary>
+    public const double LongestWaitSeconds = int.MaxValue / 1000.0;
+
+    /// <summary>What is wrong with these settings, each message starting with its key under <c>reward.remote</c>.</summary>
+    public IEnumerable<string> Problems()
+    {
+        if (!Uri.TryCreate(Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            yield return $"url must be an absolute http:// or https:// address (got '{Url}')";
+        if (TimeoutSeconds is <= 0 or > LongestWaitSeconds) yield return $"timeout_seconds must be > 0 and at most {LongestWaitSeconds:0} (got {TimeoutSeconds})";
+        if (Retries < 0) yield return $"retries must be >= 0 (got {Retries})";
+        if (BackoffSeconds < 0) yield return $"backoff_seconds must be >= 0 (got {BackoffSeconds})";
+        else if (Retries > 0 && BackoffSeconds * Math.Pow(2, Retries - 1) > LongestWaitSeconds)
+            yield return $"backoff_seconds x 2^(retries - 1), the last retry's wait, must be at most {LongestWaitSeconds:0} s (got {BackoffSeconds} x 2^{Retries - 1})";
+    }
 }
 
 /// <summary>

@@ -70,11 +70,13 @@ public sealed class RewardServer : IAsyncDisposable
 /// <summary>
 /// POST /score: parse, check, decode, score, in that order, so that a bad or oversized request is refused
 /// before it allocates: dimensions come from the image headers and are checked against the limits before any
-/// pixel is decoded, and decoded pixels are held only under a slot of <see cref="RewardServerLimits.ConcurrentRequests"/>.
+/// pixel is decoded, and decoded pixels are held only under a slot of <see cref="RewardServerLimits.ConcurrentRequests"/>
+/// and reclaimed before the slot passes on (<see cref="DecodedImageReclaimer"/>).
 /// </summary>
 internal sealed class ScoreEndpoint(IRewardFunction reward, RewardServerLimits limits, TimeSpan? artificialDelay, ILogger log)
 {
     private readonly SemaphoreSlim _decodeSlots = new(limits.ConcurrentRequests, limits.ConcurrentRequests);
+    private readonly DecodedImageReclaimer _reclaimer = new(limits.MaxPixelsPerRequest * 3);
 
     /// <summary>A client's mistake: answered with <see cref="Status"/> and the message, never logged.</summary>
     private sealed class Rejected(int status, string message) : Exception(message)
@@ -111,47 +113,65 @@ internal sealed class ScoreEndpoint(IRewardFunction reward, RewardServerLimits l
     {
         var request = await ReadAsync(http, cancel);
         int n = Validate(request);
-        var encoded = ProbeImages(request.Images);
+        long pixels = ProbeImages(request.Images!);
         if (artificialDelay is { } delay) await Task.Delay(delay, cancel);
 
+        // Everything that scales with pixels (decoding, the reward's working memory, the images themselves) happens
+        // under one slot, so the decoded bytes in flight never exceed MaxPixelsInFlight.
         await _decodeSlots.WaitAsync(cancel);
         try
         {
-            var images = new Imaging.Image8[n];
-            for (int i = 0; i < n; i++)
-            {
-                try { images[i] = Imaging.ImageDecoding.DecodeRgb(encoded[i], limits.MaxPixelsPerImage); }
-                catch (InvalidDataException e) { throw new Rejected(400, $"images[{i}] could not be decoded: {e.Message}"); }
-                encoded[i] = [];
-            }
-
-            var metadata = request.Metadata?.Select(m => (IReadOnlyDictionary<string, string>)(m ?? [])).ToList();
-            var batch = new RewardBatch(images, request.Prompts, metadata);
-            RewardScores scores;
-            try { scores = await reward.ScoreAsync(batch, cancel); }
-            catch (Exception e) when (e is ArgumentException or Shapes.PromptParseException && !cancel.IsCancellationRequested)
-            {
-                int at = e is Shapes.PromptParseException p ? Array.IndexOf(request.Prompts, p.Prompt) : -1;
-                throw new Rejected(400, (at >= 0 ? $"prompts[{at}] was rejected by reward '{reward.Name}': " : $"reward '{reward.Name}' rejected the request: ") + e.Message);
-            }
-
-            CheckScores(scores, n);
-            return Results.Json(new ScoreResponse(scores.Scores, scores.Components.ToDictionary(kv => kv.Key, kv => kv.Value)),
-                RemoteRewardProtocol.Json);
+            return await DecodeAndScoreAsync(request, n, cancel);
         }
         finally
         {
+            // The images lived only in DecodeAndScoreAsync and the answer holds only scores, so unless the reward kept
+            // them they are garbage now: reclaimed before the slot passes to the next request.
+            _reclaimer.Released(pixels * 3);
             _decodeSlots.Release();
         }
     }
 
-    /// <summary>The body, read here rather than bound by the minimal API, which answers bad JSON with an empty 400.</summary>
-    private async Task<ScoreRequest> ReadAsync(HttpRequest http, CancellationToken cancel)
+    private async Task<IResult> DecodeAndScoreAsync(ScoreRequestBody request, int n, CancellationToken cancel)
+    {
+        var encoded = request.Images!;
+        var images = new Imaging.Image8[n];
+        for (int i = 0; i < n; i++)
+        {
+            try { images[i] = Imaging.ImageDecoding.DecodeRgb(encoded[i], limits.MaxPixelsPerImage); }
+            catch (InvalidDataException e) { throw new Rejected(400, $"images[{i}] could not be decoded: {e.Message}"); }
+            encoded[i] = null;   // the file's bytes are not needed once decoded
+        }
+
+        var metadata = request.Metadata?.Select(m => (IReadOnlyDictionary<string, string>)(m ?? [])).ToList();
+        var batch = new RewardBatch(images, request.Prompts!, metadata);
+        RewardScores scores;
+        try { scores = await reward.ScoreAsync(batch, cancel); }
+        catch (Exception e) when (e is ArgumentException or Shapes.PromptParseException && !cancel.IsCancellationRequested)
+        {
+            int at = e is Shapes.PromptParseException p ? Array.IndexOf(request.Prompts!, p.Prompt) : -1;
+            throw new Rejected(400, (at >= 0 ? $"prompts[{at}] was rejected by reward '{reward.Name}': " : $"reward '{reward.Name}' rejected the request: ") + e.Message);
+        }
+
+        CheckScores(scores, n);
+        return Results.Json(new ScoreResponse(scores.Scores, scores.Components.ToDictionary(kv => kv.Key, kv => kv.Value)),
+            RemoteRewardProtocol.Json);
+    }
+
+    /// <summary>
+    /// The body, read here rather than bound by the minimal API, which answers bad JSON with an empty 400; the images'
+    /// base64 is decoded as it is read (<see cref="ScoreRequestBody"/>).
+    /// </summary>
+    private async Task<ScoreRequestBody> ReadAsync(HttpRequest http, CancellationToken cancel)
     {
         try
         {
-            return await JsonSerializer.DeserializeAsync<ScoreRequest>(http.Body, cancellationToken: cancel)
+            return await JsonSerializer.DeserializeAsync<ScoreRequestBody>(http.Body, cancellationToken: cancel)
                    ?? throw new Rejected(400, "the body is JSON null; expected an object {\"images\": [...], \"prompts\": [...]}");
+        }
+        catch (InvalidBase64ImageException e)
+        {
+            throw new Rejected(400, e.Message);
         }
         catch (JsonException e)
         {
@@ -168,7 +188,7 @@ internal sealed class ScoreEndpoint(IRewardFunction reward, RewardServerLimits l
     }
 
     /// <summary>Checks the fields that need no decoding; returns the number of images.</summary>
-    private int Validate(ScoreRequest request)
+    private int Validate(ScoreRequestBody request)
     {
         if (request.Images is null) throw new Rejected(400, "field \"images\" is missing: expected an array of base64 PNG or JPEG strings");
         if (request.Prompts is null) throw new Rejected(400, "field \"prompts\" is missing: expected an array of strings, one per image");
@@ -188,16 +208,13 @@ internal sealed class ScoreEndpoint(IRewardFunction reward, RewardServerLimits l
         return n;
     }
 
-    /// <summary>Base64-decodes every image and reads its header; refuses the request before any pixel is decoded.</summary>
-    private byte[][] ProbeImages(string[] images)
+    /// <summary>Reads every image's header; refuses the request before any pixel is decoded. Returns the pixels of all images.</summary>
+    private long ProbeImages(byte[]?[] encoded)
     {
-        var encoded = new byte[images.Length][];
         long total = 0;
-        for (int i = 0; i < images.Length; i++)
+        for (int i = 0; i < encoded.Length; i++)
         {
-            if (images[i] is null) throw new Rejected(400, $"images[{i}] is null: expected a base64 PNG or JPEG string");
-            try { encoded[i] = Convert.FromBase64String(images[i]); }
-            catch (FormatException) { throw new Rejected(400, $"images[{i}] is not valid base64 ({images[i].Length} characters)"); }
+            if (encoded[i] is null) throw new Rejected(400, $"images[{i}] is null: expected a base64 PNG or JPEG string");
             Imaging.EncodedImageInfo info;
             try { info = Imaging.ImageDecoding.Probe(encoded[i]); }
             catch (InvalidDataException e) { throw new Rejected(400, $"images[{i}] is not a decodable image: {e.Message}"); }
@@ -215,7 +232,7 @@ internal sealed class ScoreEndpoint(IRewardFunction reward, RewardServerLimits l
             }
         }
 
-        return encoded;
+        return total;
     }
 
     /// <summary>A reward that answers the wrong count or a non-finite score has a bug: a 500, logged.</summary>

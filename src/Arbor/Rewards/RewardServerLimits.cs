@@ -5,7 +5,11 @@ namespace Arbor.Rewards;
 /// pixels (a decompression bomb: 4.8 GB once decoded), so every image's dimensions are read from its header and
 /// checked against these limits before anything is decoded; a request over a limit is answered 413 naming it.
 /// The defaults leave ample room for text-to-image rewards, which see 32-1024 px images and resize to at most
-/// 512 px themselves, while keeping one request under ~200 MB of decoded pixels and the server under ~1 GB.
+/// 512 px themselves, while keeping one request under ~200 MB of decoded pixels. The server's memory follows from
+/// the limits: at most <see cref="MaxPixelsInFlight"/> x 3 bytes of decoded images (805 MB), plus per slot one image's
+/// working memory (the decoder's 4 bytes per pixel, the shapes verifier's 5: 335 MB for 4 slots), plus under 2 x
+/// <see cref="MaxPixelsPerRequest"/> x 3 bytes of answered requests' images not yet collected (403 MB), plus each
+/// open request's body and its images' bytes (~2 x the body): 1.54 GB besides the bodies at the defaults (docs/RELIABILITY.md).
 /// </summary>
 public sealed record RewardServerLimits
 {

@@ -17,9 +17,9 @@ public static class RunDirectory
     /// <summary>Whether <paramref name="path"/> is a directory Arbor wrote as a run (pretraining, RL, demo or bench).</summary>
     public static bool IsRun(string path) => Directory.Exists(path) && Marks.All(m => File.Exists(Path.Combine(path, m)));
 
-    /// <summary>Whether <paramref name="path"/> is missing or an empty directory (a released <see cref="RunLock"/> file aside).</summary>
+    /// <summary>Whether <paramref name="path"/> is missing or an empty directory (the files of a released <see cref="RunLock"/> aside).</summary>
     public static bool IsAbsentOrEmpty(string path) => !Directory.Exists(path) && !File.Exists(path)
-        || Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).All(e => Path.GetFileName(e) == RunLock.FileName);
+        || Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).All(e => RunLock.IsLockFile(Path.GetFileName(e)));
 
     /// <summary>
     /// Makes <paramref name="path"/> ready for a new run that replaces whatever earlier run it held (<c>arbor demo</c>,
@@ -29,6 +29,7 @@ public static class RunDirectory
     public static void ReplacePrevious(string path)
     {
         if (File.Exists(path)) throw new RunDirectoryException($"'{path}' is a file, not a run directory: refusing to replace it");
+        RunLock.ThrowIfHeld(path);   // a run being written is named by its writer, whatever it holds yet
         if (IsAbsentOrEmpty(path)) return;
         if (!IsRun(path))
             throw new RunDirectoryException($"'{path}' is not empty and is not an Arbor run directory (it has no {string.Join(" and ", Marks)}): " +
@@ -45,6 +46,8 @@ public static class RunDirectory
     {
         if (resume && overwrite) throw new RunDirectoryException("--resume and --overwrite contradict each other: choose one");
         if (File.Exists(path)) throw new RunDirectoryException($"'{path}' is a file, not a run directory");
+        // first: a second process on a run in progress learns who writes it, not that the directory holds a run
+        RunLock.ThrowIfHeld(path);
         if (resume || IsAbsentOrEmpty(path)) return;
         if (overwrite) { ReplacePrevious(path); return; }
         throw new RunDirectoryException(IsRun(path)

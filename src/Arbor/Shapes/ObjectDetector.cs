@@ -60,31 +60,37 @@ public sealed class ObjectDetector
         if (image.Channels is not (3 or 4))
             throw new ArgumentException($"the verifier reads RGB or RGBA images, not {image.Channels}-channel ones", nameof(image));
 
+        // Five bytes per pixel of working memory, the least that labels components (a 4096 x 4096 image, the reward
+        // server's largest, needs 80 MB): a core pixel's coverage is recomputed from its colour when it is measured
+        // rather than stored, and one array of ids serves core and edge pixels, which never overlap. Both arrays are
+        // native and freed on return, so that no image leaves garbage that scales with its pixels (NativeBuffer).
         int w = image.Width, h = image.Height, n = w * h;
-        var label = new int[n];          // color index of a core pixel, −1 otherwise
-        var coverage = new double[n];    // coverage of a core pixel by its color
+        using var labels = new NativeBuffer<sbyte>(n);
+        using var owners = new NativeBuffer<int>(n);
+        var label = labels.Span;         // color index of a core pixel, −1 otherwise
         for (int i = 0; i < n; i++)
         {
             int o = i * image.Channels;
-            int best = Explain(image.Pixels[o], image.Pixels[o + 1], image.Pixels[o + 2], out coverage[i]);
-            label[i] = best >= 0 && coverage[i] >= Config.CoreCoverage ? best : -1;
+            int best = Explain(image.Pixels[o], image.Pixels[o + 1], image.Pixels[o + 2], out double coverage);
+            label[i] = (sbyte)(best >= 0 && coverage >= Config.CoreCoverage ? best : -1);
         }
 
         var objects = new List<DetectedObject>();
         int ignored = 0;
-        var component = new int[n];      // component id (from 1) of core pixels, 0 = none yet
-        var ringStamp = new int[n];      // id of the component that counted this edge pixel, 0 = none
+        // For a core pixel, the id (from 1) of its component; for an edge pixel, the id of the component that
+        // counted it (so two same-colored neighbours never share one); 0 = none yet.
+        var owner = owners.Span;
         var queue = new List<int>();
         int nextId = 0;
         double minArea = Config.MinAreaFraction * n;
         for (int seed = 0; seed < n; seed++)
         {
-            if (label[seed] < 0 || component[seed] != 0) continue;
+            if (label[seed] < 0 || owner[seed] != 0) continue;
             int id = ++nextId;
             int color = label[seed];
             queue.Clear();
             queue.Add(seed);
-            component[seed] = id;
+            owner[seed] = id;
             for (int q = 0; q < queue.Count; q++)
             {
                 int p = queue[q];
@@ -94,12 +100,18 @@ public sealed class ObjectDetector
                     for (int dx = -1; dx <= 1; dx++)
                     {
                         int nx = x + dx, ny = y + dy;
-                        if ((uint)nx < (uint)w && (uint)ny < (uint)h) Visit((ny * w) + nx);
+                        if ((uint)nx >= (uint)w || (uint)ny >= (uint)h) continue;
+                        int next = (ny * w) + nx;
+                        if (label[next] == color && owner[next] == 0)
+                        {
+                            owner[next] = id;
+                            queue.Add(next);
+                        }
                     }
                 }
             }
 
-            var measured = Measure(image, queue, id, color, coverage, label, ringStamp);
+            var measured = Measure(image, queue, id, color, label, owner);
             if (measured is null || measured.Area < minArea)
             {
                 ignored++;
@@ -107,15 +119,6 @@ public sealed class ObjectDetector
             }
 
             objects.Add(measured);
-
-            void Visit(int p)
-            {
-                if (label[p] == color && component[p] == 0)
-                {
-                    component[p] = id;
-                    queue.Add(p);
-                }
-            }
         }
 
         return new DetectionResult(w, h, objects, ignored);
@@ -164,7 +167,7 @@ public sealed class ObjectDetector
         return Math.Sqrt((er * er) + (eg * eg) + (eb * eb));
     }
 
-    private DetectedObject? Measure(Image8 image, List<int> core, int id, int color, double[] coverage, int[] label, int[] ringStamp)
+    private DetectedObject? Measure(Image8 image, List<int> core, int id, int color, ReadOnlySpan<sbyte> label, Span<int> owner)
     {
         int w = image.Width, h = image.Height;
         int minX = w, maxX = -1, minY = h, maxY = -1;
@@ -199,8 +202,9 @@ public sealed class ObjectDetector
         // Coverage is relative to the object's own full-coverage level: the median of its interior pixels (all four
         // neighbours core). Exact renders give 1; an image whose colors are uniformly washed out (a generator's
         // brightness drift) gives less, and dividing by it keeps the fill ratio, which compares area to extents, unbiased.
-        double peak = InteriorLevel(core, label, coverage, color, w, h);
-        foreach (int p in core) Add(p, Math.Min(1, coverage[p] / peak));
+        // A core pixel's coverage by its own color is the one Explain found (the same projection and residual).
+        double peak = InteriorLevel(image, core, label, color);
+        foreach (int p in core) Add(p, Math.Min(1, CoverageBy(image, p, color) / peak));
         foreach (int p in core)
         {
             int x = p % w, y = p / w;
@@ -213,10 +217,10 @@ public sealed class ObjectDetector
                     int q = (ny * w) + nx;
                     // An edge pixel: not a core pixel, and not yet counted by any component (so two same-colored
                     // neighbours never share one). Its weight is its coverage by this color, if this color explains it.
-                    if (label[q] >= 0 || ringStamp[q] != 0) continue;
+                    if (label[q] >= 0 || owner[q] != 0) continue;
                     double a = CoverageBy(image, q, color);
                     if (a <= 0) continue;
-                    ringStamp[q] = id;
+                    owner[q] = id;
                     Add(q, Math.Min(1, a / peak));
                 }
             }
@@ -237,8 +241,9 @@ public sealed class ObjectDetector
     }
 
     /// <summary>Median coverage of the core pixels whose four neighbours are core too (1 when there are fewer than 3 of them), at least 0.6.</summary>
-    private static double InteriorLevel(List<int> core, int[] label, double[] coverage, int color, int w, int h)
+    private double InteriorLevel(Image8 image, List<int> core, ReadOnlySpan<sbyte> label, int color)
     {
+        int w = image.Width, h = image.Height;
         var interior = new List<double>();
         foreach (int p in core)
         {
@@ -246,7 +251,7 @@ public sealed class ObjectDetector
             if (x > 0 && x < w - 1 && y > 0 && y < h - 1 &&
                 label[p - 1] == color && label[p + 1] == color && label[p - w] == color && label[p + w] == color)
             {
-                interior.Add(coverage[p]);
+                interior.Add(CoverageBy(image, p, color));
             }
         }
 

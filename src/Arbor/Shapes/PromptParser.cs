@@ -1,3 +1,5 @@
+using Arbor.Text;
+
 namespace Arbor.Shapes;
 
 /// <summary>
@@ -41,20 +43,23 @@ public static class PromptParser
     private sealed class Reader
     {
         private readonly string _text;
+        // the prompt as messages quote it: a user's control bytes never reach the terminal raw
+        private readonly string _shown;
         private readonly string[] _words;
         private int _at;
 
         public Reader(string text)
         {
             _text = text;
+            _shown = MessageText.Quote(text);
             _words = ShapesVocabulary.SplitWords(text);
-            if (_words.Length == 0) throw new PromptParseException($"empty prompt \"{text}\": expected an object such as \"a circle\"", text, null, null);
+            if (_words.Length == 0) throw new PromptParseException($"empty prompt \"{_shown}\": expected an object such as \"a circle\"", text, null, null);
             for (int i = 0; i < _words.Length; i++)
             {
                 if (!ShapesVocabulary.Contains(_words[i]))
                 {
                     throw new PromptParseException(
-                        $"unknown word '{_words[i]}' (word {i + 1}) in prompt \"{text}\": the Shapes vocabulary has only {ShapesVocabulary.Words.Count} words " +
+                        $"unknown word '{MessageText.Quote(_words[i])}' (word {i + 1}) in prompt \"{_shown}\": the Shapes vocabulary has only {ShapesVocabulary.Words.Count} words " +
                         "(shapes circle/square/triangle/cross, colors red/green/blue/yellow/purple/cyan, sizes small/large, counts a/two/three/four, " +
                         "relations and regions)", text, _words[i], i);
                 }
@@ -88,7 +93,7 @@ public static class PromptParser
             }
             catch (ArgumentException e)
             {
-                throw new PromptParseException($"prompt \"{_text}\" breaks a rule of the grammar: {e.Message.Split(" (Parameter")[0]}", _text, null, null, e);
+                throw new PromptParseException($"prompt \"{_shown}\" breaks a rule of the grammar: {e.Message.Split(" (Parameter")[0]}", _text, null, null, e);
             }
         }
 
@@ -108,7 +113,7 @@ public static class PromptParser
             if (plural != count > 1)
             {
                 string need = count > 1 ? $"a plural noun after '{det}' ('{ShapesVocabulary.Word(shape, plural: true)}')" : $"a singular noun after '{det}' ('{ShapesVocabulary.Word(shape)}')";
-                throw new PromptParseException($"word '{noun}' (word {_at}) in prompt \"{_text}\": expected {need}", _text, noun, _at - 1);
+                throw new PromptParseException($"word '{noun}' (word {_at}) in prompt \"{_shown}\": expected {need}", _text, noun, _at - 1);
             }
 
             Region? region = null;
@@ -166,7 +171,7 @@ public static class PromptParser
 
         private string Next(string expected)
         {
-            if (AtEnd) throw new PromptParseException($"prompt \"{_text}\" ends early: expected {expected}", _text, null, null);
+            if (AtEnd) throw new PromptParseException($"prompt \"{_shown}\" ends early: expected {expected}", _text, null, null);
             return _words[_at++];
         }
 
@@ -182,6 +187,6 @@ public static class PromptParser
         }
 
         private PromptParseException Unexpected(string word, string expected) =>
-            new($"unexpected word '{word}' (word {_at}) in prompt \"{_text}\": expected {expected}", _text, word, _at - 1);
+            new($"unexpected word '{word}' (word {_at}) in prompt \"{_shown}\": expected {expected}", _text, word, _at - 1);
     }
 }

@@ -38,7 +38,7 @@ public sealed class WordTokenizer
         for (int i = 0; i < words.Length; i++)
         {
             if (!_ids.TryGetValue(words[i], out var id))
-                throw new ArgumentException($"unknown word '{words[i]}' in prompt \"{text}\" (not in the {VocabSize - 2}-word vocabulary)");
+                throw new ArgumentException($"unknown word '{MessageText.Quote(words[i])}' in prompt \"{MessageText.Quote(text)}\" (not in the {VocabSize - 2}-word vocabulary)");
             ids[i + 1] = id;
         }
         return ids;
@@ -59,7 +59,7 @@ public sealed class WordTokenizer
         {
             var seq = Encode(prompts[b]);
             if (seq.Length > maxTokens)
-                throw new ArgumentException($"prompt \"{prompts[b]}\" has {seq.Length} tokens, more than the model's {maxTokens}");
+                throw new ArgumentException($"prompt \"{MessageText.Quote(prompts[b])}\" has {seq.Length} tokens, more than the model's {maxTokens}");
             for (int i = 0; i < seq.Length; i++)
             {
                 ids[b * maxTokens + i] = seq[i];

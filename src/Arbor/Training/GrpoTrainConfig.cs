@@ -55,6 +55,14 @@ public sealed record GrpoTrainConfig : IValidatedConfig
         if (Train.EmaDecay is < 0 or >= 1) yield return "train.ema_decay must be in [0, 1)";
         if (Train.TimeBudgetMinutes < 0) yield return "train.time_budget_minutes must be >= 0";
         if (Lora.Enabled && Lora.Rank < 1) yield return "lora.rank must be >= 1";
+        // α scales every adapter's output (α / rank): 0 trains adapters that never change the model, < 0 flips them
+        if (Lora.Enabled && Lora.Alpha <= 0) yield return $"lora.alpha must be > 0 (got {Lora.Alpha})";
+        // 0 would stop every run after its first iteration, finite or not
+        if (Train.MaxBadIterations < 1) yield return $"train.max_bad_iterations must be >= 1 (got {Train.MaxBadIterations})";
+        // it bounds |A|: 0 zeroes every advantage, and a negative bound fails later inside Math.Clamp
+        if (Advantage.AdvantageClip <= 0) yield return $"advantage.advantage_clip must be > 0 (got {Advantage.AdvantageClip})";
+        if (Advantage.Epsilon < 0) yield return $"advantage.epsilon must be >= 0 (got {Advantage.Epsilon})";
+        foreach (var p in Reward.Remote.Problems()) yield return "reward.remote." + p;
         if (Optim.LearningRate <= 0) yield return "optim.learning_rate must be > 0";
         if (Reward.Names.Count == 0) yield return "reward.names must name at least one reward";
         if (Reward.Weights.Count != 0 && Reward.Weights.Count != Reward.Names.Count) yield return "reward.weights must have one weight per name";

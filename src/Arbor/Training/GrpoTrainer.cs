@@ -58,7 +58,6 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
         // rank 0 owns the run directory; the others read its checkpoint on a resume, once it has prepared it
         if (main) RunDirectory.PrepareForRun(runDirectory, resume, overwrite);
         using var runLock = main ? RunLock.Acquire(runDirectory) : null;
-        if (main) File.WriteAllText(Path.Combine(runDirectory, "config.yaml"), ConfigLoader.ToYaml(config));
         dp.Barrier();
 
         // ---- the policy: the pretrained base, with LoRA adapters (or fully trainable); text encoder frozen ----
@@ -88,6 +87,8 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
         double trainingSeconds = 0;
         if (resume && AtomicDirectory.Resolve(CheckpointDirectory) is not null)
             (start, trainingSeconds) = GrpoCheckpoint.Load(CheckpointDirectory, model, config.Lora.Enabled, optimizer, ema, trainer.State);
+        // written once a resume's checkpoint has loaded: a --resume that fails leaves the run's config as it was
+        if (main) File.WriteAllText(Path.Combine(runDirectory, "config.yaml"), ConfigLoader.ToYaml(config));
         // every rank starts from rank 0's weights (the same seed or checkpoint gives them anyway; this makes it certain)
         dp.Broadcast(model.Parameters(trainableOnly: true));
         double budgetSeconds = config.Train.TimeBudgetMinutes * 60;

@@ -73,6 +73,24 @@ public class ConfigLoaderTests
         Assert.Contains("train.learning_rate must be a finite number", e.Message);
     }
 
+
+    [Theory]
+    [InlineData("lora:\n  alpha: 0\n", "lora.alpha must be > 0 (got 0)")]
+    [InlineData("advantage:\n  advantage_clip: -1\n", "advantage.advantage_clip must be > 0 (got -1)")]
+    [InlineData("advantage:\n  epsilon: -0.1\n", "advantage.epsilon must be >= 0 (got -0.1)")]
+    [InlineData("train:\n  max_bad_iterations: 0\n", "train.max_bad_iterations must be >= 1 (got 0)")]
+    [InlineData("reward:\n  remote:\n    url: 127.0.0.1:5055\n", "reward.remote.url must be an absolute http:// or https:// address (got '127.0.0.1:5055')")]
+    [InlineData("reward:\n  remote:\n    timeout_seconds: 0\n", "reward.remote.timeout_seconds must be > 0 and at most 2147484 (got 0)")]
+    [InlineData("reward:\n  remote:\n    timeout_seconds: 1e9\n", "reward.remote.timeout_seconds must be > 0 and at most 2147484 (got 1000000000)")]
+    [InlineData("reward:\n  remote:\n    retries: -1\n", "reward.remote.retries must be >= 0 (got -1)")]
+    [InlineData("reward:\n  remote:\n    backoff_seconds: -2\n", "reward.remote.backoff_seconds must be >= 0 (got -2)")]
+    [InlineData("reward:\n  remote:\n    retries: 40\n", "reward.remote.backoff_seconds x 2^(retries - 1), the last retry's wait, must be at most 2147484 s (got 0.5 x 2^39)")]
+    public void NumbersOutOfTheirRangeAreErrorsNamingTheirKeys(string yaml, string message)
+    {
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>("strategy: flow_grpo\n" + yaml, "r.yaml"));
+        Assert.Contains(message, e.Message);
+        Assert.Contains("r.yaml", e.Message);
+    }
     [Fact]
     public void AnEmptyConfigFileIsAnErrorRatherThanEveryDefault()
     {

@@ -39,4 +39,19 @@ public class LoraFileTests : IDisposable
         var e = Assert.Throws<ArgumentException>(() => LoraFile.Load(smaller, _path));
         Assert.Contains("'blocks.1.attn.q'", e.Message);
     }
+
+    [Fact]
+    public void AFileWithoutAdaptersIsAnErrorNamingItNotASilentBase()
+    {
+        // a model's weights passed as --lora: before, nothing attached and the base was sampled without a word
+        using var model = new FlowDiT(FlowDiTTests.Tiny);
+        var weights = model.StateDict();
+        Arbor.Tensors.Serialization.Safetensors.Save(_path, weights);
+        string first;
+        using (var reader = Arbor.Tensors.Serialization.Safetensors.Open(_path)) first = reader.Names[0];
+        var e = Assert.Throws<InvalidDataException>(() => LoraFile.Load(model, _path));
+        Assert.Equal($"LoRA file '{_path}' holds no LoRA tensors (none named '<layer>.lora.A'): its {weights.Count} tensors, such as " +
+            $"'{first}', are not adapters (a model's weights?)", e.Message);
+        Assert.DoesNotContain(model.NamedModules(), m => m.Module is LoraAdapter);
+    }
 }

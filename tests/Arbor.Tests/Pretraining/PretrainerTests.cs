@@ -2,6 +2,7 @@ using Arbor.Models;
 using Arbor.Pipelines;
 using Arbor.Pretraining;
 using Arbor.Tensors;
+using Arbor.Training;
 
 namespace Arbor.Tests.Pretraining;
 
@@ -98,6 +99,20 @@ public class PretrainerTests : IDisposable
         Assert.Contains("shape mismatch", e.Message);
     }
 
+
+    [Fact]
+    public void ACorruptStateIsAnErrorNamingItsFileAndTheFailedResumeKeepsTheRunsConfig()
+    {
+        new Pretrainer(Tiny(3), new TwoColorSource(), null, _dir).Run(resume: false, cancel: TestContext.Current.CancellationToken);
+        var config = File.ReadAllText(Path.Combine(_dir, "config.yaml"));
+        var state = Path.Combine(AtomicDirectory.Resolve(Path.Combine(_dir, "checkpoint"))!, "state.json");
+        File.WriteAllText(state, "{\"Step\": 3, \"Gener");   // torn by a disk error or an editor
+
+        var longer = Tiny(6) with { Train = Tiny(6).Train with { LearningRate = 1e-3 } };
+        var e = Assert.Throws<InvalidDataException>(() => new Pretrainer(longer, new TwoColorSource(), null, _dir).Run(resume: true, cancel: TestContext.Current.CancellationToken));
+        Assert.StartsWith($"'{state}' is not a valid checkpoint state: ", e.Message);
+        Assert.Equal(config, File.ReadAllText(Path.Combine(_dir, "config.yaml")));   // still the run's own, not the failed resume's
+    }
     [Fact]
     public void InitFromStartsFromAModelDirectorysWeights()
     {

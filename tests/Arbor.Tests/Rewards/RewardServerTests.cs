@@ -61,6 +61,19 @@ public class RewardServerTests(ShapesServerFixture fixture) : IClassFixture<Shap
     }
 
     [Fact]
+    public async Task Base64WithLineBreaksAndEscapesIsReadAsBefore()
+    {
+        // The server decodes base64 straight from the JSON: MIME line breaks (Python's base64.encodebytes) and escaped
+        // characters (System.Text.Json writes '+' as \u002B) are accepted, as Convert.FromBase64String accepted them.
+        var noise = new Arbor.Imaging.Image8(32, 32, 3);
+        new Random(3).NextBytes(noise.Pixels);
+        var base64 = Convert.ToBase64String(Arbor.Imaging.PngEncoder.Encode(noise), Base64FormattingOptions.InsertLineBreaks);
+        Assert.Contains('\n', base64);
+        var (status, body) = await PostAsync(fixture.Server.Url, Request(new[] { base64 }, new[] { "a red circle" }));
+        Assert.True(status == HttpStatusCode.OK, body);
+    }
+
+    [Fact]
     public async Task UnknownPathsAndMethodsGetJsonErrors()
     {
         using var get = await Http.GetAsync(fixture.Server.Url + RemoteRewardProtocol.ScorePath, TestContext.Current.CancellationToken);

@@ -89,4 +89,45 @@ public sealed class RunDirectoryTests : IDisposable
         Assert.True(RunDirectory.IsAbsentOrEmpty(empty));
         RunDirectory.PrepareForRun(empty, resume: false, overwrite: false);
     }
+
+    [Fact]
+    public void PreparingARunInUseNamesItsWriterBeforeWhatItHolds()
+    {
+        var run = FakeRun("in-use");
+        var user = Path.Combine(_root, "user-files");
+        Directory.CreateDirectory(user);
+        File.WriteAllText(Path.Combine(user, "notes.txt"), "mine");
+        foreach (var dir in new[] { run, user })
+            using (RunLock.Acquire(dir))
+            {
+                // whatever the flags, and whether or not it looks like a run yet: the second process learns who writes it
+                foreach (var (resume, overwrite) in new[] { (false, false), (true, false), (false, true) })
+                {
+                    var e = Assert.Throws<RunDirectoryException>(() => RunDirectory.PrepareForRun(dir, resume, overwrite));
+                    Assert.StartsWith($"'{dir}' is in use by PID {Environment.ProcessId} on {Environment.MachineName} (started ", e.Message);
+                }
+                Assert.Contains("is in use by PID", Assert.Throws<RunDirectoryException>(() => RunDirectory.ReplacePrevious(dir)).Message);
+            }
+        Assert.True(File.Exists(Path.Combine(run, "metrics.jsonl")));
+
+        // a user's directory that is refused gets no lock file from the check
+        var other = Path.Combine(_root, "other");
+        Directory.CreateDirectory(other);
+        File.WriteAllText(Path.Combine(other, "thesis.tex"), "x");
+        Assert.Throws<RunDirectoryException>(() => RunDirectory.PrepareForRun(other, resume: false, overwrite: false));
+        Assert.Equal(["thesis.tex"], Directory.GetFiles(other).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void TheLockFilesAKilledRunLeavesBeforeItsFirstWriteCountAsEmpty()
+    {
+        // kill -9 between taking the lock and writing config.yaml: the OS released the lock, its owner file stays
+        var dir = Path.Combine(_root, "killed");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, RunLock.FileName), "");
+        File.WriteAllText(Path.Combine(dir, RunLock.OwnerFileName), "PID 1 on elsewhere (started 2000-01-01 00:00:00 UTC)");
+        Assert.True(RunDirectory.IsAbsentOrEmpty(dir));
+        RunDirectory.PrepareForRun(dir, resume: false, overwrite: false);
+        using (RunLock.Acquire(dir)) { }
+    }
 }

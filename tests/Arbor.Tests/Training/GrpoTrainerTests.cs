@@ -208,4 +208,20 @@ public class GrpoTrainerTests : IDisposable
         Assert.Contains("strategy 'tree_magic' is unknown", e.Message);
         Assert.Contains("'aesthetics' is unknown", e.Message);
     }
+
+    [Fact]
+    public void AResumeWhoseCheckpointDoesNotLoadLeavesTheRunsConfigAsItWas()
+    {
+        var model = SaveTinyBase();
+        var run = Path.Combine(_dir, "run");
+        new GrpoTrainer(Config(model, 2), run).Run(resume: false, stopAfter: 1, cancel: TestContext.Current.CancellationToken);
+        var config = File.ReadAllText(Path.Combine(run, "config.yaml"));
+
+        // a resume with another LoRA rank: its adapters do not fit the checkpoint's
+        var other = Config(model, 2) with { Lora = new LoraConfig { Rank = 3, Alpha = 4 } };
+        var e = Assert.Throws<InvalidDataException>(() => new GrpoTrainer(other, run).Run(resume: true, cancel: TestContext.Current.CancellationToken));
+        Assert.Contains("does not match this run's model or LoRA config", e.Message);
+        Assert.Equal(config, File.ReadAllText(Path.Combine(run, "config.yaml")));   // before, the failed resume's rank 3 was written here
+        Assert.Contains("rank: 2", config);
+    }
 }
