@@ -6,6 +6,7 @@ using Arbor.Rollouts;
 using Arbor.Shapes;
 using Arbor.Strategies;
 using Arbor.Strategies.DynamicTree;
+using Arbor.Tensors;
 
 namespace Arbor.Training;
 
@@ -166,4 +167,13 @@ public sealed record GrpoScheduleConfig
     /// counts its earlier time). The iteration that crosses it is the last one. 0 = only `iterations` bounds the run.
     /// </summary>
     public double TimeBudgetMinutes { get; init; }
+    /// <summary>
+    /// The element type of the matrix products of rollouts and training (<see cref="Tensors.ComputePrecision"/>): fp32
+    /// (default), or bf16 (inputs and weights cast for each product, float32 accumulation; weights, optimizer state,
+    /// norms, softmax, the SDE step, log-probabilities and losses stay float32). The rollout and the training
+    /// recomputation run the same bf16 products on the same batches, so ρ = 1 still holds exactly at an iteration's
+    /// first update. Evaluations always run in fp32, so a held-out number means the same whatever a run trained in.
+    /// bf16 pays only on CPUs with bf16 matrix units (AMX, avx512_bf16): `arbor bench precision` measures both here.
+    /// </summary>
+    public Precision Precision { get; init; } = Precision.Fp32;
 }

@@ -125,6 +125,7 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
                 long bytesBefore = dp.BytesReduced;
                 try
                 {
+                    using var precision = ComputePrecision.Use(config.Train.Precision);
                     report = iteration.Run(it, allPrompts.GetRange(first, count), noise, new Random((int)(ShapesRng.Hash(config.Seed, (ulong)it, 2) & 0x7fffffff)), first);
                 }
                 finally { noise.ForEach(g => g.Dispose()); }
@@ -200,6 +201,8 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
     {
         EvaluationReport report;
         pipeline.Model.Eval();
+        // held-out numbers mean the same whatever precision the run trains in
+        using var fp32 = ComputePrecision.Fp32();
         using (ema?.Applied())
         {
             // iteration 0 is the base itself (LoRA's B is zero; full fine-tuning has not stepped): its stored evaluation will do

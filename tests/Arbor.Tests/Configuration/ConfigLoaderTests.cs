@@ -45,6 +45,15 @@ public class ConfigLoaderTests
     }
 
     [Fact]
+    public void TrainPrecisionParsesItsTwoSpellingsAndRejectsOthersAtTheirLine()
+    {
+        Assert.Equal(Arbor.Tensors.Precision.Fp32, ConfigLoader.Parse<GrpoTrainConfig>("strategy: nft\n").Train.Precision);
+        Assert.Equal(Arbor.Tensors.Precision.Bf16, ConfigLoader.Parse<GrpoTrainConfig>("strategy: nft\ntrain:\n  precision: bf16\n").Train.Precision);
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>("strategy: nft\ntrain:\n  precision: fp16\n", "q.yaml"));
+        Assert.Contains("q.yaml line 3", e.Message);
+    }
+
+    [Fact]
     public void TheTreeAdvantageChoicesParseAndAParentBaselineWithoutATreeIsAnError()
     {
         var c = ConfigLoader.Parse<GrpoTrainConfig>("strategy: tree_grpo\nadvantage:\n  backup: mean\n  edge_baseline: parent\n");

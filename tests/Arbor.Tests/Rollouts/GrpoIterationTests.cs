@@ -50,6 +50,36 @@ public class GrpoIterationTests
         Assert.True(Math.Abs(report2.Update.RatioMean - 1) < 1e-6, $"ratio {report2.Update.RatioMean}");
     }
 
+    [Fact]
+    public void InBf16TheFirstUpdateStillHasRatioExactlyOneAndTheRolloutIsBf16s()
+    {
+        // the rollout and the training recomputation run the same bf16 products on the same chunks: ρ = 1 bit for bit
+        double RewardOfFirstIteration(Precision precision, bool assertRatio)
+        {
+            using var pipeline = RolloutEngineTests.TinyPipeline(11);
+            var strategy = new FlowGrpoStrategy(new FlowGrpoConfig { Steps = 4, GroupSize = 4 });
+            var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 2.0 });
+            var trainer = new PolicyTrainer(pipeline, strategy.SdeStep, engine.Schedule(4), new PolicyLossConfig());
+            using var opt = new AdamW(pipeline.Model.NamedParameters(trainableOnly: true), new AdamWOptions { LearningRate = 1e-4 });
+            var loop = new GrpoIteration(pipeline, strategy, engine, new RednessReward(), new AdvantageConfig(), trainer, opt);
+            using var gen = new Generator(12);
+            using var scope = ComputePrecision.Use(precision);
+            var report = loop.Run(0, ["a red circle", "a blue square"], gen, new Random(0));
+            if (assertRatio)
+            {
+                Assert.Equal(1.0, report.Update.RatioMean);
+                Assert.Equal(0.0, report.Update.RatioStd);
+                Assert.Equal(0.0, report.Update.ApproxKl);
+                Assert.True(double.IsFinite(report.Update.GradNorm) && report.Update.GradNorm > 0);
+            }
+            return report.RewardMean;
+        }
+        double bf16 = RewardOfFirstIteration(Precision.Bf16, assertRatio: true);
+        // the same seeds in fp32 roll out other images: the bf16 scope reached the rollout's products
+        Assert.NotEqual(RewardOfFirstIteration(Precision.Fp32, assertRatio: false), bf16);
+        Assert.Equal(Precision.Fp32, ComputePrecision.Current);
+    }
+
     /// <summary>30 iterations of a tiny run of a flat baseline (T = 4, G = 6) on the redness reward: the mean reward of the first and last 5.</summary>
     private static (double First, double Last) TinyRun(string strategyName, bool shuffleRewards = false, bool checkMemory = false, int branching = 1,
         LayerTuningForm form = LayerTuningForm.LeafNft) =>

@@ -67,6 +67,33 @@ public class GrpoTrainerTests : IDisposable
         Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "final", "lora.safetensors")), File.ReadAllBytes(Path.Combine(killed, "final", "lora.safetensors")));
     }
 
+    [Fact]
+    public void ABf16RunRollsOutAndTrainsInBf16AndEvaluatesInFp32()
+    {
+        var model = SaveTinyBase();
+        var config = Config(model, 2) with { Eval = Config(model, 2).Eval with { Every = 2 } };
+        var fp32 = Path.Combine(_dir, "fp32");
+        var bf16 = Path.Combine(_dir, "bf16");
+        new GrpoTrainer(config, fp32).Run(resume: false, cancel: TestContext.Current.CancellationToken);
+        var bf16Config = config with { Train = config.Train with { Precision = Precision.Bf16 } };
+        var trainer = new GrpoTrainer(bf16Config, bf16);
+        var evaluatedIn = new List<Precision>();
+        trainer.Evaluated += _ => evaluatedIn.Add(ComputePrecision.Current);
+        trainer.Run(resume: false, cancel: TestContext.Current.CancellationToken);
+
+        // the rollouts' products ran in bf16: the same seeds give other images, so other rewards
+        Assert.NotEqual(TrainLines(fp32)[0], TrainLines(bf16)[0]);
+        // iteration 0 evaluates the base in both: bit for bit the same verdicts and scores, as fp32 computes them
+        static string EvalAt0(string run) => File.ReadAllLines(Path.Combine(run, "metrics.jsonl"))
+            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+            .First(e => e.GetProperty("kind").GetString() == "eval" && e.GetProperty("iteration").GetInt64() == 0)
+            .GetProperty("sets").GetRawText();
+        Assert.Equal(EvalAt0(fp32), EvalAt0(bf16));
+        Assert.Equal([Precision.Fp32, Precision.Fp32], evaluatedIn);
+        Assert.Equal(Precision.Fp32, ComputePrecision.Current);
+        Assert.Contains("precision: bf16", File.ReadAllText(Path.Combine(bf16, "config.yaml")));
+    }
+
     /// <summary>Every line's kind and position, in order: what a resumed run's log must share with an uninterrupted one's.</summary>
     private static string[] LineKinds(string run) =>
         File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Select(l =>
