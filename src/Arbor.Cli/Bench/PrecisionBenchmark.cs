@@ -112,22 +112,7 @@ public static class PrecisionBenchmark
         return new PrecisionBenchResult(result, maxDiff, maxAbs, rmsDiff, rms, CpuFeatures());
     }
 
-    /// <summary>
-    /// The CPU flags a fast bf16 product needs, as the kernel reports them: libtorch 1.13 sends bf16 products to oneDNN
-    /// only where AVX-512 (BW, VL, DQ) is present, and oneDNN's native bf16 instructions are avx512_bf16 (or AMX).
-    /// </summary>
-    public static string CpuFeatures()
-    {
-        try
-        {
-            var flags = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("flags", StringComparison.Ordinal))?.Split(':', 2)[1]
-                .Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet() ?? [];
-            string[] wanted = ["avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512_bf16", "amx_bf16"];
-            return string.Join(", ", wanted.Select(f => $"{f} {(flags.Contains(f) ? "yes" : "no")}"));
-        }
-        catch (IOException)
-        {
-            return "unknown (no /proc/cpuinfo)";
-        }
-    }
+    /// <summary>The CPU flags a fast bf16 product needs (<see cref="Tensors.CpuFeatures.HasBf16MatrixUnits"/>).</summary>
+    public static string CpuFeatures() => Arbor.Tensors.CpuFeatures.Describe();
 }
+

@@ -12,6 +12,11 @@ public enum Precision
     /// back to float32); norms, softmax, activations, residual adds and everything outside the products stay float32.
     /// </summary>
     [EnumMember(Value = "bf16")] Bf16,
+    /// <summary>
+    /// bf16 where this CPU has bf16 matrix units (<see cref="CpuFeatures.HasBf16MatrixUnits"/>), fp32 elsewhere: a setting
+    /// for configs shipped to machines of any kind; resolved by <see cref="ComputePrecision.Resolve"/> when a scope opens.
+    /// </summary>
+    [EnumMember(Value = "auto")] Auto,
 }
 
 /// <summary>
@@ -31,8 +36,12 @@ public static class ComputePrecision
     /// <summary>The element type products run in under <see cref="Current"/>, for float32 operands.</summary>
     internal static bool Bf16 => t_current == Precision.Bf16;
 
-    /// <summary>Sets this thread's precision until the returned scope is disposed (scopes nest).</summary>
-    public static PrecisionScope Use(Precision precision) => new(precision);
+    /// <summary>Sets this thread's precision (<see cref="Precision.Auto"/> resolved) until the returned scope is disposed (scopes nest).</summary>
+    public static PrecisionScope Use(Precision precision) => new(Resolve(precision));
+
+    /// <summary>What <paramref name="precision"/> means on this machine: <see cref="Precision.Auto"/> becomes bf16 or fp32.</summary>
+    public static Precision Resolve(Precision precision) =>
+        precision != Precision.Auto ? precision : CpuFeatures.HasBf16MatrixUnits ? Precision.Bf16 : Precision.Fp32;
 
     /// <summary>A float32 scope whatever encloses it: for computations whose meaning must not depend on a run's setting (evaluation).</summary>
     public static PrecisionScope Fp32() => new(Precision.Fp32);

@@ -173,7 +173,9 @@ public sealed record GrpoScheduleConfig
     /// norms, softmax, the SDE step, log-probabilities and losses stay float32). The rollout and the training
     /// recomputation run the same bf16 products on the same batches, so ρ = 1 still holds exactly at an iteration's
     /// first update. Evaluations always run in fp32, so a held-out number means the same whatever a run trained in.
-    /// bf16 pays only on CPUs with bf16 matrix units (AMX, avx512_bf16): `arbor bench precision` measures both here.
+    /// bf16 pays only on CPUs with bf16 matrix units (AMX, avx512_bf16) and is many times slower elsewhere: `arbor bench
+    /// precision` measures both here. auto = bf16 where the CPU has those units, fp32 elsewhere (the same choice on the
+    /// same machine, so a seeded run still repeats bit for bit there).
     /// </summary>
     public Precision Precision { get; init; } = Precision.Fp32;
 }

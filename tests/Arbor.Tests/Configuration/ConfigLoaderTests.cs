@@ -49,6 +49,7 @@ public class ConfigLoaderTests
     {
         Assert.Equal(Arbor.Tensors.Precision.Fp32, ConfigLoader.Parse<GrpoTrainConfig>("strategy: nft\n").Train.Precision);
         Assert.Equal(Arbor.Tensors.Precision.Bf16, ConfigLoader.Parse<GrpoTrainConfig>("strategy: nft\ntrain:\n  precision: bf16\n").Train.Precision);
+        Assert.Equal(Arbor.Tensors.Precision.Auto, ConfigLoader.Parse<GrpoTrainConfig>("strategy: nft\ntrain:\n  precision: auto\n").Train.Precision);
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>("strategy: nft\ntrain:\n  precision: fp16\n", "q.yaml"));
         Assert.Contains("q.yaml line 3", e.Message);
     }

@@ -73,6 +73,20 @@ public class ComputePrecisionTests
         }
         Assert.Equal(Precision.Fp32, ComputePrecision.Current);
     }
+
+    [Fact]
+    public void AutoIsBf16ExactlyWhereTheCpuHasBf16MatrixUnits()
+    {
+        var expected = CpuFeatures.HasBf16MatrixUnits ? Precision.Bf16 : Precision.Fp32;
+        Assert.Equal(expected, ComputePrecision.Resolve(Precision.Auto));
+        using (ComputePrecision.Use(Precision.Auto)) Assert.Equal(expected, ComputePrecision.Current);
+        Assert.Equal(Precision.Bf16, ComputePrecision.Resolve(Precision.Bf16));
+        Assert.Equal(Precision.Fp32, ComputePrecision.Resolve(Precision.Fp32));
+        // the units need AVX-512 BW/VL/DQ and a bf16 instruction set, as the flags say
+        bool flags = CpuFeatures.Flags.Contains("avx512bw") && CpuFeatures.Flags.Contains("avx512vl") && CpuFeatures.Flags.Contains("avx512dq")
+            && (CpuFeatures.Flags.Contains("avx512_bf16") || CpuFeatures.Flags.Contains("amx_bf16"));
+        Assert.Equal(flags, CpuFeatures.HasBf16MatrixUnits);
+    }
 }
 
 [Collection(LeakTestCollection.Name)]
