@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Xml.Linq;
 using Arbor.Cli.Bench;
 using Arbor.Evaluation;
 using Arbor.Training;
@@ -24,6 +25,54 @@ public class StrategyComparisonTests : IDisposable
         var (before, last) = (Eval(Base), Eval(after));
         var set = SetResult.From(HeldOutComparison.Between(before, last), before, last, null, [before.OverallStrict, last.OverallStrict]);
         return new StrategyResult(config, "flow_grpo", seed, 10, [set], 6, 5, 0.1, 0.9, 100, 50, 70, 60, [0, 60], trends ?? [], double.NaN, double.NaN);
+    }
+
+    /// <summary>
+    /// A run evaluated at training seconds <paramref name="seconds"/> on the in_distribution set, with these pass bits
+    /// (4 prompts) at each evaluation: the curve a run with eval_every leaves in results.json.
+    /// </summary>
+    static StrategyResult Curve(string config, ulong seed, double[] seconds, params string[] bits)
+    {
+        static SetEvaluation InDistribution(string b) => new(HeldOutSet.InDistribution,
+            [.. b.Select((c, i) => new SampleOutcome(i < 2 ? "colors" : "counting", $"prompt {i}", c == '1', c == '1' ? 1 : 0.5))]);
+        var (before, last) = (InDistribution(bits[0]), InDistribution(bits[^1]));
+        var set = SetResult.From(HeldOutComparison.Between(before, last), before, last, null, [.. bits.Select(b => InDistribution(b).OverallStrict)]);
+        return new StrategyResult(config, "flow_grpo", seed, 10, [set], 6, 5, 0.1, 0.9, 100, 50, 70, seconds[^1], seconds, [], double.NaN, double.NaN);
+    }
+
+    [Fact]
+    public void TheChartShowsEachConfigsMeanAccuracyOverTimeWithItsSeedsSpread()
+    {
+        // a: three evaluations per seed (eval_every), minutes 0, 1 | 1.1, 2 | 2.1; b: before and after only, at 2.5 | 3.5 minutes
+        StrategyResult[] results =
+        [
+            Curve("a.yaml", 0, [0, 60, 120], "0000", "1000", "1100"),
+            Curve("b.yaml", 0, [0, 150], "0000", "1110"),
+            Curve("a.yaml", 1, [0, 66, 126], "0000", "1100", "1110"),
+            Curve("b.yaml", 1, [0, 210], "0000", "1000"),
+        ];
+
+        var series = StrategyChart.Series(results, StrategyChart.SetOf(results));
+        Assert.Equal("in_distribution", StrategyChart.SetOf(results));
+        Assert.Equal(["a.yaml", "b.yaml"], series.Select(s => s.Name));
+        // strict accuracy is the mean over the two families: 1000 → 25 %, 1100 → 50 %, 1110 → 75 %
+        Assert.Equal([(0.0, 0.0, 0.0, 0.0), (1.05, 37.5, 25.0, 50.0), (2.05, 62.5, 50.0, 75.0)], series[0].Points);
+        Assert.Equal([(0.0, 0.0, 0.0, 0.0), (3.0, 50.0, 25.0, 75.0)], series[1].Points);
+
+        var summary = StrategySummary.Of(results, new ComparisonBudget(10, 0, 30, 2, 0.1), [0, 1], new DateTime(2026, 12, 2, 8, 30, 0, DateTimeKind.Utc));
+        summary.WriteTo(_dir);
+        var svg = XDocument.Load(Path.Combine(_dir, "accuracy-vs-time.svg"));
+        XNamespace ns = "http://www.w3.org/2000/svg";
+        var groups = svg.Descendants(ns + "g").Where(g => (string?)g.Attribute("class") == "series").ToList();
+        Assert.Equal(["a.yaml", "b.yaml"], groups.Select(g => (string?)g.Attribute("data-name")));
+        // each config: one mean line through its points, and the seeds' min–max band around it (2 × points corners)
+        Assert.Equal([3, 2], groups.Select(g => g.Element(ns + "polyline")!.Attribute("points")!.Value.Split(' ').Length));
+        Assert.Equal([6, 4], groups.Select(g => g.Elements(ns + "polygon").Single(p => (string?)p.Attribute("class") == "band").Attribute("points")!.Value.Split(' ').Length));
+        Assert.Contains("in_distribution strict accuracy (%) against training time (mean and min–max over 2 seeds)", svg.Root!.Element(ns + "title")!.Value);
+
+        var md = File.ReadAllText(Path.Combine(_dir, "summary.md"));
+        Assert.Equal(summary.Markdown, md);
+        Assert.Contains("![in_distribution strict accuracy against training minutes, per config](accuracy-vs-time.svg)", md);
     }
 
     [Fact]

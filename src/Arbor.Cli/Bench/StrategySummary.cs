@@ -13,8 +13,18 @@ namespace Arbor.Cli.Bench;
 /// <param name="Header">The columns of the per-config table.</param>
 /// <param name="Rows">One row per config, in the order the configs first ran.</param>
 /// <param name="Markdown">summary.md.</param>
-public sealed record StrategySummary(IReadOnlyList<string> Header, IReadOnlyList<string[]> Rows, string Markdown)
+/// <param name="Chart">The per-config accuracy against training time (<see cref="StrategyChart"/>), which summary.md links.</param>
+public sealed record StrategySummary(IReadOnlyList<string> Header, IReadOnlyList<string[]> Rows, string Markdown, string Chart)
 {
+    /// <summary>Writes summary.md and, next to it, the chart it links; returns the path of summary.md.</summary>
+    public string WriteTo(string dir)
+    {
+        File.WriteAllText(Path.Combine(dir, StrategyChart.FileName), Chart);
+        var path = Path.Combine(dir, "summary.md");
+        File.WriteAllText(path, Markdown);
+        return path;
+    }
+
     public static StrategySummary Of(IReadOnlyList<StrategyResult> results, ComparisonBudget budget, IReadOnlyList<ulong> seeds, DateTime utc)
     {
         string budgetText = budget.Minutes > 0 ? $"{budget.Minutes:G} min" : $"{budget.Iterations} iterations";
@@ -45,6 +55,8 @@ public sealed record StrategySummary(IReadOnlyList<string> Header, IReadOnlyList
             .AppendLine($"`arbor bench strategies` ({budgetText} per run, seeds {string.Join(", ", seeds)}, {budget.PromptsPerFamily} prompts per family in each held-out set, {utc:yyyy-MM-dd HH:mm} UTC)").AppendLine()
             .AppendLine("Change: one seed, the paired change with its 95 % interval and exact McNemar p over the prompts; several seeds, the mean change ± SD over seeds.").AppendLine();
         AppendTable(md, header, rows);
+        // where a reader would rather look than read: the same accuracies against training time, seeds' spread included
+        md.AppendLine().AppendLine($"![{StrategyChart.SetOf(results)} strict accuracy against training minutes, per config]({StrategyChart.FileName})");
 
         // the overall change is the mean of six families: a real move in one family can hide in it, so each family is shown
         foreach (var set in setNames)
@@ -78,7 +90,7 @@ public sealed record StrategySummary(IReadOnlyList<string> Header, IReadOnlyList
                         md.AppendLine($"| {configsRun[i]} | {configsRun[j]} | {set} | {perPrompt} | {(overSeeds.N > 1 ? overSeeds.ToString() : "one seed")} |");
                     }
         }
-        return new StrategySummary(header, rows, md.ToString());
+        return new StrategySummary(header, rows, md.ToString(), StrategyChart.Svg(results));
     }
 
     /// <summary>"42.7 % → 50.5 % (+7.8 pts [+3.1, +12.5], p 0.002)" for one seed; "42.7 % → 50.5 % (+7.8 ± 2.1 pts, 3 seeds)" for several.</summary>

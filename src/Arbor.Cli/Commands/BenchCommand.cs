@@ -427,8 +427,8 @@ public static class BenchCommand
             var table = new Table().Border(TableBorder.Rounded);
             foreach (var h in summary.Header) table.AddColumn(Markup.Escape(h));
             foreach (var row in summary.Rows) table.AddRow(row.Select(Markup.Escape).ToArray());
-            File.WriteAllText(Path.Combine(outDir, "summary.md"), summary.Markdown);
-            AnsiConsole.MarkupLine($"summary: {Markup.Escape(Path.Combine(outDir, "summary.md"))}, raw: {Markup.Escape(Path.Combine(outDir, "results.json"))}");
+            var summaryPath = summary.WriteTo(outDir);
+            AnsiConsole.MarkupLine($"summary: {Markup.Escape(summaryPath)} (chart: {Markup.Escape(Path.Combine(outDir, StrategyChart.FileName))}), raw: {Markup.Escape(Path.Combine(outDir, "results.json"))}");
             AnsiConsole.Write(table);
             return 0;
         });

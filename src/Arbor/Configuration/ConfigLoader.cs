@@ -19,12 +19,14 @@ namespace Arbor.Configuration;
 /// </summary>
 public static partial class ConfigLoader
 {
+    private static readonly INamingConvention Naming = UnderscoredNamingConvention.Instance;
+
     private static readonly IDeserializer Deserializer = new DeserializerBuilder()
-        .WithNamingConvention(UnderscoredNamingConvention.Instance)
+        .WithNamingConvention(Naming)
         .Build();
 
     private static readonly ISerializer Serializer = new SerializerBuilder()
-        .WithNamingConvention(UnderscoredNamingConvention.Instance)
+        .WithNamingConvention(Naming)
         .ConfigureDefaultValuesHandling(DefaultValuesHandling.Preserve)
         .Build();
 
@@ -112,6 +114,12 @@ public static partial class ConfigLoader
     {
         try
         {
+            // An unknown key is found on the node tree, against the record's settings, before the deserializer runs:
+            // the error then names the key, its line and its section from the structure, not from an exception's text.
+            var stream = new YamlStream();
+            stream.Load(new StringReader(yaml));
+            if (stream.Documents.Count > 0 && UnknownKeys.First(stream.Documents[0].RootNode, typeof(T), Naming) is { } unknown)
+                throw new ConfigException($"{source} line {unknown.Start.Line}: {unknown.Describe()}");
             return Deserializer.Deserialize<T>(yaml) ?? new T();   // an empty file means "all defaults"
         }
         catch (YamlException e)
@@ -128,9 +136,6 @@ public static partial class ConfigLoader
         long line = e.Start.Line;
         var text = yaml.Split('\n').ElementAtOrDefault((int)line - 1)?.Trim() ?? "";
         var where = $"{source} line {line}";
-        var missing = MissingProperty().Match(e.Message);
-        if (missing.Success)
-            return $"{where}: unknown key '{ToSnake(missing.Groups[1].Value)}' (not a setting of {missing.Groups[2].Value.Split('.').Last()})";
         var inner = e.InnerException;
         while (inner?.InnerException is not null && inner is not FormatException and not OverflowException) inner = inner.InnerException;
         var key = text.Contains(':') ? text[..text.IndexOf(':')] : text;
@@ -140,13 +145,8 @@ public static partial class ConfigLoader
         return $"{where}: {e.Message} (in '{text}', reading {root.Name})";
     }
 
-    private static string ToSnake(string name) => UnderscoredNamingConvention.Instance.Apply(name);
-
     [GeneratedRegex(@"^extends:.*$", RegexOptions.Multiline)]
     private static partial Regex ExtendsLine();
-
-    [GeneratedRegex(@"Property '([^']+)' not found on type '([^']+)'")]
-    private static partial Regex MissingProperty();
 }
 
 /// <summary>A config record that can list what is wrong with its values, naming each key.</summary>

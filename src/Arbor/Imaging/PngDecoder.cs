@@ -107,7 +107,7 @@ public static class PngDecoder
             }
 
             uint stored = PngFormat.ReadUInt32BigEndian(crcBytes);
-            uint computed = Crc32.Append(Crc32.Compute(type), data);
+            uint computed = PngFormat.ChunkCrc(type, data);
             if (stored != computed)
             {
                 throw new InvalidDataException(

@@ -95,7 +95,7 @@ public static class PngEncoder
         output.Write(word);
         output.Write(type);
         output.Write(data);
-        PngFormat.WriteUInt32BigEndian(word, Crc32.Append(Crc32.Compute(type), data));
+        PngFormat.WriteUInt32BigEndian(word, PngFormat.ChunkCrc(type, data));
         output.Write(word);
     }
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.Text;
 
 namespace Arbor.Imaging;
@@ -47,6 +48,18 @@ internal static class PngFormat
         int pc = Math.Abs(p - c);
         if (pa <= pb && pa <= pc) return a;
         return pb <= pc ? b : c;
+    }
+
+    /// <summary>
+    /// A chunk's CRC: CRC-32 (PNG's, the ISO-HDLC one of zlib and gzip) over the chunk type and its data, not the length.
+    /// System.IO.Hashing computes it (vectorized where the CPU allows) in place of the hand-written table it replaced.
+    /// </summary>
+    public static uint ChunkCrc(ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)
+    {
+        var crc = new Crc32();
+        crc.Append(type);
+        crc.Append(data);
+        return crc.GetCurrentHashAsUInt32();
     }
 
     /// <summary>Four ASCII letters as a chunk type name, for messages.</summary>

@@ -50,6 +50,54 @@ public static class SvgChart
         return sb.Append("</svg>").ToString();
     }
 
+    /// <summary>
+    /// One mean line per series with its spread drawn as a shaded band behind it (e.g. accuracy over seeds: the mean and the
+    /// min–max), each series in its own <c>&lt;g class="series"&gt;</c> with the band as <c>&lt;polygon class="band"&gt;</c>.
+    /// A series whose points have no spread (one seed) gets no band. The x axis is continuous (minutes, not iterations).
+    /// </summary>
+    public static string Bands(string title, IReadOnlyList<(string Name, IReadOnlyList<(double X, double Mean, double Low, double High)> Points)> series,
+        string xLabel, int width = 460, int height = 260)
+    {
+        var all = series.SelectMany(s => s.Points).Where(p => double.IsFinite(p.X) && double.IsFinite(p.Mean)).ToList();
+        var sb = new StringBuilder();
+        Header(sb, title, width, height);
+        if (all.Count == 0)
+            return sb.Append(Inv, $"<text x=\"{width / 2}\" y=\"{height / 2}\" text-anchor=\"middle\" font-size=\"12\">no data</text></svg>").ToString();
+
+        int top = Legend(sb, series.Select(s => s.Name).ToList(), width, swatchLine: true) + 6;
+        var yAxis = Axis.Nice(all.Min(p => Math.Min(p.Low, p.Mean)), all.Max(p => Math.Max(p.High, p.Mean)), 5);
+        var xAxis = Axis.Nice(all.Min(p => p.X), all.Max(p => p.X), 6);
+        // both axes span whole ticks, so the first and last points sit on a tick rather than on the plot's edge
+        double x0 = xAxis.Ticks[0], x1 = xAxis.Ticks[^1], y0 = yAxis.Ticks[0], y1 = yAxis.Ticks[^1];
+        double Px(double x) => Left + (x - x0) / (x1 - x0) * (width - Left - Right);
+        double Py(double y) => height - Bottom - (y - y0) / (y1 - y0) * (height - top - Bottom);
+        string Point(double x, double y) => $"{Px(x).ToString("F1", Inv)},{Py(y).ToString("F1", Inv)}";
+
+        sb.Append("<g font-size=\"10\" font-family=\"sans-serif\" fill=\"#444\">");
+        YTicks(sb, yAxis, Py, width, top);
+        for (int i = 0; i < xAxis.Ticks.Count; i++)
+            sb.Append(Inv, $"<text x=\"{Px(xAxis.Ticks[i]):F1}\" y=\"{height - Bottom + 12}\" text-anchor=\"middle\">{xAxis.Label(i)}</text>");
+        sb.Append(Inv, $"<text x=\"{(Left + width - Right) / 2}\" y=\"{height - 4}\" text-anchor=\"middle\">{WebUtility.HtmlEncode(xLabel)}</text></g>");
+
+        for (int s = 0; s < series.Count; s++)
+        {
+            var pts = series[s].Points.Where(p => double.IsFinite(p.X) && double.IsFinite(p.Mean)).OrderBy(p => p.X).ToList();
+            if (pts.Count == 0) continue;
+            var color = Colors[s % Colors.Length];
+            sb.Append(Inv, $"<g class=\"series\" data-name=\"{WebUtility.HtmlEncode(series[s].Name)}\">");
+            if (pts.Any(p => p.High > p.Low))
+            {
+                // the upper edge left to right, then the lower edge back: one closed outline around the spread
+                var outline = pts.Select(p => Point(p.X, p.High)).Concat(pts.AsEnumerable().Reverse().Select(p => Point(p.X, p.Low)));
+                sb.Append(Inv, $"<polygon class=\"band\" fill=\"{color}\" fill-opacity=\"0.18\" stroke=\"none\" points=\"{string.Join(" ", outline)}\"/>");
+            }
+            sb.Append(Inv, $"<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"1.6\" points=\"{string.Join(" ", pts.Select(p => Point(p.X, p.Mean)))}\"/>");
+            foreach (var p in pts) sb.Append(Inv, $"<circle cx=\"{Px(p.X):F1}\" cy=\"{Py(p.Mean):F1}\" r=\"2.4\" fill=\"{color}\"/>");
+            sb.Append("</g>");
+        }
+        return sb.Append("</svg>").ToString();
+    }
+
     /// <summary>Grouped bars, one group per category and one bar per series (e.g. per-family accuracy before and after), on a 0–1 axis shown in percent.</summary>
     public static string Bars(string title, IReadOnlyList<string> categories, IReadOnlyList<(string Name, IReadOnlyList<double> Values)> series,
         int width = 460, int height = 240)

@@ -27,6 +27,36 @@ public class ConfigLoaderTests
         Assert.Contains("unknown key 'stpes'", e.Message);
     }
 
+    [Theory]
+    // found on the node tree, not read back from YamlDotNet's message: the section is the dotted path, the suggestion
+    // the nearest setting by edit distance (a swapped pair counts once) when within a third of the key's length
+    [InlineData("seed: 1\ntrain:\n  stpes: 3\n", "x.yaml line 3: unknown key 'stpes' in section 'train' (not a setting of PretrainOptimConfig; did you mean 'steps'?)")]
+    [InlineData("sed: 1\n", "x.yaml line 1: unknown key 'sed' at the top level (not a setting of PretrainConfig; did you mean 'seed'?)")]
+    [InlineData("train:\n  steps: 3\n  lr: 0.1\n", "x.yaml line 3: unknown key 'lr' in section 'train' (not a setting of PretrainOptimConfig)")]
+    public void AnUnknownKeyNamesItsSectionAndTheClosestSetting(string yaml, string message)
+    {
+        Assert.Equal(message, Assert.Throws<ConfigException>(() => ConfigLoader.Parse<PretrainConfig>(yaml, "x.yaml")).Message);
+    }
+
+    [Fact]
+    public void AnUnknownKeyInANestedSectionNamesItsDottedPath()
+    {
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>(
+            "strategy: flow_grpo\nreward:\n  remote:\n    url: http://127.0.0.1:5055\n    timeout_secs: 5\n", "r.yaml"));
+        Assert.Equal("r.yaml line 5: unknown key 'timeout_secs' in section 'reward.remote' (not a setting of RemoteRewardConfig; did you mean 'timeout_seconds'?)", e.Message);
+        // a dictionary's keys are free: family names are not settings
+        Assert.Equal(2, ConfigLoader.Parse<GrpoTrainConfig>("strategy: flow_grpo\ntrain:\n  family_weights:\n    colors: 2\n").Train.FamilyWeights["colors"]);
+    }
+
+    [Fact]
+    public void TheClosestSettingCountsASwappedPairOnce()
+    {
+        Assert.Equal(1, UnknownKeys.Distance("learnign_rate", "learning_rate"));
+        Assert.Equal(3, UnknownKeys.Distance("timeout_secs", "timeout_seconds"));
+        Assert.Equal("learning_rate", UnknownKeys.Closest("learnign_rate", ["batch_size", "learning_rate"]));
+        Assert.Null(UnknownKeys.Closest("lr", ["learning_rate", "steps"]));
+    }
+
     [Fact]
     public void WrongTypeIsAnErrorNamingKeyAndValue()
     {
