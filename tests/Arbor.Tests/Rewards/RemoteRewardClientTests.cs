@@ -106,7 +106,7 @@ public class RemoteRewardClientTests
         var requests = server.Requests.ToArray();
         Assert.Equal(2, requests.Length);
         double gap = (requests[1].ArrivedAt - requests[0].ArrivedAt).TotalSeconds;
-        Assert.InRange(gap, 1.0, 5.0);
+        Assert.InRange(gap, 0.95, 5.0);   // 1 s after the answer, which came after the arrival (50 ms spared for timer granularity)
     }
 
     [Fact]
