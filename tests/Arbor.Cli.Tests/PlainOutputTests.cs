@@ -30,4 +30,27 @@ public class PlainOutputTests
         Assert.Contains("Training", stdout);
         Assert.DoesNotContain('\u001b', stdout);
     }
+
+    [Fact]
+    public void ATrainRunWithStdoutRedirectedPrintsOnePlainLinePerIteration()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "arbor-plain-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var config = TinyRun.WriteTrainConfig(dir, iterations: 3);
+            var start = ArborProcess.ArborCommand("train", "--config", config, "--out", Path.Combine(dir, "run"));
+            start.Environment["TERM"] = "xterm-256color";   // a colour terminal declared, as in a CI log
+            start.Environment.Remove("NO_COLOR");
+            var (code, stdout, stderr) = ArborProcess.Run(start);
+            Assert.True(code == 0, stderr);
+            var lines = stdout.Split('\n');
+            var iterations = lines.Where(l => l.StartsWith("iter ")).ToArray();
+            Assert.Equal(3, iterations.Length);
+            for (int i = 0; i < 3; i++) Assert.StartsWith($"iter {i + 1}/3  reward ", iterations[i]);
+            Assert.DoesNotContain('\u001b', stdout);
+            Assert.DoesNotContain('\r', stdout);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
 }

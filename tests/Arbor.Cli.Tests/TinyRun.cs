@@ -27,7 +27,10 @@ internal static class TinyRun
     /// Writes an `arbor train` config on the tiny model with 100000 iterations and a checkpoint only every 1000 (so a
     /// checkpoint a test finds is the one its stop wrote), and returns its path.
     /// </summary>
-    public static string WriteEndlessTrainConfig(string directory)
+    public static string WriteEndlessTrainConfig(string directory) => WriteTrainConfig(directory, 100000);
+
+    /// <summary>An `arbor train` config on the tiny model with <paramref name="iterations"/> iterations (checkpoints every 1000 and at the end); returns its path.</summary>
+    public static string WriteTrainConfig(string directory, int iterations)
     {
         var model = SaveModel(directory);
         var config = Path.Combine(directory, "run.yaml");
@@ -42,7 +45,7 @@ internal static class TinyRun
             reward:
               names: [jpeg_compressibility]
             train:
-              iterations: 100000
+              iterations: {iterations}
               prompts_per_iteration: 1
               checkpoint_every: 1000
             eval:

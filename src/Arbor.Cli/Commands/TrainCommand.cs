@@ -43,9 +43,7 @@ public static class TrainCommand
         }
         AnsiConsole.MarkupLine($"[bold]arbor train[/] {Markup.Escape(cfg.Strategy)} from {Markup.Escape(cfg.Model)} → {Markup.Escape(outDir)}: {cfg.Train.Iterations} iterations x {cfg.Train.PromptsPerIteration} prompts");
 
-        var table = new Table().Border(TableBorder.Rounded)
-            .AddColumn("iter").AddColumn("reward").AddColumn("strict").AddColumn("zero-var").AddColumn("approx KL").AddColumn("clip")
-            .AddColumn("grad").AddColumn("NFE").AddColumn("rollout s").AddColumn("reward s").AddColumn("train s");
+        var table = IterationTable.Create();
         string accuracy = "";
         trainer.Evaluated += e =>
         {
@@ -56,11 +54,7 @@ public static class TrainCommand
         {
             trainer.IterationCompleted += r =>
             {
-                var strict = r.ComponentMeans.TryGetValue("shapes.strict", out var s) ? $"{s:P0}" : "";
-                table.AddRow($"{r.Iteration + 1}", $"{r.RewardMean:F3}", strict, $"{r.Advantages.ZeroVarianceShare:P0}", $"{r.Update.ApproxKl:E1}",
-                    $"{r.Update.ClipFraction:P0}", $"{r.Update.GradNorm:G3}", $"{r.Rollout.ModelForwards}", $"{r.Rollout.Seconds:F1}",
-                    $"{r.RewardSeconds:F1}", $"{r.TrainSeconds:F1}");
-                while (table.Rows.Count > 15) table.Rows.RemoveAt(0);
+                IterationTable.Add(table, r);
                 table.Caption(accuracy);
                 ctx.Refresh();
             };

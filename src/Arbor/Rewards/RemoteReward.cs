@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
@@ -15,11 +14,17 @@ public sealed record RemoteRewardConfig
     public double TimeoutSeconds { get; init; } = 60;
     /// <summary>Retries after the first attempt (transient failures only).</summary>
     public int Retries { get; init; } = 3;
-    /// <summary>Delay before the first retry; doubled for each further one.</summary>
+    /// <summary>
+    /// Median delay before the first retry; the median doubles for each further one. Jittered: retry k (from 0)
+    /// waits between 0 and 2 x backoff x 2^k (<see cref="RemoteRewardRetry"/>), unless a 429 or 503 says Retry-After.
+    /// </summary>
     public double BackoffSeconds { get; init; } = 0.5;
 
     /// <summary>HttpClient's and Task.Delay's longest wait, about 24.8 days: a longer timeout or backoff throws deep inside the client.</summary>
     public const double LongestWaitSeconds = int.MaxValue / 1000.0;
+
+    /// <summary>The longest <see cref="BackoffSeconds"/>, and the longest jittered wait: Polly's limit on a retry strategy's delays.</summary>
+    public const double LongestBackoffSeconds = 86400;
 
     /// <summary>What is wrong with these settings, each message starting with its key under <c>reward.remote</c>.</summary>
     public IEnumerable<string> Problems()
@@ -29,6 +34,8 @@ public sealed record RemoteRewardConfig
         if (TimeoutSeconds is <= 0 or > LongestWaitSeconds) yield return $"timeout_seconds must be > 0 and at most {LongestWaitSeconds:0} (got {TimeoutSeconds})";
         if (Retries < 0) yield return $"retries must be >= 0 (got {Retries})";
         if (BackoffSeconds < 0) yield return $"backoff_seconds must be >= 0 (got {BackoffSeconds})";
+        // Polly's retry strategy refuses a base delay over a day
+        else if (BackoffSeconds > LongestBackoffSeconds) yield return $"backoff_seconds must be at most {LongestBackoffSeconds:0} (one day; got {BackoffSeconds})";
         else if (Retries > 0 && BackoffSeconds * Math.Pow(2, Retries - 1) > LongestWaitSeconds)
             yield return $"backoff_seconds x 2^(retries - 1), the last retry's wait, must be at most {LongestWaitSeconds:0} s (got {BackoffSeconds} x 2^{Retries - 1})";
     }
@@ -36,21 +43,28 @@ public sealed record RemoteRewardConfig
 
 /// <summary>
 /// A reward computed by a server speaking <see cref="RemoteRewardProtocol"/>: images go out as PNGs, in a body
-/// with a Content-Length. Transient failures (refused or reset connection, timeout, HTTP 5xx, 408, 429) are retried
-/// with exponential backoff; when retries run out, a <see cref="RewardServerException"/> names the server and the
-/// last error. A permanent failure (any other HTTP error, a body that is not the protocol's JSON, a wrong number of
-/// scores, a NaN or infinite score) would fail the same way again, so it is a <see cref="RewardServerException"/> at once.
+/// with a Content-Length. Transient failures are retried as <see cref="RemoteRewardRetry"/> says (exponential backoff
+/// with jitter, Retry-After honored); when retries run out, a <see cref="RewardServerException"/> names the server and
+/// the last error. A permanent failure (any other HTTP error, a body that is not the protocol's JSON, a wrong number
+/// of scores, a NaN or infinite score) would fail the same way again, so it is a <see cref="RewardServerException"/> at once.
 /// </summary>
 public sealed class RemoteReward : IRewardFunction, IDisposable
 {
     private readonly HttpClient _http;
     private readonly RemoteRewardConfig _config;
+    private readonly Polly.ResiliencePipeline _retry;
+    private readonly TimeProvider _time;
 
-    public RemoteReward(RemoteRewardConfig config, string name = "remote")
+    public RemoteReward(RemoteRewardConfig config, string name = "remote") : this(config, name, null, null) { }
+
+    /// <summary>With <paramref name="time"/> and <paramref name="randomizer"/> replacing the retry waits' clock and jitter (tests).</summary>
+    internal RemoteReward(RemoteRewardConfig config, string name, TimeProvider? time, Func<double>? randomizer)
     {
         _config = config;
         Name = name;
+        _time = time ?? TimeProvider.System;
         _http = new HttpClient { BaseAddress = new Uri(config.Url), Timeout = TimeSpan.FromSeconds(config.TimeoutSeconds) };
+        _retry = RemoteRewardRetry.Pipeline(config, time, randomizer);
     }
 
     public string Name { get; }
@@ -63,23 +77,41 @@ public sealed class RemoteReward : IRewardFunction, IDisposable
             batch.Images.Select(i => Convert.ToBase64String(PngEncoder.Encode(i))).ToArray(),
             batch.Prompts.ToArray(),
             batch.Metadata?.Select(m => m.ToDictionary(kv => kv.Key, kv => kv.Value)).ToArray()));
-        Exception? last = null;
-        for (int attempt = 0; attempt <= _config.Retries; attempt++)
-        {
-            if (attempt > 0)
-                await Task.Delay(TimeSpan.FromSeconds(_config.BackoffSeconds * Math.Pow(2, attempt - 1)), cancel);
-            try
-            {
-                return await PostAsync(body, batch.Count, cancel);
-            }
-            catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException && !cancel.IsCancellationRequested)
-            {
-                last = e is TaskCanceledException ? new TimeoutException($"no answer within {_config.TimeoutSeconds:0.###} s") : e;
-            }
-        }
+        return await WithRetriesAsync(c => PostAsync(body, batch.Count, c), $"POST {RemoteRewardProtocol.ScorePath}", cancel);
+    }
 
-        throw new RewardServerException(
-            $"reward server {_config.Url} failed {_config.Retries + 1} times; last error: {last!.Message}", last);
+    /// <summary>
+    /// GET /health, retried like a score request: returns when the server answers 200, else throws a
+    /// <see cref="RewardServerException"/> naming the address and what failed (refused connection, timeout, the status
+    /// and the server's error). A run checks this before its first iteration, so a missing server fails in seconds.
+    /// </summary>
+    public async Task CheckHealthAsync(CancellationToken cancel = default)
+    {
+        await WithRetriesAsync(async c =>
+        {
+            using var response = await _http.GetAsync(RemoteRewardProtocol.HealthPath, c);
+            byte[] answer = await response.Content.ReadAsByteArrayAsync(c);
+            if (response.IsSuccessStatusCode) return true;
+            string error = StatusError(response, answer);
+            if (RemoteRewardRetry.IsTransient(response.StatusCode)) throw Transient(response, error);
+            throw Permanent($"failed its health check GET {_config.Url.TrimEnd('/')}{RemoteRewardProtocol.HealthPath}", error);
+        }, $"GET {RemoteRewardProtocol.HealthPath} (the health check)", cancel);
+    }
+
+    /// <summary>Runs <paramref name="attempt"/> through the retry pipeline; a transient failure that outlasts the retries becomes a <see cref="RewardServerException"/>.</summary>
+    private async Task<T> WithRetriesAsync<T>(Func<CancellationToken, Task<T>> attempt, string what, CancellationToken cancel)
+    {
+        try
+        {
+            return await _retry.ExecuteAsync(async c => await attempt(c), cancel);
+        }
+        catch (Exception e) when (RemoteRewardRetry.IsTransient(e, cancel))
+        {
+            string last = e is TaskCanceledException ? $"no answer within {_config.TimeoutSeconds:0.###} s" : e.Message;
+            throw new RewardServerException(
+                $"reward server {_config.Url} failed {_config.Retries + 1} times at {what}; last error: {last}",
+                e is TaskCanceledException ? new TimeoutException(last, e) : e);
+        }
     }
 
     /// <summary>One attempt: a transient failure escapes as <see cref="HttpRequestException"/>, a permanent one as <see cref="RewardServerException"/>.</summary>
@@ -91,8 +123,8 @@ public sealed class RemoteReward : IRewardFunction, IDisposable
         byte[] answer = await response.Content.ReadAsByteArrayAsync(cancel);
         if (!response.IsSuccessStatusCode)
         {
-            string error = $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}: {Truncate(ErrorText(answer))}";
-            if (IsTransient(response.StatusCode)) throw new HttpRequestException(error, null, response.StatusCode);
+            string error = StatusError(response, answer);
+            if (RemoteRewardRetry.IsTransient(response.StatusCode)) throw Transient(response, error);
             throw Permanent("rejected the request", error);
         }
 
@@ -118,9 +150,11 @@ public sealed class RemoteReward : IRewardFunction, IDisposable
         return new RewardScores(scores, components);
     }
 
-    /// <summary>Worth another try: the server is overloaded, restarting or broken for now, or the request timed out there.</summary>
-    private static bool IsTransient(HttpStatusCode status) =>
-        (int)status >= 500 || status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests;
+    private static string StatusError(HttpResponseMessage response, byte[] answer) =>
+        $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}: {Truncate(ErrorText(answer))}";
+
+    private TransientStatusException Transient(HttpResponseMessage response, string error) =>
+        new(error, response.StatusCode, RemoteRewardRetry.RetryAfter(response.StatusCode, response.Headers.RetryAfter, _time.GetUtcNow()));
 
     private RewardServerException Permanent(string what, string detail) =>
         new($"reward server {_config.Url} {what} (not retried): {detail}", null);

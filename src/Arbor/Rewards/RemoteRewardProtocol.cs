@@ -14,7 +14,7 @@ namespace Arbor.Rewards;
 /// One finite score per image, in order; "metadata" is optional. The request carries a Content-Length (no chunked
 /// encoding), so a server as simple as Python's http.server can read it. A 4xx means the request itself is wrong
 /// (413: over the server's limits) and is not retried; 408, 429 and 5xx are worth retrying.
-/// `arbor reward-serve` is the reference server.
+/// `arbor reward-serve` is the reference server; docs/REWARD_SERVER.md documents the protocol for writers of other servers.
 /// </summary>
 public static class RemoteRewardProtocol
 {

@@ -55,6 +55,9 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
         bool main = dp.IsMain;
         if (dp.WorldSize > config.Train.PromptsPerIteration)
             throw new ConfigException($"train.prompts_per_iteration {config.Train.PromptsPerIteration} is smaller than the {dp.WorldSize} ranks: each rank rolls out whole prompt groups, so every rank needs at least one");
+        // a remote reward server that is missing fails the run now, in seconds, not after loading the model, the
+        // first evaluation and the first rollout; every rank scores its own prompts, so every rank checks
+        if (config.Reward.Names.Contains("remote")) CheckRewardServer(cancel);
         // rank 0 owns the run directory; the others read its checkpoint on a resume, once it has prepared it
         if (main) RunDirectory.PrepareForRun(runDirectory, resume, overwrite);
         using var runLock = main ? RunLock.Acquire(runDirectory) : null;
@@ -172,6 +175,13 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
         {
             foreach (var (reward, _) in rewards) (reward as IDisposable)?.Dispose();
         }
+    }
+
+    /// <summary>GET /health on the remote reward's server, retried as a score request would be; throws a <see cref="RewardServerException"/> naming the address and what failed.</summary>
+    private void CheckRewardServer(CancellationToken cancel)
+    {
+        using var probe = new RemoteReward(config.Reward.Remote);
+        probe.CheckHealthAsync(cancel).GetAwaiter().GetResult();
     }
 
     private List<(IRewardFunction, double)> BuildRewards() =>

@@ -124,6 +124,7 @@ public class ConfigLoaderTests
     [InlineData("reward:\n  remote:\n    timeout_seconds: 1e9\n", "reward.remote.timeout_seconds must be > 0 and at most 2147484 (got 1000000000)")]
     [InlineData("reward:\n  remote:\n    retries: -1\n", "reward.remote.retries must be >= 0 (got -1)")]
     [InlineData("reward:\n  remote:\n    backoff_seconds: -2\n", "reward.remote.backoff_seconds must be >= 0 (got -2)")]
+    [InlineData("reward:\n  remote:\n    backoff_seconds: 90000\n", "reward.remote.backoff_seconds must be at most 86400 (one day; got 90000)")]
     [InlineData("reward:\n  remote:\n    retries: 40\n", "reward.remote.backoff_seconds x 2^(retries - 1), the last retry's wait, must be at most 2147484 s (got 0.5 x 2^39)")]
     public void NumbersOutOfTheirRangeAreErrorsNamingTheirKeys(string yaml, string message)
     {

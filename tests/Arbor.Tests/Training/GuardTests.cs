@@ -63,6 +63,40 @@ public class GuardTests : IDisposable
     }
 
     [Fact]
+    public void AMissingRewardServerFailsTheRunWithinSecondsBeforeAnythingIsRolledOut()
+    {
+        var model = new GrpoTrainerTests().SaveTinyBaseInto(_dir);
+        var run = Path.Combine(_dir, "run");
+        var url = $"http://127.0.0.1:{Arbor.TestKit.Ports.Free()}";
+        var config = GrpoTrainerTests.Config(model, 3) with
+        {
+            Reward = new RewardConfig { Names = ["remote"], Remote = new RemoteRewardConfig { Url = url, Retries = 2, BackoffSeconds = 0.05 } },
+        };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var e = Assert.Throws<RewardServerException>(() => new GrpoTrainer(config, run).Run(resume: false, cancel: TestContext.Current.CancellationToken));
+        Assert.True(clock.Elapsed.TotalSeconds < 10, $"took {clock.Elapsed.TotalSeconds:0.0} s");
+        Assert.Contains($"reward server {url} failed 3 times at GET /health (the health check); last error: Connection refused", e.Message);
+        // checked before the run directory was prepared: no evaluation, no rollout, nothing logged
+        Assert.False(File.Exists(Path.Combine(run, "metrics.jsonl")));
+        Assert.False(Directory.Exists(Path.Combine(run, "checkpoint")));
+    }
+
+    [Fact]
+    public async Task ARunWithARemoteRewardPassesTheHealthCheckOfTheReferenceServerAndTrains()
+    {
+        var model = new GrpoTrainerTests().SaveTinyBaseInto(_dir);
+        var run = Path.Combine(_dir, "run");
+        await using var server = await RewardServer.StartAsync(new JpegCompressibilityReward());
+        var config = GrpoTrainerTests.Config(model, 1) with
+        {
+            Reward = new RewardConfig { Names = ["remote"], Remote = new RemoteRewardConfig { Url = server.Url } },
+        };
+        new GrpoTrainer(config, run).Run(resume: false, cancel: TestContext.Current.CancellationToken);
+        Assert.Single(File.ReadAllLines(Path.Combine(run, "metrics.jsonl")), l => l.Contains("\"train\""));
+        Assert.True(File.Exists(Path.Combine(run, "final", "lora.safetensors")));
+    }
+
+    [Fact]
     public void TrainingIntoAnExistingRunWithoutResumeIsRefusedAndLeavesItWhole()
     {
         var model = new GrpoTrainerTests().SaveTinyBaseInto(_dir);
