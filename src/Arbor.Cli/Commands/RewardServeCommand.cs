@@ -20,9 +20,11 @@ public static class RewardServeCommand
         var images = new Option<int>("--max-images") { Description = "Images in one request (413 above)", DefaultValueFactory = _ => defaults.MaxImagesPerRequest };
         var bodyBytes = new Option<long>("--max-body-bytes") { Description = "Bytes of one request body (413 above)", DefaultValueFactory = _ => defaults.MaxRequestBodyBytes };
         var inFlight = new Option<long>("--max-pixels-in-flight") { Description = "Decoded pixels held by all concurrent requests (further requests wait)", DefaultValueFactory = _ => defaults.MaxPixelsInFlight };
+        var bodiesInFlight = new Option<long?>("--max-body-bytes-in-flight") { Description = "Bytes of request bodies read or held by all concurrent requests (further requests wait, then 503); default 4 x --max-body-bytes" };
+        var connections = new Option<int>("--max-connections") { Description = "Open connections (further ones are closed unanswered)", DefaultValueFactory = _ => defaults.MaxConnections };
         var cmd = new Command("reward-serve", "Serve a reward over HTTP (POST /score, GET /health) for RL runs and other tools.")
         {
-            reward, port, imagePixels, requestPixels, images, bodyBytes, inFlight,
+            reward, port, imagePixels, requestPixels, images, bodyBytes, inFlight, bodiesInFlight, connections,
         };
         cmd.SetAction(async (r, _) =>
         {
@@ -34,7 +36,9 @@ public static class RewardServeCommand
                 MaxImagesPerRequest = r.GetValue(images),
                 MaxRequestBodyBytes = r.GetValue(bodyBytes),
                 MaxPixelsInFlight = r.GetValue(inFlight),
+                MaxConnections = r.GetValue(connections),
             };
+            if (r.GetValue(bodiesInFlight) is { } bodies) limits = limits with { MaxBodyBytesInFlight = bodies };
             await using var server = await RewardServer.StartAsync(BuiltInRewards.Create(r.GetValue(reward)!), r.GetValue(port), limits: limits);
             AnsiConsole.MarkupLine($"serving [bold]{Markup.Escape(r.GetValue(reward)!)}[/] at {server.Url} (POST /score, GET /health); Ctrl+C stops");
             // until Ctrl+C or SIGTERM, the only ways it stops (the host's own signal handling stops the app too; waiting

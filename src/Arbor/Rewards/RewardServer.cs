@@ -20,10 +20,18 @@ namespace Arbor.Rewards;
 public sealed class RewardServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly ScoreEndpoint _endpoint;
 
-    private RewardServer(WebApplication app) => _app = app;
+    private RewardServer(WebApplication app, ScoreEndpoint endpoint)
+    {
+        _app = app;
+        _endpoint = endpoint;
+    }
 
     public string Url => _app.Urls.First();
+
+    /// <summary>The request bodies' bytes admitted (<see cref="RewardServerLimits.MaxBodyBytesInFlight"/>): now and at most so far (tests).</summary>
+    internal ByteBudget BodyBytes => _endpoint.BodyBytes;
 
     /// <summary>Starts serving <paramref name="reward"/> on 127.0.0.1:<paramref name="port"/> (0 = any free port).</summary>
     /// <param name="artificialDelay">Waited before decoding each request (tests of slow servers).</param>
@@ -40,8 +48,14 @@ public sealed class RewardServer : IAsyncDisposable
         builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Warning);
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         // Kestrel stops reading at the limit (and refuses a larger Content-Length outright); its minimum data
-        // rate, on by default, drops a client that trickles its body to hold a connection.
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = limits.MaxRequestBodyBytes);
+        // rate, on by default, drops a client that trickles its body to hold a connection. Each open connection may
+        // hold Kestrel's read-ahead buffer (1 MiB), so their number is bounded too; no endpoint upgrades a connection.
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = limits.MaxRequestBodyBytes;
+            k.Limits.MaxConcurrentConnections = limits.MaxConnections;
+            k.Limits.MaxConcurrentUpgradedConnections = 0;
+        });
         var app = builder.Build();
         // 404, 405 and any other bodiless error get a JSON message too.
         app.UseStatusCodePages(context => context.HttpContext.Response.WriteAsJsonAsync(new
@@ -55,7 +69,7 @@ public sealed class RewardServer : IAsyncDisposable
         Func<HttpContext, Task<IResult>> score = endpoint.HandleAsync;
         app.MapPost(RemoteRewardProtocol.ScorePath, score);
         await app.StartAsync();
-        return new RewardServer(app);
+        return new RewardServer(app, endpoint);
     }
 
     public Task WaitForShutdownAsync(CancellationToken cancel) => _app.WaitForShutdownAsync(cancel);
@@ -68,15 +82,18 @@ public sealed class RewardServer : IAsyncDisposable
 }
 
 /// <summary>
-/// POST /score: parse, check, decode, score, in that order, so that a bad or oversized request is refused
-/// before it allocates: dimensions come from the image headers and are checked against the limits before any
-/// pixel is decoded, and decoded pixels are held only under a slot of <see cref="RewardServerLimits.ConcurrentRequests"/>
-/// and reclaimed before the slot passes on (<see cref="DecodedImageReclaimer"/>).
+/// POST /score: admit, parse, check, decode, score, in that order, so that a bad or oversized request is refused
+/// before it allocates: a body is read only once its bytes fit <see cref="RewardServerLimits.MaxBodyBytesInFlight"/>,
+/// dimensions come from the image headers and are checked against the limits before any pixel is decoded, and decoded
+/// pixels are held only under a slot of <see cref="RewardServerLimits.ConcurrentRequests"/> and reclaimed before the
+/// slot passes on (<see cref="DecodedImageReclaimer"/>).
 /// </summary>
 internal sealed class ScoreEndpoint(IRewardFunction reward, RewardServerLimits limits, TimeSpan? artificialDelay, ILogger log)
 {
     private readonly SemaphoreSlim _decodeSlots = new(limits.ConcurrentRequests, limits.ConcurrentRequests);
     private readonly DecodedImageReclaimer _reclaimer = new(limits.MaxPixelsPerRequest * 3);
+
+    public ByteBudget BodyBytes { get; } = new(limits.MaxBodyBytesInFlight);
 
     /// <summary>A client's mistake: answered with <see cref="Status"/> and the message, never logged.</summary>
     private sealed class Rejected(int status, string message) : Exception(message)
@@ -89,7 +106,7 @@ internal sealed class ScoreEndpoint(IRewardFunction reward, RewardServerLimits l
         var cancel = http.RequestAborted;
         try
         {
-            return await ScoreAsync(http.Request, cancel);
+            return await AdmitAndScoreAsync(http, cancel);
         }
         catch (Rejected e)
         {
@@ -108,6 +125,48 @@ internal sealed class ScoreEndpoint(IRewardFunction reward, RewardServerLimits l
     }
 
     private static IResult Error(int status, string message) => Results.Json(new { error = message }, statusCode: status);
+
+    /// <summary>
+    /// Reads the body only once its bytes fit <see cref="RewardServerLimits.MaxBodyBytesInFlight"/>, so the bodies in
+    /// memory do not grow with the open connections; until then the body waits in the client's socket and Kestrel's
+    /// 1 MiB buffer. A request that does not get its bytes within <see cref="RewardServerLimits.BodyWaitTimeout"/> is
+    /// answered 503 with Retry-After (why wait, and why not longer: <see cref="RewardServerLimits.BodyWaitTimeout"/>).
+    /// </summary>
+    private async Task<IResult> AdmitAndScoreAsync(HttpContext http, CancellationToken cancel)
+    {
+        // A chunked body's length is unknown until read: it takes the most it may be.
+        // Either refusal below leaves the body unread, so the connection cannot carry another request: saying so
+        // keeps the client from sending its next request on a connection Kestrel is about to close.
+        long bytes = http.Request.ContentLength ?? limits.MaxRequestBodyBytes;
+        if (bytes > limits.MaxRequestBodyBytes)
+        {
+            http.Response.Headers.Connection = "close";
+            throw BodyTooLarge();
+        }
+
+        if (!await BodyBytes.TryTakeAsync(bytes, limits.BodyWaitTimeout, cancel))
+        {
+            http.Response.Headers.Connection = "close";
+            http.Response.Headers.RetryAfter = "1";
+            return Error(StatusCodes.Status503ServiceUnavailable,
+                $"the server is busy: the request's {bytes} body bytes did not fit in {limits.MaxBodyBytesInFlight} bytes in flight " +
+                $"(MaxBodyBytesInFlight) within {limits.BodyWaitTimeout.TotalSeconds:0.###} s; retry");
+        }
+
+        try
+        {
+            return await ScoreAsync(http.Request, cancel);
+        }
+        finally
+        {
+            // The body's images' bytes are garbage now too: counted toward the next collection like decoded images.
+            _reclaimer.Released(bytes);
+            BodyBytes.Release(bytes);
+        }
+    }
+
+    private Rejected BodyTooLarge() =>
+        new(413, $"the request body is over the limit of {limits.MaxRequestBodyBytes} bytes (MaxRequestBodyBytes)");
 
     private async Task<IResult> ScoreAsync(HttpRequest http, CancellationToken cancel)
     {
@@ -179,7 +238,7 @@ internal sealed class ScoreEndpoint(IRewardFunction reward, RewardServerLimits l
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            throw new Rejected(413, $"the request body is over the limit of {limits.MaxRequestBodyBytes} bytes (MaxRequestBodyBytes)");
+            throw BodyTooLarge();
         }
         catch (BadHttpRequestException e)
         {

@@ -8,8 +8,10 @@ namespace Arbor.Rewards;
 /// 512 px themselves, while keeping one request under ~200 MB of decoded pixels. The server's memory follows from
 /// the limits: at most <see cref="MaxPixelsInFlight"/> x 3 bytes of decoded images (805 MB), plus per slot one image's
 /// working memory (the decoder's 4 bytes per pixel, the shapes verifier's 5: 335 MB for 4 slots), plus under 2 x
-/// <see cref="MaxPixelsPerRequest"/> x 3 bytes of answered requests' images not yet collected (403 MB), plus each
-/// open request's body and its images' bytes (~2 x the body): 1.54 GB besides the bodies at the defaults (docs/RELIABILITY.md).
+/// <see cref="MaxPixelsPerRequest"/> x 3 bytes of answered requests' images not yet collected (403 MB), plus the bodies
+/// admitted (their UTF-8 and their images' bytes, ~2 x <see cref="MaxBodyBytesInFlight"/>: 537 MB), plus Kestrel's read
+/// buffer of each other open connection (at most 1 MiB x <see cref="MaxConnections"/>: 134 MB): 2.2 GB at the
+/// defaults (docs/RELIABILITY.md).
 /// </summary>
 public sealed record RewardServerLimits
 {
@@ -35,6 +37,39 @@ public sealed record RewardServerLimits
     /// </summary>
     public long MaxPixelsInFlight { get; init; } = 256L * 1024 * 1024;
 
+    private readonly long? _maxBodyBytesInFlight;
+
+    /// <summary>
+    /// Bytes of request bodies admitted at once over all requests: 4 x <see cref="MaxRequestBodyBytes"/> (256 MiB) unless
+    /// set. A request takes its Content-Length (the body limit when it is chunked and its length unknown) before it reads
+    /// its body and holds it until it is answered, since its images' bytes live until they are decoded; so the bodies
+    /// in memory (UTF-8 while parsed, then the images' bytes, ~2 x the body) stay under ~2 x this, however many
+    /// connections are open. A request whose bytes are not free waits its turn, first come first served, for at most
+    /// <see cref="BodyWaitTimeout"/>, then gets 503 with Retry-After. At least <see cref="MaxRequestBodyBytes"/>.
+    /// </summary>
+    public long MaxBodyBytesInFlight
+    {
+        get => _maxBodyBytesInFlight ?? (MaxRequestBodyBytes > long.MaxValue / 4 ? long.MaxValue : 4 * MaxRequestBodyBytes);
+        init => _maxBodyBytesInFlight = value;
+    }
+
+    /// <summary>
+    /// How long a request waits for its share of <see cref="MaxBodyBytesInFlight"/> before it is answered 503 with
+    /// Retry-After: 20 s. Waiting rather than refusing at once keeps requests in arrival order (a 503 at once would make
+    /// clients poll, and a small request could overtake a large one forever) and costs little: a waiting request holds
+    /// one connection and at most Kestrel's 1 MiB read buffer. The wait is bounded so that a client hears an answer it
+    /// can act on (the remote-reward client retries a 503) well before its own timeout (60 s by default), rather than
+    /// queueing behind a stuck reward until it gives up.
+    /// </summary>
+    public TimeSpan BodyWaitTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// Open connections (Kestrel's MaxConcurrentConnections): 128. Kestrel reads up to 1 MiB of each connection's body
+    /// ahead of the server, so this bounds that memory (128 MiB); a connection over the limit is closed unanswered
+    /// (the remote-reward client retries it). A client needs one per request it has in flight.
+    /// </summary>
+    public int MaxConnections { get; init; } = 128;
+
     /// <summary>Requests that may hold decoded images at once: <see cref="MaxPixelsInFlight"/> / <see cref="MaxPixelsPerRequest"/>.</summary>
     public int ConcurrentRequests => (int)Math.Min(int.MaxValue, MaxPixelsInFlight / MaxPixelsPerRequest);
 
@@ -46,6 +81,11 @@ public sealed record RewardServerLimits
         Positive(MaxImagesPerRequest, nameof(MaxImagesPerRequest));
         Positive(MaxRequestBodyBytes, nameof(MaxRequestBodyBytes));
         Positive(MaxPixelsInFlight, nameof(MaxPixelsInFlight));
+        Positive(MaxConnections, nameof(MaxConnections));
+        if (BodyWaitTimeout <= TimeSpan.Zero)
+            throw new ArgumentException($"{nameof(BodyWaitTimeout)} must be positive, got {BodyWaitTimeout}");
+        if (MaxBodyBytesInFlight < MaxRequestBodyBytes)
+            throw new ArgumentException($"{nameof(MaxBodyBytesInFlight)} ({MaxBodyBytesInFlight}) is below {nameof(MaxRequestBodyBytes)} ({MaxRequestBodyBytes}): a body at the limit could never be read");
         // The decoder needs one 4-byte-per-pixel scratch array for the largest image.
         if (MaxPixelsPerImage > Array.MaxLength / 4)
             throw new ArgumentException($"{nameof(MaxPixelsPerImage)} = {MaxPixelsPerImage} exceeds {Array.MaxLength / 4}, the most one decode buffer can hold");

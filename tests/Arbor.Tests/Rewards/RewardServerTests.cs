@@ -167,6 +167,50 @@ public class RewardServerTests(ShapesServerFixture fixture) : IClassFixture<Shap
         Assert.Equal(1, reward.MostAtOnce);
     }
 
+    /// <summary>A request whose body is <paramref name="side"/>² pixels of noise as PNG (~4 x side² bytes of base64): incompressible, so large.</summary>
+    private static string NoiseRequest(int side, int seed)
+    {
+        var noise = new Arbor.Imaging.Image8(side, side, 3);
+        new Random(seed).NextBytes(noise.Pixels);
+        return Request(new[] { Convert.ToBase64String(Arbor.Imaging.PngEncoder.Encode(noise)) }, new[] { "p" });
+    }
+
+    [Fact]
+    public async Task ManyConcurrentLargeBodiesStayWithinTheBodyBytesInFlightAndAreAllAnswered()
+    {
+        const long bodyLimit = 3_000_000, inFlight = 6_000_000;
+        await using var server = await RewardServer.StartAsync(new SlowCountingReward(TimeSpan.FromMilliseconds(100)),
+            limits: new RewardServerLimits { MaxRequestBodyBytes = bodyLimit, MaxBodyBytesInFlight = inFlight });
+        var json = NoiseRequest(700, 1);
+        Assert.InRange(json.Length, 1_900_000, bodyLimit);   // at most 3 bodies fit at once
+        var results = await Task.WhenAll(Enumerable.Range(0, 32).Select(_ => PostAsync(server.Url, json)));
+        int ok = results.Count(r => r.Status == HttpStatusCode.OK), busy = results.Count(r => r.Status == HttpStatusCode.ServiceUnavailable);
+        Assert.True(ok + busy == results.Length, $"every request is 200 or 503: {string.Join(", ", results.Select(r => (int)r.Status).Distinct())}");
+        Assert.True(ok > 0);
+        Assert.InRange(server.BodyBytes.Peak, 2L * json.Length, inFlight);   // several were read at once, never more than the bound
+        Assert.Equal(0, server.BodyBytes.Held);
+        await AssertStillAnsweringAsync(server.Url);
+    }
+
+    [Fact]
+    public async Task ARequestWhoseBodyBytesAreNotFreeInTimeIs503WithRetryAfter()
+    {
+        await using var server = await RewardServer.StartAsync(new SlowCountingReward(TimeSpan.FromSeconds(2)), limits: new RewardServerLimits
+        {
+            MaxRequestBodyBytes = 3_000_000, MaxBodyBytesInFlight = 3_000_000, BodyWaitTimeout = TimeSpan.FromMilliseconds(200),
+        });
+        var json = NoiseRequest(700, 2);
+        var first = PostAsync(server.Url, json);
+        var watch = Stopwatch.StartNew();
+        while (server.BodyBytes.Held == 0 && watch.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(10, TestContext.Current.CancellationToken);
+        using var second = await Http.PostAsync(server.Url + RemoteRewardProtocol.ScorePath, new StringContent(json, System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, second.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(1), second.Headers.RetryAfter?.Delta);
+        Assert.Contains("MaxBodyBytesInFlight", ErrorOf(await second.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)));
+        Assert.Equal(HttpStatusCode.OK, (await first).Status);
+        Assert.Equal(0, server.BodyBytes.Held);
+    }
+
     [Fact]
     public async Task ABugInTheRewardIsA500WithAMessageAndTheServerKeepsAnswering()
     {
@@ -199,6 +243,10 @@ public class RewardServerTests(ShapesServerFixture fixture) : IClassFixture<Shap
     {
         Assert.Contains("MaxImagesPerRequest", Assert.Throws<ArgumentException>(() => new RewardServerLimits { MaxImagesPerRequest = 0 }.Validate()).Message);
         Assert.Contains("MaxPixelsInFlight", Assert.Throws<ArgumentException>(() => new RewardServerLimits { MaxPixelsInFlight = 1000 }.Validate()).Message);
+        Assert.Contains("MaxBodyBytesInFlight", Assert.Throws<ArgumentException>(() => new RewardServerLimits { MaxBodyBytesInFlight = 1000 }.Validate()).Message);
+        Assert.Contains("MaxConnections", Assert.Throws<ArgumentException>(() => new RewardServerLimits { MaxConnections = 0 }.Validate()).Message);
         Assert.Equal(4, new RewardServerLimits().Validate().ConcurrentRequests);
+        Assert.Equal(4 * 64L * 1024 * 1024, new RewardServerLimits().MaxBodyBytesInFlight);
+        Assert.Equal(40_000_000, new RewardServerLimits { MaxRequestBodyBytes = 10_000_000 }.MaxBodyBytesInFlight);   // derived unless set
     }
 }
