@@ -114,7 +114,7 @@ public class RewardServeMemoryTests
         var chunk = new byte[12 + padding];
         System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(chunk, padding);
         "paDg"u8.CopyTo(chunk.AsSpan(4));
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8 + padding), Crc32.Compute(chunk.AsSpan(4, 4 + padding)));
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8 + padding), System.IO.Hashing.Crc32.HashToUInt32(chunk.AsSpan(4, 4 + padding)));
         return [.. png[..^12], .. chunk, .. png[^12..]];   // IEND is the last 12 bytes
     }
 
