@@ -60,17 +60,5 @@ public static class PretrainCheckpoint
     }
 
     /// <summary>The progress a checkpoint records (state.json), with an error naming the file when it is unreadable.</summary>
-    public static PretrainProgressState ReadState(string directory)
-    {
-        var dir = AtomicDirectory.Resolve(directory) ?? throw new DirectoryNotFoundException($"no checkpoint at '{directory}'");
-        var file = Path.Combine(dir, "state.json");
-        try
-        {
-            return JsonSerializer.Deserialize<PretrainProgressState>(File.ReadAllText(file)) ?? throw new InvalidDataException($"'{file}' is empty");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"'{file}' is not a valid checkpoint state: {e.Message}", e);
-        }
-    }
+    public static PretrainProgressState ReadState(string directory) => CheckpointState.Read<PretrainProgressState>(directory);
 }

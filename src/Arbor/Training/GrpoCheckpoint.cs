@@ -72,17 +72,5 @@ public static class GrpoCheckpoint
     }
 
     /// <summary>The progress a checkpoint records (state.json), with an error naming the file when it is unreadable.</summary>
-    public static State ReadState(string directory)
-    {
-        var dir = AtomicDirectory.Resolve(directory) ?? throw new DirectoryNotFoundException($"no checkpoint at '{directory}'");
-        var file = Path.Combine(dir, "state.json");
-        try
-        {
-            return JsonSerializer.Deserialize<State>(File.ReadAllText(file)) ?? throw new InvalidDataException($"'{file}' is empty");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"'{file}' is not a valid checkpoint state: {e.Message}", e);
-        }
-    }
+    public static State ReadState(string directory) => CheckpointState.Read<State>(directory);
 }

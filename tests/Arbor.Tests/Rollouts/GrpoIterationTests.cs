@@ -31,12 +31,9 @@ public class GrpoIterationTests
         using var pipeline = RolloutEngineTests.TinyPipeline(11);
         var strategy = new FlowGrpoStrategy(new FlowGrpoConfig { Steps = 4, GroupSize = 4 });
         var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 2.0 });
-        // training chunks as the rollout's (the default): the recompute is bit for bit the rollout's
-        var trainer = new PolicyTrainer(pipeline, strategy.SdeStep, engine.Schedule(4), new PolicyLossConfig());
         using var opt = new AdamW(pipeline.Model.NamedParameters(trainableOnly: true), new AdamWOptions { LearningRate = 1e-4 });
-        var loop = new GrpoIteration(pipeline, strategy, engine, new RednessReward(), new AdvantageConfig(), trainer, opt);
         using var gen = new Generator(12);
-        var report = loop.Run(0, ["a red circle", "a blue square"], gen, new Random(0));
+        var report = FirstIteration(pipeline, strategy, engine, opt, gen);
         Assert.Equal(1.0, report.Update.RatioMean);
         Assert.Equal(0.0, report.Update.RatioStd);
         Assert.Equal(0.0, report.Update.ApproxKl);
@@ -50,6 +47,14 @@ public class GrpoIterationTests
         Assert.True(Math.Abs(report2.Update.RatioMean - 1) < 1e-6, $"ratio {report2.Update.RatioMean}");
     }
 
+    /// <summary>Iteration 0 of Flow-GRPO on two prompts, training in the rollout's chunks (the default): the recompute is bit for bit the rollout's.</summary>
+    private static IterationReport FirstIteration(Arbor.Pipelines.TextToImagePipeline pipeline, FlowGrpoStrategy strategy, RolloutEngine engine, AdamW opt, Generator gen)
+    {
+        var trainer = new PolicyTrainer(pipeline, strategy.SdeStep, engine.Schedule(4), new PolicyLossConfig());
+        var loop = new GrpoIteration(pipeline, strategy, engine, new RednessReward(), new AdvantageConfig(), trainer, opt);
+        return loop.Run(0, ["a red circle", "a blue square"], gen, new Random(0));
+    }
+
     [Fact]
     public void InBf16TheFirstUpdateStillHasRatioExactlyOneAndTheRolloutIsBf16s()
     {
@@ -59,12 +64,10 @@ public class GrpoIterationTests
             using var pipeline = RolloutEngineTests.TinyPipeline(11);
             var strategy = new FlowGrpoStrategy(new FlowGrpoConfig { Steps = 4, GroupSize = 4 });
             var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 2.0 });
-            var trainer = new PolicyTrainer(pipeline, strategy.SdeStep, engine.Schedule(4), new PolicyLossConfig());
             using var opt = new AdamW(pipeline.Model.NamedParameters(trainableOnly: true), new AdamWOptions { LearningRate = 1e-4 });
-            var loop = new GrpoIteration(pipeline, strategy, engine, new RednessReward(), new AdvantageConfig(), trainer, opt);
             using var gen = new Generator(12);
             using var scope = ComputePrecision.Use(precision);
-            var report = loop.Run(0, ["a red circle", "a blue square"], gen, new Random(0));
+            var report = FirstIteration(pipeline, strategy, engine, opt, gen);
             if (assertRatio)
             {
                 Assert.Equal(1.0, report.Update.RatioMean);
