@@ -29,12 +29,13 @@ public static class EvalCommand
         var batch = new Option<int>("--batch") { Description = "Prompts per model forward batch (the noise does not depend on it; the float sums do)", DefaultValueFactory = _ => new EvalConfig().BatchSize };
         var splitSeed = new Option<ulong>("--split-seed") { Description = "Seed of the Shapes split (the model's pretraining split)", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out") { Description = "Output directory", DefaultValueFactory = _ => "eval" };
+        var precision = ModelOptions.Precision();
         var cmd = new Command("eval", "Per-family accuracy of a model on both held-out sets, verified from pixels; --against: the paired comparison with another model or LoRA.")
-            { model, lora, against, sets, perFamily, steps, cfg, seed, batch, splitSeed, output };
+            { model, lora, against, sets, perFamily, steps, cfg, seed, batch, splitSeed, precision, output };
         cmd.SetAction(r => Run(ModelOptions.Resolve(r.GetValue(model)), r.GetValue(lora), r.GetValue(against),
             new EvalConfig
             {
-                Steps = r.GetValue(steps), Guidance = r.GetValue(cfg), Seed = r.GetValue(seed), PromptsPerFamily = r.GetValue(perFamily), BatchSize = r.GetValue(batch),
+                Steps = r.GetValue(steps), Guidance = r.GetValue(cfg), Seed = r.GetValue(seed), PromptsPerFamily = r.GetValue(perFamily), BatchSize = r.GetValue(batch), Precision = r.GetValue(precision),
                 Sets = [.. r.GetValue(sets)!.Select(HeldOutSets.Parse)],
             },
             r.GetValue(splitSeed), r.GetValue(output)!));
@@ -50,7 +51,7 @@ public static class EvalCommand
         var evaluator = new ShapesHeldOutEvaluator(new ShapesSplits(new ShapesSplitConfig { Seed = splitSeed }));
         string name = lora is null ? modelDir : $"{modelDir} + {lora}";
         // the first line at once: the evaluation itself prints nothing for minutes
-        AnsiConsole.MarkupLine(Markup.Escape($"evaluating {name} on {string.Join(" and ", config.Sets.Select(s => s.Name()))}: {config.PromptsPerFamily} prompts per family each, {config.Steps} steps"));
+        AnsiConsole.MarkupLine(Markup.Escape($"evaluating {name} on {string.Join(" and ", config.Sets.Select(s => s.Name()))}: {config.PromptsPerFamily} prompts per family each, {config.Steps} steps, {ComputePrecision.Resolve(config.Precision).ToString().ToLowerInvariant()}"));
         var (report, samples) = Evaluate(evaluator, modelDir, lora, config, Path.Combine(outDir, against is null ? "" : "model"));
         HeldOutText.PrintEvaluation(report, name);
         AnsiConsole.Write(FailureTable(samples.Values.SelectMany(s => s)));
@@ -69,7 +70,7 @@ public static class EvalCommand
 
         var json = new
         {
-            model = modelDir, lora, prompts_per_family = config.PromptsPerFamily, steps = config.Steps, cfg = config.Guidance, seed = config.Seed,
+            model = modelDir, lora, prompts_per_family = config.PromptsPerFamily, steps = config.Steps, cfg = config.Guidance, seed = config.Seed, precision = ComputePrecision.Resolve(config.Precision).ToString().ToLowerInvariant(),
             sets = report.SetRecords(),
             samples = samples.ToDictionary(kv => kv.Key.Name(), kv => kv.Value.Select(s => new { s.Prompt, family = s.Family.Name(), s.Result.Pass, s.Result.Score, failed = FailureReasons.Of(s.Result) })),
             comparison,

@@ -29,19 +29,20 @@ public static class SampleCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of the initial noise", DefaultValueFactory = _ => 0 };
         var sampler = new Option<string>("--sampler") { Description = "euler or heun", DefaultValueFactory = _ => "euler" };
         var output = new Option<string>("--out") { Description = "Output directory", DefaultValueFactory = _ => "samples" };
-        var cmd = new Command("sample", "Generate images from prompts and verify them.") { model, lora, prompt, prompts, n, steps, cfg, seed, sampler, output };
+        var precision = ModelOptions.Precision();
+        var cmd = new Command("sample", "Generate images from prompts and verify them.") { model, lora, prompt, prompts, n, steps, cfg, seed, sampler, precision, output };
         cmd.SetAction(r =>
         {
             var list = r.GetValue(prompt) is { } p ? [p]
                 : r.GetValue(prompts) is { } file ? File.ReadAllLines(file).Select(l => l.Trim()).Where(l => l.Length > 0).ToList()
                 : throw new ArgumentException("give --prompt TEXT or --prompts FILE");
             return Run(ModelOptions.Resolve(r.GetValue(model)), r.GetValue(lora), list, r.GetValue(n), r.GetValue(steps), r.GetValue(cfg),
-                r.GetValue(seed), r.GetValue(sampler)!, r.GetValue(output)!);
+                r.GetValue(seed), r.GetValue(sampler)!, r.GetValue(precision), r.GetValue(output)!);
         });
         return cmd;
     }
 
-    private static int Run(string modelDir, string? lora, List<string> prompts, int n, int steps, double cfg, ulong seed, string samplerName, string outDir)
+    private static int Run(string modelDir, string? lora, List<string> prompts, int n, int steps, double cfg, ulong seed, string samplerName, Precision precision, string outDir)
     {
         // named here: System.CommandLine's own message for a bad count names a parameter the user never typed
         if (n < 1) throw new ArgumentException($"--n must be >= 1 (got {n})");
@@ -50,6 +51,7 @@ public static class SampleCommand
             $"stopped at once; the images written so far are in {outDir}, without grid.png and manifest.json");
         ThreadDefaults.Apply();
         using var pipeline = ModelOptions.Load(modelDir, lora);
+        using var products = ComputePrecision.Use(precision);
         var sampler = OdeSamplers.ByName(samplerName);
         var verifier = new ShapesVerifier();
         Directory.CreateDirectory(outDir);
@@ -97,6 +99,20 @@ public static class ModelOptions
 
     public static Option<string?> Model() => new("--model") { Description = $"Model directory (default {DefaultModel})" };
     public static Option<string?> Lora() => new("--lora") { Description = "LoRA adapters (safetensors) to apply to the model" };
+
+    /// <summary>--precision: the sampler's matrix products (<see cref="Precision"/>; bf16 pays only where the CPU has bf16 matrix units).</summary>
+    public static Option<Precision> Precision() => new("--precision")
+    {
+        Description = "Matrix products in fp32, bf16, or auto (bf16 where the CPU has bf16 matrix units: about 4x faster with AMX)",
+        DefaultValueFactory = _ => Tensors.Precision.Fp32,
+        CustomParser = r => r.Tokens.Single().Value switch
+        {
+            "fp32" => Tensors.Precision.Fp32,
+            "bf16" => Tensors.Precision.Bf16,
+            "auto" => Tensors.Precision.Auto,
+            var v => throw new ArgumentException($"--precision '{v}' is unknown (expected fp32, bf16 or auto)"),
+        },
+    };
 
     /// <summary>The given directory, or the shipped base found above the working directory or the CLI.</summary>
     public static string Resolve(string? dir)

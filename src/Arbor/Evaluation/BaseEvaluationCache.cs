@@ -43,8 +43,13 @@ public static class BaseEvaluationCache
         using var sha = SHA256.Create();
         using (var weights = File.OpenRead(Path.Combine(modelDirectory, TextToImagePipeline.WeightsFile)))
             sha.TransformBlock(SHA256.HashData(weights), 0, 32, null, 0);
-        var text = Encoding.UTF8.GetBytes(string.Join('\n', ConfigLoader.ToYaml(eval with { Every = 0, CacheBase = true }), ConfigLoader.ToYaml(split),
-            TorchRuntime.LibTorchVersion, CpuModel()));
+        // fp32 keys are what they were before eval.precision existed, so the caches shipped and stored then stay valid;
+        // another precision (auto resolved: it is what this machine computes) adds its name
+        var evalYaml = string.Join('\n', ConfigLoader.ToYaml(eval with { Every = 0, CacheBase = true }).Split('\n').Where(l => !l.StartsWith("precision:", StringComparison.Ordinal)));
+        var precision = ComputePrecision.Resolve(eval.Precision);
+        var parts = new List<string> { evalYaml, ConfigLoader.ToYaml(split), TorchRuntime.LibTorchVersion, CpuModel() };
+        if (precision != Precision.Fp32) parts.Add($"precision {precision}");
+        var text = Encoding.UTF8.GetBytes(string.Join('\n', parts));
         sha.TransformFinalBlock(text, 0, text.Length);
         return Convert.ToHexStringLower(sha.Hash!)[..24];
     }

@@ -1,3 +1,5 @@
+using Arbor.Tensors;
+
 namespace Arbor.Evaluation;
 
 /// <summary>
@@ -40,6 +42,15 @@ public sealed record EvalConfig
     /// this machine with these settings (<see cref="BaseEvaluationCache"/>): saves a full evaluation per run.
     /// </summary>
     public bool CacheBase { get; init; } = true;
+
+    /// <summary>
+    /// The element type of the sampler's matrix products (<see cref="ComputePrecision"/>): fp32 (default, the reference every
+    /// earlier number was measured in), bf16, or auto (bf16 where the CPU has bf16 matrix units). Whatever a run trains in,
+    /// its evaluations all use this one setting, so before and after stay paired; bf16 samples what a user deploying the
+    /// policy in bf16 would get, about 4x faster on a CPU with AMX (`arbor bench precision`). The base's cached evaluation
+    /// is kept per precision (<see cref="BaseEvaluationCache.Key"/>).
+    /// </summary>
+    public Precision Precision { get; init; } = Precision.Fp32;
 
     public IEnumerable<string> Problems()
     {

@@ -108,6 +108,8 @@ public sealed class ShapesHeldOutEvaluator(ShapesSplits splits, ShapesVerifier? 
     public List<EvaluatedSample> Run(TextToImagePipeline pipeline, EvalConfig config, IReadOnlyList<(string Prompt, TaskFamily Family)> prompts, ulong stream)
     {
         var sampler = OdeSamplers.ByName(config.Sampler);
+        // the evaluation's own precision, whatever scope the caller runs in (a bf16 training iteration, say)
+        using var precision = ComputePrecision.Use(config.Precision);
         var seen = new Dictionary<TaskFamily, int>();
         var seeds = prompts.Select(p =>
         {

@@ -211,7 +211,8 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
     {
         EvaluationReport report;
         pipeline.Model.Eval();
-        // held-out numbers mean the same whatever precision the run trains in
+        // held-out numbers mean the same whatever precision the run trains in: the evaluator samples in eval.precision,
+        // and the rest here (the tree picture) in fp32
         using var fp32 = ComputePrecision.Fp32();
         using (ema?.Applied())
         {

@@ -82,6 +82,10 @@ public class ConfigLoaderTests
         Assert.Equal(Arbor.Tensors.Precision.Auto, ConfigLoader.Parse<GrpoTrainConfig>("strategy: nft\ntrain:\n  precision: auto\n").Train.Precision);
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>("strategy: nft\ntrain:\n  precision: fp16\n", "q.yaml"));
         Assert.Contains("q.yaml line 3", e.Message);
+        // the evaluation's own setting, independent of training's
+        var both = ConfigLoader.Parse<GrpoTrainConfig>("strategy: nft\ntrain:\n  precision: bf16\neval:\n  precision: auto\n");
+        Assert.Equal((Arbor.Tensors.Precision.Bf16, Arbor.Tensors.Precision.Auto), (both.Train.Precision, both.Eval.Precision));
+        Assert.Equal(Arbor.Tensors.Precision.Fp32, ConfigLoader.Parse<GrpoTrainConfig>("strategy: nft\n").Eval.Precision);
     }
 
     [Fact]

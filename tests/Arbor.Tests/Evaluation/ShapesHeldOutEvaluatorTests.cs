@@ -53,6 +53,33 @@ public sealed class ShapesHeldOutEvaluatorTests : IDisposable
     }
 
     [Fact]
+    public void TheEvaluationSamplesInItsOwnPrecisionWhateverScopeItIsCalledFrom()
+    {
+        using var pipeline = Tiny();
+        // adaLN-zero and the zero final layer make a fresh DiT's velocity exactly 0 in any precision: give it one
+        using (var scope = Torch.NewScope())
+        using (Torch.NoGrad())
+        using (var gen = new Generator(8))
+            foreach (var (name, p) in pipeline.Model.NamedParameters())
+                if (name.Contains("adaLN") || name.StartsWith("final")) p.CopyFrom(Torch.RandnLike(p, gen) * 0.05);
+        var evaluator = new ShapesHeldOutEvaluator(new ShapesSplits());
+        var prompts = evaluator.Prompts(HeldOutSet.InDistribution, 2);
+        var fp32 = new EvalConfig { PromptsPerFamily = 2, Steps = 2, BatchSize = 4 };
+        var bf16 = fp32 with { Precision = Precision.Bf16 };
+        byte[][] Pixels(EvalConfig c) => [.. evaluator.Run(pipeline, c, prompts, 0).Select(s => s.Image.Pixels.ToArray())];
+
+        var reference = Pixels(fp32);
+        // a bf16 training iteration around an fp32 evaluation does not reach it: bit for bit the fp32 images
+        using (ComputePrecision.Use(Precision.Bf16))
+            Assert.Equal(reference, Pixels(fp32));
+        // eval.precision bf16 samples with bf16 products, also from an fp32 caller: other pixels, and the same again
+        var inBf16 = Pixels(bf16);
+        Assert.NotEqual(reference, inBf16);
+        Assert.Equal(inBf16, Pixels(bf16));
+        Assert.Equal(Precision.Fp32, ComputePrecision.Current);
+    }
+
+    [Fact]
     public void ASetCyclesAShortListAndSaysWhichValidationPromptsRepeatRlTexts()
     {
         var splits = new ShapesSplits(new ShapesSplitConfig { TestPromptsPerFamily = 2, ValidationPromptsPerFamily = 3 });

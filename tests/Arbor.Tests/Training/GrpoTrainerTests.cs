@@ -225,6 +225,10 @@ public class GrpoTrainerTests : IDisposable
         Assert.NotEqual(key, BaseEvaluationCache.Key(model, config.Eval with { Seed = 1 }, config.Split));
         Assert.NotEqual(key, BaseEvaluationCache.Key(model, config.Eval with { BatchSize = 16 }, config.Split));
         Assert.Equal(key, BaseEvaluationCache.Key(model, config.Eval with { Every = 7 }, config.Split));
+        // a base sampled in bf16 is another evaluation; auto is keyed as what it resolves to on this machine
+        var bf16 = BaseEvaluationCache.Key(model, config.Eval with { Precision = Precision.Bf16 }, config.Split);
+        Assert.NotEqual(key, bf16);
+        Assert.Equal(CpuFeatures.HasBf16MatrixUnits ? bf16 : key, BaseEvaluationCache.Key(model, config.Eval with { Precision = Precision.Auto }, config.Split));
     }
 
     [Fact]
