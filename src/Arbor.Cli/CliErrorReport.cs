@@ -36,7 +36,7 @@ public static class CliErrorReport
     /// line and key; YamlDotNet's "Exception during deserialization" under it adds nothing), so their
     /// inner exceptions are left to the trace.
     /// </summary>
-    public static bool IsSelfContained(Exception ex) => ex is ConfigException or RewardServerException or Runs.RunDirectoryException
+    public static bool IsSelfContained(Exception ex) => ex is ConfigException or RewardServerException or Runs.OutputPathException
         or PromptParseException or SafetensorsFormatException or TorchException;
 
     /// <summary>

@@ -60,7 +60,7 @@ public class CommandErrorTests : IDisposable
         var (exit, stderr) = RunArbor("demo", "--out", user, "--iterations", "1", "--prompts-per-family", "1");
 
         Assert.Equal(CliErrorReport.ExitCode, exit);
-        Assert.Contains("is not an Arbor run directory", stderr);
+        Assert.Contains($"'{user}' is not empty and is not an Arbor RL run directory", stderr);
         Assert.Contains("refusing to delete it", stderr);
         Assert.Equal("mine", File.ReadAllText(Path.Combine(user, "README.md")));
         Assert.True(Directory.Exists(Path.Combine(user, "src")));

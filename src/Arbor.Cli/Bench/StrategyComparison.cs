@@ -42,6 +42,26 @@ public sealed record StrategyResult(string Config, string Strategy, ulong Seed, 
 /// </summary>
 public static class StrategyComparison
 {
+    /// <summary>The file of every run's result, rewritten after each run; its presence marks a `bench strategies` output.</summary>
+    public const string ResultsFile = "results.json";
+
+    /// <summary>What `bench strategies` writes into --out: results.json, summary.md, the chart, and one RL run per config and seed.</summary>
+    public static readonly OutputKind Output = OutputKind.Directory("an `arbor bench strategies` output", [ResultsFile]);
+
+    /// <summary>
+    /// Makes <paramref name="outDir"/> ready for a comparison: a new or empty directory, or an earlier comparison's output
+    /// (whose runs of the same configs and seeds are replaced one by one, and whose results.json and summary.md are
+    /// rewritten, as before); anything else is refused before any model work. A new output gets an empty results.json at
+    /// once, so that one stopped during its first run is still recognised as a comparison's and can be run again.
+    /// </summary>
+    public static void PrepareOutput(string outDir)
+    {
+        OutputGuard.CheckCanWrite(outDir, Output);
+        Directory.CreateDirectory(outDir);
+        var results = Path.Combine(outDir, ResultsFile);
+        if (!File.Exists(results)) Save([], results);
+    }
+
     public static StrategyResult Run(string configPath, ulong seed, ComparisonBudget budget, string outDir, string model,
         Action<StrategyResult>? progress = null)
     {
@@ -56,7 +76,7 @@ public static class StrategyComparison
             Eval = cfg.Eval with { Every = budget.EvalEvery, PromptsPerFamily = budget.PromptsPerFamily },
         };
         var runDir = Path.Combine(outDir, $"{Path.GetFileNameWithoutExtension(configPath)}-seed{seed}");
-        RunDirectory.ReplacePrevious(runDir);
+        OutputGuard.ReplacePrevious(runDir, RunDirectory.Rl);
         var reports = new List<IterationReport>();
         var trainer = new GrpoTrainer(cfg, runDir);
         trainer.IterationCompleted += reports.Add;

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Text.Json;
 using Arbor.Cli.Bench;
+using Arbor.Cli.Output;
 using Arbor.Evaluation;
+using Arbor.Runs;
 using Arbor.Tensors;
 using Spectre.Console;
 
@@ -10,6 +12,11 @@ namespace Arbor.Cli.Commands;
 /// <summary>`arbor bench ...`: the performance measurements reported in docs/BENCHMARKS.md.</summary>
 public static class BenchCommand
 {
+    // What each benchmark's --out FILE holds, by which a rerun knows it may replace the file (anything else is refused)
+    private static readonly OutputKind BindingOutput = OutputKind.JsonFile("an `arbor bench binding` output", ["settings", "arbor.tiny_add_us"]);
+    private static readonly OutputKind ModelOutput = OutputKind.JsonFile("an `arbor bench model` output", ["settings", "arbor.train_images_per_s"]);
+    private static readonly OutputKind RewardSpreadOutput = OutputKind.JsonFile("an `arbor bench reward-spread` output", ["windows", "noise_level"]);
+
     public static Command Create()
     {
         var bench = new Command("bench", "Benchmarks (results go to docs/BENCHMARKS.md).");
@@ -80,6 +87,8 @@ public static class BenchCommand
         var cmd = new Command("binding", "Per-op overhead, transformer forward+backward and SGEMM: Arbor vs PyTorch.") { threads, reps, rounds, python, output };
         cmd.SetAction(r =>
         {
+            // before minutes of measurement: a file that is not an earlier result is refused, not overwritten at the end
+            if (r.GetValue(output) is { } outFile) OutputGuard.CheckCanWriteFile(outFile, BindingOutput);
             var s = new BindingBenchSettings { Threads = r.GetValue(threads), Reps = r.GetValue(reps) };
             int nRounds = Math.Max(1, r.GetValue(rounds));
             AnsiConsole.MarkupLine($"[bold]arbor bench binding[/]: threads {s.Threads}, {nRounds} rounds x {s.Reps} reps, libtorch {TorchRuntime.LibTorchVersion}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
@@ -152,6 +161,7 @@ public static class BenchCommand
             { threads, reps, rounds, python, output, quick, batch, sampleBatch, sampleSteps };
         cmd.SetAction(r =>
         {
+            if (r.GetValue(output) is { } outFile) OutputGuard.CheckCanWriteFile(outFile, ModelOutput);
             var s = r.GetValue(quick) ? ModelBenchSettings.Quick(r.GetValue(threads)) : new ModelBenchSettings { Threads = r.GetValue(threads) };
             s = s with
             {
@@ -356,6 +366,7 @@ public static class BenchCommand
             { model, perFamily, noises, continuations, steps, noiseLevel, cfg, windows, seed, output };
         cmd.SetAction(r =>
         {
+            if (r.GetValue(output) is { } outFile) OutputGuard.CheckCanWriteFile(outFile, RewardSpreadOutput);
             ThreadDefaults.Apply();
             var modelDir = ModelOptions.Resolve(r.GetValue(model));
             using var pipeline = ModelOptions.Load(modelDir, null);
@@ -403,32 +414,35 @@ public static class BenchCommand
         var perFamily = new Option<int>("--prompts-per-family") { Description = "Prompts per family in each held-out set at each evaluation", DefaultValueFactory = _ => new Arbor.Evaluation.EvalConfig().PromptsPerFamily };
         var model = ModelOptions.Model();
         var output = new Option<string>("--out") { Description = "Output directory (one run per config and seed, results.json)", DefaultValueFactory = _ => "runs/strategies" };
+        // train's --quiet: the per-run lines go, the summary stays (the only bench that reports progress as it goes)
+        var quiet = new ProgressOptions().Quiet;
         var cmd = new Command("strategies", "Every strategy from the same base at the same budget and seeds: accuracy before/after, time to a target gain, s/iteration by phase, NFE.")
-            { configs, iterations, minutes, seeds, evalEvery, target, perFamily, model, output };
+            { configs, iterations, minutes, seeds, evalEvery, target, perFamily, model, output, quiet };
         cmd.SetAction(r =>
         {
-            ThreadDefaults.Apply();
+            bool verbose = !r.GetValue(quiet);
             var modelDir = ModelOptions.Resolve(r.GetValue(model));
             var outDir = r.GetValue(output)!;
-            Directory.CreateDirectory(outDir);
+            StrategyComparison.PrepareOutput(outDir);   // a directory that is not an earlier comparison is refused before any model work
+            ThreadDefaults.Apply();
             var budget = new ComparisonBudget(r.GetValue(iterations), r.GetValue(minutes), r.GetValue(evalEvery), r.GetValue(perFamily), r.GetValue(target));
             string budgetText = budget.Minutes > 0 ? $"{budget.Minutes:G} min" : $"{budget.Iterations} iterations";
             var results = new List<StrategyResult>();
+            Action<StrategyResult>? progress = verbose ? x => AnsiConsole.MarkupLine($"  {x.Iterations} iterations, {x.SecondsPerIteration:F1} s/iter: " +
+                Markup.Escape(string.Join("; ", x.Sets.Select(s => $"{s.Set} {s.StrictBefore:P1} → {s.StrictAfter:P1}, {s.Change}")))) : null;
             foreach (var seed in r.GetValue(seeds)!)
                 foreach (var config in r.GetValue(configs)!)
                 {
-                    AnsiConsole.MarkupLine($"[bold]{Markup.Escape(config)}[/] seed {seed}: {budgetText} from {Markup.Escape(modelDir)}");
-                    results.Add(StrategyComparison.Run(config, seed, budget, outDir, modelDir, x =>
-                        AnsiConsole.MarkupLine($"  {x.Iterations} iterations, {x.SecondsPerIteration:F1} s/iter: " +
-                            Markup.Escape(string.Join("; ", x.Sets.Select(s => $"{s.Set} {s.StrictBefore:P1} → {s.StrictAfter:P1}, {s.Change}"))))));
-                    StrategyComparison.Save(results, Path.Combine(outDir, "results.json"));
+                    if (verbose) AnsiConsole.MarkupLine($"[bold]{Markup.Escape(config)}[/] seed {seed}: {budgetText} from {Markup.Escape(modelDir)}");
+                    results.Add(StrategyComparison.Run(config, seed, budget, outDir, modelDir, progress));
+                    StrategyComparison.Save(results, Path.Combine(outDir, StrategyComparison.ResultsFile));
                 }
             var summary = StrategySummary.Of(results, budget, r.GetValue(seeds)!, DateTime.UtcNow);
             var table = new Table().Border(TableBorder.Rounded);
             foreach (var h in summary.Header) table.AddColumn(Markup.Escape(h));
             foreach (var row in summary.Rows) table.AddRow(row.Select(Markup.Escape).ToArray());
             var summaryPath = summary.WriteTo(outDir);
-            AnsiConsole.MarkupLine($"summary: {Markup.Escape(summaryPath)} (chart: {Markup.Escape(Path.Combine(outDir, StrategyChart.FileName))}), raw: {Markup.Escape(Path.Combine(outDir, "results.json"))}");
+            AnsiConsole.MarkupLine($"summary: {Markup.Escape(summaryPath)} (chart: {Markup.Escape(Path.Combine(outDir, StrategyChart.FileName))}), raw: {Markup.Escape(Path.Combine(outDir, StrategyComparison.ResultsFile))}");
             AnsiConsole.Write(table);
             return 0;
         });

@@ -45,7 +45,7 @@ public static class DemoCommand
             Train = cfg.Train with { Iterations = iterations, TimeBudgetMinutes = minutes, CheckpointEvery = minutes > 0 ? 5 : Math.Max(1, iterations / 3) },
             Eval = cfg.Eval with { Every = 0, PromptsPerFamily = perFamily },
         };
-        RunDirectory.ReplacePrevious(outDir);   // an earlier demo is replaced; anything else at --out is refused, not deleted
+        OutputGuard.ReplacePrevious(outDir, RunDirectory.Rl);   // an earlier demo (an RL run) is replaced; anything else at --out is refused, not deleted
         Interruption.StopsCleanly("stopping after the current iteration",
             "stopped at once; `arbor demo` has no --resume: run it again to start over from the base");
         if (mode != ProgressMode.Json)

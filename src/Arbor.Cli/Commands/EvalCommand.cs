@@ -3,6 +3,7 @@ using System.Text.Json;
 using Arbor.Evaluation;
 using Arbor.Imaging;
 using Arbor.Pretraining;
+using Arbor.Runs;
 using Arbor.Shapes;
 using Arbor.Tensors;
 using Spectre.Console;
@@ -15,6 +16,9 @@ namespace Arbor.Cli.Commands;
 /// </summary>
 public static class EvalCommand
 {
+    /// <summary>What `arbor eval` writes into --out: evaluation grids and, at the end, accuracy.json.</summary>
+    public static readonly OutputKind Output = OutputKind.Directory("an `arbor eval` output", ["accuracy.json"]);
+
     public static Command Create()
     {
         var model = ModelOptions.Model();
@@ -47,6 +51,8 @@ public static class EvalCommand
         if (config.Problems().FirstOrDefault() is { } problem) throw new ArgumentException(problem);
         if (against is not null && !Directory.Exists(against) && !File.Exists(against))
             throw new FileNotFoundException($"--against '{against}' is neither a model directory nor a LoRA file", against);
+        // before minutes of evaluation: a user's directory is refused at once, and none of its files is overwritten
+        OutputGuard.CheckCanWrite(outDir, Output);
         ThreadDefaults.Apply();
         var evaluator = new ShapesHeldOutEvaluator(new ShapesSplits(new ShapesSplitConfig { Seed = splitSeed }));
         string name = lora is null ? modelDir : $"{modelDir} + {lora}";

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Arbor.Cli.Bench;
 using Arbor.Imaging;
 using Arbor.Pipelines;
+using Arbor.Runs;
 using Arbor.Sampling;
 using Arbor.Shapes;
 using Arbor.Tensors;
@@ -17,6 +18,9 @@ namespace Arbor.Cli.Commands;
 /// </summary>
 public static class SampleCommand
 {
+    /// <summary>What `arbor sample` writes into --out: its images, grid.png and, always, manifest.json.</summary>
+    public static readonly OutputKind Output = OutputKind.Directory("an `arbor sample` output", ["manifest.json"]);
+
     public static Command Create()
     {
         var model = ModelOptions.Model();
@@ -47,6 +51,8 @@ public static class SampleCommand
         // named here: System.CommandLine's own message for a bad count names a parameter the user never typed
         if (n < 1) throw new ArgumentException($"--n must be >= 1 (got {n})");
         if (steps < 1) throw new ArgumentException($"--steps must be >= 1 (got {steps})");
+        // before the model loads: a user's directory is refused in a second, and none of its files is overwritten
+        OutputGuard.CheckCanWrite(outDir, Output);
         Interruption.StopsCleanly("stopping after the current prompt's images",
             $"stopped at once; the images written so far are in {outDir}, without grid.png and manifest.json");
         ThreadDefaults.Apply();

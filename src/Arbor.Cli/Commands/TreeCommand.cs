@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Arbor.Configuration;
 using Arbor.Reporting;
+using Arbor.Runs;
 using Arbor.Tensors;
 using Arbor.Training;
 using Spectre.Console;
@@ -10,6 +11,9 @@ namespace Arbor.Cli.Commands;
 /// <summary>`arbor tree --config FILE --prompt TEXT --out DIR`: one rollout tree as a picture (tree.svg).</summary>
 public static class TreeCommand
 {
+    /// <summary>What `arbor tree` writes into --out: tree.svg.</summary>
+    public static readonly OutputKind Output = OutputKind.Directory("an `arbor tree` output", ["tree.svg"]);
+
     public static Command Create()
     {
         var config = new Option<string>("--config") { Description = "Training config whose strategy to draw (e.g. configs/dynamic-treerpo.yaml)", Required = true };
@@ -22,11 +26,13 @@ public static class TreeCommand
         var cmd = new Command("tree", "Draw one rollout tree: x̂0 at every node, edge advantages, the best leaf.") { config, prompt, model, lora, seed, iteration, output };
         cmd.SetAction(r =>
         {
+            var outDir = r.GetValue(output)!;
+            // before the model loads and the tree is rolled out: a user's directory is refused, its tree.svg not overwritten
+            OutputGuard.CheckCanWrite(outDir, Output);
             ThreadDefaults.Apply();
             var cfg = ConfigLoader.Load<GrpoTrainConfig>(r.GetValue(config)!);
             using var pipeline = ModelOptions.Load(ModelOptions.Resolve(r.GetValue(model) ?? (cfg.Model == ModelOptions.DefaultModel ? null : cfg.Model)), r.GetValue(lora));
             var svg = TreeInspection.Render(pipeline, cfg, r.GetValue(prompt)!, r.GetValue(iteration), r.GetValue(seed));
-            var outDir = r.GetValue(output)!;
             Directory.CreateDirectory(outDir);
             var path = Path.Combine(outDir, "tree.svg");
             File.WriteAllText(path, svg);

@@ -50,7 +50,7 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
         var dp = parallel ?? single!;
         bool main = dp.IsMain;
         // rank 0 owns the run directory; the others read its checkpoint on a resume, once it has prepared it
-        if (main) RunDirectory.PrepareForRun(runDirectory, resume, overwrite);
+        if (main) RunDirectory.PrepareForRun(runDirectory, RunDirectory.Pretraining, resume, overwrite);
         using var runLock = main ? RunLock.Acquire(runDirectory) : null;
         dp.Barrier();
 

@@ -50,13 +50,13 @@ public sealed class RunLock : IDisposable
         catch (IOException) { throw InUse(directory); }
     }
 
-    private static RunDirectoryException InUse(string directory)
+    private static OutputPathException InUse(string directory)
     {
         var ownerFile = Path.Combine(directory, OwnerFileName);
         string owner = "another process";
         try { if (File.Exists(ownerFile)) owner = File.ReadAllText(ownerFile).Trim(); }
         catch (IOException) { }   // the owner released it while we read: the generic name still says what happened
-        return new RunDirectoryException($"'{directory}' is in use by {owner}: one process at a time writes a run directory");
+        return new OutputPathException($"'{directory}' is in use by {owner}: one process at a time writes a run directory");
     }
 
     /// <summary>

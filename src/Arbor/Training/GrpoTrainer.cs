@@ -59,7 +59,7 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
         // first evaluation and the first rollout; every rank scores its own prompts, so every rank checks
         if (config.Reward.Names.Contains("remote")) CheckRewardServer(cancel);
         // rank 0 owns the run directory; the others read its checkpoint on a resume, once it has prepared it
-        if (main) RunDirectory.PrepareForRun(runDirectory, resume, overwrite);
+        if (main) RunDirectory.PrepareForRun(runDirectory, RunDirectory.Rl, resume, overwrite);
         using var runLock = main ? RunLock.Acquire(runDirectory) : null;
         dp.Barrier();
 

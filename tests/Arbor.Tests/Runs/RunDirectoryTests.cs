@@ -13,7 +13,7 @@ public sealed class RunDirectoryTests : IDisposable
     {
         var dir = Path.Combine(_root, name);
         Directory.CreateDirectory(Path.Combine(dir, "checkpoint"));
-        File.WriteAllText(Path.Combine(dir, "config.yaml"), "seed: 0\n");
+        File.WriteAllText(Path.Combine(dir, "config.yaml"), "seed: 0\nstrategy: flow_grpo\n");
         File.WriteAllText(Path.Combine(dir, "metrics.jsonl"), "{}\n");
         return dir;
     }
@@ -22,7 +22,7 @@ public sealed class RunDirectoryTests : IDisposable
     public void ReplacingDeletesAnEarlierRunAndRefusesAnythingElse()
     {
         var run = FakeRun("demo");
-        RunDirectory.ReplacePrevious(run);
+        OutputGuard.ReplacePrevious(run, RunDirectory.Rl);
         Assert.False(Directory.Exists(run));
 
         // `arbor demo --out .` in a repository, or in a home directory: nothing is deleted
@@ -30,39 +30,39 @@ public sealed class RunDirectoryTests : IDisposable
         Directory.CreateDirectory(Path.Combine(user, "src"));
         File.WriteAllText(Path.Combine(user, "notes.txt"), "mine");
         File.WriteAllText(Path.Combine(user, "config.yaml"), "not a run without metrics.jsonl");
-        var e = Assert.Throws<RunDirectoryException>(() => RunDirectory.ReplacePrevious(user));
-        Assert.Contains("is not an Arbor run directory", e.Message);
+        var e = Assert.Throws<OutputPathException>(() => OutputGuard.ReplacePrevious(user, RunDirectory.Rl));
+        Assert.Contains("is not an Arbor RL run directory (it has no metrics.jsonl): refusing to delete it", e.Message);
         Assert.Contains(user, e.Message);
         Assert.Equal("mine", File.ReadAllText(Path.Combine(user, "notes.txt")));
         Assert.True(Directory.Exists(Path.Combine(user, "src")));
 
         var file = Path.Combine(_root, "a-file");
         File.WriteAllText(file, "x");
-        Assert.Throws<RunDirectoryException>(() => RunDirectory.ReplacePrevious(file));
+        Assert.Throws<OutputPathException>(() => OutputGuard.ReplacePrevious(file, RunDirectory.Rl));
         Assert.True(File.Exists(file));
-        RunDirectory.ReplacePrevious(Path.Combine(_root, "absent"));     // nothing there: nothing to do
+        OutputGuard.ReplacePrevious(Path.Combine(_root, "absent"), RunDirectory.Rl);     // nothing there: nothing to do
     }
 
     [Fact]
     public void AnExistingRunIsContinuedOnlyWithResumeAndReplacedOnlyWithOverwrite()
     {
         var run = FakeRun("train");
-        var e = Assert.Throws<RunDirectoryException>(() => RunDirectory.PrepareForRun(run, resume: false, overwrite: false));
+        var e = Assert.Throws<OutputPathException>(() => RunDirectory.PrepareForRun(run, RunDirectory.Rl, resume: false, overwrite: false));
         Assert.Contains("already holds a run: pass --resume to continue it, or --overwrite to replace it", e.Message);
         Assert.Equal("{}\n", File.ReadAllText(Path.Combine(run, "metrics.jsonl")));   // untouched
 
-        RunDirectory.PrepareForRun(run, resume: true, overwrite: false);
+        RunDirectory.PrepareForRun(run, RunDirectory.Rl, resume: true, overwrite: false);
         Assert.True(File.Exists(Path.Combine(run, "metrics.jsonl")));
-        Assert.Throws<RunDirectoryException>(() => RunDirectory.PrepareForRun(run, resume: true, overwrite: true));
+        Assert.Throws<OutputPathException>(() => RunDirectory.PrepareForRun(run, RunDirectory.Rl, resume: true, overwrite: true));
 
-        RunDirectory.PrepareForRun(run, resume: false, overwrite: true);
+        RunDirectory.PrepareForRun(run, RunDirectory.Rl, resume: false, overwrite: true);
         Assert.False(Directory.Exists(run));
-        RunDirectory.PrepareForRun(Path.Combine(_root, "fresh"), resume: false, overwrite: false);
+        RunDirectory.PrepareForRun(Path.Combine(_root, "fresh"), RunDirectory.Rl, resume: false, overwrite: false);
 
         var user = Path.Combine(_root, "user");
         Directory.CreateDirectory(user);
         File.WriteAllText(Path.Combine(user, "thesis.tex"), "x");
-        Assert.Throws<RunDirectoryException>(() => RunDirectory.PrepareForRun(user, resume: false, overwrite: true));
+        Assert.Throws<OutputPathException>(() => RunDirectory.PrepareForRun(user, RunDirectory.Rl, resume: false, overwrite: true));
         Assert.True(File.Exists(Path.Combine(user, "thesis.tex")));
     }
 
@@ -72,22 +72,22 @@ public sealed class RunDirectoryTests : IDisposable
         var run = FakeRun("locked");
         using (var first = RunLock.Acquire(run))
         {
-            var e = Assert.Throws<RunDirectoryException>(() => RunLock.Acquire(run));
+            var e = Assert.Throws<OutputPathException>(() => RunLock.Acquire(run));
             Assert.Contains($"PID {Environment.ProcessId} on {Environment.MachineName}", e.Message);
             Assert.Contains("one process at a time", e.Message);
             // a run in use is not deleted under its writer
-            Assert.Throws<RunDirectoryException>(() => RunDirectory.ReplacePrevious(run));
+            Assert.Throws<OutputPathException>(() => OutputGuard.ReplacePrevious(run, RunDirectory.Rl));
             Assert.True(File.Exists(Path.Combine(run, "metrics.jsonl")));
         }
         using (RunLock.Acquire(run)) { }                      // released: the next writer gets it
-        RunDirectory.ReplacePrevious(run);
+        OutputGuard.ReplacePrevious(run, RunDirectory.Rl);
         Assert.False(Directory.Exists(run));
 
         // a directory holding only a released lock file counts as empty
         var empty = Path.Combine(_root, "empty");
         using (RunLock.Acquire(empty)) { }
-        Assert.True(RunDirectory.IsAbsentOrEmpty(empty));
-        RunDirectory.PrepareForRun(empty, resume: false, overwrite: false);
+        Assert.True(OutputGuard.IsAbsentOrEmpty(empty));
+        RunDirectory.PrepareForRun(empty, RunDirectory.Rl, resume: false, overwrite: false);
     }
 
     [Fact]
@@ -103,10 +103,10 @@ public sealed class RunDirectoryTests : IDisposable
                 // whatever the flags, and whether or not it looks like a run yet: the second process learns who writes it
                 foreach (var (resume, overwrite) in new[] { (false, false), (true, false), (false, true) })
                 {
-                    var e = Assert.Throws<RunDirectoryException>(() => RunDirectory.PrepareForRun(dir, resume, overwrite));
+                    var e = Assert.Throws<OutputPathException>(() => RunDirectory.PrepareForRun(dir, RunDirectory.Rl, resume, overwrite));
                     Assert.StartsWith($"'{dir}' is in use by PID {Environment.ProcessId} on {Environment.MachineName} (started ", e.Message);
                 }
-                Assert.Contains("is in use by PID", Assert.Throws<RunDirectoryException>(() => RunDirectory.ReplacePrevious(dir)).Message);
+                Assert.Contains("is in use by PID", Assert.Throws<OutputPathException>(() => OutputGuard.ReplacePrevious(dir, RunDirectory.Rl)).Message);
             }
         Assert.True(File.Exists(Path.Combine(run, "metrics.jsonl")));
 
@@ -114,7 +114,7 @@ public sealed class RunDirectoryTests : IDisposable
         var other = Path.Combine(_root, "other");
         Directory.CreateDirectory(other);
         File.WriteAllText(Path.Combine(other, "thesis.tex"), "x");
-        Assert.Throws<RunDirectoryException>(() => RunDirectory.PrepareForRun(other, resume: false, overwrite: false));
+        Assert.Throws<OutputPathException>(() => RunDirectory.PrepareForRun(other, RunDirectory.Rl, resume: false, overwrite: false));
         Assert.Equal(["thesis.tex"], Directory.GetFiles(other).Select(Path.GetFileName));
     }
 
@@ -126,8 +126,8 @@ public sealed class RunDirectoryTests : IDisposable
         Directory.CreateDirectory(dir);
         File.WriteAllText(Path.Combine(dir, RunLock.FileName), "");
         File.WriteAllText(Path.Combine(dir, RunLock.OwnerFileName), "PID 1 on elsewhere (started 2000-01-01 00:00:00 UTC)");
-        Assert.True(RunDirectory.IsAbsentOrEmpty(dir));
-        RunDirectory.PrepareForRun(dir, resume: false, overwrite: false);
+        Assert.True(OutputGuard.IsAbsentOrEmpty(dir));
+        RunDirectory.PrepareForRun(dir, RunDirectory.Rl, resume: false, overwrite: false);
         using (RunLock.Acquire(dir)) { }
     }
 }

@@ -105,7 +105,7 @@ public class GuardTests : IDisposable
         new GrpoTrainer(config, run).Run(resume: false, cancel: TestContext.Current.CancellationToken);
         var metrics = File.ReadAllText(Path.Combine(run, "metrics.jsonl"));
         var final = File.ReadAllBytes(Path.Combine(run, "final", "lora.safetensors"));
-        var e = Assert.Throws<Arbor.Runs.RunDirectoryException>(() => new GrpoTrainer(config with { Seed = 9 }, run).Run(resume: false, cancel: TestContext.Current.CancellationToken));
+        var e = Assert.Throws<Arbor.Runs.OutputPathException>(() => new GrpoTrainer(config with { Seed = 9 }, run).Run(resume: false, cancel: TestContext.Current.CancellationToken));
         Assert.Contains("--resume", e.Message);
         Assert.Contains("--overwrite", e.Message);
         Assert.Equal(metrics, File.ReadAllText(Path.Combine(run, "metrics.jsonl")));
