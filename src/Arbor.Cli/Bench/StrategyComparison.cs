@@ -1,3 +1,4 @@
+using Arbor.Tensors;
 using Arbor.Runs;
 using Arbor.Runs.Metrics;
 using System.Text.Json;
@@ -8,7 +9,8 @@ using Arbor.Training;
 namespace Arbor.Cli.Bench;
 
 /// <summary>The shared budget of a comparison: iterations, or minutes of rollout + reward + training (evaluations excluded).</summary>
-public sealed record ComparisonBudget(int Iterations, double Minutes, int EvalEvery, int PromptsPerFamily, double TargetGain);
+/// <param name="EvalPrecision">Every run's eval.precision (null: each config's own), so runs compared stay paired.</param>
+public sealed record ComparisonBudget(int Iterations, double Minutes, int EvalEvery, int PromptsPerFamily, double TargetGain, Precision? EvalPrecision = null);
 
 /// <summary>
 /// One held-out set of one run: accuracy before and after, the paired change (same prompts and seeds) overall and per
@@ -73,7 +75,7 @@ public static class StrategyComparison
             Seed = seed,
             Model = model,
             Train = cfg.Train with { Iterations = iterations, CheckpointEvery = Math.Max(1, Math.Min(iterations, 10)), TimeBudgetMinutes = budget.Minutes },
-            Eval = cfg.Eval with { Every = budget.EvalEvery, PromptsPerFamily = budget.PromptsPerFamily },
+            Eval = cfg.Eval with { Every = budget.EvalEvery, PromptsPerFamily = budget.PromptsPerFamily, Precision = budget.EvalPrecision ?? cfg.Eval.Precision },
         };
         var runDir = Path.Combine(outDir, $"{Path.GetFileNameWithoutExtension(configPath)}-seed{seed}");
         OutputGuard.ReplacePrevious(runDir, RunDirectory.Rl);

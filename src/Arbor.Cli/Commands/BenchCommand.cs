@@ -412,12 +412,14 @@ public static class BenchCommand
         var evalEvery = new Option<int>("--eval-every") { Description = "Iterations between held-out evaluations (for time-to-target); 0 = before and after only", DefaultValueFactory = _ => 0 };
         var target = new Option<double>("--target-gain") { Description = "Gain of held-out strict accuracy that counts as reaching the target (time-to-target)", DefaultValueFactory = _ => 0.10 };
         var perFamily = new Option<int>("--prompts-per-family") { Description = "Prompts per family in each held-out set at each evaluation", DefaultValueFactory = _ => new Arbor.Evaluation.EvalConfig().PromptsPerFamily };
+        var evalPrecision = ModelOptions.Precision("--eval-precision",
+            "Every run's held-out evaluations (base included) in fp32, bf16 or auto (default: each config's eval.precision, fp32 unless it says otherwise)");
         var model = ModelOptions.Model();
         var output = new Option<string>("--out") { Description = "Output directory (one run per config and seed, results.json)", DefaultValueFactory = _ => "runs/strategies" };
         // train's --quiet: the per-run lines go, the summary stays (the only bench that reports progress as it goes)
         var quiet = new ProgressOptions().Quiet;
         var cmd = new Command("strategies", "Every strategy from the same base at the same budget and seeds: accuracy before/after, time to a target gain, s/iteration by phase, NFE.")
-            { configs, iterations, minutes, seeds, evalEvery, target, perFamily, model, output, quiet };
+            { configs, iterations, minutes, seeds, evalEvery, target, perFamily, evalPrecision, model, output, quiet };
         cmd.SetAction(r =>
         {
             bool verbose = !r.GetValue(quiet);
@@ -425,7 +427,8 @@ public static class BenchCommand
             var outDir = r.GetValue(output)!;
             StrategyComparison.PrepareOutput(outDir);   // a directory that is not an earlier comparison is refused before any model work
             ThreadDefaults.Apply();
-            var budget = new ComparisonBudget(r.GetValue(iterations), r.GetValue(minutes), r.GetValue(evalEvery), r.GetValue(perFamily), r.GetValue(target));
+            var budget = new ComparisonBudget(r.GetValue(iterations), r.GetValue(minutes), r.GetValue(evalEvery), r.GetValue(perFamily), r.GetValue(target),
+                r.GetResult(evalPrecision) is null ? null : r.GetValue(evalPrecision));
             string budgetText = budget.Minutes > 0 ? $"{budget.Minutes:G} min" : $"{budget.Iterations} iterations";
             var results = new List<StrategyResult>();
             Action<StrategyResult>? progress = verbose ? x => AnsiConsole.MarkupLine($"  {x.Iterations} iterations, {x.SecondsPerIteration:F1} s/iter: " +

@@ -107,16 +107,17 @@ public static class ModelOptions
     public static Option<string?> Lora() => new("--lora") { Description = "LoRA adapters (safetensors) to apply to the model" };
 
     /// <summary>--precision: the sampler's matrix products (<see cref="Precision"/>; bf16 pays only where the CPU has bf16 matrix units).</summary>
-    public static Option<Precision> Precision() => new("--precision")
+    public static Option<Precision> Precision(string name = "--precision",
+        string description = "Matrix products in fp32, bf16, or auto (bf16 where the CPU has bf16 matrix units: about 4x faster with AMX)") => new(name)
     {
-        Description = "Matrix products in fp32, bf16, or auto (bf16 where the CPU has bf16 matrix units: about 4x faster with AMX)",
+        Description = description,
         DefaultValueFactory = _ => Tensors.Precision.Fp32,
         CustomParser = r => r.Tokens.Single().Value switch
         {
             "fp32" => Tensors.Precision.Fp32,
             "bf16" => Tensors.Precision.Bf16,
             "auto" => Tensors.Precision.Auto,
-            var v => throw new ArgumentException($"--precision '{v}' is unknown (expected fp32, bf16 or auto)"),
+            var v => throw new ArgumentException($"{name} '{v}' is unknown (expected fp32, bf16 or auto)"),
         },
     };
 

@@ -28,6 +28,7 @@ public static partial class ConfigLoader
     private static readonly ISerializer Serializer = new SerializerBuilder()
         .WithNamingConvention(Naming)
         .ConfigureDefaultValuesHandling(DefaultValuesHandling.Preserve)
+        .WithTypeInspector(inner => new SettingsOnlyTypeInspector(inner))
         .Build();
 
     public static T Load<T>(string path) where T : class, new()
