@@ -20,9 +20,11 @@ public static class DemoCommand
 {
     public static Command Create()
     {
-        // The demo's promise is 10 minutes on 2 cores with its evaluations: the base's is cached in the model
-        // directory, the final one at 32 prompts per family takes about 3.5 minutes, so training gets 5.5.
-        var minutes = new Option<double>("--minutes") { Description = "Minutes of RL (rollout + reward + training; evaluations excluded); 0 = only --iterations bounds it", DefaultValueFactory = _ => 5.5 };
+        var minutes = new Option<double?>("--minutes")
+        {
+            Description = $"Minutes of RL (rollout + reward + training; evaluations excluded); 0 = only --iterations bounds it " +
+                $"(default {Fp32EvalMinutes:0.#}, or {Bf16EvalMinutes:0.#} where the evaluations run in bf16: the demo's 10 minutes less its final evaluation)",
+        };
         var iterations = new Option<int>("--iterations") { Description = "Most RL iterations", DefaultValueFactory = _ => 1000 };
         var perFamily = new Option<int>("--prompts-per-family") { Description = "Held-out prompts per family in each set of the before/after evaluation (32: a family's SD about 9 points, the overall's about 3.5; the paired change's about 2.5)", DefaultValueFactory = _ => 32 };
         var output = new Option<string>("--out") { Description = "Run directory", DefaultValueFactory = _ => "runs/demo" };
@@ -33,12 +35,18 @@ public static class DemoCommand
         return cmd;
     }
 
-    private static int Run(double minutes, int iterations, int perFamily, string outDir, ProgressMode mode)
+    // The demo's promise is 10 minutes on 2 cores with its evaluations. The base's evaluation is cached in the model
+    // directory; the final one at 32 prompts per family takes about 3.5 minutes in fp32 and about 1 in bf16 (on a CPU with
+    // AMX, where configs/demo.yaml's eval.precision auto picks it), so training gets what is left.
+    private const double Fp32EvalMinutes = 5.5, Bf16EvalMinutes = 8;
+
+    private static int Run(double? minutesGiven, int iterations, int perFamily, string outDir, ProgressMode mode)
     {
-        if (minutes < 0) throw new ArgumentException($"--minutes must be >= 0 (got {minutes})");
+        if (minutesGiven < 0) throw new ArgumentException($"--minutes must be >= 0 (got {minutesGiven})");
         ThreadDefaults.Apply();
         var configPath = RepoPaths.Find("configs/demo.yaml") ?? throw new FileNotFoundException("configs/demo.yaml not found");
         var cfg = ConfigLoader.Load<GrpoTrainConfig>(configPath);
+        double minutes = minutesGiven ?? (ComputePrecision.Resolve(cfg.Eval.Precision) == Precision.Bf16 ? Bf16EvalMinutes : Fp32EvalMinutes);
         cfg = cfg with
         {
             Model = ModelOptions.Resolve(null),
@@ -53,7 +61,8 @@ public static class DemoCommand
             AnsiConsole.Write(new Rule("[bold]Arbor demo[/]: Dynamic-TreeRPO on the Shapes world"));
             AnsiConsole.MarkupLine($"base {Markup.Escape(cfg.Model)}, {(minutes > 0 ? $"{minutes:0.#} min of RL" : $"{iterations} iterations")} x {cfg.Train.PromptsPerIteration} prompts, " +
                 $"binary tree depth {cfg.DynamicTree.Depth} (depth noise {(cfg.DynamicTree.DepthNoise ? "on" : "off")}, adaptive clip {(cfg.DynamicTree.AdaptiveClip ? "on" : "off")}, " +
-                $"LayerTuning {(cfg.DynamicTree.LayerTuning ? $"{SnakeCase(cfg.DynamicTree.LayerTuningForm.ToString())} λ {cfg.DynamicTree.LayerTuningWeight:0.##}" : "off")}), reward: {Markup.Escape(string.Join(" + ", cfg.Reward.Names))}, threads {TorchRuntime.IntraOpThreads}");
+                $"LayerTuning {(cfg.DynamicTree.LayerTuning ? $"{SnakeCase(cfg.DynamicTree.LayerTuningForm.ToString())} λ {cfg.DynamicTree.LayerTuningWeight:0.##}" : "off")}), reward: {Markup.Escape(string.Join(" + ", cfg.Reward.Names))}, " +
+                $"products in {Lower(cfg.Train.Precision)} (evaluations {Lower(cfg.Eval.Precision)}), threads {TorchRuntime.IntraOpThreads}");
         }
 
         var trainer = new GrpoTrainer(cfg, outDir);
@@ -126,6 +135,8 @@ public static class DemoCommand
             });
         return done;
     }
+
+    private static string Lower(Precision p) => ComputePrecision.Resolve(p).ToString().ToLowerInvariant();
 
     // as the config writes it (LeafNft → leaf_nft)
     private static string SnakeCase(string name) => System.Text.RegularExpressions.Regex.Replace(name, "(?<=[a-z0-9])([A-Z])", "_$1").ToLowerInvariant();

@@ -81,10 +81,10 @@ public class ShippedConfigTests
         Assert.True(shipped.DynamicTree is { LayerTuning: true, LayerTuningForm: Arbor.Strategies.DynamicTree.LayerTuningForm.LeafNft, LayerTuningWeight: 1.0,
             LayerTuningTimes: 2 });
         Assert.Equal(3e-4, shipped.Optim.LearningRate);
-        // the demo is the shipped config, with its products in bf16 where this CPU has bf16 units (precision auto)
+        // the demo is the shipped config, with its products and evaluations in bf16 where this CPU has bf16 units (auto)
         var demo = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), "demo.yaml"));
-        Assert.Equal(Arbor.Tensors.Precision.Auto, demo.Train.Precision);
-        Assert.Equal(ConfigLoader.ToYaml(shipped), ConfigLoader.ToYaml(demo with { Train = demo.Train with { Precision = shipped.Train.Precision } }));
+        Assert.Equal((Arbor.Tensors.Precision.Auto, Arbor.Tensors.Precision.Auto), (demo.Train.Precision, demo.Eval.Precision));
+        Assert.Equal(ConfigLoader.ToYaml(shipped), ConfigLoader.ToYaml(demo with { Train = demo.Train with { Precision = shipped.Train.Precision }, Eval = demo.Eval with { Precision = shipped.Eval.Precision } }));
     }
 
     [Fact]
