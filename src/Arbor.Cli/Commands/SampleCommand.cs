@@ -26,8 +26,8 @@ public static class SampleCommand
         var prompt = new Option<string?>("--prompt") { Description = "One prompt" };
         var prompts = new Option<string?>("--prompts") { Description = "A file with one prompt per line" };
         var n = new Option<int>("--n") { Description = "Images per prompt", DefaultValueFactory = _ => 4 };
-        var steps = new Option<int>("--steps") { Description = "ODE steps", DefaultValueFactory = _ => 40 };
-        var cfg = new Option<double>("--cfg") { Description = "Classifier-free guidance weight (3.0: the shipped base's measured best; ALGORITHMS.md uses 4.5)", DefaultValueFactory = _ => 3.0 };
+        var steps = SamplingOptions.Steps();
+        var cfg = SamplingOptions.Guidance("Classifier-free guidance weight");
         var seed = new Option<ulong>("--seed") { Description = "Seed of the initial noise", DefaultValueFactory = _ => 0 };
         var sampler = new Option<string>("--sampler") { Description = "euler or heun", DefaultValueFactory = _ => "euler" };
         var output = new Option<string>("--out") { Description = "Output directory", DefaultValueFactory = _ => "samples" };
