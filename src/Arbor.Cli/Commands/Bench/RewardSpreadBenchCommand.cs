@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Arbor.Runs;
 using Arbor.Tensors;
 using Spectre.Console;
@@ -53,13 +52,13 @@ internal static class RewardSpreadBenchCommand
             AnsiConsole.Write(table);
             AnsiConsole.MarkupLine($"[grey]{clock.Elapsed.TotalSeconds:F0} s[/]");
             if (r.GetValue(output) is { } path)
-                File.WriteAllText(path, JsonSerializer.Serialize(new
+                BenchJson.Write(path, new
                 {
                     model = modelDir, prompts_per_family = r.GetValue(perFamily), noises = r.GetValue(noises), continuations = r.GetValue(continuations),
                     steps = r.GetValue(steps), noise_level = r.GetValue(noiseLevel), cfg = r.GetValue(cfg), seed = r.GetValue(seed),
                     windows = results.Select(w => new { from = w.From, to = w.To, reward = w.Reward, between_noise = w.BetweenNoise, within_noise = w.WithinNoise,
                         within_share = w.WithinShare, spread_group_share = w.SpreadGroupShare }),
-                }, new JsonSerializerOptions { WriteIndented = true }));
+                });
             return 0;
         });
         return cmd;
