@@ -25,9 +25,9 @@ internal static class CheckpointBenchCommand
             AnsiConsole.MarkupLine(Markup.Escape($"arbor bench checkpoint: {modelDir} with LoRA rank {new Arbor.Training.GrpoTrainConfig().Lora.Rank}: {result.Files} files, " +
                 $"{result.Bytes / 1e6:F2} MB, {n} writes each, in {scratch} ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)"));
             var table = new Table().Border(TableBorder.Rounded).AddColumn("write").AddColumn("ms: median (min–max)");
-            table.AddRow("GrpoCheckpoint.Save (serialize + fsync + rename)", result.Save.Map(x => x * 1e3).Format("ms", "F1"));
-            table.AddRow("the same bytes, AtomicDirectory.Write (fsync)", result.Durable.Map(x => x * 1e3).Format("ms", "F1"));
-            table.AddRow("the same bytes, no fsync (before)", result.Unsynced.Map(x => x * 1e3).Format("ms", "F1"));
+            table.AddRow("GrpoCheckpoint.Save (serialize + fsync + rename)", result.Save.FormatMilliseconds());
+            table.AddRow("the same bytes, AtomicDirectory.Write (fsync)", result.Durable.FormatMilliseconds());
+            table.AddRow("the same bytes, no fsync (before)", result.Unsynced.FormatMilliseconds());
             AnsiConsole.Write(table);
             AnsiConsole.MarkupLine($"fsync adds {(result.Durable.Median - result.Unsynced.Median) * 1e3:F1} ms per checkpoint (medians)");
             return 0;

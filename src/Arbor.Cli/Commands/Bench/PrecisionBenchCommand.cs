@@ -28,7 +28,7 @@ internal static class PrecisionBenchCommand
             var result = PrecisionBenchmark.Run(pipeline, r.GetValue(images), r.GetValue(guidance), nRounds, nReps);
             var table = new Table().Border(TableBorder.Rounded).AddColumn("measurement").AddColumn("fp32: median (min–max)").AddColumn("bf16").AddColumn("fp32 / bf16");
             foreach (var row in result.Rows)
-                table.AddRow(Markup.Escape(row.Name), row.Fp32.Map(x => x * 1e3).Format("ms", "F1"), row.Bf16.Map(x => x * 1e3).Format("ms", "F1"), $"{row.Speedup:F2}x");
+                table.AddRow(Markup.Escape(row.Name), row.Fp32.FormatMilliseconds(), row.Bf16.FormatMilliseconds(), $"{row.Speedup:F2}x");
             AnsiConsole.Write(table);
             AnsiConsole.MarkupLine(Markup.Escape($"velocity, bf16 vs fp32 on the same inputs: max |Δv| {result.VelocityMaxAbsDiff:G3} (max |v| {result.VelocityMaxAbs:G3}), RMS Δv {result.VelocityRmsDiff:G3} (RMS v {result.VelocityRms:G3})"));
             return 0;
