@@ -2,7 +2,7 @@ using System.CommandLine;
 using Arbor.Cli;
 using Arbor.Cli.Commands;
 
-// `arbor`: every subcommand lives in Commands/, one file each.
+// `arbor`: every subcommand lives in Commands/, one file each (bench's own subcommands in Commands/Bench/).
 var root = new RootCommand("Arbor: online RL post-training of text-to-image generators with tree-structured GRPO.");
 root.Subcommands.Add(DoctorCommand.Create());
 root.Subcommands.Add(PretrainCommand.Create());

@@ -40,4 +40,7 @@ public static class Measure
     }
 
     public static Sample Map(this Sample s, Func<double, double> f) => new(s.Values.Select(f).ToArray());
+
+    /// <summary>Seconds in ms to one decimal: the benches that time a few ms apiece (precision, checkpoint) print them alike.</summary>
+    public static string FormatMilliseconds(this Sample seconds) => seconds.Map(x => x * 1e3).Format("ms", "F1");
 }

@@ -27,8 +27,8 @@ public static class EvalCommand
         var sets = new Option<string[]>("--sets") { Description = "Held-out sets: in_distribution (RL-like prompts never trained on) and/or compositional (the test split)", AllowMultipleArgumentsPerToken = true,
             DefaultValueFactory = _ => [.. HeldOutSets.All.Select(s => s.Name())] };
         var perFamily = new Option<int>("--per-family") { Description = "Prompts per task family in each set", DefaultValueFactory = _ => new EvalConfig().PromptsPerFamily };
-        var steps = new Option<int>("--steps") { Description = "ODE steps", DefaultValueFactory = _ => 40 };
-        var cfg = new Option<double>("--cfg") { Description = "Guidance weight (3.0: the shipped base's measured best; ALGORITHMS.md uses 4.5)", DefaultValueFactory = _ => 3.0 };
+        var steps = SamplingOptions.Steps();
+        var cfg = SamplingOptions.Guidance("Guidance weight");
         var seed = new Option<ulong>("--seed") { Description = "Seed of the evaluation noise (one seed per prompt derives from it)", DefaultValueFactory = _ => 1234 };
         var batch = new Option<int>("--batch") { Description = "Prompts per model forward batch (the noise does not depend on it; the float sums do)", DefaultValueFactory = _ => new EvalConfig().BatchSize };
         var splitSeed = new Option<ulong>("--split-seed") { Description = "Seed of the Shapes split (the model's pretraining split)", DefaultValueFactory = _ => 0 };

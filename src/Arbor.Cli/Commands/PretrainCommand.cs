@@ -15,10 +15,10 @@ public static class PretrainCommand
     {
         var config = new Option<string>("--config") { Description = "YAML config (e.g. configs/pretrain-shapes.yaml)", Required = true };
         var output = new Option<string>("--out") { Description = "Run directory", DefaultValueFactory = _ => "runs/pretrain" };
-        var resume = new Option<bool>("--resume") { Description = "Continue from the run directory's checkpoint" };
+        var resume = RunDirectoryOptions.Resume();
         var stopAfter = new Option<long?>("--stop-after") { Description = "End after this step (a checkpoint is written there), e.g. to time-box a run" };
         var finishAt = new Option<long?>("--finish-at") { Description = "End at this step as if it were the last (final evaluation, model/ and its card), keeping the config's schedule" };
-        var overwrite = new Option<bool>("--overwrite") { Description = "Replace the run already in --out (without it, an existing run is refused unless --resume)" };
+        var overwrite = RunDirectoryOptions.Overwrite();
         var progress = new ProgressOptions();
         var cmd = new Command("pretrain", "Pretrain a text-to-image flow DiT on a procedural world.") { config, output, resume, overwrite, stopAfter, finishAt };
         progress.AddTo(cmd);

@@ -1,13 +1,11 @@
 using System.CommandLine;
 using System.Text.Json;
-using Arbor.Cli.Bench;
 using Arbor.Imaging;
 using Arbor.Pipelines;
 using Arbor.Runs;
 using Arbor.Sampling;
 using Arbor.Shapes;
 using Arbor.Tensors;
-using Arbor.Tensors.NN;
 using Spectre.Console;
 
 namespace Arbor.Cli.Commands;
@@ -28,8 +26,8 @@ public static class SampleCommand
         var prompt = new Option<string?>("--prompt") { Description = "One prompt" };
         var prompts = new Option<string?>("--prompts") { Description = "A file with one prompt per line" };
         var n = new Option<int>("--n") { Description = "Images per prompt", DefaultValueFactory = _ => 4 };
-        var steps = new Option<int>("--steps") { Description = "ODE steps", DefaultValueFactory = _ => 40 };
-        var cfg = new Option<double>("--cfg") { Description = "Classifier-free guidance weight (3.0: the shipped base's measured best; ALGORITHMS.md uses 4.5)", DefaultValueFactory = _ => 3.0 };
+        var steps = SamplingOptions.Steps();
+        var cfg = SamplingOptions.Guidance("Classifier-free guidance weight");
         var seed = new Option<ulong>("--seed") { Description = "Seed of the initial noise", DefaultValueFactory = _ => 0 };
         var sampler = new Option<string>("--sampler") { Description = "euler or heun", DefaultValueFactory = _ => "euler" };
         var output = new Option<string>("--out") { Description = "Output directory", DefaultValueFactory = _ => "samples" };
@@ -95,45 +93,5 @@ public static class SampleCommand
         }
         AnsiConsole.MarkupLine($"{manifest.Count} images, grid and manifest.json in {Markup.Escape(outDir)}");
         return 0;
-    }
-}
-
-/// <summary>Options shared by the commands that load a generator.</summary>
-public static class ModelOptions
-{
-    public const string DefaultModel = "models/shapes-base";
-
-    public static Option<string?> Model() => new("--model") { Description = $"Model directory (default {DefaultModel})" };
-    public static Option<string?> Lora() => new("--lora") { Description = "LoRA adapters (safetensors) to apply to the model" };
-
-    /// <summary>--precision: the sampler's matrix products (<see cref="Precision"/>; bf16 pays only where the CPU has bf16 matrix units).</summary>
-    public static Option<Precision> Precision(string name = "--precision",
-        string description = "Matrix products in fp32, bf16, or auto (bf16 where the CPU has bf16 matrix units: about 4x faster with AMX)") => new(name)
-    {
-        Description = description,
-        DefaultValueFactory = _ => Tensors.Precision.Fp32,
-        CustomParser = r => r.Tokens.Single().Value switch
-        {
-            "fp32" => Tensors.Precision.Fp32,
-            "bf16" => Tensors.Precision.Bf16,
-            "auto" => Tensors.Precision.Auto,
-            var v => throw new ArgumentException($"{name} '{v}' is unknown (expected fp32, bf16 or auto)"),
-        },
-    };
-
-    /// <summary>The given directory, or the shipped base found above the working directory or the CLI.</summary>
-    public static string Resolve(string? dir)
-    {
-        if (dir is not null) return dir;
-        var card = RepoPaths.Find(Path.Combine(DefaultModel, TextToImagePipeline.ConfigFile));
-        return card is not null ? Path.GetDirectoryName(card)! : throw new DirectoryNotFoundException($"no --model given and {DefaultModel} was not found");
-    }
-
-    public static TextToImagePipeline Load(string dir, string? lora)
-    {
-        var pipeline = TextToImagePipeline.Load(dir);
-        if (lora is not null) LoraFile.Load(pipeline.Model, lora);
-        pipeline.Model.Eval();
-        return pipeline;
     }
 }

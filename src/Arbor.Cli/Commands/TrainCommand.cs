@@ -15,9 +15,9 @@ public static class TrainCommand
     {
         var config = new Option<string>("--config") { Description = "YAML config: one per strategy in configs/ (" + string.Join(", ", Arbor.Strategies.Strategies.Names) + "), ablations in configs/ablations/", Required = true };
         var output = new Option<string>("--out") { Description = "Run directory", DefaultValueFactory = _ => "runs/train" };
-        var resume = new Option<bool>("--resume") { Description = "Continue from the run directory's checkpoint" };
+        var resume = RunDirectoryOptions.Resume();
         var stopAfter = new Option<long?>("--stop-after") { Description = "End after this iteration (a checkpoint is written there)" };
-        var overwrite = new Option<bool>("--overwrite") { Description = "Replace the run already in --out (without it, an existing run is refused unless --resume)" };
+        var overwrite = RunDirectoryOptions.Overwrite();
         var progress = new ProgressOptions();
         var cmd = new Command("train", "Online RL post-training of the generator (GRPO family strategies).") { config, output, resume, overwrite, stopAfter };
         progress.AddTo(cmd);
