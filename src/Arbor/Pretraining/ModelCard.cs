@@ -33,6 +33,9 @@ public static class ModelCard
         string finished = done < t.Steps ? $" (finished early at step {done.ToString("N0", inv)} of a {t.Steps.ToString("N0", inv)}-step schedule)" : "";
         sb.AppendLine($"- {done.ToString("N0", inv)} steps{finished} x {t.BatchSize} images ({(done * t.BatchSize).ToString("N0", inv)} images), AdamW lr {t.LearningRate.ToString(inv)} (warm-up {t.WarmupSteps}, cosine to {t.MinLearningRate.ToString(inv)}), weight decay {t.WeightDecay.ToString(inv)}, grad clip {t.GradClip.ToString(inv)}, EMA {t.EmaDecay.ToString(inv)}.");
         sb.AppendLine($"- Logit-normal t (mean {t.LogitNormalMean.ToString(inv)}, std {t.LogitNormalStd.ToString(inv)}), caption dropout {t.CaptionDropout.ToString(inv)} (for classifier-free guidance).");
+        // only a bf16 run says so: an fp32 card reads as every card before the setting existed
+        if (Tensors.ComputePrecision.Resolve(t.Precision) == Tensors.Precision.Bf16)
+            sb.AppendLine($"- Matrix products in bf16 (train.precision {(t.Precision == Tensors.Precision.Auto ? "auto, on a CPU with bf16 matrix units" : "bf16")}); weights, gradients, AdamW state and the EMA in fp32.");
         sb.AppendLine($"- Data: Shapes world, split seed {config.Data.Split.Seed}, seed {config.Seed}. Captions are realistically imperfect: mostly simple; counting, position and attribute binding rarer and sometimes under-specified; held-out color-shape combinations and position pairs never appear in training captions.");
         sb.AppendLine($"- Wall time: {(trainSeconds / 60).ToString("F0", inv)} min on the machine in docs/BENCHMARKS.md.").AppendLine();
         if (evaluation is not null)

@@ -2,6 +2,7 @@ using Arbor.Configuration;
 using Arbor.Evaluation;
 using Arbor.Models;
 using Arbor.Shapes;
+using Arbor.Tensors;
 
 namespace Arbor.Pretraining;
 
@@ -77,6 +78,17 @@ public sealed record PretrainOptimConfig
     /// <summary>Logit-normal timestep sampling t = sigmoid(N(mean, std²)) (SD3: mean 0, std 1).</summary>
     public double LogitNormalMean { get; init; }
     public double LogitNormalStd { get; init; } = 1.0;
+    /// <summary>
+    /// The element type of each step's matrix products (<see cref="ComputePrecision"/>): fp32 (default, what the shipped
+    /// models/shapes-base was trained in), or bf16 (inputs and weights cast for each product of the DiT and its text
+    /// encoder, float32 accumulation, the product cast back; the master weights, their gradients, AdamW's moments, the
+    /// EMA, norms, softmax, the noise, the timesteps and the loss stay float32). The held-out evaluations run in
+    /// eval.precision, so a pretraining run's numbers compare with any other's whatever it trained in. bf16 pays only on
+    /// CPUs with bf16 matrix units (AMX, avx512_bf16) and is many times slower elsewhere: `arbor bench precision`
+    /// measures a training step in both here. auto = bf16 where the CPU has those units, fp32 elsewhere (the same choice
+    /// on the same machine, so a seeded run still repeats bit for bit there).
+    /// </summary>
+    public Precision Precision { get; init; } = Precision.Fp32;
 
     public IEnumerable<string> Problems()
     {

@@ -117,26 +117,33 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
                 var noise = Torch.Randn([train.BatchSize, data.Channels, data.ImageSize, data.ImageSize], rng).Narrow(0, first, rows);
 
                 // ---- loss (this rank's mean, weighted by its share of the batch), backward, gradients summed over ranks, clip, step ----
-                optimizer.LearningRate = schedule.At(step);
-                using var condition = pipeline.Encode(captions);
-                double share = (double)rows / train.BatchSize;
-                var loss = FlowMatchingObjective.Loss(model, x0, t, noise, condition) * share;
-                optimizer.ZeroGrad();
-                loss.Backward();
-                dp.AllReduceGradients(parameters);
-                double gradNorm = GradClip.ClipByGlobalNorm(parameters, train.GradClip);
-                lastLoss = dp.Sum(loss.Item())[0];
-                bool skipped = !double.IsFinite(lastLoss) || !double.IsFinite(gradNorm);
-                if (skipped)
+                // the text encoding, forward and backward run their products in train.precision; only products read it, so
+                // the reduction, the clip, AdamW and the EMA stay float32 inside the scope as well
+                double gradNorm;
+                bool skipped;
+                using (ComputePrecision.Use(train.Precision))
                 {
-                    if (++badSteps >= MaxBadSteps)
-                        throw new InvalidOperationException($"pretraining stopped at step {step}: {badSteps} consecutive steps with a non-finite loss or gradient (loss {lastLoss}, grad norm {gradNorm}); the last checkpoint is intact in {CheckpointDirectory}");
-                }
-                else
-                {
-                    badSteps = 0;
-                    optimizer.Step();
-                    ema.Update(step);
+                    optimizer.LearningRate = schedule.At(step);
+                    using var condition = pipeline.Encode(captions);
+                    double share = (double)rows / train.BatchSize;
+                    var loss = FlowMatchingObjective.Loss(model, x0, t, noise, condition) * share;
+                    optimizer.ZeroGrad();
+                    loss.Backward();
+                    dp.AllReduceGradients(parameters);
+                    gradNorm = GradClip.ClipByGlobalNorm(parameters, train.GradClip);
+                    lastLoss = dp.Sum(loss.Item())[0];
+                    skipped = !double.IsFinite(lastLoss) || !double.IsFinite(gradNorm);
+                    if (skipped)
+                    {
+                        if (++badSteps >= MaxBadSteps)
+                            throw new InvalidOperationException($"pretraining stopped at step {step}: {badSteps} consecutive steps with a non-finite loss or gradient (loss {lastLoss}, grad norm {gradNorm}); the last checkpoint is intact in {CheckpointDirectory}");
+                    }
+                    else
+                    {
+                        badSteps = 0;
+                        optimizer.Step();
+                        ema.Update(step);
+                    }
                 }
                 imagesSinceLog += train.BatchSize;
 

@@ -89,6 +89,19 @@ public class ConfigLoaderTests
     }
 
     [Fact]
+    public void PretrainPrecisionParsesItsSpellingsAndRejectsOthersAtTheirLine()
+    {
+        Assert.Equal(Arbor.Tensors.Precision.Fp32, ConfigLoader.Parse<PretrainConfig>("seed: 1\n").Train.Precision);
+        Assert.Equal(Arbor.Tensors.Precision.Bf16, ConfigLoader.Parse<PretrainConfig>("train:\n  precision: bf16\n").Train.Precision);
+        Assert.Equal(Arbor.Tensors.Precision.Auto, ConfigLoader.Parse<PretrainConfig>("train:\n  precision: auto\n").Train.Precision);
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<PretrainConfig>("seed: 1\ntrain:\n  steps: 10\n  precision: fp16\n", "p.yaml"));
+        Assert.Contains("p.yaml line 4", e.Message);
+        // the pretraining evaluation keeps its own setting
+        var both = ConfigLoader.Parse<PretrainConfig>("train:\n  precision: bf16\neval:\n  precision: auto\n");
+        Assert.Equal((Arbor.Tensors.Precision.Bf16, Arbor.Tensors.Precision.Auto), (both.Train.Precision, both.Eval.Precision));
+    }
+
+    [Fact]
     public void TheTreeAdvantageChoicesParseAndAParentBaselineWithoutATreeIsAnError()
     {
         var c = ConfigLoader.Parse<GrpoTrainConfig>("strategy: tree_grpo\nadvantage:\n  backup: mean\n  edge_baseline: parent\n");

@@ -23,6 +23,7 @@ public class ShippedConfigTests
     {
         var c = ConfigLoader.Load<PretrainConfig>(Path.Combine(ConfigDirectory(), "pretrain-shapes.yaml"));
         Assert.Equal(32, c.Model.ImageSize);
+        Assert.Equal(Arbor.Tensors.Precision.Fp32, c.Train.Precision);   // the shipped base was trained in fp32
         var stage2 = ConfigLoader.Load<PretrainConfig>(Path.Combine(ConfigDirectory(), "pretrain-shapes-stage2.yaml"));
         Assert.Equal(c.Model, stage2.Model);            // continues the same architecture
         Assert.Equal("runs/pretrain-shapes/model", stage2.InitFrom);   // stage 1's output
