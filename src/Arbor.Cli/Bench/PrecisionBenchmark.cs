@@ -13,20 +13,36 @@ public sealed record PrecisionRow(string Name, Sample Fp32, Sample Bf16)
     public double Speedup => Fp32.Median / Bf16.Median;
 }
 
-/// <summary>What `arbor bench precision` measured: the products, the model forward, and how far bf16 moves the velocity.</summary>
+/// <summary>
+/// What `arbor bench precision` measured: the products, the model forward, the training steps, how far bf16 moves the
+/// velocity, and the pretraining batch's loss in both precisions (the shipped base, before any timed step).
+/// </summary>
 public sealed record PrecisionBenchResult(IReadOnlyList<PrecisionRow> Rows, double VelocityMaxAbsDiff, double VelocityMaxAbs, double VelocityRmsDiff,
-    double VelocityRms, string CpuFeatures);
+    double VelocityRms, string CpuFeatures)
+{
+    /// <summary>The pretraining batch's flow-matching loss under the shipped base in each precision (no step taken).</summary>
+    public double PretrainLossFp32 { get; init; } = double.NaN;
+    public double PretrainLossBf16 { get; init; } = double.NaN;
+    /// <summary>The pretraining step's row (<see cref="PrecisionTrainingSteps.Pretrain"/>), and its images per step.</summary>
+    public PrecisionRow? PretrainStep { get; init; }
+    public int PretrainBatch { get; init; }
+    /// <summary>The RL training row (<see cref="PrecisionTrainingSteps.Rl"/>), and its rollout nodes per call.</summary>
+    public PrecisionRow? RlStep { get; init; }
+    public long RlNodes { get; init; }
+}
 
 /// <summary>
 /// fp32 vs bf16 (<see cref="ComputePrecision"/>) on this machine's libtorch: bare matrix products with operands already in
 /// bf16 (issue #20's shapes: the kernel alone), the DiT's products at its rollout shapes with the casts
 /// <see cref="ComputePrecision"/> adds, and the rollout forward itself (the guided velocity of a batch of nodes as
 /// <see cref="RolloutEngine"/> computes it: prepared text, CFG as one doubled batch, no gradient). Each round times both
-/// precisions, fp32 first in even rounds, so drift and a busy neighbour hit both alike.
+/// precisions, fp32 first in even rounds, so drift and a busy neighbour hit both alike. Then the training steps
+/// (<see cref="PrecisionTrainingSteps"/>): a pretraining step of <c>pretrainBatch</c> images with AdamW, and the RL
+/// training forward and backward of the rollout row's nodes through LoRA adapters.
 /// </summary>
 public static class PrecisionBenchmark
 {
-    public static PrecisionBenchResult Run(TextToImagePipeline pipeline, int images, double guidance, int rounds, int reps, ulong seed = 0)
+    public static PrecisionBenchResult Run(TextToImagePipeline pipeline, int images, double guidance, int rounds, int reps, int pretrainBatch = 64, ulong seed = 0)
     {
         var model = pipeline.Model;
         var cfg = model.Config;
@@ -89,6 +105,15 @@ public static class PrecisionBenchmark
         ops.Add(($"DiT cross-attention over {l} masked tokens", () => F.ScaledDotProductAttention(q, kText, vText, mask), null));
         ops.Add(($"DiT forward: guided velocity of {images} nodes (CFG: {rows} rows)", Forward, null));
 
+        // the training steps, on copies of the base (the rows above keep its weights)
+        using var steps = new PrecisionTrainingSteps(pipeline, pretrainBatch, conditioning, x, t, promptIndex, seed);
+        double loss32 = steps.PretrainLoss(), loss16;
+        using (ComputePrecision.Use(Precision.Bf16)) loss16 = steps.PretrainLoss();
+        int pretrainOp = ops.Count;
+        ops.Add(($"DiT pretraining step: {pretrainBatch} images, forward + backward + clip + AdamW", steps.Pretrain, null));
+        int rlOp = ops.Count;
+        ops.Add(($"DiT RL training: LoRA forward + backward of {images} nodes (CFG: {rows} rows)", steps.Rl, null));
+
         var fp32 = ops.Select(_ => new List<double>()).ToList();
         var bf16 = ops.Select(_ => new List<double>()).ToList();
         for (int round = 0; round < rounds; round++)
@@ -109,7 +134,11 @@ public static class PrecisionBenchmark
                 Timed(low: round % 2 == 0);
             }
         var result = ops.Select((op, o) => new PrecisionRow(op.Name, new Sample([.. fp32[o]]), new Sample([.. bf16[o]]))).ToList();
-        return new PrecisionBenchResult(result, maxDiff, maxAbs, rmsDiff, rms, CpuFeatures());
+        return new PrecisionBenchResult(result, maxDiff, maxAbs, rmsDiff, rms, CpuFeatures())
+        {
+            PretrainLossFp32 = loss32, PretrainLossBf16 = loss16,
+            PretrainStep = result[pretrainOp], PretrainBatch = pretrainBatch, RlStep = result[rlOp], RlNodes = steps.RlNodes,
+        };
     }
 
     /// <summary>The CPU flags a fast bf16 product needs (<see cref="Tensors.CpuFeatures.HasBf16MatrixUnits"/>).</summary>
