@@ -79,4 +79,23 @@ public class CommandErrorTests : IDisposable
         Assert.Equal($"error: {option} must be >= 1 (got {value})", stderr);
         Assert.False(Directory.Exists(Path.Combine(_dir, "s")));
     }
+
+    [Theory]
+    [InlineData("sample", "--precision")]
+    [InlineData("eval", "--precision")]
+    [InlineData("bench", "--eval-precision")]
+    public void AnUnknownPrecisionIsOneErrorLineNamingTheOption(string command, string option)
+    {
+        string[] args = command switch
+        {
+            "sample" => ["sample", "--prompt", "a red circle", option, "fp16", "--out", Path.Combine(_dir, "s")],
+            "eval" => ["eval", option, "fp16", "--out", Path.Combine(_dir, "s")],
+            _ => ["bench", "strategies", option, "fp16", "--out", Path.Combine(_dir, "s")],
+        };
+        var (exit, stderr) = RunArbor(args);
+
+        Assert.Equal(1, exit);
+        Assert.Equal($"error: {option} 'fp16' is unknown (expected fp32, bf16 or auto)", stderr);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "s")));
+    }
 }
