@@ -143,6 +143,14 @@ public class OutputGuardCommandTests : IDisposable
         var ran = Arbor.Configuration.ConfigLoader.Load<Arbor.Training.GrpoTrainConfig>(Path.Combine(outDir, "run-seed0", "config.yaml"));
         Assert.Equal((Arbor.Tensors.Precision.Bf16, Arbor.Tensors.Precision.Fp32), (ran.Eval.Precision, ran.Train.Precision));
         Assert.Contains("evaluated in bf16", File.ReadAllText(Path.Combine(outDir, "summary.md")));
+
+        // --log-format json: every stdout line an object, each finished run, then where the summary is
+        (code, var json, err) = ArborProcess.Run(ArborProcess.ArborCommand([.. args, "--log-format", "json"]));
+        Assert.True(code == 0, err);
+        var lines = json.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(["run", "summary"], lines.Select(l => l.GetProperty("kind").GetString()));
+        Assert.Equal(1, lines[0].GetProperty("result").GetProperty("Iterations").GetInt32());
+        Assert.Equal(Path.Combine(outDir, "summary.md"), lines[1].GetProperty("summary").GetString());
         Assert.DoesNotContain("seed 0:", quiet);                      // no per-run lines
         Assert.Contains($"summary: {Path.Combine(outDir, "summary.md")}", quiet);
         Assert.Single(JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, StrategyComparison.ResultsFile))).RootElement.EnumerateArray());

@@ -124,5 +124,13 @@ public static class StrategyComparison
     }
 
     public static void Save(IReadOnlyList<StrategyResult> results, string path) =>
-        File.WriteAllText(path, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
+        File.WriteAllText(path, JsonSerializer.Serialize(results, ResultJson(indented: true)));
+
+    /// <summary>One run's result as `--log-format json` prints it: one line, the same fields as results.json's entries.</summary>
+    public static string JsonLine(StrategyResult result) =>
+        JsonSerializer.Serialize(new { kind = "run", result }, ResultJson(indented: false));
+
+    // NaN where a run never reached the target: JSON has no literal for it, so it is written as the string "NaN"
+    private static JsonSerializerOptions ResultJson(bool indented) =>
+        new() { WriteIndented = indented, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 }

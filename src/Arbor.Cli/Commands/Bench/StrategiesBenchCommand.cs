@@ -23,13 +23,16 @@ internal static class StrategiesBenchCommand
             "Every run's held-out evaluations (base included) in fp32, bf16 or auto (default: each config's eval.precision, fp32 unless it says otherwise)");
         var model = ModelOptions.Model();
         var output = new Option<string>("--out") { Description = "Output directory (one run per config and seed, results.json)", DefaultValueFactory = _ => "runs/strategies" };
-        // train's --quiet: the per-run lines go, the summary stays (the only bench that reports progress as it goes)
-        var quiet = new ProgressOptions().Quiet;
+        // train's --quiet and --log-format: quiet drops the per-run lines and keeps the summary (the only bench that
+        // reports progress as it goes); json prints each finished run as one object, then the summary's paths as one
+        var progressOptions = new ProgressOptions();
         var cmd = new Command("strategies", "Every strategy from the same base at the same budget and seeds: accuracy before/after, time to a target gain, s/iteration by phase, NFE.")
-            { configs, iterations, minutes, seeds, evalEvery, target, perFamily, evalPrecision, model, output, quiet };
+            { configs, iterations, minutes, seeds, evalEvery, target, perFamily, evalPrecision, model, output };
+        progressOptions.AddTo(cmd);
         cmd.SetAction(r =>
         {
-            bool verbose = !r.GetValue(quiet);
+            var mode = progressOptions.Mode(r);
+            bool json = mode == ProgressMode.Json, verbose = mode is ProgressMode.Live or ProgressMode.Lines;
             var modelDir = ModelOptions.Resolve(r.GetValue(model));
             var outDir = r.GetValue(output)!;
             StrategyComparison.PrepareOutput(outDir);   // a directory that is not an earlier comparison is refused before any model work
@@ -38,8 +41,9 @@ internal static class StrategiesBenchCommand
                 r.GetResult(evalPrecision) is null ? null : r.GetValue(evalPrecision));
             string budgetText = budget.Minutes > 0 ? $"{budget.Minutes:G} min" : $"{budget.Iterations} iterations";
             var results = new List<StrategyResult>();
-            Action<StrategyResult>? progress = verbose ? x => AnsiConsole.MarkupLine($"  {x.Iterations} iterations, {x.SecondsPerIteration:F1} s/iter: " +
-                Markup.Escape(string.Join("; ", x.Sets.Select(s => $"{s.Set} {s.StrictBefore:P1} → {s.StrictAfter:P1}, {s.Change}")))) : null;
+            Action<StrategyResult>? progress = json ? x => Console.WriteLine(StrategyComparison.JsonLine(x))
+                : verbose ? x => AnsiConsole.MarkupLine($"  {x.Iterations} iterations, {x.SecondsPerIteration:F1} s/iter: " +
+                    Markup.Escape(string.Join("; ", x.Sets.Select(s => $"{s.Set} {s.StrictBefore:P1} → {s.StrictAfter:P1}, {s.Change}")))) : null;
             foreach (var seed in r.GetValue(seeds)!)
                 foreach (var config in r.GetValue(configs)!)
                 {
@@ -52,6 +56,12 @@ internal static class StrategiesBenchCommand
             foreach (var h in summary.Header) table.AddColumn(Markup.Escape(h));
             foreach (var row in summary.Rows) table.AddRow(row.Select(Markup.Escape).ToArray());
             var summaryPath = summary.WriteTo(outDir);
+            if (json)
+            {
+                Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { kind = "summary", summary = summaryPath,
+                    chart = Path.Combine(outDir, StrategyChart.FileName), results = Path.Combine(outDir, StrategyComparison.ResultsFile) }));
+                return 0;
+            }
             AnsiConsole.MarkupLine($"summary: {Markup.Escape(summaryPath)} (chart: {Markup.Escape(Path.Combine(outDir, StrategyChart.FileName))}), raw: {Markup.Escape(Path.Combine(outDir, StrategyComparison.ResultsFile))}");
             AnsiConsole.Write(table);
             return 0;
