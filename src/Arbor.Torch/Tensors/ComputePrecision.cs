@@ -5,7 +5,7 @@ namespace Arbor.Tensors;
 /// <summary>The element type the matrix products of a forward run in (config spelling: <c>fp32</c>, <c>bf16</c>).</summary>
 public enum Precision
 {
-    /// <summary>Everything in float32: the reference, and what evaluation always uses.</summary>
+    /// <summary>Everything in float32: the reference, and every setting's default (evaluation included).</summary>
     [EnumMember(Value = "fp32")] Fp32,
     /// <summary>
     /// Matrix products in bfloat16 (inputs and weights cast, float32 accumulation inside the kernel, the product cast
@@ -43,7 +43,7 @@ public static class ComputePrecision
     public static Precision Resolve(Precision precision) =>
         precision != Precision.Auto ? precision : CpuFeatures.HasBf16MatrixUnits ? Precision.Bf16 : Precision.Fp32;
 
-    /// <summary>A float32 scope whatever encloses it: for computations whose meaning must not depend on a run's setting (evaluation).</summary>
+    /// <summary>A float32 scope whatever encloses it: for computations whose meaning must not depend on a run's setting (the tree picture a run draws beside each evaluation).</summary>
     public static PrecisionScope Fp32() => new(Precision.Fp32);
 
     internal static Precision Set(Precision precision)

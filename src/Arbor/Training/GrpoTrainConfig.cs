@@ -172,7 +172,7 @@ public sealed record GrpoScheduleConfig
     /// (default), or bf16 (inputs and weights cast for each product, float32 accumulation; weights, optimizer state,
     /// norms, softmax, the SDE step, log-probabilities and losses stay float32). The rollout and the training
     /// recomputation run the same bf16 products on the same batches, so ρ = 1 still holds exactly at an iteration's
-    /// first update. Evaluations always run in fp32, so a held-out number means the same whatever a run trained in.
+    /// first update. Evaluations run in eval.precision (fp32 by default) whatever a run trains in, so before and after stay paired.
     /// bf16 pays only on CPUs with bf16 matrix units (AMX, avx512_bf16) and is many times slower elsewhere: `arbor bench
     /// precision` measures both here. auto = bf16 where the CPU has those units, fp32 elsewhere (the same choice on the
     /// same machine, so a seeded run still repeats bit for bit there).
