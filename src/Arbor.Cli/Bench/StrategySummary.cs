@@ -53,7 +53,7 @@ public sealed record StrategySummary(IReadOnlyList<string> Header, IReadOnlyList
         }
 
         var md = new StringBuilder()
-            .AppendLine($"`arbor bench strategies` ({budgetText} per run, seeds {string.Join(", ", seeds)}, {budget.PromptsPerFamily} prompts per family in each held-out set{(budget.EvalPrecision is { } p ? $", evaluated in {ComputePrecision.Resolve(p).ToString().ToLowerInvariant()}" : "")}, {utc:yyyy-MM-dd HH:mm} UTC)").AppendLine()
+            .AppendLine($"`arbor bench strategies` ({budgetText} per run, seeds {string.Join(", ", seeds)}, {budget.PromptsPerFamily} prompts per family in each held-out set{(budget.EvalPrecision is { } p ? $", evaluated in {ComputePrecision.Name(ComputePrecision.Resolve(p))}" : "")}, {utc:yyyy-MM-dd HH:mm} UTC)").AppendLine()
             .AppendLine("Change: one seed, the paired change with its 95 % interval and exact McNemar p over the prompts; several seeds, the mean change ± SD over seeds.").AppendLine();
         AppendTable(md, header, rows);
         // where a reader would rather look than read: the same accuracies against training time, seeds' spread included

@@ -62,7 +62,7 @@ public static class DemoCommand
             AnsiConsole.MarkupLine($"base {Markup.Escape(cfg.Model)}, {(minutes > 0 ? $"{minutes:0.#} min of RL" : $"{iterations} iterations")} x {cfg.Train.PromptsPerIteration} prompts, " +
                 $"binary tree depth {cfg.DynamicTree.Depth} (depth noise {(cfg.DynamicTree.DepthNoise ? "on" : "off")}, adaptive clip {(cfg.DynamicTree.AdaptiveClip ? "on" : "off")}, " +
                 $"LayerTuning {(cfg.DynamicTree.LayerTuning ? $"{SnakeCase(cfg.DynamicTree.LayerTuningForm.ToString())} λ {cfg.DynamicTree.LayerTuningWeight:0.##}" : "off")}), reward: {Markup.Escape(string.Join(" + ", cfg.Reward.Names))}, " +
-                $"products in {Lower(cfg.Train.Precision)} (evaluations {Lower(cfg.Eval.Precision)}), threads {TorchRuntime.IntraOpThreads}");
+                $"products in {ResolvedName(cfg.Train.Precision)} (evaluations {ResolvedName(cfg.Eval.Precision)}), threads {TorchRuntime.IntraOpThreads}");
         }
 
         var trainer = new GrpoTrainer(cfg, outDir);
@@ -136,7 +136,7 @@ public static class DemoCommand
         return done;
     }
 
-    private static string Lower(Precision p) => ComputePrecision.Resolve(p).ToString().ToLowerInvariant();
+    private static string ResolvedName(Precision p) => ComputePrecision.Name(ComputePrecision.Resolve(p));
 
     // as the config writes it (LeafNft → leaf_nft)
     private static string SnakeCase(string name) => System.Text.RegularExpressions.Regex.Replace(name, "(?<=[a-z0-9])([A-Z])", "_$1").ToLowerInvariant();

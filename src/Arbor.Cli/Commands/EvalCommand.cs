@@ -57,7 +57,7 @@ public static class EvalCommand
         var evaluator = new ShapesHeldOutEvaluator(new ShapesSplits(new ShapesSplitConfig { Seed = splitSeed }));
         string name = lora is null ? modelDir : $"{modelDir} + {lora}";
         // the first line at once: the evaluation itself prints nothing for minutes
-        AnsiConsole.MarkupLine(Markup.Escape($"evaluating {name} on {string.Join(" and ", config.Sets.Select(s => s.Name()))}: {config.PromptsPerFamily} prompts per family each, {config.Steps} steps, {ComputePrecision.Resolve(config.Precision).ToString().ToLowerInvariant()}"));
+        AnsiConsole.MarkupLine(Markup.Escape($"evaluating {name} on {string.Join(" and ", config.Sets.Select(s => s.Name()))}: {config.PromptsPerFamily} prompts per family each, {config.Steps} steps, {ComputePrecision.Name(ComputePrecision.Resolve(config.Precision))}"));
         var (report, samples) = Evaluate(evaluator, modelDir, lora, config, Path.Combine(outDir, against is null ? "" : "model"));
         HeldOutText.PrintEvaluation(report, name);
         AnsiConsole.Write(FailureTable(samples.Values.SelectMany(s => s)));
@@ -76,7 +76,7 @@ public static class EvalCommand
 
         var json = new
         {
-            model = modelDir, lora, prompts_per_family = config.PromptsPerFamily, steps = config.Steps, cfg = config.Guidance, seed = config.Seed, precision = ComputePrecision.Resolve(config.Precision).ToString().ToLowerInvariant(),
+            model = modelDir, lora, prompts_per_family = config.PromptsPerFamily, steps = config.Steps, cfg = config.Guidance, seed = config.Seed, precision = ComputePrecision.Name(ComputePrecision.Resolve(config.Precision)),
             sets = report.SetRecords(),
             samples = samples.ToDictionary(kv => kv.Key.Name(), kv => kv.Value.Select(s => new { s.Prompt, family = s.Family.Name(), s.Result.Pass, s.Result.Score, failed = FailureReasons.Of(s.Result) })),
             comparison,

@@ -20,13 +20,8 @@ public static class ModelOptions
     {
         Description = description,
         DefaultValueFactory = _ => Tensors.Precision.Fp32,
-        CustomParser = r => r.Tokens.Single().Value switch
-        {
-            "fp32" => Tensors.Precision.Fp32,
-            "bf16" => Tensors.Precision.Bf16,
-            "auto" => Tensors.Precision.Auto,
-            var v => throw new ArgumentException($"{name} '{v}' is unknown (expected fp32, bf16 or auto)"),
-        },
+        CustomParser = r => ComputePrecision.FromName(r.Tokens.Single().Value)
+            ?? throw new ArgumentException($"{name} '{r.Tokens.Single().Value}' is unknown (expected fp32, bf16 or auto)"),
     };
 
     /// <summary>The given directory, or the shipped base found above the working directory or the CLI.</summary>

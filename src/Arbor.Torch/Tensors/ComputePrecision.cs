@@ -43,6 +43,19 @@ public static class ComputePrecision
     public static Precision Resolve(Precision precision) =>
         precision != Precision.Auto ? precision : CpuFeatures.HasBf16MatrixUnits ? Precision.Bf16 : Precision.Fp32;
 
+    /// <summary>The config and command-line spelling of <paramref name="precision"/> (fp32, bf16, auto), as its EnumMember says.</summary>
+    public static string Name(Precision precision) => precision switch
+    {
+        Precision.Fp32 => "fp32",
+        Precision.Bf16 => "bf16",
+        Precision.Auto => "auto",
+        _ => throw new ArgumentOutOfRangeException(nameof(precision), precision, null),
+    };
+
+    /// <summary>The precision spelled <paramref name="name"/> (<see cref="Name"/>'s inverse), or null for any other text.</summary>
+    public static Precision? FromName(string name) =>
+        Enum.GetValues<Precision>().Cast<Precision?>().FirstOrDefault(p => Name(p!.Value) == name);
+
     /// <summary>A float32 scope whatever encloses it: for computations whose meaning must not depend on a run's setting (the tree picture a run draws beside each evaluation).</summary>
     public static PrecisionScope Fp32() => new(Precision.Fp32);
 

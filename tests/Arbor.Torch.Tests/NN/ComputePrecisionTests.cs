@@ -75,6 +75,15 @@ public class ComputePrecisionTests
     }
 
     [Fact]
+    public void EveryPrecisionHasItsConfigSpellingAndReadsBackFromIt()
+    {
+        Assert.Equal(["fp32", "bf16", "auto"], Enum.GetValues<Precision>().Select(ComputePrecision.Name));
+        foreach (var p in Enum.GetValues<Precision>()) Assert.Equal(p, ComputePrecision.FromName(ComputePrecision.Name(p)));
+        Assert.Null(ComputePrecision.FromName("fp16"));
+        Assert.Null(ComputePrecision.FromName("BF16"));
+    }
+
+    [Fact]
     public void AutoIsBf16ExactlyWhereTheCpuHasBf16MatrixUnits()
     {
         var expected = CpuFeatures.HasBf16MatrixUnits ? Precision.Bf16 : Precision.Fp32;
