@@ -39,7 +39,7 @@ public class RemoteRewardTests
     {
         var url = $"http://127.0.0.1:{Arbor.TestKit.Ports.Free()}";
         var clock = new InstantDelays();
-        using var remote = new RemoteReward(new RemoteRewardConfig { Url = url, Retries = 2, BackoffSeconds = 0.05, TimeoutSeconds = 2 }, "remote", clock, null);
+        using var remote = new RemoteReward(new RemoteRewardConfig { Url = url, Retries = 2, BackoffSeconds = 0.05, TimeoutSeconds = 2 }, "remote", clock, () => 0.5);   // fixed jitter: a zero wait would start no timer
         var e = await Assert.ThrowsAsync<RewardServerException>(() => remote.ScoreAsync(Batch(), TestContext.Current.CancellationToken));
         Assert.Contains($"reward server {url} failed 3 times at POST /score; last error: Connection refused", e.Message);
         // a refused connection is transient: both retries waited their backoff first
