@@ -39,6 +39,15 @@ public abstract record ForwardProcessConfig
     /// Off (default) = DiffusionNFT's and AWM's fresh noise per image.
     /// </summary>
     public bool SharedTrainingNoise { get; init; }
+    /// <summary>
+    /// Which velocity the loss trains: the model's own conditional v_θ(x, t, c) (default, the papers': DiffusionNFT and
+    /// AWM roll out without CFG, so it is the velocity that sampled the images), or the guided combination the rollouts
+    /// actually step with, v_u + w·(v_c − v_u) at <c>rollout.guidance</c> w. With CFG rollouts the conditional alone is
+    /// not the sampling policy: its update reaches the sampler w times over, and the LoRA moves the unconditional branch
+    /// (same weights) with no term that sees it, while the guided loss holds the very function that samples, and is
+    /// evaluated, to the method's implicit positive and negative around the old one. Guided doubles the training forwards.
+    /// </summary>
+    public TrainedVelocity TrainedVelocity { get; init; } = TrainedVelocity.Conditional;
     /// <summary>The old (sampling) policy's decay grows as d = min(rate·iteration, max) (DiffusionNFT: 0.001).</summary>
     public double OldDecayRate { get; init; } = 0.001;
     /// <summary>The old policy's largest decay (DiffusionNFT: 0.5).</summary>
@@ -79,6 +88,15 @@ public abstract record ForwardProcessConfig
                 yield return $"{section}.group_size {GroupSize} must be a multiple of the {LeavesPerTree} leaves of a tree (branching^branch_depth)";
         }
     }
+}
+
+/// <summary>The velocity a forward-process loss trains (<see cref="ForwardProcessConfig.TrainedVelocity"/>).</summary>
+public enum TrainedVelocity
+{
+    /// <summary>v_θ(x, t, c), one forward per noised copy: the papers' (their rollouts are CFG-free).</summary>
+    [System.Runtime.Serialization.EnumMember(Value = "conditional")] Conditional,
+    /// <summary>v_u + w·(v_c − v_u) at the rollout's guidance w: the velocity the rollouts and evaluations step with.</summary>
+    [System.Runtime.Serialization.EnumMember(Value = "guided")] Guided,
 }
 
 /// <summary>How a forward-process method's old policy follows the trained weights, per iteration n.</summary>

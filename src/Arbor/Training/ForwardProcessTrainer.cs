@@ -152,7 +152,7 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
                 if (part == 1 && _steps == 1) _signal.AddRange(SignalPairs(batch));   // held out from the first step
                 var (loss, s) = _trainer._lossFunction.Of(batch, _allSamples);
                 loss.Backward();
-                _forwards += chunk.Count * (_trainer._lossFunction.NeedsReference ? 3L : 2L);
+                _forwards += chunk.Count * (_trainer._lossFunction.NeedsReference ? 3L : 2L) * _trainer.ForwardsPerVelocity(_conditioning);
                 _lossSum += loss.Item();
                 _stats = new ForwardLossStats(_stats.RefSum + s.RefSum, _stats.Clipped + s.Clipped, _stats.RatioSum + s.RatioSum, _stats.RatioSq + s.RatioSq);
             }
@@ -198,6 +198,16 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
         }
     }
 
+    /// <summary>Model forwards per trained velocity: 2 for the guided one under CFG, else 1.</summary>
+    private long ForwardsPerVelocity(PromptConditioning conditioning) =>
+        _config.TrainedVelocity == TrainedVelocity.Guided ? conditioning.ForwardsPerNode : 1;
+
+    /// <summary>The velocity the loss trains (<see cref="ForwardProcessConfig.TrainedVelocity"/>) of whatever weights the model holds now.</summary>
+    private Tensor TrainedVelocityOf(PromptConditioning conditioning, Tensor xt, Tensor t, Tensor prompts) =>
+        _config.TrainedVelocity == TrainedVelocity.Guided
+            ? conditioning.Velocity(_pipeline.Model, xt, t, prompts)
+            : conditioning.ConditionalVelocity(_pipeline.Model, xt, t, prompts);
+
     /// <summary>The chunk's tensors: its noisings (each sample's own noise) and the three velocities the losses need.</summary>
     private ForwardBatch Batch(List<Sample> chunk, PromptConditioning conditioning)
     {
@@ -214,15 +224,15 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
         Tensor? vRef = null;
         using (Torch.NoGrad())
         {
-            using (_old.Applied()) vOld = conditioning.ConditionalVelocity(model, xt, t, prompts);
+            using (_old.Applied()) vOld = TrainedVelocityOf(conditioning, xt, t, prompts);
             if (_lossFunction.NeedsReference)
             {
                 LoraInjection.SetEnabled(model, false);
-                try { vRef = conditioning.ConditionalVelocity(model, xt, t, prompts); }
+                try { vRef = TrainedVelocityOf(conditioning, xt, t, prompts); }
                 finally { LoraInjection.SetEnabled(model, true); }
             }
         }
-        var v = conditioning.ConditionalVelocity(model, xt, t, prompts);
+        var v = TrainedVelocityOf(conditioning, xt, t, prompts);
         return new ForwardBatch(x0, xt, tb, v, vOld, vRef, [.. chunk.Select(s => s.Advantage)]);
     }
 

@@ -102,25 +102,51 @@ public class ForwardProcessRolloutTests
     }
 
     /// <summary>The gradient norm of the first update of nft on one tree of four identical leaves (noise level 0).</summary>
-    private static double FirstGradNorm(bool sharedNoise)
+    private static double FirstGradNorm(bool sharedNoise) =>
+        FirstUpdate(new NftConfig { Steps = 4, GroupSize = 4, TimesPerImage = 2, RefWeight = 0, Branching = 2, BranchDepth = 2, NoiseLevel = 0,
+            SharedTrainingNoise = sharedNoise }, guidance: 1.0).GradNorm;
+
+    /// <summary>The first update of nft with <paramref name="nft"/>, rollouts at <paramref name="guidance"/>, alternating rewards.</summary>
+    private static PolicyUpdateStats FirstUpdate(NftConfig nft, double guidance)
     {
         using var pipeline = RolloutEngineTests.TinyPipeline(21);
-        var config = new GrpoTrainConfig
-        {
-            Strategy = "nft",
-            Nft = new NftConfig { Steps = 4, GroupSize = 4, TimesPerImage = 2, RefWeight = 0, Branching = 2, BranchDepth = 2, NoiseLevel = 0,
-                SharedTrainingNoise = sharedNoise },
-        };
+        var config = new GrpoTrainConfig { Strategy = "nft", Nft = nft };
         var strategy = Strategies.Strategies.Create(config);
-        var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0 });
+        var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = guidance });
         var trainer = PolicyUpdates.Create(config, pipeline, strategy, engine);
         using var disposeTrainer = trainer as IDisposable;
         using var opt = new AdamW(pipeline.Model.NamedParameters(trainableOnly: true), new AdamWOptions { LearningRate = 1e-3, WeightDecay = 0 });
         var loop = new GrpoIteration(pipeline, strategy, engine, new AlternatingReward(), new AdvantageConfig(), trainer, opt);
         using var gen = new Generator(22);
         var report = loop.Run(0, ["a red circle"], gen, new Random(0));
-        Assert.Equal(4 * 2, report.Update.Edges);
-        return report.Update.GradNorm;
+        Assert.Equal(nft.GroupSize * nft.TimesPerImage, report.Update.Edges);
+        return report.Update;
+    }
+
+    [Fact]
+    public void TheGuidedTrainedVelocityIsTheConditionalOneWithoutCfgAndCostsTheCfgForwardsWithIt()
+    {
+        NftConfig Config(TrainedVelocity v) => new() { Steps = 4, GroupSize = 4, TimesPerImage = 2, RefWeight = 1e-4, TrainedVelocity = v };
+        // without CFG the guided velocity is the conditional one: the same update, bit for bit, at the same cost
+        var conditional = FirstUpdate(Config(TrainedVelocity.Conditional), guidance: 1.0);
+        var guided = FirstUpdate(Config(TrainedVelocity.Guided), guidance: 1.0);
+        Assert.Equal(conditional.GradNorm, guided.GradNorm);
+        Assert.Equal(conditional.Loss, guided.Loss);
+        Assert.Equal(conditional.TrainingForwards, guided.TrainingForwards);
+        Assert.Equal(4L * 2 * 3, conditional.TrainingForwards);   // 8 noised copies x (old, reference, θ)
+        // with CFG 3 the loss trains v_u + 3(v_c − v_u): another gradient, and each velocity is a doubled forward
+        var conditional3 = FirstUpdate(Config(TrainedVelocity.Conditional), guidance: 3.0);
+        var guided3 = FirstUpdate(Config(TrainedVelocity.Guided), guidance: 3.0);
+        Assert.Equal(conditional.TrainingForwards, conditional3.TrainingForwards);
+        Assert.Equal(2 * conditional3.TrainingForwards, guided3.TrainingForwards);
+        Assert.True(Math.Abs(guided3.GradNorm - conditional3.GradNorm) > 1e-3 * conditional3.GradNorm,
+            $"guided {guided3.GradNorm} vs conditional {conditional3.GradNorm}");
+
+        Assert.Equal(TrainedVelocity.Guided, ConfigLoader.Parse<GrpoTrainConfig>(
+            "strategy: nft\nlora:\n  enabled: true\nnft:\n  trained_velocity: guided\n", "t.yaml").Nft.TrainedVelocity);
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>(
+            "strategy: nft\nlora:\n  enabled: true\nnft:\n  trained_velocity: cfg\n", "t.yaml"));
+        Assert.Contains("trained_velocity", e.Message);
     }
 
     [Fact]
