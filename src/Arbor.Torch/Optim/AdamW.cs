@@ -30,6 +30,23 @@ public sealed class AdamW : Optimizer
 
     public AdamW(IEnumerable<Tensor> parameters, AdamWOptions? options = null) : this(Unnamed(parameters), options) { }
 
+    /// <summary>
+    /// AdamW whose weight decay reaches only the parameters of dimension 2 and more (weight matrices, embeddings, kernels),
+    /// in group 0, while biases, norms' gains and other vectors train without decay in group 1, as nanoGPT's
+    /// configure_optimizers: shrinking a norm's gain or a bias toward zero is no regularization of what the layer
+    /// computes, only a pull toward a degenerate layer. A LoRA's parameters are all matrices: one group, as before.
+    /// </summary>
+    public static AdamW DecayingMatricesOnly(IEnumerable<(string Name, Tensor Parameter)> parameters, AdamWOptions options)
+    {
+        var all = parameters.ToList();
+        var matrices = all.Where(p => p.Parameter.Dim >= 2).ToList();
+        var vectors = all.Where(p => p.Parameter.Dim < 2).ToList();
+        if (matrices.Count == 0) return new AdamW(vectors, options with { WeightDecay = 0 });
+        var optimizer = new AdamW(matrices, options);
+        if (vectors.Count > 0) optimizer.AddParamGroup(vectors, options with { WeightDecay = 0 });
+        return optimizer;
+    }
+
     /// <summary>Adds parameters with their own options (e.g. no weight decay for norms and biases).</summary>
     public void AddParamGroup(IEnumerable<(string Name, Tensor Parameter)> parameters, AdamWOptions options) =>
         AddGroup(parameters, options.Pack());

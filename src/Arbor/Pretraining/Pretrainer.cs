@@ -66,7 +66,7 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
                 throw new InvalidDataException($"init_from '{config.InitFrom}' has a {warm.Tokenizer.VocabSize}-token vocabulary, the data has {tokenizer.VocabSize}");
             model.LoadStateDict(warm.Model.StateDict());
         }
-        using var optimizer = new AdamW(model.NamedParameters(), new AdamWOptions { LearningRate = train.LearningRate, WeightDecay = train.WeightDecay });
+        using var optimizer = AdamW.DecayingMatricesOnly(model.NamedParameters(), new AdamWOptions { LearningRate = train.LearningRate, WeightDecay = train.WeightDecay });
         using var ema = new ExponentialMovingAverage(model, train.EmaDecay);
         using var rng = new Generator(config.Seed + 1);
         // the card of the model this one continues (read now: the export may replace that directory)

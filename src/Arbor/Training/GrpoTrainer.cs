@@ -72,7 +72,7 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
             LoraInjection.Apply(model, config.Lora.Pattern, config.Lora.Rank, config.Lora.Alpha, init);
         }
         model.TextEncoder.Freeze();
-        using var optimizer = new AdamW(model.NamedParameters(trainableOnly: true),
+        using var optimizer = AdamW.DecayingMatricesOnly(model.NamedParameters(trainableOnly: true),
             new AdamWOptions { LearningRate = config.Optim.LearningRate, WeightDecay = config.Optim.WeightDecay });
 
         // ---- the method: strategy, engine, loss, rewards ----

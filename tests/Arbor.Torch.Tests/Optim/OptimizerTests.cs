@@ -42,6 +42,37 @@ public class OptimizerTests
     }
 
     [Fact]
+    public void DecayingMatricesOnlyShrinksTheWeightMatricesAndLeavesBiasesAndNormGainsAlone()
+    {
+        using var scope = Torch.NewScope();
+        using var gen = new Generator(3);
+        var linear = new Linear(4, 3, generator: gen);
+        var norm = new LayerNorm([3]);
+        var named = linear.NamedParameters().Select(p => ("linear." + p.Name, p.Parameter))
+            .Concat(norm.NamedParameters().Select(p => ("norm." + p.Name, p.Parameter))).ToList();
+        var before = named.ToDictionary(p => p.Item1, p => p.Item2.ToDoubleArray());
+        using var opt = AdamW.DecayingMatricesOnly(named, new AdamWOptions { LearningRate = 0.1, WeightDecay = 0.5 });
+        Assert.Equal(named.Select(p => p.Item1).Order(), opt.Parameters.Select(p => p.Name).Order());
+        opt.ZeroGrad();
+        // a zero gradient on every parameter: Adam's step is 0, so what moves is the decoupled decay alone
+        (norm.Forward(linear.Forward(Torch.Ones([2, 4]))).Sum() * 0).Backward();
+        opt.Step();
+        foreach (var (name, p) in named)
+        {
+            var expected = before[name].Select(x => p.Dim >= 2 ? x * (1 - 0.1 * 0.5) : x).ToArray();
+            var actual = p.ToDoubleArray();
+            for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 6);
+        }
+        Assert.Contains(named, p => p.Item2.Dim >= 2);
+        Assert.Equal(3, named.Count(p => p.Item2.Dim < 2));   // the linear's bias, the norm's weight and bias
+        // all vectors: one group without decay; all matrices (a LoRA): one group with it
+        using var vectorsOnly = AdamW.DecayingMatricesOnly(named.Where(p => p.Item2.Dim < 2), new AdamWOptions { WeightDecay = 0.5 });
+        Assert.Equal(3, vectorsOnly.Parameters.Count);
+        linear.Dispose();
+        norm.Dispose();
+    }
+
+    [Fact]
     public void SavedStateContinuesIdentically()
     {
         // Train 3 steps, snapshot weights + optimizer state, train 3 more; restore the snapshot into
