@@ -30,6 +30,13 @@ public abstract record ForwardProcessConfig
     /// </summary>
     public int TrainedSteps { get; init; }
 
+    /// <summary>
+    /// Draw each noised copy's time uniformly within its step's interval (t_{k+1}, t_k] instead of at the step's own
+    /// time t_k (default off: the papers' rollout times). The rollouts walk 10 times but the evaluation's sampler walks
+    /// 40, and a LoRA trained at 10 times alone has the 30 between them only by interpolation; jittered copies train the
+    /// whole interval each step covers, still one copy per chosen step.
+    /// </summary>
+    public bool JitterTimes { get; init; }
     /// <summary>The steps whose times are trained: <see cref="TrainedSteps"/>, or all <see cref="Steps"/> when 0.</summary>
     public int TrainedStepCount => TrainedSteps == 0 ? Steps : TrainedSteps;
     /// <summary>

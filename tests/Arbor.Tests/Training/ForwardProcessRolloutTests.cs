@@ -65,9 +65,9 @@ public class ForwardProcessRolloutTests
         var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0, MaxBatch = 8 });
         string[] prompts = ["a red circle", "a blue square"];
         using var conditioning = new PromptConditioning(pipeline, prompts, 1.0);
-        double[] TimesDrawn(int trainedSteps)
+        double[] TimesDrawn(int trainedSteps, bool jitter = false)
         {
-            var config = new NftConfig { Steps = 4, GroupSize = 4, TimesPerImage = 2, TrainedSteps = trainedSteps, RefWeight = 0 };
+            var config = new NftConfig { Steps = 4, GroupSize = 4, TimesPerImage = 2, TrainedSteps = trainedSteps, RefWeight = 0, JitterTimes = jitter };
             Assert.Empty(config.Problems());
             var strategy = new ForwardProcessStrategy("nft", config);
             using var gen = new Generator(6);
@@ -84,6 +84,17 @@ public class ForwardProcessRolloutTests
         var early = TimesDrawn(2);
         Assert.Equal(8 * 2, early.Length);
         Assert.Equal([schedule.Times[1], schedule.Times[0]], early.Distinct().Order());   // t = 1 and 0.75 only, both per image
+
+        // jittered: each copy anywhere in its step's interval (t_{k+1}, t_k], the steps themselves drawn as without jitter
+        int StepOf(double t) => Enumerable.Range(0, 4).Single(k => t <= schedule.Times[k] && t > schedule.Times[k + 1]);
+        foreach (int trained in new[] { 0, 2 })
+        {
+            var grid = TimesDrawn(trained);
+            var jittered = TimesDrawn(trained, jitter: true);
+            Assert.Equal(grid.Select(StepOf), jittered.Select(StepOf));
+            Assert.DoesNotContain(jittered, t => schedule.Times.Contains(t));     // off the grid (a draw of u = 0 aside)
+            Assert.Equal(jittered.Length, jittered.Distinct().Count());
+        }
 
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>(
             "strategy: nft\nlora:\n  enabled: true\nnft:\n  trained_steps: 2\n  times_per_image: 3\n", "t.yaml"));
