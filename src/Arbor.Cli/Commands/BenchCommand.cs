@@ -19,6 +19,7 @@ public static class BenchCommand
         bench.Subcommands.Add(ModelBenchCommand.Create());
         bench.Subcommands.Add(RewardSpreadBenchCommand.Create());
         bench.Subcommands.Add(PrecisionBenchCommand.Create());
+        bench.Subcommands.Add(RlThroughputBenchCommand.Create());
         bench.Subcommands.Add(CompareBenchCommand.Create());
         bench.Subcommands.Add(CheckpointBenchCommand.Create());
         return bench;
