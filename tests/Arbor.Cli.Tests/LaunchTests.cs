@@ -204,10 +204,17 @@ public partial class LaunchedTrainTests : IDisposable
     {
         var model = Path.Combine(_dir, "base");
         if (!Directory.Exists(model))
+        {
             using (var gen = new global::Arbor.Tensors.Generator(7))
-            using (var pipeline = global::Arbor.Pipelines.TextToImagePipeline.Create(new global::Arbor.Models.DiTConfig { ImageSize = 16, PatchSize = 4, Dim = 32, Depth = 1, Heads = 2, MlpRatio = 2,
-                       Text = new global::Arbor.Models.TextEncoderConfig { MaxTokens = 16, Dim = 16, Depth = 1, Heads = 2 } }, new global::Arbor.Text.WordTokenizer(global::Arbor.Shapes.ShapesVocabulary.Words), gen))
+            using (var pipeline = global::Arbor.Pipelines.TextToImagePipeline.Create(new global::Arbor.Models.DiTConfig
+            {
+                ImageSize = 16, PatchSize = 4, Dim = 32, Depth = 1, Heads = 2, MlpRatio = 2,
+                Text = new global::Arbor.Models.TextEncoderConfig { MaxTokens = 16, Dim = 16, Depth = 1, Heads = 2 }
+            }, new global::Arbor.Text.WordTokenizer(global::Arbor.Shapes.ShapesVocabulary.Words), gen))
+            {
                 pipeline.Save(model);
+            }
+        }
         var path = Path.Combine(_dir, $"{strategy}-{iterations}.yaml");
         File.WriteAllText(path, $"""
             model: {model}

@@ -17,8 +17,10 @@ public class PrecisionBenchmarkTests
             using (var scope = Torch.NewScope())
             using (Torch.NoGrad())
             using (var gen = new Generator(3))
+            {
                 foreach (var (name, param) in pipeline.Model.NamedParameters())
                     if (name.Contains("adaLN") || name.StartsWith("final")) param.CopyFrom(Torch.RandnLike(param, gen) * 0.05);
+            }
             var before = pipeline.Model.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.ToFloatArray());
             var result = PrecisionBenchmark.Run(pipeline, images: 4, guidance: 3.0, rounds: 2, reps: 1, pretrainBatch: 4);
 

@@ -23,7 +23,10 @@ public class RunComparisonTests : IDisposable
         var path = Path.Combine(_dir, name);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var text = string.Join("\n", lines) + "\n";
-        if (!gzip) File.WriteAllText(path, text);
+        if (!gzip)
+        {
+            File.WriteAllText(path, text);
+        }
         else
         {
             using var file = File.Create(path);

@@ -17,8 +17,11 @@ internal static class TinyRun
     {
         var model = Path.Combine(directory, "base");
         using var gen = new Generator(7);
-        using var pipeline = TextToImagePipeline.Create(new DiTConfig { ImageSize = 16, PatchSize = 4, Dim = 32, Depth = 1, Heads = 2, MlpRatio = 2,
-            Text = new TextEncoderConfig { MaxTokens = 16, Dim = 16, Depth = 1, Heads = 2 } }, new WordTokenizer(ShapesVocabulary.Words), gen);
+        using var pipeline = TextToImagePipeline.Create(new DiTConfig
+        {
+            ImageSize = 16, PatchSize = 4, Dim = 32, Depth = 1, Heads = 2, MlpRatio = 2,
+            Text = new TextEncoderConfig { MaxTokens = 16, Dim = 16, Depth = 1, Heads = 2 }
+        }, new WordTokenizer(ShapesVocabulary.Words), gen);
         pipeline.Save(model);
         return model;
     }

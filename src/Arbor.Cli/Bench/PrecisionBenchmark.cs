@@ -117,6 +117,7 @@ public static class PrecisionBenchmark
         var fp32 = ops.Select(_ => new List<double>()).ToList();
         var bf16 = ops.Select(_ => new List<double>()).ToList();
         for (int round = 0; round < rounds; round++)
+        {
             for (int o = 0; o < ops.Count; o++)
             {
                 var (_, body, bf16Body) = ops[o];
@@ -133,6 +134,7 @@ public static class PrecisionBenchmark
                 Timed(low: round % 2 == 1);
                 Timed(low: round % 2 == 0);
             }
+        }
         var result = ops.Select((op, o) => new PrecisionRow(op.Name, new Sample([.. fp32[o]]), new Sample([.. bf16[o]]))).ToList();
         return new PrecisionBenchResult(result, maxDiff, maxAbs, rmsDiff, rms, CpuFeatures())
         {

@@ -84,12 +84,16 @@ public sealed record StrategySummary(IReadOnlyList<string> Header, IReadOnlyList
             md.AppendLine().AppendLine("Pairwise, final strict accuracy of A − B on the same seeds, prompts and noise (per-prompt McNemar; paired t over the seeds' changes):").AppendLine()
                 .AppendLine("| A | B | set | per prompt | over seeds |").AppendLine("|---|---|---|---|---|");
             for (int i = 0; i < configsRun.Count; i++)
+            {
                 for (int j = i + 1; j < configsRun.Count; j++)
+                {
                     foreach (var set in setNames)
                     {
                         var (perPrompt, overSeeds) = StrategyComparison.Between([.. results.Where(x => x.Config == configsRun[i])], [.. results.Where(x => x.Config == configsRun[j])], set);
                         md.AppendLine($"| {configsRun[i]} | {configsRun[j]} | {set} | {perPrompt} | {(overSeeds.N > 1 ? overSeeds.ToString() : "one seed")} |");
                     }
+                }
+            }
         }
         return new StrategySummary(header, rows, md.ToString(), StrategyChart.Svg(results));
     }

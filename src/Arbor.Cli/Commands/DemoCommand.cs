@@ -85,8 +85,11 @@ public static class DemoCommand
         var report = RunReport.Write(outDir, "arbor demo: Dynamic-TreeRPO");
         if (mode == ProgressMode.Json)
         {
-            Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { kind = "result", report = Path.GetFullPath(report),
-                paired = HeldOutComparison.Between(before, after).Select(c => c.Summary()).ToArray() }));
+            Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
+            {
+                kind = "result", report = Path.GetFullPath(report),
+                paired = HeldOutComparison.Between(before, after).Select(c => c.Summary()).ToArray()
+            }));
             return 0;
         }
         AnsiConsole.Write(new Rule());
@@ -117,22 +120,25 @@ public static class DemoCommand
             };
             trainer.Run(resume: false, cancel: Interruption.Token);
         }
-        else AnsiConsole.Progress().AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-            .Start(ctx =>
-            {
-                var task = ctx.AddTask("evaluating the base", maxValue: minutes > 0 ? budgetSeconds : iterations);
-                trainer.Evaluated += e => HeldOutText.PrintEvaluation(e, $"held-out @ iteration {e.Step}");
-                trainer.IterationCompleted += it =>
+        else
+        {
+            AnsiConsole.Progress().AutoClear(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+                .Start(ctx =>
                 {
-                    done = (int)it.Iteration + 1;
-                    spent += it.Rollout.Seconds + it.RewardSeconds + it.TrainSeconds;
-                    task.Value = minutes > 0 ? Math.Min(spent, budgetSeconds) : it.Iteration + 1;
-                    task.Description = $"iteration {it.Iteration + 1}: reward {it.RewardMean:F3}, strict {(it.ComponentMeans.TryGetValue("shapes.strict", out var s) ? s : 0):P0}, " +
-                        $"{it.Rollout.ModelForwards} NFE, {it.Rollout.Seconds + it.RewardSeconds + it.TrainSeconds:F1} s";
-                };
-                trainer.Run(resume: false, cancel: Interruption.Token);
-            });
+                    var task = ctx.AddTask("evaluating the base", maxValue: minutes > 0 ? budgetSeconds : iterations);
+                    trainer.Evaluated += e => HeldOutText.PrintEvaluation(e, $"held-out @ iteration {e.Step}");
+                    trainer.IterationCompleted += it =>
+                    {
+                        done = (int)it.Iteration + 1;
+                        spent += it.Rollout.Seconds + it.RewardSeconds + it.TrainSeconds;
+                        task.Value = minutes > 0 ? Math.Min(spent, budgetSeconds) : it.Iteration + 1;
+                        task.Description = $"iteration {it.Iteration + 1}: reward {it.RewardMean:F3}, strict {(it.ComponentMeans.TryGetValue("shapes.strict", out var s) ? s : 0):P0}, " +
+                            $"{it.Rollout.ModelForwards} NFE, {it.Rollout.Seconds + it.RewardSeconds + it.TrainSeconds:F1} s";
+                    };
+                    trainer.Run(resume: false, cancel: Interruption.Token);
+                });
+        }
         return done;
     }
 

@@ -24,8 +24,11 @@ public static class EvalCommand
         var model = ModelOptions.Model();
         var lora = ModelOptions.Lora();
         var against = new Option<string?>("--against") { Description = "Compare with this: a model directory, or a LoRA file applied to --model (a LoRA against its base: --lora X --against the model directory)" };
-        var sets = new Option<string[]>("--sets") { Description = "Held-out sets: in_distribution (RL-like prompts never trained on) and/or compositional (the test split)", AllowMultipleArgumentsPerToken = true,
-            DefaultValueFactory = _ => [.. HeldOutSets.All.Select(s => s.Name())] };
+        var sets = new Option<string[]>("--sets")
+        {
+            Description = "Held-out sets: in_distribution (RL-like prompts never trained on) and/or compositional (the test split)", AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => [.. HeldOutSets.All.Select(s => s.Name())]
+        };
         var perFamily = new Option<int>("--per-family") { Description = "Prompts per task family in each set", DefaultValueFactory = _ => new EvalConfig().PromptsPerFamily };
         var steps = SamplingOptions.Steps();
         var cfg = SamplingOptions.Guidance("Guidance weight");

@@ -40,8 +40,11 @@ public static class PretrainCommand
         if (mode != ProgressMode.Live)
         {
             // off a terminal: one line per logged step (log_every) and per evaluation, nothing redrawn
-            if (mode == ProgressMode.Lines) Console.WriteLine($"arbor pretrain {configPath} -> {outDir}: {cfg.Train.Steps} steps x {cfg.Train.BatchSize} images" +
-                (parallel.IsDistributed ? $", {parallel}: {parallel.Shard(cfg.Train.BatchSize).Count} images per step here" : ""));
+            if (mode == ProgressMode.Lines)
+            {
+                Console.WriteLine($"arbor pretrain {configPath} -> {outDir}: {cfg.Train.Steps} steps x {cfg.Train.BatchSize} images" +
+                    (parallel.IsDistributed ? $", {parallel}: {parallel.Shard(cfg.Train.BatchSize).Count} images per step here" : ""));
+            }
             trainer.StepCompleted += s =>
             {
                 if (mode == ProgressMode.Lines) Console.WriteLine(ProgressLines.Step(s));

@@ -69,8 +69,10 @@ public static class TrainCommand
     {
         long total = cfg.Train.Iterations;
         if (mode == ProgressMode.Lines)
+        {
             Console.WriteLine($"arbor train {cfg.Strategy} from {cfg.Model} -> {outDir}: {total} iterations x {cfg.Train.PromptsPerIteration} prompts" +
                 (trainer.Parallel.IsDistributed ? $", {trainer.Parallel}: {trainer.Parallel.Shard(cfg.Train.PromptsPerIteration).Count} prompts per iteration here" : ""));
+        }
         trainer.IterationCompleted += r =>
         {
             if (mode == ProgressMode.Lines) Console.WriteLine(ProgressLines.Iteration(r, total));

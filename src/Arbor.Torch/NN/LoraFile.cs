@@ -32,8 +32,10 @@ public static class LoraFile
         var adapters = reader.Names.Where(n => n.EndsWith(".lora.A", StringComparison.Ordinal)).ToList();
         // without this, a model's weights given as --lora would attach nothing and the base would be sampled silently
         if (adapters.Count == 0)
+        {
             throw new InvalidDataException($"LoRA file '{path}' holds no LoRA tensors (none named '<layer>.lora.A')" +
                 (reader.Names.FirstOrDefault() is { } other ? $": its {reader.Names.Count} tensors, such as '{other}', are not adapters (a model's weights?)" : ": it holds no tensors"));
+        }
         foreach (var name in adapters)
         {
             var layerName = name[..^".lora.A".Length];

@@ -94,8 +94,10 @@ internal sealed class SafetensorsHeader
         foreach (var item in value.EnumerateObject())
         {
             if (item.Value.ValueKind != JsonValueKind.String)
+            {
                 throw new SafetensorsFormatException(filePath, MetadataKey,
                     $"value of '{item.Name}' must be a string, found a JSON {Describe(item.Value.ValueKind)}");
+            }
             if (!result.TryAdd(item.Name, item.Value.GetString()!))
                 throw new SafetensorsFormatException(filePath, MetadataKey, $"duplicate metadata key '{item.Name}'");
         }
@@ -113,7 +115,7 @@ internal sealed class SafetensorsHeader
         foreach (var field in value.EnumerateObject())
         {
             // Unknown fields are ignored (as the reference implementation does), known ones must be unique.
-            ref JsonElement? slot = ref dtypeValue;
+            ref var slot = ref dtypeValue;
             switch (field.Name)
             {
                 case "dtype": slot = ref dtypeValue; break;
@@ -130,9 +132,11 @@ internal sealed class SafetensorsHeader
         if (dt.ValueKind != JsonValueKind.String) throw Fail($"\"dtype\" must be a string, found a JSON {Describe(dt.ValueKind)}");
         var code = dt.GetString()!;
         if (!SafetensorsDTypes.TryParse(code, out var dtype))
+        {
             throw Fail(SafetensorsDTypes.IsKnownButUnsupported(code)
                 ? $"dtype '{code}' is valid safetensors but not supported by Arbor (supported: {SafetensorsDTypes.SupportedList})"
                 : $"unknown dtype '{code}' (supported: {SafetensorsDTypes.SupportedList})");
+        }
 
         // shape
         if (shapeValue is not { } sh) throw Fail("missing \"shape\"");
@@ -201,17 +205,23 @@ internal sealed class SafetensorsHeader
         foreach (var e in sorted)
         {
             if (e.Begin < expected)
+            {
                 throw new SafetensorsFormatException(filePath, e.Name,
                     $"bytes [{e.Begin}, {e.End}) overlap tensor '{previous!.Name}' at [{previous.Begin}, {previous.End})");
+            }
             if (e.Begin > expected)
+            {
                 throw new SafetensorsFormatException(filePath, e.Name,
                     $"starts at byte {e.Begin}, leaving a hole of {e.Begin - expected} unindexed bytes after byte {expected} of the data buffer");
+            }
             expected = e.End;
             previous = e;
         }
         if (expected != dataLength)
+        {
             throw new SafetensorsFormatException(filePath, null,
                 $"the tensors end at byte {expected} of the {dataLength}-byte data buffer: a hole of {dataLength - expected} unindexed bytes at its end");
+        }
         return sorted;
     }
 

@@ -35,8 +35,10 @@ public sealed unsafe class SafetensorsReader : IDisposable
         {
             long fileLength = stream.Length;
             if (fileLength < 8)
+            {
                 throw new SafetensorsFormatException(FilePath, null,
                     $"the file is {fileLength} bytes, shorter than the 8-byte header length prefix (truncated or not safetensors)");
+            }
 
             // The mapping takes ownership of the stream from here on.
             _map = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
@@ -49,11 +51,15 @@ public sealed unsafe class SafetensorsReader : IDisposable
 
             ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(new ReadOnlySpan<byte>(start, 8));
             if (headerLength > SafetensorsHeader.MaxHeaderBytes)
+            {
                 throw new SafetensorsFormatException(FilePath, null,
                     $"header length {headerLength} is larger than the {SafetensorsHeader.MaxHeaderBytes}-byte limit (corrupt or not safetensors)");
+            }
             if (headerLength > (ulong)(fileLength - 8))
+            {
                 throw new SafetensorsFormatException(FilePath, null,
                     $"header length {headerLength} exceeds the {fileLength - 8} bytes that follow the length prefix: the file is truncated or not safetensors");
+            }
 
             int n = (int)headerLength;
             long dataLength = fileLength - 8 - n;
@@ -116,8 +122,10 @@ public sealed unsafe class SafetensorsReader : IDisposable
     {
         ObjectDisposedException.ThrowIf(_data == null, this);
         if (entry.ByteLength > int.MaxValue)
+        {
             throw new NotSupportedException(
                 $"tensor '{entry.Name}' in '{FilePath}' is {entry.ByteLength} bytes; a span holds at most {int.MaxValue}");
+        }
         return new ReadOnlySpan<byte>(_data + entry.Begin, (int)entry.ByteLength);
     }
 

@@ -54,8 +54,10 @@ internal static class SafetensorsWriter
                     item.WriteData(stream);
                     long written = stream.Position - before;
                     if (written != item.ByteLength)
+                    {
                         throw new InvalidOperationException(
                             $"tensor '{item.Name}' wrote {written} bytes, its header entry promised {item.ByteLength}");
+                    }
                 }
                 // Durability before visibility: the rename must never expose data still in the page cache only.
                 stream.Flush(flushToDisk: true);
@@ -97,8 +99,10 @@ internal static class SafetensorsWriter
             }
             long need = checked(elements * item.DType.ElementSize());
             if (need != item.ByteLength)
+            {
                 throw new ArgumentException(
                     $"tensor '{item.Name}' has {item.ByteLength} bytes but shape [{string.Join(", ", item.Shape)}] of {item.DType} needs {need}");
+            }
         }
         list.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         return list;

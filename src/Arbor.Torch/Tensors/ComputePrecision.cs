@@ -28,13 +28,13 @@ public enum Precision
 /// </summary>
 public static class ComputePrecision
 {
-    [ThreadStatic] private static Precision t_current;
+    [ThreadStatic] private static Precision _current;
 
     /// <summary>This thread's precision (<see cref="Precision.Fp32"/> outside any scope).</summary>
-    public static Precision Current => t_current;
+    public static Precision Current => _current;
 
     /// <summary>The element type products run in under <see cref="Current"/>, for float32 operands.</summary>
-    internal static bool Bf16 => t_current == Precision.Bf16;
+    internal static bool Bf16 => _current == Precision.Bf16;
 
     /// <summary>Sets this thread's precision (<see cref="Precision.Auto"/> resolved) until the returned scope is disposed (scopes nest).</summary>
     public static PrecisionScope Use(Precision precision) => new(Resolve(precision));
@@ -61,8 +61,8 @@ public static class ComputePrecision
 
     internal static Precision Set(Precision precision)
     {
-        var previous = t_current;
-        t_current = precision;
+        var previous = _current;
+        _current = precision;
         return previous;
     }
 }

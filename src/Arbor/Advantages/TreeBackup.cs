@@ -45,8 +45,10 @@ public static class TreeBackup
         for (int i = 0; i < leaves.Count; i++) leafValue[leaves[i]] = leafAdvantages[i];
         var value = NodeValues(forest, leaf => leafValue[leaf], weights);
         foreach (var node in forest.Nodes)
+        {
             if (node.Incoming is { } edge)
                 edge.Advantage = baseline == EdgeBaseline.Parent ? value[node] - value[edge.From] : value[node];
+        }
     }
 
     /// <summary>Every node's value: a leaf's from <paramref name="leafValue"/>, an internal node's <see cref="Backup"/> of its children's.</summary>

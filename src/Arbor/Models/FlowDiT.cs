@@ -110,6 +110,7 @@ public sealed class FlowDiT : Module, IVelocityModel
         var table = new float[grid * grid * dim];
         long quarter = dim / 4;
         for (long r = 0; r < grid; r++)
+        {
             for (long col = 0; col < grid; col++)
             {
                 long row = (r * grid + col) * dim;
@@ -122,6 +123,7 @@ public sealed class FlowDiT : Module, IVelocityModel
                     table[row + 3 * quarter + k] = (float)Math.Cos(col * omega);
                 }
             }
+        }
         return Torch.FromArray(table, [1, grid * grid, dim]);
     }
 }

@@ -100,8 +100,10 @@ public sealed class TextToImagePipeline : IDisposable
     public static TextToImagePipeline Load(string directory)
     {
         foreach (var f in new[] { WeightsFile, ConfigFile, VocabularyFile })
+        {
             if (!File.Exists(Path.Combine(directory, f)))
                 throw new FileNotFoundException($"model directory '{directory}' has no {f}", Path.Combine(directory, f));
+        }
         var config = ConfigLoader.Load<DiTConfig>(Path.Combine(directory, ConfigFile));
         var tokenizer = new WordTokenizer(File.ReadAllLines(Path.Combine(directory, VocabularyFile)).Where(l => l.Length > 0));
         var pipeline = new TextToImagePipeline(new FlowDiT(config), tokenizer);

@@ -85,13 +85,19 @@ public static class RunReport
 
         var samples = Path.Combine(runDirectory, "samples");
         if (Directory.Exists(samples))
+        {
             foreach (var png in Directory.GetFiles(samples, "*.png").Order(StringComparer.Ordinal))
+            {
                 sb.Append("<h2>").Append(WebUtility.HtmlEncode(Path.GetFileNameWithoutExtension(png))).Append("</h2><img alt=\"")
                   .Append(WebUtility.HtmlEncode(Path.GetFileName(png))).Append("\" src=\"data:image/png;base64,")
                   .Append(Convert.ToBase64String(File.ReadAllBytes(png))).Append("\">");
+            }
+        }
         if (Directory.Exists(samples))
+        {
             foreach (var svg in Directory.GetFiles(samples, "*.svg").Order(StringComparer.Ordinal))
                 sb.Append("<h2>").Append(WebUtility.HtmlEncode(Path.GetFileNameWithoutExtension(svg))).Append("</h2>").Append(File.ReadAllText(svg));
+        }
         sb.Append("</body></html>");
         var path = Path.Combine(runDirectory, FileName);
         File.WriteAllText(path, sb.ToString());
@@ -104,10 +110,12 @@ public static class RunReport
         if (rows.Count == 0) return;
         sb.Append("<h2>Training reward trend (least squares over iterations)</h2><table><tr><th>series</th><th>iterations</th><th>first tenth</th><th>last tenth</th><th>slope / 100 it</th><th>SE</th></tr>");
         foreach (var r in rows)
+        {
             sb.Append("<tr><td>").Append(WebUtility.HtmlEncode(r.Series)).Append("</td><td>").Append(r.Iterations).Append("</td><td>")
               .Append(r.First.ToString("F3", CultureInfo.InvariantCulture)).Append("</td><td>").Append(r.Last.ToString("F3", CultureInfo.InvariantCulture))
               .Append("</td><td>").Append(r.SlopePer100.ToString("+0.000;-0.000", CultureInfo.InvariantCulture)).Append("</td><td>")
               .Append(r.SlopeSe.ToString("F3", CultureInfo.InvariantCulture)).Append("</td></tr>");
+        }
         sb.Append("</table>");
     }
 
@@ -119,8 +127,10 @@ public static class RunReport
         sb.Append("<h2>Held-out strict accuracy per family: ").Append(WebUtility.HtmlEncode(set)).Append(" (n = ").Append(last.N)
           .Append(", ± one binomial SD)</h2>");
         if (last.SharedWithRl?.Where(p => p.Value > 0).ToList() is { Count: > 0 } repeats)
+        {
             sb.Append("<p>Same texts as RL prompts with other seeds (too few distinct prompts to split): ")
               .Append(WebUtility.HtmlEncode(string.Join(", ", repeats.Select(p => $"{p.Key} {p.Value}/{last.Count[p.Key]}")))).Append(".</p>");
+        }
         sb.Append("<table><tr><th>").Append(xKey).Append("</th>");
         foreach (var f in families) sb.Append("<th>").Append(WebUtility.HtmlEncode(f)).Append("</th>");
         sb.Append("<th>overall</th></tr>");
@@ -160,11 +170,13 @@ public static class RunReport
         sb.Append("<h2>Paired change, ").Append(WebUtility.HtmlEncode(set)).Append(" (").Append(from).Append(" → ").Append(to)
           .Append("): 95 % interval and exact McNemar p</h2><table><tr><th>family</th><th>n</th><th>before</th><th>after</th><th>change (pts)</th><th>95 % interval</th><th>p</th><th>gained / lost</th></tr>");
         foreach (var (family, c) in comparison.ByFamily.Append(new("overall", comparison.Overall)))
+        {
             sb.Append("<tr><td>").Append(WebUtility.HtmlEncode(family)).Append("</td><td>").Append(c.N).Append("</td><td>")
               .Append(c.Before.ToString("P1", CultureInfo.InvariantCulture)).Append("</td><td>").Append(c.After.ToString("P1", CultureInfo.InvariantCulture))
               .Append("</td><td>").Append((c.Change * 100).ToString("+0.0;-0.0;0.0", CultureInfo.InvariantCulture)).Append("</td><td>[")
               .Append((c.Low * 100).ToString("+0.0;-0.0;0.0", CultureInfo.InvariantCulture)).Append(", ").Append((c.High * 100).ToString("+0.0;-0.0;0.0", CultureInfo.InvariantCulture))
               .Append("]</td><td>").Append(SetComparison.P(c.PValue)).Append("</td><td>").Append(c.Gained).Append(" / ").Append(c.Lost).Append("</td></tr>");
+        }
         sb.Append("</table><p>partial score: ").Append(WebUtility.HtmlEncode(comparison.Partial.ToString())).Append(" (paired t over prompts)</p>");
     }
 

@@ -39,6 +39,7 @@ public static class TreePicture
         sb.Append(inv, $"<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/><text x=\"{Margin}\" y=\"18\" font-size=\"13\">{WebUtility.HtmlEncode(title)}</text>");
         // edges: from each shown node to the next shown node down each child chain
         foreach (var from in shown)
+        {
             foreach (var first in from.Children)
             {
                 var to = first.To;
@@ -48,6 +49,7 @@ public static class TreePicture
                 var label = first.Trained ? first.Advantage.ToString("+0.00;-0.00", inv) : hops > 1 ? $"ODE ×{hops}" : first.Stochastic ? "SDE" : "ODE";
                 sb.Append(inv, $"<text x=\"{(X(from) + X(to)) / 2:F0}\" y=\"{(Y(from) + Y(to)) / 2 - 4:F0}\" text-anchor=\"middle\" fill=\"{(first.Advantage >= 0 ? "#1a7f37" : "#b42318")}\">{WebUtility.HtmlEncode(label)}</text>");
             }
+        }
         foreach (var n in shown)
         {
             double x = X(n) - Thumb / 2.0, y = Y(n) - Thumb / 2.0;

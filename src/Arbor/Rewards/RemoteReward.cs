@@ -168,7 +168,9 @@ public sealed class RemoteReward : IRewardFunction, IDisposable
             using var doc = JsonDocument.Parse(answer);
             if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("error", out var error)
                 && error.ValueKind == JsonValueKind.String)
+            {
                 return error.GetString()!;
+            }
         }
         catch (JsonException) { }
         return text;

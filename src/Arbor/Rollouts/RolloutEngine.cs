@@ -80,7 +80,7 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
         {
             for (int p = 0; p < prompts.Count; p++)
             {
-                Tensor? shared = strategy.SharedRootNoise ? Torch.Randn(model.SampleShape, noise[p]) : null;
+                var shared = strategy.SharedRootNoise ? Torch.Randn(model.SampleShape, noise[p]) : null;
                 for (int tree = 0; tree < strategy.TreesPerPrompt; tree++)
                 {
                     var root = forest.Add(p, tree, 0, 0, null);

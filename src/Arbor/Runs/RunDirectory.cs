@@ -37,9 +37,11 @@ public static class RunDirectory
         if (OutputGuard.IsAbsentOrEmpty(path)) return;   // a new run (a --resume of nothing starts from the beginning)
         string refusal = resume ? "refusing to continue it" : overwrite ? "refusing to delete it" : "refusing to write into it";
         if (!kind.Recognises(path))
+        {
             throw IsRun(path)
                 ? new OutputPathException($"'{path}' holds an Arbor run, but not {kind.Name} ({kind.WhyNot(path)}): {refusal}. Choose another --out.")
                 : OutputGuard.NotOfKind(path, kind, refusal);
+        }
         if (resume) return;
         if (overwrite) { OutputGuard.ReplacePrevious(path, kind); return; }
         throw new OutputPathException(

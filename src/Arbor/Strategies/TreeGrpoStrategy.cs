@@ -55,8 +55,10 @@ public sealed class TreeGrpoStrategy(TreeGrpoConfig config) : IRolloutStrategy
     public void SetWindow(int start)
     {
         if (start < 0 || start > LastWindowStart)
+        {
             throw new ArgumentOutOfRangeException(nameof(start), start,
                 $"window [{start}, {start + config.Depth}) must lie in steps 0 to {config.Steps - 2} of the {config.Steps}-step schedule (the last step is never trained)");
+        }
         WindowStart = start;
     }
 

@@ -55,11 +55,13 @@ public sealed class GrpoIteration(TextToImagePipeline pipeline, IRolloutStrategy
         var pending = new List<Task<RewardScores[]>>();
         RolloutForest forest;
         using (trainer.RolloutPolicy())
+        {
             forest = engine.Run(prompts, strategy, conditioning, noise, wave =>
             {
                 var batch = new RewardBatch(wave.Images, wave.Leaves.Select(l => prompts[l.Prompt]).ToList());
                 pending.Add(Task.Run(() => Task.WhenAll(rewards.Select(r => r.Reward.ScoreAsync(batch)))));
             });
+        }
         using var forestScope = forest;
         forest.FirstPrompt = firstPrompt;
         var leaves = forest.Leaves;

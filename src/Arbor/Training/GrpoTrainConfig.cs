@@ -76,8 +76,10 @@ public sealed record GrpoTrainConfig : IValidatedConfig
         if (Strategies.Strategies.All.FirstOrDefault(e => e.Name == Strategy)?.Problems is { } strategyProblems)
             foreach (var p in strategyProblems(this)) yield return p;
         if (DynamicTree.LastWindowStart is { } last && (last < 0 || last > DynamicTree.Steps - DynamicTree.Depth - 1))
+        {
             yield return $"dynamic_tree.last_window_start {last} is outside the schedule (expected 0 to steps - depth - 1 = " +
                 $"{DynamicTree.Steps - DynamicTree.Depth - 1}: the last step is never trained)";
+        }
         if (TreeGrpo.Steps - TreeGrpo.Depth - 1 < 0)
             yield return $"tree_grpo.depth {TreeGrpo.Depth} leaves no window in {TreeGrpo.Steps} steps that keeps the last step untrained";
         if (DynamicTree.LayerTuningWeight < 0) yield return "dynamic_tree.layer_tuning_weight must be >= 0";

@@ -16,7 +16,7 @@ public static class PolicyUpdates
     /// <summary>The GRPO family's clipped surrogate on the trained edges (ALGORITHMS.md §3), with the strategy's loss shaping.</summary>
     public static PolicyTrainer PolicyGradient(GrpoTrainConfig config, TextToImagePipeline pipeline, IRolloutStrategy strategy, RolloutEngine engine) =>
         new(pipeline, strategy.SdeStep, engine.Schedule(strategy.Steps), config.Loss, config.Rollout.LogProbReduction)
-            { Shaping = strategy as ILossShaping, Replay = PretrainingReplay.For(config, pipeline) };
+        { Shaping = strategy as ILossShaping, Replay = PretrainingReplay.For(config, pipeline) };
 
     /// <summary>A forward-process method's update (ALGORITHMS.md §5.7): its loss on the leaves' clean images.</summary>
     public static ForwardProcessTrainer ForwardProcess(GrpoTrainConfig config, ForwardProcessConfig section, IForwardProcessLoss loss,

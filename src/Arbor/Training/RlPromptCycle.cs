@@ -19,8 +19,10 @@ public sealed class RlPromptCycle
         // interleaved, not blocked: weights {a: 2, b: 1} give a b a, a b a, ... so every iteration mixes families
         int most = _weights.Values.Max();
         for (int round = 0; round < most; round++)
+        {
             foreach (var family in TaskFamilies.All)
                 if (_weights[family] > round) _cycle.Add(family);
+        }
     }
 
     /// <summary>The family of the k-th prompt and how many prompts of that family came before it.</summary>

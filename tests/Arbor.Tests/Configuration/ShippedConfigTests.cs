@@ -12,9 +12,13 @@ public class ShippedConfigTests
     private static string ConfigDirectory([System.Runtime.CompilerServices.CallerFilePath] string source = "")
     {
         foreach (var start in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(source)! })
+        {
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
                 if (Directory.Exists(Path.Combine(dir.FullName, "configs")) && File.Exists(Path.Combine(dir.FullName, "Arbor.sln")))
                     return Path.Combine(dir.FullName, "configs");
+            }
+        }
         throw new DirectoryNotFoundException("configs/ not found above the test directory or its source");
     }
 
@@ -79,8 +83,11 @@ public class ShippedConfigTests
     public void ShippedDynamicTreeRpoHasTheLeafNftTermInOneLossAndTheDemoIsIt()
     {
         var shipped = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), "dynamic-treerpo.yaml"));
-        Assert.True(shipped.DynamicTree is { LayerTuning: true, LayerTuningForm: Arbor.Strategies.DynamicTree.LayerTuningForm.LeafNft, LayerTuningWeight: 1.0,
-            LayerTuningTimes: 2 });
+        Assert.True(shipped.DynamicTree is
+        {
+            LayerTuning: true, LayerTuningForm: Arbor.Strategies.DynamicTree.LayerTuningForm.LeafNft, LayerTuningWeight: 1.0,
+            LayerTuningTimes: 2
+        });
         Assert.Equal(3e-4, shipped.Optim.LearningRate);
         // the demo is the shipped config, with its products and evaluations in bf16 where this CPU has bf16 units (auto)
         var demo = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), "demo.yaml"));

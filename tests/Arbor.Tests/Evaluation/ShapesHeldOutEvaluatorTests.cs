@@ -21,7 +21,8 @@ public sealed class ShapesHeldOutEvaluatorTests : IDisposable
         var tokenizer = new WordTokenizer(ShapesVocabulary.Words);
         var config = Models.FlowDiTTests.Tiny with
         {
-            ImageSize = 16, PatchSize = 4,
+            ImageSize = 16,
+            PatchSize = 4,
             Text = Models.FlowDiTTests.Tiny.Text with { VocabSize = tokenizer.VocabSize, MaxTokens = 16 },
         };
         using var gen = new Generator(3);
@@ -60,8 +61,10 @@ public sealed class ShapesHeldOutEvaluatorTests : IDisposable
         using (var scope = Torch.NewScope())
         using (Torch.NoGrad())
         using (var gen = new Generator(8))
+        {
             foreach (var (name, p) in pipeline.Model.NamedParameters())
                 if (name.Contains("adaLN") || name.StartsWith("final")) p.CopyFrom(Torch.RandnLike(p, gen) * 0.05);
+        }
         var evaluator = new ShapesHeldOutEvaluator(new ShapesSplits());
         var prompts = evaluator.Prompts(HeldOutSet.InDistribution, 2);
         var fp32 = new EvalConfig { PromptsPerFamily = 2, Steps = 2, BatchSize = 4 };
@@ -156,7 +159,8 @@ public sealed class ShapesHeldOutEvaluatorTests : IDisposable
         var tokenizer = new WordTokenizer(ShapesVocabulary.Words);
         var config = Models.FlowDiTTests.Tiny with
         {
-            ImageSize = 16, PatchSize = 4,
+            ImageSize = 16,
+            PatchSize = 4,
             Text = Models.FlowDiTTests.Tiny.Text with { VocabSize = tokenizer.VocabSize, MaxTokens = 16 },
         };
         using var gen = new Generator(3);

@@ -39,9 +39,9 @@ public class Crc32Tests
         Assert.Equal(17u, PngTestKit.GetBigEndian(png, 20));
         Assert.Equal(PngTestKit.BitwiseCrc32(png.AsSpan(12, 17)), PngTestKit.GetBigEndian(png, 29));
 
-        List<PngTestKit.Chunk> chunks = PngTestKit.ParseChunks(png);
+        var chunks = PngTestKit.ParseChunks(png);
         Assert.True(chunks.Count > 5);
-        foreach (PngTestKit.Chunk chunk in chunks)
+        foreach (var chunk in chunks)
         {
             byte[] typeAndData = [.. Encoding.ASCII.GetBytes(chunk.Type), .. chunk.Data];
             Assert.Equal(PngTestKit.BitwiseCrc32(typeAndData), chunk.StoredCrc);

@@ -93,7 +93,10 @@ public class TreeBackupProperties
             {
                 var edges = node.Children;
                 double[] w;
-                if (edges.Count == 1 || r.Weights == BackupWeights.Mean) w = edges.Select(_ => 1.0 / edges.Count).ToArray();
+                if (edges.Count == 1 || r.Weights == BackupWeights.Mean)
+                {
+                    w = edges.Select(_ => 1.0 / edges.Count).ToArray();
+                }
                 else
                 {
                     double max = edges.Max(e => e.LogProbOld);

@@ -74,12 +74,14 @@ public class ReportInBrowserTests : IDisposable
         int x0 = (int)Math.Ceiling(x) + 1, y0 = (int)Math.Ceiling(y) + 1, x1 = Math.Min(img.Width, (int)(x + w) - 1), y1 = Math.Min(img.Height, (int)(y + h) - 1);
         long ink = 0, all = 0;
         for (int yy = y0; yy < y1; yy++)
+        {
             for (int xx = x0; xx < x1; xx++)
             {
                 all++;
                 var p = img.Pixel(xx, yy);
                 if (p[0] < 235 || p[1] < 235 || p[2] < 235) ink++;
             }
+        }
         return all == 0 ? 0 : ink / (double)all;
     }
 
@@ -109,8 +111,10 @@ public class ReportInBrowserTests : IDisposable
     {
         var img = new Image8(size, size, 3);
         for (int y = 0; y < size; y++)
+        {
             for (int x = 0; x < size; x++)
                 img.SetPixel(x, y, (byte)(x * 255 / size), (byte)(y * 255 / size), (byte)(40 * seed % 200));
+        }
         return img;
     }
 
@@ -123,7 +127,9 @@ public class ReportInBrowserTests : IDisposable
         foreach (var a in new[] { "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-extensions",
                      "--hide-scrollbars", "--force-device-scale-factor=1", "--enable-logging=stderr", "--v=0", "--virtual-time-budget=5000",
                      $"--user-data-dir={profile}", $"--window-size={Width},{height}", action, new Uri(page).AbsoluteUri })
+        {
             psi.ArgumentList.Add(a);
+        }
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();

@@ -31,8 +31,11 @@ public class DataParallelIterationTests(ITestOutputHelper output)
             FlowGrpo = new FlowGrpoConfig { Steps = 4, GroupSize = 4 },
             Nft = new NftConfig { Steps = 4, GroupSize = 4, TimesPerImage = 2, RefWeight = 0 },
             // a tree strategy with its leaf term in the same loss (LayerTuning-RL v2 b): tree backup, policy gradient and forward process at once
-            DynamicTree = new DynamicTreeConfig { Steps = 4, Depth = 2, LastWindowStart = 1, NumTrees = 2, LayerTuning = true,
-                LayerTuningForm = LayerTuningForm.LeafNft, LayerTuningWeight = 1.0 },
+            DynamicTree = new DynamicTreeConfig
+            {
+                Steps = 4, Depth = 2, LastWindowStart = 1, NumTrees = 2, LayerTuning = true,
+                LayerTuningForm = LayerTuningForm.LeafNft, LayerTuningWeight = 1.0
+            },
             Loss = new PolicyLossConfig { ClipRange = 1e-3, UpdatesPerIteration = 2 },
             Advantage = new AdvantageConfig { GlobalStd = true, ShuffleRewards = shuffle },
         };

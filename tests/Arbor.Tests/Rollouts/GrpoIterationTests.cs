@@ -103,8 +103,11 @@ public class GrpoIterationTests
             Nft = new NftConfig { Steps = 4, GroupSize = 6, TimesPerImage = 2, RefWeight = 0, Branching = branching, BranchDepth = 1 },
             Awm = new AwmConfig { Steps = 4, GroupSize = 6, TimesPerImage = 2, KlWeight = 0, Branching = branching, BranchDepth = 1 },
             // Dynamic-TreeRPO with LayerTuning-RL v2 (b, the leaf NFT term beside the policy gradient; or c, path SFT): 4 leaves per tree
-            DynamicTree = new DynamicTreeConfig { Steps = 4, Depth = 2, LastWindowStart = 1, NumTrees = 2, LayerTuning = true,
-                LayerTuningForm = form, LayerTuningWeight = 1.0 },
+            DynamicTree = new DynamicTreeConfig
+            {
+                Steps = 4, Depth = 2, LastWindowStart = 1, NumTrees = 2, LayerTuning = true,
+                LayerTuningForm = form, LayerTuningWeight = 1.0
+            },
             Loss = new PolicyLossConfig { ClipRange = 1e-3, UpdatesPerIteration = 2 },
         };
         var strategy = Strategies.Strategies.Create(config);

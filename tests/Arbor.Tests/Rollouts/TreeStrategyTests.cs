@@ -13,10 +13,10 @@ public class TreeStrategyTests
     [InlineData(10, 3, 3, 4)]
     [InlineData(6, 2, 2, 1)]
     [InlineData(5, 1, 3, 1)]      // k = 1: a single trajectory
-    public void TreeGrpoHasKToTheDLeavesAndTheFormulaNfe(int T, int k, int d, int l)
+    public void TreeGrpoHasKToTheDLeavesAndTheFormulaNfe(int steps, int k, int d, int l)
     {
         using var pipeline = RolloutEngineTests.TinyPipeline(31);
-        var strategy = new TreeGrpoStrategy(new TreeGrpoConfig { Steps = T, Branching = k, Depth = d });
+        var strategy = new TreeGrpoStrategy(new TreeGrpoConfig { Steps = steps, Branching = k, Depth = d });
         strategy.SetWindow(l);
         var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0, MaxBatch = 16 });
         using var conditioning = new PromptConditioning(pipeline, ["a circle"], 1.0);
@@ -25,7 +25,7 @@ public class TreeStrategyTests
         int leaves = (int)Math.Pow(k, d);
         Assert.Equal(leaves, forest.Leaves.Count);
         long branching = k == 1 ? d : (leaves - 1) / (k - 1);
-        Assert.Equal(l + branching + (long)leaves * (T - l - d), forest.Stats.NodeEvaluations);
+        Assert.Equal(l + branching + (long)leaves * (steps - l - d), forest.Stats.NodeEvaluations);
         Assert.All(forest.TrainedEdges, e => Assert.InRange(e.Step, l, l + d - 1));
     }
 

@@ -95,9 +95,13 @@ public class MetricsRecordTests
     private static string ResultsDirectory([System.Runtime.CompilerServices.CallerFilePath] string source = "")
     {
         foreach (var start in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(source)! })
+        {
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
                 if (Directory.Exists(Path.Combine(dir.FullName, "docs", "results")) && File.Exists(Path.Combine(dir.FullName, "Arbor.sln")))
                     return Path.Combine(dir.FullName, "docs", "results");
+            }
+        }
         throw new DirectoryNotFoundException("docs/results not found above the test directory or its source");
     }
 

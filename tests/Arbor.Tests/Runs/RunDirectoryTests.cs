@@ -98,6 +98,7 @@ public sealed class RunDirectoryTests : IDisposable
         Directory.CreateDirectory(user);
         File.WriteAllText(Path.Combine(user, "notes.txt"), "mine");
         foreach (var dir in new[] { run, user })
+        {
             using (RunLock.Acquire(dir))
             {
                 // whatever the flags, and whether or not it looks like a run yet: the second process learns who writes it
@@ -108,6 +109,7 @@ public sealed class RunDirectoryTests : IDisposable
                 }
                 Assert.Contains("is in use by PID", Assert.Throws<OutputPathException>(() => OutputGuard.ReplacePrevious(dir, RunDirectory.Rl)).Message);
             }
+        }
         Assert.True(File.Exists(Path.Combine(run, "metrics.jsonl")));
 
         // a user's directory that is refused gets no lock file from the check

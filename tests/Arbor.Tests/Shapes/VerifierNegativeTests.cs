@@ -112,7 +112,7 @@ public class VerifierNegativeTests(ITestOutputHelper output)
             {
                 var spec = g.Sample(TaskFamily.Position, rng);
                 var r = spec.Relation!.Value;
-                Relation changed = kind == "flipped_relation"
+                var changed = kind == "flipped_relation"
                     ? r switch { Relation.LeftOf => Relation.RightOf, Relation.RightOf => Relation.LeftOf, Relation.Above => Relation.Below, _ => Relation.Above }
                     : r is Relation.LeftOf or Relation.RightOf ? rng.Pick(new[] { Relation.Above, Relation.Below }) : rng.Pick(new[] { Relation.LeftOf, Relation.RightOf });
                 return (spec, new PromptSpec(spec.Clauses, changed), 0);
@@ -131,7 +131,7 @@ public class VerifierNegativeTests(ITestOutputHelper output)
             {
                 var spec = g.Sample(rng.Pick(new[] { TaskFamily.SingleObject, TaskFamily.Colors }), rng);
                 var c = spec.Clauses[0] with { Region = rng.Pick(Enum.GetValues<Region>()) };
-                Region opposite = c.Region switch
+                var opposite = c.Region switch
                 {
                     Region.Left => Region.Right,
                     Region.Right => Region.Left,

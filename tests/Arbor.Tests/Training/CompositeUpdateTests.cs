@@ -18,8 +18,11 @@ public class CompositeUpdateTests
         var config = new GrpoTrainConfig
         {
             Strategy = "dynamic_tree",
-            DynamicTree = new DynamicTreeConfig { Steps = 4, Depth = 2, LastWindowStart = 1, NumTrees = 2, LayerTuning = layerTuning,
-                LayerTuningForm = form, LayerTuningWeight = weight },
+            DynamicTree = new DynamicTreeConfig
+            {
+                Steps = 4, Depth = 2, LastWindowStart = 1, NumTrees = 2, LayerTuning = layerTuning,
+                LayerTuningForm = form, LayerTuningWeight = weight
+            },
             Loss = new PolicyLossConfig { ClipRange = 1e-3, UpdatesPerIteration = 2 },
         };
         var strategy = Strategies.Strategies.Create(config);

@@ -114,8 +114,11 @@ public class ForwardProcessRolloutTests
 
     /// <summary>The gradient norm of the first update of nft on one tree of four identical leaves (noise level 0).</summary>
     private static double FirstGradNorm(bool sharedNoise) =>
-        FirstUpdate(new NftConfig { Steps = 4, GroupSize = 4, TimesPerImage = 2, RefWeight = 0, Branching = 2, BranchDepth = 2, NoiseLevel = 0,
-            SharedTrainingNoise = sharedNoise }, guidance: 1.0).GradNorm;
+        FirstUpdate(new NftConfig
+        {
+            Steps = 4, GroupSize = 4, TimesPerImage = 2, RefWeight = 0, Branching = 2, BranchDepth = 2, NoiseLevel = 0,
+            SharedTrainingNoise = sharedNoise
+        }, guidance: 1.0).GradNorm;
 
     /// <summary>The first update of nft with <paramref name="nft"/>, rollouts at <paramref name="guidance"/>, alternating rewards.</summary>
     private static PolicyUpdateStats FirstUpdate(NftConfig nft, double guidance)

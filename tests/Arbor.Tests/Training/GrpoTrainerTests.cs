@@ -25,8 +25,10 @@ public class GrpoTrainerTests : IDisposable
         using var pipeline = TextToImagePipeline.Create(cfg, tokenizer, gen);
         using (var scope = Torch.NewScope())
         using (Torch.NoGrad())
+        {
             foreach (var (name, p) in pipeline.Model.NamedParameters())
                 if (name.Contains("adaLN") || name.StartsWith("final")) p.CopyFrom(Torch.RandnLike(p, gen) * 0.05);
+        }
         pipeline.Save(dir);
         return dir;
     }

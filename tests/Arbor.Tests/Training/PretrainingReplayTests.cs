@@ -65,8 +65,10 @@ public class PretrainingReplayTests
         var one = Replayed(null);
         var ranks = Distributed.Ranks.Run(2, dp => Replayed(dp));
         for (int i = 0; i < one.Length; i++)
+        {
             for (int j = 0; j < one[i].Length; j++)
                 Assert.True(Math.Abs(one[i][j] - ranks[0][i][j]) <= 1e-5 * (Math.Abs(one[i][j]) + 1e-6), $"parameter {i}[{j}]: {one[i][j]:R} vs {ranks[0][i][j]:R}");
+        }
     }
 
     [Fact]

@@ -16,8 +16,10 @@ public class ClosedFormTests
     {
         Assert.Equal(expected.Length, actual.Length);
         for (int i = 0; i < expected.Length; i++)
+        {
             Assert.True(Math.Abs(expected[i] - actual[i]) <= tol,
                 $"{what} element {i}: expected {expected[i]:R}, got {actual[i]:R} (|diff| {Math.Abs(expected[i] - actual[i]):E2})");
+        }
     }
 
     private static Tensor D(double[] data, params long[] shape) => Torch.FromArray(data, shape);
@@ -99,22 +101,32 @@ public class ClosedFormTests
         var expected = new double[batch * cout * oh * ow];
         int cinG = cin / groups, coutG = cout / groups;
         for (int n = 0; n < batch; n++)
+        {
             for (int co = 0; co < cout; co++)
+            {
                 for (int i = 0; i < oh; i++)
+                {
                     for (int j = 0; j < ow; j++)
                     {
                         double s = bd[co];
                         int g = co / coutG;
                         for (int ci = 0; ci < cinG; ci++)
+                        {
                             for (int a = 0; a < kh; a++)
+                            {
                                 for (int b = 0; b < kw; b++)
                                 {
                                     int r = i * stride - pad + a * dil, c = j * stride - pad + b * dil;
                                     if (r < 0 || r >= h || c < 0 || c >= w) continue;
                                     s += xd[((n * cin + g * cinG + ci) * h + r) * w + c] * wd[((co * cinG + ci) * kh + a) * kw + b];
                                 }
+                            }
+                        }
                         expected[((n * cout + co) * oh + i) * ow + j] = s;
                     }
+                }
+            }
+        }
         Close(expected, y.ToDoubleArray(), 1e-12, "conv2d");
     }
 
@@ -154,16 +166,26 @@ public class ClosedFormTests
         Assert.Equal(new long[] { 1, cout, oh, ow }, y.Shape);
         var expected = new double[cout * oh * ow];
         for (int ci = 0; ci < cin; ci++)
+        {
             for (int i = 0; i < h; i++)
+            {
                 for (int j = 0; j < w; j++)
+                {
                     for (int co = 0; co < cout; co++)
+                    {
                         for (int a = 0; a < kh; a++)
+                        {
                             for (int b = 0; b < kw; b++)
                             {
                                 int r = i * stride - pad + a * dil, c = j * stride - pad + b * dil;
                                 if (r < 0 || r >= oh || c < 0 || c >= ow) continue;
                                 expected[(co * oh + r) * ow + c] += xd[(ci * h + i) * w + j] * wd[((ci * cout + co) * kh + a) * kw + b];
                             }
+                        }
+                    }
+                }
+            }
+        }
         Close(expected, y.ToDoubleArray(), 1e-12, "conv_transpose2d");
     }
 
@@ -191,25 +213,25 @@ public class ClosedFormTests
             F.GroupNorm(x, 4, eps: eps).ToDoubleArray(), what: "4 groups");
     }
 
-    // softmax(q·kᵀ/√d + mask)·v by hand, for one [L, d] head.
-    private static double[] Attention(double[] q, double[] k, double[] v, int L, int S, int d, int dv, double[]? mask, bool causal)
+    // softmax(q·kᵀ/√d + mask)·v by hand, for one [lq, d] head.
+    private static double[] Attention(double[] q, double[] k, double[] v, int lq, int lk, int d, int dv, double[]? mask, bool causal)
     {
-        var o = new double[L * dv];
-        for (int i = 0; i < L; i++)
+        var o = new double[lq * dv];
+        for (int i = 0; i < lq; i++)
         {
-            var s = new double[S];
-            for (int j = 0; j < S; j++)
+            var s = new double[lk];
+            for (int j = 0; j < lk; j++)
             {
                 double dot = 0;
                 for (int c = 0; c < d; c++) dot += q[i * d + c] * k[j * d + c];
-                s[j] = dot / Math.Sqrt(d) + (mask?[i * S + j] ?? 0);
+                s[j] = dot / Math.Sqrt(d) + (mask?[i * lk + j] ?? 0);
                 if (causal && j > i) s[j] = double.NegativeInfinity;
             }
             double mx = s.Max();
             var e = s.Select(x => Math.Exp(x - mx)).ToArray();
             double z = e.Sum();
             for (int c = 0; c < dv; c++)
-                for (int j = 0; j < S; j++) o[i * dv + c] += e[j] / z * v[j * dv + c];
+                for (int j = 0; j < lk; j++) o[i * dv + c] += e[j] / z * v[j * dv + c];
         }
         return o;
     }
@@ -249,30 +271,30 @@ public class ClosedFormTests
     {
         using var scope = Torch.NewScope();
         using var gen = new Generator(7);
-        int L = 3, S = 5, d = 4, dv = 2;
-        var q = Torch.Randn([L, d], gen, DType.Float64);
-        var k = Torch.Randn([S, d], gen, DType.Float64);
-        var v = Torch.Randn([S, dv], gen, DType.Float64);
-        var m = Torch.Randn([L, S], gen, DType.Float64);
+        int lq = 3, lk = 5, d = 4, dv = 2;
+        var q = Torch.Randn([lq, d], gen, DType.Float64);
+        var k = Torch.Randn([lk, d], gen, DType.Float64);
+        var v = Torch.Randn([lk, dv], gen, DType.Float64);
+        var m = Torch.Randn([lq, lk], gen, DType.Float64);
         double[] qd = q.ToDoubleArray(), kd = k.ToDoubleArray(), vd = v.ToDoubleArray();
         // A bool mask (true = attend), as an additive 0 / −∞ mask for the reference.
-        var keep = new bool[L * S];
-        for (int i = 0; i < keep.Length; i++) keep[i] = i % 3 != 1 || i % S == 0;
-        var bm = Torch.FromArray(keep, [L, S]);
+        var keep = new bool[lq * lk];
+        for (int i = 0; i < keep.Length; i++) keep[i] = i % 3 != 1 || i % lk == 0;
+        var bm = Torch.FromArray(keep, [lq, lk]);
         var additive = keep.Select(b => b ? 0.0 : double.NegativeInfinity).ToArray();
         foreach (var composite in new[] { false, true })
         {
-            Close(Attention(qd, kd, vd, L, S, d, dv, null, false),
+            Close(Attention(qd, kd, vd, lq, lk, d, dv, null, false),
                 F.ScaledDotProductAttention(q.Unsqueeze(0), k.Unsqueeze(0), v.Unsqueeze(0), forceComposite: composite).ToDoubleArray(),
                 1e-12, $"plain composite={composite}");
-            Close(Attention(qd, kd, vd, L, S, d, dv, m.ToDoubleArray(), false),
+            Close(Attention(qd, kd, vd, lq, lk, d, dv, m.ToDoubleArray(), false),
                 F.ScaledDotProductAttention(q.Unsqueeze(0), k.Unsqueeze(0), v.Unsqueeze(0), m, forceComposite: composite).ToDoubleArray(),
                 1e-12, $"float mask composite={composite}");
-            // Causal with L < S: query i sees keys 0..i (top-left aligned, as torch's is_causal).
-            Close(Attention(qd, kd, vd, L, S, d, dv, null, true),
+            // Causal with lq < lk: query i sees keys 0..i (top-left aligned, as torch's is_causal).
+            Close(Attention(qd, kd, vd, lq, lk, d, dv, null, true),
                 F.ScaledDotProductAttention(q.Unsqueeze(0), k.Unsqueeze(0), v.Unsqueeze(0), causal: true, forceComposite: composite).ToDoubleArray(),
                 1e-12, $"causal composite={composite}");
-            Close(Attention(qd, kd, vd, L, S, d, dv, additive, false),
+            Close(Attention(qd, kd, vd, lq, lk, d, dv, additive, false),
                 F.ScaledDotProductAttention(q.Unsqueeze(0), k.Unsqueeze(0), v.Unsqueeze(0), bm, forceComposite: composite).ToDoubleArray(),
                 1e-12, $"bool mask composite={composite}");
         }

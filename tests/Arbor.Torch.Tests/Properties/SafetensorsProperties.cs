@@ -19,12 +19,12 @@ public class SafetensorsProperties
             Gen.Const("\\"), Gen.Const("é"), Gen.Const("漢"), Gen.Const("😀"), Gen.Const("\n")))
             .Array[0, 10].Select(parts => string.Concat(parts));
 
+    // A bool tensor's bytes are masked to 0 or 1: libtorch's bool is one byte 0 or 1; other bytes are not a bool it can copy faithfully.
     private static readonly Gen<SafetensorsRawTensor> Tensors =
         from dtype in Gen.OneOf(DTypes)
         from shape in Gen.Long[0, 4].Array[0, 3]
         let bytes = (int)(shape.Aggregate(1L, (a, b) => a * b) * dtype.ElementSize())
         from data in Gen.Byte.Array[bytes]
-        // libtorch's bool is one byte 0 or 1; other bytes are not a bool it can copy faithfully
         select new SafetensorsRawTensor("", dtype, shape, dtype == DType.Bool ? data.Select(b => (byte)(b & 1)).ToArray() : data);
 
     internal sealed record FileContents(SafetensorsRawTensor[] Tensors, Dictionary<string, string> Metadata)

@@ -38,6 +38,7 @@ internal static class BindingBenchCommand
             AnsiConsole.Write(table.Table);
 
             if (r.GetValue(reference.Out) is { } path)
+            {
                 BenchJson.WriteRawSamples(path, new
                 {
                     date = DateTime.UtcNow.ToString("O"),
@@ -47,6 +48,7 @@ internal static class BindingBenchCommand
                     pytorch = torch,
                     pytorch_problem = rounds.Problem,
                 });
+            }
             return 0;
         });
         return cmd;

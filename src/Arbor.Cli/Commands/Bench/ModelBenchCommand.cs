@@ -103,6 +103,7 @@ internal static class ModelBenchCommand
             }
 
             if (r.GetValue(reference.Out) is { } path)
+            {
                 BenchJson.WriteRawSamples(path, new
                 {
                     date = DateTime.UtcNow.ToString("O"),
@@ -114,6 +115,7 @@ internal static class ModelBenchCommand
                     pytorch_problem = problem,
                     order = "alternating: Arbor first in even rounds, PyTorch first in odd rounds",
                 });
+            }
             return ok ? 0 : 1;
         });
         return cmd;

@@ -33,7 +33,7 @@ internal static class PyTorchRounds
         string? problem = Skipped(python) ? "skipped (--python none)" : null;
         for (int round = 0; round < rounds; round++)
         {
-            T? arborFirst = !alternate || round % 2 == 0 ? arbor() : null;
+            var arborFirst = !alternate || round % 2 == 0 ? arbor() : null;
             if (problem is null)
             {
                 var (result, why) = pytorch(round);

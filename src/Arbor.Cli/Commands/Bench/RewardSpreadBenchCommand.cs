@@ -20,8 +20,11 @@ internal static class RewardSpreadBenchCommand
         var steps = new Option<int>("--steps") { Description = "Rollout steps T", DefaultValueFactory = _ => 10 };
         var noiseLevel = new Option<double>("--noise-level") { Description = "Flow-GRPO SDE noise level a", DefaultValueFactory = _ => 0.7 };
         var cfg = new Option<double>("--cfg") { Description = "Guidance weight (the shipped configs' 3.0)", DefaultValueFactory = _ => 3.0 };
-        var windows = new Option<string[]>("--windows") { Description = "SDE windows FROM-TO (steps FROM..TO-1; ODE elsewhere)", AllowMultipleArgumentsPerToken = true,
-            DefaultValueFactory = _ => ["0-10", "0-4", "4-10"] };
+        var windows = new Option<string[]>("--windows")
+        {
+            Description = "SDE windows FROM-TO (steps FROM..TO-1; ODE elsewhere)", AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => ["0-10", "0-4", "4-10"]
+        };
         var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => 0 };
         var output = new Option<string?>("--out") { Description = "Write the results as JSON here" };
         var cmd = new Command("reward-spread", "Where a group's reward spread comes from: the initial noise (not an action) or the SDE steps of a window.")
@@ -52,13 +55,18 @@ internal static class RewardSpreadBenchCommand
             AnsiConsole.Write(table);
             AnsiConsole.MarkupLine($"[grey]{clock.Elapsed.TotalSeconds:F0} s[/]");
             if (r.GetValue(output) is { } path)
+            {
                 BenchJson.Write(path, new
                 {
                     model = modelDir, prompts_per_family = r.GetValue(perFamily), noises = r.GetValue(noises), continuations = r.GetValue(continuations),
                     steps = r.GetValue(steps), noise_level = r.GetValue(noiseLevel), cfg = r.GetValue(cfg), seed = r.GetValue(seed),
-                    windows = results.Select(w => new { from = w.From, to = w.To, reward = w.Reward, between_noise = w.BetweenNoise, within_noise = w.WithinNoise,
-                        within_share = w.WithinShare, spread_group_share = w.SpreadGroupShare }),
+                    windows = results.Select(w => new
+                    {
+                        from = w.From, to = w.To, reward = w.Reward, between_noise = w.BetweenNoise, within_noise = w.WithinNoise,
+                        within_share = w.WithinShare, spread_group_share = w.SpreadGroupShare
+                    }),
                 });
+            }
             return 0;
         });
         return cmd;

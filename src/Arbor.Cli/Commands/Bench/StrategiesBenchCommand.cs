@@ -11,8 +11,11 @@ internal static class StrategiesBenchCommand
 {
     public static Command Create()
     {
-        var configs = new Option<string[]>("--configs") { Description = "Training configs to compare", AllowMultipleArgumentsPerToken = true,
-            DefaultValueFactory = _ => ["configs/flow-grpo.yaml", "configs/dance-grpo.yaml", "configs/mix-grpo.yaml", "configs/tree-grpo.yaml", "configs/branch-grpo.yaml", "configs/dynamic-treerpo.yaml"] };
+        var configs = new Option<string[]>("--configs")
+        {
+            Description = "Training configs to compare", AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => ["configs/flow-grpo.yaml", "configs/dance-grpo.yaml", "configs/mix-grpo.yaml", "configs/tree-grpo.yaml", "configs/branch-grpo.yaml", "configs/dynamic-treerpo.yaml"]
+        };
         var iterations = new Option<int>("--iterations") { Description = "Iterations per run (the shared budget when --minutes is 0)", DefaultValueFactory = _ => 50 };
         var minutes = new Option<double>("--minutes") { Description = "Minutes of rollout + reward + training per run (evaluations excluded); 0 = use --iterations", DefaultValueFactory = _ => 0 };
         var seeds = new Option<ulong[]>("--seeds") { Description = "Seeds; every config runs once per seed", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [0] };
@@ -45,12 +48,14 @@ internal static class StrategiesBenchCommand
                 : verbose ? x => AnsiConsole.MarkupLine($"  {x.Iterations} iterations, {x.SecondsPerIteration:F1} s/iter: " +
                     Markup.Escape(string.Join("; ", x.Sets.Select(s => $"{s.Set} {s.StrictBefore:P1} → {s.StrictAfter:P1}, {s.Change}")))) : null;
             foreach (var seed in r.GetValue(seeds)!)
+            {
                 foreach (var config in r.GetValue(configs)!)
                 {
                     if (verbose) AnsiConsole.MarkupLine($"[bold]{Markup.Escape(config)}[/] seed {seed}: {budgetText} from {Markup.Escape(modelDir)}");
                     results.Add(StrategyComparison.Run(config, seed, budget, outDir, modelDir, progress));
                     StrategyComparison.Save(results, Path.Combine(outDir, StrategyComparison.ResultsFile));
                 }
+            }
             var summary = StrategySummary.Of(results, budget, r.GetValue(seeds)!, DateTime.UtcNow);
             var table = new Table().Border(TableBorder.Rounded);
             foreach (var h in summary.Header) table.AddColumn(Markup.Escape(h));
@@ -58,8 +63,11 @@ internal static class StrategiesBenchCommand
             var summaryPath = summary.WriteTo(outDir);
             if (json)
             {
-                Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { kind = "summary", summary = summaryPath,
-                    chart = Path.Combine(outDir, StrategyChart.FileName), results = Path.Combine(outDir, StrategyComparison.ResultsFile) }));
+                Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
+                {
+                    kind = "summary", summary = summaryPath,
+                    chart = Path.Combine(outDir, StrategyChart.FileName), results = Path.Combine(outDir, StrategyComparison.ResultsFile)
+                }));
                 return 0;
             }
             AnsiConsole.MarkupLine($"summary: {Markup.Escape(summaryPath)} (chart: {Markup.Escape(Path.Combine(outDir, StrategyChart.FileName))}), raw: {Markup.Escape(Path.Combine(outDir, StrategyComparison.ResultsFile))}");

@@ -109,8 +109,10 @@ public sealed class DynamicTreeStrategy(DynamicTreeConfig config, double clipRan
         // the term is normalized by the iteration's total weight: every rank's targets
         _targetWeight = (parallel ?? Distributed.DataParallel.Single()).Sum(_targets.Values.Sum(t => t.Weight))[0];
         if (config.LayerTuning && config.LayerTuningForm == LayerTuningForm.PathSft)
+        {
             foreach (var (edge, progress) in LayerTuning.BestPathProgress(forest))
                 edge.Advantage += config.LayerTuningWeight * progress;
+        }
     }
 
     public (double Low, double High)? ClipInterval(RolloutEdge edge) => config.AdaptiveClip ? _clip.Interval(edge) : null;
