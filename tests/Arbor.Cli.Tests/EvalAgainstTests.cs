@@ -30,14 +30,15 @@ public class EvalAgainstTests : IDisposable
         }, tokenizer, gen))
         {
             pipeline.Save(model);
-            LoraInjection.Apply(pipeline.Model, new Arbor.Training.LoraConfig().Pattern, 2, 4, gen);   // B is zero: the adapter changes nothing
+            // B is zero: the adapter changes nothing
+            LoraInjection.Apply(pipeline.Model, new Arbor.Training.LoraConfig().Pattern, 2, 4, gen);
             LoraFile.Save(pipeline.Model, lora);
         }
         var output = Path.Combine(_dir, "eval");
 
         var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "arbor.dll"), "eval", "--model", model, "--lora", lora, "--against", model,
-                     "--per-family", "3", "--steps", "2", "--out", output })
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "arbor.dll"), "eval", "--model", model, "--lora", lora,
+                     "--against", model, "--per-family", "3", "--steps", "2", "--out", output })
         {
             start.ArgumentList.Add(a);
         }

@@ -30,7 +30,8 @@ public class PrecisionBenchmarkTests
             Assert.Contains(result.RlStep, result.Rows);
             Assert.Equal((4, 4L), (result.PretrainBatch, result.RlNodes));
             // one value per precision and round, every one a real time
-            Assert.All(result.Rows, r => Assert.True(r.Fp32.Values.Length == 2 && r.Bf16.Values.Length == 2 && r.Fp32.Min > 0 && r.Bf16.Min > 0, r.Name));
+            Assert.All(result.Rows,
+                r => Assert.True(r.Fp32.Values.Length == 2 && r.Bf16.Values.Length == 2 && r.Fp32.Min > 0 && r.Bf16.Min > 0, r.Name));
             // the same batch and weights: only the products' rounding moves the loss
             Assert.True(double.IsFinite(result.PretrainLossFp32) && result.PretrainLossFp32 > 0);
             Assert.NotEqual(result.PretrainLossFp32, result.PretrainLossBf16);

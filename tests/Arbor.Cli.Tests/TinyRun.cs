@@ -32,7 +32,8 @@ internal static class TinyRun
     /// </summary>
     public static string WriteEndlessTrainConfig(string directory) => WriteTrainConfig(directory, 100000);
 
-    /// <summary>An `arbor train` config on the tiny model with <paramref name="iterations"/> iterations (checkpoints every 1000 and at the end); returns its path.</summary>
+    /// <summary>An `arbor train` config on the tiny model with <paramref name="iterations"/>
+    /// iterations (checkpoints every 1000 and at the end); returns its path.</summary>
     public static string WriteTrainConfig(string directory, int iterations)
     {
         var model = SaveModel(directory);

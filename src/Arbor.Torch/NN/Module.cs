@@ -21,7 +21,8 @@ public abstract class Module : IDisposable
     protected Tensor RegisterParameter(string name, Tensor value)
     {
         CheckName(name, value);
-        if (!value.IsLeaf) throw new ArgumentException($"parameter '{name}' must be a leaf tensor (create it under Torch.NoGrad or Detach it)");
+        if (!value.IsLeaf)
+            throw new ArgumentException($"parameter '{name}' must be a leaf tensor (create it under Torch.NoGrad or Detach it)");
         value.DetachFromScope();
         value.RequiresGrad = true;
         _parameters.Add(new(name, value));

@@ -60,7 +60,10 @@ internal sealed class SafetensorsHeader
         {
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
-                throw new SafetensorsFormatException(filePath, null, $"the header must be a JSON object, found a JSON {Describe(root.ValueKind)}");
+            {
+                throw new SafetensorsFormatException(filePath, null,
+                    $"the header must be a JSON object, found a JSON {Describe(root.ValueKind)}");
+            }
 
             var byName = new Dictionary<string, SafetensorsEntry>(StringComparer.Ordinal);
             Dictionary<string, string>? metadata = null;
@@ -90,7 +93,10 @@ internal sealed class SafetensorsHeader
         // The reference implementation models metadata as an optional map, so an explicit null means "none".
         if (value.ValueKind == JsonValueKind.Null) return result;
         if (value.ValueKind != JsonValueKind.Object)
-            throw new SafetensorsFormatException(filePath, MetadataKey, $"must be a JSON object of strings, found a JSON {Describe(value.ValueKind)}");
+        {
+            throw new SafetensorsFormatException(filePath, MetadataKey,
+                $"must be a JSON object of strings, found a JSON {Describe(value.ValueKind)}");
+        }
         foreach (var item in value.EnumerateObject())
         {
             if (item.Value.ValueKind != JsonValueKind.String)
@@ -140,7 +146,8 @@ internal sealed class SafetensorsHeader
 
         // shape
         if (shapeValue is not { } sh) throw Fail("missing \"shape\"");
-        if (sh.ValueKind != JsonValueKind.Array) throw Fail($"\"shape\" must be an array of integers, found a JSON {Describe(sh.ValueKind)}");
+        if (sh.ValueKind != JsonValueKind.Array)
+            throw Fail($"\"shape\" must be an array of integers, found a JSON {Describe(sh.ValueKind)}");
         var shape = new long[sh.GetArrayLength()];
         int i = 0;
         foreach (var d in sh.EnumerateArray())
@@ -158,7 +165,10 @@ internal sealed class SafetensorsHeader
         long begin = ReadOffset(off[0], "begin"), end = ReadOffset(off[1], "end");
         if (begin > end) throw Fail($"\"data_offsets\" begin {begin} is after end {end}");
         if (end > dataLength)
-            throw Fail($"\"data_offsets\" end {end} is beyond the {dataLength}-byte data buffer: the file is truncated or the offsets are wrong");
+        {
+            throw Fail($"\"data_offsets\" end {end} is beyond the {dataLength}-byte data buffer: the file is truncated or " +
+                $"the offsets are wrong");
+        }
 
         // size consistency
         long need;
@@ -173,7 +183,10 @@ internal sealed class SafetensorsHeader
             throw Fail($"shape [{string.Join(", ", shape)}] has more bytes than fit in 64 bits");
         }
         if (end - begin != need)
-            throw Fail($"\"data_offsets\" [{begin}, {end}] span {end - begin} bytes but shape [{string.Join(", ", shape)}] of {code} needs {need} bytes (length mismatch)");
+        {
+            throw Fail($"\"data_offsets\" [{begin}, {end}] span {end - begin} bytes but shape [{string.Join(", ", shape)}] of {code} " +
+                $"needs {need} bytes (length mismatch)");
+        }
 
         return new SafetensorsEntry(name, dtype, shape, begin, end);
 
@@ -212,7 +225,8 @@ internal sealed class SafetensorsHeader
             if (e.Begin > expected)
             {
                 throw new SafetensorsFormatException(filePath, e.Name,
-                    $"starts at byte {e.Begin}, leaving a hole of {e.Begin - expected} unindexed bytes after byte {expected} of the data buffer");
+                    $"starts at byte {e.Begin}, leaving a hole of {e.Begin - expected} unindexed bytes after byte " +
+                        $"{expected} of the data buffer");
             }
             expected = e.End;
             previous = e;
@@ -220,7 +234,8 @@ internal sealed class SafetensorsHeader
         if (expected != dataLength)
         {
             throw new SafetensorsFormatException(filePath, null,
-                $"the tensors end at byte {expected} of the {dataLength}-byte data buffer: a hole of {dataLength - expected} unindexed bytes at its end");
+                $"the tensors end at byte {expected} of the {dataLength}-byte data buffer: a hole of {dataLength - expected} " +
+                    $"unindexed bytes at its end");
         }
         return sorted;
     }

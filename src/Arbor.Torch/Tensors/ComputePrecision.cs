@@ -36,7 +36,8 @@ public static class ComputePrecision
     /// <summary>The element type products run in under <see cref="Current"/>, for float32 operands.</summary>
     internal static bool Bf16 => _current == Precision.Bf16;
 
-    /// <summary>Sets this thread's precision (<see cref="Precision.Auto"/> resolved) until the returned scope is disposed (scopes nest).</summary>
+    /// <summary>Sets this thread's precision (<see cref="Precision.Auto"/>
+    /// resolved) until the returned scope is disposed (scopes nest).</summary>
     public static PrecisionScope Use(Precision precision) => new(Resolve(precision));
 
     /// <summary>What <paramref name="precision"/> means on this machine: <see cref="Precision.Auto"/> becomes bf16 or fp32.</summary>
@@ -56,7 +57,8 @@ public static class ComputePrecision
     public static Precision? FromName(string name) =>
         Enum.GetValues<Precision>().Cast<Precision?>().FirstOrDefault(p => Name(p!.Value) == name);
 
-    /// <summary>A float32 scope whatever encloses it: for computations whose meaning must not depend on a run's setting (the tree picture a run draws beside each evaluation).</summary>
+    /// <summary>A float32 scope whatever encloses it: for computations whose meaning must not
+    /// depend on a run's setting (the tree picture a run draws beside each evaluation).</summary>
     public static PrecisionScope Fp32() => new(Precision.Fp32);
 
     internal static Precision Set(Precision precision)

@@ -46,7 +46,8 @@ public static class PngEncoder
         stream.Write(png);
     }
 
-    /// <summary>The PNG file bytes for <paramref name="image"/>; see <see cref="Write(Stream, Image8, IReadOnlyDictionary{string, string}?, CompressionLevel, int)"/>.</summary>
+    /// <summary>The PNG file bytes for <paramref name="image"/>; see
+    /// <see cref="Write(Stream, Image8, IReadOnlyDictionary{string, string}?, CompressionLevel, int)"/>.</summary>
     public static byte[] Encode(
         Image8 image,
         IReadOnlyDictionary<string, string>? text = null,

@@ -48,7 +48,8 @@ public sealed class TextEncoder : Module
     {
         using var scope = Torch.NewScope();
         long length = ids.Size(1);
-        if (length > Config.MaxTokens) throw new ArgumentException($"{length} tokens exceed the text encoder's maximum of {Config.MaxTokens}");
+        if (length > Config.MaxTokens)
+            throw new ArgumentException($"{length} tokens exceed the text encoder's maximum of {Config.MaxTokens}");
         var x = _tokens.Forward(ids) + _positions.Forward(Torch.Arange(length, device: ids.Device)).Unsqueeze(0);
         foreach (var layer in _layers) x = layer.Forward(x, mask);
         x = _norm.Forward(x);

@@ -28,7 +28,10 @@ public sealed class TextToImagePipeline : IDisposable
     public TextToImagePipeline(FlowDiT model, WordTokenizer tokenizer)
     {
         if (model.Config.Text.VocabSize != tokenizer.VocabSize)
-            throw new ArgumentException($"model vocabulary size {model.Config.Text.VocabSize} does not match the tokenizer's {tokenizer.VocabSize}");
+        {
+            throw new ArgumentException($"model vocabulary size {model.Config.Text.VocabSize} does not match the tokenizer's " +
+                $"{tokenizer.VocabSize}");
+        }
         Model = model;
         Tokenizer = tokenizer;
     }

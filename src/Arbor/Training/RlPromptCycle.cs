@@ -41,7 +41,8 @@ public sealed class RlPromptCycle
         var known = TaskFamilies.All.Select(f => f.Name()).ToHashSet();
         foreach (var (name, weight) in familyWeights)
         {
-            if (!known.Contains(name)) yield return $"train.family_weights: '{name}' is not a task family (expected {string.Join(", ", known)})";
+            if (!known.Contains(name))
+                yield return $"train.family_weights: '{name}' is not a task family (expected {string.Join(", ", known)})";
             else if (weight < 0) yield return $"train.family_weights.{name} must be >= 0 (got {weight})";
         }
         if (TaskFamilies.All.All(f => (familyWeights.TryGetValue(f.Name(), out int w) ? w : 1) <= 0))

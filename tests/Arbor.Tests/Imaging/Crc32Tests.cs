@@ -20,7 +20,8 @@ public class Crc32Tests
     [Fact]
     public void TheIendChunkEndsWithThePngSpecificationsCrc()
     {
-        // every PNG ends with the same 12 bytes: length 0, "IEND", and the CRC of "IEND", AE 42 60 82 (fixed by the PNG specification: IEND has no data)
+        // every PNG ends with the same 12 bytes: length 0, "IEND", and the CRC of
+        // "IEND", AE 42 60 82 (fixed by the PNG specification: IEND has no data)
         byte[] png = PngEncoder.Encode(new Image8(2, 2, 3, PngTestKit.RandomBytes(12, seed: 3)));
         Assert.Equal([0, 0, 0, 0, (byte)'I', (byte)'E', (byte)'N', (byte)'D', 0xAE, 0x42, 0x60, 0x82], png[^12..]);
     }

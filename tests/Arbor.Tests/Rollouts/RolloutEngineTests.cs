@@ -28,7 +28,8 @@ public class RolloutEngineTests
     {
         var tokenizer = new WordTokenizer(["a", "red", "blue", "circle", "square"]);
         using var gen = new Generator(seed);
-        var p = TextToImagePipeline.Create(Models.FlowDiTTests.Tiny with { Text = Models.FlowDiTTests.Tiny.Text with { MaxTokens = 6 } }, tokenizer, gen);
+        var p = TextToImagePipeline.Create(Models.FlowDiTTests.Tiny with { Text = Models.FlowDiTTests.Tiny.Text with { MaxTokens = 6 } },
+            tokenizer, gen);
         using (var scope = Torch.NewScope())
         using (Torch.NoGrad())
         {
@@ -97,8 +98,10 @@ public class RolloutEngineTests
         {
             var edges = group.ToList();
             var x = Torch.Stack(edges.Select(e => e.From.State!).ToList());
-            var v = conditioning.Velocity(pipeline.Model, x, Torch.Full([edges.Count], schedule.Times[group.Key]), Torch.FromArray(edges.Select(e => (long)e.From.Prompt).ToArray()));
-            var tr = strategy.SdeStep.Transition(x, v, schedule, group.Key, Torch.FromArray(edges.Select(e => (float)e.NoiseScale).ToArray()));
+            var v = conditioning.Velocity(pipeline.Model, x, Torch.Full([edges.Count], schedule.Times[group.Key]),
+                Torch.FromArray(edges.Select(e => (long)e.From.Prompt).ToArray()));
+            var tr = strategy.SdeStep.Transition(x, v, schedule, group.Key,
+                Torch.FromArray(edges.Select(e => (float)e.NoiseScale).ToArray()));
             var logp = GaussianLogProb.Of(Torch.Stack(edges.Select(e => e.To.State!).ToList()), tr).ToDoubleArray();
             for (int i = 0; i < edges.Count; i++) Assert.Equal(edges[i].LogProbOld, logp[i]);   // bit for bit: ratio = 1
         }

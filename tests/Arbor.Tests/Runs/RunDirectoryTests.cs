@@ -105,9 +105,11 @@ public sealed class RunDirectoryTests : IDisposable
                 foreach (var (resume, overwrite) in new[] { (false, false), (true, false), (false, true) })
                 {
                     var e = Assert.Throws<OutputPathException>(() => RunDirectory.PrepareForRun(dir, RunDirectory.Rl, resume, overwrite));
-                    Assert.StartsWith($"'{dir}' is in use by PID {Environment.ProcessId} on {Environment.MachineName} (started ", e.Message);
+                    Assert.StartsWith($"'{dir}' is in use by PID {Environment.ProcessId} on " +
+                        $"{Environment.MachineName} (started ", e.Message);
                 }
-                Assert.Contains("is in use by PID", Assert.Throws<OutputPathException>(() => OutputGuard.ReplacePrevious(dir, RunDirectory.Rl)).Message);
+                Assert.Contains("is in use by PID",
+                    Assert.Throws<OutputPathException>(() => OutputGuard.ReplacePrevious(dir, RunDirectory.Rl)).Message);
             }
         }
         Assert.True(File.Exists(Path.Combine(run, "metrics.jsonl")));

@@ -67,7 +67,10 @@ public class ForwardProcessRolloutTests
         using var conditioning = new PromptConditioning(pipeline, prompts, 1.0);
         double[] TimesDrawn(int trainedSteps, bool jitter = false)
         {
-            var config = new NftConfig { Steps = 4, GroupSize = 4, TimesPerImage = 2, TrainedSteps = trainedSteps, RefWeight = 0, JitterTimes = jitter };
+            var config = new NftConfig
+            {
+                Steps = 4, GroupSize = 4, TimesPerImage = 2, TrainedSteps = trainedSteps, RefWeight = 0, JitterTimes = jitter
+            };
             Assert.Empty(config.Problems());
             var strategy = new ForwardProcessStrategy("nft", config);
             using var gen = new Generator(6);
@@ -120,7 +123,8 @@ public class ForwardProcessRolloutTests
             SharedTrainingNoise = sharedNoise
         }, guidance: 1.0).GradNorm;
 
-    /// <summary>The first update of nft with <paramref name="nft"/>, rollouts at <paramref name="guidance"/>, alternating rewards.</summary>
+    /// <summary>The first update of nft with <paramref name="nft"/>, rollouts
+    /// at <paramref name="guidance"/>, alternating rewards.</summary>
     private static PolicyUpdateStats FirstUpdate(NftConfig nft, double guidance)
     {
         using var pipeline = RolloutEngineTests.TinyPipeline(21);
@@ -129,7 +133,8 @@ public class ForwardProcessRolloutTests
         var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = guidance });
         var trainer = PolicyUpdates.Create(config, pipeline, strategy, engine);
         using var disposeTrainer = trainer as IDisposable;
-        using var opt = new AdamW(pipeline.Model.NamedParameters(trainableOnly: true), new AdamWOptions { LearningRate = 1e-3, WeightDecay = 0 });
+        using var opt =
+            new AdamW(pipeline.Model.NamedParameters(trainableOnly: true), new AdamWOptions { LearningRate = 1e-3, WeightDecay = 0 });
         var loop = new GrpoIteration(pipeline, strategy, engine, new AlternatingReward(), new AdvantageConfig(), trainer, opt);
         using var gen = new Generator(22);
         var report = loop.Run(0, ["a red circle"], gen, new Random(0));

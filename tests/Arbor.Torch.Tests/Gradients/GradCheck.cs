@@ -87,7 +87,10 @@ public static class GradCheck
         Assert.Equal(before, Torch.UnreleasedTensors);
         report.AssertWithin(atol, rtol);
         for (int i = 0; i < inputs.Length; i++)
-            Assert.True(report.AnyNonZero(i), $"{op}: the numeric gradient of input {i} is ~0 everywhere, so the check would prove nothing");
+        {
+            Assert.True(report.AnyNonZero(i),
+                $"{op}: the numeric gradient of input {i} is ~0 everywhere, so the check would prove nothing");
+        }
     }
 
     /// <summary>The analytic and numeric gradients, without asserting anything about them.</summary>
@@ -210,7 +213,8 @@ public static class GradCheck
             msg.Append(CultureInfo.InvariantCulture,
                 $"{Op}: gradient mismatch for input {i} {Inputs[i]} at element {j} ({Index(Inputs[i].Shape, j)}): ");
             msg.Append(CultureInfo.InvariantCulture,
-                $"analytic {Analytic[i][j]:R}, numeric {Numeric[i][j]:R}, |diff| {Math.Abs(Analytic[i][j] - Numeric[i][j]):E3} > {atol:E1} + {rtol:E1}·|numeric|");
+                $"analytic {Analytic[i][j]:R}, numeric {Numeric[i][j]:R}, |diff| {Math.Abs(Analytic[i][j] - Numeric[i][j]):E3} > " +
+                    $"{atol:E1} + {rtol:E1}·|numeric|");
             int bad = 0;
             for (int k = 0; k < Analytic.Length; k++)
             {

@@ -70,7 +70,10 @@ public class ModuleTests
         Assert.Contains("[2, 3]", e.Message);
         var missing = new Dictionary<string, Tensor> { ["weight"] = Torch.Zeros([2, 3]) };
         Assert.Contains("missing key 'bias'", Assert.Throws<ArgumentException>(() => b.LoadStateDict(missing)).Message);
-        var extra = new Dictionary<string, Tensor> { ["weight"] = Torch.Zeros([2, 3]), ["bias"] = Torch.Zeros([2]), ["gamma"] = Torch.Zeros([1]) };
+        var extra = new Dictionary<string, Tensor>
+        {
+            ["weight"] = Torch.Zeros([2, 3]), ["bias"] = Torch.Zeros([2]), ["gamma"] = Torch.Zeros([1])
+        };
         Assert.Contains("unexpected key 'gamma'", Assert.Throws<ArgumentException>(() => b.LoadStateDict(extra)).Message);
         // a failed load changes nothing
         Assert.Equal(a.Weight.ToFloatArray(), b.Weight.ToFloatArray());

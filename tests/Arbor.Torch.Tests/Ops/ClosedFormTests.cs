@@ -73,7 +73,8 @@ public class ClosedFormTests
         // out[0,0] = 1·1 + 2·2 + 3·4 + 4·5 = 37, then 47, 67, 77.
         Assert.Equal(new double[] { 37, 47, 67, 77 }, F.Conv2d(x, k).ToDoubleArray());
         Assert.Equal(new double[] { 37.5, 47.5, 67.5, 77.5 }, F.Conv2d(x, k, D([0.5], 1)).ToDoubleArray());
-        // Padding 1, stride 2: windows at padded (0,0), (0,2), (2,0), (2,2) over [[0,0,0,0,0],[0,1,2,3,0],[0,4,5,6,0],[0,7,8,9,0],[0,0,0,0,0]].
+        // Padding 1, stride 2: windows at padded (0,0), (0,2), (2,0), (2,2)
+        // over [[0,0,0,0,0],[0,1,2,3,0],[0,4,5,6,0],[0,7,8,9,0],[0,0,0,0,0]].
         //  (0,0): [0,0;0,1] → 4·1 = 4            (0,2): [0,0;2,3] → 3·2 + 4·3 = 18
         //  (2,0): [0,4;0,7] → 2·4 + 4·7 = 36     (2,2): [5,6;8,9] → 5 + 12 + 24 + 36 = 77
         Assert.Equal(new double[] { 4, 18, 36, 77 }, F.Conv2d(x, k, stride: (2, 2), padding: (1, 1)).ToDoubleArray());
@@ -254,7 +255,8 @@ public class ClosedFormTests
 
         // Causal: row 0 sees only key 0, so it is v[0]; row 1 is unchanged.
         double[] causal = [1, 2, 3, byHand[3], byHand[4], byHand[5]];
-        Close(causal, F.ScaledDotProductAttention(qt, kt, vt, causal: true, forceComposite: forceComposite).ToDoubleArray(), what: "causal");
+        Close(causal,
+            F.ScaledDotProductAttention(qt, kt, vt, causal: true, forceComposite: forceComposite).ToDoubleArray(), what: "causal");
 
         // A float mask is added to the scores: +ln 3 on (0, 1) makes row 0's weights (1/4, 3/4).
         double[] mask = [0, Math.Log(3), 0, 0];
@@ -263,7 +265,8 @@ public class ClosedFormTests
 
         // A bool mask marks positions to attend: false on (1, 1) makes row 1 equal v[0].
         var bmask = Torch.FromArray(new[] { true, true, true, false }, [2, 2]);
-        Close([2.5, 3.5, 4.5, 1, 2, 3], F.ScaledDotProductAttention(qt, kt, vt, bmask, forceComposite: forceComposite).ToDoubleArray(), what: "bool mask");
+        Close([2.5, 3.5, 4.5, 1, 2, 3],
+            F.ScaledDotProductAttention(qt, kt, vt, bmask, forceComposite: forceComposite).ToDoubleArray(), what: "bool mask");
     }
 
     [Fact]
@@ -292,7 +295,8 @@ public class ClosedFormTests
                 1e-12, $"float mask composite={composite}");
             // Causal with lq < lk: query i sees keys 0..i (top-left aligned, as torch's is_causal).
             Close(Attention(qd, kd, vd, lq, lk, d, dv, null, true),
-                F.ScaledDotProductAttention(q.Unsqueeze(0), k.Unsqueeze(0), v.Unsqueeze(0), causal: true, forceComposite: composite).ToDoubleArray(),
+                F.ScaledDotProductAttention(q.Unsqueeze(0), k.Unsqueeze(0), v.Unsqueeze(0), causal: true,
+                    forceComposite: composite).ToDoubleArray(),
                 1e-12, $"causal composite={composite}");
             Close(Attention(qd, kd, vd, lq, lk, d, dv, additive, false),
                 F.ScaledDotProductAttention(q.Unsqueeze(0), k.Unsqueeze(0), v.Unsqueeze(0), bm, forceComposite: composite).ToDoubleArray(),
@@ -329,7 +333,10 @@ public class ClosedFormTests
         // Exact: x·Φ(x) = 0.5·x·(1 + erf(x/√2)); Φ(2) = 0.9772498680518208.
         Close([0.5 * (1 + ErfInvSqrt2), -(1 - Phi1), 0, 2 * 0.9772498680518208], x.Gelu().ToDoubleArray(), what: "gelu");
         // Tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
-        var tanhForm = new[] { 1.0, -1, 0, 2 }.Select(v => 0.5 * v * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v)))).ToArray();
+        var tanhForm = new[]
+        {
+            1.0, -1, 0, 2
+        }.Select(v => 0.5 * v * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v)))).ToArray();
         Close(tanhForm, x.Gelu(tanhApproximation: true).ToDoubleArray(), what: "gelu tanh");
         // The two differ (by ~1.6e-4 at 1), so the flag really selects a different formula.
         Assert.True(Math.Abs(x.Gelu().ToDoubleArray()[0] - x.Gelu(true).ToDoubleArray()[0]) > 1e-5);

@@ -30,7 +30,8 @@ public class SafetensorsProperties
     internal sealed record FileContents(SafetensorsRawTensor[] Tensors, Dictionary<string, string> Metadata)
     {
         public override string ToString() =>
-            string.Join("; ", Tensors.Select(t => $"'{t.Name}' {t.DType} [{string.Join(", ", t.Shape)}] {Convert.ToHexString(t.Data.Span)}")) +
+            string.Join("; ",
+                Tensors.Select(t => $"'{t.Name}' {t.DType} [{string.Join(", ", t.Shape)}] {Convert.ToHexString(t.Data.Span)}")) +
             $"; metadata {{{string.Join(", ", Metadata.Select(p => $"'{p.Key}': '{p.Value}'"))}}}";
     }
 
@@ -59,7 +60,8 @@ public class SafetensorsProperties
             using var reader = new SafetensorsReader(path);
             Assert.Equal(f.Tensors.Select(t => t.Name).Order(StringComparer.Ordinal), reader.Names);
             Assert.Equal(0, reader.HeaderLength % 8);
-            Assert.Equal(f.Metadata.OrderBy(p => p.Key, StringComparer.Ordinal), reader.Metadata.OrderBy(p => p.Key, StringComparer.Ordinal));
+            Assert.Equal(f.Metadata.OrderBy(p => p.Key, StringComparer.Ordinal),
+                reader.Metadata.OrderBy(p => p.Key, StringComparer.Ordinal));
             foreach (var t in f.Tensors)
             {
                 var entry = reader.Entry(t.Name);
