@@ -90,8 +90,10 @@ public static partial class Interruption
         if (!Console.IsOutputRedirected) Console.Out.Write("\u001b[?25h");   // show the cursor again
         Console.Error.WriteLine($"\n{message}");
         lock (ForcedStopActions)
+        {
             foreach (var action in ForcedStopActions)
                 try { action(); } catch (Exception e) { Console.Error.WriteLine($"while stopping: {e.Message}"); }
+        }
         Console.Out.Flush();
         Console.Error.Flush();
         ExitNow(ExitCode);

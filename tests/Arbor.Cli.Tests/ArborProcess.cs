@@ -21,7 +21,11 @@ internal static class ArborProcess
         var (o, e) = (p.StandardOutput.ReadToEndAsync(), p.StandardError.ReadToEndAsync());
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds));
         try { await p.WaitForExitAsync(cts.Token); }
-        catch (OperationCanceledException) { p.Kill(entireProcessTree: true); throw new TimeoutException($"{string.Join(' ', start.ArgumentList)} ran past {timeoutSeconds} s"); }
+        catch (OperationCanceledException)
+        {
+            p.Kill(entireProcessTree: true); throw new TimeoutException($"{string.Join(' ', start.ArgumentList)} ran " +
+                $"past {timeoutSeconds} s");
+        }
         return (p.ExitCode, await o, await e);
     }
 

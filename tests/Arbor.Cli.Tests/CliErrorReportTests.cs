@@ -47,7 +47,8 @@ public class CliErrorReportTests
         var yaml = new FormatException("Exception during deserialization");
         var ex = new ConfigException("configs/x.yaml line 3: invalid value 'fast' for key 'learning_rate'", yaml);
 
-        Assert.Equal("error: configs/x.yaml line 3: invalid value 'fast' for key 'learning_rate'", CliErrorReport.Format(ex, showTrace: false));
+        Assert.Equal("error: configs/x.yaml line 3: invalid value 'fast' for key 'learning_rate'",
+            CliErrorReport.Format(ex, showTrace: false));
     }
 
     [Fact]

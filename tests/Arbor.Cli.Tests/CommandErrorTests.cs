@@ -73,7 +73,8 @@ public class CommandErrorTests : IDisposable
     public void SampleCountsAreCheckedNamingTheOption(string option, string value)
     {
         // System.CommandLine's own message named only its parameter ("Parameter 'count'"); the checks come before the model loads
-        var (exit, stderr) = RunArbor("sample", "--model", Path.Combine(_dir, "no-model"), "--prompt", "a red circle", option, value, "--out", Path.Combine(_dir, "s"));
+        var (exit, stderr) = RunArbor("sample", "--model", Path.Combine(_dir, "no-model"), "--prompt", "a red circle", option, value,
+            "--out", Path.Combine(_dir, "s"));
 
         Assert.Equal(CliErrorReport.ExitCode, exit);
         Assert.Equal($"error: {option} must be >= 1 (got {value})", stderr);

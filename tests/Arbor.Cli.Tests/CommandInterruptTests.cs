@@ -28,9 +28,11 @@ public partial class CommandInterruptTests : IDisposable
         var prompts = Path.Combine(_dir, "prompts.txt");
         File.WriteAllLines(prompts, Enumerable.Repeat("a large red triangle at the top", 5000));
         var outDir = Path.Combine(_dir, "samples");
-        using var p = Process.Start(ArborProcess.ArborCommand("sample", "--model", model, "--prompts", prompts, "--n", "2", "--steps", "2", "--out", outDir))!;
+        using var p = Process.Start(ArborProcess.ArborCommand("sample", "--model", model, "--prompts", prompts, "--n", "2", "--steps",
+            "2", "--out", outDir))!;
         var stderr = p.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        Assert.EndsWith(".png", (await p.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken))!.Split("  ")[0]);   // the first image is written
+        // the first image is written
+        Assert.EndsWith(".png", (await p.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken))!.Split("  ")[0]);
 
         Assert.Equal(0, Kill(p.Id, SigTerm));
         var rest = p.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
@@ -40,7 +42,8 @@ public partial class CommandInterruptTests : IDisposable
 
         Assert.Equal(143, p.ExitCode);
         Assert.Contains("stopping after the current prompt's images (press Ctrl+C again to stop at once)", err);
-        var said = Regex.Match(err, @"sample interrupted after (\d+) of 5000 prompts: their (\d+) images, grid.png and manifest.json are in (.+)\n");
+        var said = Regex.Match(err,
+            @"sample interrupted after (\d+) of 5000 prompts: their (\d+) images, grid.png and manifest.json are in (.+)\n");
         Assert.True(said.Success, err);
         int done = int.Parse(said.Groups[1].Value);
         Assert.InRange(done, 1, 4999);
@@ -60,7 +63,8 @@ public partial class CommandInterruptTests : IDisposable
     {
         using var p = Process.Start(ArborProcess.ArborCommand("reward-serve", "--port", "0"))!;
         var stderr = p.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        Assert.StartsWith("serving shapes at http://127.0.0.1:", await p.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken));
+        Assert.StartsWith("serving shapes at http://127.0.0.1:",
+            await p.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken));
 
         Assert.Equal(0, Kill(p.Id, SigTerm));
         Assert.True(p.WaitForExit(30_000), "reward-serve did not stop within 30 s of SIGTERM");
@@ -72,7 +76,8 @@ public partial class CommandInterruptTests : IDisposable
     public async Task EvalWhichHasNoCleanPointStopsAtOnceOnSigtermWithoutAnErrorAndExits143()
     {
         var model = TinyRun.SaveModel(_dir);
-        using var p = Process.Start(ArborProcess.ArborCommand("eval", "--model", model, "--per-family", "2000", "--out", Path.Combine(_dir, "eval")))!;
+        using var p = Process.Start(ArborProcess.ArborCommand("eval", "--model", model, "--per-family", "2000", "--out",
+            Path.Combine(_dir, "eval")))!;
         var stderr = p.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         Assert.StartsWith($"evaluating {model} on ", await p.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken));
         var stdout = p.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);

@@ -23,19 +23,25 @@ public class EvalAgainstTests : IDisposable
         var lora = Path.Combine(_dir, "zero-b.safetensors");
         var tokenizer = new WordTokenizer(ShapesVocabulary.Words);
         using (var gen = new Generator(7))
-        using (var pipeline = TextToImagePipeline.Create(new DiTConfig { ImageSize = 16, PatchSize = 4, Dim = 32, Depth = 1, Heads = 2, MlpRatio = 2,
-                   Text = new TextEncoderConfig { MaxTokens = 16, Dim = 16, Depth = 1, Heads = 2 } }, tokenizer, gen))
+        using (var pipeline = TextToImagePipeline.Create(new DiTConfig
+        {
+            ImageSize = 16, PatchSize = 4, Dim = 32, Depth = 1, Heads = 2, MlpRatio = 2,
+            Text = new TextEncoderConfig { MaxTokens = 16, Dim = 16, Depth = 1, Heads = 2 }
+        }, tokenizer, gen))
         {
             pipeline.Save(model);
-            LoraInjection.Apply(pipeline.Model, new Arbor.Training.LoraConfig().Pattern, 2, 4, gen);   // B is zero: the adapter changes nothing
+            // B is zero: the adapter changes nothing
+            LoraInjection.Apply(pipeline.Model, new Arbor.Training.LoraConfig().Pattern, 2, 4, gen);
             LoraFile.Save(pipeline.Model, lora);
         }
         var output = Path.Combine(_dir, "eval");
 
         var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "arbor.dll"), "eval", "--model", model, "--lora", lora, "--against", model,
-                     "--per-family", "3", "--steps", "2", "--out", output })
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "arbor.dll"), "eval", "--model", model, "--lora", lora,
+                     "--against", model, "--per-family", "3", "--steps", "2", "--out", output })
+        {
             start.ArgumentList.Add(a);
+        }
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         var stdout = await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);

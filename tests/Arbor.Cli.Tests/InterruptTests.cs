@@ -2,7 +2,8 @@ using System.Runtime.InteropServices;
 
 namespace Arbor.Cli.Tests;
 
-/// <summary>Ctrl+C and SIGTERM on the real `arbor train` process: it stops at a clean point with a checkpoint and exits 128 + the signal.</summary>
+/// <summary>Ctrl+C and SIGTERM on the real `arbor train` process: it stops
+/// at a clean point with a checkpoint and exits 128 + the signal.</summary>
 public partial class InterruptTests : IDisposable
 {
     readonly string _dir = Directory.CreateTempSubdirectory("arbor-cli-interrupt-").FullName;

@@ -9,7 +9,8 @@ namespace Arbor.Cli.Tests;
 /// <summary>The live table `arbor train` shows on a terminal: at 80 columns every header and value reads in full.</summary>
 public class IterationTableTests
 {
-    private static IterationReport Report(long iteration, double reward, double strict, double kl, double rollout, double rewardSeconds, double train) =>
+    private static IterationReport Report(long iteration, double reward, double strict, double kl, double rollout,
+        double rewardSeconds, double train) =>
         new(iteration, reward, 0.2, new Dictionary<string, double> { ["shapes.strict"] = strict },
             new AdvantageResult([0.0], [true], 6, 1), new PolicyUpdateStats(0.1, kl, 0.02, 1, 0, 0.07213, 0, 10, 20, 0),
             new RolloutStats(1920, 900, 48, 400, rollout), rewardSeconds, train, [0.5]);

@@ -22,17 +22,21 @@ public partial class LaunchTests
         var plan = new LaunchPlan(ProcsPerNode: 2, Nodes: 3, NodeRank: 2, MasterAddress: "10.0.0.1", MasterPort: 29400);
         var env = plan.WorkerEnvironment(1, _ => null, cores: 8);
         Assert.Equal(("5", "6", "1", "2", "2", "10.0.0.1", "29400", "4"),
-            (env["RANK"], env["WORLD_SIZE"], env["LOCAL_RANK"], env["LOCAL_WORLD_SIZE"], env["GROUP_RANK"], env["MASTER_ADDR"], env["MASTER_PORT"], env["ARBOR_THREADS"]));
+            (env["RANK"], env["WORLD_SIZE"], env["LOCAL_RANK"], env["LOCAL_WORLD_SIZE"], env["GROUP_RANK"], env["MASTER_ADDR"],
+                env["MASTER_PORT"], env["ARBOR_THREADS"]));
         // the user's own thread count is kept
         Assert.False(plan.WorkerEnvironment(0, v => v == "ARBOR_THREADS" ? "3" : null, 8).ContainsKey("ARBOR_THREADS"));
-        Assert.Contains("--node-rank 3 is out of range for --nnodes 3", Assert.Throws<ArgumentException>(() => (plan with { NodeRank = 3 }).Validate()).Message);
-        Assert.Contains("--nproc-per-node must be at least 1", Assert.Throws<ArgumentException>(() => new LaunchPlan(0).Validate()).Message);
+        Assert.Contains("--node-rank 3 is out of range for --nnodes 3",
+            Assert.Throws<ArgumentException>(() => (plan with { NodeRank = 3 }).Validate()).Message);
+        Assert.Contains("--nproc-per-node must be at least 1",
+            Assert.Throws<ArgumentException>(() => new LaunchPlan(0).Validate()).Message);
     }
 
     [Fact]
     public async Task TwoWorkersJoinOneProcessGroupAndPrintUnderTheirRanks()
     {
-        var (code, stdout, stderr) = await RunAsync(ArborCommand("launch", "--nproc-per-node", "2", "--master-port", $"{Ports.Free()}", "--", "doctor", "--distributed"));
+        var (code, stdout, stderr) = await RunAsync(ArborCommand("launch", "--nproc-per-node", "2", "--master-port", $"{Ports.Free()}",
+            "--", "doctor", "--distributed"));
         Assert.True(code == 0, stderr);
         var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(2, lines.Length);
@@ -44,7 +48,8 @@ public partial class LaunchTests
     public async Task TwoLaunchersWithTwoNodesOnOneMachineFormOneJobOfFour()
     {
         var port = $"{Ports.Free()}";
-        string[] Node(int rank) => ["launch", "--nproc-per-node", "2", "--nnodes", "2", "--node-rank", $"{rank}", "--master-addr", "127.0.0.1", "--master-port", port, "--", "doctor", "--distributed"];
+        string[] Node(int rank) => ["launch", "--nproc-per-node", "2", "--nnodes", "2", "--node-rank", $"{rank}", "--master-addr",
+            "127.0.0.1", "--master-port", port, "--", "doctor", "--distributed"];
         var results = await Task.WhenAll(RunAsync(ArborCommand(Node(0))), RunAsync(ArborCommand(Node(1))));
         Assert.All(results, r => Assert.True(r.Code == 0, r.Err));
         Assert.Contains("[rank 1] rank 1 of 4 (local 1,", results[0].Out);
@@ -56,9 +61,11 @@ public partial class LaunchTests
     public async Task AFailingRankStopsTheOthersAndItsErrorAndExitCodeAreTheLaunchers()
     {
         // rank 1 fails at once with an error as arbor prints them; rank 0 would run for a minute
-        var script = "if [ \"$RANK\" = 1 ]; then echo 'error: config file x.yaml: unknown key' >&2; echo '  because: a typo' >&2; exit 3; fi; sleep 60";
+        var script = "if [ \"$RANK\" = 1 ]; then echo 'error: config file x.yaml: unknown key' >&2; echo '  because: a typo' " +
+            ">&2; exit 3; fi; sleep 60";
         var clock = Stopwatch.StartNew();
-        var (code, _, stderr) = await RunAsync(ArborCommand("launch", "--nproc-per-node", "2", "--grace-seconds", "5", "--", "/bin/sh", "-c", script));
+        var (code, _, stderr) =
+            await RunAsync(ArborCommand("launch", "--nproc-per-node", "2", "--grace-seconds", "5", "--", "/bin/sh", "-c", script));
         Assert.Equal(3, code);
         Assert.Contains("[rank 1] error: config file x.yaml: unknown key", stderr);
         Assert.Contains("launch: rank 1 failed (exit code 3):\nerror: config file x.yaml: unknown key\n  because: a typo", stderr);
@@ -82,7 +89,8 @@ public partial class LaunchTests
         }, TestContext.Current.CancellationToken);
         await ready.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
         Assert.Equal(0, Kill(p.Id, SigTerm));
-        await p.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        await p.WaitForExitAsync(TestContext.Current.CancellationToken)
+            .WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
         await reader;
         Assert.Equal(143, p.ExitCode);
         Assert.Equal(1, seen.Count(l => l == "[rank 0] stop 0"));
@@ -104,7 +112,8 @@ public class LaunchedPretrainTests : IDisposable
         var path = Path.Combine(_dir, $"tiny-{steps}.yaml");
         File.WriteAllText(path, $"""
             seed: 0
-            model: {"{"} image_size: 32, patch_size: 8, dim: 32, depth: 1, heads: 2, mlp_ratio: 2, text: {"{"} max_tokens: 16, dim: 16, depth: 1, heads: 2 {"}"} {"}"}
+            model: {"{"} image_size: 32, patch_size: 8, dim: 32, depth: 1, heads: 2, mlp_ratio: 2,
+              text: {"{"} max_tokens: 16, dim: 16, depth: 1, heads: 2 {"}"} {"}"}
             data: {"{"} world: shapes {"}"}
             train: {"{"} steps: {steps}, batch_size: 8, learning_rate: 1.0e-3, warmup_steps: 2, ema_decay: 0.9 {"}"}
             eval: {"{"} every: 0, prompts_per_family: 1, steps: 2 {"}"}
@@ -121,7 +130,8 @@ public class LaunchedPretrainTests : IDisposable
             .Where(r => r.GetProperty("kind").GetString() == "train").Select(r => r.GetProperty("loss").GetDouble())];
 
     string[] Launch(string config, string run, params string[] more) =>
-        ["launch", "--nproc-per-node", "2", "--master-port", $"{Ports.Free()}", "--grace-seconds", "5", "--", "pretrain", "--config", config, "--out", run, "--quiet", .. more];
+        ["launch", "--nproc-per-node", "2", "--master-port", $"{Ports.Free()}", "--grace-seconds", "5", "--", "pretrain", "--config",
+            config, "--out", run, "--quiet", .. more];
 
     [Fact]
     public void TwoLaunchedRanksPretrainAsOneProcessDoes()
@@ -158,7 +168,8 @@ public class LaunchedPretrainTests : IDisposable
         while (!Directory.Exists(checkpoint) && clock.Elapsed < TimeSpan.FromSeconds(60)) Thread.Sleep(20);
         int rank1 = WorkerPid(killed, rank: 1);
         Process.GetProcessById(rank1).Kill();
-        await launcher.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        await launcher.WaitForExitAsync(TestContext.Current.CancellationToken)
+            .WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
         Assert.NotEqual(0, launcher.ExitCode);
         Assert.Contains("rank 1 failed (exit code 137, signal 9)", await stderr);
         await stdout;
@@ -166,7 +177,8 @@ public class LaunchedPretrainTests : IDisposable
         var resumed = Run(ArborCommand(Launch(config, killed, "--resume")));
         Assert.True(resumed.Code == 0, resumed.Err);
         // the same world size continues exactly: same reduction order, same draws
-        Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "model", "model.safetensors")), File.ReadAllBytes(Path.Combine(killed, "model", "model.safetensors")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "model", "model.safetensors")),
+            File.ReadAllBytes(Path.Combine(killed, "model", "model.safetensors")));
         Assert.Equal(Losses(whole), Losses(killed));
     }
 
@@ -190,7 +202,8 @@ public class LaunchedPretrainTests : IDisposable
     }
 }
 
-/// <summary>`arbor launch -- train` on real processes: data-parallel RL equals one process, and a stop request stops every rank at one iteration.</summary>
+/// <summary>`arbor launch -- train` on real processes: data-parallel RL equals
+/// one process, and a stop request stops every rank at one iteration.</summary>
 public partial class LaunchedTrainTests : IDisposable
 {
     readonly string _dir = Directory.CreateTempSubdirectory("arbor-cli-ddp-train-").FullName;
@@ -204,10 +217,17 @@ public partial class LaunchedTrainTests : IDisposable
     {
         var model = Path.Combine(_dir, "base");
         if (!Directory.Exists(model))
+        {
             using (var gen = new global::Arbor.Tensors.Generator(7))
-            using (var pipeline = global::Arbor.Pipelines.TextToImagePipeline.Create(new global::Arbor.Models.DiTConfig { ImageSize = 16, PatchSize = 4, Dim = 32, Depth = 1, Heads = 2, MlpRatio = 2,
-                       Text = new global::Arbor.Models.TextEncoderConfig { MaxTokens = 16, Dim = 16, Depth = 1, Heads = 2 } }, new global::Arbor.Text.WordTokenizer(global::Arbor.Shapes.ShapesVocabulary.Words), gen))
+            using (var pipeline = global::Arbor.Pipelines.TextToImagePipeline.Create(new global::Arbor.Models.DiTConfig
+            {
+                ImageSize = 16, PatchSize = 4, Dim = 32, Depth = 1, Heads = 2, MlpRatio = 2,
+                Text = new global::Arbor.Models.TextEncoderConfig { MaxTokens = 16, Dim = 16, Depth = 1, Heads = 2 }
+            }, new global::Arbor.Text.WordTokenizer(global::Arbor.Shapes.ShapesVocabulary.Words), gen))
+            {
                 pipeline.Save(model);
+            }
+        }
         var path = Path.Combine(_dir, $"{strategy}-{iterations}.yaml");
         File.WriteAllText(path, $"""
             model: {model}
@@ -270,7 +290,8 @@ public partial class LaunchedTrainTests : IDisposable
         var single = Run(ArborCommand("train", "--config", config, "--out", one));
         Assert.True(single.Code == 0, single.Err);
         var port = $"{Ports.Free()}";
-        string[] Node(int rank) => ["launch", "--nnodes", "2", "--node-rank", $"{rank}", "--nproc-per-node", "1", "--master-addr", "127.0.0.1", "--master-port", port,
+        string[] Node(int rank) => ["launch", "--nnodes", "2", "--node-rank", $"{rank}", "--nproc-per-node", "1", "--master-addr",
+            "127.0.0.1", "--master-port", port,
             "--", "train", "--config", config, "--out", two];
         var nodes = await Task.WhenAll(RunAsync(ArborCommand(Node(0))), RunAsync(ArborCommand(Node(1))));
         Assert.All(nodes, n => Assert.True(n.Code == 0, n.Err));
@@ -300,7 +321,8 @@ public partial class LaunchedTrainTests : IDisposable
                 if (line.StartsWith("[rank 0] iter ")) iterations++;
             Process.GetProcessById(LaunchedPretrainTests.WorkerPid(killed, rank: 1)).Kill();
             var rest = launcher.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-            await launcher.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+            await launcher.WaitForExitAsync(TestContext.Current.CancellationToken)
+                .WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
             await rest;
             Assert.Contains("rank 1 failed (exit code 137, signal 9)", await stderr);
         }
@@ -326,7 +348,8 @@ public partial class LaunchedTrainTests : IDisposable
             if (line.StartsWith("[rank 0] iter ")) iterations++;
         Assert.Equal(0, Kill(launcher.Id, 15));
         var rest = launcher.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await launcher.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        await launcher.WaitForExitAsync(TestContext.Current.CancellationToken)
+            .WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
         await rest;
         Assert.True(launcher.ExitCode == 143, await stderr);
         Assert.Contains("all 2 workers stopped cleanly", await stderr);

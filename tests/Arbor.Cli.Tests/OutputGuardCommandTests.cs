@@ -102,7 +102,8 @@ public class OutputGuardCommandTests : IDisposable
         // a run subdirectory's name among the user's files: it must not be replaced either
         Directory.CreateDirectory(Path.Combine(user, "flow-grpo-seed0"));
         File.WriteAllText(Path.Combine(user, "flow-grpo-seed0", "data.csv"), "1,2");
-        var err = Refused(user, "bench", "strategies", "--configs", "configs/flow-grpo.yaml", "--iterations", "1", "--model", Path.Combine(_dir, "no-model"), "--out", user);
+        var err = Refused(user, "bench", "strategies", "--configs", "configs/flow-grpo.yaml", "--iterations", "1", "--model",
+            Path.Combine(_dir, "no-model"), "--out", user);
         Assert.EndsWith($"{NotEmpty}an `arbor bench strategies` output (it has no results.json): refusing to write into it. {Advice}", err);
     }
 
@@ -131,7 +132,8 @@ public class OutputGuardCommandTests : IDisposable
         // the real command twice into one directory: the second replaces the first's run and rewrites its results
         var config = TinyRun.WriteTrainConfig(_dir, 1);   // saves the tiny model in _dir/base
         var outDir = Path.Combine(_dir, "strategies");
-        string[] args = ["bench", "strategies", "--configs", config, "--model", Path.Combine(_dir, "base"), "--iterations", "1", "--prompts-per-family", "1", "--out", outDir];
+        string[] args = ["bench", "strategies", "--configs", config, "--model", Path.Combine(_dir, "base"), "--iterations", "1",
+            "--prompts-per-family", "1", "--out", outDir];
         var (code, first, err) = ArborProcess.Run(ArborProcess.ArborCommand(args));
         Assert.True(code == 0, err);
         Assert.Contains("seed 0: 1 iterations from", first);
@@ -153,7 +155,8 @@ public class OutputGuardCommandTests : IDisposable
         Assert.Equal(Path.Combine(outDir, "summary.md"), lines[1].GetProperty("summary").GetString());
         Assert.DoesNotContain("seed 0:", quiet);                      // no per-run lines
         Assert.Contains($"summary: {Path.Combine(outDir, "summary.md")}", quiet);
-        Assert.Single(JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, StrategyComparison.ResultsFile))).RootElement.EnumerateArray());
+        Assert.Single(JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, StrategyComparison.ResultsFile)))
+            .RootElement.EnumerateArray());
         Assert.True(RunDirectory.Rl.Recognises(Path.Combine(outDir, "run-seed0")));
         Assert.Equal("mine", File.ReadAllText(Path.Combine(outDir, "notes.txt")));
     }
@@ -184,8 +187,10 @@ public class OutputGuardCommandTests : IDisposable
         File.WriteAllText(Path.Combine(rl, "checkpoint", "state.json"), "{}");
 
         var resumed = Refused(rl, "pretrain", "--config", config, "--out", rl, "--resume");
-        Assert.EndsWith("holds an Arbor run, but not an Arbor pretraining run directory (its config.yaml does not set `data`): refusing to continue it. Choose another --out.", resumed);
-        Assert.EndsWith("refusing to delete it. Choose another --out.", Refused(rl, "pretrain", "--config", config, "--out", rl, "--overwrite"));
+        Assert.EndsWith("holds an Arbor run, but not an Arbor pretraining run directory (its config.yaml does not set `data`): refusing " +
+            "to continue it. Choose another --out.", resumed);
+        Assert.EndsWith("refusing to delete it. Choose another --out.",
+            Refused(rl, "pretrain", "--config", config, "--out", rl, "--overwrite"));
         Assert.Contains("already holds a run", Refused(rl, "train", "--config", TinyRun.WriteTrainConfig(_dir, 1), "--out", rl));
     }
 
@@ -194,7 +199,8 @@ public class OutputGuardCommandTests : IDisposable
     {
         var user = UserDirectory();
         var err = Refused(user, "train", "--config", TinyRun.WriteTrainConfig(_dir, 1), "--out", user, "--resume");
-        Assert.Contains($"{NotEmpty}an Arbor RL run directory (it has no config.yaml and no metrics.jsonl): refusing to continue it. {Advice}", err);
+        Assert.Contains($"{NotEmpty}an Arbor RL run directory (it has no config.yaml and no metrics.jsonl): refusing to " +
+            $"continue it. {Advice}", err);
     }
 
     [Theory]
@@ -207,7 +213,10 @@ public class OutputGuardCommandTests : IDisposable
         var file = Path.Combine(_dir, "results.json");
         File.WriteAllText(file, "{\"my\": \"data\"}");
         var err = Refused(file, ["bench", bench, .. options.Split(' '), "--out", file]);
-        Assert.EndsWith($"exists and is not an `arbor bench {bench}` output (it is not a JSON object with {(bench == "reward-spread" ? "windows, noise_level" : $"settings, arbor.{(bench == "binding" ? "tiny_add_us" : "train_images_per_s")}")}): " +
+        var keys = bench == "reward-spread"
+            ? "windows, noise_level"
+            : $"settings, arbor.{(bench == "binding" ? "tiny_add_us" : "train_images_per_s")}";
+        Assert.EndsWith($"exists and is not an `arbor bench {bench}` output (it is not a JSON object with {keys}): " +
             "refusing to overwrite it. Choose another --out, or remove it yourself.", err);
     }
 }

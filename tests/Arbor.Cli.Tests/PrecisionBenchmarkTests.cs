@@ -17,8 +17,10 @@ public class PrecisionBenchmarkTests
             using (var scope = Torch.NewScope())
             using (Torch.NoGrad())
             using (var gen = new Generator(3))
+            {
                 foreach (var (name, param) in pipeline.Model.NamedParameters())
                     if (name.Contains("adaLN") || name.StartsWith("final")) param.CopyFrom(Torch.RandnLike(param, gen) * 0.05);
+            }
             var before = pipeline.Model.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.ToFloatArray());
             var result = PrecisionBenchmark.Run(pipeline, images: 4, guidance: 3.0, rounds: 2, reps: 1, pretrainBatch: 4);
 
@@ -28,7 +30,8 @@ public class PrecisionBenchmarkTests
             Assert.Contains(result.RlStep, result.Rows);
             Assert.Equal((4, 4L), (result.PretrainBatch, result.RlNodes));
             // one value per precision and round, every one a real time
-            Assert.All(result.Rows, r => Assert.True(r.Fp32.Values.Length == 2 && r.Bf16.Values.Length == 2 && r.Fp32.Min > 0 && r.Bf16.Min > 0, r.Name));
+            Assert.All(result.Rows,
+                r => Assert.True(r.Fp32.Values.Length == 2 && r.Bf16.Values.Length == 2 && r.Fp32.Min > 0 && r.Bf16.Min > 0, r.Name));
             // the same batch and weights: only the products' rounding moves the loss
             Assert.True(double.IsFinite(result.PretrainLossFp32) && result.PretrainLossFp32 > 0);
             Assert.NotEqual(result.PretrainLossFp32, result.PretrainLossBf16);

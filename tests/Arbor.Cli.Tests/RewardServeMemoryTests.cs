@@ -33,7 +33,8 @@ public class RewardServeMemoryTests
         var refusal = clock.Elapsed;
         long after = server.PeakRss();
 
-        TestContext.Current.TestOutputHelper!.WriteLine($"reward-serve peak RSS: idle {idle / 1e6:F0} MB, after the bomb ({bomb.Length / 1e6:F1} MB body, " +
+        TestContext.Current.TestOutputHelper!.WriteLine($"reward-serve peak RSS: idle {idle / 1e6:F0} MB, after the bomb " +
+            $"({bomb.Length / 1e6:F1} MB body, " +
             $"413 in {refusal.TotalMilliseconds:F0} ms) {after / 1e6:F0} MB");
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
         Assert.Contains("MaxPixelsPerRequest", body);
@@ -59,15 +60,18 @@ public class RewardServeMemoryTests
 
         var limits = new RewardServerLimits();
         long inFlight = limits.MaxPixelsInFlight * 3;                                // the images of the requests holding slots (RGB)
-        long working = limits.ConcurrentRequests * limits.MaxPixelsPerImage * 5;     // per slot, one image's decode buffer (4 B/px) or the verifier's labels (5 B/px)
+        // per slot, one image's decode buffer (4 B/px) or the verifier's labels (5 B/px)
+        long working = limits.ConcurrentRequests * limits.MaxPixelsPerImage * 5;
         long dead = 2 * limits.MaxPixelsPerRequest * 3;                              // answered requests' images awaiting the collection
         long bodies = 8L * body.Length * 2;                                          // each body read, and its images' bytes
         const long runtime = 100_000_000;                                           // heaps, stacks and allocator arenas of 12 busy threads
         long bound = inFlight + working + dead + bodies + runtime;
-        TestContext.Current.TestOutputHelper!.WriteLine($"reward-serve peak RSS: idle {idle / 1e6:F0} MB, after 8 concurrent 64-Mpx requests " +
+        TestContext.Current.TestOutputHelper!.WriteLine($"reward-serve peak RSS: idle {idle / 1e6:F0} MB, after 8 " +
+            $"concurrent 64-Mpx requests " +
             $"({clock.Elapsed.TotalSeconds:F1} s) {after / 1e6:F0} MB; bound on the rise {bound / 1e6:F0} MB");
         Assert.All(burst, r => Assert.Equal(HttpStatusCode.OK, r.Status));
-        Assert.True(after - idle < bound, $"the burst raised the peak RSS by {(after - idle) / 1e6:F0} MB, over the bound of {bound / 1e6:F0} MB");
+        Assert.True(after - idle < bound,
+            $"the burst raised the peak RSS by {(after - idle) / 1e6:F0} MB, over the bound of {bound / 1e6:F0} MB");
     }
 
     /// <summary>
@@ -83,7 +87,8 @@ public class RewardServeMemoryTests
     public async Task ManyConcurrentLargeBodiesStayWithinTheBodyBytesInFlight()
     {
         var ct = TestContext.Current.CancellationToken;
-        var extra = Environment.GetEnvironmentVariable("ARBOR_TEST_REWARD_SERVE_ARGS")?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
+        var extra = Environment.GetEnvironmentVariable("ARBOR_TEST_REWARD_SERVE_ARGS")?.Split(' ',
+            StringSplitOptions.RemoveEmptyEntries) ?? [];
         await using var server = await Server.StartAsync(ct, extra);
         var body = Encoding.UTF8.GetBytes(Body(Enumerable.Repeat(Convert.ToBase64String(PaddedPng(44_000)), 1000)));
         long idle = server.PeakRss();
@@ -97,24 +102,29 @@ public class RewardServeMemoryTests
         long bodies = 2 * limits.MaxBodyBytesInFlight;                 // the admitted bodies' UTF-8 and their images' bytes
         long buffers = (long)requests * 1024 * 1024;                    // Kestrel's read-ahead of each waiting connection
         long dead = 2 * limits.MaxPixelsPerRequest * 3;                 // answered requests' garbage awaiting a collection
-        long pooled = limits.MaxBodyBytesInFlight;                      // the JSON reader's buffers, which ArrayPool.Shared keeps for reuse (not measured apart)
+        // the JSON reader's buffers, which ArrayPool.Shared keeps for reuse (not measured apart)
+        long pooled = limits.MaxBodyBytesInFlight;
         const long runtime = 100_000_000;
         long bound = bodies + buffers + dead + pooled + runtime;
         int ok = burst.Count(r => r.Status == HttpStatusCode.OK), busy = burst.Count(r => r.Status == HttpStatusCode.ServiceUnavailable);
-        TestContext.Current.TestOutputHelper!.WriteLine($"reward-serve peak RSS: idle {idle / 1e6:F0} MB, after {requests} concurrent {body.Length / 1e6:F1} MB bodies " +
+        TestContext.Current.TestOutputHelper!.WriteLine($"reward-serve peak RSS: idle {idle / 1e6:F0} MB, after {requests} concurrent " +
+            $"{body.Length / 1e6:F1} MB bodies " +
             $"({clock.Elapsed.TotalSeconds:F1} s; {ok} x 200, {busy} x 503) {after / 1e6:F0} MB; bound on the rise {bound / 1e6:F0} MB");
         Assert.Equal(requests, ok + busy);
-        Assert.True(after - idle < bound, $"the bodies raised the peak RSS by {(after - idle) / 1e6:F0} MB, over the bound of {bound / 1e6:F0} MB");
+        Assert.True(after - idle < bound,
+            $"the bodies raised the peak RSS by {(after - idle) / 1e6:F0} MB, over the bound of {bound / 1e6:F0} MB");
     }
 
-    /// <summary>An 8x8 PNG with a private ancillary chunk of <paramref name="padding"/> zero bytes before IEND, which decoders skip.</summary>
+    /// <summary>An 8x8 PNG with a private ancillary chunk of <paramref name="padding"/>
+    /// zero bytes before IEND, which decoders skip.</summary>
     private static byte[] PaddedPng(int padding)
     {
         var png = PngEncoder.Encode(new Image8(8, 8, 3));
         var chunk = new byte[12 + padding];
         System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(chunk, padding);
         "paDg"u8.CopyTo(chunk.AsSpan(4));
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8 + padding), System.IO.Hashing.Crc32.HashToUInt32(chunk.AsSpan(4, 4 + padding)));
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8 + padding),
+            System.IO.Hashing.Crc32.HashToUInt32(chunk.AsSpan(4, 4 + padding)));
         return [.. png[..^12], .. chunk, .. png[^12..]];   // IEND is the last 12 bytes
     }
 

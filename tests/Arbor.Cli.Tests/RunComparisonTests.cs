@@ -3,7 +3,8 @@ using Arbor.Cli.Bench;
 
 namespace Arbor.Cli.Tests;
 
-/// <summary>`arbor bench compare`: two runs' evaluation records, read from the files runs and docs/results keep, paired per prompt.</summary>
+/// <summary>`arbor bench compare`: two runs' evaluation records, read from
+/// the files runs and docs/results keep, paired per prompt.</summary>
 public class RunComparisonTests : IDisposable
 {
     readonly string _dir = Directory.CreateTempSubdirectory("arbor-cli-compare-").FullName;
@@ -14,7 +15,8 @@ public class RunComparisonTests : IDisposable
     static string Eval(long iteration, string pass)
     {
         var scores = string.Join(",", pass.Select(c => c == '1' ? "1" : "0.5"));
-        return "{\"kind\":\"eval\",\"iteration\":" + iteration + ",\"sets\":{\"compositional\":{\"n\":4,\"count\":{\"colors\":2,\"counting\":2},\"pass\":\""
+        return "{\"kind\":\"eval\",\"iteration\":" + iteration +
+            ",\"sets\":{\"compositional\":{\"n\":4,\"count\":{\"colors\":2,\"counting\":2},\"pass\":\""
             + pass + "\",\"scores\":[" + scores + "]}}}";
     }
 
@@ -23,7 +25,10 @@ public class RunComparisonTests : IDisposable
         var path = Path.Combine(_dir, name);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var text = string.Join("\n", lines) + "\n";
-        if (!gzip) File.WriteAllText(path, text);
+        if (!gzip)
+        {
+            File.WriteAllText(path, text);
+        }
         else
         {
             using var file = File.Create(path);

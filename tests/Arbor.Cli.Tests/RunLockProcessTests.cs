@@ -2,7 +2,8 @@ using System.Runtime.InteropServices;
 
 namespace Arbor.Cli.Tests;
 
-/// <summary>Two real `arbor train` processes on one run directory: the second fails at once naming the first, which goes on unharmed.</summary>
+/// <summary>Two real `arbor train` processes on one run directory: the
+/// second fails at once naming the first, which goes on unharmed.</summary>
 public partial class RunLockProcessTests : IDisposable
 {
     readonly string _dir = Directory.CreateTempSubdirectory("arbor-cli-runlock-").FullName;
@@ -24,9 +25,11 @@ public partial class RunLockProcessTests : IDisposable
         // plain (the directory already holds the first's files), --resume and --overwrite: each names the owner, not the files
         foreach (string[] flags in new[] { Array.Empty<string>(), ["--resume"], ["--overwrite"] })
         {
-            var (code, _, err) = await ArborProcess.RunAsync(ArborProcess.ArborCommand(["train", "--config", config, "--out", dir, .. flags]));
+            var (code, _, err) =
+                await ArborProcess.RunAsync(ArborProcess.ArborCommand(["train", "--config", config, "--out", dir, .. flags]));
             Assert.Equal(CliErrorReport.ExitCode, code);
-            Assert.Equal($"error: '{dir}' is in use by PID {first.Process.Id} on {Environment.MachineName}", err[..err.IndexOf(" (started ", StringComparison.Ordinal)]);
+            Assert.Equal($"error: '{dir}' is in use by PID {first.Process.Id} on {Environment.MachineName}",
+                err[..err.IndexOf(" (started ", StringComparison.Ordinal)]);
             Assert.Contains("one process at a time writes a run directory", err);
         }
 

@@ -19,12 +19,14 @@ public class StrategyComparisonTests : IDisposable
     static SetEvaluation Eval(string bits) => new(HeldOutSet.Compositional,
         [.. bits.Select((b, i) => new SampleOutcome(i < 2 ? "colors" : "counting", $"prompt {i}", b == '1', b == '1' ? 1 : 0.5))]);
 
-    /// <summary>A run of <paramref name="config"/> on <paramref name="seed"/> from the base to <paramref name="after"/>, through the same path as a real run.</summary>
+    /// <summary>A run of <paramref name="config"/> on <paramref name="seed"/> from the
+    /// base to <paramref name="after"/>, through the same path as a real run.</summary>
     static StrategyResult Run(string config, ulong seed, string after, IReadOnlyList<TrendRow>? trends = null)
     {
         var (before, last) = (Eval(Base), Eval(after));
         var set = SetResult.From(HeldOutComparison.Between(before, last), before, last, null, [before.OverallStrict, last.OverallStrict]);
-        return new StrategyResult(config, "flow_grpo", seed, 10, [set], 6, 5, 0.1, 0.9, 100, 50, 70, 60, [0, 60], trends ?? [], double.NaN, double.NaN);
+        return new StrategyResult(config, "flow_grpo", seed, 10, [set], 6, 5, 0.1, 0.9, 100, 50, 70, 60, [0, 60], trends ?? [],
+            double.NaN, double.NaN);
     }
 
     /// <summary>
@@ -36,8 +38,10 @@ public class StrategyComparisonTests : IDisposable
         static SetEvaluation InDistribution(string b) => new(HeldOutSet.InDistribution,
             [.. b.Select((c, i) => new SampleOutcome(i < 2 ? "colors" : "counting", $"prompt {i}", c == '1', c == '1' ? 1 : 0.5))]);
         var (before, last) = (InDistribution(bits[0]), InDistribution(bits[^1]));
-        var set = SetResult.From(HeldOutComparison.Between(before, last), before, last, null, [.. bits.Select(b => InDistribution(b).OverallStrict)]);
-        return new StrategyResult(config, "flow_grpo", seed, 10, [set], 6, 5, 0.1, 0.9, 100, 50, 70, seconds[^1], seconds, [], double.NaN, double.NaN);
+        var set = SetResult.From(HeldOutComparison.Between(before, last), before, last, null,
+            [.. bits.Select(b => InDistribution(b).OverallStrict)]);
+        return new StrategyResult(config, "flow_grpo", seed, 10, [set], 6, 5, 0.1, 0.9, 100, 50, 70, seconds[^1], seconds, [],
+            double.NaN, double.NaN);
     }
 
     [Fact]
@@ -59,7 +63,8 @@ public class StrategyComparisonTests : IDisposable
         Assert.Equal([(0.0, 0.0, 0.0, 0.0), (1.05, 37.5, 25.0, 50.0), (2.05, 62.5, 50.0, 75.0)], series[0].Points);
         Assert.Equal([(0.0, 0.0, 0.0, 0.0), (3.0, 50.0, 25.0, 75.0)], series[1].Points);
 
-        var summary = StrategySummary.Of(results, new ComparisonBudget(10, 0, 30, 2, 0.1), [0, 1], new DateTime(2026, 12, 2, 8, 30, 0, DateTimeKind.Utc));
+        var summary = StrategySummary.Of(results, new ComparisonBudget(10, 0, 30, 2, 0.1), [0, 1],
+            new DateTime(2026, 12, 2, 8, 30, 0, DateTimeKind.Utc));
         summary.WriteTo(_dir);
         var svg = XDocument.Load(Path.Combine(_dir, "accuracy-vs-time.svg"));
         XNamespace ns = "http://www.w3.org/2000/svg";
@@ -67,8 +72,10 @@ public class StrategyComparisonTests : IDisposable
         Assert.Equal(["a.yaml", "b.yaml"], groups.Select(g => (string?)g.Attribute("data-name")));
         // each config: one mean line through its points, and the seeds' min–max band around it (2 × points corners)
         Assert.Equal([3, 2], groups.Select(g => g.Element(ns + "polyline")!.Attribute("points")!.Value.Split(' ').Length));
-        Assert.Equal([6, 4], groups.Select(g => g.Elements(ns + "polygon").Single(p => (string?)p.Attribute("class") == "band").Attribute("points")!.Value.Split(' ').Length));
-        Assert.Contains("in_distribution strict accuracy (%) against training time (mean and min–max over 2 seeds)", svg.Root!.Element(ns + "title")!.Value);
+        Assert.Equal([6, 4], groups.Select(g =>
+            g.Elements(ns + "polygon").Single(p => (string?)p.Attribute("class") == "band").Attribute("points")!.Value.Split(' ').Length));
+        Assert.Contains("in_distribution strict accuracy (%) against training time (mean and min–max over 2 seeds)",
+            svg.Root!.Element(ns + "title")!.Value);
 
         var md = File.ReadAllText(Path.Combine(_dir, "summary.md"));
         Assert.Equal(summary.Markdown, md);
@@ -102,7 +109,8 @@ public class StrategyComparisonTests : IDisposable
         // t_{0.975, 1} = tan(0.475π) = 12.7062...
         Assert.Equal(0.375 + Math.Tan(0.475 * Math.PI) * 0.125, overSeeds.High, 9);
 
-        Assert.Contains("share no seed", Assert.Throws<ArgumentException>(() => StrategyComparison.Between([a[2]], b, "compositional")).Message);
+        Assert.Contains("share no seed",
+            Assert.Throws<ArgumentException>(() => StrategyComparison.Between([a[2]], b, "compositional")).Message);
     }
 
     [Fact]
@@ -116,17 +124,23 @@ public class StrategyComparisonTests : IDisposable
             new("reward: counting", 2, 0.4, 0.3, -5.0, double.NaN),
         ];
         StrategyResult[] results = [Run("a.yaml", 0, "1110", trends), Run("b.yaml", 0, "0110")];
-        var summary = StrategySummary.Of(results, new ComparisonBudget(10, 0, 0, 2, 0.1), [0], new DateTime(2026, 12, 2, 8, 30, 0, DateTimeKind.Utc));
+        var summary =
+            StrategySummary.Of(results, new ComparisonBudget(10, 0, 0, 2, 0.1), [0], new DateTime(2026, 12, 2, 8, 30, 0, DateTimeKind.Utc));
         var md = summary.Markdown;
 
-        Assert.StartsWith("`arbor bench strategies` (10 iterations per run, seeds 0, 2 prompts per family in each held-out set, 2026-12-02 08:30 UTC)", md);
-        // overall: a's colors 00 → 11 (+1), counting 10 → 10 (0): 25 % → 75 %, +50 pts; Wald half-width 1.96·√((2 − 4/2)/4 + 0)/2 = 0; p = 2 · 0.5² = 0.5
+        Assert.StartsWith("`arbor bench strategies` (10 iterations per run, seeds 0, 2 prompts per family in each held-out set, " +
+            "2026-12-02 08:30 UTC)", md);
+        // overall: a's colors 00 → 11 (+1), counting 10 → 10 (0): 25 % → 75 %, +50 pts;
+        // Wald half-width 1.96·√((2 − 4/2)/4 + 0)/2 = 0; p = 2 · 0.5² = 0.5
         Assert.Equal("25.0 % → 75.0 % (+50.0 pts [+50.0, +50.0], p 0.500)", summary.Rows[0][4]);
         Assert.Contains("Per family, compositional: strict accuracy before → after", md);
         Assert.Contains("| config | colors | counting |", md);
-        // a's colors gained both prompts (var (2 − 4/2)/4 = 0); b's colors gained one: +50 pts, half-width 1.96·√((1 − 1/2)/4) = 69.3, clamped at +100
-        Assert.Contains("| a.yaml | 0.0 % → 100.0 % (+100.0 pts [+100.0, +100.0], p 0.500) | 50.0 % → 50.0 % (0.0 pts [0.0, 0.0], p 1.000) |", md);
-        Assert.Contains("| b.yaml | 0.0 % → 50.0 % (+50.0 pts [-19.3, +100.0], p 1.000) | 50.0 % → 50.0 % (0.0 pts [0.0, 0.0], p 1.000) |", md);
+        // a's colors gained both prompts (var (2 − 4/2)/4 = 0); b's colors gained
+        // one: +50 pts, half-width 1.96·√((1 − 1/2)/4) = 69.3, clamped at +100
+        Assert.Contains("| a.yaml | 0.0 % → 100.0 % (+100.0 pts [+100.0, +100.0], p 0.500) | 50.0 % → 50.0 % (0.0 pts [0.0, " +
+            "0.0], p 1.000) |", md);
+        Assert.Contains("| b.yaml | 0.0 % → 50.0 % (+50.0 pts [-19.3, +100.0], p 1.000) | 50.0 % → 50.0 % (0.0 pts [0.0, " +
+            "0.0], p 1.000) |", md);
         // the trend table: the reward overall and per family, not its components
         Assert.Contains("| config | seed | series | first → last | slope / 100 it (SE) | iterations |", md);
         Assert.Contains("| a.yaml | 0 | reward | 0.300 → 0.400 | +1.000 (0.200) | 10 |", md);

@@ -17,8 +17,11 @@ internal static class TinyRun
     {
         var model = Path.Combine(directory, "base");
         using var gen = new Generator(7);
-        using var pipeline = TextToImagePipeline.Create(new DiTConfig { ImageSize = 16, PatchSize = 4, Dim = 32, Depth = 1, Heads = 2, MlpRatio = 2,
-            Text = new TextEncoderConfig { MaxTokens = 16, Dim = 16, Depth = 1, Heads = 2 } }, new WordTokenizer(ShapesVocabulary.Words), gen);
+        using var pipeline = TextToImagePipeline.Create(new DiTConfig
+        {
+            ImageSize = 16, PatchSize = 4, Dim = 32, Depth = 1, Heads = 2, MlpRatio = 2,
+            Text = new TextEncoderConfig { MaxTokens = 16, Dim = 16, Depth = 1, Heads = 2 }
+        }, new WordTokenizer(ShapesVocabulary.Words), gen);
         pipeline.Save(model);
         return model;
     }
@@ -29,7 +32,8 @@ internal static class TinyRun
     /// </summary>
     public static string WriteEndlessTrainConfig(string directory) => WriteTrainConfig(directory, 100000);
 
-    /// <summary>An `arbor train` config on the tiny model with <paramref name="iterations"/> iterations (checkpoints every 1000 and at the end); returns its path.</summary>
+    /// <summary>An `arbor train` config on the tiny model with <paramref name="iterations"/>
+    /// iterations (checkpoints every 1000 and at the end); returns its path.</summary>
     public static string WriteTrainConfig(string directory, int iterations)
     {
         var model = SaveModel(directory);

@@ -20,7 +20,8 @@ internal sealed class TrainRun(Process process, string directory) : IDisposable
         Assert.Equal(count, seen);
     }
 
-    /// <summary>After a stop request: the run exited with <paramref name="exitCode"/> and every logged iteration is in its checkpoint.</summary>
+    /// <summary>After a stop request: the run exited with <paramref name="exitCode"/>
+    /// and every logged iteration is in its checkpoint.</summary>
     public async Task AssertStoppedCleanly(int exitCode)
     {
         var rest = Process.StandardOutput.ReadToEndAsync();

@@ -73,7 +73,8 @@ public static class BindingBenchmark
              "--depth", $"{s.Depth}", "--tokens", $"{s.Tokens}", "--batch", $"{s.Batch}", "--gemm", $"{s.Gemm}"], s.Threads);
 
     /// <summary>Pools the sample arrays of two PyTorch rounds.</summary>
-    public static JsonObject Concat(JsonObject a, JsonObject b) => PythonReference.Concat(a, b, "tiny_add_us", "transformer_s", "sgemm_gflops");
+    public static JsonObject Concat(JsonObject a, JsonObject b) =>
+        PythonReference.Concat(a, b, "tiny_add_us", "transformer_s", "sgemm_gflops");
 
     public static Sample SampleOf(JsonObject o, string key) => PythonReference.SampleOf(o, key);
 }

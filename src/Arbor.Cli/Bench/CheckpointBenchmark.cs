@@ -25,7 +25,8 @@ public static class CheckpointBenchmark
         var config = new GrpoTrainConfig();
         using var gen = new Generator(0);
         LoraInjection.Apply(pipeline.Model, config.Lora.Pattern, config.Lora.Rank, config.Lora.Alpha, gen);
-        using var optimizer = new AdamW(pipeline.Model.NamedParameters(trainableOnly: true), new AdamWOptions { LearningRate = config.Optim.LearningRate });
+        using var optimizer =
+            new AdamW(pipeline.Model.NamedParameters(trainableOnly: true), new AdamWOptions { LearningRate = config.Optim.LearningRate });
         OneStep(pipeline.Model, optimizer);   // AdamW's moments exist, as in every checkpoint after iteration 1
 
         var saved = Path.Combine(scratch, "save");

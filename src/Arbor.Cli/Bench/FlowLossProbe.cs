@@ -10,7 +10,8 @@ namespace Arbor.Cli.Bench;
 /// </summary>
 public static class FlowLossProbe
 {
-    public static List<(double T, double Mse, double X0Rmse)> Run(TextToImagePipeline pipeline, ICaptionedImageSource data, double[] times, int batches, int batchSize)
+    public static List<(double T, double Mse, double X0Rmse)> Run(TextToImagePipeline pipeline, ICaptionedImageSource data, double[] times,
+        int batches, int batchSize)
     {
         using var noGrad = Torch.NoGrad();
         using var gen = new Generator(777);

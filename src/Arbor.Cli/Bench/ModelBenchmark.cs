@@ -40,7 +40,12 @@ public sealed record ModelBenchSettings
     public static ModelBenchSettings Quick(int threads) => new()
     {
         Threads = threads,
-        Model = new DiTConfig { Dim = 32, Depth = 1, Text = new TextEncoderConfig { VocabSize = ShapesVocabularySize, Dim = 32, Depth = 1 } },
+        Model = new DiTConfig
+        {
+            Dim = 32,
+            Depth = 1,
+            Text = new TextEncoderConfig { VocabSize = ShapesVocabularySize, Dim = 32, Depth = 1 }
+        },
         Batch = 4,
         TrainSteps = 1,
         SampleBatch = 4,
@@ -52,7 +57,8 @@ public sealed record ModelBenchSettings
 /// A Flow-GRPO rollout through <see cref="Arbor.Rollouts.RolloutEngine"/> at the sampling batch (SampleBatch/8 prompts
 /// x G = 8, SampleSteps SDE steps with log-probabilities, CFG): what RL's rollout phase gets out of the same forwards.
 /// </param>
-public sealed record ModelBenchResult(Sample TrainImagesPerSecond, Sample SampleImageStepsPerSecond, Sample RolloutImageStepsPerSecond, long Parameters)
+public sealed record ModelBenchResult(Sample TrainImagesPerSecond, Sample SampleImageStepsPerSecond,
+    Sample RolloutImageStepsPerSecond, long Parameters)
 {
     /// <summary>Pools the samples of two rounds.</summary>
     public ModelBenchResult Concat(ModelBenchResult o) => new(
@@ -128,7 +134,8 @@ public static class ModelBenchmark
 
         // ---- pretraining: as Pretrainer.Run, minus data loading, caption dropout, LR schedule and EMA ----
         model.Train();
-        using var optimizer = new AdamW(model.NamedParameters(), new AdamWOptions { LearningRate = s.LearningRate, WeightDecay = s.WeightDecay });
+        using var optimizer =
+            new AdamW(model.NamedParameters(), new AdamWOptions { LearningRate = s.LearningRate, WeightDecay = s.WeightDecay });
         var x0 = Torch.Rand([s.Batch, .. shape], init) * 2 - 1;
         var (ids, mask) = TokenIds(s.Batch, cfg.Text.MaxTokens, cfg.Text.VocabSize);
         var parameters = model.Parameters(trainableOnly: true).ToList();
@@ -173,8 +180,10 @@ public static class ModelBenchmark
         var pipeline = new Arbor.Pipelines.TextToImagePipeline(model, tokenizer);   // borrows the model: not disposed here
         string[] palette = ["a red circle", "a blue square", "two green triangles", "a yellow cross to the left of a purple circle"];
         var prompts = Enumerable.Range(0, Math.Max(1, s.SampleBatch / group)).Select(i => palette[i % palette.Length]).ToList();
-        var strategy = new Arbor.Strategies.FlowGrpoStrategy(new Arbor.Strategies.FlowGrpoConfig { Steps = s.SampleSteps, GroupSize = group });
-        var engine = new Arbor.Rollouts.RolloutEngine(pipeline, new Arbor.Rollouts.RolloutConfig { Guidance = s.Guidance, MaxBatch = prompts.Count * group });
+        var strategy =
+            new Arbor.Strategies.FlowGrpoStrategy(new Arbor.Strategies.FlowGrpoConfig { Steps = s.SampleSteps, GroupSize = group });
+        var engine = new Arbor.Rollouts.RolloutEngine(pipeline,
+            new Arbor.Rollouts.RolloutConfig { Guidance = s.Guidance, MaxBatch = prompts.Count * group });
         var rollout = Measure.Seconds(() =>
         {
             using var conditioning = new Arbor.Rollouts.PromptConditioning(pipeline, prompts, s.Guidance);
@@ -225,7 +234,8 @@ public static class ModelBenchmark
     }
 
     /// <summary>Runs bench/python/model_bench.py with the same settings; null (with a reason) when it cannot run.</summary>
-    public static (JsonObject? Result, string? Problem) RunPyTorch(ModelBenchSettings s, string python, long expectParameters, string? checkFile)
+    public static (JsonObject? Result, string? Problem) RunPyTorch(ModelBenchSettings s, string python,
+        long expectParameters, string? checkFile)
     {
         var m = s.Model;
         var args = new List<string>
@@ -245,7 +255,8 @@ public static class ModelBenchmark
     }
 
     /// <summary>Pools the sample arrays of two PyTorch rounds (the first round's check is kept).</summary>
-    public static JsonObject Concat(JsonObject a, JsonObject b) => PythonReference.Concat(a, b, "train_images_per_s", "sample_image_steps_per_s");
+    public static JsonObject Concat(JsonObject a, JsonObject b) =>
+        PythonReference.Concat(a, b, "train_images_per_s", "sample_image_steps_per_s");
 
     public static Sample SampleOf(JsonObject o, string key) => PythonReference.SampleOf(o, key);
 

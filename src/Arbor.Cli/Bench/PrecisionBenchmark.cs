@@ -17,7 +17,8 @@ public sealed record PrecisionRow(string Name, Sample Fp32, Sample Bf16)
 /// What `arbor bench precision` measured: the products, the model forward, the training steps, how far bf16 moves the
 /// velocity, and the pretraining batch's loss in both precisions (the shipped base, before any timed step).
 /// </summary>
-public sealed record PrecisionBenchResult(IReadOnlyList<PrecisionRow> Rows, double VelocityMaxAbsDiff, double VelocityMaxAbs, double VelocityRmsDiff,
+public sealed record PrecisionBenchResult(IReadOnlyList<PrecisionRow> Rows, double VelocityMaxAbsDiff,
+    double VelocityMaxAbs, double VelocityRmsDiff,
     double VelocityRms, string CpuFeatures)
 {
     /// <summary>The pretraining batch's flow-matching loss under the shipped base in each precision (no step taken).</summary>
@@ -42,7 +43,8 @@ public sealed record PrecisionBenchResult(IReadOnlyList<PrecisionRow> Rows, doub
 /// </summary>
 public static class PrecisionBenchmark
 {
-    public static PrecisionBenchResult Run(TextToImagePipeline pipeline, int images, double guidance, int rounds, int reps, int pretrainBatch = 64, ulong seed = 0)
+    public static PrecisionBenchResult Run(TextToImagePipeline pipeline, int images, double guidance, int rounds, int reps,
+        int pretrainBatch = 64, ulong seed = 0)
     {
         var model = pipeline.Model;
         var cfg = model.Config;
@@ -117,6 +119,7 @@ public static class PrecisionBenchmark
         var fp32 = ops.Select(_ => new List<double>()).ToList();
         var bf16 = ops.Select(_ => new List<double>()).ToList();
         for (int round = 0; round < rounds; round++)
+        {
             for (int o = 0; o < ops.Count; o++)
             {
                 var (_, body, bf16Body) = ops[o];
@@ -133,6 +136,7 @@ public static class PrecisionBenchmark
                 Timed(low: round % 2 == 1);
                 Timed(low: round % 2 == 0);
             }
+        }
         var result = ops.Select((op, o) => new PrecisionRow(op.Name, new Sample([.. fp32[o]]), new Sample([.. bf16[o]]))).ToList();
         return new PrecisionBenchResult(result, maxDiff, maxAbs, rmsDiff, rms, CpuFeatures())
         {

@@ -54,7 +54,8 @@ internal sealed class PrecisionTrainingSteps : IDisposable
         _pretrain = new TextToImagePipeline(new FlowDiT(cfg), pipeline.Tokenizer);
         _pretrain.Model.LoadStateDict(pipeline.Model.StateDict());
         _pretrain.Model.Train();
-        _optimizer = AdamW.DecayingMatricesOnly(_pretrain.Model.NamedParameters(), new AdamWOptions { LearningRate = train.LearningRate, WeightDecay = train.WeightDecay });
+        _optimizer = AdamW.DecayingMatricesOnly(_pretrain.Model.NamedParameters(),
+            new AdamWOptions { LearningRate = train.LearningRate, WeightDecay = train.WeightDecay });
         _parameters = [.. _pretrain.Model.Parameters(trainableOnly: true)];
         // real pretraining data, so the captions' lengths (and the text encoder's masks) are pretraining's
         var (data, _) = Worlds.ForPretraining(new PretrainDataConfig(), cfg.ImageSize);

@@ -6,11 +6,13 @@ public static class RepoPaths
     public static string? Find(string relative)
     {
         foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             {
                 var candidate = Path.Combine(dir.FullName, relative);
                 if (File.Exists(candidate)) return candidate;
             }
+        }
         return null;
     }
 }

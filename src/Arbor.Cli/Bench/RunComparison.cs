@@ -30,7 +30,8 @@ public static class RunComparison
         if (evals.Count == 0) throw new FormatException($"{file} holds no held-out evaluation (kind \"eval\")");
         var record = iteration is long it
             ? evals.LastOrDefault(r => r.Position == it)
-                ?? throw new ArgumentException($"{file} has no evaluation at iteration {it} (it has {string.Join(", ", evals.Select(r => r.Position))})")
+                ?? throw new ArgumentException($"{file} has no evaluation at iteration {it} (it has " +
+                    $"{string.Join(", ", evals.Select(r => r.Position))})")
             : evals[^1];
         var sets = record.Sets.Select(p => p.Value.ToSetEvaluation(p.Key)).ToList();
         return new RunEvaluation(file, record.Position, sets);
@@ -46,7 +47,8 @@ public static class RunComparison
         var text = new StringBuilder()
             .AppendLine($"A: {a.Source} (iteration {a.Iteration})")
             .AppendLine($"B: {b.Source} (iteration {b.Iteration})")
-            .AppendLine("change = B − A on the same prompts and noise; 'before' is A, 'after' is B; gain/loss: prompts B passes and A fails, and the reverse");
+            .AppendLine("change = B − A on the same prompts and noise; 'before' is A, 'after' is B; gain/loss: prompts B passes and A " +
+                "fails, and the reverse");
         foreach (var c in comparisons) text.AppendLine().AppendLine(c.Table()).AppendLine(c.Summary());
         return (comparisons, text.ToString());
     }
@@ -65,7 +67,8 @@ public static class RunComparison
         {
             1 => runs[0],
             0 => throw new FileNotFoundException($"{path} holds no metrics.jsonl, directly or in a run directory below it"),
-            _ => throw new ArgumentException($"{path} holds {runs.Count} runs ({string.Join(", ", runs.Select(r => Path.GetFileName(Path.GetDirectoryName(r))))}): name one of them"),
+            _ => throw new ArgumentException($"{path} holds {runs.Count} runs " +
+                $"({string.Join(", ", runs.Select(r => Path.GetFileName(Path.GetDirectoryName(r))))}): name one of them"),
         };
     }
 }

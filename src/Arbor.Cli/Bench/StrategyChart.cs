@@ -13,7 +13,8 @@ public static class StrategyChart
     /// <summary>The chart's file name, next to summary.md.</summary>
     public const string FileName = "accuracy-vs-time.svg";
 
-    /// <summary>The set the chart shows: in_distribution (the primary RL metric) when the runs evaluated it, else their first set.</summary>
+    /// <summary>The set the chart shows: in_distribution (the primary RL
+    /// metric) when the runs evaluated it, else their first set.</summary>
     public static string SetOf(IReadOnlyList<StrategyResult> results)
     {
         var primary = HeldOutSet.InDistribution.Name();
@@ -44,7 +45,8 @@ public static class StrategyChart
             for (int k = 0; k < shared; k++)
             {
                 var atSeeds = curves.Select(c => k == shared - 1 ? c[^1] : c[k]).ToList();
-                points.Add((atSeeds.Average(p => p.Minutes), atSeeds.Average(p => p.Strict), atSeeds.Min(p => p.Strict), atSeeds.Max(p => p.Strict)));
+                points.Add((atSeeds.Average(p => p.Minutes), atSeeds.Average(p => p.Strict), atSeeds.Min(p => p.Strict),
+                    atSeeds.Max(p => p.Strict)));
             }
             series.Add((config.Key, points));
         }

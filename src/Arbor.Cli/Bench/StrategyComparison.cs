@@ -10,20 +10,24 @@ namespace Arbor.Cli.Bench;
 
 /// <summary>The shared budget of a comparison: iterations, or minutes of rollout + reward + training (evaluations excluded).</summary>
 /// <param name="EvalPrecision">Every run's eval.precision (null: each config's own), so runs compared stay paired.</param>
-public sealed record ComparisonBudget(int Iterations, double Minutes, int EvalEvery, int PromptsPerFamily, double TargetGain, Precision? EvalPrecision = null);
+public sealed record ComparisonBudget(int Iterations, double Minutes, int EvalEvery, int PromptsPerFamily, double TargetGain,
+    Precision? EvalPrecision = null);
 
 /// <summary>
 /// One held-out set of one run: accuracy before and after, the paired change (same prompts and seeds) overall and per
 /// family, the curve over evaluations, and the final pass bits (for paired tests between strategies on the same seed).
 /// </summary>
-public sealed record SetResult(string Set, int N, double StrictBefore, double StrictAfter, double StrictSd, double PartialBefore, double PartialAfter,
+public sealed record SetResult(string Set, int N, double StrictBefore, double StrictAfter, double StrictSd,
+    double PartialBefore, double PartialAfter,
     PairedStatistics.PairedChange Change, IReadOnlyDictionary<string, PairedStatistics.PairedChange> ChangeByFamily,
     PairedStatistics.MeanChange PartialChange, double? SecondsToTarget,
     IReadOnlyList<double> StrictCurve, IReadOnlyDictionary<string, double> StrictAfterByFamily, string PassAfter)
 {
     /// <summary>The result of a run's first and last evaluations of one set and their paired comparison <paramref name="c"/>.</summary>
-    public static SetResult From(SetComparison c, SetEvaluation before, SetEvaluation after, double? secondsToTarget, IReadOnlyList<double> strictCurve) =>
-        new(c.Name, c.N, before.OverallStrict, after.OverallStrict, after.OverallStrictSd, before.OverallPartial, after.OverallPartial, c.Overall, c.ByFamily,
+    public static SetResult From(SetComparison c, SetEvaluation before, SetEvaluation after, double? secondsToTarget,
+        IReadOnlyList<double> strictCurve) =>
+        new(c.Name, c.N, before.OverallStrict, after.OverallStrict, after.OverallStrictSd, before.OverallPartial,
+            after.OverallPartial, c.Overall, c.ByFamily,
             c.Partial, secondsToTarget, strictCurve, after.Strict, new string([.. after.Outcomes.Select(o => o.Pass ? '1' : '0')]));
 }
 
@@ -47,7 +51,8 @@ public static class StrategyComparison
     /// <summary>The file of every run's result, rewritten after each run; its presence marks a `bench strategies` output.</summary>
     public const string ResultsFile = "results.json";
 
-    /// <summary>What `bench strategies` writes into --out: results.json, summary.md, the chart, and one RL run per config and seed.</summary>
+    /// <summary>What `bench strategies` writes into --out: results.json,
+    /// summary.md, the chart, and one RL run per config and seed.</summary>
     public static readonly OutputKind Output = OutputKind.Directory("an `arbor bench strategies` output", [ResultsFile]);
 
     /// <summary>
@@ -74,8 +79,18 @@ public static class StrategyComparison
         {
             Seed = seed,
             Model = model,
-            Train = cfg.Train with { Iterations = iterations, CheckpointEvery = Math.Max(1, Math.Min(iterations, 10)), TimeBudgetMinutes = budget.Minutes },
-            Eval = cfg.Eval with { Every = budget.EvalEvery, PromptsPerFamily = budget.PromptsPerFamily, Precision = budget.EvalPrecision ?? cfg.Eval.Precision },
+            Train = cfg.Train with
+            {
+                Iterations = iterations,
+                CheckpointEvery = Math.Max(1, Math.Min(iterations, 10)),
+                TimeBudgetMinutes = budget.Minutes
+            },
+            Eval = cfg.Eval with
+            {
+                Every = budget.EvalEvery,
+                PromptsPerFamily = budget.PromptsPerFamily,
+                Precision = budget.EvalPrecision ?? cfg.Eval.Precision
+            },
         };
         var runDir = Path.Combine(outDir, $"{Path.GetFileNameWithoutExtension(configPath)}-seed{seed}");
         OutputGuard.ReplacePrevious(runDir, RunDirectory.Rl);
@@ -91,7 +106,12 @@ public static class StrategyComparison
             var (b, a) = (before.Of(c.Set)!, after.Of(c.Set)!);
             double? toTarget = null;
             for (int k = 0; k < trainer.Evaluations.Count; k++)
-                if (trainer.Evaluations[k].Of(c.Set)!.OverallStrict >= b.OverallStrict + budget.TargetGain) { toTarget = trainer.TrainingSecondsAtEvaluation[k]; break; }
+            {
+                if (trainer.Evaluations[k].Of(c.Set)!.OverallStrict >= b.OverallStrict + budget.TargetGain)
+                {
+                    toTarget = trainer.TrainingSecondsAtEvaluation[k]; break;
+                }
+            }
             return SetResult.From(c, b, a, toTarget, [.. trainer.Evaluations.Select(e => e.Of(c.Set)!.OverallStrict)]);
         }).ToList();
         var logged = RunMetrics.Load(Path.Combine(runDir, "metrics.jsonl")).Iterations;
@@ -119,7 +139,8 @@ public static class StrategyComparison
         SetResult Of(IReadOnlyList<StrategyResult> runs, ulong seed) => runs.First(x => x.Seed == seed).Sets.First(s => s.Set == set);
         var bits = seeds.SelectMany(s => Of(b, s).PassAfter.Zip(Of(a, s).PassAfter, (x, y) => (x == '1', y == '1'))).ToList();
         var perPrompt = PairedStatistics.Compare([.. bits.Select(p => p.Item1)], [.. bits.Select(p => p.Item2)]);
-        var overSeeds = PairedStatistics.PairedT([.. seeds.Select(s => Of(b, s).Change.Change)], [.. seeds.Select(s => Of(a, s).Change.Change)]);
+        var overSeeds =
+            PairedStatistics.PairedT([.. seeds.Select(s => Of(b, s).Change.Change)], [.. seeds.Select(s => Of(a, s).Change.Change)]);
         return (perPrompt, overSeeds);
     }
 
@@ -132,5 +153,9 @@ public static class StrategyComparison
 
     // NaN where a run never reached the target: JSON has no literal for it, so it is written as the string "NaN"
     private static JsonSerializerOptions ResultJson(bool indented) =>
-        new() { WriteIndented = indented, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+        new()
+        {
+            WriteIndented = indented,
+            NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals
+        };
 }

@@ -23,7 +23,8 @@ public static class ThreadStudy
             model.Forward(x).Square().Mean().Backward();
         }, reps);
 
-        using var conv = new Sequential(new Conv2d(64, 64, 3, padding: 1, generator: gen), Activation.Silu(), new Conv2d(64, 64, 3, padding: 1, generator: gen));
+        using var conv = new Sequential(new Conv2d(64, 64, 3, padding: 1, generator: gen), Activation.Silu(),
+            new Conv2d(64, 64, 3, padding: 1, generator: gen));
         var img = Torch.Randn([16, 64, 32, 32], gen);
         var convTime = Measure.Seconds(() =>
         {

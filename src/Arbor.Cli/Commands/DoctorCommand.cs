@@ -17,10 +17,19 @@ public static class DoctorCommand
     {
         var steps = new Option<int>("--steps") { Description = "Training steps of the MLP check", DefaultValueFactory = _ => 300 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of data and initialization", DefaultValueFactory = _ => 0 };
-        var distributed = new Option<bool>("--distributed") { Description = "Instead: join the job in RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT (arbor launch, torchrun) and check its collectives" };
-        var timeout = new Option<double>("--timeout-seconds") { Description = "With --distributed: bound on the rendezvous and each collective", DefaultValueFactory = _ => 60 };
+        var distributed = new Option<bool>("--distributed")
+        {
+            Description =
+                "Instead: join the job in RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT (arbor launch, torchrun) and check its collectives"
+        };
+        var timeout = new Option<double>("--timeout-seconds")
+        {
+            Description = "With --distributed: bound on the rendezvous and each collective",
+            DefaultValueFactory = _ => 60
+        };
         var cmd = new Command("doctor", "Check the libtorch installation and train a small MLP.") { steps, seed, distributed, timeout };
-        cmd.SetAction(r => r.GetValue(distributed) ? CheckDistributed(TimeSpan.FromSeconds(r.GetValue(timeout))) : Run(r.GetValue(steps), r.GetValue(seed)));
+        cmd.SetAction(r => r.GetValue(distributed) ? CheckDistributed(TimeSpan.FromSeconds(r.GetValue(timeout)))
+            : Run(r.GetValue(steps), r.GetValue(seed)));
         return cmd;
     }
 
@@ -47,8 +56,10 @@ public static class DoctorCommand
             .Select(b => System.Text.Encoding.UTF8.GetString(b)).ToList();
         group.Barrier();
         bool ok = sums.All(v => v == expected) && root.ToArray<float>().All(v => v == env.WorldSize - 1);
-        Console.WriteLine($"rank {env.Rank} of {env.WorldSize} (local {env.LocalRank}, {group.Backend}, master {env.MasterAddress}:{env.MasterPort}): " +
-            $"joined in {joined:F2} s; allreduce sum {sums[0]:G} (expected {expected:G}); broadcast from rank {env.WorldSize - 1} {(ok ? "ok" : "WRONG")}; " +
+        Console.WriteLine($"rank {env.Rank} of {env.WorldSize} (local {env.LocalRank}, {group.Backend}, master " +
+            $"{env.MasterAddress}:{env.MasterPort}): " +
+            $"joined in {joined:F2} s; allreduce sum {sums[0]:G} (expected {expected:G}); broadcast from rank {env.WorldSize - 1} " +
+            $"{(ok ? "ok" : "WRONG")}; " +
             $"ranks at {string.Join(", ", who)}; {clock.Elapsed.TotalSeconds:F2} s in all");
         if (!ok) Console.Error.WriteLine($"error: rank {env.Rank}: the collectives returned wrong values");
         return ok ? 0 : 1;
@@ -61,8 +72,10 @@ public static class DoctorCommand
         info.AddRow("libtorch", TorchRuntime.LibTorchVersion);
         var blas = TorchRuntime.BlasInfo;
         info.AddRow("BLAS", Markup.Escape(blas.Length > 0 ? blas : "not OpenBLAS (see build config)"));
-        info.AddRow("threads", $"intra-op {TorchRuntime.IntraOpThreads}, BLAS {TorchRuntime.BlasThreads}, cores {Environment.ProcessorCount}");
-        info.AddRow("devices", TorchRuntime.CudaAvailable ? $"cpu, cuda x{TorchRuntime.CudaDeviceCount}" : "cpu (no CUDA in this libtorch)");
+        info.AddRow("threads",
+            $"intra-op {TorchRuntime.IntraOpThreads}, BLAS {TorchRuntime.BlasThreads}, cores {Environment.ProcessorCount}");
+        info.AddRow("devices",
+            TorchRuntime.CudaAvailable ? $"cpu, cuda x{TorchRuntime.CudaDeviceCount}" : "cpu (no CUDA in this libtorch)");
         info.AddRow("attention", F.FusedAttentionAvailable ? "fused scaled_dot_product_attention" : "composite (libtorch < 2.0)");
         AnsiConsole.Write(info);
 

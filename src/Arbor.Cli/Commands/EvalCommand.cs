@@ -23,23 +23,49 @@ public static class EvalCommand
     {
         var model = ModelOptions.Model();
         var lora = ModelOptions.Lora();
-        var against = new Option<string?>("--against") { Description = "Compare with this: a model directory, or a LoRA file applied to --model (a LoRA against its base: --lora X --against the model directory)" };
-        var sets = new Option<string[]>("--sets") { Description = "Held-out sets: in_distribution (RL-like prompts never trained on) and/or compositional (the test split)", AllowMultipleArgumentsPerToken = true,
-            DefaultValueFactory = _ => [.. HeldOutSets.All.Select(s => s.Name())] };
-        var perFamily = new Option<int>("--per-family") { Description = "Prompts per task family in each set", DefaultValueFactory = _ => new EvalConfig().PromptsPerFamily };
+        var against = new Option<string?>("--against")
+        {
+            Description = "Compare with this: a model directory, or a LoRA file applied to --model (a LoRA against its base: --lora X " +
+                "--against the model directory)"
+        };
+        var sets = new Option<string[]>("--sets")
+        {
+            Description = "Held-out sets: in_distribution (RL-like prompts never trained on) and/or compositional (the test split)",
+            AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => [.. HeldOutSets.All.Select(s => s.Name())]
+        };
+        var perFamily = new Option<int>("--per-family")
+        {
+            Description = "Prompts per task family in each set",
+            DefaultValueFactory = _ => new EvalConfig().PromptsPerFamily
+        };
         var steps = SamplingOptions.Steps();
         var cfg = SamplingOptions.Guidance("Guidance weight");
-        var seed = new Option<ulong>("--seed") { Description = "Seed of the evaluation noise (one seed per prompt derives from it)", DefaultValueFactory = _ => 1234 };
-        var batch = new Option<int>("--batch") { Description = "Prompts per model forward batch (the noise does not depend on it; the float sums do)", DefaultValueFactory = _ => new EvalConfig().BatchSize };
-        var splitSeed = new Option<ulong>("--split-seed") { Description = "Seed of the Shapes split (the model's pretraining split)", DefaultValueFactory = _ => 0 };
+        var seed = new Option<ulong>("--seed")
+        {
+            Description = "Seed of the evaluation noise (one seed per prompt derives from it)",
+            DefaultValueFactory = _ => 1234
+        };
+        var batch = new Option<int>("--batch")
+        {
+            Description = "Prompts per model forward batch (the noise does not depend on it; the float sums do)",
+            DefaultValueFactory = _ => new EvalConfig().BatchSize
+        };
+        var splitSeed = new Option<ulong>("--split-seed")
+        {
+            Description = "Seed of the Shapes split (the model's pretraining split)",
+            DefaultValueFactory = _ => 0
+        };
         var output = new Option<string>("--out") { Description = "Output directory", DefaultValueFactory = _ => "eval" };
         var precision = ModelOptions.Precision();
-        var cmd = new Command("eval", "Per-family accuracy of a model on both held-out sets, verified from pixels; --against: the paired comparison with another model or LoRA.")
+        var cmd = new Command("eval", "Per-family accuracy of a model on both held-out sets, verified from pixels; --against: the paired " +
+            "comparison with another model or LoRA.")
             { model, lora, against, sets, perFamily, steps, cfg, seed, batch, splitSeed, precision, output };
         cmd.SetAction(r => Run(ModelOptions.Resolve(r.GetValue(model)), r.GetValue(lora), r.GetValue(against),
             new EvalConfig
             {
-                Steps = r.GetValue(steps), Guidance = r.GetValue(cfg), Seed = r.GetValue(seed), PromptsPerFamily = r.GetValue(perFamily), BatchSize = r.GetValue(batch), Precision = r.GetValue(precision),
+                Steps = r.GetValue(steps), Guidance = r.GetValue(cfg), Seed = r.GetValue(seed), PromptsPerFamily = r.GetValue(perFamily),
+                BatchSize = r.GetValue(batch), Precision = r.GetValue(precision),
                 Sets = [.. r.GetValue(sets)!.Select(HeldOutSets.Parse)],
             },
             r.GetValue(splitSeed), r.GetValue(output)!));
@@ -57,7 +83,9 @@ public static class EvalCommand
         var evaluator = new ShapesHeldOutEvaluator(new ShapesSplits(new ShapesSplitConfig { Seed = splitSeed }));
         string name = lora is null ? modelDir : $"{modelDir} + {lora}";
         // the first line at once: the evaluation itself prints nothing for minutes
-        AnsiConsole.MarkupLine(Markup.Escape($"evaluating {name} on {string.Join(" and ", config.Sets.Select(s => s.Name()))}: {config.PromptsPerFamily} prompts per family each, {config.Steps} steps, {ComputePrecision.Name(ComputePrecision.Resolve(config.Precision))}"));
+        AnsiConsole.MarkupLine(Markup.Escape($"evaluating {name} on {string.Join(" and ", config.Sets.Select(s => s.Name()))}: " +
+            $"{config.PromptsPerFamily} prompts per family each, {config.Steps} steps, " +
+            $"{ComputePrecision.Name(ComputePrecision.Resolve(config.Precision))}"));
         var (report, samples) = Evaluate(evaluator, modelDir, lora, config, Path.Combine(outDir, against is null ? "" : "model"));
         HeldOutText.PrintEvaluation(report, name);
         AnsiConsole.Write(FailureTable(samples.Values.SelectMany(s => s)));
@@ -76,19 +104,22 @@ public static class EvalCommand
 
         var json = new
         {
-            model = modelDir, lora, prompts_per_family = config.PromptsPerFamily, steps = config.Steps, cfg = config.Guidance, seed = config.Seed, precision = ComputePrecision.Name(ComputePrecision.Resolve(config.Precision)),
+            model = modelDir, lora, prompts_per_family = config.PromptsPerFamily, steps = config.Steps, cfg = config.Guidance,
+            seed = config.Seed, precision = ComputePrecision.Name(ComputePrecision.Resolve(config.Precision)),
             sets = report.SetRecords(),
-            samples = samples.ToDictionary(kv => kv.Key.Name(), kv => kv.Value.Select(s => new { s.Prompt, family = s.Family.Name(), s.Result.Pass, s.Result.Score, failed = FailureReasons.Of(s.Result) })),
+            samples = samples.ToDictionary(kv => kv.Key.Name(), kv => kv.Value.Select(s =>
+                new { s.Prompt, family = s.Family.Name(), s.Result.Pass, s.Result.Score, failed = FailureReasons.Of(s.Result) })),
             comparison,
         };
         Directory.CreateDirectory(outDir);
-        File.WriteAllText(Path.Combine(outDir, "accuracy.json"), JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(Path.Combine(outDir, "accuracy.json"),
+            JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
         AnsiConsole.MarkupLine($"accuracy.json and grids in {Markup.Escape(outDir)}");
         return 0;
     }
 
-    private static (EvaluationReport Report, IReadOnlyDictionary<HeldOutSet, List<EvaluatedSample>> Samples) Evaluate(ShapesHeldOutEvaluator evaluator,
-        string modelDir, string? lora, EvalConfig config, string gridDir)
+    private static (EvaluationReport Report, IReadOnlyDictionary<HeldOutSet, List<EvaluatedSample>> Samples) Evaluate(
+        ShapesHeldOutEvaluator evaluator, string modelDir, string? lora, EvalConfig config, string gridDir)
     {
         using var pipeline = ModelOptions.Load(modelDir, lora);
         return evaluator.EvaluateWithSamples(pipeline, config, 0, gridDir);

@@ -10,7 +10,8 @@ namespace Arbor.Cli.Commands;
 /// </summary>
 public static class HeldOutText
 {
-    /// <summary>One line per set: "  in_distribution (n = 384): strict 45.1 % ± 2.5, partial 63.0 % — single_object 94 % ± 3, ...".</summary>
+    /// <summary>One line per set:
+    /// "  in_distribution (n = 384): strict 45.1 % ± 2.5, partial 63.0 % — single_object 94 % ± 3, ...".</summary>
     public static void PrintEvaluation(EvaluationReport report, string label)
     {
         AnsiConsole.MarkupLine($"{Markup.Escape(label)} ({report.Seconds:F0} s):");
@@ -26,7 +27,8 @@ public static class HeldOutText
     public static IReadOnlyList<SetComparison> PrintPaired(EvaluationReport before, EvaluationReport after, string what)
     {
         var comparisons = HeldOutComparison.Between(before, after);
-        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(what)}[/]: change of strict accuracy, 95 % interval, exact McNemar p over the paired prompts");
+        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(what)}[/]: change of strict accuracy, 95 % interval, exact McNemar p " +
+            $"over the paired prompts");
         foreach (var c in comparisons) AnsiConsole.WriteLine(c.Table());
         foreach (var c in comparisons) AnsiConsole.MarkupLine($"[bold]{Markup.Escape(c.Summary())}[/]");
         return comparisons;

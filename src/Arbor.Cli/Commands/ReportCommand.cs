@@ -15,7 +15,8 @@ public static class ReportCommand
         cmd.SetAction(r =>
         {
             var dir = r.GetValue(run)!;
-            if (!File.Exists(Path.Combine(dir, "metrics.jsonl"))) throw new FileNotFoundException($"'{dir}' has no metrics.jsonl: not a run directory");
+            if (!File.Exists(Path.Combine(dir, "metrics.jsonl")))
+                throw new FileNotFoundException($"'{dir}' has no metrics.jsonl: not a run directory");
             var path = RunReport.Write(dir, r.GetValue(title) ?? Path.GetFileName(Path.GetFullPath(dir)));
             AnsiConsole.MarkupLine($"report: {Markup.Escape(path)}");
             return 0;

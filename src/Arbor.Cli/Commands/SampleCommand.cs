@@ -32,7 +32,10 @@ public static class SampleCommand
         var sampler = new Option<string>("--sampler") { Description = "euler or heun", DefaultValueFactory = _ => "euler" };
         var output = new Option<string>("--out") { Description = "Output directory", DefaultValueFactory = _ => "samples" };
         var precision = ModelOptions.Precision();
-        var cmd = new Command("sample", "Generate images from prompts and verify them.") { model, lora, prompt, prompts, n, steps, cfg, seed, sampler, precision, output };
+        var cmd = new Command("sample", "Generate images from prompts and verify them.")
+        {
+            model, lora, prompt, prompts, n, steps, cfg, seed, sampler, precision, output
+        };
         cmd.SetAction(r =>
         {
             var list = r.GetValue(prompt) is { } p ? [p]
@@ -44,7 +47,8 @@ public static class SampleCommand
         return cmd;
     }
 
-    private static int Run(string modelDir, string? lora, List<string> prompts, int n, int steps, double cfg, ulong seed, string samplerName, Precision precision, string outDir)
+    private static int Run(string modelDir, string? lora, List<string> prompts, int n, int steps, double cfg, ulong seed,
+        string samplerName, Precision precision, string outDir)
     {
         // named here: System.CommandLine's own message for a bad count names a parameter the user never typed
         if (n < 1) throw new ArgumentException($"--n must be >= 1 (got {n})");
@@ -69,26 +73,40 @@ public static class SampleCommand
             using var scope = Torch.NewScope();
             ulong promptSeed = seed + (ulong)pi * 1000;
             using var generator = new Generator(promptSeed);
-            var images = TextToImagePipeline.ToImages(pipeline.Generate(Enumerable.Repeat(text, n).ToList(), generator, steps, cfg, sampler));
+            var images =
+                TextToImagePipeline.ToImages(pipeline.Generate(Enumerable.Repeat(text, n).ToList(), generator, steps, cfg, sampler));
             for (int k = 0; k < n; k++)
             {
                 var file = $"{pi:D3}-{k:D2}.png";
-                PngEncoder.Write(Path.Combine(outDir, file), images[k], new Dictionary<string, string> { ["prompt"] = text, ["seed"] = $"{promptSeed}", ["index"] = $"{k}" });
+                PngEncoder.Write(Path.Combine(outDir, file), images[k],
+                    new Dictionary<string, string> { ["prompt"] = text, ["seed"] = $"{promptSeed}", ["index"] = $"{k}" });
                 var verdict = verifier.Verify(images[k], spec);
-                manifest.Add(new { prompt = text, seed = promptSeed, index = k, file, family = spec.Family.Name(), pass = verdict.Pass, score = verdict.Score });
+                manifest.Add(new
+                {
+                    prompt = text,
+                    seed = promptSeed,
+                    index = k,
+                    file,
+                    family = spec.Family.Name(),
+                    pass = verdict.Pass,
+                    score = verdict.Score
+                });
                 tiles.Add(ImageGrid.Upscale(images[k], 4));
-                AnsiConsole.MarkupLine($"{Markup.Escape(file)}  {(verdict.Pass ? "[green]pass[/]" : "[red]fail[/]")} {verdict.Score:F2}  {Markup.Escape(text)}");
+                AnsiConsole.MarkupLine($"{Markup.Escape(file)}  {(verdict.Pass ? "[green]pass[/]" : "[red]fail[/]")} " +
+                    $"{verdict.Score:F2}  {Markup.Escape(text)}");
             }
             promptsDone++;
         }
         bool stopped = promptsDone < prompts.Count;
         // stopped by a signal: the prompts done so far get their grid and manifest, as a shorter prompt list would
         if (tiles.Count > 0) PngEncoder.Write(Path.Combine(outDir, "grid.png"), ImageGrid.Compose(tiles, n, padding: 4));
-        File.WriteAllText(Path.Combine(outDir, "manifest.json"), JsonSerializer.Serialize(manifest, new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(Path.Combine(outDir, "manifest.json"),
+            JsonSerializer.Serialize(manifest, new JsonSerializerOptions { WriteIndented = true }));
         if (stopped)
         {
             Console.Out.Flush();
-            Console.Error.WriteLine($"sample interrupted after {promptsDone} of {prompts.Count} prompts: their {manifest.Count} images{(tiles.Count > 0 ? ", grid.png" : "")} and manifest.json are in {outDir}");
+            Console.Error.WriteLine($"sample interrupted after {promptsDone} of {prompts.Count} prompts: their {manifest.Count} " +
+                $"images{(tiles.Count > 0 ? ", grid.png" : "")} and manifest.json are in {outDir}");
             return Interruption.ExitCode;
         }
         AnsiConsole.MarkupLine($"{manifest.Count} images, grid and manifest.json in {Markup.Escape(outDir)}");

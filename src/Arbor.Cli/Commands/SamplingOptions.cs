@@ -2,7 +2,8 @@ using System.CommandLine;
 
 namespace Arbor.Cli.Commands;
 
-/// <summary>Options of the commands that sample with the ODE sampler (sample, eval): their defaults are one choice, made here once.</summary>
+/// <summary>Options of the commands that sample with the ODE sampler
+/// (sample, eval): their defaults are one choice, made here once.</summary>
 public static class SamplingOptions
 {
     public static Option<int> Steps() => new("--steps") { Description = "ODE steps", DefaultValueFactory = _ => 40 };

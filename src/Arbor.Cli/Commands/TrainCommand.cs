@@ -13,15 +13,24 @@ public static class TrainCommand
 {
     public static Command Create()
     {
-        var config = new Option<string>("--config") { Description = "YAML config: one per strategy in configs/ (" + string.Join(", ", Arbor.Strategies.Strategies.Names) + "), ablations in configs/ablations/", Required = true };
+        var config = new Option<string>("--config")
+        {
+            Description = "YAML config: one per strategy in configs/ (" + string.Join(", ", Arbor.Strategies.Strategies.Names) +
+                "), ablations in configs/ablations/",
+            Required = true
+        };
         var output = new Option<string>("--out") { Description = "Run directory", DefaultValueFactory = _ => "runs/train" };
         var resume = RunDirectoryOptions.Resume();
         var stopAfter = new Option<long?>("--stop-after") { Description = "End after this iteration (a checkpoint is written there)" };
         var overwrite = RunDirectoryOptions.Overwrite();
         var progress = new ProgressOptions();
-        var cmd = new Command("train", "Online RL post-training of the generator (GRPO family strategies).") { config, output, resume, overwrite, stopAfter };
+        var cmd = new Command("train", "Online RL post-training of the generator (GRPO family strategies).")
+        {
+            config, output, resume, overwrite, stopAfter
+        };
         progress.AddTo(cmd);
-        cmd.SetAction(r => Run(r.GetValue(config)!, r.GetValue(output)!, r.GetValue(resume), r.GetValue(stopAfter), r.GetValue(overwrite), progress.Mode(r)));
+        cmd.SetAction(r => Run(r.GetValue(config)!, r.GetValue(output)!, r.GetValue(resume), r.GetValue(stopAfter),
+            r.GetValue(overwrite), progress.Mode(r)));
         return cmd;
     }
 
@@ -41,7 +50,8 @@ public static class TrainCommand
             RunWithLines(trainer, cfg, outDir, resume, stopAfter, overwrite, mode);
             return 0;
         }
-        AnsiConsole.MarkupLine($"[bold]arbor train[/] {Markup.Escape(cfg.Strategy)} from {Markup.Escape(cfg.Model)} → {Markup.Escape(outDir)}: {cfg.Train.Iterations} iterations x {cfg.Train.PromptsPerIteration} prompts");
+        AnsiConsole.MarkupLine($"[bold]arbor train[/] {Markup.Escape(cfg.Strategy)} from {Markup.Escape(cfg.Model)} → " +
+            $"{Markup.Escape(outDir)}: {cfg.Train.Iterations} iterations x {cfg.Train.PromptsPerIteration} prompts");
 
         var table = IterationTable.Create();
         string accuracy = "";
@@ -65,12 +75,17 @@ public static class TrainCommand
     }
 
     /// <summary>Off a terminal: one plain (or JSON) line per iteration and per evaluation, nothing redrawn.</summary>
-    private static void RunWithLines(GrpoTrainer trainer, GrpoTrainConfig cfg, string outDir, bool resume, long? stopAfter, bool overwrite, ProgressMode mode)
+    private static void RunWithLines(GrpoTrainer trainer, GrpoTrainConfig cfg, string outDir, bool resume, long? stopAfter,
+        bool overwrite, ProgressMode mode)
     {
         long total = cfg.Train.Iterations;
         if (mode == ProgressMode.Lines)
-            Console.WriteLine($"arbor train {cfg.Strategy} from {cfg.Model} -> {outDir}: {total} iterations x {cfg.Train.PromptsPerIteration} prompts" +
-                (trainer.Parallel.IsDistributed ? $", {trainer.Parallel}: {trainer.Parallel.Shard(cfg.Train.PromptsPerIteration).Count} prompts per iteration here" : ""));
+        {
+            Console.WriteLine($"arbor train {cfg.Strategy} from {cfg.Model} -> {outDir}: {total} iterations x " +
+                $"{cfg.Train.PromptsPerIteration} prompts" +
+                (trainer.Parallel.IsDistributed ? $", {trainer.Parallel}: {trainer.Parallel.Shard(cfg.Train.PromptsPerIteration).Count} " +
+                    $"prompts per iteration here" : ""));
+        }
         trainer.IterationCompleted += r =>
         {
             if (mode == ProgressMode.Lines) Console.WriteLine(ProgressLines.Iteration(r, total));
@@ -88,6 +103,9 @@ public static class TrainCommand
     private static void PrintPairedResult(GrpoTrainer trainer)
     {
         if (trainer.Evaluations.Count >= 2)
-            HeldOutText.PrintPaired(trainer.Evaluations[0], trainer.Evaluations[^1], $"held-out, iteration {trainer.Evaluations[0].Step} → {trainer.Evaluations[^1].Step}");
+        {
+            HeldOutText.PrintPaired(trainer.Evaluations[0], trainer.Evaluations[^1],
+                $"held-out, iteration {trainer.Evaluations[0].Step} → {trainer.Evaluations[^1].Step}");
+        }
     }
 }

@@ -16,14 +16,25 @@ public static class TreeCommand
 
     public static Command Create()
     {
-        var config = new Option<string>("--config") { Description = "Training config whose strategy to draw (e.g. configs/dynamic-treerpo.yaml)", Required = true };
+        var config = new Option<string>("--config")
+        {
+            Description = "Training config whose strategy to draw (e.g. configs/dynamic-treerpo.yaml)",
+            Required = true
+        };
         var prompt = new Option<string>("--prompt") { Description = "The prompt", Required = true };
         var model = ModelOptions.Model();
         var lora = ModelOptions.Lora();
         var seed = new Option<ulong>("--seed") { Description = "Seed of the rollout", DefaultValueFactory = _ => 0 };
-        var iteration = new Option<long>("--iteration") { Description = "Iteration (places sliding windows)", DefaultValueFactory = _ => 0 };
+        var iteration = new Option<long>("--iteration")
+        {
+            Description = "Iteration (places sliding windows)",
+            DefaultValueFactory = _ => 0
+        };
         var output = new Option<string>("--out") { Description = "Output directory", DefaultValueFactory = _ => "tree" };
-        var cmd = new Command("tree", "Draw one rollout tree: x̂0 at every node, edge advantages, the best leaf.") { config, prompt, model, lora, seed, iteration, output };
+        var cmd = new Command("tree", "Draw one rollout tree: x̂0 at every node, edge advantages, the best leaf.")
+        {
+            config, prompt, model, lora, seed, iteration, output
+        };
         cmd.SetAction(r =>
         {
             var outDir = r.GetValue(output)!;
@@ -31,7 +42,8 @@ public static class TreeCommand
             OutputGuard.CheckCanWrite(outDir, Output);
             ThreadDefaults.Apply();
             var cfg = ConfigLoader.Load<GrpoTrainConfig>(r.GetValue(config)!);
-            using var pipeline = ModelOptions.Load(ModelOptions.Resolve(r.GetValue(model) ?? (cfg.Model == ModelOptions.DefaultModel ? null : cfg.Model)), r.GetValue(lora));
+            using var pipeline = ModelOptions.Load(ModelOptions.Resolve(r.GetValue(model)
+                ?? (cfg.Model == ModelOptions.DefaultModel ? null : cfg.Model)), r.GetValue(lora));
             var svg = TreeInspection.Render(pipeline, cfg, r.GetValue(prompt)!, r.GetValue(iteration), r.GetValue(seed));
             Directory.CreateDirectory(outDir);
             var path = Path.Combine(outDir, "tree.svg");

@@ -7,11 +7,13 @@ namespace Arbor.Cli.Launch;
 /// <summary>Where this launcher's workers sit in the job: torchrun's arguments.</summary>
 /// <param name="ProcsPerNode">Workers this launcher starts (torchrun's --nproc-per-node).</param>
 /// <param name="Nodes">Launchers in the job, one per machine (--nnodes); the world size is Nodes x ProcsPerNode.</param>
-/// <param name="NodeRank">This launcher's index among them (--node-rank); its workers' ranks are NodeRank x ProcsPerNode + local rank.</param>
+/// <param name="NodeRank">This launcher's index among them (--node-rank);
+/// its workers' ranks are NodeRank x ProcsPerNode + local rank.</param>
 /// <param name="MasterAddress">Where rank 0 serves the rendezvous store (torchrun's default 127.0.0.1).</param>
 /// <param name="MasterPort">Its TCP port (torchrun's default 29500).</param>
 /// <param name="Grace">How long a worker asked to stop (SIGTERM) may take before it is killed.</param>
-public sealed record LaunchPlan(int ProcsPerNode, int Nodes = 1, int NodeRank = 0, string MasterAddress = "127.0.0.1", int MasterPort = 29500, TimeSpan? Grace = null)
+public sealed record LaunchPlan(int ProcsPerNode, int Nodes = 1, int NodeRank = 0, string MasterAddress = "127.0.0.1",
+    int MasterPort = 29500, TimeSpan? Grace = null)
 {
     public int WorldSize => Nodes * ProcsPerNode;
 
@@ -22,7 +24,8 @@ public sealed record LaunchPlan(int ProcsPerNode, int Nodes = 1, int NodeRank = 
     {
         if (ProcsPerNode < 1) throw new ArgumentException($"--nproc-per-node must be at least 1 (got {ProcsPerNode})");
         if (Nodes < 1) throw new ArgumentException($"--nnodes must be at least 1 (got {Nodes})");
-        if (NodeRank < 0 || NodeRank >= Nodes) throw new ArgumentException($"--node-rank {NodeRank} is out of range for --nnodes {Nodes} (0..{Nodes - 1})");
+        if (NodeRank < 0 || NodeRank >= Nodes)
+            throw new ArgumentException($"--node-rank {NodeRank} is out of range for --nnodes {Nodes} (0..{Nodes - 1})");
         if (MasterPort is < 1 or > 65535) throw new ArgumentException($"--master-port {MasterPort} is not a TCP port (1-65535)");
         if (string.IsNullOrWhiteSpace(MasterAddress) || MasterAddress.Any(char.IsWhiteSpace))
             throw new ArgumentException($"--master-addr '{MasterAddress}' is not a host name or an IP address");
@@ -91,11 +94,16 @@ public sealed partial class WorkerLauncher : IDisposable
     /// supervises them to the end; <paramref name="stop"/> (the launcher's own Ctrl+C or SIGTERM) asks them all to stop,
     /// and <paramref name="onStarted"/> gets the launcher before the first worker starts (to kill them on a forced exit).
     /// </summary>
-    public static LaunchOutcome Run(LaunchPlan plan, IReadOnlyList<string> command, CancellationToken stop, TextWriter? stdout = null, TextWriter? stderr = null,
+    public static LaunchOutcome Run(LaunchPlan plan, IReadOnlyList<string> command, CancellationToken stop, TextWriter? stdout = null,
+        TextWriter? stderr = null,
         Action<WorkerLauncher>? onStarted = null)
     {
         plan.Validate();
-        if (command.Count == 0) throw new ArgumentException("nothing to launch: give the worker command after --, e.g. `arbor launch --nproc-per-node 2 -- train --config configs/flow-grpo.yaml`");
+        if (command.Count == 0)
+        {
+            throw new ArgumentException("nothing to launch: give the worker command after --, e.g. `arbor launch --nproc-per-node 2 -- " +
+                "train --config configs/flow-grpo.yaml`");
+        }
         using var launcher = new WorkerLauncher(plan, stdout ?? Console.Out, stderr ?? Console.Error);
         onStarted?.Invoke(launcher);
         return launcher.Supervise(command, stop);
@@ -127,7 +135,8 @@ public sealed partial class WorkerLauncher : IDisposable
         // stopped by a signal: the workers' own codes (143 after a clean stop) say how each ended
         int firstBad = exitCodes.FindIndex(c => c != 0);
         return firstBad < 0 ? new LaunchOutcome(exitCodes, null, null)
-            : new LaunchOutcome(exitCodes, firstBad, $"rank {RankOf(firstBad)} exited with code {exitCodes[firstBad]} after the launcher was asked to stop");
+            : new LaunchOutcome(exitCodes, firstBad,
+                $"rank {RankOf(firstBad)} exited with code {exitCodes[firstBad]} after the launcher was asked to stop");
     }
 
     private int RankOf(int local) => _plan.NodeRank * _plan.ProcsPerNode + local;
@@ -137,10 +146,14 @@ public sealed partial class WorkerLauncher : IDisposable
         var (program, args) = WorkerCommand(command);
         var setsid = File.Exists("/usr/bin/setsid") ? "/usr/bin/setsid" : null;
         _ownSessions = setsid is not null;
-        var start = new ProcessStartInfo(setsid ?? program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(setsid ?? program)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false
+        };
         if (setsid is not null) start.ArgumentList.Add(program);
         foreach (var a in args) start.ArgumentList.Add(a);
-        foreach (var (k, v) in _plan.WorkerEnvironment(local, Environment.GetEnvironmentVariable, Environment.ProcessorCount)) start.Environment[k] = v;
+        foreach (var (k, v) in _plan.WorkerEnvironment(local, Environment.GetEnvironmentVariable, Environment.ProcessorCount))
+            start.Environment[k] = v;
         var worker = new Process { StartInfo = start };
         string prefix = $"[rank {RankOf(local)}] ";
         worker.OutputDataReceived += (_, e) => { if (e.Data is { } line) Write(_out, prefix + line); };
@@ -190,7 +203,8 @@ public sealed partial class WorkerLauncher : IDisposable
         });
     }
 
-    /// <summary>Kills every worker and what it started at once: the launcher's second Ctrl+C, the grace period's end, or its own exit.</summary>
+    /// <summary>Kills every worker and what it started at once: the launcher's
+    /// second Ctrl+C, the grace period's end, or its own exit.</summary>
     public void KillAll()
     {
         // the whole group even where its leader has exited: a child it left holding the output pipes would keep it open

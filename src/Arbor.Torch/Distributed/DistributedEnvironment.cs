@@ -27,9 +27,13 @@ public sealed record DistributedEnvironment(int Rank, int WorldSize, int LocalRa
             throw Invalid($"RANK={rank} is out of range for WORLD_SIZE={worldSize} (ranks are 0..{worldSize - 1})");
         int localRank = Value(lookup, "LOCAL_RANK") is null ? rank : Integer(lookup, "LOCAL_RANK", min: 0);
         if (localRank > rank)
-            throw Invalid($"LOCAL_RANK={localRank} is larger than RANK={rank} (a rank's index on its own machine cannot exceed its global rank)");
+        {
+            throw Invalid($"LOCAL_RANK={localRank} is larger than RANK={rank} (a rank's index on its own machine cannot " +
+                $"exceed its global rank)");
+        }
         var addr = Value(lookup, "MASTER_ADDR") ?? throw Missing("MASTER_ADDR");
-        if (addr.Any(char.IsWhiteSpace)) throw Invalid($"MASTER_ADDR='{addr}' contains white space (it should be a host name or an IP address)");
+        if (addr.Any(char.IsWhiteSpace))
+            throw Invalid($"MASTER_ADDR='{addr}' contains white space (it should be a host name or an IP address)");
         int port = Integer(lookup, "MASTER_PORT", min: 1);
         if (port > 65535) throw Invalid($"MASTER_PORT={port} is not a TCP port (1-65535)");
         return new DistributedEnvironment(rank, worldSize, localRank, addr, port);

@@ -94,7 +94,8 @@ public sealed unsafe class ProcessGroup : IDisposable
         return new ProcessGroup(h, rank, worldSize, localRank ?? rank, backend, timeout);
     }
 
-    private IntPtr Handle => _handle != IntPtr.Zero ? _handle : throw new ObjectDisposedException(nameof(ProcessGroup), $"rank {Rank}: the process group was disposed");
+    private IntPtr Handle => _handle != IntPtr.Zero ? _handle
+        : throw new ObjectDisposedException(nameof(ProcessGroup), $"rank {Rank}: the process group was disposed");
 
     /// <summary>Replaces <paramref name="tensor"/>'s values, on every rank, by their sum or mean over the ranks.</summary>
     public void AllReduce(Tensor tensor, ReduceOp op = ReduceOp.Sum)

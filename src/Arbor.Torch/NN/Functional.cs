@@ -107,7 +107,8 @@ public static unsafe class F
         bool causal = false, bool forceComposite = false)
     {
         bool bf16 = ComputePrecision.Bf16 && q.DType == DType.Float32;
-        var r = NativeMethods.arb_sdpa(q.Handle, k.Handle, v.Handle, H(mask), dropoutP, causal ? 1 : 0, forceComposite ? 1 : 0, bf16 ? 1 : 0);
+        var r = NativeMethods.arb_sdpa(q.Handle, k.Handle, v.Handle, H(mask), dropoutP, causal ? 1 : 0,
+            forceComposite ? 1 : 0, bf16 ? 1 : 0);
         GC.KeepAlive(q); GC.KeepAlive(k); GC.KeepAlive(v); GC.KeepAlive(mask);
         return Tensor.Wrap(r);
     }

@@ -74,7 +74,8 @@ public sealed class Conv2d : Module<Tensor, Tensor>
         _dilation = (dilation, dilation);
         _groups = groups;
         long fanIn = inChannels / groups * kernelSize * kernelSize;
-        Weight = RegisterParameter("weight", Init.FanInUniform([outChannels, inChannels / groups, kernelSize, kernelSize], fanIn, generator));
+        Weight = RegisterParameter("weight",
+            Init.FanInUniform([outChannels, inChannels / groups, kernelSize, kernelSize], fanIn, generator));
         if (bias) Bias = RegisterParameter("bias", Init.FanInUniform([outChannels], fanIn, generator));
     }
 
@@ -149,7 +150,8 @@ public sealed class Embedding : Module<Tensor, Tensor>
 /// <summary>Inverted dropout, active only in training mode.</summary>
 public sealed class Dropout(double p) : Module<Tensor, Tensor>
 {
-    public double P { get; } = p is >= 0 and < 1 ? p : throw new ArgumentOutOfRangeException(nameof(p), p, "dropout probability must be in [0, 1)");
+    public double P { get; } = p is >= 0 and < 1 ? p
+        : throw new ArgumentOutOfRangeException(nameof(p), p, "dropout probability must be in [0, 1)");
 
     public override Tensor Forward(Tensor input) => P == 0 || !Training ? input.Alias() : F.Dropout(input, P, true);
 }

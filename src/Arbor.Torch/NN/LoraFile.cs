@@ -32,20 +32,30 @@ public static class LoraFile
         var adapters = reader.Names.Where(n => n.EndsWith(".lora.A", StringComparison.Ordinal)).ToList();
         // without this, a model's weights given as --lora would attach nothing and the base would be sampled silently
         if (adapters.Count == 0)
+        {
             throw new InvalidDataException($"LoRA file '{path}' holds no LoRA tensors (none named '<layer>.lora.A')" +
-                (reader.Names.FirstOrDefault() is { } other ? $": its {reader.Names.Count} tensors, such as '{other}', are not adapters (a model's weights?)" : ": it holds no tensors"));
+                (reader.Names.FirstOrDefault() is { } other ? $": its {reader.Names.Count} tensors, such as '{other}', are not adapters " +
+                    $"(a model's weights?)" : ": it holds no tensors"));
+        }
         foreach (var name in adapters)
         {
             var layerName = name[..^".lora.A".Length];
             if (!layers.TryGetValue(layerName, out var layer))
-                throw new ArgumentException($"LoRA file '{path}' adapts '{layerName}', which is not a Linear layer of {model.GetType().Name}");
+            {
+                throw new ArgumentException($"LoRA file '{path}' adapts '{layerName}', which is not a Linear layer of " +
+                    $"{model.GetType().Name}");
+            }
             if (!reader.Metadata.TryGetValue("alpha." + layerName, out var alphaText))
                 throw new InvalidDataException($"LoRA file '{path}' has no alpha for '{layerName}'");
             var a = reader.LoadTensor(name);
             var b = reader.LoadTensor(layerName + ".lora.B");
             var adapter = layer.Lora ?? layer.AttachLora((int)a.Size(0), double.Parse(alphaText, CultureInfo.InvariantCulture));
             if (!adapter.A.Shape.SequenceEqual(a.Shape) || !adapter.B.Shape.SequenceEqual(b.Shape))
-                throw new ArgumentException($"LoRA '{layerName}' in '{path}' has shapes A [{string.Join(", ", a.Shape)}], B [{string.Join(", ", b.Shape)}], the layer needs A [{string.Join(", ", adapter.A.Shape)}], B [{string.Join(", ", adapter.B.Shape)}]");
+            {
+                throw new ArgumentException($"LoRA '{layerName}' in '{path}' has shapes A [{string.Join(", ", a.Shape)}], B " +
+                    $"[{string.Join(", ", b.Shape)}], the layer needs A [{string.Join(", ", adapter.A.Shape)}], B " +
+                    $"[{string.Join(", ", adapter.B.Shape)}]");
+            }
             adapter.A.CopyFrom(a);
             adapter.B.CopyFrom(b);
         }

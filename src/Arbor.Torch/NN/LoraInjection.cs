@@ -10,7 +10,8 @@ public static class LoraInjection
     /// (a regular expression over names like "blocks.3.attn.qkv"), freezes every base parameter, and
     /// returns the adapted layers by name. No match is an error naming the pattern.
     /// </summary>
-    public static IReadOnlyList<(string Name, Linear Layer)> Apply(Module model, string pattern, int rank, double alpha, Generator? generator = null)
+    public static IReadOnlyList<(string Name, Linear Layer)> Apply(Module model, string pattern, int rank, double alpha,
+        Generator? generator = null)
     {
         var regex = new Regex(pattern, RegexOptions.CultureInvariant);
         var targets = model.NamedModules()
@@ -25,7 +26,8 @@ public static class LoraInjection
 
     /// <summary>Adapter parameters only ("….lora.A", "….lora.B"): what a LoRA checkpoint holds.</summary>
     public static IEnumerable<(string Name, Tensor Parameter)> LoraParameters(Module model) =>
-        model.NamedParameters().Where(p => p.Name.Contains(".lora.", StringComparison.Ordinal) || p.Name.StartsWith("lora.", StringComparison.Ordinal));
+        model.NamedParameters()
+            .Where(p => p.Name.Contains(".lora.", StringComparison.Ordinal) || p.Name.StartsWith("lora.", StringComparison.Ordinal));
 
     /// <summary>Switches every adapter of <paramref name="model"/> on or off (off = the base model, the KL reference).</summary>
     public static void SetEnabled(Module model, bool enabled)

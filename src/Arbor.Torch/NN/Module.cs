@@ -21,7 +21,8 @@ public abstract class Module : IDisposable
     protected Tensor RegisterParameter(string name, Tensor value)
     {
         CheckName(name, value);
-        if (!value.IsLeaf) throw new ArgumentException($"parameter '{name}' must be a leaf tensor (create it under Torch.NoGrad or Detach it)");
+        if (!value.IsLeaf)
+            throw new ArgumentException($"parameter '{name}' must be a leaf tensor (create it under Torch.NoGrad or Detach it)");
         value.DetachFromScope();
         value.RequiresGrad = true;
         _parameters.Add(new(name, value));
@@ -71,8 +72,10 @@ public abstract class Module : IDisposable
     public IEnumerable<(string Name, Tensor Parameter)> NamedParameters(bool trainableOnly = false)
     {
         foreach (var (prefix, module) in NamedModules())
+        {
             foreach (var (name, p) in module._parameters)
                 if (!trainableOnly || p.RequiresGrad) yield return (Join(prefix, name), p);
+        }
     }
 
     public IEnumerable<Tensor> Parameters(bool trainableOnly = false) => NamedParameters(trainableOnly).Select(p => p.Parameter);
@@ -159,8 +162,10 @@ public abstract class Module : IDisposable
                 problems.Add($"shape mismatch for '{key}': module has [{string.Join(", ", want)}], state has [{string.Join(", ", got)}]");
         }
         if (strict)
+        {
             foreach (var key in own.Keys)
                 if (!state.ContainsKey(key)) problems.Add($"missing key '{key}'");
+        }
         if (problems.Count > 0)
             throw new ArgumentException($"cannot load state into {GetType().Name}: " + string.Join("; ", problems));
 

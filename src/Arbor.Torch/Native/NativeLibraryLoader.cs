@@ -4,7 +4,8 @@ using System.Runtime.InteropServices;
 namespace Arbor.Tensors.Native;
 
 /// <summary>
-/// Prepares the process for libtorch, then finds libarbor_shim.so without LD_LIBRARY_PATH: next to this assembly (where the build copies it),
+/// Prepares the process for libtorch, then finds libarbor_shim.so without
+/// LD_LIBRARY_PATH: next to this assembly (where the build copies it),
 /// then the application's base directory, then the path in ARBOR_SHIM (for a shim built elsewhere,
 /// e.g. against a CUDA libtorch).
 /// </summary>

@@ -57,12 +57,19 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib)] internal static partial int arb_tensor_to_string(IntPtr t, byte* buf, int cap);
 
     // creation
-    [LibraryImport(Lib)] internal static partial IntPtr arb_full(long* shape, int ndim, int kind, double value, int dtype, int devType, int devIndex, int requiresGrad);
-    [LibraryImport(Lib)] internal static partial IntPtr arb_arange(double start, double end, double step, int dtype, int devType, int devIndex);
-    [LibraryImport(Lib)] internal static partial IntPtr arb_linspace(double start, double end, long steps, int dtype, int devType, int devIndex);
-    [LibraryImport(Lib)] internal static partial IntPtr arb_random(long* shape, int ndim, int kind, IntPtr gen, int dtype, int devType, int devIndex);
-    [LibraryImport(Lib)] internal static partial IntPtr arb_randint(long low, long high, long* shape, int ndim, IntPtr gen, int devType, int devIndex);
-    [LibraryImport(Lib)] internal static partial IntPtr arb_from_data(void* data, long nbytes, long* shape, int ndim, int dtype, int devType, int devIndex);
+    [LibraryImport(Lib)]
+    internal static partial IntPtr arb_full(long* shape, int ndim, int kind, double value, int dtype, int devType,
+        int devIndex, int requiresGrad);
+    [LibraryImport(Lib)]
+    internal static partial IntPtr arb_arange(double start, double end, double step, int dtype, int devType, int devIndex);
+    [LibraryImport(Lib)]
+    internal static partial IntPtr arb_linspace(double start, double end, long steps, int dtype, int devType, int devIndex);
+    [LibraryImport(Lib)]
+    internal static partial IntPtr arb_random(long* shape, int ndim, int kind, IntPtr gen, int dtype, int devType, int devIndex);
+    [LibraryImport(Lib)]
+    internal static partial IntPtr arb_randint(long low, long high, long* shape, int ndim, IntPtr gen, int devType, int devIndex);
+    [LibraryImport(Lib)]
+    internal static partial IntPtr arb_from_data(void* data, long nbytes, long* shape, int ndim, int dtype, int devType, int devIndex);
     [LibraryImport(Lib)] internal static partial IntPtr arb_eye(long n, int dtype, int devType, int devIndex);
     [LibraryImport(Lib)] internal static partial IntPtr arb_like(IntPtr t, int kind, double value);
     [LibraryImport(Lib)] internal static partial IntPtr arb_randn_like_gen(IntPtr t, IntPtr gen);
@@ -99,12 +106,18 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib)] internal static partial IntPtr arb_matmul(IntPtr a, IntPtr b);
     [LibraryImport(Lib)] internal static partial IntPtr arb_bmm(IntPtr a, IntPtr b);
     [LibraryImport(Lib)] internal static partial IntPtr arb_linear(IntPtr x, IntPtr w, IntPtr b);
-    [LibraryImport(Lib)] internal static partial IntPtr arb_conv2d(IntPtr x, IntPtr w, IntPtr b, long* stride, long* padding, long* dilation, long groups);
-    [LibraryImport(Lib)] internal static partial IntPtr arb_conv_transpose2d(IntPtr x, IntPtr w, IntPtr b, long* stride, long* padding, long* outputPadding, long* dilation, long groups);
-    [LibraryImport(Lib)] internal static partial IntPtr arb_layer_norm(IntPtr x, long* normalizedShape, int ndim, IntPtr w, IntPtr b, double eps);
+    [LibraryImport(Lib)]
+    internal static partial IntPtr arb_conv2d(IntPtr x, IntPtr w, IntPtr b, long* stride, long* padding, long* dilation, long groups);
+    [LibraryImport(Lib)]
+    internal static partial IntPtr arb_conv_transpose2d(IntPtr x, IntPtr w, IntPtr b, long* stride, long* padding, long* outputPadding,
+        long* dilation, long groups);
+    [LibraryImport(Lib)]
+    internal static partial IntPtr arb_layer_norm(IntPtr x, long* normalizedShape, int ndim, IntPtr w, IntPtr b, double eps);
     [LibraryImport(Lib)] internal static partial IntPtr arb_group_norm(IntPtr x, long groups, IntPtr w, IntPtr b, double eps);
     [LibraryImport(Lib)] internal static partial IntPtr arb_embedding(IntPtr weight, IntPtr indices);
-    [LibraryImport(Lib)] internal static partial IntPtr arb_sdpa(IntPtr q, IntPtr k, IntPtr v, IntPtr mask, double dropoutP, int causal, int forceComposite, int bf16Products);
+    [LibraryImport(Lib)]
+    internal static partial IntPtr arb_sdpa(IntPtr q, IntPtr k, IntPtr v, IntPtr mask, double dropoutP, int causal,
+        int forceComposite, int bf16Products);
     [LibraryImport(Lib)] internal static partial int arb_sdpa_is_fused();
 
     // shape
@@ -134,7 +147,8 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib)] internal static partial int arb_set_grad(IntPtr t, IntPtr g);
     [LibraryImport(Lib)] internal static partial int arb_set_requires_grad(IntPtr t, int on);
     [LibraryImport(Lib)] internal static partial int arb_is_leaf(IntPtr t);
-    [LibraryImport(Lib)] internal static partial int arb_autograd_grad(IntPtr output, IntPtr* inputs, int n, IntPtr* output_grads, int createGraph);
+    [LibraryImport(Lib)]
+    internal static partial int arb_autograd_grad(IntPtr output, IntPtr* inputs, int n, IntPtr* output_grads, int createGraph);
 
     // optimizers
     [LibraryImport(Lib)] internal static partial IntPtr arb_optim_new(int kind, IntPtr* parameters, int n, double* hp, int nhp);
@@ -150,11 +164,13 @@ internal static unsafe partial class NativeMethods
 
     // torch.distributed process groups
     [LibraryImport(Lib)] internal static partial int arb_pg_backends(byte* buf, int cap);
-    [LibraryImport(Lib)] internal static partial IntPtr arb_pg_new(byte* backend, int rank, int worldSize, byte* masterAddr, int masterPort, long timeoutMs);
+    [LibraryImport(Lib)]
+    internal static partial IntPtr arb_pg_new(byte* backend, int rank, int worldSize, byte* masterAddr, int masterPort, long timeoutMs);
     [LibraryImport(Lib)] internal static partial void arb_pg_free(IntPtr pg);
     [LibraryImport(Lib)] internal static partial int arb_pg_allreduce(IntPtr pg, IntPtr t, int op);
     [LibraryImport(Lib)] internal static partial int arb_pg_broadcast(IntPtr pg, IntPtr t, int root);
     [LibraryImport(Lib)] internal static partial int arb_pg_allgather(IntPtr pg, IntPtr t, IntPtr* output, int cap);
-    [LibraryImport(Lib)] internal static partial int arb_pg_allgather_bytes(IntPtr pg, byte* data, long nbytes, long* sizes, int cap, IntPtr* output);
+    [LibraryImport(Lib)]
+    internal static partial int arb_pg_allgather_bytes(IntPtr pg, byte* data, long nbytes, long* sizes, int cap, IntPtr* output);
     [LibraryImport(Lib)] internal static partial int arb_pg_barrier(IntPtr pg);
 }

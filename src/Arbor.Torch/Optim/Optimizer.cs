@@ -141,7 +141,10 @@ public abstract unsafe class Optimizer : IDisposable
         }
         var unknown = state.Keys.Where(k => !known.Contains(k)).ToList();
         if (unknown.Count > 0)
-            throw new ArgumentException($"optimizer state has keys for no parameter of this optimizer: {string.Join(", ", unknown.Take(5))}");
+        {
+            throw new ArgumentException($"optimizer state has keys for no parameter of this optimizer: " +
+                $"{string.Join(", ", unknown.Take(5))}");
+        }
     }
 
     public void Dispose()

@@ -19,7 +19,8 @@ internal static class SafetensorsDTypes
 
     /// <summary>The safetensors code for <paramref name="dtype"/>.</summary>
     internal static string ToCode(DType dtype) =>
-        TryGetCode(dtype, out var code) ? code : throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "dtype has no safetensors code");
+        TryGetCode(dtype, out var code) ? code
+            : throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "dtype has no safetensors code");
 
     /// <summary>The safetensors code for <paramref name="dtype"/>, or false for a DType the format cannot hold.</summary>
     internal static bool TryGetCode(DType dtype, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? code)

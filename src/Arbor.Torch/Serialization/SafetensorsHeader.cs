@@ -60,7 +60,10 @@ internal sealed class SafetensorsHeader
         {
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
-                throw new SafetensorsFormatException(filePath, null, $"the header must be a JSON object, found a JSON {Describe(root.ValueKind)}");
+            {
+                throw new SafetensorsFormatException(filePath, null,
+                    $"the header must be a JSON object, found a JSON {Describe(root.ValueKind)}");
+            }
 
             var byName = new Dictionary<string, SafetensorsEntry>(StringComparer.Ordinal);
             Dictionary<string, string>? metadata = null;
@@ -90,12 +93,17 @@ internal sealed class SafetensorsHeader
         // The reference implementation models metadata as an optional map, so an explicit null means "none".
         if (value.ValueKind == JsonValueKind.Null) return result;
         if (value.ValueKind != JsonValueKind.Object)
-            throw new SafetensorsFormatException(filePath, MetadataKey, $"must be a JSON object of strings, found a JSON {Describe(value.ValueKind)}");
+        {
+            throw new SafetensorsFormatException(filePath, MetadataKey,
+                $"must be a JSON object of strings, found a JSON {Describe(value.ValueKind)}");
+        }
         foreach (var item in value.EnumerateObject())
         {
             if (item.Value.ValueKind != JsonValueKind.String)
+            {
                 throw new SafetensorsFormatException(filePath, MetadataKey,
                     $"value of '{item.Name}' must be a string, found a JSON {Describe(item.Value.ValueKind)}");
+            }
             if (!result.TryAdd(item.Name, item.Value.GetString()!))
                 throw new SafetensorsFormatException(filePath, MetadataKey, $"duplicate metadata key '{item.Name}'");
         }
@@ -113,7 +121,7 @@ internal sealed class SafetensorsHeader
         foreach (var field in value.EnumerateObject())
         {
             // Unknown fields are ignored (as the reference implementation does), known ones must be unique.
-            ref JsonElement? slot = ref dtypeValue;
+            ref var slot = ref dtypeValue;
             switch (field.Name)
             {
                 case "dtype": slot = ref dtypeValue; break;
@@ -130,13 +138,16 @@ internal sealed class SafetensorsHeader
         if (dt.ValueKind != JsonValueKind.String) throw Fail($"\"dtype\" must be a string, found a JSON {Describe(dt.ValueKind)}");
         var code = dt.GetString()!;
         if (!SafetensorsDTypes.TryParse(code, out var dtype))
+        {
             throw Fail(SafetensorsDTypes.IsKnownButUnsupported(code)
                 ? $"dtype '{code}' is valid safetensors but not supported by Arbor (supported: {SafetensorsDTypes.SupportedList})"
                 : $"unknown dtype '{code}' (supported: {SafetensorsDTypes.SupportedList})");
+        }
 
         // shape
         if (shapeValue is not { } sh) throw Fail("missing \"shape\"");
-        if (sh.ValueKind != JsonValueKind.Array) throw Fail($"\"shape\" must be an array of integers, found a JSON {Describe(sh.ValueKind)}");
+        if (sh.ValueKind != JsonValueKind.Array)
+            throw Fail($"\"shape\" must be an array of integers, found a JSON {Describe(sh.ValueKind)}");
         var shape = new long[sh.GetArrayLength()];
         int i = 0;
         foreach (var d in sh.EnumerateArray())
@@ -154,7 +165,10 @@ internal sealed class SafetensorsHeader
         long begin = ReadOffset(off[0], "begin"), end = ReadOffset(off[1], "end");
         if (begin > end) throw Fail($"\"data_offsets\" begin {begin} is after end {end}");
         if (end > dataLength)
-            throw Fail($"\"data_offsets\" end {end} is beyond the {dataLength}-byte data buffer: the file is truncated or the offsets are wrong");
+        {
+            throw Fail($"\"data_offsets\" end {end} is beyond the {dataLength}-byte data buffer: the file is truncated or " +
+                $"the offsets are wrong");
+        }
 
         // size consistency
         long need;
@@ -169,7 +183,10 @@ internal sealed class SafetensorsHeader
             throw Fail($"shape [{string.Join(", ", shape)}] has more bytes than fit in 64 bits");
         }
         if (end - begin != need)
-            throw Fail($"\"data_offsets\" [{begin}, {end}] span {end - begin} bytes but shape [{string.Join(", ", shape)}] of {code} needs {need} bytes (length mismatch)");
+        {
+            throw Fail($"\"data_offsets\" [{begin}, {end}] span {end - begin} bytes but shape [{string.Join(", ", shape)}] of {code} " +
+                $"needs {need} bytes (length mismatch)");
+        }
 
         return new SafetensorsEntry(name, dtype, shape, begin, end);
 
@@ -201,17 +218,25 @@ internal sealed class SafetensorsHeader
         foreach (var e in sorted)
         {
             if (e.Begin < expected)
+            {
                 throw new SafetensorsFormatException(filePath, e.Name,
                     $"bytes [{e.Begin}, {e.End}) overlap tensor '{previous!.Name}' at [{previous.Begin}, {previous.End})");
+            }
             if (e.Begin > expected)
+            {
                 throw new SafetensorsFormatException(filePath, e.Name,
-                    $"starts at byte {e.Begin}, leaving a hole of {e.Begin - expected} unindexed bytes after byte {expected} of the data buffer");
+                    $"starts at byte {e.Begin}, leaving a hole of {e.Begin - expected} unindexed bytes after byte " +
+                        $"{expected} of the data buffer");
+            }
             expected = e.End;
             previous = e;
         }
         if (expected != dataLength)
+        {
             throw new SafetensorsFormatException(filePath, null,
-                $"the tensors end at byte {expected} of the {dataLength}-byte data buffer: a hole of {dataLength - expected} unindexed bytes at its end");
+                $"the tensors end at byte {expected} of the {dataLength}-byte data buffer: a hole of {dataLength - expected} " +
+                    $"unindexed bytes at its end");
+        }
         return sorted;
     }
 

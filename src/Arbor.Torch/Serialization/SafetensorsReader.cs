@@ -11,7 +11,8 @@ namespace Arbor.Tensors.Serialization;
 /// </summary>
 /// <remarks>
 /// Spans from <see cref="GetBytes"/> point into the mapping and are valid only until <see cref="Dispose"/>.
-/// The mapping keeps the opened file alive even if <see cref="Safetensors.Save(string, IEnumerable{KeyValuePair{string, Tensor}}, IReadOnlyDictionary{string, string}?)"/>
+/// The mapping keeps the opened file alive even if
+/// <see cref="Safetensors.Save(string, IEnumerable{KeyValuePair{string, Tensor}}, IReadOnlyDictionary{string, string}?)"/>
 /// atomically replaces the path meanwhile; truncating the file in place from another process, however, is
 /// outside what any mapping can survive. Reads may run concurrently; Dispose must not race them.
 /// </remarks>
@@ -24,7 +25,8 @@ public sealed unsafe class SafetensorsReader : IDisposable
     private bool _pointerAcquired;
     private byte* _data; // start of the data buffer, i.e. file offset 8 + N
 
-    /// <summary>Opens and validates <paramref name="path"/>; throws <see cref="SafetensorsFormatException"/> if it breaks the format.</summary>
+    /// <summary>Opens and validates <paramref name="path"/>; throws
+    /// <see cref="SafetensorsFormatException"/> if it breaks the format.</summary>
     public SafetensorsReader(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -35,11 +37,14 @@ public sealed unsafe class SafetensorsReader : IDisposable
         {
             long fileLength = stream.Length;
             if (fileLength < 8)
+            {
                 throw new SafetensorsFormatException(FilePath, null,
                     $"the file is {fileLength} bytes, shorter than the 8-byte header length prefix (truncated or not safetensors)");
+            }
 
             // The mapping takes ownership of the stream from here on.
-            _map = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
+            _map = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read,
+                HandleInheritability.None, leaveOpen: false);
             stream = null;
             _view = _map.CreateViewAccessor(0, fileLength, MemoryMappedFileAccess.Read);
             byte* start = null;
@@ -49,11 +54,17 @@ public sealed unsafe class SafetensorsReader : IDisposable
 
             ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(new ReadOnlySpan<byte>(start, 8));
             if (headerLength > SafetensorsHeader.MaxHeaderBytes)
+            {
                 throw new SafetensorsFormatException(FilePath, null,
-                    $"header length {headerLength} is larger than the {SafetensorsHeader.MaxHeaderBytes}-byte limit (corrupt or not safetensors)");
+                    $"header length {headerLength} is larger than the {SafetensorsHeader.MaxHeaderBytes}-byte limit (corrupt " +
+                        $"or not safetensors)");
+            }
             if (headerLength > (ulong)(fileLength - 8))
+            {
                 throw new SafetensorsFormatException(FilePath, null,
-                    $"header length {headerLength} exceeds the {fileLength - 8} bytes that follow the length prefix: the file is truncated or not safetensors");
+                    $"header length {headerLength} exceeds the {fileLength - 8} bytes that follow the length prefix: the file is " +
+                        $"truncated or not safetensors");
+            }
 
             int n = (int)headerLength;
             long dataLength = fileLength - 8 - n;
@@ -98,7 +109,8 @@ public sealed unsafe class SafetensorsReader : IDisposable
     public bool TryGetEntry(string name, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out SafetensorsEntry entry) =>
         _header.EntriesByName.TryGetValue(name, out entry);
 
-    /// <summary>The header entry for <paramref name="name"/>; a <see cref="KeyNotFoundException"/> naming the key and file if absent.</summary>
+    /// <summary>The header entry for <paramref name="name"/>; a
+    /// <see cref="KeyNotFoundException"/> naming the key and file if absent.</summary>
     public SafetensorsEntry Entry(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
@@ -116,8 +128,10 @@ public sealed unsafe class SafetensorsReader : IDisposable
     {
         ObjectDisposedException.ThrowIf(_data == null, this);
         if (entry.ByteLength > int.MaxValue)
+        {
             throw new NotSupportedException(
                 $"tensor '{entry.Name}' in '{FilePath}' is {entry.ByteLength} bytes; a span holds at most {int.MaxValue}");
+        }
         return new ReadOnlySpan<byte>(_data + entry.Begin, (int)entry.ByteLength);
     }
 

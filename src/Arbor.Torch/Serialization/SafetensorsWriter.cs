@@ -54,8 +54,10 @@ internal static class SafetensorsWriter
                     item.WriteData(stream);
                     long written = stream.Position - before;
                     if (written != item.ByteLength)
+                    {
                         throw new InvalidOperationException(
                             $"tensor '{item.Name}' wrote {written} bytes, its header entry promised {item.ByteLength}");
+                    }
                 }
                 // Durability before visibility: the rename must never expose data still in the page cache only.
                 stream.Flush(flushToDisk: true);
@@ -87,18 +89,28 @@ internal static class SafetensorsWriter
                 throw new ArgumentException($"'{SafetensorsHeader.MetadataKey}' is reserved for metadata and cannot name a tensor");
             if (!seen.Add(item.Name)) throw new ArgumentException($"duplicate tensor name '{item.Name}'");
             if (!SafetensorsDTypes.TryGetCode(item.DType, out _))
-                throw new ArgumentException($"tensor '{item.Name}' has dtype {item.DType}, which safetensors cannot hold (supported: {SafetensorsDTypes.SupportedList})");
+            {
+                throw new ArgumentException($"tensor '{item.Name}' has dtype {item.DType}, which safetensors cannot hold (supported: " +
+                    $"{SafetensorsDTypes.SupportedList})");
+            }
             if (item.Shape is null) throw new ArgumentException($"tensor '{item.Name}' has a null shape");
             long elements = 1;
             foreach (var d in item.Shape)
             {
-                if (d < 0) throw new ArgumentException($"tensor '{item.Name}' has a negative dimension in shape [{string.Join(", ", item.Shape)}]");
+                if (d < 0)
+                {
+                    throw new ArgumentException($"tensor '{item.Name}' has a negative dimension in shape " +
+                        $"[{string.Join(", ", item.Shape)}]");
+                }
                 elements = checked(elements * d);
             }
             long need = checked(elements * item.DType.ElementSize());
             if (need != item.ByteLength)
+            {
                 throw new ArgumentException(
-                    $"tensor '{item.Name}' has {item.ByteLength} bytes but shape [{string.Join(", ", item.Shape)}] of {item.DType} needs {need}");
+                    $"tensor '{item.Name}' has {item.ByteLength} bytes but shape [{string.Join(", ", item.Shape)}] of " +
+                        $"{item.DType} needs {need}");
+            }
         }
         list.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         return list;
@@ -143,7 +155,10 @@ internal static class SafetensorsWriter
         int length = buffer.WrittenCount;
         int padded = (length + 7) & ~7;
         if (padded > SafetensorsHeader.MaxHeaderBytes)
-            throw new ArgumentException($"the header would be {padded} bytes, above the {SafetensorsHeader.MaxHeaderBytes}-byte limit readers enforce");
+        {
+            throw new ArgumentException($"the header would be {padded} bytes, above the {SafetensorsHeader.MaxHeaderBytes}-byte " +
+                $"limit readers enforce");
+        }
         var header = new byte[padded];
         buffer.WrittenSpan.CopyTo(header);
         header.AsSpan(length).Fill((byte)' ');

@@ -28,15 +28,16 @@ public enum Precision
 /// </summary>
 public static class ComputePrecision
 {
-    [ThreadStatic] private static Precision t_current;
+    [ThreadStatic] private static Precision _current;
 
     /// <summary>This thread's precision (<see cref="Precision.Fp32"/> outside any scope).</summary>
-    public static Precision Current => t_current;
+    public static Precision Current => _current;
 
     /// <summary>The element type products run in under <see cref="Current"/>, for float32 operands.</summary>
-    internal static bool Bf16 => t_current == Precision.Bf16;
+    internal static bool Bf16 => _current == Precision.Bf16;
 
-    /// <summary>Sets this thread's precision (<see cref="Precision.Auto"/> resolved) until the returned scope is disposed (scopes nest).</summary>
+    /// <summary>Sets this thread's precision (<see cref="Precision.Auto"/>
+    /// resolved) until the returned scope is disposed (scopes nest).</summary>
     public static PrecisionScope Use(Precision precision) => new(Resolve(precision));
 
     /// <summary>What <paramref name="precision"/> means on this machine: <see cref="Precision.Auto"/> becomes bf16 or fp32.</summary>
@@ -56,13 +57,14 @@ public static class ComputePrecision
     public static Precision? FromName(string name) =>
         Enum.GetValues<Precision>().Cast<Precision?>().FirstOrDefault(p => Name(p!.Value) == name);
 
-    /// <summary>A float32 scope whatever encloses it: for computations whose meaning must not depend on a run's setting (the tree picture a run draws beside each evaluation).</summary>
+    /// <summary>A float32 scope whatever encloses it: for computations whose meaning must not
+    /// depend on a run's setting (the tree picture a run draws beside each evaluation).</summary>
     public static PrecisionScope Fp32() => new(Precision.Fp32);
 
     internal static Precision Set(Precision precision)
     {
-        var previous = t_current;
-        t_current = precision;
+        var previous = _current;
+        _current = precision;
         return previous;
     }
 }

@@ -35,7 +35,8 @@ public sealed partial class Tensor : IDisposable
         }
     }
 
-    private static void ThrowDisposed() => throw new ObjectDisposedException(nameof(Tensor), "the tensor was disposed (directly or by its TensorScope)");
+    private static void ThrowDisposed() =>
+        throw new ObjectDisposedException(nameof(Tensor), "the tensor was disposed (directly or by its TensorScope)");
 
     public bool IsDisposed => _handle.IsClosed;
 

@@ -43,7 +43,10 @@ public static unsafe partial class Torch
     {
         var d = device ?? Cpu;
         fixed (long* p = shape)
-            return Tensor.Wrap(NativeMethods.arb_full(p, shape.Length, kind, value, (int)dtype, (int)d.Type, d.Index, requiresGrad ? 1 : 0));
+        {
+            return Tensor.Wrap(NativeMethods.arb_full(p, shape.Length, kind, value, (int)dtype, (int)d.Type,
+                d.Index, requiresGrad ? 1 : 0));
+        }
     }
 
     public static Tensor Zeros(long[] shape, DType dtype = DType.Float32, Device? device = null, bool requiresGrad = false) =>

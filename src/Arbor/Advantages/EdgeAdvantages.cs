@@ -32,7 +32,8 @@ public static class EdgeAdvantages
         int offset = iteration?.Offset ?? 0;
         if (groups.Count != rewards[0].Count) throw new ArgumentException($"{rewards[0].Count} rewards for {groups.Count} leaves");
         AdvantageResult Local(AdvantageResult all) => offset == 0 && all.Values.Length == leaves.Count ? all
-            : new AdvantageResult(all.Values[offset..(offset + leaves.Count)], all.Kept[offset..(offset + leaves.Count)], all.Groups, all.ZeroVarianceGroups);
+            : new AdvantageResult(all.Values[offset..(offset + leaves.Count)], all.Kept[offset..(offset + leaves.Count)], all.Groups,
+                all.ZeroVarianceGroups);
         switch (mode)
         {
             case EdgeAdvantageMode.Path:
@@ -44,7 +45,14 @@ public static class EdgeAdvantages
             case EdgeAdvantageMode.TreeBackup:
             {
                 // leaf score r = Σ_k w_k·(R_k − μ_k)/σ_k, then the leaf advantage (r − μ)/σ over the prompt's leaves
-                var score = GroupAdvantages.Compute(rewards, weights, groups, config with { Aggregation = RewardAggregation.Advantage, GlobalStd = false, AdvantageClip = double.MaxValue, DropZeroVariance = false });
+                var score = GroupAdvantages.Compute(rewards, weights, groups,
+                    config with
+                    {
+                        Aggregation = RewardAggregation.Advantage,
+                        GlobalStd = false,
+                        AdvantageClip = double.MaxValue,
+                        DropZeroVariance = false
+                    });
                 var a = Local(GroupAdvantages.Compute(score.Values, groups, config with { GlobalStd = false }));
                 TreeBackup.Assign(forest, a.Values.Select((v, i) => a.Kept[i] ? v : 0).ToList(), config.Backup, config.EdgeBaseline);
                 return a;

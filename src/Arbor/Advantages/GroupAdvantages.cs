@@ -26,8 +26,10 @@ public static class GroupAdvantages
         foreach (var r in rewards)
             if (r.Count != n) throw new ArgumentException($"a reward has {r.Count} values for {n} samples");
         for (int i = 0; i < n; i++)
+        {
             foreach (var r in rewards)
                 if (!double.IsFinite(r[i])) throw new ArgumentException($"reward of sample {i} is {r[i]}: rewards must be finite");
+        }
 
         var members = groups.Select((g, i) => (g, i)).GroupBy(p => p.g).ToDictionary(x => x.Key, x => x.Select(p => p.i).ToArray());
         double[] values;

@@ -10,7 +10,8 @@ namespace Arbor.Advantages;
 /// forest's leaves; and for the whole iteration (every rank's leaves, in rank order: the same as Total in one process)
 /// the totals, their prompts and the component means that the metrics report.
 /// </summary>
-public sealed record ScoredRollout(RewardScores[] Scores, double[] Total, IReadOnlyDictionary<string, double> Components, AdvantageResult Advantages,
+public sealed record ScoredRollout(RewardScores[] Scores, double[] Total, IReadOnlyDictionary<string, double> Components,
+    AdvantageResult Advantages,
     double[] AllTotals, int[] AllPrompts);
 
 /// <summary>

@@ -45,17 +45,21 @@ public static class TreeBackup
         for (int i = 0; i < leaves.Count; i++) leafValue[leaves[i]] = leafAdvantages[i];
         var value = NodeValues(forest, leaf => leafValue[leaf], weights);
         foreach (var node in forest.Nodes)
+        {
             if (node.Incoming is { } edge)
                 edge.Advantage = baseline == EdgeBaseline.Parent ? value[node] - value[edge.From] : value[node];
+        }
     }
 
-    /// <summary>Every node's value: a leaf's from <paramref name="leafValue"/>, an internal node's <see cref="Backup"/> of its children's.</summary>
+    /// <summary>Every node's value: a leaf's from <paramref name="leafValue"/>,
+    /// an internal node's <see cref="Backup"/> of its children's.</summary>
     public static Dictionary<RolloutNode, double> NodeValues(RolloutForest forest, Func<RolloutNode, double> leafValue,
         BackupWeights weights = BackupWeights.Softmax) =>
         forest.BottomUp<double>((node, value) => node.IsLeaf ? leafValue(node) : Backup(node, value, weights));
 
     /// <summary>The value of an internal node from its children's values.</summary>
-    public static double Backup(RolloutNode node, IReadOnlyDictionary<RolloutNode, double> value, BackupWeights weights = BackupWeights.Softmax)
+    public static double Backup(RolloutNode node, IReadOnlyDictionary<RolloutNode, double> value,
+        BackupWeights weights = BackupWeights.Softmax)
     {
         var edges = node.Children;
         if (edges.Count == 1) return value[edges[0].To];

@@ -37,7 +37,10 @@ public static partial class ConfigLoader
         var yaml = File.ReadAllText(path);
         // an empty file would run on every default without a word: a config says at least what it is for
         if (yaml.Split('\n').All(l => l.Trim().Length == 0 || l.TrimStart().StartsWith('#')))
-            throw new ConfigException($"config file '{path}' is empty: it must set at least one key (for training, `strategy`), or start from another file with `extends:`");
+        {
+            throw new ConfigException($"config file '{path}' is empty: it must set at least one key (for training, `strategy`), or start " +
+                $"from another file with `extends:`");
+        }
         if (!ExtendsLine().IsMatch(yaml)) return Parse<T>(yaml, path);
 
         // The file alone is checked first, so an unknown key or a wrong type is reported at its own line.
@@ -46,7 +49,8 @@ public static partial class ConfigLoader
         return Parse<T>(Save(Resolve(path, yaml, [])), $"{path} (with the files it extends)");
     }
 
-    /// <summary>The mapping of <paramref name="path"/> (whose text is <paramref name="yaml"/>) with every file it extends merged under it.</summary>
+    /// <summary>The mapping of <paramref name="path"/> (whose text is
+    /// <paramref name="yaml"/>) with every file it extends merged under it.</summary>
     private static YamlMappingNode Resolve(string path, string yaml, List<string> chain)
     {
         var full = Path.GetFullPath(path);
@@ -86,10 +90,15 @@ public static partial class ConfigLoader
     {
         foreach (var (key, value) in over.Children)
         {
-            if (value is YamlMappingNode child && target.Children.TryGetValue(key, out var existing) && existing is YamlMappingNode inherited)
+            if (value is YamlMappingNode child && target.Children.TryGetValue(key, out var existing)
+                && existing is YamlMappingNode inherited)
+            {
                 MergeInto(inherited, child);
+            }
             else
+            {
                 target.Children[key] = value;
+            }
         }
     }
 

@@ -40,7 +40,8 @@ public static class ConfigNumbers
                     break;
                 case string or IEnumerable or null:
                     break;
-                case var record when record.GetType().Namespace?.StartsWith("Arbor", StringComparison.Ordinal) == true && record.GetType().IsClass:
+                case var record when record.GetType().Namespace?.StartsWith("Arbor", StringComparison.Ordinal) == true
+                    && record.GetType().IsClass:
                     foreach (var m in Walk(record, key, depth + 1)) yield return m;
                     break;
             }

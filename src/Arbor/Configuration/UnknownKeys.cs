@@ -23,7 +23,8 @@ public static class UnknownKeys
             $"(not a setting of {Record.Name}{(Suggestion is null ? "" : $"; did you mean '{Suggestion}'?")})";
     }
 
-    /// <summary>The first unknown key of <paramref name="root"/> read as <paramref name="record"/>, in document order; null when every key is a setting.</summary>
+    /// <summary>The first unknown key of <paramref name="root"/> read as
+    /// <paramref name="record"/>, in document order; null when every key is a setting.</summary>
     public static Found? First(YamlNode root, Type record, INamingConvention naming) => Walk(root, record, "", naming);
 
     /// <summary>
@@ -32,7 +33,8 @@ public static class UnknownKeys
     /// </summary>
     public static IReadOnlyDictionary<string, PropertyInfo> Settings(Type record, INamingConvention naming) =>
         record.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.SetMethod is { IsPublic: true } && p.GetIndexParameters().Length == 0 && p.GetCustomAttribute<YamlIgnoreAttribute>() is null)
+            .Where(p => p.SetMethod is { IsPublic: true } && p.GetIndexParameters().Length == 0
+                && p.GetCustomAttribute<YamlIgnoreAttribute>() is null)
             .ToDictionary(p => p.GetCustomAttribute<YamlMemberAttribute>()?.Alias ?? naming.Apply(p.Name));
 
     private static Found? Walk(YamlNode node, Type type, string path, INamingConvention naming)
@@ -66,9 +68,13 @@ public static class UnknownKeys
 
     private static Kind Shape(Type type)
     {
-        if (type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(decimal) || type == typeof(object)) return Kind.Scalar;
-        if (typeof(IDictionary).IsAssignableFrom(type) || type.GetInterfaces().Append(type).Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IDictionary<,>)))
+        if (type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(decimal) || type == typeof(object))
+            return Kind.Scalar;
+        if (typeof(IDictionary).IsAssignableFrom(type)
+            || type.GetInterfaces().Append(type).Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IDictionary<,>)))
+        {
             return Kind.Dictionary;
+        }
         if (ItemType(type) is not null) return Kind.List;
         // an interface or abstract type is resolved by tags or converters the walk does not know: left to the deserializer
         return type.IsInterface || type.IsAbstract ? Kind.Scalar : Kind.Record;
@@ -76,7 +82,8 @@ public static class UnknownKeys
 
     private static Type? ItemType(Type type) =>
         type.IsArray ? type.GetElementType()
-        : type.GetInterfaces().Append(type).FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IEnumerable<>))?.GetGenericArguments()[0];
+        : type.GetInterfaces().Append(type)
+            .FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IEnumerable<>))?.GetGenericArguments()[0];
 
     /// <summary>
     /// The valid key nearest to <paramref name="key"/> by edit distance with transpositions (a swapped pair of letters,
@@ -103,6 +110,7 @@ public static class UnknownKeys
         for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
         for (int j = 0; j <= b.Length; j++) d[0, j] = j;
         for (int i = 1; i <= a.Length; i++)
+        {
             for (int j = 1; j <= b.Length; j++)
             {
                 int cost = a[i - 1] == b[j - 1] ? 0 : 1;
@@ -110,6 +118,7 @@ public static class UnknownKeys
                 if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
                     d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
             }
+        }
         return d[a.Length, b.Length];
     }
 }

@@ -61,7 +61,8 @@ public sealed class DataParallel : IDisposable
     /// <summary>Seconds this rank spent in collectives (including waiting for slower ranks).</summary>
     public double CommunicationSeconds => _communication.Elapsed.TotalSeconds;
 
-    /// <summary>This rank's rows of a global batch of <paramref name="total"/>: contiguous blocks in rank order, [⌊total·r/W⌋, ⌊total·(r+1)/W⌋), whose sizes differ by at most one.</summary>
+    /// <summary>This rank's rows of a global batch of <paramref name="total"/>: contiguous blocks
+    /// in rank order, [⌊total·r/W⌋, ⌊total·(r+1)/W⌋), whose sizes differ by at most one.</summary>
     public (int Start, int Count) Shard(int total) => Shard(total, Rank, WorldSize);
 
     public static (int Start, int Count) Shard(int total, int rank, int worldSize)

@@ -27,7 +27,8 @@ public static class BaseEvaluationCache
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
 
-    private sealed record CachedSet(string Set, IReadOnlyList<SampleOutcome> Outcomes, IReadOnlyDictionary<string, FamilyFailures>? Failures,
+    private sealed record CachedSet(string Set, IReadOnlyList<SampleOutcome> Outcomes,
+        IReadOnlyDictionary<string, FamilyFailures>? Failures,
         IReadOnlyDictionary<string, int>? SharedWithRl, string? Grid);
 
     private sealed record CachedReport(string Key, double Seconds, IReadOnlyList<CachedSet> Sets);
@@ -45,7 +46,8 @@ public static class BaseEvaluationCache
             sha.TransformBlock(SHA256.HashData(weights), 0, 32, null, 0);
         // fp32 keys are what they were before eval.precision existed, so the caches shipped and stored then stay valid;
         // another precision (auto resolved: it is what this machine computes) adds its name
-        var evalYaml = string.Join('\n', ConfigLoader.ToYaml(eval with { Every = 0, CacheBase = true }).Split('\n').Where(l => !l.StartsWith("precision:", StringComparison.Ordinal)));
+        var evalYaml = string.Join('\n', ConfigLoader.ToYaml(eval with { Every = 0, CacheBase = true }).Split('\n')
+            .Where(l => !l.StartsWith("precision:", StringComparison.Ordinal)));
         var precision = ComputePrecision.Resolve(eval.Precision);
         var parts = new List<string> { evalYaml, ConfigLoader.ToYaml(split), TorchRuntime.LibTorchVersion, CpuModel() };
         if (precision != Precision.Fp32) parts.Add($"precision {precision}");
@@ -70,7 +72,10 @@ public static class BaseEvaluationCache
             {
                 string? grid = null;
                 if (s.Grid is not null && File.Exists(Path.Combine(dir, s.Grid)))
-                    File.Copy(Path.Combine(dir, s.Grid), grid = Path.Combine(outputDirectory, $"eval-{step:D6}-{s.Set}.png"), overwrite: true);
+                {
+                    File.Copy(Path.Combine(dir, s.Grid),
+                        grid = Path.Combine(outputDirectory, $"eval-{step:D6}-{s.Set}.png"), overwrite: true);
+                }
                 return new SetEvaluation(HeldOutSets.Parse(s.Set), s.Outcomes, grid, s.Failures, s.SharedWithRl);
             }).ToList();
             return new EvaluationReport(step, sets, cached.Seconds) { Cached = true };
@@ -103,7 +108,8 @@ public static class BaseEvaluationCache
     {
         try
         {
-            return File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal)) ?? Environment.ProcessorCount.ToString();
+            return File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))
+                ?? Environment.ProcessorCount.ToString();
         }
         catch (IOException) { return Environment.ProcessorCount.ToString(); }
     }

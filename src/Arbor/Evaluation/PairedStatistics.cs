@@ -28,9 +28,11 @@ public static class PairedStatistics
     /// <param name="Gained">Pairs that failed before and pass after.</param>
     /// <param name="Lost">Pairs that passed before and fail after.</param>
     /// <param name="PValue">Exact two-sided McNemar p-value of <paramref name="Gained"/> against <paramref name="Lost"/>.</param>
-    public sealed record PairedChange(int N, double Before, double After, double Change, double Low, double High, int Gained, int Lost, double PValue)
+    public sealed record PairedChange(int N, double Before, double After, double Change, double Low, double High, int Gained,
+        int Lost, double PValue)
     {
-        /// <summary>The change and its interval in signed percentage points, e.g. <c>+6.3 pts [+1.2, +11.4], p = 0.012 (gained 9, lost 1, n = 128)</c>.</summary>
+        /// <summary>The change and its interval in signed percentage points, e.g. <c>+6.3
+        /// pts [+1.2, +11.4], p = 0.012 (gained 9, lost 1, n = 128)</c>.</summary>
         public override string ToString() =>
             $"{Points(Change)} pts [{Points(Low)}, {Points(High)}], {FormatP(PValue)} (gained {Gained}, lost {Lost}, n = {N})";
     }
@@ -48,7 +50,8 @@ public static class PairedStatistics
     {
         /// <summary>The mean and interval with explicit signs, e.g. <c>+0.021 [-0.003, +0.045], p = 0.090 (sd 0.03, n = 8)</c>.</summary>
         public override string ToString() =>
-            $"{Signed(Mean)} [{Signed(Low)}, {Signed(High)}], {FormatP(PValue)} (sd {Sd.ToString("G3", CultureInfo.InvariantCulture)}, n = {N})";
+            $"{Signed(Mean)} [{Signed(Low)}, {Signed(High)}], {FormatP(PValue)} (sd " +
+                $"{Sd.ToString("G3", CultureInfo.InvariantCulture)}, n = {N})";
     }
 
     /// <summary>An ordinary least-squares line y = Intercept + Slope·x through <paramref name="N"/> points.</summary>
@@ -203,7 +206,8 @@ public static class PairedStatistics
     /// <exception cref="ArgumentException">The lists differ in length, have fewer than 2 points, or all x are equal.</exception>
     public static Trend LinearTrend(IReadOnlyList<double> x, IReadOnlyList<double> y)
     {
-        if (x.Count != y.Count) throw new ArgumentException($"x has {x.Count} values but y has {y.Count}: a trend needs one y per x", nameof(y));
+        if (x.Count != y.Count)
+            throw new ArgumentException($"x has {x.Count} values but y has {y.Count}: a trend needs one y per x", nameof(y));
         int n = x.Count;
         if (n < 2) throw new ArgumentException($"a trend needs at least 2 points, got {n}", nameof(x));
         // checked exactly, as in PairedT: equal x can leave a rounding-sized Sxx that would give a huge slope
@@ -254,7 +258,8 @@ public static class PairedStatistics
     /// bisection on the upper tail (not on 1 − CDF, which would cancel for p near 1) after doubling an upper
     /// bracket; the distribution is symmetric, so p &lt; 0.5 is the negated quantile of 1 − p.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="p"/> is outside [0, 1] or <paramref name="df"/> is not positive.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="p"/> is
+    /// outside [0, 1] or <paramref name="df"/> is not positive.</exception>
     public static double StudentTQuantile(double p, double df)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(df);
@@ -277,7 +282,8 @@ public static class PairedStatistics
     /// (betai): the continued fraction converges fast for x &lt; (a + 1)/(a + b + 2), and the symmetry
     /// I_x(a, b) = 1 − I_{1−x}(b, a) covers the rest.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="a"/> or <paramref name="b"/> is not positive, or <paramref name="x"/> is outside [0, 1].</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="a"/> or <paramref name="b"/>
+    /// is not positive, or <paramref name="x"/> is outside [0, 1].</exception>
     public static double RegularizedIncompleteBeta(double a, double b, double x)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(a);
@@ -366,7 +372,10 @@ public static class PairedStatistics
     private static void CheckPaired(int before, int after, string beforeName, string afterName)
     {
         if (before != after)
-            throw new ArgumentException($"{beforeName} has {before} outcomes but {afterName} has {after}: paired outcomes need one of each per pair", afterName);
+        {
+            throw new ArgumentException($"{beforeName} has {before} outcomes but {afterName} has {after}: paired outcomes need one " +
+                $"of each per pair", afterName);
+        }
         if (before == 0) throw new ArgumentException("no pairs to compare: both lists are empty", beforeName);
     }
 

@@ -34,7 +34,8 @@ public static class RewardSpreadProbe
         public bool SharedRootNoise => true;
         public IDenoisingStep SdeStep => sde;
         public void BeginIteration(long iteration, Random random) { }
-        public NodeExpansion Expand(RolloutNode node) => node.Step >= from && node.Step < to ? NodeExpansion.Sde(trained: false) : NodeExpansion.Ode;
+        public NodeExpansion Expand(RolloutNode node) =>
+            node.Step >= from && node.Step < to ? NodeExpansion.Sde(trained: false) : NodeExpansion.Ode;
     }
 
     /// <summary>
@@ -43,11 +44,16 @@ public static class RewardSpreadProbe
     /// noises (one seed), so windows differ only in where the SDE acts.
     /// </summary>
     public static List<RewardSpread> Run(TextToImagePipeline pipeline, IRewardFunction reward, IReadOnlyList<string> prompts,
-        IReadOnlyList<(int From, int To)> windows, int noises, int continuations, int steps, IDenoisingStep sde, double guidance, ulong seed)
+        IReadOnlyList<(int From, int To)> windows, int noises, int continuations, int steps, IDenoisingStep sde,
+            double guidance, ulong seed)
     {
-        if (noises < 2 || continuations < 2) throw new ArgumentException("the reward-spread probe needs at least 2 noises and 2 continuations (sample variances)");
+        if (noises < 2 || continuations < 2)
+            throw new ArgumentException("the reward-spread probe needs at least 2 noises and 2 continuations (sample variances)");
         foreach (var (from, to) in windows)
-            if (from < 0 || to <= from || to > steps) throw new ArgumentException($"SDE window {from}-{to} is not 0 <= from < to <= {steps}");
+        {
+            if (from < 0 || to <= from || to > steps)
+                throw new ArgumentException($"SDE window {from}-{to} is not 0 <= from < to <= {steps}");
+        }
         var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = guidance });
         // each prompt appears `noises` times in a row: the engine draws one shared root noise per entry
         var entries = prompts.SelectMany(p => Enumerable.Repeat(p, noises)).ToList();
@@ -58,12 +64,14 @@ public static class RewardSpreadProbe
             using var generator = new Generator(seed);
             using var forest = engine.Run(entries, new WindowStrategy(steps, continuations, from, to, sde), conditioning, generator);
             var leaves = forest.Leaves;
-            var scores = reward.ScoreAsync(new RewardBatch(forest.Images, leaves.Select(l => entries[l.Prompt]).ToList())).GetAwaiter().GetResult();
+            var scores = reward.ScoreAsync(new RewardBatch(forest.Images, leaves.Select(l => entries[l.Prompt]).ToList()))
+                .GetAwaiter().GetResult();
             var series = new List<(string Name, double[] Values)> { (reward.Name, scores.Scores) };
             series.AddRange(scores.Components.Select(c => ($"{reward.Name}.{c.Key}", c.Value)));
             foreach (var (name, values) in series)
             {
-                var cells = Enumerable.Range(0, prompts.Count).Select(_ => Enumerable.Range(0, noises).Select(_ => new List<double>()).ToArray()).ToArray();
+                var cells = Enumerable.Range(0, prompts.Count)
+                    .Select(_ => Enumerable.Range(0, noises).Select(_ => new List<double>()).ToArray()).ToArray();
                 for (int i = 0; i < leaves.Count; i++) cells[leaves[i].Prompt / noises][leaves[i].Prompt % noises].Add(values[i]);
                 var (between, within, spread) = Decompose(cells);
                 results.Add(new RewardSpread(from, to, name, between, within, spread));

@@ -105,7 +105,8 @@ public sealed class ShapesHeldOutEvaluator(ShapesSplits splits, ShapesVerifier? 
     /// batching and however many prompts per family are evaluated: a smaller evaluation pairs with a prefix of a
     /// larger one. (The images agree bit for bit only at equal batch sizes: OpenBLAS's sums depend on the batch.)
     /// </summary>
-    public List<EvaluatedSample> Run(TextToImagePipeline pipeline, EvalConfig config, IReadOnlyList<(string Prompt, TaskFamily Family)> prompts, ulong stream)
+    public List<EvaluatedSample> Run(TextToImagePipeline pipeline, EvalConfig config,
+        IReadOnlyList<(string Prompt, TaskFamily Family)> prompts, ulong stream)
     {
         var sampler = OdeSamplers.ByName(config.Sampler);
         // the evaluation's own precision, whatever scope the caller runs in (a bf16 training iteration, say)
@@ -127,9 +128,13 @@ public sealed class ShapesHeldOutEvaluator(ShapesSplits splits, ShapesVerifier? 
                 using var generator = new Generator(seeds[i]);
                 return pipeline.Noise(1, generator);
             }).ToList(), 0);
-            var images = TextToImagePipeline.ToImages(pipeline.Generate(chunk.Select(p => p.Prompt).ToList(), noise, config.Steps, config.Guidance, sampler));
+            var images = TextToImagePipeline.ToImages(pipeline.Generate(chunk.Select(p => p.Prompt).ToList(), noise, config.Steps,
+                config.Guidance, sampler));
             for (int i = 0; i < chunk.Count; i++)
-                results.Add(new EvaluatedSample(chunk[i].Prompt, chunk[i].Family, start + i, images[i], _verifier.Verify(images[i], chunk[i].Prompt)));
+            {
+                results.Add(new EvaluatedSample(chunk[i].Prompt, chunk[i].Family, start + i, images[i],
+                    _verifier.Verify(images[i], chunk[i].Prompt)));
+            }
         }
         return results;
     }

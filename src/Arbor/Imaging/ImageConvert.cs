@@ -31,7 +31,7 @@ public static class ImageConvert
         byte[] pixels = image.Pixels;
         for (int c = 0; c < channels; c++)
         {
-            ReadOnlySpan<float> source = chw.Slice(c * plane, plane);
+            var source = chw.Slice(c * plane, plane);
             for (int i = 0; i < plane; i++)
             {
                 pixels[(i * channels) + c] = ToByte((source[i] - range.Lo) * scale);
@@ -90,7 +90,7 @@ public static class ImageConvert
         byte[] pixels = image.Pixels;
         for (int c = 0; c < channels; c++)
         {
-            Span<float> target = destination.Slice(c * plane, plane);
+            var target = destination.Slice(c * plane, plane);
             for (int i = 0; i < plane; i++)
             {
                 target[i] = range.Lo + (pixels[(i * channels) + c] * step);

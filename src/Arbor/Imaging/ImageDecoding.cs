@@ -43,7 +43,10 @@ public static class ImageDecoding
         using var codec = Open(data, encoded);
         var info = InfoOf(codec);
         if (info.Pixels > maxPixels || info.Pixels > Array.MaxLength / 4)
-            throw new InvalidDataException($"a {info.Width}x{info.Height} {info.Format} has {info.Pixels} pixels, over the limit of {Math.Min(maxPixels, Array.MaxLength / 4)}");
+        {
+            throw new InvalidDataException($"a {info.Width}x{info.Height} {info.Format} has {info.Pixels} pixels, over the limit of " +
+                $"{Math.Min(maxPixels, Array.MaxLength / 4)}");
+        }
 
         // Unpremultiplied RGBA with no colour space: Skia converts palette, gray, 16-bit and interlaced input to
         // this layout without touching the colour values. Skia's PNG codec decodes only whole images (scanline
@@ -77,7 +80,8 @@ public static class ImageDecoding
     private static SKCodec Open(SKData data, ReadOnlySpan<byte> encoded)
     {
         var codec = SKCodec.Create(data)
-                    ?? throw new InvalidDataException($"{encoded.Length} bytes starting {Hex(encoded)} are not a PNG or JPEG that can be read");
+                    ?? throw new InvalidDataException($"{encoded.Length} bytes starting {Hex(encoded)} are not a PNG or " +
+                        $"JPEG that can be read");
         if (codec.EncodedFormat is not (SKEncodedImageFormat.Png or SKEncodedImageFormat.Jpeg))
         {
             var format = codec.EncodedFormat;

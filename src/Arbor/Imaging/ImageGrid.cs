@@ -21,13 +21,13 @@ public static class ImageGrid
             throw new ArgumentException("At least one tile is needed for a grid.", nameof(tiles));
         }
 
-        Image8 first = tiles[0] ?? throw new ArgumentException("Tile at index 0 is null.", nameof(tiles));
+        var first = tiles[0] ?? throw new ArgumentException("Tile at index 0 is null.", nameof(tiles));
         int tileWidth = first.Width;
         int tileHeight = first.Height;
         int channels = first.Channels;
         for (int i = 1; i < tiles.Count; i++)
         {
-            Image8 tile = tiles[i] ?? throw new ArgumentException($"Tile at index {i} is null.", nameof(tiles));
+            var tile = tiles[i] ?? throw new ArgumentException($"Tile at index {i} is null.", nameof(tiles));
             if (tile.Width != tileWidth || tile.Height != tileHeight || tile.Channels != channels)
             {
                 throw new ArgumentException(
@@ -81,7 +81,7 @@ public static class ImageGrid
         int outStride = result.RowStride;
         for (int y = 0; y < image.Height; y++)
         {
-            Span<byte> first = result.Pixels.AsSpan(y * factor * outStride, outStride);
+            var first = result.Pixels.AsSpan(y * factor * outStride, outStride);
             for (int x = 0; x < image.Width; x++)
             {
                 ReadOnlySpan<byte> pixel = image.Pixels.AsSpan(((y * image.Width) + x) * channels, channels);

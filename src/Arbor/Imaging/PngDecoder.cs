@@ -26,7 +26,7 @@ public static class PngDecoder
     public static PngDocument ReadDocument(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        using FileStream stream = File.OpenRead(path);
+        using var stream = File.OpenRead(path);
         return ReadDocument(stream);
     }
 
@@ -139,7 +139,7 @@ public static class PngDecoder
                         throw new InvalidDataException("PNG has no IDAT chunk.");
                     }
 
-                    Image8 image = DecodeImageData(header!, idat);
+                    var image = DecodeImageData(header!, idat);
                     return new PngDocument(image, text);
                 case "PLTE":
                     // Only a suggested palette for the colour types supported here; palette images are rejected in IHDR.
@@ -268,9 +268,9 @@ public static class PngDecoder
         {
             int src = y * (stride + 1);
             byte filter = raw[src];
-            Span<byte> row = pixels.AsSpan(y * stride, stride);
+            var row = pixels.AsSpan(y * stride, stride);
             raw.AsSpan(src + 1, stride).CopyTo(row);
-            ReadOnlySpan<byte> prior = y > 0 ? pixels.AsSpan((y - 1) * stride, stride) : ReadOnlySpan<byte>.Empty;
+            var prior = y > 0 ? pixels.AsSpan((y - 1) * stride, stride) : ReadOnlySpan<byte>.Empty;
             Unfilter(filter, y, row, prior, bpp);
         }
 

@@ -46,7 +46,8 @@ public static class PngEncoder
         stream.Write(png);
     }
 
-    /// <summary>The PNG file bytes for <paramref name="image"/>; see <see cref="Write(Stream, Image8, IReadOnlyDictionary{string, string}?, CompressionLevel, int)"/>.</summary>
+    /// <summary>The PNG file bytes for <paramref name="image"/>; see
+    /// <see cref="Write(Stream, Image8, IReadOnlyDictionary{string, string}?, CompressionLevel, int)"/>.</summary>
     public static byte[] Encode(
         Image8 image,
         IReadOnlyDictionary<string, string>? text = null,
@@ -55,7 +56,7 @@ public static class PngEncoder
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxIdatLength, 1);
-        List<(string Keyword, string Value)> entries = ValidateText(text);
+        var entries = ValidateText(text);
 
         byte[] zlib = CompressScanlines(image, compression);
 
@@ -127,7 +128,7 @@ public static class PngEncoder
                 long bestSum = long.MaxValue;
                 for (int f = 0; f < 5; f++)
                 {
-                    Span<byte> filtered = candidates[f].AsSpan(1);
+                    var filtered = candidates[f].AsSpan(1);
                     FilterRow((byte)f, row, prior, bpp, filtered);
                     long sum = 0;
                     foreach (byte b in filtered)

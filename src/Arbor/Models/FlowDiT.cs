@@ -47,7 +47,8 @@ public sealed class FlowDiT : Module, IVelocityModel
         // one conditioning per sample: each block projects the text where it uses it (no prepared copy)
         using var scope = Torch.NewScope();
         var text = _textProj.Forward(condition.Tokens);
-        return scope.MoveToOuter(Forward(x, t, _pooledProj.Forward(condition.Pooled), k => _blocks[k].TextKeysValues(text), condition.Mask));
+        return scope.MoveToOuter(Forward(x, t, _pooledProj.Forward(condition.Pooled),
+            k => _blocks[k].TextKeysValues(text), condition.Mask));
     }
 
     /// <summary>The projected pooled vectors and every block's cross-attention keys/values of <paramref name="conditions"/>.</summary>
@@ -67,11 +68,13 @@ public sealed class FlowDiT : Module, IVelocityModel
             throw new ArgumentException("the text features were prepared by another model", nameof(text));
         if (rows is null)
         {
-            if (x.Size(0) != f.Rows) throw new ArgumentException($"x has {x.Size(0)} samples but the text features {f.Rows} rows; pass the rows to use");
+            if (x.Size(0) != f.Rows)
+                throw new ArgumentException($"x has {x.Size(0)} samples but the text features {f.Rows} rows; pass the rows to use");
             return Forward(x, t, f.Pooled, k => f.KeysValues[k], f.Mask);
         }
         using var scope = Torch.NewScope();
-        return scope.MoveToOuter(Forward(x, t, f.Pooled.IndexSelect(0, rows), k => f.KeysValues[k].IndexSelect(1, rows), f.Mask.IndexSelect(0, rows)));
+        return scope.MoveToOuter(Forward(x, t, f.Pooled.IndexSelect(0, rows), k => f.KeysValues[k].IndexSelect(1, rows),
+            f.Mask.IndexSelect(0, rows)));
     }
 
     /// <summary>The DiT body; block k attends to <paramref name="textKeysValues"/>(k), taken when the block runs.</summary>
@@ -110,6 +113,7 @@ public sealed class FlowDiT : Module, IVelocityModel
         var table = new float[grid * grid * dim];
         long quarter = dim / 4;
         for (long r = 0; r < grid; r++)
+        {
             for (long col = 0; col < grid; col++)
             {
                 long row = (r * grid + col) * dim;
@@ -122,6 +126,7 @@ public sealed class FlowDiT : Module, IVelocityModel
                     table[row + 3 * quarter + k] = (float)Math.Cos(col * omega);
                 }
             }
+        }
         return Torch.FromArray(table, [1, grid * grid, dim]);
     }
 }

@@ -55,7 +55,8 @@ public interface IVelocityModel
     /// </summary>
     Tensor Velocity(Tensor x, Tensor t, IPreparedText text, Tensor? rows)
     {
-        if (text is not PreparedConditioning plain) throw new ArgumentException($"{text.GetType().Name} was prepared by another model", nameof(text));
+        if (text is not PreparedConditioning plain)
+            throw new ArgumentException($"{text.GetType().Name} was prepared by another model", nameof(text));
         if (rows is null) return Velocity(x, t, plain.Conditioning);
         using var scope = Torch.NewScope();
         return scope.MoveToOuter(Velocity(x, t, plain.Conditioning.Select(rows)));

@@ -27,7 +27,8 @@ public sealed class MultiHeadAttention : Module
         return scope.MoveToOuter(Attend(x, KeysValues(context), keyMask));
     }
 
-    /// <summary>Keys and values of a context [B, M, Dc] as one tensor [2, B, heads, M, D/heads] (cacheable: it depends on the context alone).</summary>
+    /// <summary>Keys and values of a context [B, M, Dc] as one tensor [2, B,
+    /// heads, M, D/heads] (cacheable: it depends on the context alone).</summary>
     public Tensor KeysValues(Tensor context)
     {
         using var scope = Torch.NewScope();

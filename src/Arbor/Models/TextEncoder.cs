@@ -47,9 +47,10 @@ public sealed class TextEncoder : Module
     public TextConditioning Encode(Tensor ids, Tensor mask)
     {
         using var scope = Torch.NewScope();
-        long L = ids.Size(1);
-        if (L > Config.MaxTokens) throw new ArgumentException($"{L} tokens exceed the text encoder's maximum of {Config.MaxTokens}");
-        var x = _tokens.Forward(ids) + _positions.Forward(Torch.Arange(L, device: ids.Device)).Unsqueeze(0);
+        long length = ids.Size(1);
+        if (length > Config.MaxTokens)
+            throw new ArgumentException($"{length} tokens exceed the text encoder's maximum of {Config.MaxTokens}");
+        var x = _tokens.Forward(ids) + _positions.Forward(Torch.Arange(length, device: ids.Device)).Unsqueeze(0);
         foreach (var layer in _layers) x = layer.Forward(x, mask);
         x = _norm.Forward(x);
         var m = mask.To(DType.Float32).Unsqueeze(2);

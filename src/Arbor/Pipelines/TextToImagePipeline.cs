@@ -28,7 +28,10 @@ public sealed class TextToImagePipeline : IDisposable
     public TextToImagePipeline(FlowDiT model, WordTokenizer tokenizer)
     {
         if (model.Config.Text.VocabSize != tokenizer.VocabSize)
-            throw new ArgumentException($"model vocabulary size {model.Config.Text.VocabSize} does not match the tokenizer's {tokenizer.VocabSize}");
+        {
+            throw new ArgumentException($"model vocabulary size {model.Config.Text.VocabSize} does not match the tokenizer's " +
+                $"{tokenizer.VocabSize}");
+        }
         Model = model;
         Tokenizer = tokenizer;
     }
@@ -100,8 +103,10 @@ public sealed class TextToImagePipeline : IDisposable
     public static TextToImagePipeline Load(string directory)
     {
         foreach (var f in new[] { WeightsFile, ConfigFile, VocabularyFile })
+        {
             if (!File.Exists(Path.Combine(directory, f)))
                 throw new FileNotFoundException($"model directory '{directory}' has no {f}", Path.Combine(directory, f));
+        }
         var config = ConfigLoader.Load<DiTConfig>(Path.Combine(directory, ConfigFile));
         var tokenizer = new WordTokenizer(File.ReadAllLines(Path.Combine(directory, VocabularyFile)).Where(l => l.Length > 0));
         var pipeline = new TextToImagePipeline(new FlowDiT(config), tokenizer);

@@ -14,7 +14,8 @@ public sealed record PretrainConfig : IValidatedConfig
 {
     /// <summary>Seed of initialization, noise, timesteps and caption dropout.</summary>
     public ulong Seed { get; init; }
-    /// <summary>Start from this model directory's weights instead of a random init (continue training with a fresh schedule); empty = random.</summary>
+    /// <summary>Start from this model directory's weights instead of a random
+    /// init (continue training with a fresh schedule); empty = random.</summary>
     public string InitFrom { get; init; } = "";
     /// <summary>The DiT (its text vocabulary size is set from the data's vocabulary).</summary>
     public DiTConfig Model { get; init; } = new();

@@ -43,7 +43,8 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
     /// config.Train.Steps: a time-boxed run that still ships a model. A directory that already holds a run is continued
     /// only with <paramref name="resume"/> and replaced only with <paramref name="overwrite"/> (<see cref="RunDirectory"/>).
     /// </summary>
-    public EvaluationReport? Run(bool resume, long? stopAfter = null, CancellationToken cancel = default, long? finishAt = null, bool overwrite = false)
+    public EvaluationReport? Run(bool resume, long? stopAfter = null, CancellationToken cancel = default,
+        long? finishAt = null, bool overwrite = false)
     {
         var train = config.Train;
         using var single = parallel is null ? DataParallel.Single() : null;
@@ -63,10 +64,14 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
         {
             using var warm = TextToImagePipeline.Load(config.InitFrom);
             if (warm.Tokenizer.VocabSize != tokenizer.VocabSize)
-                throw new InvalidDataException($"init_from '{config.InitFrom}' has a {warm.Tokenizer.VocabSize}-token vocabulary, the data has {tokenizer.VocabSize}");
+            {
+                throw new InvalidDataException($"init_from '{config.InitFrom}' has a {warm.Tokenizer.VocabSize}-token vocabulary, the " +
+                    $"data has {tokenizer.VocabSize}");
+            }
             model.LoadStateDict(warm.Model.StateDict());
         }
-        using var optimizer = AdamW.DecayingMatricesOnly(model.NamedParameters(), new AdamWOptions { LearningRate = train.LearningRate, WeightDecay = train.WeightDecay });
+        using var optimizer = AdamW.DecayingMatricesOnly(model.NamedParameters(),
+            new AdamWOptions { LearningRate = train.LearningRate, WeightDecay = train.WeightDecay });
         using var ema = new ExponentialMovingAverage(model, train.EmaDecay);
         using var rng = new Generator(config.Seed + 1);
         // the card of the model this one continues (read now: the export may replace that directory)
@@ -83,7 +88,8 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
         // every rank starts from rank 0's weights (the same seed or checkpoint gives them anyway; this makes it certain)
         dp.Broadcast(model.Parameters(trainableOnly: true));
         var metricsPath = Path.Combine(runDirectory, "metrics.jsonl");
-        if (main && resume && start > 0) MetricsLog.TruncateAfter(metricsPath, MetricsPosition.Step, start);   // the steps after the checkpoint are redone
+        // the steps after the checkpoint are redone
+        if (main && resume && start > 0) MetricsLog.TruncateAfter(metricsPath, MetricsPosition.Step, start);
         using var metrics = main ? MetricsWriter.Open(metricsPath, append: resume && start > 0) : MetricsWriter.Discard();
         var parameters = model.Parameters(trainableOnly: true).ToList();
 
@@ -101,7 +107,10 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
             {
                 // stopped on request between steps (on every rank at the same step): what was done is kept, the run resumes here
                 if (main && step > checkpointed)
-                    PretrainCheckpoint.Save(CheckpointDirectory, model, optimizer, ema, rng, step, lastLoss, config, earlierSeconds + wall.Elapsed.TotalSeconds);
+                {
+                    PretrainCheckpoint.Save(CheckpointDirectory, model, optimizer, ema, rng, step, lastLoss, config,
+                        earlierSeconds + wall.Elapsed.TotalSeconds);
+                }
                 throw new RunInterruptedException(step, runDirectory, "step");
             }
             using (var scope = Torch.NewScope())
@@ -113,7 +122,8 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
                 var x0 = Torch.FromArray(batch.Pixels, [rows, data.Channels, data.ImageSize, data.ImageSize]);
                 var drop = Torch.Rand([train.BatchSize], rng).ToFloatArray();
                 var captions = batch.Captions.Select((c, i) => drop[first + i] < train.CaptionDropout ? "" : c).ToList();
-                var t = FlowMatchingObjective.SampleTimes(train.BatchSize, train.LogitNormalMean, train.LogitNormalStd, rng).Narrow(0, first, rows);
+                var t = FlowMatchingObjective.SampleTimes(train.BatchSize, train.LogitNormalMean, train.LogitNormalStd, rng)
+                    .Narrow(0, first, rows);
                 var noise = Torch.Randn([train.BatchSize, data.Channels, data.ImageSize, data.ImageSize], rng).Narrow(0, first, rows);
 
                 // ---- loss (this rank's mean, weighted by its share of the batch), backward, gradients summed over ranks, clip, step ----
@@ -136,7 +146,11 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
                     if (skipped)
                     {
                         if (++badSteps >= MaxBadSteps)
-                            throw new InvalidOperationException($"pretraining stopped at step {step}: {badSteps} consecutive steps with a non-finite loss or gradient (loss {lastLoss}, grad norm {gradNorm}); the last checkpoint is intact in {CheckpointDirectory}");
+                        {
+                            throw new InvalidOperationException($"pretraining stopped at step {step}: {badSteps} consecutive steps with " +
+                                $"a non-finite loss or gradient (loss {lastLoss}, grad norm {gradNorm}); the last checkpoint is intact " +
+                                $"in {CheckpointDirectory}");
+                        }
                     }
                     else
                     {
@@ -151,7 +165,15 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
                 {
                     var report = new PretrainStepReport(step + 1, train.Steps, lastLoss, optimizer.LearningRate, gradNorm,
                         imagesSinceLog / Math.Max(1e-9, clock.Elapsed.TotalSeconds), skipped);
-                    metrics.Write(new PretrainStepRecord { Step = report.Step, Loss = report.Loss, LearningRate = report.LearningRate, GradNorm = report.GradNorm, ImagesPerSecond = report.ImagesPerSecond, Skipped = report.Skipped });
+                    metrics.Write(new PretrainStepRecord
+                    {
+                        Step = report.Step,
+                        Loss = report.Loss,
+                        LearningRate = report.LearningRate,
+                        GradNorm = report.GradNorm,
+                        ImagesPerSecond = report.ImagesPerSecond,
+                        Skipped = report.Skipped
+                    });
                     StepCompleted?.Invoke(report);
                     clock.Restart();
                     imagesSinceLog = 0;
@@ -164,7 +186,8 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
             // --stop-after N checkpoints at N whatever checkpoint_every is, so a resume starts at N + 1
             if (main && ((step + 1) % config.CheckpointEvery == 0 || final || stopping))
             {
-                PretrainCheckpoint.Save(CheckpointDirectory, model, optimizer, ema, rng, step + 1, lastLoss, config, earlierSeconds + wall.Elapsed.TotalSeconds);
+                PretrainCheckpoint.Save(CheckpointDirectory, model, optimizer, ema, rng, step + 1, lastLoss, config,
+                    earlierSeconds + wall.Elapsed.TotalSeconds);
                 checkpointed = step + 1;
             }
             // rank 0 evaluates alone; the others wait for it in the next step's collectives (within the group's timeout)
@@ -191,7 +214,8 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
                 grid = "samples.png";
                 File.Copy(g, Path.Combine(dir, grid));
             }
-            ModelCard.Write(dir, config, model.ParameterCount(), last, earlierSeconds + wall.Elapsed.TotalSeconds, grid, stepsDone, earlierCard);
+            ModelCard.Write(dir, config, model.ParameterCount(), last, earlierSeconds + wall.Elapsed.TotalSeconds, grid,
+                stepsDone, earlierCard);
         });
         return last;
     }

@@ -55,8 +55,10 @@ public static class RunReport
         Chart("reward", ("mean", It(r => r.RewardMean)), ("std", It(r => r.RewardStd)));
         Chart("loss", ("loss", [.. It(r => r.Loss), .. St(r => r.Loss)]));
         Chart("KL", ("approx KL", It(r => r.ApproxKl)), ("KL to reference", It(r => r.Kl)));
-        Chart("clip fraction and zero-variance groups", ("clip fraction", It(r => r.ClipFraction)), ("zero-variance share", It(r => r.ZeroVarianceShare)));
-        Chart("seconds per iteration by phase", ("rollout", It(r => r.SecondsRollout)), ("reward", It(r => r.SecondsReward)), ("train", It(r => r.SecondsTrain)));
+        Chart("clip fraction and zero-variance groups", ("clip fraction", It(r => r.ClipFraction)),
+            ("zero-variance share", It(r => r.ZeroVarianceShare)));
+        Chart("seconds per iteration by phase", ("rollout", It(r => r.SecondsRollout)), ("reward", It(r => r.SecondsReward)),
+            ("train", It(r => r.SecondsTrain)));
         Chart("gradient norm", ("grad norm", [.. It(r => r.GradNorm), .. St(r => r.GradNorm)]));
         Chart("signal meter: corr(advantage, Δ log-prob) on edges the step did not see", ("signal", It(r => r.Signal)));
         Chart("throughput", ("images/s", St(r => r.ImagesPerSecond)));
@@ -65,10 +67,12 @@ public static class RunReport
         var sb = new StringBuilder();
         sb.Append("<!doctype html><html><head><meta charset=\"utf-8\"><title>").Append(WebUtility.HtmlEncode(title)).Append("</title>");
         sb.Append("<style>body{font-family:sans-serif;margin:24px;color:#222}h1{font-size:20px}h2{font-size:16px;margin-top:28px}")
-          .Append(".charts{display:flex;flex-wrap:wrap;gap:12px}table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ddd;padding:4px 8px;text-align:right}")
+          .Append(".charts{display:flex;flex-wrap:wrap;gap:12px}table{border-collapse:collapse;font-size:13px}td,th{border:1px solid " +
+              "#ddd;padding:4px 8px;text-align:right}")
           .Append("img{image-rendering:pixelated;max-width:100%;border:1px solid #ddd}</style></head><body>");
         sb.Append("<h1>").Append(WebUtility.HtmlEncode(title)).Append("</h1>");
-        sb.Append("<p>").Append(iterations.Count + steps.Count).Append(" logged ").Append(xKey).Append("s, ").Append(evals.Count).Append(" evaluations. Generated ")
+        sb.Append("<p>").Append(iterations.Count + steps.Count).Append(" logged ").Append(xKey).Append("s, ").Append(evals.Count)
+            .Append(" evaluations. Generated ")
           .Append(DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm")).Append(" UTC from metrics.jsonl.</p>");
         sb.Append("<div class=\"charts\">").Append(string.Join("", charts)).Append("</div>");
 
@@ -85,13 +89,22 @@ public static class RunReport
 
         var samples = Path.Combine(runDirectory, "samples");
         if (Directory.Exists(samples))
+        {
             foreach (var png in Directory.GetFiles(samples, "*.png").Order(StringComparer.Ordinal))
+            {
                 sb.Append("<h2>").Append(WebUtility.HtmlEncode(Path.GetFileNameWithoutExtension(png))).Append("</h2><img alt=\"")
                   .Append(WebUtility.HtmlEncode(Path.GetFileName(png))).Append("\" src=\"data:image/png;base64,")
                   .Append(Convert.ToBase64String(File.ReadAllBytes(png))).Append("\">");
+            }
+        }
         if (Directory.Exists(samples))
+        {
             foreach (var svg in Directory.GetFiles(samples, "*.svg").Order(StringComparer.Ordinal))
-                sb.Append("<h2>").Append(WebUtility.HtmlEncode(Path.GetFileNameWithoutExtension(svg))).Append("</h2>").Append(File.ReadAllText(svg));
+            {
+                sb.Append("<h2>").Append(WebUtility.HtmlEncode(Path.GetFileNameWithoutExtension(svg))).Append("</h2>")
+                    .Append(File.ReadAllText(svg));
+            }
+        }
         sb.Append("</body></html>");
         var path = Path.Combine(runDirectory, FileName);
         File.WriteAllText(path, sb.ToString());
@@ -102,12 +115,16 @@ public static class RunReport
     private static void AppendTrends(StringBuilder sb, IReadOnlyList<Training.TrendRow> rows)
     {
         if (rows.Count == 0) return;
-        sb.Append("<h2>Training reward trend (least squares over iterations)</h2><table><tr><th>series</th><th>iterations</th><th>first tenth</th><th>last tenth</th><th>slope / 100 it</th><th>SE</th></tr>");
+        sb.Append("<h2>Training reward trend (least squares over iterations)</h2><table><tr><th>series</th><th>iterations</th><th>first " +
+            "tenth</th><th>last tenth</th><th>slope / 100 it</th><th>SE</th></tr>");
         foreach (var r in rows)
+        {
             sb.Append("<tr><td>").Append(WebUtility.HtmlEncode(r.Series)).Append("</td><td>").Append(r.Iterations).Append("</td><td>")
-              .Append(r.First.ToString("F3", CultureInfo.InvariantCulture)).Append("</td><td>").Append(r.Last.ToString("F3", CultureInfo.InvariantCulture))
+              .Append(r.First.ToString("F3", CultureInfo.InvariantCulture)).Append("</td><td>")
+              .Append(r.Last.ToString("F3", CultureInfo.InvariantCulture))
               .Append("</td><td>").Append(r.SlopePer100.ToString("+0.000;-0.000", CultureInfo.InvariantCulture)).Append("</td><td>")
               .Append(r.SlopeSe.ToString("F3", CultureInfo.InvariantCulture)).Append("</td></tr>");
+        }
         sb.Append("</table>");
     }
 
@@ -119,8 +136,11 @@ public static class RunReport
         sb.Append("<h2>Held-out strict accuracy per family: ").Append(WebUtility.HtmlEncode(set)).Append(" (n = ").Append(last.N)
           .Append(", ± one binomial SD)</h2>");
         if (last.SharedWithRl?.Where(p => p.Value > 0).ToList() is { Count: > 0 } repeats)
+        {
             sb.Append("<p>Same texts as RL prompts with other seeds (too few distinct prompts to split): ")
-              .Append(WebUtility.HtmlEncode(string.Join(", ", repeats.Select(p => $"{p.Key} {p.Value}/{last.Count[p.Key]}")))).Append(".</p>");
+              .Append(WebUtility.HtmlEncode(string.Join(", ",
+                  repeats.Select(p => $"{p.Key} {p.Value}/{last.Count[p.Key]}")))).Append(".</p>");
+        }
         sb.Append("<table><tr><th>").Append(xKey).Append("</th>");
         foreach (var f in families) sb.Append("<th>").Append(WebUtility.HtmlEncode(f)).Append("</th>");
         sb.Append("<th>overall</th></tr>");
@@ -154,18 +174,26 @@ public static class RunReport
         catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException)
         {
             // a run resumed with other evaluation settings: its first and last evaluations do not pair, and the report says so
-            sb.Append("<p>No paired change for ").Append(WebUtility.HtmlEncode(set)).Append(": ").Append(WebUtility.HtmlEncode(e.Message)).Append("</p>");
+            sb.Append("<p>No paired change for ").Append(WebUtility.HtmlEncode(set)).Append(": ")
+                .Append(WebUtility.HtmlEncode(e.Message)).Append("</p>");
             return;
         }
         sb.Append("<h2>Paired change, ").Append(WebUtility.HtmlEncode(set)).Append(" (").Append(from).Append(" → ").Append(to)
-          .Append("): 95 % interval and exact McNemar p</h2><table><tr><th>family</th><th>n</th><th>before</th><th>after</th><th>change (pts)</th><th>95 % interval</th><th>p</th><th>gained / lost</th></tr>");
+          .Append("): 95 % interval and exact McNemar p</h2><table><tr><th>family</th><th>n</th><th>before</th><th>after</th><th>change " +
+              "(pts)</th><th>95 % interval</th><th>p</th><th>gained / lost</th></tr>");
         foreach (var (family, c) in comparison.ByFamily.Append(new("overall", comparison.Overall)))
+        {
             sb.Append("<tr><td>").Append(WebUtility.HtmlEncode(family)).Append("</td><td>").Append(c.N).Append("</td><td>")
-              .Append(c.Before.ToString("P1", CultureInfo.InvariantCulture)).Append("</td><td>").Append(c.After.ToString("P1", CultureInfo.InvariantCulture))
+              .Append(c.Before.ToString("P1", CultureInfo.InvariantCulture)).Append("</td><td>")
+              .Append(c.After.ToString("P1", CultureInfo.InvariantCulture))
               .Append("</td><td>").Append((c.Change * 100).ToString("+0.0;-0.0;0.0", CultureInfo.InvariantCulture)).Append("</td><td>[")
-              .Append((c.Low * 100).ToString("+0.0;-0.0;0.0", CultureInfo.InvariantCulture)).Append(", ").Append((c.High * 100).ToString("+0.0;-0.0;0.0", CultureInfo.InvariantCulture))
-              .Append("]</td><td>").Append(SetComparison.P(c.PValue)).Append("</td><td>").Append(c.Gained).Append(" / ").Append(c.Lost).Append("</td></tr>");
-        sb.Append("</table><p>partial score: ").Append(WebUtility.HtmlEncode(comparison.Partial.ToString())).Append(" (paired t over prompts)</p>");
+              .Append((c.Low * 100).ToString("+0.0;-0.0;0.0", CultureInfo.InvariantCulture)).Append(", ")
+              .Append((c.High * 100).ToString("+0.0;-0.0;0.0", CultureInfo.InvariantCulture))
+              .Append("]</td><td>").Append(SetComparison.P(c.PValue)).Append("</td><td>").Append(c.Gained).Append(" / ")
+              .Append(c.Lost).Append("</td></tr>");
+        }
+        sb.Append("</table><p>partial score: ").Append(WebUtility.HtmlEncode(comparison.Partial.ToString()))
+            .Append(" (paired t over prompts)</p>");
     }
 
     /// <summary>
@@ -178,12 +206,14 @@ public static class RunReport
         var firstF = span is not null ? first.Failures : null;
         bool both = firstF is not null;
         static int Count(IReadOnlyDictionary<string, FamilyFailures>? failures, string family, string? reason) =>
-            failures is null || !failures.TryGetValue(family, out var fam) ? 0 : reason is null ? fam.Failed : fam.Reasons.GetValueOrDefault(reason);
+            failures is null || !failures.TryGetValue(family, out var fam) ? 0 : reason is null ? fam.Failed
+                : fam.Reasons.GetValueOrDefault(reason);
 
         var families = lastF.Keys.ToList();
         var reasons = new[] { lastF }.Concat(firstF is { } ff ? [ff] : []).SelectMany(f => f.Values).SelectMany(f => f.Reasons.Keys);
         var columns = Evaluation.FamilyFailures.Order(reasons);
-        sb.Append("<h2>Why held-out prompts failed: ").Append(WebUtility.HtmlEncode(set)).Append(both ? $" ({span!.Value.From} → {span.Value.To})" : "")
+        sb.Append("<h2>Why held-out prompts failed: ").Append(WebUtility.HtmlEncode(set))
+            .Append(both ? $" ({span!.Value.From} → {span.Value.To})" : "")
           .Append("</h2><table><tr><th>family</th><th>failed</th>");
         foreach (var r in columns) sb.Append("<th>").Append(WebUtility.HtmlEncode(r.Replace('_', ' '))).Append("</th>");
         sb.Append("</tr>");

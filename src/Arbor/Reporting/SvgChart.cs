@@ -18,7 +18,10 @@ public static class SvgChart
         var sb = new StringBuilder();
         Header(sb, title, width, height);
         if (all.Count == 0)
-            return sb.Append(Inv, $"<text x=\"{width / 2}\" y=\"{height / 2}\" text-anchor=\"middle\" font-size=\"12\">no data</text></svg>").ToString();
+        {
+            return sb.Append(Inv,
+                $"<text x=\"{width / 2}\" y=\"{height / 2}\" text-anchor=\"middle\" font-size=\"12\">no data</text></svg>").ToString();
+        }
 
         // the legend sits in its own rows between the title and the plot, so it never covers a line
         int top = Legend(sb, series.Select(s => s.Name).ToList(), width, swatchLine: true) + 6;
@@ -35,7 +38,8 @@ public static class SvgChart
         var xAxis = Axis.Nice(x0, x1, 6, integers: true);
         foreach (var (x, i) in xAxis.Ticks.Select((x, i) => (x, i)).Where(t => t.x >= x0 - 1e-9 && t.x <= x1 + 1e-9))
             sb.Append(Inv, $"<text x=\"{Px(x):F1}\" y=\"{height - Bottom + 12}\" text-anchor=\"middle\">{xAxis.Label(i)}</text>");
-        sb.Append(Inv, $"<text x=\"{(Left + width - Right) / 2}\" y=\"{height - 4}\" text-anchor=\"middle\">{WebUtility.HtmlEncode(xLabel)}</text></g>");
+        sb.Append(Inv, $"<text x=\"{(Left + width - Right) / 2}\" y=\"{height - 4}\" " +
+            $"text-anchor=\"middle\">{WebUtility.HtmlEncode(xLabel)}</text></g>");
 
         for (int s = 0; s < series.Count; s++)
         {
@@ -55,14 +59,18 @@ public static class SvgChart
     /// min–max), each series in its own <c>&lt;g class="series"&gt;</c> with the band as <c>&lt;polygon class="band"&gt;</c>.
     /// A series whose points have no spread (one seed) gets no band. The x axis is continuous (minutes, not iterations).
     /// </summary>
-    public static string Bands(string title, IReadOnlyList<(string Name, IReadOnlyList<(double X, double Mean, double Low, double High)> Points)> series,
+    public static string Bands(string title,
+        IReadOnlyList<(string Name, IReadOnlyList<(double X, double Mean, double Low, double High)> Points)> series,
         string xLabel, int width = 460, int height = 260)
     {
         var all = series.SelectMany(s => s.Points).Where(p => double.IsFinite(p.X) && double.IsFinite(p.Mean)).ToList();
         var sb = new StringBuilder();
         Header(sb, title, width, height);
         if (all.Count == 0)
-            return sb.Append(Inv, $"<text x=\"{width / 2}\" y=\"{height / 2}\" text-anchor=\"middle\" font-size=\"12\">no data</text></svg>").ToString();
+        {
+            return sb.Append(Inv,
+                $"<text x=\"{width / 2}\" y=\"{height / 2}\" text-anchor=\"middle\" font-size=\"12\">no data</text></svg>").ToString();
+        }
 
         int top = Legend(sb, series.Select(s => s.Name).ToList(), width, swatchLine: true) + 6;
         var yAxis = Axis.Nice(all.Min(p => Math.Min(p.Low, p.Mean)), all.Max(p => Math.Max(p.High, p.Mean)), 5);
@@ -76,8 +84,12 @@ public static class SvgChart
         sb.Append("<g font-size=\"10\" font-family=\"sans-serif\" fill=\"#444\">");
         YTicks(sb, yAxis, Py, width, top);
         for (int i = 0; i < xAxis.Ticks.Count; i++)
-            sb.Append(Inv, $"<text x=\"{Px(xAxis.Ticks[i]):F1}\" y=\"{height - Bottom + 12}\" text-anchor=\"middle\">{xAxis.Label(i)}</text>");
-        sb.Append(Inv, $"<text x=\"{(Left + width - Right) / 2}\" y=\"{height - 4}\" text-anchor=\"middle\">{WebUtility.HtmlEncode(xLabel)}</text></g>");
+        {
+            sb.Append(Inv,
+                $"<text x=\"{Px(xAxis.Ticks[i]):F1}\" y=\"{height - Bottom + 12}\" text-anchor=\"middle\">{xAxis.Label(i)}</text>");
+        }
+        sb.Append(Inv, $"<text x=\"{(Left + width - Right) / 2}\" y=\"{height - 4}\" " +
+            $"text-anchor=\"middle\">{WebUtility.HtmlEncode(xLabel)}</text></g>");
 
         for (int s = 0; s < series.Count; s++)
         {
@@ -89,17 +101,21 @@ public static class SvgChart
             {
                 // the upper edge left to right, then the lower edge back: one closed outline around the spread
                 var outline = pts.Select(p => Point(p.X, p.High)).Concat(pts.AsEnumerable().Reverse().Select(p => Point(p.X, p.Low)));
-                sb.Append(Inv, $"<polygon class=\"band\" fill=\"{color}\" fill-opacity=\"0.18\" stroke=\"none\" points=\"{string.Join(" ", outline)}\"/>");
+                sb.Append(Inv, $"<polygon class=\"band\" fill=\"{color}\" fill-opacity=\"0.18\" stroke=\"none\" " +
+                    $"points=\"{string.Join(" ", outline)}\"/>");
             }
-            sb.Append(Inv, $"<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"1.6\" points=\"{string.Join(" ", pts.Select(p => Point(p.X, p.Mean)))}\"/>");
+            sb.Append(Inv, $"<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"1.6\" " +
+                $"points=\"{string.Join(" ", pts.Select(p => Point(p.X, p.Mean)))}\"/>");
             foreach (var p in pts) sb.Append(Inv, $"<circle cx=\"{Px(p.X):F1}\" cy=\"{Py(p.Mean):F1}\" r=\"2.4\" fill=\"{color}\"/>");
             sb.Append("</g>");
         }
         return sb.Append("</svg>").ToString();
     }
 
-    /// <summary>Grouped bars, one group per category and one bar per series (e.g. per-family accuracy before and after), on a 0–1 axis shown in percent.</summary>
-    public static string Bars(string title, IReadOnlyList<string> categories, IReadOnlyList<(string Name, IReadOnlyList<double> Values)> series,
+    /// <summary>Grouped bars, one group per category and one bar per series (e.g.
+    /// per-family accuracy before and after), on a 0–1 axis shown in percent.</summary>
+    public static string Bars(string title, IReadOnlyList<string> categories,
+        IReadOnlyList<(string Name, IReadOnlyList<double> Values)> series,
         int width = 460, int height = 240)
     {
         var sb = new StringBuilder();
@@ -118,14 +134,17 @@ public static class SvgChart
         for (int c = 0; c < categories.Count; c++)
         {
             double gx = Left + c * group;
-            sb.Append(Inv, $"<text x=\"{gx + group / 2:F1}\" y=\"{height - Bottom + 12}\" text-anchor=\"middle\">{WebUtility.HtmlEncode(categories[c])}</text>");
+            sb.Append(Inv, $"<text x=\"{gx + group / 2:F1}\" y=\"{height - Bottom + 12}\" " +
+                $"text-anchor=\"middle\">{WebUtility.HtmlEncode(categories[c])}</text>");
             for (int s = 0; s < series.Count; s++)
             {
                 double v = c < series[s].Values.Count ? series[s].Values[c] : double.NaN;
                 if (!double.IsFinite(v)) continue;
                 v = Math.Clamp(v, 0, 1);
                 double x = gx + group * 0.1 + s * bar, y = Py(v);
-                sb.Append(Inv, $"<rect x=\"{x:F1}\" y=\"{y:F1}\" width=\"{bar - 1:F1}\" height=\"{Math.Max(1, Py(0) - y):F1}\" fill=\"{Colors[s % Colors.Length]}\"><title>{WebUtility.HtmlEncode($"{series[s].Name} {categories[c]}: {v:P1}")}</title></rect>");
+                sb.Append(Inv, $"<rect x=\"{x:F1}\" y=\"{y:F1}\" width=\"{bar - 1:F1}\" height=\"{Math.Max(1, Py(0) - y):F1}\" ")
+                    .Append(Inv, $"fill=\"{Colors[s % Colors.Length]}\"><title>")
+                    .Append(WebUtility.HtmlEncode($"{series[s].Name} {categories[c]}: {v:P1}")).Append("</title></rect>");
             }
         }
         sb.Append(Inv, $"<line x1=\"{Left}\" x2=\"{width - Right}\" y1=\"{Py(0):F1}\" y2=\"{Py(0):F1}\" stroke=\"#888\"/></g>");
@@ -134,11 +153,13 @@ public static class SvgChart
 
     private static void Header(StringBuilder sb, string title, int width, int height)
     {
-        sb.Append(Inv, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\">");
+        sb.Append(Inv, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} " +
+            $"{height}\" role=\"img\">");
         sb.Append(Inv, $"<title>{WebUtility.HtmlEncode(title)}</title><rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>");
         // a title too long for the chart is squeezed to its width rather than cut at both ends
         var fit = title.Length * 7 > width - 8 ? string.Create(Inv, $" textLength=\"{width - 8}\" lengthAdjust=\"spacingAndGlyphs\"") : "";
-        sb.Append(Inv, $"<text x=\"{width / 2}\" y=\"16\" text-anchor=\"middle\" font-size=\"13\" font-family=\"sans-serif\"{fit}>{WebUtility.HtmlEncode(title)}</text>");
+        sb.Append(Inv, $"<text x=\"{width / 2}\" y=\"16\" text-anchor=\"middle\" font-size=\"13\" " +
+            $"font-family=\"sans-serif\"{fit}>{WebUtility.HtmlEncode(title)}</text>");
     }
 
     /// <summary>The legend in rows under the title (wrapping when it does not fit); returns the y where the plot may start.</summary>
@@ -154,7 +175,8 @@ public static class SvgChart
             double y = TitleHeight + LegendRow * row + 9;
             var color = Colors[s % Colors.Length];
             sb.Append(swatchLine
-                ? string.Create(Inv, $"<line x1=\"{x:F1}\" x2=\"{x + 14:F1}\" y1=\"{y - 3:F1}\" y2=\"{y - 3:F1}\" stroke=\"{color}\" stroke-width=\"2\"/>")
+                ? string.Create(Inv,
+                    $"<line x1=\"{x:F1}\" x2=\"{x + 14:F1}\" y1=\"{y - 3:F1}\" y2=\"{y - 3:F1}\" stroke=\"{color}\" stroke-width=\"2\"/>")
                 : string.Create(Inv, $"<rect x=\"{x:F1}\" y=\"{y - 8:F1}\" width=\"12\" height=\"9\" fill=\"{color}\"/>"));
             sb.Append(Inv, $"<text x=\"{x + 18:F1}\" y=\"{y:F1}\" fill=\"{color}\">{WebUtility.HtmlEncode(names[s])}</text>");
             x += w;

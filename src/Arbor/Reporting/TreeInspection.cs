@@ -17,7 +17,10 @@ public static class TreeInspection
     {
         var (forest, _, strategy) = Rollout(pipeline, config, prompt, iteration, seed);
         using (forest)
-            return TreePicture.Svg(forest, 0, 0, $"{strategy.Name}: \"{prompt}\" — {forest.Leaves.Count(l => l.Tree == 0)} leaves, {forest.Stats.ModelForwards} forwards");
+        {
+            return TreePicture.Svg(forest, 0, 0,
+                $"{strategy.Name}: \"{prompt}\" — {forest.Leaves.Count(l => l.Tree == 0)} leaves, {forest.Stats.ModelForwards} forwards");
+        }
     }
 
     /// <summary>
@@ -25,8 +28,8 @@ public static class TreeInspection
     /// <paramref name="seed"/>, the strategy's per-iteration choices from Random(seed)), scored by the run's rewards
     /// and weights through <see cref="ScoringPath"/>, the path training takes. The caller disposes the forest.
     /// </summary>
-    public static (RolloutForest Forest, ScoredRollout Scored, IRolloutStrategy Strategy) Rollout(TextToImagePipeline pipeline, GrpoTrainConfig config,
-        string prompt, long iteration, ulong seed)
+    public static (RolloutForest Forest, ScoredRollout Scored, IRolloutStrategy Strategy) Rollout(TextToImagePipeline pipeline,
+        GrpoTrainConfig config, string prompt, long iteration, ulong seed)
     {
         var strategy = Strategies.Strategies.Create(config);
         var random = new Random((int)(seed & 0x7fffffff));
@@ -36,8 +39,10 @@ public static class TreeInspection
         using var generator = new Generator(seed);
         using var noGrad = Torch.NoGrad();
         var forest = engine.Run([prompt], strategy, conditioning, generator);
-        // the run's own rewards and weights (a remote reward is scored by the built-in shapes verifier instead: the picture must not need the server)
-        var names = config.Reward.Names.Select((n, k) => (Name: n == "remote" ? "shapes" : n, Weight: config.Reward.Weights.Count > k ? config.Reward.Weights[k] : 1.0)).ToList();
+        // the run's own rewards and weights (a remote reward is scored by the
+        // built-in shapes verifier instead: the picture must not need the server)
+        var names = config.Reward.Names.Select((n, k) =>
+            (Name: n == "remote" ? "shapes" : n, Weight: config.Reward.Weights.Count > k ? config.Reward.Weights[k] : 1.0)).ToList();
         var batch = new RewardBatch(forest.Images, forest.Leaves.Select(_ => prompt).ToList());
         var scores = names.Select(r => BuiltInRewards.Create(r.Name).ScoreAsync(batch).GetAwaiter().GetResult()).ToArray();
         // the shuffle's seed is the next draw after the strategy's, as in a training iteration

@@ -20,10 +20,12 @@ public sealed record RemoteRewardConfig
     /// </summary>
     public double BackoffSeconds { get; init; } = 0.5;
 
-    /// <summary>HttpClient's and Task.Delay's longest wait, about 24.8 days: a longer timeout or backoff throws deep inside the client.</summary>
+    /// <summary>HttpClient's and Task.Delay's longest wait, about 24.8 days:
+    /// a longer timeout or backoff throws deep inside the client.</summary>
     public const double LongestWaitSeconds = int.MaxValue / 1000.0;
 
-    /// <summary>The longest <see cref="BackoffSeconds"/>, and the longest jittered wait: Polly's limit on a retry strategy's delays.</summary>
+    /// <summary>The longest <see cref="BackoffSeconds"/>, and the longest
+    /// jittered wait: Polly's limit on a retry strategy's delays.</summary>
     public const double LongestBackoffSeconds = 86400;
 
     /// <summary>What is wrong with these settings, each message starting with its key under <c>reward.remote</c>.</summary>
@@ -31,13 +33,23 @@ public sealed record RemoteRewardConfig
     {
         if (!Uri.TryCreate(Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             yield return $"url must be an absolute http:// or https:// address (got '{Url}')";
-        if (TimeoutSeconds is <= 0 or > LongestWaitSeconds) yield return $"timeout_seconds must be > 0 and at most {LongestWaitSeconds:0} (got {TimeoutSeconds})";
+        if (TimeoutSeconds is <= 0 or > LongestWaitSeconds)
+            yield return $"timeout_seconds must be > 0 and at most {LongestWaitSeconds:0} (got {TimeoutSeconds})";
         if (Retries < 0) yield return $"retries must be >= 0 (got {Retries})";
-        if (BackoffSeconds < 0) yield return $"backoff_seconds must be >= 0 (got {BackoffSeconds})";
+        if (BackoffSeconds < 0)
+        {
+            yield return $"backoff_seconds must be >= 0 (got {BackoffSeconds})";
+        }
         // Polly's retry strategy refuses a base delay over a day
-        else if (BackoffSeconds > LongestBackoffSeconds) yield return $"backoff_seconds must be at most {LongestBackoffSeconds:0} (one day; got {BackoffSeconds})";
+        else if (BackoffSeconds > LongestBackoffSeconds)
+        {
+            yield return $"backoff_seconds must be at most {LongestBackoffSeconds:0} (one day; got {BackoffSeconds})";
+        }
         else if (Retries > 0 && BackoffSeconds * Math.Pow(2, Retries - 1) > LongestWaitSeconds)
-            yield return $"backoff_seconds x 2^(retries - 1), the last retry's wait, must be at most {LongestWaitSeconds:0} s (got {BackoffSeconds} x 2^{Retries - 1})";
+        {
+            yield return $"backoff_seconds x 2^(retries - 1), the last retry's wait, must be at most {LongestWaitSeconds:0} s (got " +
+                $"{BackoffSeconds} x 2^{Retries - 1})";
+        }
     }
 }
 
@@ -57,7 +69,8 @@ public sealed class RemoteReward : IRewardFunction, IDisposable
 
     public RemoteReward(RemoteRewardConfig config, string name = "remote") : this(config, name, null, null) { }
 
-    /// <summary>With <paramref name="time"/> and <paramref name="randomizer"/> replacing the retry waits' clock and jitter (tests).</summary>
+    /// <summary>With <paramref name="time"/> and <paramref name="randomizer"/>
+    /// replacing the retry waits' clock and jitter (tests).</summary>
     internal RemoteReward(RemoteRewardConfig config, string name, TimeProvider? time, Func<double>? randomizer)
     {
         _config = config;
@@ -98,7 +111,8 @@ public sealed class RemoteReward : IRewardFunction, IDisposable
         }, $"GET {RemoteRewardProtocol.HealthPath} (the health check)", cancel);
     }
 
-    /// <summary>Runs <paramref name="attempt"/> through the retry pipeline; a transient failure that outlasts the retries becomes a <see cref="RewardServerException"/>.</summary>
+    /// <summary>Runs <paramref name="attempt"/> through the retry pipeline; a transient failure
+    /// that outlasts the retries becomes a <see cref="RewardServerException"/>.</summary>
     private async Task<T> WithRetriesAsync<T>(Func<CancellationToken, Task<T>> attempt, string what, CancellationToken cancel)
     {
         try
@@ -114,7 +128,8 @@ public sealed class RemoteReward : IRewardFunction, IDisposable
         }
     }
 
-    /// <summary>One attempt: a transient failure escapes as <see cref="HttpRequestException"/>, a permanent one as <see cref="RewardServerException"/>.</summary>
+    /// <summary>One attempt: a transient failure escapes as <see cref="HttpRequestException"/>,
+    /// a permanent one as <see cref="RewardServerException"/>.</summary>
     private async Task<RewardScores> PostAsync(byte[] body, int count, CancellationToken cancel)
     {
         var content = new ByteArrayContent(body);
@@ -133,18 +148,26 @@ public sealed class RemoteReward : IRewardFunction, IDisposable
         catch (JsonException e)
         {
             string hint = Encoding.UTF8.GetString(answer).Contains("NaN") ? " (a bare NaN is not JSON: scores must be finite numbers)" : "";
-            throw Permanent("answered with a body that is not the protocol's JSON", $"{e.Message}{hint}: {Truncate(Encoding.UTF8.GetString(answer))}");
+            throw Permanent("answered with a body that is not the protocol's JSON",
+                $"{e.Message}{hint}: {Truncate(Encoding.UTF8.GetString(answer))}");
         }
 
         if (parsed?.Scores is not { } scores) throw Permanent("answered without \"scores\"", Truncate(Encoding.UTF8.GetString(answer)));
         if (scores.Length != count) throw Permanent("answered the wrong number of scores", $"expected {count}, got {scores.Length}");
         int bad = Array.FindIndex(scores, s => !double.IsFinite(s));
-        if (bad >= 0) throw Permanent("answered a non-finite score", $"score {bad} is {(double.IsNaN(scores[bad]) ? "NaN" : scores[bad] > 0 ? "Infinity" : "-Infinity")}");
+        if (bad >= 0)
+        {
+            throw Permanent("answered a non-finite score",
+                $"score {bad} is {(double.IsNaN(scores[bad]) ? "NaN" : scores[bad] > 0 ? "Infinity" : "-Infinity")}");
+        }
         var components = parsed.Components ?? new Dictionary<string, double[]>();
         foreach (var (name, values) in components)
         {
             if (values is null || values.Length != count)
-                throw Permanent("answered the wrong number of component values", $"component '{name}' has {values?.Length ?? 0}, expected {count}");
+            {
+                throw Permanent("answered the wrong number of component values",
+                    $"component '{name}' has {values?.Length ?? 0}, expected {count}");
+            }
         }
 
         return new RewardScores(scores, components);
@@ -168,7 +191,9 @@ public sealed class RemoteReward : IRewardFunction, IDisposable
             using var doc = JsonDocument.Parse(answer);
             if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("error", out var error)
                 && error.ValueKind == JsonValueKind.String)
+            {
                 return error.GetString()!;
+            }
         }
         catch (JsonException) { }
         return text;

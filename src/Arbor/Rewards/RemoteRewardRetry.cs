@@ -29,7 +29,8 @@ internal static class RemoteRewardRetry
             // Polly's longest (a day): the doubling would otherwise outgrow what Task.Delay can wait after ~25 retries
             MaxDelay = TimeSpan.FromSeconds(RemoteRewardConfig.LongestBackoffSeconds),
             ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && IsTransient(e, args.Context.CancellationToken)),
-            DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is TransientStatusException { RetryAfter: { } wait } ? wait : (TimeSpan?)null),
+            DelayGenerator = args =>
+                ValueTask.FromResult(args.Outcome.Exception is TransientStatusException { RetryAfter: { } wait } ? wait : (TimeSpan?)null),
         };
         if (randomizer is not null) retry.Randomizer = randomizer;
         var builder = new ResiliencePipelineBuilder();

@@ -30,7 +30,8 @@ public sealed class RewardServer : IAsyncDisposable
 
     public string Url => _app.Urls.First();
 
-    /// <summary>The request bodies' bytes admitted (<see cref="RewardServerLimits.MaxBodyBytesInFlight"/>): now and at most so far (tests).</summary>
+    /// <summary>The request bodies' bytes admitted
+    /// (<see cref="RewardServerLimits.MaxBodyBytesInFlight"/>): now and at most so far (tests).</summary>
     internal ByteBudget BodyBytes => _endpoint.BodyBytes;
 
     /// <summary>Starts serving <paramref name="reward"/> on 127.0.0.1:<paramref name="port"/> (0 = any free port).</summary>
@@ -60,7 +61,8 @@ public sealed class RewardServer : IAsyncDisposable
         // 404, 405 and any other bodiless error get a JSON message too.
         app.UseStatusCodePages(context => context.HttpContext.Response.WriteAsJsonAsync(new
         {
-            error = $"HTTP {context.HttpContext.Response.StatusCode} for {context.HttpContext.Request.Method} {context.HttpContext.Request.Path}: " +
+            error = $"HTTP {context.HttpContext.Response.StatusCode} for {context.HttpContext.Request.Method} " +
+                $"{context.HttpContext.Request.Path}: " +
                     $"the server answers POST {RemoteRewardProtocol.ScorePath} and GET {RemoteRewardProtocol.HealthPath}",
         }));
         var endpoint = new ScoreEndpoint(reward, limits, artificialDelay, app.Logger);
@@ -209,7 +211,8 @@ internal sealed class ScoreEndpoint(IRewardFunction reward, RewardServerLimits l
         catch (Exception e) when (e is ArgumentException or Shapes.PromptParseException && !cancel.IsCancellationRequested)
         {
             int at = e is Shapes.PromptParseException p ? Array.IndexOf(request.Prompts!, p.Prompt) : -1;
-            throw new Rejected(400, (at >= 0 ? $"prompts[{at}] was rejected by reward '{reward.Name}': " : $"reward '{reward.Name}' rejected the request: ") + e.Message);
+            throw new Rejected(400, (at >= 0 ? $"prompts[{at}] was rejected by reward '{reward.Name}': "
+                : $"reward '{reward.Name}' rejected the request: ") + e.Message);
         }
 
         CheckScores(scores, n);
@@ -253,9 +256,15 @@ internal sealed class ScoreEndpoint(IRewardFunction reward, RewardServerLimits l
         if (request.Prompts is null) throw new Rejected(400, "field \"prompts\" is missing: expected an array of strings, one per image");
         int n = request.Images.Length;
         if (request.Prompts.Length != n)
-            throw new Rejected(400, $"field \"images\" has {n} entries but \"prompts\" has {request.Prompts.Length}; they must match one to one");
+        {
+            throw new Rejected(400,
+                $"field \"images\" has {n} entries but \"prompts\" has {request.Prompts.Length}; they must match one to one");
+        }
         if (n > limits.MaxImagesPerRequest)
-            throw new Rejected(413, $"field \"images\" has {n} entries, over the limit of {limits.MaxImagesPerRequest} per request (MaxImagesPerRequest)");
+        {
+            throw new Rejected(413,
+                $"field \"images\" has {n} entries, over the limit of {limits.MaxImagesPerRequest} per request (MaxImagesPerRequest)");
+        }
         if (request.Metadata is { } metadata && metadata.Length != n)
             throw new Rejected(400, $"field \"metadata\" has {metadata.Length} entries but \"images\" has {n}; they must match one to one");
         for (int i = 0; i < n; i++)
@@ -309,7 +318,10 @@ internal sealed class ScoreEndpoint(IRewardFunction reward, RewardServerLimits l
         foreach (var (name, values) in scores.Components)
         {
             if (values is null || values.Length != n)
-                throw new InvalidOperationException($"reward '{reward.Name}' returned {values?.Length ?? 0} values of component '{name}' for {n} images");
+            {
+                throw new InvalidOperationException($"reward '{reward.Name}' returned {values?.Length ?? 0} values of component " +
+                    $"'{name}' for {n} images");
+            }
         }
     }
 }

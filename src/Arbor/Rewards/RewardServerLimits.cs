@@ -70,7 +70,8 @@ public sealed record RewardServerLimits
     /// </summary>
     public int MaxConnections { get; init; } = 128;
 
-    /// <summary>Requests that may hold decoded images at once: <see cref="MaxPixelsInFlight"/> / <see cref="MaxPixelsPerRequest"/>.</summary>
+    /// <summary>Requests that may hold decoded images at once:
+    /// <see cref="MaxPixelsInFlight"/> / <see cref="MaxPixelsPerRequest"/>.</summary>
     public int ConcurrentRequests => (int)Math.Min(int.MaxValue, MaxPixelsInFlight / MaxPixelsPerRequest);
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first limit that is not positive or not consistent.</summary>
@@ -85,14 +86,26 @@ public sealed record RewardServerLimits
         if (BodyWaitTimeout <= TimeSpan.Zero)
             throw new ArgumentException($"{nameof(BodyWaitTimeout)} must be positive, got {BodyWaitTimeout}");
         if (MaxBodyBytesInFlight < MaxRequestBodyBytes)
-            throw new ArgumentException($"{nameof(MaxBodyBytesInFlight)} ({MaxBodyBytesInFlight}) is below {nameof(MaxRequestBodyBytes)} ({MaxRequestBodyBytes}): a body at the limit could never be read");
+        {
+            throw new ArgumentException($"{nameof(MaxBodyBytesInFlight)} ({MaxBodyBytesInFlight}) is below {nameof(MaxRequestBodyBytes)} " +
+                $"({MaxRequestBodyBytes}): a body at the limit could never be read");
+        }
         // The decoder needs one 4-byte-per-pixel scratch array for the largest image.
         if (MaxPixelsPerImage > Array.MaxLength / 4)
-            throw new ArgumentException($"{nameof(MaxPixelsPerImage)} = {MaxPixelsPerImage} exceeds {Array.MaxLength / 4}, the most one decode buffer can hold");
+        {
+            throw new ArgumentException($"{nameof(MaxPixelsPerImage)} = {MaxPixelsPerImage} exceeds {Array.MaxLength / 4}, the most one " +
+                $"decode buffer can hold");
+        }
         if (MaxPixelsPerImage > MaxPixelsPerRequest)
-            throw new ArgumentException($"{nameof(MaxPixelsPerImage)} ({MaxPixelsPerImage}) exceeds {nameof(MaxPixelsPerRequest)} ({MaxPixelsPerRequest})");
+        {
+            throw new ArgumentException($"{nameof(MaxPixelsPerImage)} ({MaxPixelsPerImage}) exceeds {nameof(MaxPixelsPerRequest)} " +
+                $"({MaxPixelsPerRequest})");
+        }
         if (MaxPixelsPerRequest > MaxPixelsInFlight)
-            throw new ArgumentException($"{nameof(MaxPixelsPerRequest)} ({MaxPixelsPerRequest}) exceeds {nameof(MaxPixelsInFlight)} ({MaxPixelsInFlight})");
+        {
+            throw new ArgumentException($"{nameof(MaxPixelsPerRequest)} ({MaxPixelsPerRequest}) exceeds {nameof(MaxPixelsInFlight)} " +
+                $"({MaxPixelsInFlight})");
+        }
         return this;
     }
 

@@ -38,9 +38,13 @@ internal sealed class Base64ImagesConverter : JsonConverter<byte[]?[]>
                 continue;
             }
 
-            if (reader.TokenType != JsonTokenType.String) throw new JsonException($"images[{images.Count}] is a JSON {reader.TokenType}, not a base64 string");
+            if (reader.TokenType != JsonTokenType.String)
+                throw new JsonException($"images[{images.Count}] is a JSON {reader.TokenType}, not a base64 string");
             if (!reader.TryGetBytesFromBase64(out var bytes))
-                throw new InvalidBase64ImageException(images.Count, reader.HasValueSequence ? (int)reader.ValueSequence.Length : reader.ValueSpan.Length);
+            {
+                throw new InvalidBase64ImageException(images.Count,
+                    reader.HasValueSequence ? (int)reader.ValueSequence.Length : reader.ValueSpan.Length);
+            }
             images.Add(bytes);
         }
 

@@ -50,7 +50,8 @@ public sealed class PromptConditioning : IDisposable
     /// </summary>
     /// <param name="prepared">This conditioning's <see cref="Prepare"/>d features; null = projected now, with
     /// gradients if enabled. Either way every prompt is projected once, not once per row.</param>
-    public (Tensor Guided, Tensor Conditional) Velocities(IVelocityModel model, Tensor x, Tensor t, Tensor promptIndex, IPreparedText? prepared = null)
+    public (Tensor Guided, Tensor Conditional) Velocities(IVelocityModel model, Tensor x, Tensor t, Tensor promptIndex,
+        IPreparedText? prepared = null)
     {
         using var scope = Torch.NewScope();
         using var own = prepared is null ? model.PrepareText(_all) : null;

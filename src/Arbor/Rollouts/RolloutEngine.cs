@@ -61,10 +61,15 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
     /// chunk sizes, waves, or another rank's share in data-parallel training). With <see cref="RolloutConfig.Waves"/> > 1
     /// the prompts go in consecutive groups and <paramref name="waveDone"/> receives each group's leaves as soon as they exist.
     /// </summary>
-    public RolloutForest Run(IReadOnlyList<string> prompts, IRolloutStrategy strategy, PromptConditioning conditioning, IReadOnlyList<Generator> noise,
+    public RolloutForest Run(IReadOnlyList<string> prompts, IRolloutStrategy strategy, PromptConditioning conditioning,
+        IReadOnlyList<Generator> noise,
         Action<RolloutWave>? waveDone = null)
     {
-        if (noise.Count != prompts.Count) throw new ArgumentException($"{noise.Count} noise generators for {prompts.Count} prompts: one per prompt is needed", nameof(noise));
+        if (noise.Count != prompts.Count)
+        {
+            throw new ArgumentException($"{noise.Count} noise generators for {prompts.Count} prompts: one per " +
+                $"prompt is needed", nameof(noise));
+        }
         if (config.Waves < 1) throw new ArgumentOutOfRangeException(nameof(config), config.Waves, "rollout.waves must be >= 1");
         var clock = Stopwatch.StartNew();
         var model = pipeline.Model;
@@ -80,7 +85,7 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
         {
             for (int p = 0; p < prompts.Count; p++)
             {
-                Tensor? shared = strategy.SharedRootNoise ? Torch.Randn(model.SampleShape, noise[p]) : null;
+                var shared = strategy.SharedRootNoise ? Torch.Randn(model.SampleShape, noise[p]) : null;
                 for (int tree = 0; tree < strategy.TreesPerPrompt; tree++)
                 {
                     var root = forest.Add(p, tree, 0, 0, null);
@@ -106,7 +111,8 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
                 {
                     int count = Math.Min(config.MaxBatch, frontier.Count - start);
                     var chunk = frontier.GetRange(start, count);
-                    next.AddRange(Advance(forest, chunk, expansions.GetRange(start, count), strategy, conditioning, text, schedule, i, noise));
+                    next.AddRange(Advance(forest, chunk, expansions.GetRange(start, count), strategy, conditioning,
+                        text, schedule, i, noise));
                     forwards += (long)count * conditioning.ForwardsPerNode;
                     evaluations += count;
                 }
@@ -127,7 +133,8 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
             }
         }
         forest.Images = images;
-        forest.Stats = new RolloutStats(forwards, evaluations, forest.Leaves.Count, forest.TrainedEdges.Count(), clock.Elapsed.TotalSeconds);
+        forest.Stats =
+            new RolloutStats(forwards, evaluations, forest.Leaves.Count, forest.TrainedEdges.Count(), clock.Elapsed.TotalSeconds);
         return forest;
     }
 
@@ -159,7 +166,10 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
         for (int j = 0; j < nodes.Count; j++)
         {
             if (!plans[j].Stochastic && plans[j].Children != 1)
-                throw new InvalidOperationException($"strategy {strategy.Name} asked for {plans[j].Children} children of an ODE step at step {i}");
+            {
+                throw new InvalidOperationException($"strategy {strategy.Name} asked for {plans[j].Children} children of an " +
+                    $"ODE step at step {i}");
+            }
             for (int c = 0; c < plans[j].Children; c++) parentRows.Add(j);
         }
         Tensor? sampled = null;

@@ -49,7 +49,8 @@ public sealed class RolloutForest : IDisposable
     /// <see cref="BottomUp{T}(Func{RolloutNode, IReadOnlyDictionary{RolloutNode, T}, T})"/> over some of a forest's
     /// nodes, in creation order and closed under children (e.g. one tree's).
     /// </summary>
-    public static Dictionary<RolloutNode, T> BottomUp<T>(IReadOnlyList<RolloutNode> nodes, Func<RolloutNode, IReadOnlyDictionary<RolloutNode, T>, T> value)
+    public static Dictionary<RolloutNode, T> BottomUp<T>(IReadOnlyList<RolloutNode> nodes,
+        Func<RolloutNode, IReadOnlyDictionary<RolloutNode, T>, T> value)
     {
         var values = new Dictionary<RolloutNode, T>(nodes.Count);
         // children are created after their parents, so reverse creation order visits children first

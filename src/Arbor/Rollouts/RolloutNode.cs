@@ -78,7 +78,8 @@ public sealed class RolloutEdge
     /// <summary>The transition t_Step → t_{Step+1}.</summary>
     public int Step { get; }
     public bool Stochastic { get; }
-    /// <summary>Whether the policy loss includes this edge (a strategy may prune it after scoring, e.g. BranchGRPO's width pruning).</summary>
+    /// <summary>Whether the policy loss includes this edge (a strategy may
+    /// prune it after scoring, e.g. BranchGRPO's width pruning).</summary>
     public bool Trained { get; internal set; }
     /// <summary>Multiplier of the step's noise level σ (Dynamic-TreeRPO's depth noise; 1 otherwise).</summary>
     public double NoiseScale { get; }

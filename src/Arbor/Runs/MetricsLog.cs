@@ -35,5 +35,6 @@ public static class MetricsLog
 
     /// <summary>Whether the log has a line of <paramref name="kind"/> at <paramref name="position"/>.</summary>
     public static bool Has(string path, string kind, MetricsPosition by, long position) =>
-        File.Exists(path) && File.ReadLines(path).Any(l => MetricsLineHead.TryParse(l) is { } head && head.At(by) == position && head.Kind == kind);
+        File.Exists(path)
+            && File.ReadLines(path).Any(l => MetricsLineHead.TryParse(l) is { } head && head.At(by) == position && head.Kind == kind);
 }

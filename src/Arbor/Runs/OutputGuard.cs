@@ -9,7 +9,8 @@ namespace Arbor.Runs;
 /// </summary>
 public static class OutputGuard
 {
-    /// <summary>Whether <paramref name="path"/> is missing or an empty directory (the files of a released <see cref="RunLock"/> aside).</summary>
+    /// <summary>Whether <paramref name="path"/> is missing or an empty directory
+    /// (the files of a released <see cref="RunLock"/> aside).</summary>
     public static bool IsAbsentOrEmpty(string path) => !Directory.Exists(path) && !File.Exists(path)
         || Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).All(e => RunLock.IsLockFile(Path.GetFileName(e)));
 
@@ -20,7 +21,11 @@ public static class OutputGuard
     /// </summary>
     public static void CheckCanWrite(string path, OutputKind kind)
     {
-        if (File.Exists(path)) throw new OutputPathException($"'{path}' is a file, not a directory: refusing to write {kind.Name} there. Choose another --out.");
+        if (File.Exists(path))
+        {
+            throw new OutputPathException($"'{path}' is a file, not a directory: refusing to write {kind.Name} there. " +
+                $"Choose another --out.");
+        }
         RunLock.ThrowIfHeld(path);   // a run being written is named by its writer, whatever it holds yet
         if (IsAbsentOrEmpty(path) || kind.Recognises(path)) return;
         throw NotOfKind(path, kind, "refusing to write into it");
@@ -33,9 +38,14 @@ public static class OutputGuard
     /// </summary>
     public static void CheckCanWriteFile(string path, OutputKind kind)
     {
-        if (Directory.Exists(path)) throw new OutputPathException($"'{path}' is a directory, not a file: refusing to write {kind.Name} there. Choose another --out.");
+        if (Directory.Exists(path))
+        {
+            throw new OutputPathException($"'{path}' is a directory, not a file: refusing to write {kind.Name} there. " +
+                $"Choose another --out.");
+        }
         if (!File.Exists(path) || new FileInfo(path).Length == 0 || kind.Recognises(path)) return;
-        throw new OutputPathException($"'{path}' exists and is not {kind.Name} ({kind.WhyNot(path)}): refusing to overwrite it. Choose another --out, or remove it yourself.");
+        throw new OutputPathException($"'{path}' exists and is not {kind.Name} ({kind.WhyNot(path)}): refusing to overwrite it. Choose " +
+            $"another --out, or remove it yourself.");
     }
 
     /// <summary>
@@ -45,7 +55,8 @@ public static class OutputGuard
     /// </summary>
     public static void ReplacePrevious(string path, OutputKind kind)
     {
-        if (File.Exists(path)) throw new OutputPathException($"'{path}' is a file, not {kind.Name}: refusing to replace it. Choose another --out.");
+        if (File.Exists(path))
+            throw new OutputPathException($"'{path}' is a file, not {kind.Name}: refusing to replace it. Choose another --out.");
         RunLock.ThrowIfHeld(path);
         if (IsAbsentOrEmpty(path)) return;
         if (!kind.Recognises(path)) throw NotOfKind(path, kind, "refusing to delete it");
@@ -53,7 +64,8 @@ public static class OutputGuard
         Directory.Delete(path, recursive: true);
     }
 
-    /// <summary>The refusal of a non-empty directory <paramref name="path"/> that is not of <paramref name="kind"/>, saying why and what to do.</summary>
+    /// <summary>The refusal of a non-empty directory <paramref name="path"/> that
+    /// is not of <paramref name="kind"/>, saying why and what to do.</summary>
     public static OutputPathException NotOfKind(string path, OutputKind kind, string refusal) =>
         new($"'{path}' is not empty and is not {kind.Name} ({kind.WhyNot(path)}): {refusal}. Choose another --out, or empty it yourself.");
 }

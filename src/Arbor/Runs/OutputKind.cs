@@ -34,7 +34,8 @@ public sealed class OutputKind
         });
     }
 
-    /// <summary>A JSON file whose object has every one of <paramref name="keys"/> (a dotted key is looked up in the object it names: "arbor.tiny_add_us").</summary>
+    /// <summary>A JSON file whose object has every one of <paramref name="keys"/> (a
+    /// dotted key is looked up in the object it names: "arbor.tiny_add_us").</summary>
     public static OutputKind JsonFile(string name, IReadOnlyList<string> keys)
     {
         if (keys.Count == 0) throw new ArgumentException($"{name}: a file kind needs at least one key");

@@ -13,7 +13,8 @@ public static class RunDirectory
     /// <summary>The files both trainers write first: a directory with both is an Arbor run.</summary>
     public static readonly string[] Marks = ["config.yaml", "metrics.jsonl"];
 
-    /// <summary>An RL post-training run (<c>train</c>, <c>demo</c>, a run of <c>bench strategies</c>): its config.yaml sets <c>strategy</c>.</summary>
+    /// <summary>An RL post-training run (<c>train</c>, <c>demo</c>, a run of
+    /// <c>bench strategies</c>): its config.yaml sets <c>strategy</c>.</summary>
     public static readonly OutputKind Rl = Kind("an Arbor RL run directory", "strategy");
 
     /// <summary>A pretraining run (<c>pretrain</c>): its config.yaml sets <c>data</c>, which no RL config has.</summary>
@@ -37,19 +38,25 @@ public static class RunDirectory
         if (OutputGuard.IsAbsentOrEmpty(path)) return;   // a new run (a --resume of nothing starts from the beginning)
         string refusal = resume ? "refusing to continue it" : overwrite ? "refusing to delete it" : "refusing to write into it";
         if (!kind.Recognises(path))
+        {
             throw IsRun(path)
-                ? new OutputPathException($"'{path}' holds an Arbor run, but not {kind.Name} ({kind.WhyNot(path)}): {refusal}. Choose another --out.")
+                ? new OutputPathException($"'{path}' holds an Arbor run, but not {kind.Name} ({kind.WhyNot(path)}): {refusal}. " +
+                    $"Choose another --out.")
                 : OutputGuard.NotOfKind(path, kind, refusal);
+        }
         if (resume) return;
         if (overwrite) { OutputGuard.ReplacePrevious(path, kind); return; }
         throw new OutputPathException(
-            $"'{path}' already holds a run: pass --resume to continue it, or --overwrite to replace it (its metrics, checkpoint and report are deleted)");
+            $"'{path}' already holds a run: pass --resume to continue it, or --overwrite to replace it (its metrics, checkpoint and " +
+                $"report are deleted)");
     }
 
-    /// <summary>A run whose config.yaml sets the top-level <paramref name="key"/> (as YamlDotNet writes it: at the start of a line).</summary>
+    /// <summary>A run whose config.yaml sets the top-level <paramref name="key"/>
+    /// (as YamlDotNet writes it: at the start of a line).</summary>
     private static OutputKind Kind(string name, string key)
     {
         var line = new Regex($"^{Regex.Escape(key)}\\s*:", RegexOptions.Multiline | RegexOptions.CultureInvariant);
-        return OutputKind.Directory(name, Marks, (dir => line.IsMatch(File.ReadAllText(Path.Combine(dir, "config.yaml"))), $"its config.yaml does not set `{key}`"));
+        return OutputKind.Directory(name, Marks,
+            (dir => line.IsMatch(File.ReadAllText(Path.Combine(dir, "config.yaml"))), $"its config.yaml does not set `{key}`"));
     }
 }

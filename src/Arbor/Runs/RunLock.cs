@@ -30,7 +30,10 @@ public sealed class RunLock : IDisposable
         try { stream = new FileStream(Path.Combine(directory, FileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
         catch (IOException) { throw InUse(directory); }
         using (var self = Process.GetCurrentProcess())
-            File.WriteAllText(ownerFile, $"PID {Environment.ProcessId} on {Environment.MachineName} (started {self.StartTime.ToUniversalTime():yyyy-MM-dd HH:mm:ss} UTC)");
+        {
+            File.WriteAllText(ownerFile, $"PID {Environment.ProcessId} on {Environment.MachineName} (started " +
+                $"{self.StartTime.ToUniversalTime():yyyy-MM-dd HH:mm:ss} UTC)");
+        }
         return new RunLock(stream, ownerFile);
     }
 

@@ -59,7 +59,8 @@ public sealed class GuidedVelocity : IDisposable
     private Tensor Evaluate(Tensor x, Tensor t, TextConditioning condition)
     {
         if (_prepared is null) return _model.Velocity(x, t, condition);
-        if (Torch.IsGradEnabled) throw new InvalidOperationException("a GuidedVelocity created without gradients was evaluated with gradients enabled");
+        if (Torch.IsGradEnabled)
+            throw new InvalidOperationException("a GuidedVelocity created without gradients was evaluated with gradients enabled");
         return _model.Velocity(x, t, _prepared, rows: null);
     }
 

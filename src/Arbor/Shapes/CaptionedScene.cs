@@ -7,7 +7,8 @@ namespace Arbor.Shapes;
 /// <param name="Scene">What the image shows.</param>
 /// <param name="Caption">What the caption says; always true of the scene.</param>
 /// <param name="Described">The prompt the scene satisfies exactly (besides any unmentioned extra object).</param>
-/// <param name="ExtraObjects">Objects in the scene that neither <paramref name="Caption"/> nor <paramref name="Described"/> mention.</param>
+/// <param name="ExtraObjects">Objects in the scene that neither
+/// <paramref name="Caption"/> nor <paramref name="Described"/> mention.</param>
 public sealed record CaptionedScene(Scene Scene, PromptSpec Caption, PromptSpec Described, int ExtraObjects)
 {
     /// <summary>The caption text.</summary>

@@ -4,7 +4,8 @@ namespace Arbor.Shapes;
 /// An object the verifier found in an image: one connected region of one palette color, measured with
 /// each pixel weighted by its estimated coverage (so measurements are sub-pixel even at 32 px).
 /// </summary>
-/// <param name="Shape">The recognized shape, or null when the region matches no shape of the world (it then satisfies no clause and counts as an extra object).</param>
+/// <param name="Shape">The recognized shape, or null when the region matches no shape
+/// of the world (it then satisfies no clause and counts as an extra object).</param>
 /// <param name="Color">The palette color the region's pixels are blends of.</param>
 /// <param name="SizeClass">Small or large, from <see cref="Extent"/> (≥ <see cref="VerifierConfig.LargeExtent"/> is large).</param>
 /// <param name="CenterX">Center of the bounding box, x, in pixels (from the coverage profile of the columns).</param>

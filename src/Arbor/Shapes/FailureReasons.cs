@@ -86,8 +86,10 @@ public sealed class FailureTally
     public int Count(TaskFamily family, string reason) =>
         _tally.TryGetValue(family, out var t) ? t.Reasons.GetValueOrDefault(reason) : 0;
 
-    /// <summary>Per family (GenEval tag): results, failed, and the count of each reason that occurred, in <see cref="FailureReasons.All"/> order.</summary>
+    /// <summary>Per family (GenEval tag): results, failed, and the count of each
+    /// reason that occurred, in <see cref="FailureReasons.All"/> order.</summary>
     public IReadOnlyDictionary<string, FamilyFailures> ByFamily() => Families.ToDictionary(
         f => f.Name(),
-        f => new FamilyFailures(Results(f), Failed(f), FailureReasons.All.Where(r => Count(f, r) > 0).ToDictionary(r => r, r => Count(f, r))));
+        f => new FamilyFailures(Results(f), Failed(f),
+            FailureReasons.All.Where(r => Count(f, r) > 0).ToDictionary(r => r, r => Count(f, r))));
 }

@@ -131,7 +131,8 @@ public sealed class ObjectDetector
     /// <summary>The owner entry of the last core pixel of a component's list: nonzero, and no <see cref="Link"/>.</summary>
     private const int End = int.MinValue;
 
-    /// <summary>The owner entry of a core pixel whose successor in its component is pixel <paramref name="next"/>: −1 − next, never 0.</summary>
+    /// <summary>The owner entry of a core pixel whose successor in its component
+    /// is pixel <paramref name="next"/>: −1 − next, never 0.</summary>
     private static int Link(int next) => -1 - next;
 
     /// <summary>The successor a core pixel's owner entry links to, or −1 at the end of the list.</summary>
@@ -161,7 +162,8 @@ public sealed class ObjectDetector
         return bestIndex >= 0 && bestResidual <= Config.MaxColorResidual ? bestIndex : -1;
     }
 
-    /// <summary>Coverage of pixel <paramref name="p"/> by color <paramref name="k"/>, in [0, 1]; 0 when the pixel is no blend of that color.</summary>
+    /// <summary>Coverage of pixel <paramref name="p"/> by color <paramref name="k"/>,
+    /// in [0, 1]; 0 when the pixel is no blend of that color.</summary>
     private double CoverageBy(Image8 image, int p, int k)
     {
         var bg = ShapePalette.Background;
@@ -172,7 +174,8 @@ public sealed class ObjectDetector
         return Math.Min(a, 1);
     }
 
-    /// <summary>Distance from the pixel offset (pr, pg, pb) to the segment of color <paramref name="k"/>, projection <paramref name="a"/>.</summary>
+    /// <summary>Distance from the pixel offset (pr, pg, pb) to the segment of
+    /// color <paramref name="k"/>, projection <paramref name="a"/>.</summary>
     private double Residual(double pr, double pg, double pb, int k, double a)
     {
         double t = Math.Clamp(a, 0, 1);
@@ -253,7 +256,8 @@ public sealed class ObjectDetector
         return new DetectedObject(shape, ShapePalette.Colors[color], size, centerX, centerY, width, height, area, fill, skew, extent);
     }
 
-    /// <summary>Median coverage of the core pixels whose four neighbours are core too (1 when there are fewer than 3 of them), at least 0.6.</summary>
+    /// <summary>Median coverage of the core pixels whose four neighbours are
+    /// core too (1 when there are fewer than 3 of them), at least 0.6.</summary>
     private double InteriorLevel(Image8 image, int first, ReadOnlySpan<sbyte> label, ReadOnlySpan<int> owner, int color)
     {
         int w = image.Width, h = image.Height;

@@ -24,7 +24,8 @@ public sealed class PretrainCaptioner
     /// <param name="layout">Scene layout, including the canvas size.</param>
     /// <param name="seed">Seed of the whole data set.</param>
     /// <param name="admit">Which complete prompts may be drawn (all when null).</param>
-    public PretrainCaptioner(PretrainMixture? mixture = null, SceneLayout? layout = null, ulong seed = 0, Func<PromptSpec, bool>? admit = null)
+    public PretrainCaptioner(PretrainMixture? mixture = null, SceneLayout? layout = null, ulong seed = 0,
+        Func<PromptSpec, bool>? admit = null)
     {
         Mixture = mixture ?? new PretrainMixture();
         var problems = Mixture.Problems().ToList();

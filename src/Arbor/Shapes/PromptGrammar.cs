@@ -23,7 +23,8 @@ public sealed class PromptGrammar
     {
         Options = options ?? new PromptGrammarOptions();
         var problems = Options.Problems().ToList();
-        if (problems.Count > 0) throw new ArgumentException("invalid prompt grammar options: " + string.Join("; ", problems), nameof(options));
+        if (problems.Count > 0)
+            throw new ArgumentException("invalid prompt grammar options: " + string.Join("; ", problems), nameof(options));
     }
 
     public PromptGrammarOptions Options { get; }

@@ -53,14 +53,17 @@ public static class PromptParser
             _text = text;
             _shown = MessageText.Quote(text);
             _words = ShapesVocabulary.SplitWords(text);
-            if (_words.Length == 0) throw new PromptParseException($"empty prompt \"{_shown}\": expected an object such as \"a circle\"", text, null, null);
+            if (_words.Length == 0)
+                throw new PromptParseException($"empty prompt \"{_shown}\": expected an object such as \"a circle\"", text, null, null);
             for (int i = 0; i < _words.Length; i++)
             {
                 if (!ShapesVocabulary.Contains(_words[i]))
                 {
                     throw new PromptParseException(
-                        $"unknown word '{MessageText.Quote(_words[i])}' (word {i + 1}) in prompt \"{_shown}\": the Shapes vocabulary has only {ShapesVocabulary.Words.Count} words " +
-                        "(shapes circle/square/triangle/cross, colors red/green/blue/yellow/purple/cyan, sizes small/large, counts a/two/three/four, " +
+                        $"unknown word '{MessageText.Quote(_words[i])}' (word {i + 1}) in prompt \"{_shown}\": the Shapes vocabulary has " +
+                        $"only {ShapesVocabulary.Words.Count} words " +
+                        "(shapes circle/square/triangle/cross, colors red/green/blue/yellow/purple/cyan, sizes small/large, " +
+                        "counts a/two/three/four, " +
                         "relations and regions)", text, _words[i], i);
                 }
             }
@@ -93,7 +96,8 @@ public static class PromptParser
             }
             catch (ArgumentException e)
             {
-                throw new PromptParseException($"prompt \"{_shown}\" breaks a rule of the grammar: {e.Message.Split(" (Parameter")[0]}", _text, null, null, e);
+                throw new PromptParseException($"prompt \"{_shown}\" breaks a rule of the grammar: " +
+                    $"{e.Message.Split(" (Parameter")[0]}", _text, null, null, e);
             }
         }
 
@@ -109,10 +113,14 @@ public static class PromptParser
 
             string noun = Next("a shape (circle, square, triangle, cross)");
             if (!ShapesVocabulary.TryShape(noun, out var shape, out bool plural))
-                throw Unexpected(noun, size is null && color is null ? "a size, a color or a shape" : color is null ? "a color or a shape" : "a shape (circle, square, triangle, cross)");
+            {
+                throw Unexpected(noun, size is null && color is null ? "a size, a color or a shape" : color is null ? "a color or a shape"
+                    : "a shape (circle, square, triangle, cross)");
+            }
             if (plural != count > 1)
             {
-                string need = count > 1 ? $"a plural noun after '{det}' ('{ShapesVocabulary.Word(shape, plural: true)}')" : $"a singular noun after '{det}' ('{ShapesVocabulary.Word(shape)}')";
+                string need = count > 1 ? $"a plural noun after '{det}' ('{ShapesVocabulary.Word(shape, plural: true)}')"
+                    : $"a singular noun after '{det}' ('{ShapesVocabulary.Word(shape)}')";
                 throw new PromptParseException($"word '{noun}' (word {_at}) in prompt \"{_shown}\": expected {need}", _text, noun, _at - 1);
             }
 

@@ -13,7 +13,8 @@ namespace Arbor.Shapes;
 /// </summary>
 public sealed record PromptSpec
 {
-    /// <summary>A spec from its clauses and optional relation; a spec the grammar cannot say is an <see cref="ArgumentException"/> naming the rule.</summary>
+    /// <summary>A spec from its clauses and optional relation; a spec the grammar
+    /// cannot say is an <see cref="ArgumentException"/> naming the rule.</summary>
     public PromptSpec(IReadOnlyList<ObjectClause> clauses, Relation? relation = null)
     {
         ArgumentNullException.ThrowIfNull(clauses);
@@ -23,7 +24,10 @@ public sealed record PromptSpec
         {
             ArgumentNullException.ThrowIfNull(c, nameof(clauses));
             if (c.Count is < ShapesVocabulary.MinCount or > ShapesVocabulary.MaxCount)
-                throw new ArgumentException($"clause '{c.Shape}' has count {c.Count}; counts are {ShapesVocabulary.MinCount} to {ShapesVocabulary.MaxCount}", nameof(clauses));
+            {
+                throw new ArgumentException($"clause '{c.Shape}' has count {c.Count}; counts are {ShapesVocabulary.MinCount} to " +
+                    $"{ShapesVocabulary.MaxCount}", nameof(clauses));
+            }
             if (c.Region is not null && (clauses.Count != 1 || c.Count != 1))
                 throw new ArgumentException("a region can only be stated for a prompt of one single object", nameof(clauses));
         }
@@ -33,7 +37,10 @@ public sealed record PromptSpec
             if (clauses[0].Count != 1 || clauses[1].Count != 1)
                 throw new ArgumentException("each of two clauses names exactly one object", nameof(clauses));
             if (clauses[0].Shape == clauses[1].Shape)
-                throw new ArgumentException($"two clauses must name different shapes (both are {ShapesVocabulary.Word(clauses[0].Shape)})", nameof(clauses));
+            {
+                throw new ArgumentException($"two clauses must name different shapes (both are " +
+                    $"{ShapesVocabulary.Word(clauses[0].Shape)})", nameof(clauses));
+            }
         }
 
         if (relation is not null && clauses.Count != 2)
@@ -85,7 +92,8 @@ public sealed record PromptSpec
         return $"{Clauses[0].ToText()} {joint} {Clauses[1].ToText()}";
     }
 
-    /// <summary>Parses prompt text (see <see cref="PromptParser"/>); unknown or misplaced words are a <see cref="PromptParseException"/> naming the word.</summary>
+    /// <summary>Parses prompt text (see <see cref="PromptParser"/>); unknown or misplaced
+    /// words are a <see cref="PromptParseException"/> naming the word.</summary>
     public static PromptSpec Parse(string text) => PromptParser.Parse(text);
 
     public bool Equals(PromptSpec? other) =>

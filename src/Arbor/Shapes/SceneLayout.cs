@@ -22,7 +22,8 @@ public sealed record SceneLayout : IValidatedConfig
     /// <summary>Relative size jitter: sizes are uniform in nominal·[1 − jitter, 1 + jitter].</summary>
     public double SizeJitter { get; init; } = 0.1;
 
-    /// <summary>Probability an object whose size the prompt leaves open is large (lowered automatically when large objects do not fit).</summary>
+    /// <summary>Probability an object whose size the prompt leaves open is
+    /// large (lowered automatically when large objects do not fit).</summary>
     public double LargeProbability { get; init; } = 0.5;
 
     /// <summary>Least distance between two objects' bounding boxes (on at least one axis), as a fraction of the side.</summary>

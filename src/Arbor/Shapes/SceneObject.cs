@@ -23,5 +23,6 @@ public sealed record SceneObject(ShapeKind Shape, ShapeColor Color, SizeClass Si
     public double Bottom => CenterY + (Size / 2);
 
     public override string ToString() =>
-        $"{ShapesVocabulary.Word(SizeClass)} {ShapesVocabulary.Word(Color)} {ShapesVocabulary.Word(Shape)} size {Size:F2} at ({CenterX:F2}, {CenterY:F2})";
+        $"{ShapesVocabulary.Word(SizeClass)} {ShapesVocabulary.Word(Color)} {ShapesVocabulary.Word(Shape)} size {Size:F2} at " +
+            $"({CenterX:F2}, {CenterY:F2})";
 }

@@ -48,7 +48,10 @@ public sealed class SceneSampler
 
         var otherShapes = AllShapes.Where(s => spec.Clauses.All(c => c.Shape != s)).ToArray();
         if (extraObjects > 0 && otherShapes.Length == 0)
-            throw new ArgumentException($"\"{spec}\" names every shape; there is no shape left for an unmentioned object", nameof(extraObjects));
+        {
+            throw new ArgumentException($"\"{spec}\" names every shape; there is no shape left for an " +
+                $"unmentioned object", nameof(extraObjects));
+        }
         for (int i = 0; i < extraObjects; i++) requests.Add(new ObjectClause(rng.Pick(otherShapes)));
 
         double w = Layout.CanvasSize;
@@ -70,7 +73,8 @@ public sealed class SceneSampler
         }
 
         throw new InvalidOperationException(
-            $"could not place the objects of \"{spec}\" (+{extraObjects} unmentioned) on a {Layout.CanvasSize}px canvas in {Layout.MaxAttempts} attempts");
+            $"could not place the objects of \"{spec}\" (+{extraObjects} unmentioned) on a {Layout.CanvasSize}px canvas in " +
+                $"{Layout.MaxAttempts} attempts");
     }
 
     private bool TryPlace(PromptSpec spec, List<ObjectClause> requests, SceneObject[] objects, ShapesRng rng, double w)
@@ -117,14 +121,16 @@ public sealed class SceneSampler
         return true;
     }
 
-    /// <summary>Whether the bounding boxes of <paramref name="a"/> and <paramref name="b"/> are at least <paramref name="gap"/> apart on some axis.</summary>
+    /// <summary>Whether the bounding boxes of <paramref name="a"/> and <paramref name="b"/>
+    /// are at least <paramref name="gap"/> apart on some axis.</summary>
     private static bool Separated(SceneObject a, SceneObject b, double gap)
     {
         double need = ((a.Size + b.Size) / 2) + gap;
         return Math.Abs(a.CenterX - b.CenterX) >= need || Math.Abs(a.CenterY - b.CenterY) >= need;
     }
 
-    /// <summary>The sampler's (stricter than the verifier's) test that <paramref name="a"/> stands in <paramref name="relation"/> to <paramref name="b"/>.</summary>
+    /// <summary>The sampler's (stricter than the verifier's) test that <paramref name="a"/>
+    /// stands in <paramref name="relation"/> to <paramref name="b"/>.</summary>
     private bool RelationHolds(Relation relation, SceneObject a, SceneObject b, double gap)
     {
         double dx = b.CenterX - a.CenterX, dy = b.CenterY - a.CenterY;

@@ -51,7 +51,8 @@ public sealed class ShapesSplits
         _heldOutPairs = ChoosePositionPairs(ShapesRng.Derive(Config.Seed, HeldOutStream, 1), Config.HeldOutPositionPairs);
         foreach (var family in TaskFamilies.All)
         {
-            var test = Draw(family, Config.TestPromptsPerFamily, TestConstraint(family), ShapesRng.Derive(Config.Seed, TestStream, (ulong)family));
+            var test = Draw(family, Config.TestPromptsPerFamily, TestConstraint(family),
+                ShapesRng.Derive(Config.Seed, TestStream, (ulong)family));
             _test[family] = test;
             var testTexts = test.Select(s => s.ToText()).ToHashSet(StringComparer.Ordinal);
             var rlRng = ShapesRng.Derive(Config.Seed, RlStream, (ulong)family);
@@ -81,14 +82,16 @@ public sealed class ShapesSplits
     /// <summary>Whether <paramref name="spec"/> may be used for pretraining captions and RL prompts.</summary>
     public bool IsTrain(PromptSpec spec) => !IsHeldOut(spec);
 
-    /// <summary>The fixed test prompts of <paramref name="family"/> (<see cref="ShapesSplitConfig.TestPromptsPerFamily"/> of them).</summary>
+    /// <summary>The fixed test prompts of <paramref name="family"/>
+    /// (<see cref="ShapesSplitConfig.TestPromptsPerFamily"/> of them).</summary>
     public IReadOnlyList<PromptSpec> TestPrompts(TaskFamily family) => _test[family];
 
     /// <summary>The fixed RL training prompts of <paramref name="family"/>, all in the train split.</summary>
     public IReadOnlyList<PromptSpec> RlPrompts(TaskFamily family) => _rl[family];
 
     /// <summary>
-    /// The fixed in-distribution validation prompts of <paramref name="family"/> (<see cref="ShapesSplitConfig.ValidationPromptsPerFamily"/>
+    /// The fixed in-distribution validation prompts of <paramref name="family"/>
+    /// (<see cref="ShapesSplitConfig.ValidationPromptsPerFamily"/>
     /// of them): drawn from the train split as the RL prompts are, but never an RL or test text where the family has
     /// texts to spare. Where it has too few (single_object, two_object and counting are small), the RL texts follow,
     /// to be evaluated with other noise seeds than any rollout: <see cref="ValidationSharedWithRl"/> says how many.
@@ -122,7 +125,8 @@ public sealed class ShapesSplits
     /// The validation list: the distinct train-split texts that are neither RL nor test prompts, then (when they
     /// are fewer than the list's length) the RL list's distinct texts, the whole cycled to the length.
     /// </summary>
-    private (IReadOnlyList<PromptSpec> Prompts, int SharedWithRl) DrawValidation(TaskFamily family, HashSet<string> testTexts, IReadOnlyList<PromptSpec> rl)
+    private (IReadOnlyList<PromptSpec> Prompts, int SharedWithRl) DrawValidation(TaskFamily family, HashSet<string> testTexts,
+        IReadOnlyList<PromptSpec> rl)
     {
         int count = Config.ValidationPromptsPerFamily;
         var rlTexts = rl.Select(s => s.ToText()).ToHashSet(StringComparer.Ordinal);
@@ -180,7 +184,8 @@ public sealed class ShapesSplits
             if (shapeLost + 1 <= ShapePalette.Colors.Count / 2 && colorLost + 1 <= Enum.GetValues<ShapeKind>().Length / 2) chosen.Add(p);
         }
 
-        if (chosen.Count != count) throw new InvalidOperationException($"could not hold out {count} color-shape pairs while keeping every color and shape seen");
+        if (chosen.Count != count)
+            throw new InvalidOperationException($"could not hold out {count} color-shape pairs while keeping every color and shape seen");
         return chosen;
     }
 
@@ -210,7 +215,8 @@ public sealed class ShapesSplits
             if (lostA + 1 < shapes.Length - 1 && lostB + 1 < shapes.Length - 1) chosen.Add(p);
         }
 
-        if (chosen.Count != count) throw new InvalidOperationException($"could not hold out {count} position shape pairs while keeping every shape seen");
+        if (chosen.Count != count)
+            throw new InvalidOperationException($"could not hold out {count} position shape pairs while keeping every shape seen");
         return chosen;
     }
 }

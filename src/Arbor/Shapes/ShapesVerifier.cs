@@ -39,7 +39,8 @@ public sealed class ShapesVerifier
     /// <summary>Verifies <paramref name="image"/> against <paramref name="spec"/>.</summary>
     public VerificationResult Verify(Image8 image, PromptSpec spec) => Evaluate(spec, Detect(image));
 
-    /// <summary>Verifies <paramref name="image"/> against prompt text (parsed; unknown words are a <see cref="PromptParseException"/>).</summary>
+    /// <summary>Verifies <paramref name="image"/> against prompt text (parsed;
+    /// unknown words are a <see cref="PromptParseException"/>).</summary>
     public VerificationResult Verify(Image8 image, string prompt) => Verify(image, PromptParser.Parse(prompt));
 
     /// <summary>A listing of the objects in <paramref name="image"/>, for debugging.</summary>
@@ -136,7 +137,8 @@ public sealed class ShapesVerifier
         Region.Right => obj.CenterX > 2 * width / 3.0,
         Region.Top => obj.CenterY < height / 3.0,
         Region.Bottom => obj.CenterY > 2 * height / 3.0,
-        Region.Center => obj.CenterX > width / 3.0 && obj.CenterX < 2 * width / 3.0 && obj.CenterY > height / 3.0 && obj.CenterY < 2 * height / 3.0,
+        Region.Center =>
+            obj.CenterX > width / 3.0 && obj.CenterX < 2 * width / 3.0 && obj.CenterY > height / 3.0 && obj.CenterY < 2 * height / 3.0,
         _ => throw new ArgumentOutOfRangeException(nameof(region), region, "unknown region"),
     };
 

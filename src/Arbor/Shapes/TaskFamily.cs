@@ -44,7 +44,8 @@ public static class TaskFamilies
         _ => throw new ArgumentOutOfRangeException(nameof(family), family, "unknown task family"),
     };
 
-    /// <summary>The family named <paramref name="name"/> (a tag as written by <see cref="Name"/>); unknown names are an error listing the known ones.</summary>
+    /// <summary>The family named <paramref name="name"/> (a tag as written by
+    /// <see cref="Name"/>); unknown names are an error listing the known ones.</summary>
     public static TaskFamily Parse(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
@@ -53,6 +54,7 @@ public static class TaskFamilies
             if (family.Name() == name) return family;
         }
 
-        throw new ArgumentException($"unknown task family '{name}' (expected one of {string.Join(", ", All.Select(f => f.Name()))})", nameof(name));
+        throw new ArgumentException($"unknown task family '{name}' (expected one of " +
+            $"{string.Join(", ", All.Select(f => f.Name()))})", nameof(name));
     }
 }

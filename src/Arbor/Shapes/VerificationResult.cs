@@ -32,7 +32,8 @@ public sealed record VerificationResult(
     {
         var lines = new List<string>
         {
-            $"\"{Spec.ToText()}\" ({Family.Name()}): {(Pass ? "PASS" : "FAIL")}, score {Score:F3}, precision {Precision:F2}, {UnclaimedObjects} unclaimed",
+            $"\"{Spec.ToText()}\" ({Family.Name()}): {(Pass ? "PASS" : "FAIL")}, score {Score:F3}, precision {Precision:F2}, " +
+                $"{UnclaimedObjects} unclaimed",
         };
         lines.AddRange(Clauses.Select(c => "  " + c));
         if (Relation is not null) lines.Add("  " + Relation);

@@ -30,10 +30,12 @@ public sealed record VerifierConfig : IValidatedConfig
     /// <summary>Least coverage-weighted area of an object, as a fraction of the canvas (a small triangle is ≈0.016).</summary>
     public double MinAreaFraction { get; init; } = 0.006;
 
-    /// <summary>Largest extent of an object, as a fraction of the canvas side (a large one is ≤ 0.44); bigger components are not shapes.</summary>
+    /// <summary>Largest extent of an object, as a fraction of the canvas side
+    /// (a large one is ≤ 0.44); bigger components are not shapes.</summary>
     public double MaxExtentFraction { get; init; } = 0.7;
 
-    /// <summary>Least width/height ratio (and its inverse the largest) of a shape; every shape of the world is as wide as it is tall.</summary>
+    /// <summary>Least width/height ratio (and its inverse the largest) of a
+    /// shape; every shape of the world is as wide as it is tall.</summary>
     public double MinAspect { get; init; } = 0.6;
 
     /// <summary>Least fraction of its bounding box a shape fills (the triangle, the emptiest, fills 1/2).</summary>
@@ -57,7 +59,8 @@ public sealed record VerifierConfig : IValidatedConfig
     /// <summary>GenEval's position threshold: center offsets shrink by this times the summed box sizes before the direction test.</summary>
     public double PositionThreshold { get; init; } = 0.1;
 
-    /// <summary>GenEval's direction test: a relation holds when the shrunk offset's unit component along its axis exceeds this (within ≈60°).</summary>
+    /// <summary>GenEval's direction test: a relation holds when the shrunk offset's
+    /// unit component along its axis exceeds this (within ≈60°).</summary>
     public double DirectionThreshold { get; init; } = 0.5;
 
     public IEnumerable<string> Problems()

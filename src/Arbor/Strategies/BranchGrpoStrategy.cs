@@ -41,7 +41,7 @@ public sealed record BranchGrpoConfig
 /// </summary>
 public sealed class BranchGrpoStrategy(BranchGrpoConfig config) : IRolloutStrategy, Training.ILossShaping
 {
-    private int _lastSplit => config.SplitSteps.Count == 0 ? 0 : config.SplitSteps.Max();
+    private int LastSplit => config.SplitSteps.Count == 0 ? 0 : config.SplitSteps.Max();
 
     /// <summary>First step of the depth-pruning window this iteration (none when depth pruning is off).</summary>
     public int? PruneStart { get; private set; }
@@ -60,7 +60,7 @@ public sealed class BranchGrpoStrategy(BranchGrpoConfig config) : IRolloutStrate
     {
         // the pruning window starts at the latest steps and slides one step earlier every τ iterations, not before the last split
         int latest = config.Steps - 1 - config.DepthPruningWindow;
-        PruneStart = config.DepthPruning ? Math.Max(_lastSplit, latest - (int)(iteration / config.DepthPruningShiftEvery)) : null;
+        PruneStart = config.DepthPruning ? Math.Max(LastSplit, latest - (int)(iteration / config.DepthPruningShiftEvery)) : null;
         MixedStart = config.MixedWindow > 0 ? MixGrpoStrategy.WindowStartAt(iteration, config.MixedWindowShiftEvery, config.Steps) : null;
     }
 
@@ -80,16 +80,18 @@ public sealed class BranchGrpoStrategy(BranchGrpoConfig config) : IRolloutStrate
     {
         if (!config.WidthPruning) return;
         var values = DepthNormalization.NodeValues(forest, config.FusionTemperature);
-        foreach (var parent in forest.Nodes.Where(n => n.Step == _lastSplit && n.Children.Count > 1))
+        foreach (var parent in forest.Nodes.Where(n => n.Step == LastSplit && n.Children.Count > 1))
         {
             var better = parent.Children.MaxBy(e => values[e.To])!;
             foreach (var edge in parent.Children.Where(e => e != better))
+            {
                 for (var below = new Stack<RolloutEdge>([edge]); below.Count > 0;)
                 {
                     var e = below.Pop();
                     e.Trained = false;
                     foreach (var c in e.To.Children) below.Push(c);
                 }
+            }
         }
     }
 

@@ -82,17 +82,30 @@ public abstract record ForwardProcessConfig
     {
         if (Steps < 2) yield return $"{section}.steps must be >= 2";
         if (GroupSize < 2) yield return $"{section}.group_size must be >= 2 (a group needs a spread)";
-        if (TrainedSteps < 0 || TrainedSteps > Steps) yield return $"{section}.trained_steps must be in [0, steps = {Steps}] (0: all)";
+        if (TrainedSteps < 0 || TrainedSteps > Steps)
+        {
+            yield return $"{section}.trained_steps must be in [0, steps = {Steps}] (0: all)";
+        }
         else if (TimesPerImage < 1 || TimesPerImage > TrainedStepCount)
-            yield return $"{section}.times_per_image must be in [1, {(TrainedSteps == 0 ? "steps" : "trained_steps")} = {TrainedStepCount}]";
-        if (OldDecayRate < 0 || OldDecayMax is < 0 or >= 1) yield return $"{section}.old_decay_rate must be >= 0 and {section}.old_decay_max in [0, 1)";
+        {
+            yield return $"{section}.times_per_image must be in [1, {(TrainedSteps == 0 ? "steps" : "trained_steps")} " +
+                $"= {TrainedStepCount}]";
+        }
+        if (OldDecayRate < 0 || OldDecayMax is < 0 or >= 1)
+            yield return $"{section}.old_decay_rate must be >= 0 and {section}.old_decay_max in [0, 1)";
         if (Branching < 1) yield return $"{section}.branching must be >= 1";
         if (Branching > 1)
         {
             if (BranchDepth < 1 || BranchStart < 0 || BranchStart + BranchDepth > Steps)
-                yield return $"{section}: the branching window [{BranchStart}, {BranchStart + BranchDepth}) must lie in the {Steps}-step schedule";
+            {
+                yield return $"{section}: the branching window [{BranchStart}, {BranchStart + BranchDepth}) must lie in the " +
+                    $"{Steps}-step schedule";
+            }
             else if (GroupSize % LeavesPerTree != 0)
-                yield return $"{section}.group_size {GroupSize} must be a multiple of the {LeavesPerTree} leaves of a tree (branching^branch_depth)";
+            {
+                yield return $"{section}.group_size {GroupSize} must be a multiple of the {LeavesPerTree} leaves of a tree " +
+                    $"(branching^branch_depth)";
+            }
         }
     }
 }
@@ -109,7 +122,8 @@ public enum TrainedVelocity
 /// <summary>How a forward-process method's old policy follows the trained weights, per iteration n.</summary>
 public enum OldDecaySchedule
 {
-    /// <summary>d = min(rate·n, max): DiffusionNFT's (rate 0.001, max 0.5), nearly on-policy for the first hundreds of iterations.</summary>
+    /// <summary>d = min(rate·n, max): DiffusionNFT's (rate 0.001, max 0.5),
+    /// nearly on-policy for the first hundreds of iterations.</summary>
     [System.Runtime.Serialization.EnumMember(Value = "linear")] Linear,
     /// <summary>d = min(max, (1 + n)/(10 + n)): 0.1 at once, max by n = 8 (issue #15's probe).</summary>
     [System.Runtime.Serialization.EnumMember(Value = "warmup")] Warmup,

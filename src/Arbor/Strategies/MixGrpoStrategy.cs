@@ -33,7 +33,8 @@ public sealed class MixGrpoStrategy(MixGrpoConfig config) : IRolloutStrategy
     /// <summary>The current window start l.</summary>
     public int WindowStart { get; private set; }
 
-    public static int WindowStartAt(long iteration, int shiftEvery, int steps) => SlidingWindow.Start(iteration, shiftEvery, starts: steps - 1);
+    public static int WindowStartAt(long iteration, int shiftEvery, int steps) =>
+        SlidingWindow.Start(iteration, shiftEvery, starts: steps - 1);
 
     public void BeginIteration(long iteration, Random random) => WindowStart = WindowStartAt(iteration, config.ShiftEvery, config.Steps);
 

@@ -30,14 +30,20 @@ public static class Strategies
         new("tree_grpo", c => new TreeGrpoStrategy(c.TreeGrpo)),
         new("branch_grpo", c => new BranchGrpoStrategy(c.BranchGrpo)),
         new("dynamic_tree", c => new DynamicTreeStrategy(c.DynamicTree, c.Loss.ClipRange),
-            (c, pipeline, strategy, engine) => c.DynamicTree is { LayerTuning: true, LayerTuningForm: LayerTuningForm.LeafSft or LayerTuningForm.LeafNft } dt
+            (c, pipeline, strategy, engine) => c.DynamicTree is
+            {
+                LayerTuning: true,
+                LayerTuningForm: LayerTuningForm.LeafSft or LayerTuningForm.LeafNft
+            } dt
                 ? PolicyUpdates.WithLeafTerm(c, dt, pipeline, strategy, engine)
                 : PolicyUpdates.PolicyGradient(c, pipeline, strategy, engine)),
         new("nft", c => new ForwardProcessStrategy("nft", c.Nft),
-            (c, pipeline, strategy, engine) => PolicyUpdates.ForwardProcess(c, c.Nft, new NftLoss(c.Nft, c.Advantage.AdvantageClip), pipeline, strategy, engine),
+            (c, pipeline, strategy, engine) =>
+                PolicyUpdates.ForwardProcess(c, c.Nft, new NftLoss(c.Nft, c.Advantage.AdvantageClip), pipeline, strategy, engine),
             c => ForwardProcessProblems(c, c.Nft.Problems())),
         new("awm", c => new ForwardProcessStrategy("awm", c.Awm),
-            (c, pipeline, strategy, engine) => PolicyUpdates.ForwardProcess(c, c.Awm, new AwmLoss(c.Awm, c.Advantage.AdvantageClip), pipeline, strategy, engine),
+            (c, pipeline, strategy, engine) =>
+                PolicyUpdates.ForwardProcess(c, c.Awm, new AwmLoss(c.Awm, c.Advantage.AdvantageClip), pipeline, strategy, engine),
             c => ForwardProcessProblems(c, c.Awm.Problems())),
     ];
 
@@ -53,6 +59,7 @@ public static class Strategies
     private static IEnumerable<string> ForwardProcessProblems(GrpoTrainConfig c, IEnumerable<string> section)
     {
         foreach (var p in section) yield return p;
-        if (!c.Lora.Enabled) yield return $"{c.Strategy} keeps its old policy as a second copy of the LoRA weights: lora.enabled must be true";
+        if (!c.Lora.Enabled)
+            yield return $"{c.Strategy} keeps its old policy as a second copy of the LoRA weights: lora.enabled must be true";
     }
 }

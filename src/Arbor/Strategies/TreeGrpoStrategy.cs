@@ -55,15 +55,19 @@ public sealed class TreeGrpoStrategy(TreeGrpoConfig config) : IRolloutStrategy
     public void SetWindow(int start)
     {
         if (start < 0 || start > LastWindowStart)
+        {
             throw new ArgumentOutOfRangeException(nameof(start), start,
-                $"window [{start}, {start + config.Depth}) must lie in steps 0 to {config.Steps - 2} of the {config.Steps}-step schedule (the last step is never trained)");
+                $"window [{start}, {start + config.Depth}) must lie in steps 0 to {config.Steps - 2} of the {config.Steps}-step schedule " +
+                    $"(the last step is never trained)");
+        }
         WindowStart = start;
     }
 
     public void BeginIteration(long iteration, Random random)
     {
         int max = LastWindowStart;
-        if (config.WindowSchedule == TreeWindowSchedule.Shift) SetWindow(SlidingWindow.Start(iteration, config.ShiftEvery, starts: max + 1, config.ShiftBy));
+        if (config.WindowSchedule == TreeWindowSchedule.Shift)
+            SetWindow(SlidingWindow.Start(iteration, config.ShiftEvery, starts: max + 1, config.ShiftBy));
         else SetWindow(SampleGeometric(random, config.GeometricRatio, max));
     }
 

@@ -29,7 +29,8 @@ public static class MessageText
                 case '\r': sb.Append("\\r"); break;
                 case '\t': sb.Append("\\t"); break;
                 default:
-                    if (char.IsControl(c)) sb.Append("\\x").Append(((int)c).ToString("X2", CultureInfo.InvariantCulture));   // C0, DEL and C1: all below 0xA0
+                    // C0, DEL and C1: all below 0xA0
+                    if (char.IsControl(c)) sb.Append("\\x").Append(((int)c).ToString("X2", CultureInfo.InvariantCulture));
                     else if (CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format)
                         sb.Append("\\u").Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
                     else sb.Append(c);

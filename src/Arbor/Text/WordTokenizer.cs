@@ -38,14 +38,18 @@ public sealed class WordTokenizer
         for (int i = 0; i < words.Length; i++)
         {
             if (!_ids.TryGetValue(words[i], out var id))
-                throw new ArgumentException($"unknown word '{MessageText.Quote(words[i])}' in prompt \"{MessageText.Quote(text)}\" (not in the {VocabSize - 2}-word vocabulary)");
+            {
+                throw new ArgumentException($"unknown word '{MessageText.Quote(words[i])}' in prompt \"{MessageText.Quote(text)}\" (not " +
+                    $"in the {VocabSize - 2}-word vocabulary)");
+            }
             ids[i + 1] = id;
         }
         return ids;
     }
 
     public string Decode(IEnumerable<int> ids) =>
-        string.Join(' ', ids.Where(i => i > BosId).Select(i => i < _words.Length ? _words[i] : throw new ArgumentOutOfRangeException(nameof(ids), i, "token id outside the vocabulary")));
+        string.Join(' ', ids.Where(i => i > BosId).Select(i =>
+            i < _words.Length ? _words[i] : throw new ArgumentOutOfRangeException(nameof(ids), i, "token id outside the vocabulary")));
 
     /// <summary>
     /// Token ids [B, maxTokens] (int64) and mask [B, maxTokens] (bool, true = real token) for a batch
@@ -59,7 +63,10 @@ public sealed class WordTokenizer
         {
             var seq = Encode(prompts[b]);
             if (seq.Length > maxTokens)
-                throw new ArgumentException($"prompt \"{MessageText.Quote(prompts[b])}\" has {seq.Length} tokens, more than the model's {maxTokens}");
+            {
+                throw new ArgumentException($"prompt \"{MessageText.Quote(prompts[b])}\" has {seq.Length} tokens, more than the " +
+                    $"model's {maxTokens}");
+            }
             for (int i = 0; i < seq.Length; i++)
             {
                 ids[b * maxTokens + i] = seq[i];

@@ -53,8 +53,8 @@ public static partial class AtomicDirectory
     private static void FlushDirectory(string directory)
     {
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return;
-        const int ReadOnly = 0;
-        int fd = Open(directory, ReadOnly);
+        const int readOnly = 0;
+        int fd = Open(directory, readOnly);
         if (fd < 0) return;   // a file system that cannot open directories: nothing more to do
         try
         {

@@ -28,7 +28,8 @@ public sealed class AwmLoss(AwmConfig config, double advantageClip) : IForwardPr
             AwmWeighting.Uniform => -mse,
             AwmWeighting.T => -mse * t,
             AwmWeighting.TSquared => -mse * t * t,
-            AwmWeighting.Ghuber => -((mse + 1e-10).Pow(config.GhuberPower) - Math.Pow(1e-10, config.GhuberPower)) * t * (1 / config.GhuberPower),
+            AwmWeighting.Ghuber =>
+                -((mse + 1e-10).Pow(config.GhuberPower) - Math.Pow(1e-10, config.GhuberPower)) * t * (1 / config.GhuberPower),
             _ => throw new ArgumentOutOfRangeException(nameof(config), config.Weighting, "unknown AWM weighting"),
         };
     }

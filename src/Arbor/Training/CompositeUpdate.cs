@@ -17,14 +17,16 @@ public sealed class CompositeUpdate(PolicyTrainer policyGradient, ForwardProcess
 {
     public ExponentialMovingAverage? State => leafTerm.State;
 
-    public PolicyUpdateStats Update(long iteration, RolloutForest forest, AdvantageResult advantages, PromptConditioning conditioning, Optimizer optimizer,
+    public PolicyUpdateStats Update(long iteration, RolloutForest forest, AdvantageResult advantages,
+        PromptConditioning conditioning, Optimizer optimizer,
         Distributed.DataParallel? parallel = null)
     {
         var dp = parallel ?? Distributed.DataParallel.Single();
         // decided on the iteration's counts, so that every rank takes the same path
         if (dp.Sum(forest.TrainedEdges.Count())[0] == 0) return leafTerm.Update(iteration, forest, advantages, conditioning, optimizer, dp);
         var leafPlan = leafTerm.Plan(iteration, forest, advantages, conditioning, dp);
-        var pg = policyGradient.UpdateScored(forest, conditioning, optimizer, leafPlan.Samples == 0 ? null : leafPlan.Backward, dp, iteration);
+        var pg = policyGradient.UpdateScored(forest, conditioning, optimizer,
+            leafPlan.Samples == 0 ? null : leafPlan.Backward, dp, iteration);
         var leaf = leafPlan.Finish();
         return pg with
         {

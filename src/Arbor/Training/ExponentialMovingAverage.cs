@@ -17,7 +17,8 @@ public sealed class ExponentialMovingAverage : IDisposable
 
     public ExponentialMovingAverage(Module model, double decay) : this(model, decay, null) { }
 
-    /// <summary>An average whose decay at update n is <paramref name="schedule"/>(n) (each value in [0, 1)), e.g. DiffusionNFT's old policy.</summary>
+    /// <summary>An average whose decay at update n is <paramref name="schedule"/>(n)
+    /// (each value in [0, 1)), e.g. DiffusionNFT's old policy.</summary>
     public ExponentialMovingAverage(Module model, Func<long, double> schedule) : this(model, 0, schedule) { }
 
     private ExponentialMovingAverage(Module model, double decay, Func<long, double>? schedule)
@@ -53,7 +54,11 @@ public sealed class ExponentialMovingAverage : IDisposable
         foreach (var (name, _, shadow) in _pairs)
         {
             if (!state.TryGetValue(name, out var t)) throw new ArgumentException($"EMA state is missing '{name}'");
-            if (!t.Shape.SequenceEqual(shadow.Shape)) throw new ArgumentException($"EMA state '{name}' has shape [{string.Join(", ", t.Shape)}], expected [{string.Join(", ", shadow.Shape)}]");
+            if (!t.Shape.SequenceEqual(shadow.Shape))
+            {
+                throw new ArgumentException($"EMA state '{name}' has shape [{string.Join(", ", t.Shape)}], expected " +
+                    $"[{string.Join(", ", shadow.Shape)}]");
+            }
             shadow.CopyFrom(t);
         }
     }

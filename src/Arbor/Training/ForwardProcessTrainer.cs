@@ -52,7 +52,8 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
     /// </summary>
     internal readonly record struct Sample(RolloutNode Leaf, int LeafKey, double Time, double Advantage, ulong NoiseSeed);
 
-    public PolicyUpdateStats Update(long iteration, RolloutForest forest, AdvantageResult advantages, PromptConditioning conditioning, Optimizer optimizer,
+    public PolicyUpdateStats Update(long iteration, RolloutForest forest, AdvantageResult advantages,
+        PromptConditioning conditioning, Optimizer optimizer,
         DataParallel? parallel = null)
     {
         var plan = Plan(iteration, forest, advantages, conditioning, parallel);
@@ -76,7 +77,8 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
     /// policy gradient in one loss (<see cref="CompositeUpdate"/>). Every draw (a leaf's times, its noise) is keyed by the
     /// leaf's place in the iteration, so the ranks of a data-parallel run draw together what one process draws.
     /// </summary>
-    public TermPlan Plan(long iteration, RolloutForest forest, AdvantageResult advantages, PromptConditioning conditioning, DataParallel? parallel = null)
+    public TermPlan Plan(long iteration, RolloutForest forest, AdvantageResult advantages, PromptConditioning conditioning,
+        DataParallel? parallel = null)
     {
         var dp = parallel ?? DataParallel.Single();
         var leaves = forest.Leaves;
@@ -92,12 +94,15 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
             seen[leaf.Prompt] = index + 1;
             if (!advantages.Kept[i]) continue;
             // with shared training noise, one draw of times and noise per group (prompt), the same for all its images
-            var draw = new Random((int)((shared ? ShapesRng.Hash(_seed, (ulong)iteration, 5, prompt) : ShapesRng.Hash(_seed, (ulong)iteration, 3, prompt, (ulong)index)) & 0x7fffffff));
+            var draw = new Random((int)((shared ? ShapesRng.Hash(_seed, (ulong)iteration, 5, prompt)
+                : ShapesRng.Hash(_seed, (ulong)iteration, 3, prompt, (ulong)index)) & 0x7fffffff));
             var times = Enumerable.Range(0, _config.TrainedStepCount).OrderBy(_ => draw.Next()).Take(_config.TimesPerImage).ToList();
             // jittered: t_k − u·(t_k − t_{k+1}), u in [0, 1), drawn after the steps so that the steps drawn are the grid's
-            var at = times.Select(k => _config.JitterTimes ? _schedule.Times[k] - draw.NextDouble() * (_schedule.Times[k] - _schedule.Times[k + 1]) : _schedule.Times[k]).ToList();
+            var at = times.Select(k => _config.JitterTimes
+                ? _schedule.Times[k] - draw.NextDouble() * (_schedule.Times[k] - _schedule.Times[k + 1]) : _schedule.Times[k]).ToList();
             samples.AddRange(times.Select((k, j) => new Sample(leaf, (int)prompt + index, at[j], advantages.Values[i],
-                shared ? ShapesRng.Hash(_seed, (ulong)iteration, 6, prompt, (ulong)k) : ShapesRng.Hash(_seed, (ulong)iteration, 4, prompt, (ulong)index, (ulong)k))));
+                shared ? ShapesRng.Hash(_seed, (ulong)iteration, 6, prompt, (ulong)k)
+                    : ShapesRng.Hash(_seed, (ulong)iteration, 4, prompt, (ulong)index, (ulong)k))));
         }
         var counts = dp.Sum(samples.Count, samples.Select(s => s.Leaf).Distinct().Count());
         return new TermPlan(this, iteration, samples, conditioning, dp, (int)counts[0], (int)counts[1]);
@@ -121,9 +126,11 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
         private int _steps;
         private readonly List<(double Advantage, double Change)> _signal = [];
 
-        internal TermPlan(ForwardProcessTrainer trainer, long iteration, List<Sample> samples, PromptConditioning conditioning, DataParallel parallel,
+        internal TermPlan(ForwardProcessTrainer trainer, long iteration, List<Sample> samples,
+            PromptConditioning conditioning, DataParallel parallel,
             int allSamples, int allLeaves) =>
-            (_trainer, _iteration, _samples, _conditioning, Parallel, _allSamples, _allLeaves) = (trainer, iteration, samples, conditioning, parallel, allSamples, allLeaves);
+            (_trainer, _iteration, _samples, _conditioning, Parallel, _allSamples, _allLeaves) =
+                (trainer, iteration, samples, conditioning, parallel, allSamples, allLeaves);
 
         /// <summary>The ranks this iteration's samples are spread over (one process: just this one).</summary>
         public DataParallel Parallel { get; }
@@ -156,7 +163,8 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
                 loss.Backward();
                 _forwards += chunk.Count * (_trainer._lossFunction.NeedsReference ? 3L : 2L) * _trainer.ForwardsPerVelocity(_conditioning);
                 _lossSum += loss.Item();
-                _stats = new ForwardLossStats(_stats.RefSum + s.RefSum, _stats.Clipped + s.Clipped, _stats.RatioSum + s.RatioSum, _stats.RatioSq + s.RatioSq);
+                _stats = new ForwardLossStats(_stats.RefSum + s.RefSum, _stats.Clipped + s.Clipped, _stats.RatioSum + s.RatioSum,
+                    _stats.RatioSq + s.RatioSq);
             }
         }
 
@@ -204,7 +212,8 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
     private long ForwardsPerVelocity(PromptConditioning conditioning) =>
         _config.TrainedVelocity == TrainedVelocity.Guided ? conditioning.ForwardsPerNode : 1;
 
-    /// <summary>The velocity the loss trains (<see cref="ForwardProcessConfig.TrainedVelocity"/>) of whatever weights the model holds now.</summary>
+    /// <summary>The velocity the loss trains (<see cref="ForwardProcessConfig.TrainedVelocity"/>)
+    /// of whatever weights the model holds now.</summary>
     private Tensor TrainedVelocityOf(PromptConditioning conditioning, Tensor xt, Tensor t, Tensor prompts) =>
         _config.TrainedVelocity == TrainedVelocity.Guided
             ? conditioning.Velocity(_pipeline.Model, xt, t, prompts)

@@ -54,13 +54,21 @@ public static class GrpoCheckpoint
             if (ema is not null)
             {
                 var emaFile = Path.Combine(dir, EmaFileName);
-                if (!File.Exists(emaFile)) throw new InvalidDataException($"checkpoint '{dir}' has no {EmaFileName}, but train.ema_decay is set; resume with the config the run started with");
+                if (!File.Exists(emaFile))
+                {
+                    throw new InvalidDataException($"checkpoint '{dir}' has no {EmaFileName}, but train.ema_decay is set; resume with " +
+                        $"the config the run started with");
+                }
                 ema.LoadStateDict(Safetensors.Load(emaFile));
             }
             if (oldPolicy is not null)
             {
                 var oldFile = Path.Combine(dir, OldPolicyFileName);
-                if (!File.Exists(oldFile)) throw new InvalidDataException($"checkpoint '{dir}' has no {OldPolicyFileName}, which the nft strategy needs; resume with the config the run started with");
+                if (!File.Exists(oldFile))
+                {
+                    throw new InvalidDataException($"checkpoint '{dir}' has no {OldPolicyFileName}, which the nft strategy needs; resume " +
+                        $"with the config the run started with");
+                }
                 oldPolicy.LoadStateDict(Safetensors.Load(oldFile));
             }
         }

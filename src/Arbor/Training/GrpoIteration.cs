@@ -15,7 +15,8 @@ namespace Arbor.Training;
 /// rewards' all-gather and so the wait for the slowest rank's rollout.
 /// </summary>
 /// <param name="PromptRewardMeans">The mean total reward of each prompt's images, in prompt order (for per-family trends).</param>
-public sealed record IterationReport(long Iteration, double RewardMean, double RewardStd, IReadOnlyDictionary<string, double> ComponentMeans,
+public sealed record IterationReport(long Iteration, double RewardMean, double RewardStd,
+    IReadOnlyDictionary<string, double> ComponentMeans,
     AdvantageResult Advantages, PolicyUpdateStats Update, RolloutStats Rollout, double RewardSeconds, double TrainSeconds,
     IReadOnlyList<double> PromptRewardMeans);
 
@@ -29,7 +30,8 @@ public sealed record IterationReport(long Iteration, double RewardMean, double R
 /// report describes the whole iteration on every rank.
 /// </remarks>
 public sealed class GrpoIteration(TextToImagePipeline pipeline, IRolloutStrategy strategy, RolloutEngine engine,
-    IReadOnlyList<(IRewardFunction Reward, double Weight)> rewards, AdvantageConfig advantageConfig, IPolicyUpdate trainer, Optimizer optimizer,
+    IReadOnlyList<(IRewardFunction Reward, double Weight)> rewards, AdvantageConfig advantageConfig,
+        IPolicyUpdate trainer, Optimizer optimizer,
     Distributed.DataParallel? parallel = null)
 {
     public GrpoIteration(TextToImagePipeline pipeline, IRolloutStrategy strategy, RolloutEngine engine, IRewardFunction reward,
@@ -45,7 +47,8 @@ public sealed class GrpoIteration(TextToImagePipeline pipeline, IRolloutStrategy
     /// on), prompt p's rollout noise from <paramref name="noise"/>[p]; <paramref name="random"/> is the iteration's, the
     /// same on every rank (the strategy's choices, then the shuffle's seed).
     /// </summary>
-    public IterationReport Run(long iteration, IReadOnlyList<string> prompts, IReadOnlyList<Generator> noise, Random random, int firstPrompt)
+    public IterationReport Run(long iteration, IReadOnlyList<string> prompts, IReadOnlyList<Generator> noise,
+        Random random, int firstPrompt)
     {
         strategy.BeginIteration(iteration, random);
         ulong shuffleSeed = (ulong)random.NextInt64();
@@ -55,11 +58,13 @@ public sealed class GrpoIteration(TextToImagePipeline pipeline, IRolloutStrategy
         var pending = new List<Task<RewardScores[]>>();
         RolloutForest forest;
         using (trainer.RolloutPolicy())
+        {
             forest = engine.Run(prompts, strategy, conditioning, noise, wave =>
             {
                 var batch = new RewardBatch(wave.Images, wave.Leaves.Select(l => prompts[l.Prompt]).ToList());
                 pending.Add(Task.Run(() => Task.WhenAll(rewards.Select(r => r.Reward.ScoreAsync(batch)))));
             });
+        }
         using var forestScope = forest;
         forest.FirstPrompt = firstPrompt;
         var leaves = forest.Leaves;
@@ -70,7 +75,8 @@ public sealed class GrpoIteration(TextToImagePipeline pipeline, IRolloutStrategy
         var scores = Enumerable.Range(0, rewards.Count).Select(k => Concat(waves.Select(w => w[k]).ToList())).ToArray();
 
         // ---- rewards → advantages, per prompt group, then onto the edges as the strategy defines ----
-        var scored = ScoringPath.Apply(forest, strategy, [.. rewards.Select(r => (r.Reward.Name, r.Weight))], scores, advantageConfig, shuffleSeed, parallel);
+        var scored = ScoringPath.Apply(forest, strategy, [.. rewards.Select(r => (r.Reward.Name, r.Weight))], scores,
+            advantageConfig, shuffleSeed, parallel);
         var (components, advantages) = (scored.Components, scored.Advantages);
 
         // ---- policy update ----
@@ -83,7 +89,8 @@ public sealed class GrpoIteration(TextToImagePipeline pipeline, IRolloutStrategy
         // the whole iteration's (every rank's leaves): prompt means in the iteration's prompt order
         var all = scored.AllTotals;
         var promptMeans = Enumerable.Range(0, all.Length == 0 ? 0 : scored.AllPrompts.Max() + 1)
-            .Select(p => Enumerable.Range(0, all.Length).Where(i => scored.AllPrompts[i] == p).Select(i => all[i]).DefaultIfEmpty(double.NaN).Average()).ToList();
+            .Select(p => Enumerable.Range(0, all.Length).Where(i => scored.AllPrompts[i] == p).Select(i => all[i])
+            .DefaultIfEmpty(double.NaN).Average()).ToList();
         var stats = parallel is { IsDistributed: true } dp ? Sum(forest.Stats, dp) : forest.Stats;
         return new IterationReport(iteration, all.Average(), GroupAdvantages.Std(all), components, advantages, update, stats,
             rewardSeconds, trainSeconds, promptMeans);

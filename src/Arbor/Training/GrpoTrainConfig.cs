@@ -66,9 +66,13 @@ public sealed record GrpoTrainConfig : IValidatedConfig
         foreach (var p in Reward.Remote.Problems()) yield return "reward.remote." + p;
         if (Optim.LearningRate <= 0) yield return "optim.learning_rate must be > 0";
         if (Reward.Names.Count == 0) yield return "reward.names must name at least one reward";
-        if (Reward.Weights.Count != 0 && Reward.Weights.Count != Reward.Names.Count) yield return "reward.weights must have one weight per name";
+        if (Reward.Weights.Count != 0 && Reward.Weights.Count != Reward.Names.Count)
+            yield return "reward.weights must have one weight per name";
         foreach (var n in Reward.Names)
-            if (n != "remote" && !BuiltInRewards.Names.Contains(n)) yield return $"reward.names: '{n}' is unknown (expected {string.Join(", ", BuiltInRewards.Names)} or remote)";
+        {
+            if (n != "remote" && !BuiltInRewards.Names.Contains(n))
+                yield return $"reward.names: '{n}' is unknown (expected {string.Join(", ", BuiltInRewards.Names)} or remote)";
+        }
         if (Loss.ClipRange <= 0) yield return "loss.clip_range must be > 0";
         if (Rollout.Waves < 1) yield return "rollout.waves must be >= 1";
         if (Advantage.EdgeBaseline == EdgeBaseline.Parent && Strategy is not ("tree_grpo" or "dynamic_tree"))
@@ -76,8 +80,10 @@ public sealed record GrpoTrainConfig : IValidatedConfig
         if (Strategies.Strategies.All.FirstOrDefault(e => e.Name == Strategy)?.Problems is { } strategyProblems)
             foreach (var p in strategyProblems(this)) yield return p;
         if (DynamicTree.LastWindowStart is { } last && (last < 0 || last > DynamicTree.Steps - DynamicTree.Depth - 1))
+        {
             yield return $"dynamic_tree.last_window_start {last} is outside the schedule (expected 0 to steps - depth - 1 = " +
                 $"{DynamicTree.Steps - DynamicTree.Depth - 1}: the last step is never trained)";
+        }
         if (TreeGrpo.Steps - TreeGrpo.Depth - 1 < 0)
             yield return $"tree_grpo.depth {TreeGrpo.Depth} leaves no window in {TreeGrpo.Steps} steps that keeps the last step untrained";
         if (DynamicTree.LayerTuningWeight < 0) yield return "dynamic_tree.layer_tuning_weight must be >= 0";
@@ -89,22 +95,32 @@ public sealed record GrpoTrainConfig : IValidatedConfig
     /// <summary>The counts and levels of every strategy section: a group needs two images, a schedule two steps.</summary>
     private IEnumerable<string> SectionRanges()
     {
-        (string Key, int Steps, int Group)[] flat = [("flow_grpo", FlowGrpo.Steps, FlowGrpo.GroupSize), ("dance_grpo", DanceGrpo.Steps, DanceGrpo.GroupSize),
-            ("mix_grpo", MixGrpo.Steps, MixGrpo.GroupSize)];
+        (string Key, int Steps, int Group)[] flat =
+            [("flow_grpo", FlowGrpo.Steps, FlowGrpo.GroupSize), ("dance_grpo", DanceGrpo.Steps, DanceGrpo.GroupSize),
+                ("mix_grpo", MixGrpo.Steps, MixGrpo.GroupSize)];
         foreach (var (key, steps, group) in flat)
         {
             if (steps < 2) yield return $"{key}.steps must be >= 2 (got {steps})";
             if (group < 2) yield return $"{key}.group_size must be >= 2: a group needs a spread (got {group})";
         }
-        if (FlowGrpo.TrainFraction is <= 0 or > 1) yield return $"flow_grpo.train_fraction must be in (0, 1] (got {FlowGrpo.TrainFraction})";
-        if (DanceGrpo.TimestepFraction is <= 0 or > 1) yield return $"dance_grpo.timestep_fraction must be in (0, 1] (got {DanceGrpo.TimestepFraction})";
-        if (MixGrpo.Window < 1 || MixGrpo.Window >= MixGrpo.Steps) yield return $"mix_grpo.window must be in [1, steps) (got {MixGrpo.Window})";
-        if (FlowGrpo.NoiseLevel <= 0 || MixGrpo.NoiseLevel <= 0 || DanceGrpo.Eta <= 0 || TreeGrpo.NoiseLevel <= 0 || BranchGrpo.NoiseLevel <= 0 || DynamicTree.NoiseLevel <= 0)
+        if (FlowGrpo.TrainFraction is <= 0 or > 1)
+            yield return $"flow_grpo.train_fraction must be in (0, 1] (got {FlowGrpo.TrainFraction})";
+        if (DanceGrpo.TimestepFraction is <= 0 or > 1)
+            yield return $"dance_grpo.timestep_fraction must be in (0, 1] (got {DanceGrpo.TimestepFraction})";
+        if (MixGrpo.Window < 1 || MixGrpo.Window >= MixGrpo.Steps)
+            yield return $"mix_grpo.window must be in [1, steps) (got {MixGrpo.Window})";
+        if (FlowGrpo.NoiseLevel <= 0 || MixGrpo.NoiseLevel <= 0 || DanceGrpo.Eta <= 0 || TreeGrpo.NoiseLevel <= 0
+            || BranchGrpo.NoiseLevel <= 0 || DynamicTree.NoiseLevel <= 0)
+        {
             yield return "every SDE noise level (noise_level, dance_grpo.eta) must be > 0";
-        if (TreeGrpo.NumTrees < 1 || TreeGrpo.Branching < 1 || TreeGrpo.Depth < 1) yield return "tree_grpo.num_trees, branching and depth must be >= 1";
-        if (DynamicTree.NumTrees < 1 || DynamicTree.Branching < 2 || DynamicTree.Depth < 1) yield return "dynamic_tree.num_trees and depth must be >= 1, branching >= 2";
+        }
+        if (TreeGrpo.NumTrees < 1 || TreeGrpo.Branching < 1 || TreeGrpo.Depth < 1)
+            yield return "tree_grpo.num_trees, branching and depth must be >= 1";
+        if (DynamicTree.NumTrees < 1 || DynamicTree.Branching < 2 || DynamicTree.Depth < 1)
+            yield return "dynamic_tree.num_trees and depth must be >= 1, branching >= 2";
         if (BranchGrpo.Branching < 2) yield return "branch_grpo.branching must be >= 2";
-        if (BranchGrpo.SplitSteps.Any(k => k < 0 || k >= BranchGrpo.Steps)) yield return $"branch_grpo.split_steps must lie in [0, steps = {BranchGrpo.Steps})";
+        if (BranchGrpo.SplitSteps.Any(k => k < 0 || k >= BranchGrpo.Steps))
+            yield return $"branch_grpo.split_steps must lie in [0, steps = {BranchGrpo.Steps})";
         if (Loss.UpdatesPerIteration < 1) yield return "loss.updates_per_iteration must be >= 1";
         if (Loss.MaxBatch < 1) yield return "loss.max_batch must be >= 1";
         if (Rollout.MaxBatch < 1) yield return "rollout.max_batch must be >= 1";
@@ -126,7 +142,8 @@ public sealed record LoraConfig
 /// <summary>Which rewards, and how they combine (ALGORITHMS.md §4).</summary>
 public sealed record RewardConfig
 {
-    /// <summary>Reward names: shapes (partial credit), shapes_strict (GenEval pass, 1 or 0), jpeg_compressibility, jpeg_incompressibility, remote.</summary>
+    /// <summary>Reward names: shapes (partial credit), shapes_strict (GenEval pass,
+    /// 1 or 0), jpeg_compressibility, jpeg_incompressibility, remote.</summary>
     public List<string> Names { get; init; } = ["shapes"];
     /// <summary>One weight per reward (default all 1).</summary>
     public List<double> Weights { get; init; } = [];

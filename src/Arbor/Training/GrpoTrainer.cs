@@ -54,7 +54,10 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
         var dp = Parallel;
         bool main = dp.IsMain;
         if (dp.WorldSize > config.Train.PromptsPerIteration)
-            throw new ConfigException($"train.prompts_per_iteration {config.Train.PromptsPerIteration} is smaller than the {dp.WorldSize} ranks: each rank rolls out whole prompt groups, so every rank needs at least one");
+        {
+            throw new ConfigException($"train.prompts_per_iteration {config.Train.PromptsPerIteration} is smaller than the " +
+                $"{dp.WorldSize} ranks: each rank rolls out whole prompt groups, so every rank needs at least one");
+        }
         // a remote reward server that is missing fails the run now, in seconds, not after loading the model, the
         // first evaluation and the first rollout; every rank scores its own prompts, so every rank checks
         if (config.Reward.Names.Contains("remote")) CheckRewardServer(cancel);
@@ -102,10 +105,16 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
         try
         {
             // rank 0 evaluates alone; the others wait for it in the next iteration's collectives (within the group's timeout)
-            if (main && start == 0) Evaluate(pipeline, ema, evaluator, splits, 0, trainingSeconds, metrics);
+            if (main && start == 0)
+            {
+                Evaluate(pipeline, ema, evaluator, splits, 0, trainingSeconds, metrics);
+            }
             // a kill between the checkpoint at `start` and its evaluation: the evaluation is done now, as it would have been
-            else if (main && config.Eval.Every > 0 && start % config.Eval.Every == 0 && !MetricsLog.Has(metricsPath, MetricsLineHead.Eval, MetricsPosition.Iteration, start))
+            else if (main && config.Eval.Every > 0 && start % config.Eval.Every == 0
+                && !MetricsLog.Has(metricsPath, MetricsLineHead.Eval, MetricsPosition.Iteration, start))
+            {
                 Evaluate(pipeline, ema, evaluator, splits, start, trainingSeconds, metrics);
+            }
 
             int bad = 0;
             bool BudgetSpent() => budgetSeconds > 0 && trainingSeconds >= budgetSeconds;
@@ -116,23 +125,30 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
                 {
                     // stopped on request between iterations (on every rank at the same one): what was done is kept, the run resumes here
                     if (main && it > checkpointed)
-                        GrpoCheckpoint.Save(CheckpointDirectory, model, config.Lora.Enabled, optimizer, it, config, ema, trainingSeconds, trainer.State);
+                    {
+                        GrpoCheckpoint.Save(CheckpointDirectory, model, config.Lora.Enabled, optimizer, it, config, ema,
+                            trainingSeconds, trainer.State);
+                    }
                     throw new RunInterruptedException(it, runDirectory, "iteration");
                 }
-                // ---- one iteration; all of its randomness derives from (seed, iteration), a prompt's rollout noise from (seed, iteration, prompt) ----
+                // ---- one iteration; all of its randomness derives from (seed,
+                // iteration), a prompt's rollout noise from (seed, iteration, prompt) ----
                 var allPrompts = PromptsFor(splits, it);
                 var (first, count) = dp.Shard(allPrompts.Count);
-                var noise = Enumerable.Range(first, count).Select(j => new Generator(ShapesRng.Hash(config.Seed, (ulong)it, 1, (ulong)j))).ToList();
+                var noise = Enumerable.Range(first, count)
+                    .Select(j => new Generator(ShapesRng.Hash(config.Seed, (ulong)it, 1, (ulong)j))).ToList();
                 IterationReport report;
                 double commBefore = dp.CommunicationSeconds;
                 long bytesBefore = dp.BytesReduced;
                 try
                 {
                     using var precision = ComputePrecision.Use(config.Train.Precision);
-                    report = iteration.Run(it, allPrompts.GetRange(first, count), noise, new Random((int)(ShapesRng.Hash(config.Seed, (ulong)it, 2) & 0x7fffffff)), first);
+                    report = iteration.Run(it, allPrompts.GetRange(first, count), noise,
+                        new Random((int)(ShapesRng.Hash(config.Seed, (ulong)it, 2) & 0x7fffffff)), first);
                 }
                 finally { noise.ForEach(g => g.Dispose()); }
-                bool finite = double.IsFinite(report.Update.Loss) && double.IsFinite(report.Update.GradNorm) && report.Update.SkippedUpdates == 0;
+                bool finite = double.IsFinite(report.Update.Loss) && double.IsFinite(report.Update.GradNorm)
+                    && report.Update.SkippedUpdates == 0;
                 bad = finite ? 0 : bad + 1;
                 if (finite) ema?.Update(it);
                 // the iteration took as long as its slowest rank: every rank counts that, so a time budget ends on all at once
@@ -141,11 +157,16 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
                 if (main)
                 {
                     var communication = (Seconds: dp.CommunicationSeconds - commBefore, Bytes: dp.BytesReduced - bytesBefore);
-                    metrics.Write(IterationLine(report, finite, trainingSeconds, FamilyRewards(splits, report), dp.WorldSize, communication));
+                    metrics.Write(IterationLine(report, finite, trainingSeconds, FamilyRewards(splits, report),
+                        dp.WorldSize, communication));
                     IterationCompleted?.Invoke(report);
                 }
                 if (bad >= config.Train.MaxBadIterations)
-                    throw new InvalidOperationException($"training stopped at iteration {it + 1}: {bad} iterations in a row with a non-finite loss or gradient (their updates were skipped); the last checkpoint is intact in {CheckpointDirectory}");
+                {
+                    throw new InvalidOperationException($"training stopped at iteration {it + 1}: {bad} iterations in a row with a " +
+                        $"non-finite loss or gradient (their updates were skipped); the last checkpoint is intact in " +
+                        $"{CheckpointDirectory}");
+                }
 
                 // ---- checkpoint and held-out evaluation ----
                 bool last = it + 1 == config.Train.Iterations || BudgetSpent();
@@ -153,7 +174,8 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
                 // --stop-after N checkpoints at N whatever checkpoint_every is, so a resume starts at N + 1
                 if (main && ((it + 1) % config.Train.CheckpointEvery == 0 || last || stopping))
                 {
-                    GrpoCheckpoint.Save(CheckpointDirectory, model, config.Lora.Enabled, optimizer, it + 1, config, ema, trainingSeconds, trainer.State);
+                    GrpoCheckpoint.Save(CheckpointDirectory, model, config.Lora.Enabled, optimizer, it + 1, config, ema,
+                        trainingSeconds, trainer.State);
                     checkpointed = it + 1;
                 }
                 if (main && (last || (config.Eval.Every > 0 && (it + 1) % config.Eval.Every == 0)))
@@ -177,7 +199,8 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
         }
     }
 
-    /// <summary>GET /health on the remote reward's server, retried as a score request would be; throws a <see cref="RewardServerException"/> naming the address and what failed.</summary>
+    /// <summary>GET /health on the remote reward's server, retried as a score request would be;
+    /// throws a <see cref="RewardServerException"/> naming the address and what failed.</summary>
     private void CheckRewardServer(CancellationToken cancel)
     {
         using var probe = new RemoteReward(config.Reward.Remote);
@@ -201,12 +224,14 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
         return (list[(int)(index % list.Count)].ToText(), family);
     }
 
-    /// <summary>The mean reward of each family's prompts in the iteration of <paramref name="report"/> (for the training-reward trend).</summary>
+    /// <summary>The mean reward of each family's prompts in the iteration of
+    /// <paramref name="report"/> (for the training-reward trend).</summary>
     private Dictionary<string, double> FamilyRewards(ShapesSplits splits, IterationReport report) =>
         report.PromptRewardMeans.Select((r, j) => (PromptFor(splits, report.Iteration, j).Family, r)).Where(x => double.IsFinite(x.r))
             .GroupBy(x => x.Family).OrderBy(g => g.Key).ToDictionary(g => g.Key.Name(), g => g.Average(x => x.r));
 
-    private void Evaluate(TextToImagePipeline pipeline, ExponentialMovingAverage? ema, ShapesHeldOutEvaluator evaluator, ShapesSplits splits,
+    private void Evaluate(TextToImagePipeline pipeline, ExponentialMovingAverage? ema,
+        ShapesHeldOutEvaluator evaluator, ShapesSplits splits,
         long it, double trainingSeconds, MetricsWriter metrics)
     {
         EvaluationReport report;
@@ -224,11 +249,20 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
             report = stored is not null ? evaluator.WithSharedCounts(stored) : evaluator.Evaluate(pipeline, config.Eval, it, samples);
             if (key is not null && !report.Cached) BaseEvaluationCache.Save(key, report);
             var treePrompt = PromptsFor(splits, it)[0];
-            File.WriteAllText(Path.Combine(runDirectory, "samples", $"tree-{it:D6}.svg"), Reporting.TreeInspection.Render(pipeline, config, treePrompt, it, config.Eval.Seed));
+            File.WriteAllText(Path.Combine(runDirectory, "samples", $"tree-{it:D6}.svg"),
+                Reporting.TreeInspection.Render(pipeline, config, treePrompt, it, config.Eval.Seed));
         }
         pipeline.Model.Train();
         TrainingSecondsAtEvaluation.Add(trainingSeconds);
-        metrics.Write(new EvalRecord { Iteration = it, Sets = report.SetRecords(), Seconds = report.Seconds, Cached = report.Cached, TrainingSeconds = trainingSeconds, Ema = ema is not null });
+        metrics.Write(new EvalRecord
+        {
+            Iteration = it,
+            Sets = report.SetRecords(),
+            Seconds = report.Seconds,
+            Cached = report.Cached,
+            TrainingSeconds = trainingSeconds,
+            Ema = ema is not null
+        });
         Evaluations.Add(report);
         Reporting.RunReport.Write(runDirectory, $"arbor train: {config.Strategy}");
         Evaluated?.Invoke(report);
@@ -238,35 +272,36 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
     /// One iteration's metrics line; with several ranks also the world size and rank 0's seconds in collectives
     /// (including waits for slower ranks) and bytes it sent into them.
     /// </summary>
-    private static TrainIterationRecord IterationLine(IterationReport r, bool finite, double trainingSeconds, IReadOnlyDictionary<string, double> familyRewards,
+    private static TrainIterationRecord IterationLine(IterationReport r, bool finite, double trainingSeconds,
+        IReadOnlyDictionary<string, double> familyRewards,
         int worldSize, (double Seconds, long Bytes) communication) => new()
-    {
-        Iteration = r.Iteration + 1,
-        RewardMean = r.RewardMean,
-        RewardStd = r.RewardStd,
-        Components = r.ComponentMeans,
-        FamilyRewards = familyRewards,
-        ZeroVarianceShare = r.Advantages.ZeroVarianceShare,
-        Loss = r.Update.Loss,
-        ApproxKl = r.Update.ApproxKl,
-        Kl = r.Update.Kl,
-        ClipFraction = r.Update.ClipFraction,
-        RatioMean = r.Update.RatioMean,
-        RatioStd = r.Update.RatioStd,
-        GradNorm = r.Update.GradNorm,
-        Signal = r.Update.Signal,
-        SignalEdges = r.Update.SignalEdges,
-        Skipped = !finite,
-        Nfe = r.Rollout.ModelForwards,
-        TrainedForwards = r.Update.TrainingForwards,
-        TrainedEdges = r.Update.Edges,
-        Images = r.Rollout.Leaves,
-        SecondsRollout = r.Rollout.Seconds,
-        SecondsReward = r.RewardSeconds,
-        SecondsTrain = r.TrainSeconds,
-        TrainingSeconds = trainingSeconds,
-        WorldSize = worldSize,
-        SecondsCommunication = communication.Seconds,
-        BytesCommunicated = communication.Bytes,
-    };
+        {
+            Iteration = r.Iteration + 1,
+            RewardMean = r.RewardMean,
+            RewardStd = r.RewardStd,
+            Components = r.ComponentMeans,
+            FamilyRewards = familyRewards,
+            ZeroVarianceShare = r.Advantages.ZeroVarianceShare,
+            Loss = r.Update.Loss,
+            ApproxKl = r.Update.ApproxKl,
+            Kl = r.Update.Kl,
+            ClipFraction = r.Update.ClipFraction,
+            RatioMean = r.Update.RatioMean,
+            RatioStd = r.Update.RatioStd,
+            GradNorm = r.Update.GradNorm,
+            Signal = r.Update.Signal,
+            SignalEdges = r.Update.SignalEdges,
+            Skipped = !finite,
+            Nfe = r.Rollout.ModelForwards,
+            TrainedForwards = r.Update.TrainingForwards,
+            TrainedEdges = r.Update.Edges,
+            Images = r.Rollout.Leaves,
+            SecondsRollout = r.Rollout.Seconds,
+            SecondsReward = r.RewardSeconds,
+            SecondsTrain = r.TrainSeconds,
+            TrainingSeconds = trainingSeconds,
+            WorldSize = worldSize,
+            SecondsCommunication = communication.Seconds,
+            BytesCommunicated = communication.Bytes,
+        };
 }

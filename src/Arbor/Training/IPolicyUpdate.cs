@@ -23,7 +23,8 @@ public interface IPolicyUpdate
     /// <paramref name="parallel"/> over several ranks, <paramref name="forest"/> is this rank's share: the gradients are
     /// summed across ranks before each step and the statistics returned are the iteration's, the same on every rank.
     /// </summary>
-    PolicyUpdateStats Update(long iteration, RolloutForest forest, AdvantageResult advantages, PromptConditioning conditioning, Optimizer optimizer,
+    PolicyUpdateStats Update(long iteration, RolloutForest forest, AdvantageResult advantages,
+        PromptConditioning conditioning, Optimizer optimizer,
         Distributed.DataParallel? parallel = null);
 
     /// <summary>Weights the update keeps between iterations (the old policy), saved in checkpoints; null when none.</summary>

@@ -38,16 +38,20 @@ public sealed class PolicyTrainer(TextToImagePipeline pipeline, IDenoisingStep s
 
     public TimeSchedule Schedule => schedule;
 
-    /// <summary>One training forward: source nodes of one step, their states [N, ...] and the model's conditional v_θ (not the guided v).</summary>
+    /// <summary>One training forward: source nodes of one step, their states
+    /// [N, ...] and the model's conditional v_θ (not the guided v).</summary>
     public sealed record StepBatch(int Step, double Time, IReadOnlyList<RolloutNode> Sources, Tensor Velocity, Tensor States);
 
-    /// <summary>The iteration's update: the strategy's loss shaping sees the scored forest first (LayerTuning's targets), then the step.</summary>
-    PolicyUpdateStats IPolicyUpdate.Update(long iteration, RolloutForest forest, Advantages.AdvantageResult advantages, PromptConditioning conditioning,
+    /// <summary>The iteration's update: the strategy's loss shaping sees the
+    /// scored forest first (LayerTuning's targets), then the step.</summary>
+    PolicyUpdateStats IPolicyUpdate.Update(long iteration, RolloutForest forest, Advantages.AdvantageResult advantages,
+        PromptConditioning conditioning,
         Optimizer optimizer, DataParallel? parallel) =>
         UpdateScored(forest, conditioning, optimizer, alsoBackward: null, parallel, iteration);
 
     /// <summary>The strategy's loss shaping sees the scored forest (LayerTuning's targets), then <see cref="Update"/>.</summary>
-    public PolicyUpdateStats UpdateScored(RolloutForest forest, PromptConditioning conditioning, Optimizer optimizer, Action<int, int>? alsoBackward,
+    public PolicyUpdateStats UpdateScored(RolloutForest forest, PromptConditioning conditioning, Optimizer optimizer,
+        Action<int, int>? alsoBackward,
         DataParallel? parallel = null, long iteration = 0)
     {
         Shaping?.Prepare(forest, parallel);
@@ -78,7 +82,8 @@ public sealed class PolicyTrainer(TextToImagePipeline pipeline, IDenoisingStep s
     /// (<paramref name="parallel"/>) each minibatch is the union of the ranks' parts, its gradients summed across them
     /// before the step, and the statistics are the iteration's.
     /// </summary>
-    public PolicyUpdateStats Update(RolloutForest forest, PromptConditioning conditioning, Optimizer optimizer, Action<int, int>? alsoBackward = null,
+    public PolicyUpdateStats Update(RolloutForest forest, PromptConditioning conditioning, Optimizer optimizer,
+        Action<int, int>? alsoBackward = null,
         DataParallel? parallel = null, long iteration = 0)
     {
         var dp = parallel ?? DataParallel.Single();
@@ -130,7 +135,8 @@ public sealed class PolicyTrainer(TextToImagePipeline pipeline, IDenoisingStep s
         var all = dp.Sum(lossSum, klSum, approxKl, clipped, ratioSum, ratioSq, forwards, edges.Count);
         (lossSum, klSum, approxKl, clipped, ratioSum, ratioSq, forwards) = (all[0], all[1], all[2], all[3], all[4], all[5], (long)all[6]);
         int n = (int)all[7];
-        if (dp.IsDistributed) signal = [.. dp.Gather([.. signal.Select(p => p.Advantage)]).Zip(dp.Gather([.. signal.Select(p => p.Change)]))];
+        if (dp.IsDistributed)
+            signal = [.. dp.Gather([.. signal.Select(p => p.Advantage)]).Zip(dp.Gather([.. signal.Select(p => p.Change)]))];
         double mean = ratioSum / n;
         return new PolicyUpdateStats(lossSum, approxKl / n, clipped / n, mean, Math.Sqrt(Math.Max(0, ratioSq / n - mean * mean)),
             gradNorm, klSum / n, n, forwards, skipped, SignalMeter.Correlation(signal), signal.Count);
@@ -172,7 +178,11 @@ public sealed class PolicyTrainer(TextToImagePipeline pipeline, IDenoisingStep s
             using (Torch.NoGrad())
             {
                 LoraInjection.SetEnabled(model, false);
-                try { refMean = sde.Transition(x, conditioning.Velocity(model, x, t, prompts), schedule, step, scale).Mean.IndexSelect(0, rows); }
+                try
+                {
+                    refMean = sde.Transition(x, conditioning.Velocity(model, x, t, prompts), schedule, step, scale)
+                        .Mean.IndexSelect(0, rows);
+                }
                 finally { LoraInjection.SetEnabled(model, true); }
             }
             var dims = Enumerable.Range(1, mean.Dim - 1).Select(d => (long)d).ToArray();
@@ -193,13 +203,15 @@ public sealed class PolicyTrainer(TextToImagePipeline pipeline, IDenoisingStep s
         signal?.AddRange(edges.Select((e, i) => (e.Advantage, lp[i])));
         var (low, high) = (lo.ToDoubleArray(), hi.ToDoubleArray());
         double clippedCount = r.Select((q, i) => q < low[i] || q > high[i] ? 1.0 : 0.0).Sum();
-        var stats = new ChunkStats(loss.Item() / totalEdges + extraValue, klValue, lp.Sum(d => 0.5 * d * d), clippedCount, r.Sum(), r.Sum(q => q * q));
+        var stats = new ChunkStats(loss.Item() / totalEdges + extraValue, klValue, lp.Sum(d => 0.5 * d * d), clippedCount,
+            r.Sum(), r.Sum(q => q * q));
         return (normalized, stats);
     }
 
     private (Tensor Low, Tensor High) ClipBounds(List<RolloutEdge> edges)
     {
         var bounds = edges.Select(e => Shaping?.ClipInterval(e) ?? (config.ClipRange, config.ClipRange)).ToArray();
-        return (Torch.FromArray(bounds.Select(b => (float)(1 - b.Low)).ToArray()), Torch.FromArray(bounds.Select(b => (float)(1 + b.High)).ToArray()));
+        return (Torch.FromArray(bounds.Select(b => (float)(1 - b.Low)).ToArray()),
+            Torch.FromArray(bounds.Select(b => (float)(1 + b.High)).ToArray()));
     }
 }

@@ -19,7 +19,8 @@ public sealed class PretrainingReplay(TextToImagePipeline pipeline, ICaptionedIm
     public static PretrainingReplay? For(GrpoTrainConfig config, TextToImagePipeline pipeline)
     {
         if (config.Replay.Weight <= 0) return null;
-        var (data, _) = Worlds.ForPretraining(new PretrainDataConfig { Split = config.Split, Mixture = config.Replay.Mixture }, pipeline.Model.Config.ImageSize);
+        var (data, _) = Worlds.ForPretraining(new PretrainDataConfig { Split = config.Split, Mixture = config.Replay.Mixture },
+            pipeline.Model.Config.ImageSize);
         return new PretrainingReplay(pipeline, data, config.Replay, ShapesRng.Hash(config.Seed, 0x4e91a7));
     }
 

@@ -11,7 +11,8 @@ namespace Arbor.Training;
 /// </summary>
 public sealed record ReplayConfig
 {
-    /// <summary>λ of the replay term, per optimizer step; 0 = off. (InstructGPT's γ on the pretraining loss: 27.8 for their PPO-ptx.)</summary>
+    /// <summary>λ of the replay term, per optimizer step; 0 = off. (InstructGPT's
+    /// γ on the pretraining loss: 27.8 for their PPO-ptx.)</summary>
     public double Weight { get; init; }
 
     /// <summary>Images per optimizer step (the whole replay batch over all ranks).</summary>

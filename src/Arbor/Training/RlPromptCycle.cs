@@ -19,8 +19,10 @@ public sealed class RlPromptCycle
         // interleaved, not blocked: weights {a: 2, b: 1} give a b a, a b a, ... so every iteration mixes families
         int most = _weights.Values.Max();
         for (int round = 0; round < most; round++)
+        {
             foreach (var family in TaskFamilies.All)
                 if (_weights[family] > round) _cycle.Add(family);
+        }
     }
 
     /// <summary>The family of the k-th prompt and how many prompts of that family came before it.</summary>
@@ -39,7 +41,8 @@ public sealed class RlPromptCycle
         var known = TaskFamilies.All.Select(f => f.Name()).ToHashSet();
         foreach (var (name, weight) in familyWeights)
         {
-            if (!known.Contains(name)) yield return $"train.family_weights: '{name}' is not a task family (expected {string.Join(", ", known)})";
+            if (!known.Contains(name))
+                yield return $"train.family_weights: '{name}' is not a task family (expected {string.Join(", ", known)})";
             else if (weight < 0) yield return $"train.family_weights.{name} must be >= 0 (got {weight})";
         }
         if (TaskFamilies.All.All(f => (familyWeights.TryGetValue(f.Name(), out int w) ? w : 1) <= 0))

@@ -41,7 +41,8 @@ public static class TrainingTrend
             foreach (var c in line.Components.Where(c => c.Key.Contains('.'))) Add(c.Key, line.Iteration, c.Value);
             foreach (var f in line.FamilyRewards) Add($"reward: {f.Key}", line.Iteration, f.Value);
         }
-        return [.. series.Where(kv => kv.Value.Count >= 2 && kv.Value.Select(p => p.X).Distinct().Count() >= 2).Select(kv => Row(kv.Key, kv.Value))];
+        return [.. series.Where(kv => kv.Value.Count >= 2 && kv.Value.Select(p => p.X).Distinct().Count() >= 2)
+            .Select(kv => Row(kv.Key, kv.Value))];
     }
 
     private static TrendRow Row(string name, List<(double X, double Y)> points)

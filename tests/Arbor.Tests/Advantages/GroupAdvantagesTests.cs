@@ -65,7 +65,8 @@ public class GroupAdvantagesTests
         Assert.Equal(-0.5 / (0.5 + 1e-4), onRewards.Values[0], 12);
         Assert.Equal(5.5 / (5.5 + 1e-4), onRewards.Values[3], 12);
 
-        var onAdvantages = GroupAdvantages.Compute([r1, r2], [1.0, 0.5], g, new AdvantageConfig { GlobalStd = false, Aggregation = RewardAggregation.Advantage });
+        var onAdvantages = GroupAdvantages.Compute([r1, r2], [1.0, 0.5], g,
+            new AdvantageConfig { GlobalStd = false, Aggregation = RewardAggregation.Advantage });
         // r1 z-scores: ±0.5/(0.5+ε); r2 z-scores: group 0 flat → 0, group 1 ±10/(10+ε)
         Assert.Equal(-0.5 / (0.5 + 1e-4), onAdvantages.Values[0], 12);
         Assert.Equal(0.5 / (0.5 + 1e-4) + 0.5 * 10 / (10 + 1e-4), onAdvantages.Values[3], 12);

@@ -30,9 +30,11 @@ public class ConfigLoaderTests
     [Theory]
     // found on the node tree, not read back from YamlDotNet's message: the section is the dotted path, the suggestion
     // the nearest setting by edit distance (a swapped pair counts once) when within a third of the key's length
-    [InlineData("seed: 1\ntrain:\n  stpes: 3\n", "x.yaml line 3: unknown key 'stpes' in section 'train' (not a setting of PretrainOptimConfig; did you mean 'steps'?)")]
+    [InlineData("seed: 1\ntrain:\n  stpes: 3\n",
+        "x.yaml line 3: unknown key 'stpes' in section 'train' (not a setting of PretrainOptimConfig; did you mean 'steps'?)")]
     [InlineData("sed: 1\n", "x.yaml line 1: unknown key 'sed' at the top level (not a setting of PretrainConfig; did you mean 'seed'?)")]
-    [InlineData("train:\n  steps: 3\n  lr: 0.1\n", "x.yaml line 3: unknown key 'lr' in section 'train' (not a setting of PretrainOptimConfig)")]
+    [InlineData("train:\n  steps: 3\n  lr: 0.1\n",
+        "x.yaml line 3: unknown key 'lr' in section 'train' (not a setting of PretrainOptimConfig)")]
     public void AnUnknownKeyNamesItsSectionAndTheClosestSetting(string yaml, string message)
     {
         Assert.Equal(message, Assert.Throws<ConfigException>(() => ConfigLoader.Parse<PretrainConfig>(yaml, "x.yaml")).Message);
@@ -43,9 +45,11 @@ public class ConfigLoaderTests
     {
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>(
             "strategy: flow_grpo\nreward:\n  remote:\n    url: http://127.0.0.1:5055\n    timeout_secs: 5\n", "r.yaml"));
-        Assert.Equal("r.yaml line 5: unknown key 'timeout_secs' in section 'reward.remote' (not a setting of RemoteRewardConfig; did you mean 'timeout_seconds'?)", e.Message);
+        Assert.Equal("r.yaml line 5: unknown key 'timeout_secs' in section 'reward.remote' (not a setting of RemoteRewardConfig; did you " +
+            "mean 'timeout_seconds'?)", e.Message);
         // a dictionary's keys are free: family names are not settings
-        Assert.Equal(2, ConfigLoader.Parse<GrpoTrainConfig>("strategy: flow_grpo\ntrain:\n  family_weights:\n    colors: 2\n").Train.FamilyWeights["colors"]);
+        Assert.Equal(2, ConfigLoader.Parse<GrpoTrainConfig>("strategy: flow_grpo\ntrain:\n  family_weights:\n    colors: 2\n")
+            .Train.FamilyWeights["colors"]);
     }
 
     [Fact]
@@ -69,7 +73,8 @@ public class ConfigLoaderTests
     [Fact]
     public void InvalidValueIsAnErrorNamingTheKey()
     {
-        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<PretrainConfig>("train:\n  caption_dropout: 1.5\neval:\n  sampler: rk4\n", "z.yaml"));
+        var e = Assert.Throws<ConfigException>(() =>
+            ConfigLoader.Parse<PretrainConfig>("train:\n  caption_dropout: 1.5\neval:\n  sampler: rk4\n", "z.yaml"));
         Assert.Contains("train.caption_dropout must be in [0, 1]", e.Message);
         Assert.Contains("eval.sampler 'rk4' is unknown", e.Message);
     }
@@ -78,9 +83,12 @@ public class ConfigLoaderTests
     public void TrainPrecisionParsesItsTwoSpellingsAndRejectsOthersAtTheirLine()
     {
         Assert.Equal(Arbor.Tensors.Precision.Fp32, ConfigLoader.Parse<GrpoTrainConfig>("strategy: nft\n").Train.Precision);
-        Assert.Equal(Arbor.Tensors.Precision.Bf16, ConfigLoader.Parse<GrpoTrainConfig>("strategy: nft\ntrain:\n  precision: bf16\n").Train.Precision);
-        Assert.Equal(Arbor.Tensors.Precision.Auto, ConfigLoader.Parse<GrpoTrainConfig>("strategy: nft\ntrain:\n  precision: auto\n").Train.Precision);
-        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>("strategy: nft\ntrain:\n  precision: fp16\n", "q.yaml"));
+        Assert.Equal(Arbor.Tensors.Precision.Bf16,
+            ConfigLoader.Parse<GrpoTrainConfig>("strategy: nft\ntrain:\n  precision: bf16\n").Train.Precision);
+        Assert.Equal(Arbor.Tensors.Precision.Auto,
+            ConfigLoader.Parse<GrpoTrainConfig>("strategy: nft\ntrain:\n  precision: auto\n").Train.Precision);
+        var e = Assert.Throws<ConfigException>(() =>
+            ConfigLoader.Parse<GrpoTrainConfig>("strategy: nft\ntrain:\n  precision: fp16\n", "q.yaml"));
         Assert.Contains("q.yaml line 3", e.Message);
         // the evaluation's own setting, independent of training's
         var both = ConfigLoader.Parse<GrpoTrainConfig>("strategy: nft\ntrain:\n  precision: bf16\neval:\n  precision: auto\n");
@@ -94,7 +102,8 @@ public class ConfigLoaderTests
         Assert.Equal(Arbor.Tensors.Precision.Fp32, ConfigLoader.Parse<PretrainConfig>("seed: 1\n").Train.Precision);
         Assert.Equal(Arbor.Tensors.Precision.Bf16, ConfigLoader.Parse<PretrainConfig>("train:\n  precision: bf16\n").Train.Precision);
         Assert.Equal(Arbor.Tensors.Precision.Auto, ConfigLoader.Parse<PretrainConfig>("train:\n  precision: auto\n").Train.Precision);
-        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<PretrainConfig>("seed: 1\ntrain:\n  steps: 10\n  precision: fp16\n", "p.yaml"));
+        var e = Assert.Throws<ConfigException>(() =>
+            ConfigLoader.Parse<PretrainConfig>("seed: 1\ntrain:\n  steps: 10\n  precision: fp16\n", "p.yaml"));
         Assert.Contains("p.yaml line 4", e.Message);
         // the pretraining evaluation keeps its own setting
         var both = ConfigLoader.Parse<PretrainConfig>("train:\n  precision: bf16\neval:\n  precision: auto\n");
@@ -107,11 +116,13 @@ public class ConfigLoaderTests
         var c = ConfigLoader.Parse<GrpoTrainConfig>("strategy: tree_grpo\nadvantage:\n  backup: mean\n  edge_baseline: parent\n");
         Assert.Equal(BackupWeights.Mean, c.Advantage.Backup);
         Assert.Equal(EdgeBaseline.Parent, c.Advantage.EdgeBaseline);
-        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>("strategy: flow_grpo\nadvantage:\n  edge_baseline: parent\n", "p.yaml"));
+        var e = Assert.Throws<ConfigException>(() =>
+            ConfigLoader.Parse<GrpoTrainConfig>("strategy: flow_grpo\nadvantage:\n  edge_baseline: parent\n", "p.yaml"));
         Assert.Contains("advantage.edge_baseline parent needs a tree backup", e.Message);
         Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>("advantage:\n  backup: median\n", "m.yaml"));
         // closed choices are enums: a typo fails at its line instead of falling back to a default
-        var typo = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>("tree_grpo:\n  window_schedule: geometirc\n", "s.yaml"));
+        var typo = Assert.Throws<ConfigException>(() =>
+            ConfigLoader.Parse<GrpoTrainConfig>("tree_grpo:\n  window_schedule: geometirc\n", "s.yaml"));
         Assert.Contains("s.yaml", typo.Message);
         Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>("dynamic_tree:\n  layer_tuning_space: x1\n", "s.yaml"));
     }
@@ -119,12 +130,14 @@ public class ConfigLoaderTests
     [Fact]
     public void NonFiniteNumbersAndImpossibleCountsAreErrorsNamingTheirKeys()
     {
-        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>("optim:\n  learning_rate: .nan\nloss:\n  clip_range: .inf\n", "n.yaml"));
+        var e = Assert.Throws<ConfigException>(() =>
+            ConfigLoader.Parse<GrpoTrainConfig>("optim:\n  learning_rate: .nan\nloss:\n  clip_range: .inf\n", "n.yaml"));
         Assert.Contains("optim.learning_rate must be a finite number", e.Message);
         Assert.Contains("loss.clip_range must be a finite number", e.Message);
         e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>("flow_grpo:\n  group_size: -3\n", "g.yaml"));
         Assert.Contains("flow_grpo.group_size must be >= 2", e.Message);
-        e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>("reward:\n  names: [shapes]\n  weights: [.nan]\n", "w.yaml"));
+        e = Assert.Throws<ConfigException>(() =>
+            ConfigLoader.Parse<GrpoTrainConfig>("reward:\n  names: [shapes]\n  weights: [.nan]\n", "w.yaml"));
         Assert.Contains("reward.weights[0] must be a finite number", e.Message);
         e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<PretrainConfig>("train:\n  learning_rate: .nan\n", "p.yaml"));
         Assert.Contains("train.learning_rate must be a finite number", e.Message);
@@ -136,13 +149,17 @@ public class ConfigLoaderTests
     [InlineData("advantage:\n  advantage_clip: -1\n", "advantage.advantage_clip must be > 0 (got -1)")]
     [InlineData("advantage:\n  epsilon: -0.1\n", "advantage.epsilon must be >= 0 (got -0.1)")]
     [InlineData("train:\n  max_bad_iterations: 0\n", "train.max_bad_iterations must be >= 1 (got 0)")]
-    [InlineData("reward:\n  remote:\n    url: 127.0.0.1:5055\n", "reward.remote.url must be an absolute http:// or https:// address (got '127.0.0.1:5055')")]
+    [InlineData("reward:\n  remote:\n    url: 127.0.0.1:5055\n",
+        "reward.remote.url must be an absolute http:// or https:// address (got '127.0.0.1:5055')")]
     [InlineData("reward:\n  remote:\n    timeout_seconds: 0\n", "reward.remote.timeout_seconds must be > 0 and at most 2147484 (got 0)")]
-    [InlineData("reward:\n  remote:\n    timeout_seconds: 1e9\n", "reward.remote.timeout_seconds must be > 0 and at most 2147484 (got 1000000000)")]
+    [InlineData("reward:\n  remote:\n    timeout_seconds: 1e9\n",
+        "reward.remote.timeout_seconds must be > 0 and at most 2147484 (got 1000000000)")]
     [InlineData("reward:\n  remote:\n    retries: -1\n", "reward.remote.retries must be >= 0 (got -1)")]
     [InlineData("reward:\n  remote:\n    backoff_seconds: -2\n", "reward.remote.backoff_seconds must be >= 0 (got -2)")]
-    [InlineData("reward:\n  remote:\n    backoff_seconds: 90000\n", "reward.remote.backoff_seconds must be at most 86400 (one day; got 90000)")]
-    [InlineData("reward:\n  remote:\n    retries: 40\n", "reward.remote.backoff_seconds x 2^(retries - 1), the last retry's wait, must be at most 2147484 s (got 0.5 x 2^39)")]
+    [InlineData("reward:\n  remote:\n    backoff_seconds: 90000\n",
+        "reward.remote.backoff_seconds must be at most 86400 (one day; got 90000)")]
+    [InlineData("reward:\n  remote:\n    retries: 40\n",
+        "reward.remote.backoff_seconds x 2^(retries - 1), the last retry's wait, must be at most 2147484 s (got 0.5 x 2^39)")]
     public void NumbersOutOfTheirRangeAreErrorsNamingTheirKeys(string yaml, string message)
     {
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>("strategy: flow_grpo\n" + yaml, "r.yaml"));
@@ -168,9 +185,11 @@ public class ConfigLoaderTests
     {
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>(
             "strategy: dynamic_tree\ndynamic_tree:\n  steps: 10\n  depth: 3\n  last_window_start: 8\n", "w.yaml"));
-        Assert.Contains("dynamic_tree.last_window_start 8 is outside the schedule (expected 0 to steps - depth - 1 = 6: the last step is never trained)", e.Message);
+        Assert.Contains("dynamic_tree.last_window_start 8 is outside the schedule (expected 0 to steps - depth - 1 = 6: the last step " +
+            "is never trained)", e.Message);
         // the window [7, 10) would train the last step
-        Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>("strategy: dynamic_tree\ndynamic_tree:\n  steps: 10\n  depth: 3\n  last_window_start: 7\n", "w.yaml"));
+        Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>("strategy: dynamic_tree\ndynamic_tree:\n  steps: " +
+            "10\n  depth: 3\n  last_window_start: 7\n", "w.yaml"));
         Assert.Equal(2, ConfigLoader.Parse<GrpoTrainConfig>("dynamic_tree:\n  last_window_start: 2\n").DynamicTree.LastWindowStart);
     }
 
@@ -206,7 +225,8 @@ public sealed class ConfigExtendsTests : IDisposable
     }
 
     private const string Parent =
-        "strategy: dynamic_tree\nseed: 3\ndynamic_tree:\n  steps: 10\n  depth: 3\n  last_window_start: 2\noptim:\n  learning_rate: 1.0e-4\n  weight_decay: 0.02\ntrain:\n  prompts_per_iteration: 12\n";
+        "strategy: dynamic_tree\nseed: 3\ndynamic_tree:\n  steps: 10\n  depth: 3\n  last_window_start: 2\noptim:\n  learning_rate: " +
+            "1.0e-4\n  weight_decay: 0.02\ntrain:\n  prompts_per_iteration: 12\n";
 
     [Fact]
     public void AChildKeepsItsParentsSettingsAndOverridesOnlyWhatItStates()

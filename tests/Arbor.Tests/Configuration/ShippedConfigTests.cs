@@ -12,9 +12,13 @@ public class ShippedConfigTests
     private static string ConfigDirectory([System.Runtime.CompilerServices.CallerFilePath] string source = "")
     {
         foreach (var start in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(source)! })
+        {
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
                 if (Directory.Exists(Path.Combine(dir.FullName, "configs")) && File.Exists(Path.Combine(dir.FullName, "Arbor.sln")))
                     return Path.Combine(dir.FullName, "configs");
+            }
+        }
         throw new DirectoryNotFoundException("configs/ not found above the test directory or its source");
     }
 
@@ -34,7 +38,12 @@ public class ShippedConfigTests
         Assert.Equal(c.Model, stage4.Model);
         Assert.Equal("runs/pretrain-stage3/model", stage4.InitFrom);   // stage 3's output
         Assert.Equal(stage3.Train with { LearningRate = 2e-4, WarmupSteps = 200 }, stage4.Train);   // extends stage 3
-        Assert.Equal(new PretrainMixture { ExtraObject = 0.02, OmitObject = 0.05, Grammar = new PromptGrammarOptions { RegionProbability = 0.5 } }, stage4.Data.Mixture);
+        Assert.Equal(new PretrainMixture
+        {
+            ExtraObject = 0.02,
+            OmitObject = 0.05,
+            Grammar = new PromptGrammarOptions { RegionProbability = 0.5 }
+        }, stage4.Data.Mixture);
         Assert.Equal(stage3.Data.Split, stage4.Data.Split);   // the same test prompts
         Assert.Equal(0.2, stage4.Data.Split.Grammar.RegionProbability);
     }
@@ -79,13 +88,21 @@ public class ShippedConfigTests
     public void ShippedDynamicTreeRpoHasTheLeafNftTermInOneLossAndTheDemoIsIt()
     {
         var shipped = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), "dynamic-treerpo.yaml"));
-        Assert.True(shipped.DynamicTree is { LayerTuning: true, LayerTuningForm: Arbor.Strategies.DynamicTree.LayerTuningForm.LeafNft, LayerTuningWeight: 1.0,
-            LayerTuningTimes: 2 });
+        Assert.True(shipped.DynamicTree is
+        {
+            LayerTuning: true, LayerTuningForm: Arbor.Strategies.DynamicTree.LayerTuningForm.LeafNft, LayerTuningWeight: 1.0,
+            LayerTuningTimes: 2
+        });
         Assert.Equal(3e-4, shipped.Optim.LearningRate);
         // the demo is the shipped config, with its products and evaluations in bf16 where this CPU has bf16 units (auto)
         var demo = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), "demo.yaml"));
         Assert.Equal((Arbor.Tensors.Precision.Auto, Arbor.Tensors.Precision.Auto), (demo.Train.Precision, demo.Eval.Precision));
-        Assert.Equal(ConfigLoader.ToYaml(shipped), ConfigLoader.ToYaml(demo with { Train = demo.Train with { Precision = shipped.Train.Precision }, Eval = demo.Eval with { Precision = shipped.Eval.Precision } }));
+        Assert.Equal(ConfigLoader.ToYaml(shipped),
+            ConfigLoader.ToYaml(demo with
+            {
+                Train = demo.Train with { Precision = shipped.Train.Precision },
+                Eval = demo.Eval with { Precision = shipped.Eval.Precision }
+            }));
     }
 
     [Fact]
@@ -98,7 +115,12 @@ public class ShippedConfigTests
         Assert.Equal(["shapes"], off.Reward.Names);
         var redone = off with
         {
-            DynamicTree = off.DynamicTree with { LayerTuning = true, LayerTuningForm = shipped.DynamicTree.LayerTuningForm, LayerTuningWeight = shipped.DynamicTree.LayerTuningWeight },
+            DynamicTree = off.DynamicTree with
+            {
+                LayerTuning = true,
+                LayerTuningForm = shipped.DynamicTree.LayerTuningForm,
+                LayerTuningWeight = shipped.DynamicTree.LayerTuningWeight
+            },
             Optim = off.Optim with { LearningRate = shipped.Optim.LearningRate },
             Reward = off.Reward with { Names = shipped.Reward.Names },
         };
@@ -108,7 +130,8 @@ public class ShippedConfigTests
     [Fact]
     public void AnAblationDiffersFromItsBaselineConfigOnlyInWhatItStates()
     {
-        var baseline = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), "ablations", "dynamic-treerpo-layertuning-off.yaml"));
+        var baseline =
+            ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), "ablations", "dynamic-treerpo-layertuning-off.yaml"));
         var slide = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), "ablations", "dynamic-treerpo-full-slide.yaml"));
         Assert.Null(slide.DynamicTree.LastWindowStart);
         Assert.Equal(3.0e-4, slide.Optim.LearningRate);

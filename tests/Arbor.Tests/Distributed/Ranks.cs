@@ -7,7 +7,8 @@ namespace Arbor.Tests.Distributed;
 /// <summary>Ranks of a data-parallel job as threads of this process, each over its own Gloo group, as torch's own tests run them.</summary>
 internal static class Ranks
 {
-    /// <summary>Runs <paramref name="run"/> as each of <paramref name="world"/> ranks and returns their results in rank order; a rank's exception is rethrown.</summary>
+    /// <summary>Runs <paramref name="run"/> as each of <paramref name="world"/> ranks and
+    /// returns their results in rank order; a rank's exception is rethrown.</summary>
     public static T[] Run<T>(int world, Func<DataParallel, T> run)
     {
         int port = Ports.Free();

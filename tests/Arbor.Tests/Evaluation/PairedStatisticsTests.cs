@@ -196,8 +196,10 @@ public class PairedStatisticsTests
         // t_{0.975,df} → z_{0.975} as df grows; the gap is about (z³ + z)/(4·df) = 2.4e-5 at df = 1e5
         Assert.Equal(Z, PairedStatistics.StudentTQuantile(0.975, 1e5), 1e-4);
         foreach (double df in new[] { 1.0, 2, 3, 5, 30, 500 })
+        {
             foreach (double p in new[] { 0.001, 0.05, 0.3, 0.6, 0.9, 0.975, 0.9999 })
                 Assert.Equal(p, PairedStatistics.StudentTCdf(PairedStatistics.StudentTQuantile(p, df), df), 1e-12);
+        }
         Assert.Throws<ArgumentOutOfRangeException>(() => PairedStatistics.StudentTQuantile(1.5, 3));
     }
 

@@ -20,7 +20,8 @@ public class Crc32Tests
     [Fact]
     public void TheIendChunkEndsWithThePngSpecificationsCrc()
     {
-        // every PNG ends with the same 12 bytes: length 0, "IEND", and the CRC of "IEND", AE 42 60 82 (fixed by the PNG specification: IEND has no data)
+        // every PNG ends with the same 12 bytes: length 0, "IEND", and the CRC of
+        // "IEND", AE 42 60 82 (fixed by the PNG specification: IEND has no data)
         byte[] png = PngEncoder.Encode(new Image8(2, 2, 3, PngTestKit.RandomBytes(12, seed: 3)));
         Assert.Equal([0, 0, 0, 0, (byte)'I', (byte)'E', (byte)'N', (byte)'D', 0xAE, 0x42, 0x60, 0x82], png[^12..]);
     }
@@ -39,9 +40,9 @@ public class Crc32Tests
         Assert.Equal(17u, PngTestKit.GetBigEndian(png, 20));
         Assert.Equal(PngTestKit.BitwiseCrc32(png.AsSpan(12, 17)), PngTestKit.GetBigEndian(png, 29));
 
-        List<PngTestKit.Chunk> chunks = PngTestKit.ParseChunks(png);
+        var chunks = PngTestKit.ParseChunks(png);
         Assert.True(chunks.Count > 5);
-        foreach (PngTestKit.Chunk chunk in chunks)
+        foreach (var chunk in chunks)
         {
             byte[] typeAndData = [.. Encoding.ASCII.GetBytes(chunk.Type), .. chunk.Data];
             Assert.Equal(PngTestKit.BitwiseCrc32(typeAndData), chunk.StoredCrc);

@@ -8,7 +8,7 @@ public class ImageConvertTests
     public void FromChw_MinusOneToOne_ClampsAndRounds()
     {
         float[] chw = [-1f, 1f, 0f, 0.5f, -0.5f, -2f, 2f, float.NaN];
-        Image8 image = ImageConvert.FromChwFloats(chw, 1, 2, 4, ImageConvert.MinusOneToOne);
+        var image = ImageConvert.FromChwFloats(chw, 1, 2, 4, ImageConvert.MinusOneToOne);
         // 0 -> 127.5 -> 128; 0.5 -> 191.25 -> 191; -0.5 -> 63.75 -> 64; out of range clamps; NaN -> 0.
         Assert.Equal([0, 255, 128, 191, 64, 0, 255, 0], image.Pixels);
     }
@@ -17,7 +17,7 @@ public class ImageConvertTests
     public void FromChw_ZeroToOne()
     {
         float[] chw = [0f, 1f, 0.5f, 0.1f];
-        Image8 image = ImageConvert.FromChwFloats(chw, 1, 1, 4, ImageConvert.ZeroToOne);
+        var image = ImageConvert.FromChwFloats(chw, 1, 1, 4, ImageConvert.ZeroToOne);
         Assert.Equal([0, 255, 128, 26], image.Pixels); // 127.5 -> 128, 25.5 -> 26
     }
 
@@ -37,7 +37,7 @@ public class ImageConvertTests
             }
         }
 
-        Image8 image = ImageConvert.FromChwFloats(chw, 3, 2, 2, (0f, 1f));
+        var image = ImageConvert.FromChwFloats(chw, 3, 2, 2, (0f, 1f));
         Assert.Equal([0, 100, 200, 1, 101, 201, 10, 110, 210, 11, 111, 211], image.Pixels);
         Assert.Equal((2, 2, 3), (image.Width, image.Height, image.Channels));
     }
@@ -47,7 +47,7 @@ public class ImageConvertTests
     {
         byte[] all = Enumerable.Range(0, 256).Select(i => (byte)i).ToArray();
         var image = new Image8(16, 4, 4, all);
-        foreach ((float Lo, float Hi) range in new[] { ImageConvert.MinusOneToOne, ImageConvert.ZeroToOne, (-3f, 7f) })
+        foreach (var range in new (float Lo, float Hi)[] { ImageConvert.MinusOneToOne, ImageConvert.ZeroToOne, (-3f, 7f) })
         {
             float[] chw = ImageConvert.ToChwFloats(image, range);
             Assert.Equal(range.Lo, chw[0]); // pixel 0 channel 0 is byte 0
@@ -71,7 +71,7 @@ public class ImageConvertTests
     public void FromNchw_SplitsBatch()
     {
         float[] nchw = [0f, 1f, 1f, 0f];
-        Image8[] images = ImageConvert.FromNchwFloats(nchw, 2, 1, 1, 2, ImageConvert.ZeroToOne);
+        var images = ImageConvert.FromNchwFloats(nchw, 2, 1, 1, 2, ImageConvert.ZeroToOne);
         Assert.Equal(2, images.Length);
         Assert.Equal([0, 255], images[0].Pixels);
         Assert.Equal([255, 0], images[1].Pixels);
@@ -119,7 +119,7 @@ public class Image8Tests
     public void Clone_IsDeep()
     {
         var image = new Image8(1, 1, 1, [5]);
-        Image8 copy = image.Clone();
+        var copy = image.Clone();
         copy.Set(0, 0, 0, 6);
         Assert.Equal(5, image.Get(0, 0));
     }

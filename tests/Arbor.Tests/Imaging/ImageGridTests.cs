@@ -24,21 +24,21 @@ public class ImageGridTests
     [Fact]
     public void ThreeTiles_TwoColumns_PaddingOne_ExactLayout()
     {
-        Image8 grid = ImageGrid.Compose([Tile(10), Tile(20), Tile(30)], columns: 2, padding: 1);
+        var grid = ImageGrid.Compose([Tile(10), Tile(20), Tile(30)], columns: 2, padding: 1);
 
         Assert.Equal(7, grid.Width);  // 2 * (2 + 1) + 1
         Assert.Equal(7, grid.Height); // 2 * (2 + 1) + 1
         Assert.Equal(1, grid.Channels);
-        const byte B = 255;
+        const byte b = 255;
         byte[] expected =
         [
-            B, B, B, B, B, B, B,
-            B, 10, 11, B, 20, 21, B,
-            B, 12, 13, B, 22, 23, B,
-            B, B, B, B, B, B, B,
-            B, 30, 31, B, B, B, B,
-            B, 32, 33, B, B, B, B,
-            B, B, B, B, B, B, B,
+            b, b, b, b, b, b, b,
+            b, 10, 11, b, 20, 21, b,
+            b, 12, 13, b, 22, 23, b,
+            b, b, b, b, b, b, b,
+            b, 30, 31, b, b, b, b,
+            b, 32, 33, b, b, b, b,
+            b, b, b, b, b, b, b,
         ];
         Assert.Equal(expected, grid.Pixels);
     }
@@ -46,7 +46,7 @@ public class ImageGridTests
     [Fact]
     public void RgbTiles_KeepChannelsInterleaved_AndUseBackground()
     {
-        Image8 grid = ImageGrid.Compose([Tile(1, 3), Tile(5, 3)], columns: 1, padding: 2, background: 9);
+        var grid = ImageGrid.Compose([Tile(1, 3), Tile(5, 3)], columns: 1, padding: 2, background: 9);
 
         Assert.Equal((6, 10, 3), (grid.Width, grid.Height, grid.Channels)); // 1*(2+2)+2, 2*(2+2)+2
         Assert.Equal([1, 101, 201], grid.Pixel(2, 2).ToArray());
@@ -62,7 +62,7 @@ public class ImageGridTests
     [Fact]
     public void MoreColumnsThanTiles_UsesTileCount_AndZeroPaddingPacksTightly()
     {
-        Image8 grid = ImageGrid.Compose([Tile(10), Tile(20)], columns: 5, padding: 0);
+        var grid = ImageGrid.Compose([Tile(10), Tile(20)], columns: 5, padding: 0);
         Assert.Equal((4, 2), (grid.Width, grid.Height));
         Assert.Equal([10, 11, 20, 21, 12, 13, 22, 23], grid.Pixels);
     }
@@ -70,11 +70,11 @@ public class ImageGridTests
     [Fact]
     public void MismatchedTile_NamesIndex()
     {
-        ArgumentException size = Assert.Throws<ArgumentException>(
+        var size = Assert.Throws<ArgumentException>(
             () => ImageGrid.Compose([Tile(1), Tile(2), new Image8(3, 2, 1)], columns: 2));
         Assert.Contains("index 2", size.Message);
 
-        ArgumentException channels = Assert.Throws<ArgumentException>(
+        var channels = Assert.Throws<ArgumentException>(
             () => ImageGrid.Compose([Tile(1), Tile(2, 3)], columns: 2));
         Assert.Contains("index 1", channels.Message);
     }
@@ -92,7 +92,7 @@ public class ImageGridTests
     public void Upscale_NearestNeighbour()
     {
         var image = new Image8(2, 1, 2, [1, 2, 3, 4]);
-        Image8 big = ImageGrid.Upscale(image, 3);
+        var big = ImageGrid.Upscale(image, 3);
         Assert.Equal((6, 3, 2), (big.Width, big.Height, big.Channels));
         byte[] row = [1, 2, 1, 2, 1, 2, 3, 4, 3, 4, 3, 4];
         Assert.Equal([.. row, .. row, .. row], big.Pixels);
@@ -102,8 +102,8 @@ public class ImageGridTests
     [Fact]
     public void Grid_RoundTripsThroughPng()
     {
-        Image8[] tiles = Enumerable.Range(0, 5).Select(i => new Image8(4, 3, 3, PngTestKit.RandomBytes(36, seed: i))).ToArray();
-        Image8 grid = ImageGrid.Upscale(ImageGrid.Compose(tiles, columns: 3), 2);
+        var tiles = Enumerable.Range(0, 5).Select(i => new Image8(4, 3, 3, PngTestKit.RandomBytes(36, seed: i))).ToArray();
+        var grid = ImageGrid.Upscale(ImageGrid.Compose(tiles, columns: 3), 2);
         Assert.Equal(grid.Pixels, PngDecoder.Read(PngEncoder.Encode(grid)).Pixels);
     }
 }

@@ -46,7 +46,7 @@ public class PngFilterDecodeTests
             }
 
             byte[] png = PngTestKit.BuildPng(PngTestKit.Ihdr(width, height, 8, colorType), scanlines);
-            Image8 image = PngDecoder.Read(png);
+            var image = PngDecoder.Read(png);
 
             Assert.Equal((width, height, channels), (image.Width, image.Height, image.Channels));
             Assert.Equal(pixels, image.Pixels);

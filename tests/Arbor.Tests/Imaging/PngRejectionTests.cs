@@ -33,7 +33,7 @@ public class PngRejectionTests
     public void CorruptedIdatByte_IsCrcMismatch()
     {
         byte[] png = ValidPng();
-        PngTestKit.Chunk idat = PngTestKit.ParseChunks(png).First(c => c.Type == "IDAT");
+        var idat = PngTestKit.ParseChunks(png).First(c => c.Type == "IDAT");
         png[idat.Offset + 8 + (idat.Data.Length / 2)] ^= 0x01;
         string message = Rejects(png).Message;
         Assert.Contains("CRC mismatch", message);
@@ -56,7 +56,7 @@ public class PngRejectionTests
         byte[] png = ValidPng();
         for (int length = 0; length < png.Length; length++)
         {
-            InvalidDataException ex = Rejects(png[..length]);
+            var ex = Rejects(png[..length]);
             Assert.Contains("truncated", ex.Message);
         }
 
@@ -64,7 +64,7 @@ public class PngRejectionTests
         for (int length = 0; length < png.Length; length += 5)
         {
             using var stream = new NonSeekableStream(png[..length]);
-            InvalidDataException ex = Assert.Throws<InvalidDataException>(() => PngDecoder.Read(stream));
+            var ex = Assert.Throws<InvalidDataException>(() => PngDecoder.Read(stream));
             Assert.Contains("truncated", ex.Message);
         }
     }
@@ -84,7 +84,7 @@ public class PngRejectionTests
     public void UnsupportedBitDepth(byte bitDepth)
     {
         byte[] png = PngTestKit.BuildPng(PngTestKit.Ihdr(2, 2, bitDepth, 2), new byte[2 * (1 + 12)]);
-        InvalidDataException ex = Rejects(png);
+        var ex = Rejects(png);
         Assert.Contains("bit depth", ex.Message);
         Assert.Contains(bitDepth.ToString(), ex.Message);
     }
@@ -195,7 +195,7 @@ public class PngRejectionTests
 
     private sealed class NonSeekableStream(byte[] data) : Stream
     {
-        private readonly MemoryStream inner = new(data);
+        private readonly MemoryStream _inner = new(data);
 
         public override bool CanRead => true;
 
@@ -211,7 +211,7 @@ public class PngRejectionTests
             set => throw new NotSupportedException();
         }
 
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, Math.Min(count, 3));
+        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, Math.Min(count, 3));
 
         public override void Flush()
         {

@@ -26,7 +26,7 @@ public class PngRoundTripTests
         var image = new Image8(width, height, channels, (byte[])pixels.Clone());
 
         byte[] png = PngEncoder.Encode(image);
-        Image8 decoded = PngDecoder.Read(png);
+        var decoded = PngDecoder.Read(png);
 
         Assert.Equal(width, decoded.Width);
         Assert.Equal(height, decoded.Height);
@@ -108,7 +108,7 @@ public class PngRoundTripTests
         var text = new Dictionary<string, string> { ["seed"] = "1", ["prompt"] = "x" };
         byte[] png = PngEncoder.Encode(new Image8(3, 2, 3), text);
         Assert.Equal(PngTestKit.Signature, png[..8]);
-        List<PngTestKit.Chunk> chunks = PngTestKit.ParseChunks(png);
+        var chunks = PngTestKit.ParseChunks(png);
         Assert.Equal(["IHDR", "tEXt", "tEXt", "IDAT", "IEND"], chunks.Select(c => c.Type).ToArray());
         Assert.Equal("prompt\0x"u8.ToArray(), chunks[1].Data); // sorted by keyword
         Assert.Equal("seed\01"u8.ToArray(), chunks[2].Data);
@@ -177,11 +177,11 @@ public class PngRoundTripTests
             ["multi line"] = "line1\nline2",
         };
         byte[] png = PngEncoder.Encode(new Image8(2, 2, 3), text);
-        List<PngTestKit.Chunk> chunks = PngTestKit.ParseChunks(png);
+        var chunks = PngTestKit.ParseChunks(png);
         Assert.Equal(2, chunks.Count(c => c.Type == "tEXt"));
         Assert.Equal(1, chunks.Count(c => c.Type == "iTXt"));
 
-        PngDocument doc = PngDecoder.ReadDocument(png);
+        var doc = PngDecoder.ReadDocument(png);
         Assert.Equal(3, doc.Text.Count);
         foreach ((string key, string value) in text)
         {
@@ -200,7 +200,7 @@ public class PngRoundTripTests
         PngTestKit.WriteChunk(ms, "IDAT", PngTestKit.Zlib([0, 77]));
         PngTestKit.WriteChunk(ms, "IEND", []);
 
-        PngDocument doc = PngDecoder.ReadDocument(ms.ToArray());
+        var doc = PngDecoder.ReadDocument(ms.ToArray());
         Assert.Equal(77, doc.Image.Get(0, 0));
         Assert.Equal("zipped words", doc.Text["Comment"]);
         Assert.Equal("Grüße", doc.Text["Title"]);
@@ -216,7 +216,7 @@ public class PngRoundTripTests
     public void Text_InvalidKeyword_Throws(string keyword)
     {
         var text = new Dictionary<string, string> { [keyword] = "v" };
-        ArgumentException ex = Assert.Throws<ArgumentException>(() => PngEncoder.Encode(new Image8(1, 1, 1), text));
+        var ex = Assert.Throws<ArgumentException>(() => PngEncoder.Encode(new Image8(1, 1, 1), text));
         Assert.Contains("keyword", ex.Message);
     }
 
@@ -233,7 +233,7 @@ public class PngRoundTripTests
     public void CompressionLevels_AllDecode()
     {
         var image = new Image8(16, 16, 4, PngTestKit.RandomBytes(16 * 16 * 4, seed: 5));
-        foreach (CompressionLevel level in Enum.GetValues<CompressionLevel>())
+        foreach (var level in Enum.GetValues<CompressionLevel>())
         {
             Assert.Equal(image.Pixels, PngDecoder.Read(PngEncoder.Encode(image, compression: level)).Pixels);
         }

@@ -48,7 +48,8 @@ internal static class PngTestKit
         return ihdr;
     }
 
-    /// <summary>A PNG file from an IHDR and raw (already filtered) scanline bytes, with IDAT split every <paramref name="idatSplit"/> bytes.</summary>
+    /// <summary>A PNG file from an IHDR and raw (already filtered) scanline
+    /// bytes, with IDAT split every <paramref name="idatSplit"/> bytes.</summary>
     public static byte[] BuildPng(byte[] ihdr, byte[] scanlines, int idatSplit = int.MaxValue, bool emptyIdatFirst = false)
     {
         return BuildPngFromZlib(ihdr, Zlib(scanlines), idatSplit, emptyIdatFirst);

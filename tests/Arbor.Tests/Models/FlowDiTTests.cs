@@ -43,8 +43,10 @@ public class FlowDiTTests
         var model = new FlowDiT(Tiny, gen);
         using var scope = Torch.NewScope();
         using (Torch.NoGrad())
+        {
             foreach (var (name, p) in model.NamedParameters())
                 if (name.Contains("adaLN") || name.StartsWith("final")) p.CopyFrom(Torch.RandnLike(p, gen) * 0.3);
+        }
         return model;
     }
 

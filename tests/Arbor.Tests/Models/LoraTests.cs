@@ -16,7 +16,11 @@ public class LoraTests
         var x = Torch.Randn([2, 3, 8, 8], gen);
         var t = Torch.Rand([2], gen);
         // make the zero-initialized output layers non-zero so the comparison means something
-        using (Torch.NoGrad()) foreach (var (name, p) in model.NamedParameters()) if (name.StartsWith("final") || name.Contains("adaLN")) p.CopyFrom(Torch.RandnLike(p, gen) * 0.1);
+        using (Torch.NoGrad())
+        {
+            foreach (var (name, p) in model.NamedParameters())
+                if (name.StartsWith("final") || name.Contains("adaLN")) p.CopyFrom(Torch.RandnLike(p, gen) * 0.1);
+        }
         var baseV = model.Velocity(x, t, c).ToFloatArray();
 
         var adapted = LoraInjection.Apply(model, @"^blocks\.\d+\.(attn|cross)\.(q|kv|out)$", rank: 2, alpha: 4, gen);

@@ -18,7 +18,8 @@ public class DataParallelPretrainTests(ITestOutputHelper output) : IDisposable
 
 
     private static double[] Losses(string dir) =>
-        [.. File.ReadAllLines(Path.Combine(dir, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).Where(r => r.GetProperty("kind").GetString() == "train")
+        [.. File.ReadAllLines(Path.Combine(dir, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement)
+            .Where(r => r.GetProperty("kind").GetString() == "train")
             .Select(r => r.GetProperty("loss").GetDouble())];
 
     private static float[] Weights(string dir, string name)
@@ -31,17 +32,20 @@ public class DataParallelPretrainTests(ITestOutputHelper output) : IDisposable
     public void TwoRanksTrainAsOneProcessDoesWithinReductionToleranceAndOnlyRankZeroWrites()
     {
         var one = Path.Combine(_dir, "one");
-        new Pretrainer(PretrainerTests.Tiny(6), new TwoColorSource(), null, one).Run(resume: false, cancel: TestContext.Current.CancellationToken);
+        new Pretrainer(PretrainerTests.Tiny(6), new TwoColorSource(), null, one)
+            .Run(resume: false, cancel: TestContext.Current.CancellationToken);
 
         var two = Path.Combine(_dir, "two");
-        Tests.Distributed.Ranks.Run(2, dp => new Pretrainer(PretrainerTests.Tiny(6), new TwoColorSource(), null, two, dp).Run(resume: false));
+        Tests.Distributed.Ranks.Run(2,
+            dp => new Pretrainer(PretrainerTests.Tiny(6), new TwoColorSource(), null, two, dp).Run(resume: false));
 
         // the same global batch, the same draws: the losses agree to float32 reduction order (each rank's mean over 4
         // rows, then their sum, against one mean over 8), measured about 1e-7 relative; 1e-5 bounds it
         var (a, b) = (Losses(one), Losses(two));
         Assert.Equal(6, b.Length);
         output.WriteLine($"max relative loss difference {a.Zip(b, (x, y) => Math.Abs(x - y) / Math.Abs(x)).Max():G3}");
-        for (int i = 0; i < a.Length; i++) Assert.True(Math.Abs(a[i] - b[i]) <= 1e-5 * Math.Abs(a[i]), $"step {i + 1}: loss {a[i]:R} vs {b[i]:R}");
+        for (int i = 0; i < a.Length; i++)
+            Assert.True(Math.Abs(a[i] - b[i]) <= 1e-5 * Math.Abs(a[i]), $"step {i + 1}: loss {a[i]:R} vs {b[i]:R}");
         foreach (var name in new[] { "blocks.0.fc1.weight", "final.weight" })
         {
             var (wa, wb) = (Weights(one, name), Weights(two, name));
@@ -50,7 +54,8 @@ public class DataParallelPretrainTests(ITestOutputHelper output) : IDisposable
             Assert.True(maxDiff <= 1e-4 * scale, $"{name}: max |Δw| {maxDiff:G3} (max |w| {scale:G3})");
         }
         // one run directory, written by rank 0 alone: one line per step, one checkpoint, one model
-        Assert.Equal(File.ReadAllLines(Path.Combine(one, "metrics.jsonl")).Length, File.ReadAllLines(Path.Combine(two, "metrics.jsonl")).Length);
+        Assert.Equal(File.ReadAllLines(Path.Combine(one, "metrics.jsonl")).Length,
+            File.ReadAllLines(Path.Combine(two, "metrics.jsonl")).Length);
     }
 
     [Fact]

@@ -14,7 +14,8 @@ public class PretrainPrecisionTests : IDisposable
     private static PretrainConfig Tiny(int steps, Precision precision) =>
         PretrainerTests.Tiny(steps) with { Train = PretrainerTests.Tiny(steps).Train with { Precision = precision } };
 
-    /// <summary>Records the precision each evaluation was asked in and reports an empty set (no sampling: the scope is the point).</summary>
+    /// <summary>Records the precision each evaluation was asked in and
+    /// reports an empty set (no sampling: the scope is the point).</summary>
     private sealed class PrecisionRecordingEvaluator : IHeldOutEvaluator
     {
         public List<Precision> EvaluatedIn { get; } = [];

@@ -59,7 +59,8 @@ public class PretrainerTests : IDisposable
         trainer.StepCompleted += r => losses.Add(r.Loss);
         trainer.Run(resume: false, cancel: TestContext.Current.CancellationToken);
         Assert.Equal(30, losses.Count);
-        Assert.True(losses.TakeLast(5).Average() < 0.6 * losses.Take(5).Average(), $"loss {losses.Take(5).Average():F3} → {losses.TakeLast(5).Average():F3}");
+        Assert.True(losses.TakeLast(5).Average() < 0.6 * losses.Take(5).Average(),
+            $"loss {losses.Take(5).Average():F3} → {losses.TakeLast(5).Average():F3}");
         using var pipeline = TextToImagePipeline.Load(trainer.ModelDirectory);
         using var scope = Torch.NewScope();
         using var gen = new Generator(0);
@@ -75,17 +76,23 @@ public class PretrainerTests : IDisposable
         var whole = Path.Combine(_dir, "whole");
         var killed = Path.Combine(_dir, "killed");
         new Pretrainer(Tiny(9), new TwoColorSource(), null, whole).Run(resume: false, cancel: TestContext.Current.CancellationToken);
-        new Pretrainer(Tiny(9), new TwoColorSource(), null, killed).Run(resume: false, stopAfter: 6, cancel: TestContext.Current.CancellationToken);
+        new Pretrainer(Tiny(9), new TwoColorSource(), null, killed)
+            .Run(resume: false, stopAfter: 6, cancel: TestContext.Current.CancellationToken);
         Assert.False(Directory.Exists(Path.Combine(killed, "model")));
         new Pretrainer(Tiny(9), new TwoColorSource(), null, killed).Run(resume: true, cancel: TestContext.Current.CancellationToken);
 
         foreach (var file in new[] { "model/model.safetensors", "checkpoint/optimizer.safetensors", "checkpoint/ema.safetensors" })
             Assert.Equal(File.ReadAllBytes(Path.Combine(whole, file)), File.ReadAllBytes(Path.Combine(killed, file)));
         // the same progress (wall time aside: it is measured)
-        static PretrainProgressState State(string dir) =>
-            System.Text.Json.JsonSerializer.Deserialize<PretrainProgressState>(File.ReadAllText(Path.Combine(dir, "checkpoint", "state.json")))! with { WallSeconds = 0 };
+        static PretrainProgressState State(string dir)
+        {
+            var state = System.Text.Json.JsonSerializer.Deserialize<PretrainProgressState>(
+                File.ReadAllText(Path.Combine(dir, "checkpoint", "state.json")))!;
+            return state with { WallSeconds = 0 };
+        }
         Assert.Equal(State(whole), State(killed));
-        static string[] Losses(string dir) => File.ReadAllLines(Path.Combine(dir, "metrics.jsonl")).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("loss").GetDouble().ToString("R")).ToArray();
+        static string[] Losses(string dir) => File.ReadAllLines(Path.Combine(dir, "metrics.jsonl"))
+            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("loss").GetDouble().ToString("R")).ToArray();
         Assert.Equal(Losses(whole), Losses(killed));
     }
 
@@ -94,7 +101,8 @@ public class PretrainerTests : IDisposable
     {
         new Pretrainer(Tiny(3), new TwoColorSource(), null, _dir).Run(resume: false, cancel: TestContext.Current.CancellationToken);
         var other = Tiny(6) with { Model = Tiny(6).Model with { Dim = 48, Heads = 2 } };
-        var e = Assert.Throws<InvalidDataException>(() => new Pretrainer(other, new TwoColorSource(), null, _dir).Run(resume: true, cancel: TestContext.Current.CancellationToken));
+        var e = Assert.Throws<InvalidDataException>(() =>
+            new Pretrainer(other, new TwoColorSource(), null, _dir).Run(resume: true, cancel: TestContext.Current.CancellationToken));
         Assert.Contains("does not match this run's model config", e.Message);
         Assert.Contains("shape mismatch", e.Message);
     }
@@ -109,7 +117,8 @@ public class PretrainerTests : IDisposable
         File.WriteAllText(state, "{\"Step\": 3, \"Gener");   // torn by a disk error or an editor
 
         var longer = Tiny(6) with { Train = Tiny(6).Train with { LearningRate = 1e-3 } };
-        var e = Assert.Throws<InvalidDataException>(() => new Pretrainer(longer, new TwoColorSource(), null, _dir).Run(resume: true, cancel: TestContext.Current.CancellationToken));
+        var e = Assert.Throws<InvalidDataException>(() =>
+            new Pretrainer(longer, new TwoColorSource(), null, _dir).Run(resume: true, cancel: TestContext.Current.CancellationToken));
         Assert.StartsWith($"'{state}' is not a valid checkpoint state: ", e.Message);
         Assert.Equal(config, File.ReadAllText(Path.Combine(_dir, "config.yaml")));   // still the run's own, not the failed resume's
     }
@@ -119,7 +128,11 @@ public class PretrainerTests : IDisposable
         var first = Path.Combine(_dir, "first");
         new Pretrainer(Tiny(3), new TwoColorSource(), null, first).Run(resume: false, cancel: TestContext.Current.CancellationToken);
         var second = Path.Combine(_dir, "second");
-        var cfg = Tiny(1) with { InitFrom = Path.Combine(first, "model"), Train = Tiny(1).Train with { LearningRate = 1e-12, EmaDecay = 0.5 } };
+        var cfg = Tiny(1) with
+        {
+            InitFrom = Path.Combine(first, "model"),
+            Train = Tiny(1).Train with { LearningRate = 1e-12, EmaDecay = 0.5 }
+        };
         new Pretrainer(cfg, new TwoColorSource(), null, second).Run(resume: false, cancel: TestContext.Current.CancellationToken);
         using var a = TextToImagePipeline.Load(Path.Combine(first, "model"));
         using var b = TextToImagePipeline.Load(Path.Combine(second, "model"));
@@ -133,10 +146,13 @@ public class PretrainerTests : IDisposable
     {
         var full = Path.Combine(_dir, "full");
         var early = Path.Combine(_dir, "early");
-        new Pretrainer(Tiny(9), new TwoColorSource(), null, full).Run(resume: false, stopAfter: 6, cancel: TestContext.Current.CancellationToken);
-        new Pretrainer(Tiny(9), new TwoColorSource(), null, early).Run(resume: false, finishAt: 6, cancel: TestContext.Current.CancellationToken);
+        new Pretrainer(Tiny(9), new TwoColorSource(), null, full)
+            .Run(resume: false, stopAfter: 6, cancel: TestContext.Current.CancellationToken);
+        new Pretrainer(Tiny(9), new TwoColorSource(), null, early)
+            .Run(resume: false, finishAt: 6, cancel: TestContext.Current.CancellationToken);
         // the same six steps as the 9-step schedule, then the export
-        Assert.Equal(File.ReadAllBytes(Path.Combine(full, "checkpoint", "ema.safetensors")), File.ReadAllBytes(Path.Combine(early, "checkpoint", "ema.safetensors")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(full, "checkpoint", "ema.safetensors")),
+            File.ReadAllBytes(Path.Combine(early, "checkpoint", "ema.safetensors")));
         using (var model = TextToImagePipeline.Load(Path.Combine(early, "model")))
         using (var scope = Torch.NewScope())
         {
@@ -148,7 +164,8 @@ public class PretrainerTests : IDisposable
 
         // a continuation's card carries the earlier card's training, one heading level down
         var next = Path.Combine(_dir, "next");
-        new Pretrainer(Tiny(2) with { InitFrom = Path.Combine(early, "model") }, new TwoColorSource(), null, next).Run(resume: false, cancel: TestContext.Current.CancellationToken);
+        new Pretrainer(Tiny(2) with { InitFrom = Path.Combine(early, "model") }, new TwoColorSource(), null, next)
+            .Run(resume: false, cancel: TestContext.Current.CancellationToken);
         var nextCard = File.ReadAllText(Path.Combine(next, "model", ModelCard.FileName));
         Assert.Contains("Continues the weights of", nextCard);
         Assert.Contains("## Earlier training", nextCard);

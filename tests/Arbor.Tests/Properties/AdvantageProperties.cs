@@ -25,7 +25,8 @@ public class AdvantageProperties
         (1, Gen.Int[-2, 2].Select(i => (double)i)));
 
     private static readonly Gen<AdvantageConfig> Config =
-        Gen.Select(Gen.Bool, Gen.Bool, Gen.Enum<RewardAggregation>(), Gen.OneOf(Gen.Const(0.5), Gen.Const(2.0), Gen.Const(5.0), Gen.Const(1e6)),
+        Gen.Select(Gen.Bool, Gen.Bool, Gen.Enum<RewardAggregation>(),
+            Gen.OneOf(Gen.Const(0.5), Gen.Const(2.0), Gen.Const(5.0), Gen.Const(1e6)),
             Gen.OneOf(Gen.Const(1e-4), Gen.Const(1e-2)),
             (globalStd, drop, aggregation, clip, epsilon) => new AdvantageConfig
             {

@@ -73,7 +73,8 @@ public class ConfigExtendsProperties
         FileSettings.Array[1, 3].Where(files => files[^1].Count > 0);   // the root file must set something (an empty config is an error)
 
     private static string Print(Dictionary<int, (string Yaml, object? Value)>[] files) =>
-        string.Join(" extends ", files.Select(f => "{" + string.Join(", ", f.OrderBy(p => p.Key).Select(p => $"{string.Join(".", Keys[p.Key].Path)}: {p.Value.Yaml}")) + "}"));
+        string.Join(" extends ", files.Select(f =>
+            "{" + string.Join(", ", f.OrderBy(p => p.Key).Select(p => $"{string.Join(".", Keys[p.Key].Path)}: {p.Value.Yaml}")) + "}"));
 
     /// <summary>The YAML of one file: its keys nested by section (sections in key order), after an optional extends line.</summary>
     private static string Yaml(Dictionary<int, (string Yaml, object? Value)> settings, string? extends)
@@ -112,7 +113,8 @@ public class ConfigExtendsProperties
                 for (int j = 0; j < files.Length; j++)
                 {
                     Directory.CreateDirectory(Folder(j));
-                    File.WriteAllText(Path.Combine(Folder(j), $"c{j}.yaml"), Yaml(files[j], j + 1 < files.Length ? $"../c{j + 1}.yaml" : null));
+                    File.WriteAllText(Path.Combine(Folder(j), $"c{j}.yaml"),
+                        Yaml(files[j], j + 1 < files.Length ? $"../c{j + 1}.yaml" : null));
                 }
                 var loaded = ConfigLoader.Load<MergeConfig>(Path.Combine(Folder(0), "c0.yaml"));
                 var defaults = new MergeConfig();

@@ -15,7 +15,8 @@ public class PngProperties
     internal sealed record Case(Image8 Image, Dictionary<string, string> Text, CompressionLevel Compression, int MaxIdatLength)
     {
         public override string ToString() =>
-            $"{Image} [{Convert.ToHexString(Image.Pixels.AsSpan(0, Math.Min(64, Image.Pixels.Length)))}...], text {{{string.Join(", ", Text.Select(p => $"'{p.Key}': '{p.Value}'"))}}}, " +
+            $"{Image} [{Convert.ToHexString(Image.Pixels.AsSpan(0, Math.Min(64, Image.Pixels.Length)))}...], text " +
+            $"{{{string.Join(", ", Text.Select(p => $"'{p.Key}': '{p.Value}'"))}}}, " +
             $"{Compression}, IDAT ≤ {MaxIdatLength}";
     }
 
@@ -31,12 +32,14 @@ public class PngProperties
         {
             0 => noise,
             // a ramp: Sub, Up, Average and Paeth filters each win somewhere
-            1 => noise.Select((n, i) => (byte)(a * (i / channels % width) + b * (i / channels / width) + 40 * (i % channels) + (n & 3))).ToArray(),
+            1 => noise.Select((n, i) =>
+                (byte)(a * (i / channels % width) + b * (i / channels / width) + 40 * (i % channels) + (n & 3))).ToArray(),
             _ => noise.Select(n => n < 16 ? n : (byte)200).ToArray(),
         });
 
     private static readonly Gen<string> Keywords =
-        Gen.Frequency((4, Gen.Char[(char)0x21, (char)0x7E]), (1, Gen.Char[(char)0xA1, (char)0xFF])).Array[1, 8].Select(c => new string(c)).Array[1, 3].Select(words => string.Join(' ', words))
+        Gen.Frequency((4, Gen.Char[(char)0x21, (char)0x7E]), (1, Gen.Char[(char)0xA1, (char)0xFF])).Array[1, 8].Select(c => new string(c))
+            .Array[1, 3].Select(words => string.Join(' ', words))
             .Where(k => k.Length <= 79);
 
     private static readonly Gen<string> Values =
@@ -61,7 +64,8 @@ public class PngProperties
         {
             byte[] png = PngEncoder.Encode(c.Image, c.Text, c.Compression, c.MaxIdatLength);
             var document = PngDecoder.ReadDocument(png);
-            Assert.Equal((c.Image.Width, c.Image.Height, c.Image.Channels), (document.Image.Width, document.Image.Height, document.Image.Channels));
+            Assert.Equal((c.Image.Width, c.Image.Height, c.Image.Channels),
+                (document.Image.Width, document.Image.Height, document.Image.Channels));
             Assert.Equal(c.Image.Pixels, document.Image.Pixels);
             Assert.Equal(c.Text.OrderBy(p => p.Key, StringComparer.Ordinal), document.Text.OrderBy(p => p.Key, StringComparer.Ordinal));
             Assert.Equal(png, PngEncoder.Encode(c.Image, c.Text, c.Compression, c.MaxIdatLength));

@@ -22,7 +22,10 @@ public class PromptSpecProperties
         // two clauses of different shapes, with or without a relation
         Gen.Select(OneObject, OneObject, Gen.Int[1, 3], Gen.Enum<Relation>().Nullable(),
             (first, second, shift, relation) => new PromptSpec(first,
-                second with { Shape = second.Shape == first.Shape ? (ShapeKind)(((int)first.Shape + shift) % 4) : second.Shape }, relation)));
+                second with
+                {
+                    Shape = second.Shape == first.Shape ? (ShapeKind)(((int)first.Shape + shift) % 4) : second.Shape
+                }, relation)));
 
     /// <summary>
     /// parse(print(spec)) = spec. A printer and a parser that disagree on a word (a plural, "cross"/"crosses", the order of
@@ -38,7 +41,8 @@ public class PromptSpecProperties
     /// </summary>
     [Fact]
     public void CaseAndPunctuationDoNotChangeTheSpec() =>
-        Gen.Select(Specs, Gen.Int, Gen.OneOf(Gen.Const(" "), Gen.Const(", "), Gen.Const(" ; "), Gen.Const("  ")), Gen.OneOf(Gen.Const(""), Gen.Const("."), Gen.Const("!"), Gen.Const("?")))
+        Gen.Select(Specs, Gen.Int, Gen.OneOf(Gen.Const(" "), Gen.Const(", "), Gen.Const(" ; "), Gen.Const("  ")),
+            Gen.OneOf(Gen.Const(""), Gen.Const("."), Gen.Const("!"), Gen.Const("?")))
             .Sample((spec, seed, separator, end) =>
             {
                 var random = new Random(seed);

@@ -26,7 +26,10 @@ public class RewardShuffleProperties
             Assert.Equal(groups.Length, source.Length);
             Assert.Equal(Enumerable.Range(0, groups.Length), source.Order());
             for (int i = 0; i < groups.Length; i++)
-                Assert.True(groups[source[i]] == groups[i], $"image {i} (group {groups[i]}) gets the scores of image {source[i]} (group {groups[source[i]]})");
+            {
+                Assert.True(groups[source[i]] == groups[i],
+                    $"image {i} (group {groups[i]}) gets the scores of image {source[i]} (group {groups[source[i]]})");
+            }
         }, iter: 500);
 
     /// <summary>
@@ -44,7 +47,8 @@ public class RewardShuffleProperties
             // values that name their reward, component and image, so where each one went can be read off it
             var scores = Enumerable.Range(0, rewards).Select(k => new RewardScores(
                 Enumerable.Range(0, n).Select(i => 1000.0 * k + i).ToArray(),
-                Enumerable.Range(0, components).ToDictionary(c => $"c{c}", c => Enumerable.Range(0, n).Select(i => 1000.0 * k + 100_000.0 * (c + 1) + i).ToArray())))
+                Enumerable.Range(0, components)
+                    .ToDictionary(c => $"c{c}", c => Enumerable.Range(0, n).Select(i => 1000.0 * k + 100_000.0 * (c + 1) + i).ToArray())))
                 .ToArray();
             var source = RewardShuffle.WithinGroups(groups, new Random(seed));
             for (int k = 0; k < rewards; k++)

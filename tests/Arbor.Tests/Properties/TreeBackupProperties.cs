@@ -12,7 +12,8 @@ namespace Arbor.Tests.Properties;
 /// </summary>
 public class TreeBackupProperties
 {
-    /// <summary>The recipe of a forest: nodes consume <see cref="Branching"/> and <see cref="LogProbs"/> in creation order, cyclically.</summary>
+    /// <summary>The recipe of a forest: nodes consume <see cref="Branching"/>
+    /// and <see cref="LogProbs"/> in creation order, cyclically.</summary>
     internal sealed record Recipe(int Steps, int Trees, int[] Branching, double[] LogProbs, double[] LeafValues, BackupWeights Weights)
     {
         public override string ToString() =>
@@ -34,7 +35,10 @@ public class TreeBackupProperties
                         int children = Branching[b++ % Branching.Length];
                         for (int c = 0; c < children; c++)
                         {
-                            var edge = new RolloutEdge(node, step, children > 1, children > 1, 1) { LogProbOld = LogProbs[l++ % LogProbs.Length] };
+                            var edge = new RolloutEdge(node, step, children > 1, children > 1, 1)
+                            {
+                                LogProbOld = LogProbs[l++ % LogProbs.Length]
+                            };
                             next.Add(forest.Add(0, tree, step + 1, node.Depth + (children > 1 ? 1 : 0), edge));
                         }
                     }
@@ -73,7 +77,8 @@ public class TreeBackupProperties
                 double value = node.Incoming!.Advantage, tolerance = 1e-12 * (1 + below.Max(Math.Abs));
                 if (node.IsLeaf) Assert.Equal(below[0], value);
                 Assert.True(value >= below.Min() - tolerance && value <= below.Max() + tolerance,
-                    $"node {node.Id} (step {node.Step}): value {value} outside [{below.Min()}, {below.Max()}] of its {below.Length} leaves");
+                    $"node {node.Id} (step {node.Step}): value {value} outside [{below.Min()}, {below.Max()}] of its " +
+                        $"{below.Length} leaves");
             }
         }, iter: 300, print: r => r.ToString());
 
@@ -93,7 +98,10 @@ public class TreeBackupProperties
             {
                 var edges = node.Children;
                 double[] w;
-                if (edges.Count == 1 || r.Weights == BackupWeights.Mean) w = edges.Select(_ => 1.0 / edges.Count).ToArray();
+                if (edges.Count == 1 || r.Weights == BackupWeights.Mean)
+                {
+                    w = edges.Select(_ => 1.0 / edges.Count).ToArray();
+                }
                 else
                 {
                     double max = edges.Max(e => e.LogProbOld);

@@ -21,7 +21,8 @@ public class ReportInBrowserTests : IDisposable
     [Fact]
     public void TheReportLoadsWithoutErrorsAndEveryChartGridAndTreeIsDrawn()
     {
-        Assert.True(File.Exists(Chromium), $"{Chromium} not found: the browser test needs Debian's chromium package; run scripts/setup to install it");
+        Assert.True(File.Exists(Chromium),
+            $"{Chromium} not found: the browser test needs Debian's chromium package; run scripts/setup to install it");
         var report = TinyRunReport();
         var html = File.ReadAllText(report);
         int charts = Regex.Matches(html, "role=\"img\"").Count;
@@ -33,12 +34,20 @@ public class ReportInBrowserTests : IDisposable
         // boxes of every top-level picture and whether each <img> decoded; --dump-dom returns it
         var probe = Path.Combine(_dir, "probe.html");
         File.WriteAllText(probe, html
-            .Replace("<head>", "<head><script>window.__errors=[];addEventListener('error',e=>__errors.push('error: '+(e.message||(e.target&&e.target.outerHTML||'').slice(0,80))),true);" +
-                               "for(const k of ['error','warn','log','info']){const f=console[k];console[k]=(...a)=>{__errors.push('console.'+k+': '+a.join(' '));f.apply(console,a)}}</script>")
-            .Replace("</body>", "<script>addEventListener('load',()=>{const r=[];for(const e of document.querySelectorAll('body > div > svg, body > svg, body > img')){" +
-                                "const b=e.getBoundingClientRect();r.push({tag:e.tagName.toLowerCase(),label:(e.querySelector('title')||{}).textContent||e.getAttribute('alt')||(e.previousElementSibling||{}).textContent||'',x:b.left+scrollX,y:b.top+scrollY,w:b.width,h:b.height," +
-                                "ok:e.tagName!=='IMG'||(e.complete&&e.naturalWidth>0)})}" +
-                                "const p=document.createElement('pre');p.id='probe';p.textContent=JSON.stringify({errors:__errors,height:document.documentElement.scrollHeight,boxes:r});document.body.appendChild(p)})</script></body>"));
+            .Replace("<head>", "<head><script>window.__errors=[];" +
+                "addEventListener('error',e=>__errors.push('error: '+(e.message||(e.target&&e.target.outerHTML||'').slice(0,80))),true);" +
+                "for(const k of ['error','warn','log','info'])" +
+                "{const f=console[k];console[k]=(...a)=>{__errors.push('console.'+k+': '+a.join(' '));f.apply(console,a)}}</script>")
+            .Replace("</body>", "<script>addEventListener('load',()=>{const r=[];" +
+                "for(const e of document.querySelectorAll('body > div > svg, body > svg, body > img')){" +
+                "const b=e.getBoundingClientRect();" +
+                "r.push({tag:e.tagName.toLowerCase()," +
+                "label:(e.querySelector('title')||{}).textContent||e.getAttribute('alt')||(e.previousElementSibling||{}).textContent||''," +
+                "x:b.left+scrollX,y:b.top+scrollY,w:b.width,h:b.height," +
+                "ok:e.tagName!=='IMG'||(e.complete&&e.naturalWidth>0)})}" +
+                "const p=document.createElement('pre');p.id='probe';" +
+                "p.textContent=JSON.stringify({errors:__errors,height:document.documentElement.scrollHeight,boxes:r});" +
+                "document.body.appendChild(p)})</script></body>"));
         var (dom, log) = RunChromium(probe, "--dump-dom", 900);
         var json = Regex.Match(dom, "<pre id=\"probe\">(.*?)</pre>", RegexOptions.Singleline);
         Assert.True(json.Success, "the probe did not run: " + log);
@@ -47,11 +56,13 @@ public class ReportInBrowserTests : IDisposable
         Assert.True(errors.Count == 0, "the page logged: " + string.Join("; ", errors));
         Assert.DoesNotMatch("CONSOLE|Uncaught", log);
         var boxes = doc.RootElement.GetProperty("boxes").EnumerateArray().Select(b => (
-            Tag: b.GetProperty("tag").GetString()!, Label: b.GetProperty("label").GetString()!, X: b.GetProperty("x").GetDouble(), Y: b.GetProperty("y").GetDouble(),
+            Tag: b.GetProperty("tag").GetString()!, Label: b.GetProperty("label").GetString()!, X: b.GetProperty("x").GetDouble(),
+                Y: b.GetProperty("y").GetDouble(),
             W: b.GetProperty("w").GetDouble(), H: b.GetProperty("h").GetDouble(), Ok: b.GetProperty("ok").GetBoolean())).ToList();
         Assert.Equal(charts + 1, boxes.Count(b => b.Tag == "svg"));       // every chart and the tree picture
         Assert.Single(boxes, b => b.Tag == "img");                         // the evaluation grid
-        Assert.All(boxes, b => Assert.True(b.Ok && b.W >= 40 && b.H >= 40, $"{b.Tag} '{b.Label}' is not shown ({b.W}×{b.H}, loaded {b.Ok})"));
+        Assert.All(boxes,
+            b => Assert.True(b.Ok && b.W >= 40 && b.H >= 40, $"{b.Tag} '{b.Label}' is not shown ({b.W}×{b.H}, loaded {b.Ok})"));
 
         // the page itself (no probe), screenshot at its full height: inside every box, pixels other than the background
         int height = doc.RootElement.GetProperty("height").GetInt32();
@@ -63,7 +74,8 @@ public class ReportInBrowserTests : IDisposable
         {
             Assert.True(b.Y + b.H <= image.Height + 1, $"{b.Label} lies below the screenshot");
             double drawn = InkShare(image, b.X, b.Y, b.W, b.H);
-            double needed = b.Tag == "img" ? 0.5 : b.Label.StartsWith("tree") ? 0.05 : 0.01;   // the grid fills its box, the tree shows its thumbnails
+            // the grid fills its box, the tree shows its thumbnails
+            double needed = b.Tag == "img" ? 0.5 : b.Label.StartsWith("tree") ? 0.05 : 0.01;
             Assert.True(drawn >= needed, $"{b.Tag} '{b.Label}' at ({b.X}, {b.Y}) is blank: {drawn:P2} of its pixels are drawn");
         }
     }
@@ -71,15 +83,18 @@ public class ReportInBrowserTests : IDisposable
     /// <summary>The share of pixels in a box that are not (near) white.</summary>
     private static double InkShare(Image8 img, double x, double y, double w, double h)
     {
-        int x0 = (int)Math.Ceiling(x) + 1, y0 = (int)Math.Ceiling(y) + 1, x1 = Math.Min(img.Width, (int)(x + w) - 1), y1 = Math.Min(img.Height, (int)(y + h) - 1);
+        int x0 = (int)Math.Ceiling(x) + 1, y0 = (int)Math.Ceiling(y) + 1, x1 = Math.Min(img.Width, (int)(x + w) - 1),
+            y1 = Math.Min(img.Height, (int)(y + h) - 1);
         long ink = 0, all = 0;
         for (int yy = y0; yy < y1; yy++)
+        {
             for (int xx = x0; xx < x1; xx++)
             {
                 all++;
                 var p = img.Pixel(xx, yy);
                 if (p[0] < 235 || p[1] < 235 || p[2] < 235) ink++;
             }
+        }
         return all == 0 ? 0 : ink / (double)all;
     }
 
@@ -88,12 +103,20 @@ public class ReportInBrowserTests : IDisposable
         Directory.CreateDirectory(Path.Combine(_dir, "samples"));
         var lines = new List<string>
         {
-            """{"kind":"eval","iteration":0,"sets":{"in_distribution":{"n":8,"count":{"single_object":4,"counting":4},"strict":{"single_object":0.5,"counting":0.25},"partial":{},"overall_strict":0.375,"overall_strict_sd":0.16,"overall_partial":0.5,"pass":"11000100","scores":[1,1,0,0,0,1,0,0]}}}""",
+            """{"kind":"eval","iteration":0,"sets":{"in_distribution":{"n":8,"count":{"single_object":4,"counting":4}""" +
+                ""","strict":{"single_object":0.5,"counting":0.25},"partial":{},"overall_strict":0.375,"overall_strict_sd":0.16""" +
+                ""","overall_partial":0.5,"pass":"11000100","scores":[1,1,0,0,0,1,0,0]}}}""",
         };
         double[] losses = [0.000328, 0.000392, -0.00111, 0.0002];
         for (int i = 1; i <= 4; i++)
-            lines.Add($$$"""{"kind":"train","iteration":{{{i}}},"reward_mean":{{{0.2 + 0.05 * i}}},"reward_std":0.1,"loss":{{{losses[i - 1]}}},"approx_kl":{{{1e-6 * i}}},"kl":0,"clip_fraction":0.1,"zero_variance_share":0.25,"seconds_rollout":1,"seconds_reward":0.1,"seconds_train":2,"grad_norm":0.3,"signal":0.05}""");
-        lines.Add("""{"kind":"eval","iteration":4,"sets":{"in_distribution":{"n":8,"count":{"single_object":4,"counting":4},"strict":{"single_object":0.75,"counting":0.5},"partial":{},"overall_strict":0.625,"overall_strict_sd":0.16,"overall_partial":0.7,"pass":"11100110","scores":[1,1,1,0,0,1,1,0]}}}""");
+        {
+            lines.Add($$$"""{"kind":"train","iteration":{{{i}}},"reward_mean":{{{0.2 + 0.05 * i}}},"reward_std":0.1""" +
+                $$$""","loss":{{{losses[i - 1]}}},"approx_kl":{{{1e-6 * i}}},"kl":0,"clip_fraction":0.1,"zero_variance_share":0.25""" +
+                $$$""","seconds_rollout":1,"seconds_reward":0.1,"seconds_train":2,"grad_norm":0.3,"signal":0.05}""");
+        }
+        lines.Add("""{"kind":"eval","iteration":4,"sets":{"in_distribution":{"n":8,"count":{"single_object":4,"counting":4}""" +
+            ""","strict":{"single_object":0.75,"counting":0.5},"partial":{},"overall_strict":0.625,"overall_strict_sd":0.16""" +
+            ""","overall_partial":0.7,"pass":"11100110","scores":[1,1,1,0,0,1,1,0]}}}""");
         File.WriteAllLines(Path.Combine(_dir, "metrics.jsonl"), lines);
         PngEncoder.Write(Path.Combine(_dir, "samples", "eval-000004.png"), Colourful(64, 0));
 
@@ -109,8 +132,10 @@ public class ReportInBrowserTests : IDisposable
     {
         var img = new Image8(size, size, 3);
         for (int y = 0; y < size; y++)
+        {
             for (int x = 0; x < size; x++)
                 img.SetPixel(x, y, (byte)(x * 255 / size), (byte)(y * 255 / size), (byte)(40 * seed % 200));
+        }
         return img;
     }
 
@@ -120,10 +145,13 @@ public class ReportInBrowserTests : IDisposable
         var profile = Path.Combine(_dir, "profile-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(profile);
         var psi = new ProcessStartInfo(Chromium) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-extensions",
-                     "--hide-scrollbars", "--force-device-scale-factor=1", "--enable-logging=stderr", "--v=0", "--virtual-time-budget=5000",
+        foreach (var a in new[] { "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                     "--disable-extensions", "--hide-scrollbars", "--force-device-scale-factor=1", "--enable-logging=stderr", "--v=0",
+                     "--virtual-time-budget=5000",
                      $"--user-data-dir={profile}", $"--window-size={Width},{height}", action, new Uri(page).AbsoluteUri })
+        {
             psi.ArgumentList.Add(a);
+        }
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();

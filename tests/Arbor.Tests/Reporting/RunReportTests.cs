@@ -12,7 +12,8 @@ public class RunReportTests : IDisposable
         // reward = 0.1 + 0.01·iteration exactly: slope 1 per 100 iterations, SE 0; two_object's: 0.2, 0.4, 0.3 at 1, 2, 3
         // (slope 0.05 per iteration = 5 / 100, residuals −0.05, +0.1, −0.05: SSE 0.015, SE = √(0.015/1 / 2) per iteration)
         var lines = Enumerable.Range(1, 3).Select(i =>
-            $$$"""{"kind":"train","iteration":{{{i}}},"reward_mean":{{{0.1 + 0.01 * i}}},"components":{"shapes":0.5,"shapes.strict":{{{0.1 * i}}}},"family_rewards":{"two_object":{{{new[] { 0.2, 0.4, 0.3 }[i - 1]}}}}}""");
+            $$$"""{"kind":"train","iteration":{{{i}}},"reward_mean":{{{0.1 + 0.01 * i}}},"components":{"shapes":0.5""" +
+                $$$""","shapes.strict":{{{0.1 * i}}}},"family_rewards":{"two_object":{{{new[] { 0.2, 0.4, 0.3 }[i - 1]}}}}}""");
         var rows = Arbor.Training.TrainingTrend.FromMetrics(Arbor.Runs.Metrics.RunMetrics.Read(lines).Iterations);
         Assert.Equal(["reward", "shapes.strict", "reward: two_object"], rows.Select(r => r.Series));
         Assert.Equal(1.0, rows[0].SlopePer100, 9);
@@ -31,10 +32,17 @@ public class RunReportTests : IDisposable
         Directory.CreateDirectory(Path.Combine(_dir, "samples"));
         File.WriteAllLines(Path.Combine(_dir, "metrics.jsonl"),
         [
-            """{"kind":"eval","iteration":0,"sets":{"in_distribution":{"n":8,"count":{"single_object":4,"counting":4},"strict":{"single_object":0.5,"counting":0.25},"partial":{},"overall_strict":0.375,"overall_strict_sd":0.16,"overall_partial":0.5,"pass":"11000100","scores":[1,1,0,0,0,1,0,0]}}}""",
-            """{"kind":"train","iteration":1,"reward_mean":0.2,"reward_std":0.1,"loss":0.01,"approx_kl":0,"kl":0,"clip_fraction":0,"zero_variance_share":0.5,"seconds_rollout":1,"seconds_reward":0.1,"seconds_train":2,"grad_norm":0.3}""",
-            """{"kind":"train","iteration":2,"reward_mean":0.4,"reward_std":0.1,"loss":"NaN","approx_kl":1e-6,"kl":0,"clip_fraction":0.1,"zero_variance_share":0.25,"seconds_rollout":1,"seconds_reward":0.1,"seconds_train":2,"grad_norm":0.2}""",
-            """{"kind":"eval","iteration":2,"sets":{"in_distribution":{"n":8,"count":{"single_object":4,"counting":4},"strict":{"single_object":0.75,"counting":0.5},"partial":{},"overall_strict":0.625,"overall_strict_sd":0.16,"overall_partial":0.7,"pass":"11100110","scores":[1,1,1,0,0,1,1,0]}}}""",
+            """{"kind":"eval","iteration":0,"sets":{"in_distribution":{"n":8,"count":{"single_object":4,"counting":4}""" +
+                ""","strict":{"single_object":0.5,"counting":0.25},"partial":{},"overall_strict":0.375,"overall_strict_sd":0.16""" +
+                ""","overall_partial":0.5,"pass":"11000100","scores":[1,1,0,0,0,1,0,0]}}}""",
+            """{"kind":"train","iteration":1,"reward_mean":0.2,"reward_std":0.1,"loss":0.01,"approx_kl":0,"kl":0,"clip_fraction":0""" +
+                ""","zero_variance_share":0.5,"seconds_rollout":1,"seconds_reward":0.1,"seconds_train":2,"grad_norm":0.3}""",
+            """{"kind":"train","iteration":2,"reward_mean":0.4,"reward_std":0.1,"loss":"NaN","approx_kl":1e-6,"kl":0""" +
+                ""","clip_fraction":0.1,"zero_variance_share":0.25,"seconds_rollout":1,"seconds_reward":0.1,"seconds_train":2""" +
+                ""","grad_norm":0.2}""",
+            """{"kind":"eval","iteration":2,"sets":{"in_distribution":{"n":8,"count":{"single_object":4,"counting":4}""" +
+                ""","strict":{"single_object":0.75,"counting":0.5},"partial":{},"overall_strict":0.625,"overall_strict_sd":0.16""" +
+                ""","overall_partial":0.7,"pass":"11100110","scores":[1,1,1,0,0,1,1,0]}}}""",
         ]);
         PngEncoder.Write(Path.Combine(_dir, "samples", "eval-000002.png"), new Image8(4, 4, 3));
         var path = RunReport.Write(_dir, "test run");
@@ -42,7 +50,8 @@ public class RunReportTests : IDisposable
         Assert.Contains("<svg", html);
         Assert.Contains("held-out accuracy: in_distribution", html);
         Assert.Contains("Held-out strict accuracy per family: in_distribution (n = 8", html);
-        // paired 0 → 2: single_object gained prompt 2, counting gained prompt 6: +25 points each, exact McNemar p = 2 · 0.5² = 0.5 (2 discordant, both gained)
+        // paired 0 → 2: single_object gained prompt 2, counting gained prompt 6: +25
+        // points each, exact McNemar p = 2 · 0.5² = 0.5 (2 discordant, both gained)
         Assert.Contains("Paired change, in_distribution (0 → 2)", html);
         Assert.Contains("<tr><td>overall</td><td>8</td><td>37.5 %</td><td>62.5 %</td><td>+25.0</td>", html);
         Assert.Contains("<td>0.500</td><td>2 / 0</td>", html);
@@ -61,8 +70,12 @@ public class RunReportTests : IDisposable
         Directory.CreateDirectory(_dir);
         File.WriteAllLines(Path.Combine(_dir, "metrics.jsonl"),
         [
-            """{"kind":"eval","iteration":0,"sets":{"compositional":{"n":4,"count":{"two_object":4},"strict":{"two_object":0.25},"partial":{},"overall_strict":0.25,"overall_strict_sd":0.2,"overall_partial":0.5,"pass":"1000","scores":[1,0.5,0.5,0],"failures":{"two_object":{"results":4,"failed":3,"reasons":{"missing_object":3}}}}}}""",
-            """{"kind":"eval","iteration":5,"sets":{"compositional":{"n":4,"count":{"two_object":4},"strict":{"two_object":0.5},"partial":{},"overall_strict":0.5,"overall_strict_sd":0.25,"overall_partial":0.6,"pass":"1100","scores":[1,1,0.4,0],"failures":{"two_object":{"results":4,"failed":2,"reasons":{"missing_object":1,"extra_of_shape":2}}}}}}""",
+            """{"kind":"eval","iteration":0,"sets":{"compositional":{"n":4,"count":{"two_object":4},"strict":{"two_object":0.25}""" +
+                ""","partial":{},"overall_strict":0.25,"overall_strict_sd":0.2,"overall_partial":0.5,"pass":"1000","scores":[1,0.5,0.5""" +
+                """,0],"failures":{"two_object":{"results":4,"failed":3,"reasons":{"missing_object":3}}}}}}""",
+            """{"kind":"eval","iteration":5,"sets":{"compositional":{"n":4,"count":{"two_object":4},"strict":{"two_object":0.5}""" +
+                ""","partial":{},"overall_strict":0.5,"overall_strict_sd":0.25,"overall_partial":0.6,"pass":"1100","scores":[1,1,0.4,0]""" +
+                ""","failures":{"two_object":{"results":4,"failed":2,"reasons":{"missing_object":1,"extra_of_shape":2}}}}}}""",
         ]);
         var html = File.ReadAllText(RunReport.Write(_dir, "rl run"));
         Assert.Contains("Why held-out prompts failed: compositional (0 → 5)", html);
@@ -77,8 +90,10 @@ public class RunReportTests : IDisposable
         Directory.CreateDirectory(_dir);
         File.WriteAllLines(Path.Combine(_dir, "metrics.jsonl"),
         [
-            """{"kind":"eval","iteration":0,"sets":{"compositional":{"n":2,"count":{"colors":2},"strict":{"colors":0.5},"partial":{},"overall_strict":0.5,"overall_strict_sd":0.35,"overall_partial":0.5,"pass":"10","scores":[1,0]}}}""",
-            """{"kind":"eval","iteration":4,"sets":{"compositional":{"n":1,"count":{"colors":1},"strict":{"colors":1},"partial":{},"overall_strict":1,"overall_strict_sd":0,"overall_partial":1,"pass":"1","scores":[1]}}}""",
+            """{"kind":"eval","iteration":0,"sets":{"compositional":{"n":2,"count":{"colors":2},"strict":{"colors":0.5},"partial":{}""" +
+                ""","overall_strict":0.5,"overall_strict_sd":0.35,"overall_partial":0.5,"pass":"10","scores":[1,0]}}}""",
+            """{"kind":"eval","iteration":4,"sets":{"compositional":{"n":1,"count":{"colors":1},"strict":{"colors":1},"partial":{}""" +
+                ""","overall_strict":1,"overall_strict_sd":0,"overall_partial":1,"pass":"1","scores":[1]}}}""",
         ]);
         var html = File.ReadAllText(RunReport.Write(_dir, "resumed run"));
         Assert.Contains("No paired change for compositional", html);

@@ -24,7 +24,8 @@ public class SvgChartTests
         var svg = SvgChart.Lines("reward", [("mean", [(0.0, 1.0), (1.0, 2.0)]), ("std", [(0.0, 0.5), (1.0, 0.4)])], "iteration");
         // the legend's text baseline (y = 31) lies above the highest plotted point (the plot starts at y = 42)
         Assert.Contains(">mean</text>", svg);
-        var ys = System.Text.RegularExpressions.Regex.Matches(svg, "<circle cx=\"[0-9.]+\" cy=\"([0-9.]+)\"").Select(m => double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        var ys = System.Text.RegularExpressions.Regex.Matches(svg, "<circle cx=\"[0-9.]+\" cy=\"([0-9.]+)\"")
+            .Select(m => double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
         Assert.All(ys, y => Assert.True(y >= 42, $"a point at y = {y} lies under the legend"));
     }
 }

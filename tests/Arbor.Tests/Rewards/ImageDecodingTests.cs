@@ -43,8 +43,10 @@ public class ImageDecodingTests
     {
         using var bitmap = new SKBitmap(new SKImageInfo(16, 16, SKColorType.Rgba8888, SKAlphaType.Opaque));
         for (int y = 0; y < 16; y++)
+        {
             for (int x = 0; x < 16; x++)
                 bitmap.SetPixel(x, y, x < 8 ? new SKColor(230, 120, 40) : new SKColor(30, 60, 200));
+        }
         using var data = bitmap.Encode(SKEncodedImageFormat.Jpeg, 100);
         return data.ToArray();
     }
@@ -78,11 +80,13 @@ public class ImageDecodingTests
         var image = ImageDecoding.DecodeRgb(InterlacedPng());
         Assert.Equal((9, 10), (image.Width, image.Height));
         for (int y = 0; y < 10; y++)
+        {
             for (int x = 0; x < 9; x++)
             {
                 var p = Pattern(x, y);
                 AssertPixel(image, x, y, p[0], p[1], p[2]);
             }
+        }
     }
 
     [Fact]
@@ -110,8 +114,10 @@ public class ImageDecodingTests
         new Random(3).NextBytes(rgba.Pixels);
         var image = ImageDecoding.DecodeRgb(PngEncoder.Encode(rgba));
         for (int y = 0; y < 3; y++)
+        {
             for (int x = 0; x < 5; x++)
                 AssertPixel(image, x, y, rgba.Get(x, y, 0), rgba.Get(x, y, 1), rgba.Get(x, y, 2));
+        }
     }
 
     [Fact]

@@ -32,7 +32,8 @@ internal static class PngBytes
     /// <summary>Adam7 scanlines of a byte-aligned image: the seven passes in order, each row behind filter 0.</summary>
     public static byte[] Adam7(int width, int height, Func<int, int, byte[]> pixel)
     {
-        (int X0, int Y0, int Dx, int Dy)[] passes = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)];
+        (int X0, int Y0, int Dx, int Dy)[] passes =
+            [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)];
         var data = new List<byte>();
         foreach (var (x0, y0, dx, dy) in passes)
         {

@@ -49,7 +49,8 @@ public class RemoteRewardClientTests
     public async Task A503A429AndA408AreRetriedUntilTheServerAnswers()
     {
         int[] statuses = [503, 429, 408];
-        await using var server = new ScriptedHttpServer(n => n < statuses.Length ? (statuses[n], "{\"error\": \"busy\"}") : (200, ThreeScores));
+        await using var server =
+            new ScriptedHttpServer(n => n < statuses.Length ? (statuses[n], "{\"error\": \"busy\"}") : (200, ThreeScores));
         using var remote = Client(server, retries: 3);
         Assert.Equal(3, (await remote.ScoreAsync(Batch(), TestContext.Current.CancellationToken)).Scores.Length);
         Assert.Equal(4, server.Requests.Count);
@@ -119,7 +120,9 @@ public class RemoteRewardClientTests
             n => n < 2 ? $"Retry-After: {date}\r\n" : "");
         var clock = new InstantDelays();
         // jitter fixed at its middle: a random draw can make retry 1's wait round to zero, which asks the clock for no timer at all
-        using var remote = new RemoteReward(new RemoteRewardConfig { Url = server.Url, Retries = 3, BackoffSeconds = 0.01, TimeoutSeconds = 5 }, "remote", clock, () => 0.5);
+        using var remote = new RemoteReward(
+            new RemoteRewardConfig { Url = server.Url, Retries = 3, BackoffSeconds = 0.01, TimeoutSeconds = 5 },
+            "remote", clock, () => 0.5);
         Assert.Equal(3, (await remote.ScoreAsync(Batch(), TestContext.Current.CancellationToken)).Scores.Length);
         var waits = clock.Requested.ToArray();
         Assert.Equal(2, waits.Length);
@@ -137,9 +140,13 @@ public class RemoteRewardClientTests
         {
             await using var server = new ScriptedHttpServer(_ => (503, "{\"error\": \"down\"}"));
             var clock = new InstantDelays();
-            // seeded jitter, one seed per client: a draw that rounds a wait to zero asks the clock for no timer, and the count below would flake
-            using var remote = new RemoteReward(new RemoteRewardConfig { Url = server.Url, Retries = retries, BackoffSeconds = 1, TimeoutSeconds = 5 }, "remote", clock, new Random(client).NextDouble);
-            var e = await Assert.ThrowsAsync<RewardServerException>(() => remote.ScoreAsync(Batch(), TestContext.Current.CancellationToken));
+            // seeded jitter, one seed per client: a draw that rounds a wait to
+            // zero asks the clock for no timer, and the count below would flake
+            using var remote = new RemoteReward(
+                new RemoteRewardConfig { Url = server.Url, Retries = retries, BackoffSeconds = 1, TimeoutSeconds = 5 },
+                "remote", clock, new Random(client).NextDouble);
+            var e = await Assert.ThrowsAsync<RewardServerException>(() =>
+                remote.ScoreAsync(Batch(), TestContext.Current.CancellationToken));
             Assert.Contains($"failed {retries + 1} times", e.Message);
             Assert.Equal(retries + 1, server.Requests.Count);
             all.Add(clock.Requested.ToArray());

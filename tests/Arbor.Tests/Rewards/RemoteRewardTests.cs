@@ -39,7 +39,9 @@ public class RemoteRewardTests
     {
         var url = $"http://127.0.0.1:{Arbor.TestKit.Ports.Free()}";
         var clock = new InstantDelays();
-        using var remote = new RemoteReward(new RemoteRewardConfig { Url = url, Retries = 2, BackoffSeconds = 0.05, TimeoutSeconds = 2 }, "remote", clock, () => 0.5);   // fixed jitter: a zero wait would start no timer
+        // fixed jitter: a zero wait would start no timer
+        using var remote = new RemoteReward(new RemoteRewardConfig { Url = url, Retries = 2, BackoffSeconds = 0.05, TimeoutSeconds = 2 },
+            "remote", clock, () => 0.5);
         var e = await Assert.ThrowsAsync<RewardServerException>(() => remote.ScoreAsync(Batch(), TestContext.Current.CancellationToken));
         Assert.Contains($"reward server {url} failed 3 times at POST /score; last error: Connection refused", e.Message);
         // a refused connection is transient: both retries waited their backoff first
@@ -50,7 +52,8 @@ public class RemoteRewardTests
     public async Task ASlowServerTimesOutClearlyAndAPatientClientSucceeds()
     {
         await using var server = await RewardServer.StartAsync(new JpegCompressibilityReward(), artificialDelay: TimeSpan.FromSeconds(1.5));
-        using var impatient = new RemoteReward(new RemoteRewardConfig { Url = server.Url, TimeoutSeconds = 0.3, Retries = 1, BackoffSeconds = 0.01 });
+        using var impatient =
+            new RemoteReward(new RemoteRewardConfig { Url = server.Url, TimeoutSeconds = 0.3, Retries = 1, BackoffSeconds = 0.01 });
         var e = await Assert.ThrowsAsync<RewardServerException>(() => impatient.ScoreAsync(Batch(), TestContext.Current.CancellationToken));
         Assert.Contains("no answer within 0.3 s", e.Message);
         using var patient = new RemoteReward(new RemoteRewardConfig { Url = server.Url, TimeoutSeconds = 10 });

@@ -19,7 +19,8 @@ internal static class RewardServerTestKit
     /// <summary>POSTs <paramref name="json"/> to /score; the status and the body.</summary>
     public static async Task<(HttpStatusCode Status, string Body)> PostAsync(string url, string json)
     {
-        using var response = await Http.PostAsync(url + RemoteRewardProtocol.ScorePath, new StringContent(json, Encoding.UTF8, "application/json"));
+        using var response =
+            await Http.PostAsync(url + RemoteRewardProtocol.ScorePath, new StringContent(json, Encoding.UTF8, "application/json"));
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 

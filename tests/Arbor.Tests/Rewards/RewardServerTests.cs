@@ -13,7 +13,8 @@ public sealed class ShapesServerFixture : IAsyncLifetime
     public async ValueTask DisposeAsync() => await Server.DisposeAsync();
 }
 
-/// <summary>The reference server decodes any client's images, refuses bombs from their headers, and answers every mistake with a 4xx naming it.</summary>
+/// <summary>The reference server decodes any client's images, refuses bombs from
+/// their headers, and answers every mistake with a 4xx naming it.</summary>
 public class RewardServerTests(ShapesServerFixture fixture) : IClassFixture<ShapesServerFixture>
 {
     private static readonly string Png = Base64Png();
@@ -39,15 +40,21 @@ public class RewardServerTests(ShapesServerFixture fixture) : IClassFixture<Shap
         { "length mismatch", Request(new[] { Png, Png }, new[] { "a red circle" }), 400, "\"images\" has 2 entries but \"prompts\" has 1" },
         { "images not an array", "{\"images\": 5, \"prompts\": []}", 400, "$.images" },
         { "null image", Request(new[] { Png, null }, new[] { "a red circle", "a red circle" }), 400, "images[1] is null" },
-        { "invalid base64", Request(new[] { Png, "!!not base64!!" }, new[] { "a red circle", "a red circle" }), 400, "images[1] is not valid base64" },
-        { "not an image", Request(new[] { Png, Convert.ToBase64String("hello, world"u8.ToArray()) }, new[] { "a red circle", "a red circle" }), 400, "images[1] is not a decodable image" },
+        { "invalid base64", Request(new[] { Png, "!!not base64!!" }, new[] { "a red circle", "a red circle" }), 400,
+            "images[1] is not valid base64" },
+        { "not an image", Request(new[] { Png, Convert.ToBase64String("hello, world"u8.ToArray()) },
+            new[] { "a red circle", "a red circle" }), 400, "images[1] is not a decodable image" },
         { "truncated PNG", Request(new[] { Png, TruncatedPng() }, new[] { "a red circle", "a red circle" }), 400, "images[1]" },
-        { "a GIF", Request(new[] { Png, "R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7" }, new[] { "a red circle", "a red circle" }), 400, "images[1] is not a decodable image: the image is Gif" },
+        { "a GIF", Request(new[] { Png, "R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7" },
+            new[] { "a red circle", "a red circle" }), 400, "images[1] is not a decodable image: the image is Gif" },
         { "empty prompt", Request(new[] { Png, Png }, new[] { "a red circle", "" }), 400, "prompts[1] is empty" },
         { "null prompt", Request(new[] { Png, Png }, new[] { "a red circle", null }), 400, "prompts[1] is null" },
-        { "unknown word", Request(new[] { Png, Png }, new[] { "a red circle", "a purple wombat" }), 400, "prompts[1] was rejected by reward 'shapes'" },
-        { "metadata mismatch", Request(new[] { Png }, new[] { "a red circle" }, new[] { new { }, new { } }), 400, "\"metadata\" has 2 entries" },
-        { "metadata not strings", "{\"images\": [\"" + Png + "\"], \"prompts\": [\"a red circle\"], \"metadata\": [{\"seed\": 3}]}", 400, "$.metadata[0].seed" },
+        { "unknown word", Request(new[] { Png, Png }, new[] { "a red circle", "a purple wombat" }), 400,
+            "prompts[1] was rejected by reward 'shapes'" },
+        { "metadata mismatch", Request(new[] { Png }, new[] { "a red circle" }, new[] { new { }, new { } }), 400,
+            "\"metadata\" has 2 entries" },
+        { "metadata not strings", "{\"images\": [\"" + Png + "\"], \"prompts\": [\"a red circle\"], \"metadata\": [{\"seed\": 3}]}", 400,
+            "$.metadata[0].seed" },
     };
 
     [Theory]
@@ -91,7 +98,8 @@ public class RewardServerTests(ShapesServerFixture fixture) : IClassFixture<Shap
         await using var server = await RewardServer.StartAsync(reward);
         byte[][] files = [ImageDecodingTests.PalettePng(), ImageDecodingTests.Rgb16Png(), ImageDecodingTests.InterlacedPng(),
                           ImageDecodingTests.GrayAlphaPng(), ImageDecodingTests.Jpeg()];
-        var (status, body) = await PostAsync(server.Url, Request(files.Select(Convert.ToBase64String).ToArray(), files.Select(_ => "p").ToArray()));
+        var (status, body) =
+            await PostAsync(server.Url, Request(files.Select(Convert.ToBase64String).ToArray(), files.Select(_ => "p").ToArray()));
         Assert.True(status == HttpStatusCode.OK, body);
         var images = Assert.Single(reward.Batches).Images;
         Assert.All(images, i => Assert.Equal(3, i.Channels));
@@ -121,7 +129,8 @@ public class RewardServerTests(ShapesServerFixture fixture) : IClassFixture<Shap
         Assert.Contains("MaxPixelsPerImage", error);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"the refusal took {clock.Elapsed.TotalMilliseconds:0} ms");
         Assert.True(GC.GetTotalMemory(false) - heap < 200_000_000, "the managed heap grew by 200 MB");
-        Assert.True(process.WorkingSet64 - workingSet < 200_000_000, $"the working set grew by {(process.WorkingSet64 - workingSet) / 1e6:0} MB");
+        Assert.True(process.WorkingSet64 - workingSet < 200_000_000,
+            $"the working set grew by {(process.WorkingSet64 - workingSet) / 1e6:0} MB");
         await AssertStillAnsweringAsync(fixture.Server.Url);
     }
 
@@ -130,7 +139,8 @@ public class RewardServerTests(ShapesServerFixture fixture) : IClassFixture<Shap
     {
         // Five 4096 x 4096 headers: each is allowed alone (16.7 Mpx), four make exactly 64 Mpx, the fifth passes it.
         var big = Convert.ToBase64String(PngBytes.Bomb(4096, 4096));
-        var (status, body) = await PostAsync(fixture.Server.Url, Request(Enumerable.Repeat(big, 5).ToArray(), Enumerable.Repeat("a red circle", 5).ToArray()));
+        var (status, body) = await PostAsync(fixture.Server.Url,
+            Request(Enumerable.Repeat(big, 5).ToArray(), Enumerable.Repeat("a red circle", 5).ToArray()));
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
         var error = ErrorOf(body);
         Assert.Contains("images[0..4]", error);
@@ -167,7 +177,8 @@ public class RewardServerTests(ShapesServerFixture fixture) : IClassFixture<Shap
         Assert.Equal(1, reward.MostAtOnce);
     }
 
-    /// <summary>A request whose body is <paramref name="side"/>² pixels of noise as PNG (~4 x side² bytes of base64): incompressible, so large.</summary>
+    /// <summary>A request whose body is <paramref name="side"/>² pixels of noise
+    /// as PNG (~4 x side² bytes of base64): incompressible, so large.</summary>
     private static string NoiseRequest(int side, int seed)
     {
         var noise = new Arbor.Imaging.Image8(side, side, 3);
@@ -184,8 +195,10 @@ public class RewardServerTests(ShapesServerFixture fixture) : IClassFixture<Shap
         var json = NoiseRequest(700, 1);
         Assert.InRange(json.Length, 1_900_000, bodyLimit);   // at most 3 bodies fit at once
         var results = await Task.WhenAll(Enumerable.Range(0, 32).Select(_ => PostAsync(server.Url, json)));
-        int ok = results.Count(r => r.Status == HttpStatusCode.OK), busy = results.Count(r => r.Status == HttpStatusCode.ServiceUnavailable);
-        Assert.True(ok + busy == results.Length, $"every request is 200 or 503: {string.Join(", ", results.Select(r => (int)r.Status).Distinct())}");
+        int ok = results.Count(r => r.Status == HttpStatusCode.OK),
+            busy = results.Count(r => r.Status == HttpStatusCode.ServiceUnavailable);
+        Assert.True(ok + busy == results.Length,
+            $"every request is 200 or 503: {string.Join(", ", results.Select(r => (int)r.Status).Distinct())}");
         Assert.True(ok > 0);
         Assert.InRange(server.BodyBytes.Peak, 2L * json.Length, inFlight);   // several were read at once, never more than the bound
         Assert.Equal(0, server.BodyBytes.Held);
@@ -195,15 +208,18 @@ public class RewardServerTests(ShapesServerFixture fixture) : IClassFixture<Shap
     [Fact]
     public async Task ARequestWhoseBodyBytesAreNotFreeInTimeIs503WithRetryAfter()
     {
-        await using var server = await RewardServer.StartAsync(new SlowCountingReward(TimeSpan.FromSeconds(2)), limits: new RewardServerLimits
+        var reward = new SlowCountingReward(TimeSpan.FromSeconds(2));
+        await using var server = await RewardServer.StartAsync(reward, limits: new RewardServerLimits
         {
             MaxRequestBodyBytes = 3_000_000, MaxBodyBytesInFlight = 3_000_000, BodyWaitTimeout = TimeSpan.FromMilliseconds(200),
         });
         var json = NoiseRequest(700, 2);
         var first = PostAsync(server.Url, json);
         var watch = Stopwatch.StartNew();
-        while (server.BodyBytes.Held == 0 && watch.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(10, TestContext.Current.CancellationToken);
-        using var second = await Http.PostAsync(server.Url + RemoteRewardProtocol.ScorePath, new StringContent(json, System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        while (server.BodyBytes.Held == 0 && watch.Elapsed < TimeSpan.FromSeconds(10))
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        using var second = await Http.PostAsync(server.Url + RemoteRewardProtocol.ScorePath,
+            new StringContent(json, System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, second.StatusCode);
         Assert.Equal(TimeSpan.FromSeconds(1), second.Headers.RetryAfter?.Delta);
         Assert.Contains("MaxBodyBytesInFlight", ErrorOf(await second.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)));
@@ -241,10 +257,14 @@ public class RewardServerTests(ShapesServerFixture fixture) : IClassFixture<Shap
     [Fact]
     public void InconsistentLimitsAreRefusedNamingTheLimit()
     {
-        Assert.Contains("MaxImagesPerRequest", Assert.Throws<ArgumentException>(() => new RewardServerLimits { MaxImagesPerRequest = 0 }.Validate()).Message);
-        Assert.Contains("MaxPixelsInFlight", Assert.Throws<ArgumentException>(() => new RewardServerLimits { MaxPixelsInFlight = 1000 }.Validate()).Message);
-        Assert.Contains("MaxBodyBytesInFlight", Assert.Throws<ArgumentException>(() => new RewardServerLimits { MaxBodyBytesInFlight = 1000 }.Validate()).Message);
-        Assert.Contains("MaxConnections", Assert.Throws<ArgumentException>(() => new RewardServerLimits { MaxConnections = 0 }.Validate()).Message);
+        Assert.Contains("MaxImagesPerRequest",
+            Assert.Throws<ArgumentException>(() => new RewardServerLimits { MaxImagesPerRequest = 0 }.Validate()).Message);
+        Assert.Contains("MaxPixelsInFlight",
+            Assert.Throws<ArgumentException>(() => new RewardServerLimits { MaxPixelsInFlight = 1000 }.Validate()).Message);
+        Assert.Contains("MaxBodyBytesInFlight",
+            Assert.Throws<ArgumentException>(() => new RewardServerLimits { MaxBodyBytesInFlight = 1000 }.Validate()).Message);
+        Assert.Contains("MaxConnections",
+            Assert.Throws<ArgumentException>(() => new RewardServerLimits { MaxConnections = 0 }.Validate()).Message);
         Assert.Equal(4, new RewardServerLimits().Validate().ConcurrentRequests);
         Assert.Equal(4 * 64L * 1024 * 1024, new RewardServerLimits().MaxBodyBytesInFlight);
         Assert.Equal(40_000_000, new RewardServerLimits { MaxRequestBodyBytes = 10_000_000 }.MaxBodyBytesInFlight);   // derived unless set

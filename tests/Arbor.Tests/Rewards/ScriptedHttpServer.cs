@@ -53,7 +53,8 @@ internal sealed class ScriptedHttpServer : IAsyncDisposable
         var one = new byte[1];
         while (!EndsWithBlankLine(head) && await stream.ReadAsync(one, _stop.Token) == 1) head.Add(one[0]);
         var lines = Encoding.ASCII.GetString(head.ToArray()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-        var headers = lines.Skip(1).Select(l => l.Split(':', 2)).ToDictionary(p => p[0].Trim(), p => p[1].Trim(), StringComparer.OrdinalIgnoreCase);
+        var headers = lines.Skip(1).Select(l => l.Split(':', 2))
+            .ToDictionary(p => p[0].Trim(), p => p[1].Trim(), StringComparer.OrdinalIgnoreCase);
         var body = new byte[headers.TryGetValue("Content-Length", out var length) ? int.Parse(length) : 0];
         await stream.ReadExactlyAsync(body, _stop.Token);
         var arrived = _clock.Elapsed;
@@ -64,7 +65,8 @@ internal sealed class ScriptedHttpServer : IAsyncDisposable
         bool readable = headers.ContainsKey("Content-Length") || requestLine.StartsWith("GET ");
         var (status, answer) = readable ? _answer(n) : (411, "{\"error\": \"Content-Length required\"}");
         var bytes = Encoding.UTF8.GetBytes(answer);
-        var response = $"HTTP/1.1 {status} Scripted\r\nContent-Type: application/json\r\nContent-Length: {bytes.Length}\r\n{_headers(n)}Connection: close\r\n\r\n";
+        var response = $"HTTP/1.1 {status} Scripted\r\nContent-Type: application/json\r\nContent-Length: " +
+            $"{bytes.Length}\r\n{_headers(n)}Connection: close\r\n\r\n";
         await stream.WriteAsync(Encoding.ASCII.GetBytes(response), _stop.Token);
         await stream.WriteAsync(bytes, _stop.Token);
     }

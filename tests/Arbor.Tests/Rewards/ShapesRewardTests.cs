@@ -10,7 +10,8 @@ public class ShapesRewardTests
 
     private static (RewardScores Partial, RewardScores Strict) Score(params (string Drawn, string Prompt)[] items)
     {
-        var images = items.Select(p => p.Drawn == "" ? ShapesTestKit.Blank(32) : ShapesTestKit.Render(PromptSpec.Parse(p.Drawn), 7).Image).ToList();
+        var images =
+            items.Select(p => p.Drawn == "" ? ShapesTestKit.Blank(32) : ShapesTestKit.Render(PromptSpec.Parse(p.Drawn), 7).Image).ToList();
         var batch = new RewardBatch(images, items.Select(p => p.Prompt).ToList());
         return (BuiltInRewards.Create("shapes").ScoreAsync(batch).Result, BuiltInRewards.Create("shapes_strict").ScoreAsync(batch).Result);
     }

@@ -30,9 +30,13 @@ public class DataParallelIterationTests(ITestOutputHelper output)
             Strategy = strategyName,
             FlowGrpo = new FlowGrpoConfig { Steps = 4, GroupSize = 4 },
             Nft = new NftConfig { Steps = 4, GroupSize = 4, TimesPerImage = 2, RefWeight = 0 },
-            // a tree strategy with its leaf term in the same loss (LayerTuning-RL v2 b): tree backup, policy gradient and forward process at once
-            DynamicTree = new DynamicTreeConfig { Steps = 4, Depth = 2, LastWindowStart = 1, NumTrees = 2, LayerTuning = true,
-                LayerTuningForm = LayerTuningForm.LeafNft, LayerTuningWeight = 1.0 },
+            // a tree strategy with its leaf term in the same loss (LayerTuning-RL
+            // v2 b): tree backup, policy gradient and forward process at once
+            DynamicTree = new DynamicTreeConfig
+            {
+                Steps = 4, Depth = 2, LastWindowStart = 1, NumTrees = 2, LayerTuning = true,
+                LayerTuningForm = LayerTuningForm.LeafNft, LayerTuningWeight = 1.0
+            },
             Loss = new PolicyLossConfig { ClipRange = 1e-3, UpdatesPerIteration = 2 },
             Advantage = new AdvantageConfig { GlobalStd = true, ShuffleRewards = shuffle },
         };
@@ -40,7 +44,8 @@ public class DataParallelIterationTests(ITestOutputHelper output)
         var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0 });
         var trainer = PolicyUpdates.Create(config, pipeline, strategy, engine);
         using var disposeTrainer = trainer as IDisposable;
-        using var opt = new AdamW(pipeline.Model.NamedParameters(trainableOnly: true), new AdamWOptions { LearningRate = 3e-3, WeightDecay = 0 });
+        using var opt =
+            new AdamW(pipeline.Model.NamedParameters(trainableOnly: true), new AdamWOptions { LearningRate = 3e-3, WeightDecay = 0 });
         var loop = new GrpoIteration(pipeline, strategy, engine, [(new RednessReward(), 1.0)], config.Advantage, trainer, opt, dp);
         var (first, count) = dp.Shard(Prompts.Length);
         var reports = new List<IterationReport>();
@@ -79,10 +84,12 @@ public class DataParallelIterationTests(ITestOutputHelper output)
             Assert.Equal(a.Advantages.ZeroVarianceGroups, b.Advantages.ZeroVarianceGroups);
             Assert.Equal(a.PromptRewardMeans.Count, b.PromptRewardMeans.Count);
             maxRel = Math.Max(maxRel, Math.Abs(a.Update.Loss - b.Update.Loss) / Math.Max(1e-12, Math.Abs(a.Update.Loss)));
-            Assert.True(Math.Abs(a.Update.GradNorm - b.Update.GradNorm) <= 1e-3 * a.Update.GradNorm, $"iteration {it}: grad norm {a.Update.GradNorm:R} vs {b.Update.GradNorm:R}");
+            Assert.True(Math.Abs(a.Update.GradNorm - b.Update.GradNorm) <= 1e-3 * a.Update.GradNorm,
+                $"iteration {it}: grad norm {a.Update.GradNorm:R} vs {b.Update.GradNorm:R}");
         }
         double maxDiff = single.Weights.Zip(ranks[0].Weights, (x, y) => Math.Abs(x - y)).Max(), scale = single.Weights.Max(Math.Abs);
-        output.WriteLine($"{strategy}{(shuffle ? " (shuffled)" : "")}: max relative loss difference {maxRel:G3}; max |Δw| {maxDiff:G3} of max |w| {scale:G3}");
+        output.WriteLine($"{strategy}{(shuffle ? " (shuffled)" : "")}: max relative loss difference {maxRel:G3}; max |Δw| {maxDiff:G3} " +
+            $"of max |w| {scale:G3}");
         Assert.True(maxRel < 1e-3, $"loss differs by {maxRel:G3} relative");
         Assert.True(maxDiff <= 1e-4 * scale, $"weights differ by {maxDiff:G3} (max |w| {scale:G3})");
     }

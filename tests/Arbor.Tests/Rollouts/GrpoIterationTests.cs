@@ -43,12 +43,15 @@ public class GrpoIterationTests
 
         // other chunkings change OpenBLAS's summation order: equal to rounding, not bit for bit
         var chunked = new PolicyTrainer(pipeline, strategy.SdeStep, engine.Schedule(4), new PolicyLossConfig { MaxBatch = 3 });
-        var report2 = new GrpoIteration(pipeline, strategy, engine, new RednessReward(), new AdvantageConfig(), chunked, opt).Run(1, ["a red circle"], gen, new Random(1));
+        var report2 = new GrpoIteration(pipeline, strategy, engine, new RednessReward(), new AdvantageConfig(), chunked, opt)
+            .Run(1, ["a red circle"], gen, new Random(1));
         Assert.True(Math.Abs(report2.Update.RatioMean - 1) < 1e-6, $"ratio {report2.Update.RatioMean}");
     }
 
-    /// <summary>Iteration 0 of Flow-GRPO on two prompts, training in the rollout's chunks (the default): the recompute is bit for bit the rollout's.</summary>
-    private static IterationReport FirstIteration(Arbor.Pipelines.TextToImagePipeline pipeline, FlowGrpoStrategy strategy, RolloutEngine engine, AdamW opt, Generator gen)
+    /// <summary>Iteration 0 of Flow-GRPO on two prompts, training in the rollout's
+    /// chunks (the default): the recompute is bit for bit the rollout's.</summary>
+    private static IterationReport FirstIteration(Arbor.Pipelines.TextToImagePipeline pipeline, FlowGrpoStrategy strategy,
+        RolloutEngine engine, AdamW opt, Generator gen)
     {
         var trainer = new PolicyTrainer(pipeline, strategy.SdeStep, engine.Schedule(4), new PolicyLossConfig());
         var loop = new GrpoIteration(pipeline, strategy, engine, new RednessReward(), new AdvantageConfig(), trainer, opt);
@@ -83,13 +86,16 @@ public class GrpoIterationTests
         Assert.Equal(Precision.Fp32, ComputePrecision.Current);
     }
 
-    /// <summary>30 iterations of a tiny run of a flat baseline (T = 4, G = 6) on the redness reward: the mean reward of the first and last 5.</summary>
-    private static (double First, double Last) TinyRun(string strategyName, bool shuffleRewards = false, bool checkMemory = false, int branching = 1,
+    /// <summary>30 iterations of a tiny run of a flat baseline (T = 4, G = 6) on
+    /// the redness reward: the mean reward of the first and last 5.</summary>
+    private static (double First, double Last) TinyRun(string strategyName, bool shuffleRewards = false,
+        bool checkMemory = false, int branching = 1,
         LayerTuningForm form = LayerTuningForm.LeafNft) =>
         TinyRunWithSignal(strategyName, shuffleRewards, checkMemory, branching, form).Rewards;
 
     /// <summary><see cref="TinyRun"/> with the signal meter of every iteration.</summary>
-    private static ((double First, double Last) Rewards, List<double> Signals) TinyRunWithSignal(string strategyName, bool shuffleRewards = false, bool checkMemory = false,
+    private static ((double First, double Last) Rewards, List<double> Signals) TinyRunWithSignal(string strategyName,
+        bool shuffleRewards = false, bool checkMemory = false,
         int branching = 1, LayerTuningForm form = LayerTuningForm.LeafNft)
     {
         using var pipeline = RolloutEngineTests.TinyPipeline(13);
@@ -103,16 +109,21 @@ public class GrpoIterationTests
             Nft = new NftConfig { Steps = 4, GroupSize = 6, TimesPerImage = 2, RefWeight = 0, Branching = branching, BranchDepth = 1 },
             Awm = new AwmConfig { Steps = 4, GroupSize = 6, TimesPerImage = 2, KlWeight = 0, Branching = branching, BranchDepth = 1 },
             // Dynamic-TreeRPO with LayerTuning-RL v2 (b, the leaf NFT term beside the policy gradient; or c, path SFT): 4 leaves per tree
-            DynamicTree = new DynamicTreeConfig { Steps = 4, Depth = 2, LastWindowStart = 1, NumTrees = 2, LayerTuning = true,
-                LayerTuningForm = form, LayerTuningWeight = 1.0 },
+            DynamicTree = new DynamicTreeConfig
+            {
+                Steps = 4, Depth = 2, LastWindowStart = 1, NumTrees = 2, LayerTuning = true,
+                LayerTuningForm = form, LayerTuningWeight = 1.0
+            },
             Loss = new PolicyLossConfig { ClipRange = 1e-3, UpdatesPerIteration = 2 },
         };
         var strategy = Strategies.Strategies.Create(config);
         var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0 });
         var trainer = PolicyUpdates.Create(config, pipeline, strategy, engine);
         using var disposeTrainer = trainer as IDisposable;
-        using var opt = new AdamW(pipeline.Model.NamedParameters(trainableOnly: true), new AdamWOptions { LearningRate = 3e-3, WeightDecay = 0 });
-        var loop = new GrpoIteration(pipeline, strategy, engine, new RednessReward(), new AdvantageConfig { ShuffleRewards = shuffleRewards }, trainer, opt);
+        using var opt =
+            new AdamW(pipeline.Model.NamedParameters(trainableOnly: true), new AdamWOptions { LearningRate = 3e-3, WeightDecay = 0 });
+        var loop = new GrpoIteration(pipeline, strategy, engine, new RednessReward(),
+            new AdvantageConfig { ShuffleRewards = shuffleRewards }, trainer, opt);
         using var gen = new Generator(14);
         var random = new Random(1);
         var rewards = new List<double>();
@@ -126,7 +137,8 @@ public class GrpoIterationTests
             rewards.Add(report.RewardMean);
             signals.Add(report.Update.Signal);
         }
-        if (checkMemory) Assert.True(baseline == Torch.UnreleasedTensors, $"{Torch.UnreleasedTensors - baseline} tensors more than before the run");
+        if (checkMemory)
+            Assert.True(baseline == Torch.UnreleasedTensors, $"{Torch.UnreleasedTensors - baseline} tensors more than before the run");
         return ((rewards.Take(5).Average(), rewards.TakeLast(5).Average()), signals);
     }
 
@@ -144,7 +156,8 @@ public class GrpoIterationTests
     [InlineData("awm", 2)]
     [InlineData("dynamic_tree")]
     [InlineData("dynamic_tree", 1, LayerTuningForm.PathSft)]
-    public void ATinyRunOfEachStrategyRaisesTheRewardAndItsNullControlDoesNot(string name, int branching = 1, LayerTuningForm form = LayerTuningForm.LeafNft)
+    public void ATinyRunOfEachStrategyRaisesTheRewardAndItsNullControlDoesNot(string name, int branching = 1,
+        LayerTuningForm form = LayerTuningForm.LeafNft)
     {
         // the sign check of each baseline's own SDE step and trained-step choice, on a reward any policy can learn.
         // The null control keeps the updates' size and statistics and removes their information: what is left is
@@ -153,7 +166,8 @@ public class GrpoIterationTests
         var (first, last) = TinyRun(name, checkMemory: true, branching: branching, form: form);
         var (nullFirst, nullLast) = TinyRun(name, shuffleRewards: true, branching: branching, form: form);
         Assert.True(last > first + 0.05, $"{name}: reward {first:F3} → {last:F3}");
-        Assert.True(nullLast - nullFirst < (last - first) / 3, $"{name}: real {first:F3} → {last:F3}, shuffled {nullFirst:F3} → {nullLast:F3}");
+        Assert.True(nullLast - nullFirst < (last - first) / 3,
+            $"{name}: real {first:F3} → {last:F3}, shuffled {nullFirst:F3} → {nullLast:F3}");
     }
 }
 
@@ -203,7 +217,8 @@ public class SignalMeterTests(ITestOutputHelper output)
         Assert.All(real.Concat(shuffled), s => Assert.InRange(s, -1, 1));
         double realMean = real.Average(), nullMean = shuffled.Average();
         double nullSe = Se(shuffled, nullMean);
-        output.WriteLine($"{name} signal: learnable {realMean:F3} (SE {Se(real, realMean):F3}), null control {nullMean:F3} (SE {nullSe:F3})");
+        output.WriteLine($"{name} signal: learnable {realMean:F3} (SE {Se(real, realMean):F3}), null control " +
+            $"{nullMean:F3} (SE {nullSe:F3})");
         Assert.True(Math.Abs(nullMean) < Math.Max(0.1, 3 * nullSe), $"{name} null control: mean signal {nullMean:F3} (SE {nullSe:F3})");
     }
 

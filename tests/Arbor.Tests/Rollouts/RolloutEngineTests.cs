@@ -28,11 +28,14 @@ public class RolloutEngineTests
     {
         var tokenizer = new WordTokenizer(["a", "red", "blue", "circle", "square"]);
         using var gen = new Generator(seed);
-        var p = TextToImagePipeline.Create(Models.FlowDiTTests.Tiny with { Text = Models.FlowDiTTests.Tiny.Text with { MaxTokens = 6 } }, tokenizer, gen);
+        var p = TextToImagePipeline.Create(Models.FlowDiTTests.Tiny with { Text = Models.FlowDiTTests.Tiny.Text with { MaxTokens = 6 } },
+            tokenizer, gen);
         using (var scope = Torch.NewScope())
         using (Torch.NoGrad())
+        {
             foreach (var (name, param) in p.Model.NamedParameters())
                 if (name.Contains("adaLN") || name.StartsWith("final")) param.CopyFrom(Torch.RandnLike(param, gen) * 0.05);
+        }
         return p;
     }
 
@@ -63,14 +66,14 @@ public class RolloutEngineTests
     public void ABranchingWindowGivesKToTheDLeavesAndTheTreeGrpoNfe()
     {
         using var pipeline = TinyPipeline(3);
-        const int T = 6, l = 1, d = 2, k = 3;
+        const int steps = 6, l = 1, d = 2, k = 3;
         var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0, MaxBatch = 5 });
         using var conditioning = new PromptConditioning(pipeline, ["a circle"], 1.0);
         using var gen = new Generator(4);
-        using var forest = engine.Run(["a circle"], new WindowTree(T, l, d, k), conditioning, gen);
+        using var forest = engine.Run(["a circle"], new WindowTree(steps, l, d, k), conditioning, gen);
         Assert.Equal(9, forest.Leaves.Count);
-        // ALGORITHMS.md §5.4: NFE per tree = l + (k^d − 1)/(k − 1) + k^d·(T − l − d)
-        Assert.Equal(l + (9 - 1) / (k - 1) + 9 * (T - l - d), forest.Stats.NodeEvaluations);
+        // ALGORITHMS.md §5.4 (T = steps): NFE per tree = l + (k^d − 1)/(k − 1) + k^d·(T − l − d)
+        Assert.Equal(l + (9 - 1) / (k - 1) + 9 * (steps - l - d), forest.Stats.NodeEvaluations);
         Assert.Equal(3 + 9, forest.Stats.TrainedEdges);
         Assert.All(forest.Leaves, leaf => Assert.Equal(d, leaf.Depth));
         // ODE states outside the window are not kept: the prefix before the window and the suffix interior
@@ -95,8 +98,10 @@ public class RolloutEngineTests
         {
             var edges = group.ToList();
             var x = Torch.Stack(edges.Select(e => e.From.State!).ToList());
-            var v = conditioning.Velocity(pipeline.Model, x, Torch.Full([edges.Count], schedule.Times[group.Key]), Torch.FromArray(edges.Select(e => (long)e.From.Prompt).ToArray()));
-            var tr = strategy.SdeStep.Transition(x, v, schedule, group.Key, Torch.FromArray(edges.Select(e => (float)e.NoiseScale).ToArray()));
+            var v = conditioning.Velocity(pipeline.Model, x, Torch.Full([edges.Count], schedule.Times[group.Key]),
+                Torch.FromArray(edges.Select(e => (long)e.From.Prompt).ToArray()));
+            var tr = strategy.SdeStep.Transition(x, v, schedule, group.Key,
+                Torch.FromArray(edges.Select(e => (float)e.NoiseScale).ToArray()));
             var logp = GaussianLogProb.Of(Torch.Stack(edges.Select(e => e.To.State!).ToList()), tr).ToDoubleArray();
             for (int i = 0; i < edges.Count; i++) Assert.Equal(edges[i].LogProbOld, logp[i]);   // bit for bit: ratio = 1
         }

@@ -20,14 +20,16 @@ public class SdeKindTests
         var strategy = Strategies.Strategies.Create(ConfigLoader.Parse<GrpoTrainConfig>(yaml, "t.yaml"));
         var cps = Assert.IsType<CpsStep>(strategy.SdeStep);
         Assert.Equal(0.5, cps.NoiseLevel);
-        var byDefault = Strategies.Strategies.Create(ConfigLoader.Parse<GrpoTrainConfig>($"strategy: {name}\nlora:\n  enabled: true\n", "t.yaml"));
+        var byDefault =
+            Strategies.Strategies.Create(ConfigLoader.Parse<GrpoTrainConfig>($"strategy: {name}\nlora:\n  enabled: true\n", "t.yaml"));
         Assert.IsType<FlowGrpoSdeStep>(byDefault.SdeStep);
     }
 
     [Fact]
     public void AnUnknownSdeKindIsAConfigErrorAtItsLine()
     {
-        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>("strategy: flow_grpo\nflow_grpo:\n  sde_kind: ddim\n", "t.yaml"));
+        var e = Assert.Throws<ConfigException>(() =>
+            ConfigLoader.Parse<GrpoTrainConfig>("strategy: flow_grpo\nflow_grpo:\n  sde_kind: ddim\n", "t.yaml"));
         Assert.Contains("sde_kind", e.Message);
     }
 }

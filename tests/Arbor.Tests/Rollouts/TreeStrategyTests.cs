@@ -13,10 +13,10 @@ public class TreeStrategyTests
     [InlineData(10, 3, 3, 4)]
     [InlineData(6, 2, 2, 1)]
     [InlineData(5, 1, 3, 1)]      // k = 1: a single trajectory
-    public void TreeGrpoHasKToTheDLeavesAndTheFormulaNfe(int T, int k, int d, int l)
+    public void TreeGrpoHasKToTheDLeavesAndTheFormulaNfe(int steps, int k, int d, int l)
     {
         using var pipeline = RolloutEngineTests.TinyPipeline(31);
-        var strategy = new TreeGrpoStrategy(new TreeGrpoConfig { Steps = T, Branching = k, Depth = d });
+        var strategy = new TreeGrpoStrategy(new TreeGrpoConfig { Steps = steps, Branching = k, Depth = d });
         strategy.SetWindow(l);
         var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0, MaxBatch = 16 });
         using var conditioning = new PromptConditioning(pipeline, ["a circle"], 1.0);
@@ -25,7 +25,7 @@ public class TreeStrategyTests
         int leaves = (int)Math.Pow(k, d);
         Assert.Equal(leaves, forest.Leaves.Count);
         long branching = k == 1 ? d : (leaves - 1) / (k - 1);
-        Assert.Equal(l + branching + (long)leaves * (T - l - d), forest.Stats.NodeEvaluations);
+        Assert.Equal(l + branching + (long)leaves * (steps - l - d), forest.Stats.NodeEvaluations);
         Assert.All(forest.TrainedEdges, e => Assert.InRange(e.Step, l, l + d - 1));
     }
 
@@ -49,10 +49,12 @@ public class TreeStrategyTests
         int[] Starts(int? last)
         {
             var strategy = new DynamicTreeStrategy(new DynamicTreeConfig { Steps = 10, Depth = 3, ShiftEvery = 2, LastWindowStart = last });
-            return Enumerable.Range(0, 20).Select(i => { strategy.BeginIteration(i, new Random(0)); return strategy.WindowStart; }).ToArray();
+            return Enumerable.Range(0, 20)
+                .Select(i => { strategy.BeginIteration(i, new Random(0)); return strategy.WindowStart; }).ToArray();
         }
 
-        Assert.Equal([0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 0, 0, 1, 1, 2, 2], Starts(null));   // T − d − 1 = 6: the last step untrained
+        // T − d − 1 = 6: the last step untrained
+        Assert.Equal([0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 0, 0, 1, 1, 2, 2], Starts(null));
         Assert.Equal([0, 0, 1, 1, 2, 2, 0, 0, 1, 1, 2, 2, 0, 0, 1, 1, 2, 2, 0, 0], Starts(2));
         Assert.All(Starts(0), s => Assert.Equal(0, s));
     }
@@ -88,7 +90,8 @@ public class TreeStrategyTests
             Assert.Equal(1 + k / 3.0, edge.NoiseScale, 12);
             // recompute with the recorded scale: exactly the rollout's log-prob; with scale 1 (for k > 0): different
             var x = edge.From.State!.Unsqueeze(0);
-            var v = conditioning.Velocity(pipeline.Model, x, Torch.Full([1], schedule.Times[edge.Step]), Torch.FromArray(new long[] { edge.From.Prompt }));
+            var v = conditioning.Velocity(pipeline.Model, x, Torch.Full([1], schedule.Times[edge.Step]),
+                Torch.FromArray(new long[] { edge.From.Prompt }));
             var scaled = sde.Transition(x, v, schedule, edge.Step, Torch.FromArray(new[] { (float)edge.NoiseScale }));
             Assert.Equal(sde.Sigma(schedule, edge.Step) * (1 + k / 3.0) * Math.Sqrt(-schedule.Delta(edge.Step)), scaled.Std.Item(), 5);
             var target = edge.To.State!.Unsqueeze(0);
@@ -160,7 +163,10 @@ public class BranchGrpoPruningTests
     public void PrunedStepsAreNotTrainedAndWidthPruningKeepsTheBetterChild()
     {
         using var pipeline = RolloutEngineTests.TinyPipeline(51);
-        var s = new BranchGrpoStrategy(new BranchGrpoConfig { Steps = 8, SplitSteps = [0, 2], NoiseCorrelation = 1, DepthPruning = true, DepthPruningWindow = 2, WidthPruning = true });
+        var s = new BranchGrpoStrategy(new BranchGrpoConfig
+        {
+            Steps = 8, SplitSteps = [0, 2], NoiseCorrelation = 1, DepthPruning = true, DepthPruningWindow = 2, WidthPruning = true
+        });
         s.BeginIteration(0, new Random(0));     // prune window [5, 7)
         var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0 });
         using var conditioning = new PromptConditioning(pipeline, ["a circle"], 1.0);

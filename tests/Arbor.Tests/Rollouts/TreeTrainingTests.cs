@@ -28,7 +28,8 @@ public class TreeTrainingTests
         {
             using var gen = new Generator(42);
             using var forest = engine.Run(prompts, strategy, conditioning, gen);
-            var reward = new RednessReward().ScoreAsync(new RewardBatch(forest.Images, forest.Leaves.Select(l => prompts[l.Prompt]).ToList())).Result;
+            var reward = new RednessReward()
+                .ScoreAsync(new RewardBatch(forest.Images, forest.Leaves.Select(l => prompts[l.Prompt]).ToList())).Result;
             for (int i = 0; i < forest.Leaves.Count; i++) forest.Leaves[i].Reward = reward.Scores[i];
             EdgeAdvantages.Assign(forest, strategy.AdvantageMode, [reward.Scores], [1.0], new AdvantageConfig());
             shaping?.Prepare(forest);
@@ -97,11 +98,13 @@ public class TreeTrainingTests
             _ => new DynamicTreeStrategy(new DynamicTreeConfig { Steps = 4, Depth = 2, NumTrees = 2 }, 1e-3),
         };
         var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0 });
-        var trainer = new PolicyTrainer(pipeline, strategy.SdeStep, engine.Schedule(4), new PolicyLossConfig { ClipRange = 1e-3, UpdatesPerIteration = 2 })
+        var trainer = new PolicyTrainer(pipeline, strategy.SdeStep, engine.Schedule(4),
+            new PolicyLossConfig { ClipRange = 1e-3, UpdatesPerIteration = 2 })
         {
             Shaping = strategy as ILossShaping,
         };
-        using var opt = new AdamW(pipeline.Model.NamedParameters(trainableOnly: true), new AdamWOptions { LearningRate = 3e-3, WeightDecay = 0 });
+        using var opt =
+            new AdamW(pipeline.Model.NamedParameters(trainableOnly: true), new AdamWOptions { LearningRate = 3e-3, WeightDecay = 0 });
         var loop = new GrpoIteration(pipeline, strategy, engine, new RednessReward(), new AdvantageConfig(), trainer, opt);
         using var gen = new Generator(44);
         var random = new Random(2);

@@ -13,7 +13,8 @@ public class UntrainedStepsTests
     {
         using var pipeline = RolloutEngineTests.TinyPipeline(41);
         // T = 5, the first 2 steps trained
-        var strategy = new FlowGrpoStrategy(new FlowGrpoConfig { Steps = 5, GroupSize = 3, TrainFraction = 0.4, UntrainedSteps = untrained });
+        var strategy =
+            new FlowGrpoStrategy(new FlowGrpoConfig { Steps = 5, GroupSize = 3, TrainFraction = 0.4, UntrainedSteps = untrained });
         var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0 });
         using var conditioning = new PromptConditioning(pipeline, ["a circle"], 1.0);
         using var gen = new Generator(42);

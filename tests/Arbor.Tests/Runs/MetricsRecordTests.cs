@@ -18,11 +18,13 @@ public class MetricsRecordTests
 
     private static TrainIterationRecord Iteration(double loss) => new()
     {
-        Iteration = 3, RewardMean = 0.5, RewardStd = 0.25, Components = new Dictionary<string, double> { ["shapes"] = 0.5, ["shapes.strict"] = 0.375 },
-        FamilyRewards = new Dictionary<string, double> { ["counting"] = 0.125 }, ZeroVarianceShare = 0.5, Loss = loss, ApproxKl = 1e-6, Kl = 0,
-        ClipFraction = 0.1, RatioMean = 1, RatioStd = 0.01, GradNorm = double.PositiveInfinity, Signal = double.NaN, SignalEdges = 0, Skipped = true,
-        Nfe = 72, TrainedForwards = 24, TrainedEdges = 12, Images = 6, SecondsRollout = 1.5, SecondsReward = 0.25, SecondsTrain = 2,
-        TrainingSeconds = 11.75, WorldSize = 2, SecondsCommunication = 0.125, BytesCommunicated = 4096,
+        Iteration = 3, RewardMean = 0.5, RewardStd = 0.25,
+        Components = new Dictionary<string, double> { ["shapes"] = 0.5, ["shapes.strict"] = 0.375 },
+        FamilyRewards = new Dictionary<string, double> { ["counting"] = 0.125 }, ZeroVarianceShare = 0.5, Loss = loss, ApproxKl = 1e-6,
+        Kl = 0, ClipFraction = 0.1, RatioMean = 1, RatioStd = 0.01, GradNorm = double.PositiveInfinity, Signal = double.NaN,
+        SignalEdges = 0, Skipped = true, Nfe = 72, TrainedForwards = 24, TrainedEdges = 12, Images = 6, SecondsRollout = 1.5,
+        SecondsReward = 0.25, SecondsTrain = 2, TrainingSeconds = 11.75, WorldSize = 2, SecondsCommunication = 0.125,
+        BytesCommunicated = 4096,
     };
 
     [Fact]
@@ -30,7 +32,12 @@ public class MetricsRecordTests
     {
         var written = Iteration(double.NaN);
         var line = Written(w => w.Write(written));
-        Assert.Equal("""{"kind":"train","iteration":3,"reward_mean":0.5,"reward_std":0.25,"components":{"shapes":0.5,"shapes.strict":0.375},"family_rewards":{"counting":0.125},"zero_variance_share":0.5,"loss":"NaN","approx_kl":1E-06,"kl":0,"clip_fraction":0.1,"ratio_mean":1,"ratio_std":0.01,"grad_norm":"Infinity","signal":"NaN","signal_edges":0,"skipped":true,"nfe":72,"trained_forwards":24,"trained_edges":12,"images":6,"seconds_rollout":1.5,"seconds_reward":0.25,"seconds_train":2,"training_seconds":11.75,"world_size":2,"seconds_communication":0.125,"bytes_communicated":4096}""", line);
+        Assert.Equal("""{"kind":"train","iteration":3,"reward_mean":0.5,"reward_std":0.25,"components":{"shapes":0.5""" +
+            ""","shapes.strict":0.375},"family_rewards":{"counting":0.125},"zero_variance_share":0.5,"loss":"NaN","approx_kl":1E-06""" +
+            ""","kl":0,"clip_fraction":0.1,"ratio_mean":1,"ratio_std":0.01,"grad_norm":"Infinity","signal":"NaN","signal_edges":0""" +
+            ""","skipped":true,"nfe":72,"trained_forwards":24,"trained_edges":12,"images":6,"seconds_rollout":1.5,"seconds_reward":0.25""" +
+            ""","seconds_train":2,"training_seconds":11.75,"world_size":2,"seconds_communication":0.125""" +
+            ""","bytes_communicated":4096}""", line);
 
         var read = Assert.Single(RunMetrics.Read([line]).Iterations);
         Assert.True(double.IsNaN(read.Loss));
@@ -44,10 +51,14 @@ public class MetricsRecordTests
     [Fact]
     public void APretrainingStepAndEvaluationWriteOnlyTheirKeysAndReadBack()
     {
-        var step = new PretrainStepRecord { Step = 10, Loss = double.NaN, LearningRate = 3e-4, GradNorm = 0.5, ImagesPerSecond = 120.5, Skipped = true };
+        var step = new PretrainStepRecord
+        {
+            Step = 10, Loss = double.NaN, LearningRate = 3e-4, GradNorm = 0.5, ImagesPerSecond = 120.5, Skipped = true
+        };
         var eval = new EvalRecord { Step = 10, Sets = new Dictionary<string, EvalSetRecord>(), Seconds = 1.5 };
         var lines = Written(w => { w.Write(step); w.Write(eval); }).Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
-        Assert.Equal("""{"kind":"train","step":10,"loss":"NaN","lr":0.0003,"grad_norm":0.5,"images_per_s":120.5,"skipped":true}""", lines[0]);
+        Assert.Equal("""{"kind":"train","step":10,"loss":"NaN","lr":0.0003,"grad_norm":0.5,"images_per_s":120.5,"skipped":true}""",
+            lines[0]);
         Assert.Equal("""{"kind":"eval","step":10,"sets":{},"seconds":1.5}""", lines[1]);
 
         var log = RunMetrics.Read(lines);
@@ -61,14 +72,24 @@ public class MetricsRecordTests
     public void AnEvaluationsSetsRoundTripAndGiveBackTheOutcomes()
     {
         var set = new SetEvaluation(HeldOutSet.Compositional,
-            [new("colors", "a red circle", true, 1), new("colors", "a blue square", false, 0.333333), new("counting", "two circles", false, 0.5)],
+            [new("colors", "a red circle", true, 1), new("colors", "a blue square", false, 0.333333),
+                new("counting", "two circles", false, 0.5)],
             gridPath: "/runs/x/samples/eval-000004-compositional.png",
             failures: new Dictionary<string, FamilyFailures> { ["colors"] = new(2, 1, new Dictionary<string, int> { ["color"] = 1 }) },
             sharedWithRl: new Dictionary<string, int> { ["colors"] = 0, ["counting"] = 1 });
-        var eval = new EvalRecord { Iteration = 4, Sets = new Dictionary<string, EvalSetRecord> { [set.Name] = EvalSetRecord.Of(set) }, Seconds = 2.5, Cached = false, TrainingSeconds = 30, Ema = true };
+        var eval = new EvalRecord
+        {
+            Iteration = 4,
+            Sets = new Dictionary<string, EvalSetRecord> { [set.Name] = EvalSetRecord.Of(set) },
+            Seconds = 2.5,
+            Cached = false,
+            TrainingSeconds = 30,
+            Ema = true
+        };
         var line = Written(w => w.Write(eval));
         Assert.StartsWith("""{"kind":"eval","iteration":4,"sets":{"compositional":{"n":3,"count":{"colors":2,"counting":1},""", line);
-        Assert.EndsWith(""","grid":"eval-000004-compositional.png","pass":"100","scores":[1,0.3333,0.5]}},"seconds":2.5,"cached":false,"training_seconds":30,"ema":true}""", line);
+        Assert.EndsWith(""","grid":"eval-000004-compositional.png","pass":"100","scores":[1,0.3333,0.5]}},"seconds":2.5,"cached":false""" +
+            ""","training_seconds":30,"ema":true}""", line);
 
         var read = Assert.Single(RunMetrics.Read([line]).Evaluations);
         Assert.Equal(line, Written(w => w.Write(read)));
@@ -95,9 +116,13 @@ public class MetricsRecordTests
     private static string ResultsDirectory([System.Runtime.CompilerServices.CallerFilePath] string source = "")
     {
         foreach (var start in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(source)! })
+        {
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
                 if (Directory.Exists(Path.Combine(dir.FullName, "docs", "results")) && File.Exists(Path.Combine(dir.FullName, "Arbor.sln")))
                     return Path.Combine(dir.FullName, "docs", "results");
+            }
+        }
         throw new DirectoryNotFoundException("docs/results not found above the test directory or its source");
     }
 
@@ -133,7 +158,8 @@ public class MetricsRecordTests
         Assert.Equal(lines.Length, log.Iterations.Count + log.Evaluations.Count);
         var evals = lines.Where(l => l.StartsWith("""{"kind":"eval""")).ToList();
         Assert.Equal(evals, log.Evaluations.Select(e => Written(w => w.Write(e))));
-        var trains = lines.Where(l => l.StartsWith("""{"kind":"train""")).Select(l => l[..^1] + ""","world_size":1,"seconds_communication":0,"bytes_communicated":0}""");
+        var trains = lines.Where(l => l.StartsWith("""{"kind":"train"""))
+            .Select(l => l[..^1] + ""","world_size":1,"seconds_communication":0,"bytes_communicated":0}""");
         Assert.Equal(trains, log.Iterations.Select(r => Written(w => w.Write(r))));
         Assert.All(log.Iterations, r => Assert.True(double.IsNaN(r.Signal)));
 

@@ -53,7 +53,8 @@ public sealed class OutputGuardTests : IDisposable
 
         var file = Path.Combine(_root, "a-file");
         File.WriteAllText(file, "x");
-        Assert.Contains($"'{file}' is a file, not a directory", Assert.Throws<OutputPathException>(() => OutputGuard.CheckCanWrite(file, Samples)).Message);
+        Assert.Contains($"'{file}' is a file, not a directory",
+            Assert.Throws<OutputPathException>(() => OutputGuard.CheckCanWrite(file, Samples)).Message);
         Assert.Equal("x", File.ReadAllText(file));
     }
 
@@ -65,7 +66,8 @@ public sealed class OutputGuardTests : IDisposable
 
         // `arbor demo --out runs/pretrain`: an Arbor run, but a pretraining run is not the demo's to delete
         var e = Assert.Throws<OutputPathException>(() => OutputGuard.ReplacePrevious(pretraining, RunDirectory.Rl));
-        Assert.Contains($"'{pretraining}' is not empty and is not an Arbor RL run directory (its config.yaml does not set `strategy`): refusing to delete it", e.Message);
+        Assert.Contains($"'{pretraining}' is not empty and is not an Arbor RL run directory (its config.yaml does not set `strategy`): " +
+            $"refusing to delete it", e.Message);
         Assert.True(File.Exists(Path.Combine(pretraining, "metrics.jsonl")));
 
         OutputGuard.ReplacePrevious(rl, RunDirectory.Rl);
@@ -82,15 +84,19 @@ public sealed class OutputGuardTests : IDisposable
         foreach (var (resume, overwrite) in new[] { (false, false), (true, false), (false, true) })
         {
             var e = Assert.Throws<OutputPathException>(() => RunDirectory.PrepareForRun(user, RunDirectory.Pretraining, resume, overwrite));
-            Assert.StartsWith($"'{user}' is not empty and is not an Arbor pretraining run directory (it has no config.yaml and no metrics.jsonl): refusing to", e.Message);
+            Assert.StartsWith($"'{user}' is not empty and is not an Arbor pretraining run directory (it has no config.yaml and no " +
+                $"metrics.jsonl): refusing to", e.Message);
         }
         Assert.Equal(["notes.txt"], Directory.GetFiles(user).Select(Path.GetFileName));
 
         // an RL run is neither continued nor deleted by the pretrainer (nor the other way round)
         var rl = Run("rl", "seed: 0\nstrategy: dynamic_tree\n");
-        var resumed = Assert.Throws<OutputPathException>(() => RunDirectory.PrepareForRun(rl, RunDirectory.Pretraining, resume: true, overwrite: false));
-        Assert.Equal($"'{rl}' holds an Arbor run, but not an Arbor pretraining run directory (its config.yaml does not set `data`): refusing to continue it. Choose another --out.", resumed.Message);
-        Assert.Contains("refusing to delete it", Assert.Throws<OutputPathException>(() => RunDirectory.PrepareForRun(rl, RunDirectory.Pretraining, resume: false, overwrite: true)).Message);
+        var resumed = Assert.Throws<OutputPathException>(() =>
+            RunDirectory.PrepareForRun(rl, RunDirectory.Pretraining, resume: true, overwrite: false));
+        Assert.Equal($"'{rl}' holds an Arbor run, but not an Arbor pretraining run directory (its config.yaml does not set `data`): " +
+            $"refusing to continue it. Choose another --out.", resumed.Message);
+        Assert.Contains("refusing to delete it", Assert.Throws<OutputPathException>(() =>
+            RunDirectory.PrepareForRun(rl, RunDirectory.Pretraining, resume: false, overwrite: true)).Message);
         Assert.True(File.Exists(Path.Combine(rl, "metrics.jsonl")));
         Assert.True(Directory.Exists(Path.Combine(rl, "checkpoint")));
 
@@ -114,7 +120,8 @@ public sealed class OutputGuardTests : IDisposable
         // another benchmark's JSON, a user's JSON, a text file: refused, untouched
         foreach (var (name, text, why) in new[]
         {
-            ("model.json", """{"settings": {}, "arbor": {"train_images_per_s": [1.0]}}""", "it is not a JSON object with settings, arbor.tiny_add_us"),
+            ("model.json", """{"settings": {}, "arbor": {"train_images_per_s": [1.0]}}""",
+                "it is not a JSON object with settings, arbor.tiny_add_us"),
             ("data.json", "[1, 2, 3]", "it is not a JSON object with settings, arbor.tiny_add_us"),
             ("thesis.tex", "\\documentclass{article}", "it is not JSON, so not a JSON object with settings, arbor.tiny_add_us"),
         })
@@ -122,9 +129,11 @@ public sealed class OutputGuardTests : IDisposable
             var path = Path.Combine(_root, name);
             File.WriteAllText(path, text);
             var e = Assert.Throws<OutputPathException>(() => OutputGuard.CheckCanWriteFile(path, Timings));
-            Assert.Equal($"'{path}' exists and is not an `arbor bench binding` output ({why}): refusing to overwrite it. Choose another --out, or remove it yourself.", e.Message);
+            Assert.Equal($"'{path}' exists and is not an `arbor bench binding` output ({why}): refusing to overwrite it. Choose another " +
+                $"--out, or remove it yourself.", e.Message);
             Assert.Equal(text, File.ReadAllText(path));
         }
-        Assert.Contains("is a directory, not a file", Assert.Throws<OutputPathException>(() => OutputGuard.CheckCanWriteFile(_root, Timings)).Message);
+        Assert.Contains("is a directory, not a file",
+            Assert.Throws<OutputPathException>(() => OutputGuard.CheckCanWriteFile(_root, Timings)).Message);
     }
 }

@@ -98,16 +98,20 @@ public sealed class RunDirectoryTests : IDisposable
         Directory.CreateDirectory(user);
         File.WriteAllText(Path.Combine(user, "notes.txt"), "mine");
         foreach (var dir in new[] { run, user })
+        {
             using (RunLock.Acquire(dir))
             {
                 // whatever the flags, and whether or not it looks like a run yet: the second process learns who writes it
                 foreach (var (resume, overwrite) in new[] { (false, false), (true, false), (false, true) })
                 {
                     var e = Assert.Throws<OutputPathException>(() => RunDirectory.PrepareForRun(dir, RunDirectory.Rl, resume, overwrite));
-                    Assert.StartsWith($"'{dir}' is in use by PID {Environment.ProcessId} on {Environment.MachineName} (started ", e.Message);
+                    Assert.StartsWith($"'{dir}' is in use by PID {Environment.ProcessId} on " +
+                        $"{Environment.MachineName} (started ", e.Message);
                 }
-                Assert.Contains("is in use by PID", Assert.Throws<OutputPathException>(() => OutputGuard.ReplacePrevious(dir, RunDirectory.Rl)).Message);
+                Assert.Contains("is in use by PID",
+                    Assert.Throws<OutputPathException>(() => OutputGuard.ReplacePrevious(dir, RunDirectory.Rl)).Message);
             }
+        }
         Assert.True(File.Exists(Path.Combine(run, "metrics.jsonl")));
 
         // a user's directory that is refused gets no lock file from the check

@@ -17,7 +17,12 @@ public class DenoisingStepTests
     {
         using var scope = Torch.NewScope();
         using var gen = new Generator(11);
-        IDenoisingStep step = kind switch { "flow_grpo" => new FlowGrpoSdeStep(), "dance_grpo" => new DanceGrpoSdeStep(), _ => new CpsStep() };
+        IDenoisingStep step = kind switch
+        {
+            "flow_grpo" => new FlowGrpoSdeStep(),
+            "dance_grpo" => new DanceGrpoSdeStep(),
+            _ => new CpsStep()
+        };
         var x = Torch.Randn([3, 2, 4], gen);
         var v = Torch.Randn([3, 2, 4], gen);
         var tr = step.Transition(x, v, Schedule, i);

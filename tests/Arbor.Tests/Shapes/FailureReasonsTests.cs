@@ -5,7 +5,8 @@ namespace Arbor.Tests.Shapes;
 public class FailureReasonsTests
 {
     private static IReadOnlyList<string> Reasons(string prompt, string rendered, int extra = 0, ulong seed = 7) =>
-        FailureReasons.Of(ShapesTestKit.Verifier.Verify(ShapesTestKit.Render(PromptSpec.Parse(rendered), seed, extraObjects: extra).Image, PromptSpec.Parse(prompt)));
+        FailureReasons.Of(ShapesTestKit.Verifier.Verify(ShapesTestKit.Render(PromptSpec.Parse(rendered), seed, extraObjects: extra).Image,
+            PromptSpec.Parse(prompt)));
 
     [Fact]
     public void EachKindOfMistakeIsNamedAndNothingElse()
@@ -44,7 +45,8 @@ public class FailureReasonsTests
         Assert.Equal([TaskFamily.SingleObject, TaskFamily.Colors], tally.Families);
         Assert.Equal(3, tally.Results(TaskFamily.SingleObject));
         Assert.Equal(2, tally.Failed(TaskFamily.SingleObject));
-        Assert.Equal(2, tally.Count(TaskFamily.SingleObject, FailureReasons.Unrequested));   // the extra circle's square, and the square for a cross
+        // the extra circle's square, and the square for a cross
+        Assert.Equal(2, tally.Count(TaskFamily.SingleObject, FailureReasons.Unrequested));
         Assert.Equal(1, tally.Count(TaskFamily.SingleObject, FailureReasons.MissingObject));
         Assert.Equal(1, tally.Count(TaskFamily.Colors, FailureReasons.Color));
         Assert.Equal(0, tally.Count(TaskFamily.Counting, FailureReasons.Color));

@@ -15,7 +15,8 @@ public class PretrainCaptionerTests
             Assert.Equal(a.Sample(i).Scene.Objects, b.Sample(i).Scene.Objects);
         }
 
-        Assert.NotEqual(Enumerable.Range(0, 50).Select(i => a.Sample(i).Text), Enumerable.Range(0, 50).Select(i => new PretrainCaptioner(seed: 6).Sample(i).Text));
+        Assert.NotEqual(Enumerable.Range(0, 50).Select(i => a.Sample(i).Text),
+            Enumerable.Range(0, 50).Select(i => new PretrainCaptioner(seed: 6).Sample(i).Text));
     }
 
     [Fact]
@@ -75,17 +76,22 @@ public class PretrainCaptionerTests
         var stage4 = defaults with { ExtraObject = 0.02, OmitObject = 0.05 };
         Assert.Equal(0.165, Expected(defaults), 3);
         Assert.Equal(0.045, Expected(stage4), 3);
-        Assert.InRange(Share(defaults), Expected(defaults) - 0.012, Expected(defaults) + 0.012);   // about 4 SD at 13,000 one-object captions
+        // about 4 SD at 13,000 one-object captions
+        Assert.InRange(Share(defaults), Expected(defaults) - 0.012, Expected(defaults) + 0.012);
         Assert.InRange(Share(stage4), Expected(stage4) - 0.008, Expected(stage4) + 0.008);
     }
 
     [Fact]
     public void MixtureWeightsSelectFamilies()
     {
-        var onlyPosition = new PretrainMixture { SingleObject = 0, Colors = 0, TwoObject = 0, ColorAttr = 0, Counting = 0, Position = 1, OmitObject = 0 };
+        var onlyPosition = new PretrainMixture
+        {
+            SingleObject = 0, Colors = 0, TwoObject = 0, ColorAttr = 0, Counting = 0, Position = 1, OmitObject = 0
+        };
         var captioner = new PretrainCaptioner(onlyPosition, seed: 2);
         Assert.All(Enumerable.Range(0, 200), i => Assert.Equal(TaskFamily.Position, captioner.Sample(i).Described.Family));
-        Assert.Contains("weight", Assert.Throws<ArgumentException>(() => new PretrainCaptioner(onlyPosition with { Position = 0 })).Message);
+        Assert.Contains("weight",
+            Assert.Throws<ArgumentException>(() => new PretrainCaptioner(onlyPosition with { Position = 0 })).Message);
         Assert.Empty(new PretrainMixture().Problems());
     }
 

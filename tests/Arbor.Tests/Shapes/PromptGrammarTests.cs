@@ -192,7 +192,8 @@ public class PromptGrammarTests
     [Fact]
     public void FamilyNamesAreGenEvalTags()
     {
-        Assert.Equal(["single_object", "colors", "two_object", "color_attr", "counting", "position"], TaskFamilies.All.Select(f => f.Name()));
+        Assert.Equal(["single_object", "colors", "two_object", "color_attr", "counting", "position"],
+            TaskFamilies.All.Select(f => f.Name()));
         Assert.Equal(TaskFamily.ColorAttr, TaskFamilies.Parse("color_attr"));
         Assert.Contains("position", Assert.Throws<ArgumentException>(() => TaskFamilies.Parse("spatial")).Message);
     }

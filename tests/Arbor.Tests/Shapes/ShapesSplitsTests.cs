@@ -37,7 +37,10 @@ public class ShapesSplitsTests
 
         for (int n = 0; n <= 8; n++)
         {
-            var s = new ShapesSplits(new ShapesSplitConfig { Seed = 3, HeldOutColorShapes = n, HeldOutPositionPairs = Math.Min(n, 3), TestPromptsPerFamily = 4, RlPromptsPerFamily = 4 });
+            var s = new ShapesSplits(new ShapesSplitConfig
+            {
+                Seed = 3, HeldOutColorShapes = n, HeldOutPositionPairs = Math.Min(n, 3), TestPromptsPerFamily = 4, RlPromptsPerFamily = 4
+            });
             Assert.Equal(n, s.HeldOutColorShapes.Count);
             Assert.All(Enum.GetValues<ShapeKind>(), shape => Assert.True(s.HeldOutColorShapes.Count(p => p.Shape == shape) <= 3));
         }
@@ -109,7 +112,8 @@ public class ShapesSplitsTests
     public void HeldOutCombinationsNeverOccurInPretrainingCaptions()
     {
         var captioner = Splits.Captioner();
-        var testTexts = new HashSet<string>(Texts(TaskFamilies.All.Where(f => f is TaskFamily.Colors or TaskFamily.ColorAttr or TaskFamily.Position).SelectMany(Splits.TestPrompts)));
+        var testTexts = new HashSet<string>(Texts(TaskFamilies.All.Where(f =>
+            f is TaskFamily.Colors or TaskFamily.ColorAttr or TaskFamily.Position).SelectMany(Splits.TestPrompts)));
         int heldOutInImages = 0;
         for (int i = 0; i < 20_000; i++)
         {

@@ -42,7 +42,8 @@ internal static class ShapesTestKit
             var b = scene.Objects.Single(o => o.Shape == spec.Clauses[1].Shape);
             double ox = a.CenterX - b.CenterX, oy = a.CenterY - b.CenterY, length = Math.Sqrt((ox * ox) + (oy * oy));
             double shrink = 0.1 * (a.Size + b.Size);
-            double nx = Math.Max(Math.Abs(ox) - shrink, 0) * Math.Sign(ox) / length, ny = Math.Max(Math.Abs(oy) - shrink, 0) * Math.Sign(oy) / length;
+            double nx = Math.Max(Math.Abs(ox) - shrink, 0) * Math.Sign(ox) / length,
+                ny = Math.Max(Math.Abs(oy) - shrink, 0) * Math.Sign(oy) / length;
             return relation switch
             {
                 Relation.LeftOf => nx < -0.5,
@@ -108,5 +109,6 @@ internal static class ShapesTestKit
     }
 
     /// <summary>A random prompt of <paramref name="family"/> for sample <paramref name="i"/>.</summary>
-    public static PromptSpec Prompt(TaskFamily family, ulong seed, int i) => Grammar.Sample(family, ShapesRng.Derive(seed, (ulong)family, (ulong)i));
+    public static PromptSpec Prompt(TaskFamily family, ulong seed, int i) =>
+        Grammar.Sample(family, ShapesRng.Derive(seed, (ulong)family, (ulong)i));
 }

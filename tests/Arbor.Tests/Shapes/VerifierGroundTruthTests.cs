@@ -46,7 +46,8 @@ public class VerifierGroundTruthTests(ITestOutputHelper output)
         for (int i = 0; i < 400; i++)
         {
             var spec = ShapesTestKit.Prompt(TaskFamilies.All[i % 6], 30, i);
-            var (scene, image) = ShapesTestKit.Render(spec, (ulong)i, size, extraObjects: spec.Clauses.Count == 1 && spec.Clauses[0].Count < 4 ? 1 : 0);
+            var (scene, image) =
+                ShapesTestKit.Render(spec, (ulong)i, size, extraObjects: spec.Clauses.Count == 1 && spec.Clauses[0].Count < 4 ? 1 : 0);
             var found = ShapesTestKit.Verifier.Detect(image);
             Assert.Equal(scene.Objects.Count, found.Objects.Count);
             foreach (var o in scene.Objects)

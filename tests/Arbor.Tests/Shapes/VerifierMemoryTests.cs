@@ -32,7 +32,8 @@ public class VerifierMemoryTests(ITestOutputHelper output)
         watch.Stop();
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         double perPixel = (double)allocated / ((long)size * size);
-        output.WriteLine($"{size}x{size} single-colour image: {allocated:N0} managed bytes allocated ({perPixel:F4} B/px), {watch.ElapsedMilliseconds} ms");
+        output.WriteLine($"{size}x{size} single-colour image: {allocated:N0} managed bytes allocated ({perPixel:F4} B/px), " +
+            $"{watch.ElapsedMilliseconds} ms");
 
         // The region is one component, too large to be a shape of the world.
         var only = Assert.Single(result.Objects);
@@ -40,6 +41,7 @@ public class VerifierMemoryTests(ITestOutputHelper output)
         Assert.Equal(0, result.IgnoredComponents);
         Assert.Equal((double)size * size, only.Area, 6);
         // Only per-row and per-column profiles (O(width + height)) and a constant histogram remain managed.
-        Assert.True(perPixel < 0.1, $"the verifier allocated {perPixel:F2} managed B/px for a whole-image region; its bound is 5 B/px, all native");
+        Assert.True(perPixel < 0.1,
+            $"the verifier allocated {perPixel:F2} managed B/px for a whole-image region; its bound is 5 B/px, all native");
     }
 }

@@ -12,7 +12,8 @@ public class VerifierNegativeTests(ITestOutputHelper output)
     private static readonly ShapeKind[] Shapes = Enum.GetValues<ShapeKind>();
 
     private static readonly string[] KindNames =
-        ["color", "swapped_colors", "count", "shape", "flipped_relation", "perpendicular_relation", "size", "region", "missing_object", "extra_object"];
+        ["color", "swapped_colors", "count", "shape", "flipped_relation", "perpendicular_relation", "size", "region",
+            "missing_object", "extra_object"];
 
     public static TheoryData<string> Kinds() => [.. KindNames];
 
@@ -25,7 +26,8 @@ public class VerifierNegativeTests(ITestOutputHelper output)
             int failed = 0;
             for (int i = 0; i < Cases; i++)
             {
-                var rng = ShapesRng.Derive(50 + (ulong)size, (ulong)Array.IndexOf(KindNames, kind), (ulong)i);   // string hashes vary by process
+                // string hashes vary by process
+                var rng = ShapesRng.Derive(50 + (ulong)size, (ulong)Array.IndexOf(KindNames, kind), (ulong)i);
                 var (original, negative, extra) = MakeNegative(kind, rng);
                 var (scene, image) = ShapesTestKit.Render(negative, (ulong)i, size, extra);
                 Assert.False(ShapesTestKit.Holds(scene, original), $"negative '{negative}' (+{extra}) does not contradict '{original}'");
@@ -112,9 +114,16 @@ public class VerifierNegativeTests(ITestOutputHelper output)
             {
                 var spec = g.Sample(TaskFamily.Position, rng);
                 var r = spec.Relation!.Value;
-                Relation changed = kind == "flipped_relation"
-                    ? r switch { Relation.LeftOf => Relation.RightOf, Relation.RightOf => Relation.LeftOf, Relation.Above => Relation.Below, _ => Relation.Above }
-                    : r is Relation.LeftOf or Relation.RightOf ? rng.Pick(new[] { Relation.Above, Relation.Below }) : rng.Pick(new[] { Relation.LeftOf, Relation.RightOf });
+                var changed = kind == "flipped_relation"
+                    ? r switch
+                    {
+                        Relation.LeftOf => Relation.RightOf,
+                        Relation.RightOf => Relation.LeftOf,
+                        Relation.Above => Relation.Below,
+                        _ => Relation.Above
+                    }
+                    : r is Relation.LeftOf or Relation.RightOf ? rng.Pick(new[] { Relation.Above, Relation.Below })
+                        : rng.Pick(new[] { Relation.LeftOf, Relation.RightOf });
                 return (spec, new PromptSpec(spec.Clauses, changed), 0);
             }
 
@@ -131,7 +140,7 @@ public class VerifierNegativeTests(ITestOutputHelper output)
             {
                 var spec = g.Sample(rng.Pick(new[] { TaskFamily.SingleObject, TaskFamily.Colors }), rng);
                 var c = spec.Clauses[0] with { Region = rng.Pick(Enum.GetValues<Region>()) };
-                Region opposite = c.Region switch
+                var opposite = c.Region switch
                 {
                     Region.Left => Region.Right,
                     Region.Right => Region.Left,

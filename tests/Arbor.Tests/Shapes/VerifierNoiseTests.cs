@@ -39,7 +39,8 @@ public class VerifierNoiseTests(ITestOutputHelper output)
             if (r.Pass) passed++;
         }
 
-        output.WriteLine($"uniform noise @ {size}px: {passed}/{Prompts.Count} pass, {objects} objects detected, mean score {score / Prompts.Count:F4}");
+        output.WriteLine($"uniform noise @ {size}px: {passed}/{Prompts.Count} pass, {objects} objects detected, mean score " +
+            $"{score / Prompts.Count:F4}");
         Assert.True(passed <= 0.05 * Prompts.Count, $"{passed}/{Prompts.Count} noise images passed");
         Assert.True(score / Prompts.Count < 0.05);
     }
@@ -53,7 +54,8 @@ public class VerifierNoiseTests(ITestOutputHelper output)
         {
             var solid = new Image8(32, 32, 3);
             var rgb = color.ToRgb();
-            for (int p = 0; p < solid.Pixels.Length; p += 3) (solid.Pixels[p], solid.Pixels[p + 1], solid.Pixels[p + 2]) = (rgb.R, rgb.G, rgb.B);
+            for (int p = 0; p < solid.Pixels.Length; p += 3)
+                (solid.Pixels[p], solid.Pixels[p + 1], solid.Pixels[p + 2]) = (rgb.R, rgb.G, rgb.B);
             images.Add(solid);
             images.Add(ShapesTestKit.AddNoise(solid, 20, 1));
         }

@@ -18,15 +18,19 @@ public class CompositeUpdateTests
         var config = new GrpoTrainConfig
         {
             Strategy = "dynamic_tree",
-            DynamicTree = new DynamicTreeConfig { Steps = 4, Depth = 2, LastWindowStart = 1, NumTrees = 2, LayerTuning = layerTuning,
-                LayerTuningForm = form, LayerTuningWeight = weight },
+            DynamicTree = new DynamicTreeConfig
+            {
+                Steps = 4, Depth = 2, LastWindowStart = 1, NumTrees = 2, LayerTuning = layerTuning,
+                LayerTuningForm = form, LayerTuningWeight = weight
+            },
             Loss = new PolicyLossConfig { ClipRange = 1e-3, UpdatesPerIteration = 2 },
         };
         var strategy = Strategies.Strategies.Create(config);
         var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0 });
         var trainer = PolicyUpdates.Create(config, pipeline, strategy, engine);
         using var disposeTrainer = trainer as IDisposable;
-        using var opt = new AdamW(pipeline.Model.NamedParameters(trainableOnly: true), new AdamWOptions { LearningRate = 3e-3, WeightDecay = 0 });
+        using var opt =
+            new AdamW(pipeline.Model.NamedParameters(trainableOnly: true), new AdamWOptions { LearningRate = 3e-3, WeightDecay = 0 });
         var loop = new GrpoIteration(pipeline, strategy, engine, new RednessReward(), new AdvantageConfig(), trainer, opt);
         using var gen = new Generator(32);
         var random = new Random(2);

@@ -67,7 +67,10 @@ public class ForwardProcessRolloutTests
         using var conditioning = new PromptConditioning(pipeline, prompts, 1.0);
         double[] TimesDrawn(int trainedSteps, bool jitter = false)
         {
-            var config = new NftConfig { Steps = 4, GroupSize = 4, TimesPerImage = 2, TrainedSteps = trainedSteps, RefWeight = 0, JitterTimes = jitter };
+            var config = new NftConfig
+            {
+                Steps = 4, GroupSize = 4, TimesPerImage = 2, TrainedSteps = trainedSteps, RefWeight = 0, JitterTimes = jitter
+            };
             Assert.Empty(config.Problems());
             var strategy = new ForwardProcessStrategy("nft", config);
             using var gen = new Generator(6);
@@ -114,10 +117,14 @@ public class ForwardProcessRolloutTests
 
     /// <summary>The gradient norm of the first update of nft on one tree of four identical leaves (noise level 0).</summary>
     private static double FirstGradNorm(bool sharedNoise) =>
-        FirstUpdate(new NftConfig { Steps = 4, GroupSize = 4, TimesPerImage = 2, RefWeight = 0, Branching = 2, BranchDepth = 2, NoiseLevel = 0,
-            SharedTrainingNoise = sharedNoise }, guidance: 1.0).GradNorm;
+        FirstUpdate(new NftConfig
+        {
+            Steps = 4, GroupSize = 4, TimesPerImage = 2, RefWeight = 0, Branching = 2, BranchDepth = 2, NoiseLevel = 0,
+            SharedTrainingNoise = sharedNoise
+        }, guidance: 1.0).GradNorm;
 
-    /// <summary>The first update of nft with <paramref name="nft"/>, rollouts at <paramref name="guidance"/>, alternating rewards.</summary>
+    /// <summary>The first update of nft with <paramref name="nft"/>, rollouts
+    /// at <paramref name="guidance"/>, alternating rewards.</summary>
     private static PolicyUpdateStats FirstUpdate(NftConfig nft, double guidance)
     {
         using var pipeline = RolloutEngineTests.TinyPipeline(21);
@@ -126,7 +133,8 @@ public class ForwardProcessRolloutTests
         var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = guidance });
         var trainer = PolicyUpdates.Create(config, pipeline, strategy, engine);
         using var disposeTrainer = trainer as IDisposable;
-        using var opt = new AdamW(pipeline.Model.NamedParameters(trainableOnly: true), new AdamWOptions { LearningRate = 1e-3, WeightDecay = 0 });
+        using var opt =
+            new AdamW(pipeline.Model.NamedParameters(trainableOnly: true), new AdamWOptions { LearningRate = 1e-3, WeightDecay = 0 });
         var loop = new GrpoIteration(pipeline, strategy, engine, new AlternatingReward(), new AdvantageConfig(), trainer, opt);
         using var gen = new Generator(22);
         var report = loop.Run(0, ["a red circle"], gen, new Random(0));

@@ -21,12 +21,23 @@ public class GrpoTrainerTests : IDisposable
         var dir = Path.Combine(root, "base");
         var tokenizer = new WordTokenizer(ShapesVocabulary.Words);
         using var gen = new Generator(21);
-        var cfg = new DiTConfig { ImageSize = 16, PatchSize = 4, Dim = 32, Depth = 1, Heads = 2, MlpRatio = 2, Text = new TextEncoderConfig { MaxTokens = 16, Dim = 16, Depth = 1, Heads = 2 } };
+        var cfg = new DiTConfig
+        {
+            ImageSize = 16,
+            PatchSize = 4,
+            Dim = 32,
+            Depth = 1,
+            Heads = 2,
+            MlpRatio = 2,
+            Text = new TextEncoderConfig { MaxTokens = 16, Dim = 16, Depth = 1, Heads = 2 }
+        };
         using var pipeline = TextToImagePipeline.Create(cfg, tokenizer, gen);
         using (var scope = Torch.NewScope())
         using (Torch.NoGrad())
+        {
             foreach (var (name, p) in pipeline.Model.NamedParameters())
                 if (name.Contains("adaLN") || name.StartsWith("final")) p.CopyFrom(Torch.RandnLike(p, gen) * 0.05);
+        }
         pipeline.Save(dir);
         return dir;
     }
@@ -50,7 +61,8 @@ public class GrpoTrainerTests : IDisposable
         File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Where(l => l.Contains("\"train\"")).Select(l =>
         {
             var e = System.Text.Json.JsonDocument.Parse(l).RootElement;
-            return $"{e.GetProperty("iteration").GetInt64()} {e.GetProperty("reward_mean").GetDouble():R} {e.GetProperty("loss").GetDouble():R} {e.GetProperty("grad_norm").GetDouble():R}";
+            return $"{e.GetProperty("iteration").GetInt64()} {e.GetProperty("reward_mean").GetDouble():R} " +
+                $"{e.GetProperty("loss").GetDouble():R} {e.GetProperty("grad_norm").GetDouble():R}";
         }).ToArray();
 
     [Fact]
@@ -64,7 +76,8 @@ public class GrpoTrainerTests : IDisposable
         Assert.Equal(2, TrainLines(killed).Length);
         new GrpoTrainer(Config(model, 4), killed).Run(resume: true, cancel: TestContext.Current.CancellationToken);
         Assert.Equal(TrainLines(whole), TrainLines(killed));
-        Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "final", "lora.safetensors")), File.ReadAllBytes(Path.Combine(killed, "final", "lora.safetensors")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "final", "lora.safetensors")),
+            File.ReadAllBytes(Path.Combine(killed, "final", "lora.safetensors")));
     }
 
     [Fact]
@@ -106,7 +119,11 @@ public class GrpoTrainerTests : IDisposable
     public void AResumeAfterAKillBetweenCheckpointsLeavesNoIterationTwiceInTheLog()
     {
         var model = SaveTinyBase();
-        var config = Config(model, 4) with { Train = Config(model, 4).Train with { CheckpointEvery = 2 }, Eval = Config(model, 4).Eval with { Every = 2 } };
+        var config = Config(model, 4) with
+        {
+            Train = Config(model, 4).Train with { CheckpointEvery = 2 },
+            Eval = Config(model, 4).Eval with { Every = 2 }
+        };
         var whole = Path.Combine(_dir, "whole");
         var killed = Path.Combine(_dir, "killed");
         new GrpoTrainer(config, whole).Run(resume: false, cancel: TestContext.Current.CancellationToken);
@@ -116,13 +133,15 @@ public class GrpoTrainerTests : IDisposable
         Assert.Equal(3, GrpoCheckpoint.ReadState(Path.Combine(killed, "checkpoint")).Iterations);
         // then a kill during iteration 4, after its line was written and while a further line was being written
         var log = Path.Combine(killed, "metrics.jsonl");
-        File.AppendAllText(log, File.ReadAllLines(Path.Combine(whole, "metrics.jsonl")).First(l => l.Contains("\"train\"") && l.Contains("\"iteration\":4,")) + "\n");
+        File.AppendAllText(log, File.ReadAllLines(Path.Combine(whole, "metrics.jsonl"))
+            .First(l => l.Contains("\"train\"") && l.Contains("\"iteration\":4,")) + "\n");
         File.AppendAllText(log, "{\"kind\":\"train\",\"itera");
         new GrpoTrainer(config, killed).Run(resume: true, cancel: TestContext.Current.CancellationToken);
 
         Assert.Equal(LineKinds(whole), LineKinds(killed));       // [eval 0, train 1, train 2, eval 2, train 3, train 4, eval 4]
         Assert.Equal(TrainLines(whole), TrainLines(killed));
-        Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "final", "lora.safetensors")), File.ReadAllBytes(Path.Combine(killed, "final", "lora.safetensors")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "final", "lora.safetensors")),
+            File.ReadAllBytes(Path.Combine(killed, "final", "lora.safetensors")));
     }
 
     [Fact]
@@ -193,8 +212,10 @@ public class GrpoTrainerTests : IDisposable
         Assert.Equal("NaN", e.GetProperty("signal").GetString());
         Assert.Equal(0, e.GetProperty("signal_edges").GetInt32());
         var two = Path.Combine(_dir, "two");
-        new GrpoTrainer(Config(model, 1) with { Loss = new PolicyLossConfig { UpdatesPerIteration = 2 } }, two).Run(resume: false, cancel: TestContext.Current.CancellationToken);
-        var t = System.Text.Json.JsonDocument.Parse(File.ReadAllLines(Path.Combine(two, "metrics.jsonl")).First(l => l.Contains("\"train\""))).RootElement;
+        new GrpoTrainer(Config(model, 1) with { Loss = new PolicyLossConfig { UpdatesPerIteration = 2 } }, two)
+            .Run(resume: false, cancel: TestContext.Current.CancellationToken);
+        var t = System.Text.Json.JsonDocument.Parse(File.ReadAllLines(Path.Combine(two, "metrics.jsonl"))
+            .First(l => l.Contains("\"train\""))).RootElement;
         Assert.InRange(t.GetProperty("signal").GetDouble(), -1, 1);
         Assert.Equal(6, t.GetProperty("signal_edges").GetInt32());   // the second half of the 12 trained edges
     }
@@ -228,7 +249,8 @@ public class GrpoTrainerTests : IDisposable
         // a base sampled in bf16 is another evaluation; auto is keyed as what it resolves to on this machine
         var bf16 = BaseEvaluationCache.Key(model, config.Eval with { Precision = Precision.Bf16 }, config.Split);
         Assert.NotEqual(key, bf16);
-        Assert.Equal(CpuFeatures.HasBf16MatrixUnits ? bf16 : key, BaseEvaluationCache.Key(model, config.Eval with { Precision = Precision.Auto }, config.Split));
+        Assert.Equal(CpuFeatures.HasBf16MatrixUnits ? bf16 : key,
+            BaseEvaluationCache.Key(model, config.Eval with { Precision = Precision.Auto }, config.Split));
     }
 
     [Fact]
@@ -250,7 +272,8 @@ public class GrpoTrainerTests : IDisposable
 
         // a resume with another LoRA rank: its adapters do not fit the checkpoint's
         var other = Config(model, 2) with { Lora = new LoraConfig { Rank = 3, Alpha = 4 } };
-        var e = Assert.Throws<InvalidDataException>(() => new GrpoTrainer(other, run).Run(resume: true, cancel: TestContext.Current.CancellationToken));
+        var e = Assert.Throws<InvalidDataException>(() =>
+            new GrpoTrainer(other, run).Run(resume: true, cancel: TestContext.Current.CancellationToken));
         Assert.Contains("does not match this run's model or LoRA config", e.Message);
         Assert.Equal(config, File.ReadAllText(Path.Combine(run, "config.yaml")));   // before, the failed resume's rank 3 was written here
         Assert.Contains("rank: 2", config);

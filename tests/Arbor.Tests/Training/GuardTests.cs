@@ -34,7 +34,8 @@ public class GuardTests : IDisposable
         using var forest = engine.Run(["a circle"], strategy, conditioning, gen);
         var rng = new Random(1);
         foreach (var leaf in forest.Leaves) leaf.Reward = rng.NextDouble();
-        EdgeAdvantages.Assign(forest, EdgeAdvantageMode.Path, [forest.Leaves.Select(l => l.Reward!.Value).ToList()], [1.0], new AdvantageConfig());
+        EdgeAdvantages.Assign(forest, EdgeAdvantageMode.Path, [forest.Leaves.Select(l => l.Reward!.Value).ToList()],
+            [1.0], new AdvantageConfig());
         var stats = trainer.Update(forest, conditioning, opt);
         Assert.Equal(1, stats.SkippedUpdates);
         Assert.False(double.IsFinite(stats.GradNorm));
@@ -52,8 +53,16 @@ public class GuardTests : IDisposable
         var checkpointBefore = File.ReadAllBytes(Path.Combine(run, "checkpoint", "lora.safetensors"));
 
         int port = Arbor.TestKit.Ports.Free();
-        var down = config with { Reward = new RewardConfig { Names = ["remote"], Remote = new RemoteRewardConfig { Url = $"http://127.0.0.1:{port}", Retries = 1, BackoffSeconds = 0.01 } } };
-        var e = Assert.Throws<RewardServerException>(() => new GrpoTrainer(down, run).Run(resume: true, cancel: TestContext.Current.CancellationToken));
+        var down = config with
+        {
+            Reward = new RewardConfig
+            {
+                Names = ["remote"],
+                Remote = new RemoteRewardConfig { Url = $"http://127.0.0.1:{port}", Retries = 1, BackoffSeconds = 0.01 }
+            }
+        };
+        var e = Assert.Throws<RewardServerException>(() =>
+            new GrpoTrainer(down, run).Run(resume: true, cancel: TestContext.Current.CancellationToken));
         Assert.Contains($"127.0.0.1:{port}", e.Message);
         Assert.StartsWith(metricsBefore, File.ReadAllText(Path.Combine(run, "metrics.jsonl")));
         Assert.Equal(checkpointBefore, File.ReadAllBytes(Path.Combine(run, "checkpoint", "lora.safetensors")));
@@ -70,10 +79,15 @@ public class GuardTests : IDisposable
         var url = $"http://127.0.0.1:{Arbor.TestKit.Ports.Free()}";
         var config = GrpoTrainerTests.Config(model, 3) with
         {
-            Reward = new RewardConfig { Names = ["remote"], Remote = new RemoteRewardConfig { Url = url, Retries = 2, BackoffSeconds = 0.05 } },
+            Reward = new RewardConfig
+            {
+                Names = ["remote"],
+                Remote = new RemoteRewardConfig { Url = url, Retries = 2, BackoffSeconds = 0.05 }
+            },
         };
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var e = Assert.Throws<RewardServerException>(() => new GrpoTrainer(config, run).Run(resume: false, cancel: TestContext.Current.CancellationToken));
+        var e = Assert.Throws<RewardServerException>(() =>
+            new GrpoTrainer(config, run).Run(resume: false, cancel: TestContext.Current.CancellationToken));
         Assert.True(clock.Elapsed.TotalSeconds < 10, $"took {clock.Elapsed.TotalSeconds:0.0} s");
         Assert.Contains($"reward server {url} failed 3 times at GET /health (the health check); last error: Connection refused", e.Message);
         // checked before the run directory was prepared: no evaluation, no rollout, nothing logged
@@ -105,7 +119,8 @@ public class GuardTests : IDisposable
         new GrpoTrainer(config, run).Run(resume: false, cancel: TestContext.Current.CancellationToken);
         var metrics = File.ReadAllText(Path.Combine(run, "metrics.jsonl"));
         var final = File.ReadAllBytes(Path.Combine(run, "final", "lora.safetensors"));
-        var e = Assert.Throws<Arbor.Runs.OutputPathException>(() => new GrpoTrainer(config with { Seed = 9 }, run).Run(resume: false, cancel: TestContext.Current.CancellationToken));
+        var e = Assert.Throws<Arbor.Runs.OutputPathException>(() =>
+            new GrpoTrainer(config with { Seed = 9 }, run).Run(resume: false, cancel: TestContext.Current.CancellationToken));
         Assert.Contains("--resume", e.Message);
         Assert.Contains("--overwrite", e.Message);
         Assert.Equal(metrics, File.ReadAllText(Path.Combine(run, "metrics.jsonl")));

@@ -65,8 +65,13 @@ public class PretrainingReplayTests
         var one = Replayed(null);
         var ranks = Distributed.Ranks.Run(2, dp => Replayed(dp));
         for (int i = 0; i < one.Length; i++)
+        {
             for (int j = 0; j < one[i].Length; j++)
-                Assert.True(Math.Abs(one[i][j] - ranks[0][i][j]) <= 1e-5 * (Math.Abs(one[i][j]) + 1e-6), $"parameter {i}[{j}]: {one[i][j]:R} vs {ranks[0][i][j]:R}");
+            {
+                Assert.True(Math.Abs(one[i][j] - ranks[0][i][j]) <= 1e-5 * (Math.Abs(one[i][j]) + 1e-6),
+                    $"parameter {i}[{j}]: {one[i][j]:R} vs {ranks[0][i][j]:R}");
+            }
+        }
     }
 
     [Fact]
@@ -74,7 +79,8 @@ public class PretrainingReplayTests
     {
         Assert.Contains("replay.weight must be a finite number >= 0 (got -1)", new ReplayConfig { Weight = -1 }.Problems());
         Assert.Contains("replay.batch_size must be >= 1 (got 0)", new ReplayConfig { BatchSize = 0 }.Problems());
-        Assert.Contains(new GrpoTrainConfig { Replay = new ReplayConfig { Weight = double.NaN } }.Problems(), p => p.StartsWith("replay.weight"));
+        Assert.Contains(new GrpoTrainConfig { Replay = new ReplayConfig { Weight = double.NaN } }.Problems(),
+            p => p.StartsWith("replay.weight"));
         Assert.Empty(new ReplayConfig().Problems());
     }
 }

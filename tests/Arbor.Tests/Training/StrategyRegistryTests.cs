@@ -21,7 +21,8 @@ public class StrategyRegistryTests
     public void AnUnknownStrategyIsAConfigErrorListingTheKnownOnes()
     {
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>("strategy: flow_gpro\n", "t.yaml"));
-        Assert.Contains("strategy 'flow_gpro' is unknown (expected flow_grpo, dance_grpo, mix_grpo, tree_grpo, branch_grpo, dynamic_tree, nft, awm)", e.Message);
+        Assert.Contains("strategy 'flow_gpro' is unknown (expected flow_grpo, dance_grpo, mix_grpo, tree_grpo, branch_grpo, " +
+            "dynamic_tree, nft, awm)", e.Message);
         var thrown = Assert.Throws<ArgumentException>(() => Strategies.Strategies.Find("flow_gpro"));
         Assert.Contains("expected flow_grpo", thrown.Message);
     }
@@ -29,7 +30,8 @@ public class StrategyRegistryTests
     [Fact]
     public void AForwardProcessStrategyWithoutLoraIsAConfigErrorFromItsEntry()
     {
-        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>("strategy: awm\nlora:\n  enabled: false\n", "t.yaml"));
+        var e = Assert.Throws<ConfigException>(() =>
+            ConfigLoader.Parse<GrpoTrainConfig>("strategy: awm\nlora:\n  enabled: false\n", "t.yaml"));
         Assert.Contains("awm keeps its old policy as a second copy of the LoRA weights: lora.enabled must be true", e.Message);
     }
 }

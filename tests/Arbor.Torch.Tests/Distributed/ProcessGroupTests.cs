@@ -41,13 +41,16 @@ public class ProcessGroupTests
                 body(pg);
             }
             catch (Exception e) { errors[rank] = e; }
-        }) { IsBackground = true, Name = $"rank {rank}" }).ToList();
+        })
+        { IsBackground = true, Name = $"rank {rank}" }).ToList();
         threads.ForEach(t => t.Start());
         var deadline = Stopwatch.StartNew();
         var max = limit ?? TimeSpan.FromSeconds(20);
         foreach (var (t, rank) in threads.Select((t, i) => (t, i)))
+        {
             Assert.True(t.Join(max - deadline.Elapsed > TimeSpan.Zero ? max - deadline.Elapsed : TimeSpan.Zero),
                         $"rank {rank} hung (> {max.TotalSeconds} s)");
+        }
         for (int r = 0; r < worldSize; r++)
             if (errors[r] is { } e) throw new Xunit.Sdk.XunitException($"rank {r} failed: {e}");
     }
@@ -157,7 +160,7 @@ public class ProcessGroupTests
     {
         var released = new TimeSpan[2];
         var clock = Stopwatch.StartNew();
-        TimeSpan lateArrival = TimeSpan.Zero;
+        var lateArrival = TimeSpan.Zero;
         RunRanks(2, Short, pg =>
         {
             pg.Barrier();   // both here: the groups are up
@@ -177,7 +180,7 @@ public class ProcessGroupTests
     {
         var timeout = TimeSpan.FromSeconds(2);
         TorchException? error = null;
-        TimeSpan took = TimeSpan.Zero;
+        var took = TimeSpan.Zero;
         using var rank0Done = new ManualResetEventSlim();
         RunRanks(2, timeout, pg =>
         {
@@ -205,7 +208,7 @@ public class ProcessGroupTests
     {
         var timeout = TimeSpan.FromSeconds(4);
         TorchException? error = null;
-        TimeSpan took = TimeSpan.Zero;
+        var took = TimeSpan.Zero;
         using var rank1Gone = new ManualResetEventSlim();
         int port = Ports.Free();
         var rank1 = new Thread(() =>
@@ -217,7 +220,8 @@ public class ProcessGroupTests
                 pg.Dispose();   // leaves mid-job: its sockets close
             }
             finally { rank1Gone.Set(); }
-        }) { IsBackground = true };
+        })
+        { IsBackground = true };
         rank1.Start();
         using (var pg = ProcessGroup.Create(0, 2, "127.0.0.1", port, timeout))
         {
@@ -245,7 +249,8 @@ public class ProcessGroupTests
         {
             try { ProcessGroup.Create(1, 3, "127.0.0.1", port, timeout).Dispose(); }
             catch (TorchException x) { rank1Error = x.Message; }
-        }) { IsBackground = true };
+        })
+        { IsBackground = true };
         var sw = Stopwatch.StartNew();
         rank1.Start();
         var e = Assert.Throws<TorchException>(() => ProcessGroup.Create(0, 3, "127.0.0.1", port, timeout));

@@ -112,8 +112,10 @@ public class ElementwiseGradTests
         {
             var d = new TheoryData<string, string>();
             foreach (var op in Binary.Keys)
+            {
                 foreach (var shapes in new[] { "2x3|2x3", "2x3|3", "2x1x3|4x1", "1|2x2" })
                     d.Add(op, shapes);
+            }
             return d;
         }
     }

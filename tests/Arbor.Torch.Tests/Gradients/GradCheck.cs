@@ -87,7 +87,10 @@ public static class GradCheck
         Assert.Equal(before, Torch.UnreleasedTensors);
         report.AssertWithin(atol, rtol);
         for (int i = 0; i < inputs.Length; i++)
-            Assert.True(report.AnyNonZero(i), $"{op}: the numeric gradient of input {i} is ~0 everywhere, so the check would prove nothing");
+        {
+            Assert.True(report.AnyNonZero(i),
+                $"{op}: the numeric gradient of input {i} is ~0 everywhere, so the check would prove nothing");
+        }
     }
 
     /// <summary>The analytic and numeric gradients, without asserting anything about them.</summary>
@@ -115,7 +118,10 @@ public static class GradCheck
                 Assert.Equal(inputs[i].Shape, g.Shape);
                 analytic[i] = g.ToDoubleArray();
             }
-            else analytic[i] = new double[inputs[i].Data.Length]; // unused input: a zero gradient
+            else
+            {
+                analytic[i] = new double[inputs[i].Data.Length]; // unused input: a zero gradient
+            }
         }
 
         // ---- analytic again, via Backward and .Grad: must agree with the above ----
@@ -126,8 +132,10 @@ public static class GradCheck
         {
             var viaBackward = leaves2[i].Grad?.ToDoubleArray() ?? new double[inputs[i].Data.Length];
             for (int j = 0; j < viaBackward.Length; j++)
+            {
                 Assert.True(Math.Abs(viaBackward[j] - analytic[i][j]) <= 1e-12 * (1 + Math.Abs(analytic[i][j])),
                     $"{op}: input {i} element {j}: Backward/.Grad gave {viaBackward[j]:R}, Torch.Gradients gave {analytic[i][j]:R}");
+            }
         }
 
         // ---- numeric, by central differences ----
@@ -179,6 +187,7 @@ public static class GradCheck
         {
             (double, int, int) worst = (0, -1, -1);
             for (int i = 0; i < Analytic.Length; i++)
+            {
                 for (int j = 0; j < Analytic[i].Length; j++)
                 {
                     double a = Analytic[i][j], n = Numeric[i][j];
@@ -186,6 +195,7 @@ public static class GradCheck
                     if (double.IsNaN(ratio)) ratio = double.PositiveInfinity;
                     if (ratio > worst.Item1) worst = (ratio, i, j);
                 }
+            }
             return worst;
         }
 
@@ -203,11 +213,14 @@ public static class GradCheck
             msg.Append(CultureInfo.InvariantCulture,
                 $"{Op}: gradient mismatch for input {i} {Inputs[i]} at element {j} ({Index(Inputs[i].Shape, j)}): ");
             msg.Append(CultureInfo.InvariantCulture,
-                $"analytic {Analytic[i][j]:R}, numeric {Numeric[i][j]:R}, |diff| {Math.Abs(Analytic[i][j] - Numeric[i][j]):E3} > {atol:E1} + {rtol:E1}·|numeric|");
+                $"analytic {Analytic[i][j]:R}, numeric {Numeric[i][j]:R}, |diff| {Math.Abs(Analytic[i][j] - Numeric[i][j]):E3} > " +
+                    $"{atol:E1} + {rtol:E1}·|numeric|");
             int bad = 0;
             for (int k = 0; k < Analytic.Length; k++)
+            {
                 for (int m = 0; m < Analytic[k].Length; m++)
                     if (Math.Abs(Analytic[k][m] - Numeric[k][m]) > atol + rtol * Math.Abs(Numeric[k][m])) bad++;
+            }
             msg.Append(CultureInfo.InvariantCulture, $"; {bad} element(s) out of tolerance in all");
             Assert.Fail(msg.ToString());
         }

@@ -20,8 +20,10 @@ public class MiscGradTests
         var g = w.Grad!.ToDoubleArray();
         var counts = new double[] { 1, 3, 1, 1, 0 };
         for (int row = 0; row < 5; row++)
+        {
             for (int c = 0; c < 3; c++)
                 Assert.Equal(counts[row], g[row * 3 + c]);
+        }
     }
 
     [Fact]

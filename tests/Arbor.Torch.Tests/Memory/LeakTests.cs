@@ -46,8 +46,10 @@ public class LeakTests
         MallocTrim(0);
         // VmRSS from /proc/self/status: what the OS charges the process, native memory included.
         foreach (var line in File.ReadLines("/proc/self/status"))
+        {
             if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
                 return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+        }
         throw new InvalidOperationException("no VmRSS");
     }
 

@@ -41,7 +41,8 @@ public class ComputePrecisionTests
         var q = Torch.Randn([2, 2, 5, 8], gen);
         var k = Torch.Randn([2, 2, 7, 8], gen);
         var v = Torch.Randn([2, 2, 7, 8], gen);
-        var mask = Torch.FromArray(new[] { true, true, true, false, true, false, true, true, false, true, true, true, false, false }, [2, 1, 1, 7]);
+        var mask = Torch.FromArray(new[] { true, true, true, false, true, false, true, true, false, true, true, true, false, false },
+            [2, 1, 1, 7]);
         var a32 = F.ScaledDotProductAttention(q, k, v, mask);
         Tensor a16;
         using (ComputePrecision.Use(Precision.Bf16)) a16 = F.ScaledDotProductAttention(q, k, v, mask);
@@ -92,7 +93,8 @@ public class ComputePrecisionTests
         Assert.Equal(Precision.Bf16, ComputePrecision.Resolve(Precision.Bf16));
         Assert.Equal(Precision.Fp32, ComputePrecision.Resolve(Precision.Fp32));
         // the units need AVX-512 BW/VL/DQ and a bf16 instruction set, as the flags say
-        bool flags = CpuFeatures.Flags.Contains("avx512bw") && CpuFeatures.Flags.Contains("avx512vl") && CpuFeatures.Flags.Contains("avx512dq")
+        bool flags = CpuFeatures.Flags.Contains("avx512bw") && CpuFeatures.Flags.Contains("avx512vl")
+            && CpuFeatures.Flags.Contains("avx512dq")
             && (CpuFeatures.Flags.Contains("avx512_bf16") || CpuFeatures.Flags.Contains("amx_bf16"));
         Assert.Equal(flags, CpuFeatures.HasBf16MatrixUnits);
     }

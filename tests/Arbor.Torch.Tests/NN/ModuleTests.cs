@@ -42,7 +42,7 @@ public class ModuleTests
     {
         using var net = new Net();
         var listing = net.StateDict().Select(kv => $"{kv.Key} [{string.Join(",", kv.Value.Shape)}]").ToArray();
-        string[] block(int i) =>
+        string[] BlockParameters(int i) =>
         [
             $"blocks.{i}.norm.weight [4]", $"blocks.{i}.norm.bias [4]",
             $"blocks.{i}.attn.qkv.weight [12,4]", $"blocks.{i}.attn.qkv.bias [12]",
@@ -50,7 +50,7 @@ public class ModuleTests
             $"blocks.{i}.mlp.0.weight [8,4]", $"blocks.{i}.mlp.0.bias [8]",
             $"blocks.{i}.mlp.2.weight [4,8]", $"blocks.{i}.mlp.2.bias [4]",
         ];
-        string[] expected = ["embed.weight [10,4]", .. block(0), .. block(1), "pos [1,3,4]"];
+        string[] expected = ["embed.weight [10,4]", .. BlockParameters(0), .. BlockParameters(1), "pos [1,3,4]"];
         Assert.Equal(expected, listing);
         Assert.Equal(10 * 4 + 2 * (4 + 4 + 48 + 12 + 16 + 32 + 8 + 32 + 4), net.ParameterCount());
     }
@@ -70,7 +70,10 @@ public class ModuleTests
         Assert.Contains("[2, 3]", e.Message);
         var missing = new Dictionary<string, Tensor> { ["weight"] = Torch.Zeros([2, 3]) };
         Assert.Contains("missing key 'bias'", Assert.Throws<ArgumentException>(() => b.LoadStateDict(missing)).Message);
-        var extra = new Dictionary<string, Tensor> { ["weight"] = Torch.Zeros([2, 3]), ["bias"] = Torch.Zeros([2]), ["gamma"] = Torch.Zeros([1]) };
+        var extra = new Dictionary<string, Tensor>
+        {
+            ["weight"] = Torch.Zeros([2, 3]), ["bias"] = Torch.Zeros([2]), ["gamma"] = Torch.Zeros([1])
+        };
         Assert.Contains("unexpected key 'gamma'", Assert.Throws<ArgumentException>(() => b.LoadStateDict(extra)).Message);
         // a failed load changes nothing
         Assert.Equal(a.Weight.ToFloatArray(), b.Weight.ToFloatArray());
@@ -136,7 +139,10 @@ public class ModuleTests
         public BadNames(int which)
         {
             if (which == 0) { RegisterBuffer("a", Torch.Zeros([1])); RegisterBuffer("a", Torch.Zeros([1])); }
-            else RegisterBuffer("a.b", Torch.Zeros([1]));
+            else
+            {
+                RegisterBuffer("a.b", Torch.Zeros([1]));
+            }
         }
     }
 }

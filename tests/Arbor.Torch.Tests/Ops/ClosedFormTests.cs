@@ -16,8 +16,10 @@ public class ClosedFormTests
     {
         Assert.Equal(expected.Length, actual.Length);
         for (int i = 0; i < expected.Length; i++)
+        {
             Assert.True(Math.Abs(expected[i] - actual[i]) <= tol,
                 $"{what} element {i}: expected {expected[i]:R}, got {actual[i]:R} (|diff| {Math.Abs(expected[i] - actual[i]):E2})");
+        }
     }
 
     private static Tensor D(double[] data, params long[] shape) => Torch.FromArray(data, shape);
@@ -71,7 +73,8 @@ public class ClosedFormTests
         // out[0,0] = 1·1 + 2·2 + 3·4 + 4·5 = 37, then 47, 67, 77.
         Assert.Equal(new double[] { 37, 47, 67, 77 }, F.Conv2d(x, k).ToDoubleArray());
         Assert.Equal(new double[] { 37.5, 47.5, 67.5, 77.5 }, F.Conv2d(x, k, D([0.5], 1)).ToDoubleArray());
-        // Padding 1, stride 2: windows at padded (0,0), (0,2), (2,0), (2,2) over [[0,0,0,0,0],[0,1,2,3,0],[0,4,5,6,0],[0,7,8,9,0],[0,0,0,0,0]].
+        // Padding 1, stride 2: windows at padded (0,0), (0,2), (2,0), (2,2)
+        // over [[0,0,0,0,0],[0,1,2,3,0],[0,4,5,6,0],[0,7,8,9,0],[0,0,0,0,0]].
         //  (0,0): [0,0;0,1] → 4·1 = 4            (0,2): [0,0;2,3] → 3·2 + 4·3 = 18
         //  (2,0): [0,4;0,7] → 2·4 + 4·7 = 36     (2,2): [5,6;8,9] → 5 + 12 + 24 + 36 = 77
         Assert.Equal(new double[] { 4, 18, 36, 77 }, F.Conv2d(x, k, stride: (2, 2), padding: (1, 1)).ToDoubleArray());
@@ -99,22 +102,32 @@ public class ClosedFormTests
         var expected = new double[batch * cout * oh * ow];
         int cinG = cin / groups, coutG = cout / groups;
         for (int n = 0; n < batch; n++)
+        {
             for (int co = 0; co < cout; co++)
+            {
                 for (int i = 0; i < oh; i++)
+                {
                     for (int j = 0; j < ow; j++)
                     {
                         double s = bd[co];
                         int g = co / coutG;
                         for (int ci = 0; ci < cinG; ci++)
+                        {
                             for (int a = 0; a < kh; a++)
+                            {
                                 for (int b = 0; b < kw; b++)
                                 {
                                     int r = i * stride - pad + a * dil, c = j * stride - pad + b * dil;
                                     if (r < 0 || r >= h || c < 0 || c >= w) continue;
                                     s += xd[((n * cin + g * cinG + ci) * h + r) * w + c] * wd[((co * cinG + ci) * kh + a) * kw + b];
                                 }
+                            }
+                        }
                         expected[((n * cout + co) * oh + i) * ow + j] = s;
                     }
+                }
+            }
+        }
         Close(expected, y.ToDoubleArray(), 1e-12, "conv2d");
     }
 
@@ -154,16 +167,26 @@ public class ClosedFormTests
         Assert.Equal(new long[] { 1, cout, oh, ow }, y.Shape);
         var expected = new double[cout * oh * ow];
         for (int ci = 0; ci < cin; ci++)
+        {
             for (int i = 0; i < h; i++)
+            {
                 for (int j = 0; j < w; j++)
+                {
                     for (int co = 0; co < cout; co++)
+                    {
                         for (int a = 0; a < kh; a++)
+                        {
                             for (int b = 0; b < kw; b++)
                             {
                                 int r = i * stride - pad + a * dil, c = j * stride - pad + b * dil;
                                 if (r < 0 || r >= oh || c < 0 || c >= ow) continue;
                                 expected[(co * oh + r) * ow + c] += xd[(ci * h + i) * w + j] * wd[((ci * cout + co) * kh + a) * kw + b];
                             }
+                        }
+                    }
+                }
+            }
+        }
         Close(expected, y.ToDoubleArray(), 1e-12, "conv_transpose2d");
     }
 
@@ -191,25 +214,25 @@ public class ClosedFormTests
             F.GroupNorm(x, 4, eps: eps).ToDoubleArray(), what: "4 groups");
     }
 
-    // softmax(q·kᵀ/√d + mask)·v by hand, for one [L, d] head.
-    private static double[] Attention(double[] q, double[] k, double[] v, int L, int S, int d, int dv, double[]? mask, bool causal)
+    // softmax(q·kᵀ/√d + mask)·v by hand, for one [lq, d] head.
+    private static double[] Attention(double[] q, double[] k, double[] v, int lq, int lk, int d, int dv, double[]? mask, bool causal)
     {
-        var o = new double[L * dv];
-        for (int i = 0; i < L; i++)
+        var o = new double[lq * dv];
+        for (int i = 0; i < lq; i++)
         {
-            var s = new double[S];
-            for (int j = 0; j < S; j++)
+            var s = new double[lk];
+            for (int j = 0; j < lk; j++)
             {
                 double dot = 0;
                 for (int c = 0; c < d; c++) dot += q[i * d + c] * k[j * d + c];
-                s[j] = dot / Math.Sqrt(d) + (mask?[i * S + j] ?? 0);
+                s[j] = dot / Math.Sqrt(d) + (mask?[i * lk + j] ?? 0);
                 if (causal && j > i) s[j] = double.NegativeInfinity;
             }
             double mx = s.Max();
             var e = s.Select(x => Math.Exp(x - mx)).ToArray();
             double z = e.Sum();
             for (int c = 0; c < dv; c++)
-                for (int j = 0; j < S; j++) o[i * dv + c] += e[j] / z * v[j * dv + c];
+                for (int j = 0; j < lk; j++) o[i * dv + c] += e[j] / z * v[j * dv + c];
         }
         return o;
     }
@@ -232,7 +255,8 @@ public class ClosedFormTests
 
         // Causal: row 0 sees only key 0, so it is v[0]; row 1 is unchanged.
         double[] causal = [1, 2, 3, byHand[3], byHand[4], byHand[5]];
-        Close(causal, F.ScaledDotProductAttention(qt, kt, vt, causal: true, forceComposite: forceComposite).ToDoubleArray(), what: "causal");
+        Close(causal,
+            F.ScaledDotProductAttention(qt, kt, vt, causal: true, forceComposite: forceComposite).ToDoubleArray(), what: "causal");
 
         // A float mask is added to the scores: +ln 3 on (0, 1) makes row 0's weights (1/4, 3/4).
         double[] mask = [0, Math.Log(3), 0, 0];
@@ -241,7 +265,8 @@ public class ClosedFormTests
 
         // A bool mask marks positions to attend: false on (1, 1) makes row 1 equal v[0].
         var bmask = Torch.FromArray(new[] { true, true, true, false }, [2, 2]);
-        Close([2.5, 3.5, 4.5, 1, 2, 3], F.ScaledDotProductAttention(qt, kt, vt, bmask, forceComposite: forceComposite).ToDoubleArray(), what: "bool mask");
+        Close([2.5, 3.5, 4.5, 1, 2, 3],
+            F.ScaledDotProductAttention(qt, kt, vt, bmask, forceComposite: forceComposite).ToDoubleArray(), what: "bool mask");
     }
 
     [Fact]
@@ -249,30 +274,31 @@ public class ClosedFormTests
     {
         using var scope = Torch.NewScope();
         using var gen = new Generator(7);
-        int L = 3, S = 5, d = 4, dv = 2;
-        var q = Torch.Randn([L, d], gen, DType.Float64);
-        var k = Torch.Randn([S, d], gen, DType.Float64);
-        var v = Torch.Randn([S, dv], gen, DType.Float64);
-        var m = Torch.Randn([L, S], gen, DType.Float64);
+        int lq = 3, lk = 5, d = 4, dv = 2;
+        var q = Torch.Randn([lq, d], gen, DType.Float64);
+        var k = Torch.Randn([lk, d], gen, DType.Float64);
+        var v = Torch.Randn([lk, dv], gen, DType.Float64);
+        var m = Torch.Randn([lq, lk], gen, DType.Float64);
         double[] qd = q.ToDoubleArray(), kd = k.ToDoubleArray(), vd = v.ToDoubleArray();
         // A bool mask (true = attend), as an additive 0 / −∞ mask for the reference.
-        var keep = new bool[L * S];
-        for (int i = 0; i < keep.Length; i++) keep[i] = i % 3 != 1 || i % S == 0;
-        var bm = Torch.FromArray(keep, [L, S]);
+        var keep = new bool[lq * lk];
+        for (int i = 0; i < keep.Length; i++) keep[i] = i % 3 != 1 || i % lk == 0;
+        var bm = Torch.FromArray(keep, [lq, lk]);
         var additive = keep.Select(b => b ? 0.0 : double.NegativeInfinity).ToArray();
         foreach (var composite in new[] { false, true })
         {
-            Close(Attention(qd, kd, vd, L, S, d, dv, null, false),
+            Close(Attention(qd, kd, vd, lq, lk, d, dv, null, false),
                 F.ScaledDotProductAttention(q.Unsqueeze(0), k.Unsqueeze(0), v.Unsqueeze(0), forceComposite: composite).ToDoubleArray(),
                 1e-12, $"plain composite={composite}");
-            Close(Attention(qd, kd, vd, L, S, d, dv, m.ToDoubleArray(), false),
+            Close(Attention(qd, kd, vd, lq, lk, d, dv, m.ToDoubleArray(), false),
                 F.ScaledDotProductAttention(q.Unsqueeze(0), k.Unsqueeze(0), v.Unsqueeze(0), m, forceComposite: composite).ToDoubleArray(),
                 1e-12, $"float mask composite={composite}");
-            // Causal with L < S: query i sees keys 0..i (top-left aligned, as torch's is_causal).
-            Close(Attention(qd, kd, vd, L, S, d, dv, null, true),
-                F.ScaledDotProductAttention(q.Unsqueeze(0), k.Unsqueeze(0), v.Unsqueeze(0), causal: true, forceComposite: composite).ToDoubleArray(),
+            // Causal with lq < lk: query i sees keys 0..i (top-left aligned, as torch's is_causal).
+            Close(Attention(qd, kd, vd, lq, lk, d, dv, null, true),
+                F.ScaledDotProductAttention(q.Unsqueeze(0), k.Unsqueeze(0), v.Unsqueeze(0), causal: true,
+                    forceComposite: composite).ToDoubleArray(),
                 1e-12, $"causal composite={composite}");
-            Close(Attention(qd, kd, vd, L, S, d, dv, additive, false),
+            Close(Attention(qd, kd, vd, lq, lk, d, dv, additive, false),
                 F.ScaledDotProductAttention(q.Unsqueeze(0), k.Unsqueeze(0), v.Unsqueeze(0), bm, forceComposite: composite).ToDoubleArray(),
                 1e-12, $"bool mask composite={composite}");
         }
@@ -307,7 +333,10 @@ public class ClosedFormTests
         // Exact: x·Φ(x) = 0.5·x·(1 + erf(x/√2)); Φ(2) = 0.9772498680518208.
         Close([0.5 * (1 + ErfInvSqrt2), -(1 - Phi1), 0, 2 * 0.9772498680518208], x.Gelu().ToDoubleArray(), what: "gelu");
         // Tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
-        var tanhForm = new[] { 1.0, -1, 0, 2 }.Select(v => 0.5 * v * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v)))).ToArray();
+        var tanhForm = new[]
+        {
+            1.0, -1, 0, 2
+        }.Select(v => 0.5 * v * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v)))).ToArray();
         Close(tanhForm, x.Gelu(tanhApproximation: true).ToDoubleArray(), what: "gelu tanh");
         // The two differ (by ~1.6e-4 at 1), so the flag really selects a different formula.
         Assert.True(Math.Abs(x.Gelu().ToDoubleArray()[0] - x.Gelu(true).ToDoubleArray()[0]) > 1e-5);

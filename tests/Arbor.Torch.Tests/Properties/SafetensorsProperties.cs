@@ -19,18 +19,19 @@ public class SafetensorsProperties
             Gen.Const("\\"), Gen.Const("é"), Gen.Const("漢"), Gen.Const("😀"), Gen.Const("\n")))
             .Array[0, 10].Select(parts => string.Concat(parts));
 
+    // A bool tensor's bytes are masked to 0 or 1: libtorch's bool is one byte 0 or 1; other bytes are not a bool it can copy faithfully.
     private static readonly Gen<SafetensorsRawTensor> Tensors =
         from dtype in Gen.OneOf(DTypes)
         from shape in Gen.Long[0, 4].Array[0, 3]
         let bytes = (int)(shape.Aggregate(1L, (a, b) => a * b) * dtype.ElementSize())
         from data in Gen.Byte.Array[bytes]
-        // libtorch's bool is one byte 0 or 1; other bytes are not a bool it can copy faithfully
         select new SafetensorsRawTensor("", dtype, shape, dtype == DType.Bool ? data.Select(b => (byte)(b & 1)).ToArray() : data);
 
     internal sealed record FileContents(SafetensorsRawTensor[] Tensors, Dictionary<string, string> Metadata)
     {
         public override string ToString() =>
-            string.Join("; ", Tensors.Select(t => $"'{t.Name}' {t.DType} [{string.Join(", ", t.Shape)}] {Convert.ToHexString(t.Data.Span)}")) +
+            string.Join("; ",
+                Tensors.Select(t => $"'{t.Name}' {t.DType} [{string.Join(", ", t.Shape)}] {Convert.ToHexString(t.Data.Span)}")) +
             $"; metadata {{{string.Join(", ", Metadata.Select(p => $"'{p.Key}': '{p.Value}'"))}}}";
     }
 
@@ -59,7 +60,8 @@ public class SafetensorsProperties
             using var reader = new SafetensorsReader(path);
             Assert.Equal(f.Tensors.Select(t => t.Name).Order(StringComparer.Ordinal), reader.Names);
             Assert.Equal(0, reader.HeaderLength % 8);
-            Assert.Equal(f.Metadata.OrderBy(p => p.Key, StringComparer.Ordinal), reader.Metadata.OrderBy(p => p.Key, StringComparer.Ordinal));
+            Assert.Equal(f.Metadata.OrderBy(p => p.Key, StringComparer.Ordinal),
+                reader.Metadata.OrderBy(p => p.Key, StringComparer.Ordinal));
             foreach (var t in f.Tensors)
             {
                 var entry = reader.Entry(t.Name);

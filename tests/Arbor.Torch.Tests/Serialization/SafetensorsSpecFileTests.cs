@@ -144,7 +144,8 @@ public sealed class SafetensorsSpecFileTests : IClassFixture<SafetensorsTestFile
         var keys = doc.RootElement.EnumerateObject().Select(p => p.Name).ToArray();
         Assert.Equal(["__metadata__", "B", "a", "b"], keys);
         Assert.Equal("v", doc.RootElement.GetProperty("__metadata__").GetProperty("k").GetString());
-        long[] Offsets(string k) => doc.RootElement.GetProperty(k).GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+        long[] Offsets(string k) =>
+            doc.RootElement.GetProperty(k).GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
         Assert.Equal([0L, 4L], Offsets("B"));
         Assert.Equal([4L, 7L], Offsets("a"));
         Assert.Equal([7L, 23L], Offsets("b"));

@@ -10,7 +10,8 @@ public class DeterminismTests
     {
         using var gen = new Generator(seed);
         Torch.ManualSeed(seed);   // dropout draws from the global generator
-        using var model = new Sequential(new Linear(6, 16, generator: gen), Activation.Silu(), new Dropout(0.1), new Linear(16, 2, generator: gen));
+        using var model =
+            new Sequential(new Linear(6, 16, generator: gen), Activation.Silu(), new Dropout(0.1), new Linear(16, 2, generator: gen));
         using var opt = new AdamW(model.NamedParameters());
         for (int i = 0; i < 20; i++)
         {

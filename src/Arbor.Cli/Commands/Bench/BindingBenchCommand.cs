@@ -23,7 +23,8 @@ internal static class BindingBenchCommand
             int nRounds = reference.RoundCount(r);
             PyTorchRounds.PrintHeader("[bold]arbor bench binding[/]", s.Threads, nRounds, s.Reps);
             var py = r.GetValue(reference.Python)!;
-            var rounds = PyTorchRounds.Run(nRounds, py, alternate: false, () => BindingBenchmark.RunArbor(s), _ => BindingBenchmark.RunPyTorch(s, py));
+            var rounds = PyTorchRounds.Run(nRounds, py, alternate: false, () => BindingBenchmark.RunArbor(s),
+                _ => BindingBenchmark.RunPyTorch(s, py));
             var result = rounds.Arbor.Aggregate((a, b) => a.Concat(b));
             var torch = rounds.PyTorch.Count > 0 ? rounds.PyTorch.Aggregate(BindingBenchmark.Concat) : null;
 
@@ -32,21 +33,31 @@ internal static class BindingBenchCommand
             table.Add("add 8x8 (µs/op)", result.TinyAddMicroseconds, Torch("tiny_add_us"), "µs", "F3", Faster);
             var step = $"transformer fwd+bwd ({result.Parameters / 1e6:F2}M params{(torch is null ? "" : $", batch {s.Batch}")})";
             table.Add(step, result.TransformerSeconds, Torch("transformer_s"), "s", "F3", Faster);
-            table.Add($"SGEMM {s.Gemm}³ (GFLOP/s)", result.SgemmGflops, Torch("sgemm_gflops"), "GF/s", "F1", PyTorchComparisonTable.ArborOverPyTorch);
+            table.Add($"SGEMM {s.Gemm}³ (GFLOP/s)", result.SgemmGflops, Torch("sgemm_gflops"), "GF/s", "F1",
+                PyTorchComparisonTable.ArborOverPyTorch);
             table.AddArborOnly("OpenBLAS sgemm direct (peak)", result.OpenBlasGflops.Format("GF/s", "F1"),
                 PyTorchComparisonTable.Ratio(result.SgemmGflops.Median / result.OpenBlasGflops.Median) + " of peak");
             AnsiConsole.Write(table.Table);
 
             if (r.GetValue(reference.Out) is { } path)
+            {
                 BenchJson.WriteRawSamples(path, new
                 {
                     date = DateTime.UtcNow.ToString("O"),
                     machine = BenchJson.Machine,
                     settings = s,
-                    arbor = new { tiny_add_us = result.TinyAddMicroseconds.Values, transformer_s = result.TransformerSeconds.Values, sgemm_gflops = result.SgemmGflops.Values, openblas_gflops = result.OpenBlasGflops.Values, parameters = result.Parameters },
+                    arbor = new
+                    {
+                        tiny_add_us = result.TinyAddMicroseconds.Values,
+                        transformer_s = result.TransformerSeconds.Values,
+                        sgemm_gflops = result.SgemmGflops.Values,
+                        openblas_gflops = result.OpenBlasGflops.Values,
+                        parameters = result.Parameters
+                    },
                     pytorch = torch,
                     pytorch_problem = rounds.Problem,
                 });
+            }
             return 0;
         });
         return cmd;

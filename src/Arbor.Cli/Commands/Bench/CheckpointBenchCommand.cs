@@ -12,17 +12,27 @@ internal static class CheckpointBenchCommand
     {
         var model = ModelOptions.Model();
         var reps = new Option<int>("--reps") { Description = "Checkpoints written per measurement", DefaultValueFactory = _ => 20 };
-        var dir = new Option<string>("--dir") { Description = "Scratch directory, on the disk whose cost is measured (deleted afterwards)", DefaultValueFactory = _ => "runs/bench-checkpoint" };
-        var cmd = new Command("checkpoint", "An RL checkpoint of the shipped base (LoRA + AdamW state): its save, and the same bytes written with and without fsync.") { model, reps, dir };
+        var dir = new Option<string>("--dir")
+        {
+            Description = "Scratch directory, on the disk whose cost is measured (deleted afterwards)",
+            DefaultValueFactory = _ => "runs/bench-checkpoint"
+        };
+        var cmd = new Command("checkpoint",
+            "An RL checkpoint of the shipped base (LoRA + AdamW state): its save, and the same bytes written with and without fsync.")
+        {
+            model, reps, dir
+        };
         cmd.SetAction(r =>
         {
             ThreadDefaults.Apply();
             var modelDir = ModelOptions.Resolve(r.GetValue(model));
             var scratch = Path.GetFullPath(r.GetValue(dir)!);
-            if (Directory.Exists(scratch)) throw new ArgumentException($"--dir '{scratch}' exists: give a directory the benchmark may create and delete");
+            if (Directory.Exists(scratch))
+                throw new ArgumentException($"--dir '{scratch}' exists: give a directory the benchmark may create and delete");
             int n = Math.Max(1, r.GetValue(reps));
             var result = CheckpointBenchmark.Run(modelDir, scratch, n);
-            AnsiConsole.MarkupLine(Markup.Escape($"arbor bench checkpoint: {modelDir} with LoRA rank {new Arbor.Training.GrpoTrainConfig().Lora.Rank}: {result.Files} files, " +
+            AnsiConsole.MarkupLine(Markup.Escape($"arbor bench checkpoint: {modelDir} with LoRA rank " +
+                $"{new Arbor.Training.GrpoTrainConfig().Lora.Rank}: {result.Files} files, " +
                 $"{result.Bytes / 1e6:F2} MB, {n} writes each, in {scratch} ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)"));
             var table = new Table().Border(TableBorder.Rounded).AddColumn("write").AddColumn("ms: median (min–max)");
             table.AddRow("GrpoCheckpoint.Save (serialize + fsync + rename)", result.Save.FormatMilliseconds());

@@ -17,7 +17,8 @@ internal sealed class PyTorchComparisonTable(string ratioColumn, string? problem
     /// <summary>Arbor's median over PyTorch's.</summary>
     public static string ArborOverPyTorch(Sample arbor, Sample pytorch) => Ratio(arbor.Median / pytorch.Median);
 
-    /// <summary>A measurement of both sides in one unit; <paramref name="pytorch"/> is null where PyTorch did not run, and so is the ratio.</summary>
+    /// <summary>A measurement of both sides in one unit; <paramref name="pytorch"/>
+    /// is null where PyTorch did not run, and so is the ratio.</summary>
     public void Add(string label, Sample arbor, Sample? pytorch, string unit, string format, Func<Sample, Sample, string> ratio) =>
         AddRow(label, arbor.Format(unit, format), pytorch?.Format(unit, format), pytorch is null ? "" : ratio(arbor, pytorch));
 

@@ -9,10 +9,22 @@ namespace Arbor.Cli.Commands.Bench;
 /// </summary>
 internal sealed class PyTorchReferenceOptions(string roundsDescription)
 {
-    public Option<int> Threads { get; } = new("--threads") { Description = "libtorch and BLAS threads, for both sides", DefaultValueFactory = _ => Environment.ProcessorCount };
-    public Option<int> Reps { get; } = new("--reps") { Description = "Timed repetitions per measurement and round", DefaultValueFactory = _ => 5 };
+    public Option<int> Threads { get; } = new("--threads")
+    {
+        Description = "libtorch and BLAS threads, for both sides",
+        DefaultValueFactory = _ => Environment.ProcessorCount
+    };
+    public Option<int> Reps { get; } = new("--reps")
+    {
+        Description = "Timed repetitions per measurement and round",
+        DefaultValueFactory = _ => 5
+    };
     public Option<int> Rounds { get; } = new("--rounds") { Description = roundsDescription, DefaultValueFactory = _ => 3 };
-    public Option<string> Python { get; } = new("--python") { Description = "Python with PyTorch for the reference; 'none' to skip", DefaultValueFactory = _ => "/usr/bin/python3" };
+    public Option<string> Python { get; } = new("--python")
+    {
+        Description = "Python with PyTorch for the reference; 'none' to skip",
+        DefaultValueFactory = _ => "/usr/bin/python3"
+    };
     public Option<string?> Out { get; } = new("--out") { Description = "Write the raw samples as JSON here" };
 
     /// <summary>Adds them ahead of the bench's own options, where its help lists them.</summary>

@@ -18,7 +18,8 @@ internal static class PyTorchRounds
 
     /// <summary>A bench's first line: how it measured, with which libtorch, when.</summary>
     public static void PrintHeader(string titleMarkup, int threads, int rounds, int reps) =>
-        AnsiConsole.MarkupLine($"{titleMarkup}: threads {threads}, {rounds} rounds x {reps} reps, libtorch {TorchRuntime.LibTorchVersion}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        AnsiConsole.MarkupLine($"{titleMarkup}: threads {threads}, {rounds} rounds x {reps} reps, libtorch " +
+            $"{TorchRuntime.LibTorchVersion}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
 
     /// <param name="alternate">
     /// Arbor first in even rounds, PyTorch first in odd ones: with a fixed order, a machine that slows down over a
@@ -33,7 +34,7 @@ internal static class PyTorchRounds
         string? problem = Skipped(python) ? "skipped (--python none)" : null;
         for (int round = 0; round < rounds; round++)
         {
-            T? arborFirst = !alternate || round % 2 == 0 ? arbor() : null;
+            var arborFirst = !alternate || round % 2 == 0 ? arbor() : null;
             if (problem is null)
             {
                 var (result, why) = pytorch(round);

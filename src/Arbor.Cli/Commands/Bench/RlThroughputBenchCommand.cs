@@ -16,14 +16,29 @@ internal static class RlThroughputBenchCommand
 
     public static Command Create()
     {
-        var configs = new Option<string[]>("--configs") { Description = "Training configs to time (default: the eight shipped methods)", AllowMultipleArgumentsPerToken = true,
-            DefaultValueFactory = _ => ShippedConfigs };
-        var rounds = new Option<int>("--rounds") { Description = "Rounds per config, each running fp32 and bf16 in alternating order", DefaultValueFactory = _ => 2 };
-        var iterations = new Option<int>("--iterations") { Description = "Timed iterations per run (after one untimed warm-up iteration)", DefaultValueFactory = _ => 3 };
+        var configs = new Option<string[]>("--configs")
+        {
+            Description = "Training configs to time (default: the eight shipped methods)", AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => ShippedConfigs
+        };
+        var rounds = new Option<int>("--rounds")
+        {
+            Description = "Rounds per config, each running fp32 and bf16 in alternating order", DefaultValueFactory = _ => 2,
+        };
+        var iterations = new Option<int>("--iterations")
+        {
+            Description = "Timed iterations per run (after one untimed warm-up iteration)", DefaultValueFactory = _ => 3,
+        };
         var model = ModelOptions.Model();
-        var output = new Option<string>("--out") { Description = "Output directory (one run per config, precision and round; throughput.json)", DefaultValueFactory = _ => "runs/rl-throughput" };
-        var cmd = new Command("rl-throughput", "RL images per second of each config (rollout + reward + training through the real trainer), fp32 against bf16, alternating rounds.")
-            { configs, rounds, iterations, model, output };
+        var output = new Option<string>("--out")
+        {
+            Description = "Output directory (one run per config, precision and round; throughput.json)",
+            DefaultValueFactory = _ => "runs/rl-throughput",
+        };
+        var cmd = new Command("rl-throughput",
+            "RL images per second of each config (rollout + reward + training through the real trainer), fp32 against bf16, "
+            + "alternating rounds.")
+        { configs, rounds, iterations, model, output };
         cmd.SetAction(r =>
         {
             var modelDir = ModelOptions.Resolve(r.GetValue(model));
@@ -31,22 +46,28 @@ internal static class RlThroughputBenchCommand
             RlThroughput.PrepareOutput(outDir);
             ThreadDefaults.Apply();
             int nRounds = Math.Max(1, r.GetValue(rounds)), nIterations = Math.Max(1, r.GetValue(iterations));
-            AnsiConsole.MarkupLine(Markup.Escape($"arbor bench rl-throughput: {modelDir}, {nRounds} alternating rounds x {nIterations} timed iterations, threads {TorchRuntime.IntraOpThreads}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC"));
+            AnsiConsole.MarkupLine(Markup.Escape($"arbor bench rl-throughput: {modelDir}, {nRounds} alternating rounds x "
+                + $"{nIterations} timed iterations, threads {TorchRuntime.IntraOpThreads}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC"));
             AnsiConsole.MarkupLine(Markup.Escape($"CPU: {PrecisionBenchmark.CpuFeatures()}"));
             var rows = new List<RlThroughputRow>();
             foreach (var config in r.GetValue(configs)!)
             {
-                rows.Add(RlThroughput.Run(config, modelDir, nRounds, nIterations, outDir, line => AnsiConsole.MarkupLine(Markup.Escape("  " + line))));
+                rows.Add(RlThroughput.Run(config, modelDir, nRounds, nIterations, outDir,
+                    line => AnsiConsole.MarkupLine(Markup.Escape("  " + line))));
                 RlThroughput.Save(rows, Path.Combine(outDir, RlThroughput.ResultsFile));
             }
             var table = new Table().Border(TableBorder.Rounded).AddColumn("config").AddColumn("images/it")
-                .AddColumn("fp32 s/it: median (min–max)").AddColumn("bf16 s/it").AddColumn("fp32 images/s").AddColumn("bf16 images/s").AddColumn("fp32 / bf16 (per round)")
-                .AddColumn("rollout s fp32 / bf16").AddColumn("train s fp32 / bf16");
+                .AddColumn("fp32 s/it: median (min–max)").AddColumn("bf16 s/it").AddColumn("fp32 images/s").AddColumn("bf16 images/s")
+                .AddColumn("fp32 / bf16 (per round)").AddColumn("rollout s fp32 / bf16").AddColumn("train s fp32 / bf16");
             foreach (var row in rows)
-                table.AddRow(Markup.Escape(row.Config), $"{row.ImagesPerIteration:F0}", row.Fp32.Format("s", "F2"), row.Bf16.Format("s", "F2"),
+            {
+                table.AddRow(Markup.Escape(row.Config), $"{row.ImagesPerIteration:F0}",
+                    row.Fp32.Format("s", "F2"), row.Bf16.Format("s", "F2"),
                     $"{row.Fp32ImagesPerSecond:F1}", $"{row.Bf16ImagesPerSecond:F1}",
                     $"{row.Speedup:F2}x ({string.Join(", ", row.RoundRatios.Select(x => x.ToString("F2")))})",
                     $"{row.Fp32Rollout.Median:F2} / {row.Bf16Rollout.Median:F2}", $"{row.Fp32Train.Median:F2} / {row.Bf16Train.Median:F2}");
+            }
+
             AnsiConsole.Write(table);
             AnsiConsole.MarkupLine(Markup.Escape($"raw: {Path.Combine(outDir, RlThroughput.ResultsFile)}"));
             return 0;

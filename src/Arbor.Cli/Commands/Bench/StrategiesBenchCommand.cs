@@ -11,22 +11,57 @@ internal static class StrategiesBenchCommand
 {
     public static Command Create()
     {
-        var configs = new Option<string[]>("--configs") { Description = "Training configs to compare", AllowMultipleArgumentsPerToken = true,
-            DefaultValueFactory = _ => ["configs/flow-grpo.yaml", "configs/dance-grpo.yaml", "configs/mix-grpo.yaml", "configs/tree-grpo.yaml", "configs/branch-grpo.yaml", "configs/dynamic-treerpo.yaml"] };
-        var iterations = new Option<int>("--iterations") { Description = "Iterations per run (the shared budget when --minutes is 0)", DefaultValueFactory = _ => 50 };
-        var minutes = new Option<double>("--minutes") { Description = "Minutes of rollout + reward + training per run (evaluations excluded); 0 = use --iterations", DefaultValueFactory = _ => 0 };
-        var seeds = new Option<ulong[]>("--seeds") { Description = "Seeds; every config runs once per seed", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [0] };
-        var evalEvery = new Option<int>("--eval-every") { Description = "Iterations between held-out evaluations (for time-to-target); 0 = before and after only", DefaultValueFactory = _ => 0 };
-        var target = new Option<double>("--target-gain") { Description = "Gain of held-out strict accuracy that counts as reaching the target (time-to-target)", DefaultValueFactory = _ => 0.10 };
-        var perFamily = new Option<int>("--prompts-per-family") { Description = "Prompts per family in each held-out set at each evaluation", DefaultValueFactory = _ => new Arbor.Evaluation.EvalConfig().PromptsPerFamily };
+        var configs = new Option<string[]>("--configs")
+        {
+            Description = "Training configs to compare", AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => ["configs/flow-grpo.yaml", "configs/dance-grpo.yaml", "configs/mix-grpo.yaml",
+                "configs/tree-grpo.yaml", "configs/branch-grpo.yaml", "configs/dynamic-treerpo.yaml"]
+        };
+        var iterations = new Option<int>("--iterations")
+        {
+            Description = "Iterations per run (the shared budget when --minutes is 0)",
+            DefaultValueFactory = _ => 50
+        };
+        var minutes = new Option<double>("--minutes")
+        {
+            Description = "Minutes of rollout + reward + training per run (evaluations excluded); 0 = use --iterations",
+            DefaultValueFactory = _ => 0
+        };
+        var seeds = new Option<ulong[]>("--seeds")
+        {
+            Description = "Seeds; every config runs once per seed",
+            AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => [0]
+        };
+        var evalEvery = new Option<int>("--eval-every")
+        {
+            Description = "Iterations between held-out evaluations (for time-to-target); 0 = before and after only",
+            DefaultValueFactory = _ => 0
+        };
+        var target = new Option<double>("--target-gain")
+        {
+            Description = "Gain of held-out strict accuracy that counts as reaching the target (time-to-target)",
+            DefaultValueFactory = _ => 0.10
+        };
+        var perFamily = new Option<int>("--prompts-per-family")
+        {
+            Description = "Prompts per family in each held-out set at each evaluation",
+            DefaultValueFactory = _ => new Arbor.Evaluation.EvalConfig().PromptsPerFamily
+        };
         var evalPrecision = ModelOptions.Precision("--eval-precision",
-            "Every run's held-out evaluations (base included) in fp32, bf16 or auto (default: each config's eval.precision, fp32 unless it says otherwise)");
+            "Every run's held-out evaluations (base included) in fp32, bf16 or auto (default: each config's eval.precision, fp32 " +
+                "unless it says otherwise)");
         var model = ModelOptions.Model();
-        var output = new Option<string>("--out") { Description = "Output directory (one run per config and seed, results.json)", DefaultValueFactory = _ => "runs/strategies" };
+        var output = new Option<string>("--out")
+        {
+            Description = "Output directory (one run per config and seed, results.json)",
+            DefaultValueFactory = _ => "runs/strategies"
+        };
         // train's --quiet and --log-format: quiet drops the per-run lines and keeps the summary (the only bench that
         // reports progress as it goes); json prints each finished run as one object, then the summary's paths as one
         var progressOptions = new ProgressOptions();
-        var cmd = new Command("strategies", "Every strategy from the same base at the same budget and seeds: accuracy before/after, time to a target gain, s/iteration by phase, NFE.")
+        var cmd = new Command("strategies", "Every strategy from the same base at the same budget and seeds: accuracy before/after, time " +
+            "to a target gain, s/iteration by phase, NFE.")
             { configs, iterations, minutes, seeds, evalEvery, target, perFamily, evalPrecision, model, output };
         progressOptions.AddTo(cmd);
         cmd.SetAction(r =>
@@ -37,20 +72,28 @@ internal static class StrategiesBenchCommand
             var outDir = r.GetValue(output)!;
             StrategyComparison.PrepareOutput(outDir);   // a directory that is not an earlier comparison is refused before any model work
             ThreadDefaults.Apply();
-            var budget = new ComparisonBudget(r.GetValue(iterations), r.GetValue(minutes), r.GetValue(evalEvery), r.GetValue(perFamily), r.GetValue(target),
+            var budget = new ComparisonBudget(r.GetValue(iterations), r.GetValue(minutes), r.GetValue(evalEvery),
+                r.GetValue(perFamily), r.GetValue(target),
                 r.GetResult(evalPrecision) is null ? null : r.GetValue(evalPrecision));
             string budgetText = budget.Minutes > 0 ? $"{budget.Minutes:G} min" : $"{budget.Iterations} iterations";
             var results = new List<StrategyResult>();
             Action<StrategyResult>? progress = json ? x => Console.WriteLine(StrategyComparison.JsonLine(x))
                 : verbose ? x => AnsiConsole.MarkupLine($"  {x.Iterations} iterations, {x.SecondsPerIteration:F1} s/iter: " +
-                    Markup.Escape(string.Join("; ", x.Sets.Select(s => $"{s.Set} {s.StrictBefore:P1} → {s.StrictAfter:P1}, {s.Change}")))) : null;
+                    Markup.Escape(string.Join("; ",
+                        x.Sets.Select(s => $"{s.Set} {s.StrictBefore:P1} → {s.StrictAfter:P1}, {s.Change}")))) : null;
             foreach (var seed in r.GetValue(seeds)!)
+            {
                 foreach (var config in r.GetValue(configs)!)
                 {
-                    if (verbose) AnsiConsole.MarkupLine($"[bold]{Markup.Escape(config)}[/] seed {seed}: {budgetText} from {Markup.Escape(modelDir)}");
+                    if (verbose)
+                    {
+                        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(config)}[/] seed {seed}: {budgetText} from " +
+                            $"{Markup.Escape(modelDir)}");
+                    }
                     results.Add(StrategyComparison.Run(config, seed, budget, outDir, modelDir, progress));
                     StrategyComparison.Save(results, Path.Combine(outDir, StrategyComparison.ResultsFile));
                 }
+            }
             var summary = StrategySummary.Of(results, budget, r.GetValue(seeds)!, DateTime.UtcNow);
             var table = new Table().Border(TableBorder.Rounded);
             foreach (var h in summary.Header) table.AddColumn(Markup.Escape(h));
@@ -58,11 +101,16 @@ internal static class StrategiesBenchCommand
             var summaryPath = summary.WriteTo(outDir);
             if (json)
             {
-                Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { kind = "summary", summary = summaryPath,
-                    chart = Path.Combine(outDir, StrategyChart.FileName), results = Path.Combine(outDir, StrategyComparison.ResultsFile) }));
+                Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
+                {
+                    kind = "summary", summary = summaryPath,
+                    chart = Path.Combine(outDir, StrategyChart.FileName), results = Path.Combine(outDir, StrategyComparison.ResultsFile)
+                }));
                 return 0;
             }
-            AnsiConsole.MarkupLine($"summary: {Markup.Escape(summaryPath)} (chart: {Markup.Escape(Path.Combine(outDir, StrategyChart.FileName))}), raw: {Markup.Escape(Path.Combine(outDir, StrategyComparison.ResultsFile))}");
+            AnsiConsole.MarkupLine($"summary: {Markup.Escape(summaryPath)} (chart: " +
+                $"{Markup.Escape(Path.Combine(outDir, StrategyChart.FileName))}), raw: " +
+                $"{Markup.Escape(Path.Combine(outDir, StrategyComparison.ResultsFile))}");
             AnsiConsole.Write(table);
             return 0;
         });

@@ -14,11 +14,14 @@ internal static class ThreadsBenchCommand
         cmd.SetAction(r =>
         {
             int cores = Environment.ProcessorCount;
-            var table = new Table().Border(TableBorder.Rounded).AddColumn("intra-op").AddColumn("BLAS").AddColumn("transformer step (s)").AddColumn("conv 3x3 fwd+bwd (s)");
+            var table = new Table().Border(TableBorder.Rounded).AddColumn("intra-op").AddColumn("BLAS").AddColumn("transformer step (s)")
+                .AddColumn("conv 3x3 fwd+bwd (s)");
             var settings = new List<(int, int)>();
             foreach (var i in new[] { 1, cores }.Distinct())
+            {
                 foreach (var b in new[] { 1, cores }.Distinct())
                     settings.Add((i, b));
+            }
             foreach (var (intra, blas) in settings)
             {
                 var (step, conv) = ThreadStudy.Run(intra, blas, r.GetValue(reps));

@@ -16,8 +16,10 @@ public sealed record EvalRecord
     /// <summary>The pretraining step evaluated, or null in an RL run.</summary>
     [JsonPropertyName("step"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public long? Step { get; init; }
 
-    /// <summary>Each held-out set evaluated, by name, in evaluation order (empty in the oldest logs, whose one flat evaluation per line predates held-out sets).</summary>
-    [JsonPropertyName("sets")] public IReadOnlyDictionary<string, EvalSetRecord> Sets { get; init; } = new Dictionary<string, EvalSetRecord>();
+    /// <summary>Each held-out set evaluated, by name, in evaluation order (empty in the
+    /// oldest logs, whose one flat evaluation per line predates held-out sets).</summary>
+    [JsonPropertyName("sets")]
+    public IReadOnlyDictionary<string, EvalSetRecord> Sets { get; init; } = new Dictionary<string, EvalSetRecord>();
 
     /// <summary>Seconds the evaluation took.</summary>
     [JsonPropertyName("seconds")] public double Seconds { get; init; }
@@ -26,11 +28,14 @@ public sealed record EvalRecord
     [JsonPropertyName("cached"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public bool? Cached { get; init; }
 
     /// <summary>The run's training seconds when it was evaluated (RL runs).</summary>
-    [JsonPropertyName("training_seconds"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? TrainingSeconds { get; init; }
+    [JsonPropertyName("training_seconds"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? TrainingSeconds { get; init; }
 
     /// <summary>Whether the weights evaluated were the EMA (RL runs).</summary>
     [JsonPropertyName("ema"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public bool? Ema { get; init; }
 
     /// <summary>The iteration or step evaluated, whichever the run logs.</summary>
-    [JsonIgnore] public long Position => Iteration ?? Step ?? throw new FormatException("metrics.jsonl: an eval line has neither an iteration nor a step");
+    [JsonIgnore]
+    public long Position =>
+        Iteration ?? Step ?? throw new FormatException("metrics.jsonl: an eval line has neither an iteration nor a step");
 }

@@ -60,7 +60,11 @@ public sealed record EvalSetRecord
     {
         var families = Count.SelectMany(p => Enumerable.Repeat(p.Key, p.Value)).ToList();
         if (Pass.Length != families.Count || Scores.Count != families.Count)
-            throw new FormatException($"metrics.jsonl: the {set} evaluation lists {families.Count} prompts but {Pass.Length} outcomes and {Scores.Count} scores");
-        return new SetEvaluation(HeldOutSets.Parse(set), [.. families.Select((f, i) => new SampleOutcome(f, "", Pass[i] == '1', Scores[i]))]);
+        {
+            throw new FormatException($"metrics.jsonl: the {set} evaluation lists {families.Count} prompts but {Pass.Length} outcomes " +
+                $"and {Scores.Count} scores");
+        }
+        return new SetEvaluation(HeldOutSets.Parse(set),
+            [.. families.Select((f, i) => new SampleOutcome(f, "", Pass[i] == '1', Scores[i]))]);
     }
 }

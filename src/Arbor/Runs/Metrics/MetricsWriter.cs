@@ -9,7 +9,8 @@ namespace Arbor.Runs.Metrics;
 /// </summary>
 public sealed class MetricsWriter(TextWriter output) : IDisposable
 {
-    /// <summary>The run's metrics.jsonl at <paramref name="path"/>, flushed line by line so a kill loses at most the line being written.</summary>
+    /// <summary>The run's metrics.jsonl at <paramref name="path"/>, flushed
+    /// line by line so a kill loses at most the line being written.</summary>
     public static MetricsWriter Open(string path, bool append) => new(new StreamWriter(path, append) { AutoFlush = true });
 
     /// <summary>A writer that keeps nothing: the metrics of a rank that is not rank 0.</summary>

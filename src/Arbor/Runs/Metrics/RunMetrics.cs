@@ -7,16 +7,19 @@ namespace Arbor.Runs.Metrics;
 /// A run's metrics.jsonl read into its records, in file order: an RL run's iterations, a pretraining run's steps, and
 /// either's held-out evaluations. Lines of another kind are skipped.
 /// </summary>
-public sealed record RunMetrics(IReadOnlyList<TrainIterationRecord> Iterations, IReadOnlyList<PretrainStepRecord> Steps, IReadOnlyList<EvalRecord> Evaluations)
+public sealed record RunMetrics(IReadOnlyList<TrainIterationRecord> Iterations, IReadOnlyList<PretrainStepRecord> Steps,
+    IReadOnlyList<EvalRecord> Evaluations)
 {
     public static RunMetrics Empty { get; } = new([], [], []);
 
-    /// <summary>The records of the log at <paramref name="path"/>: a metrics.jsonl, or a metrics.jsonl.gz as docs/results keeps them.</summary>
+    /// <summary>The records of the log at <paramref name="path"/>: a
+    /// metrics.jsonl, or a metrics.jsonl.gz as docs/results keeps them.</summary>
     /// <exception cref="JsonException">A line is not JSON, or not of its kind's record.</exception>
     public static RunMetrics Load(string path)
     {
         using var stream = File.OpenRead(path);
-        using var decoded = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(stream, CompressionMode.Decompress) : (Stream)stream;
+        using var decoded = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)
+            ? new GZipStream(stream, CompressionMode.Decompress) : (Stream)stream;
         using var reader = new StreamReader(decoded);
         var lines = new List<string>();
         while (reader.ReadLine() is { } line) lines.Add(line);

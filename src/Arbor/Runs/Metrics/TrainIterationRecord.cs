@@ -19,10 +19,12 @@ public sealed record TrainIterationRecord
     [JsonPropertyName("reward_std")] public double RewardStd { get; init; }
 
     /// <summary>Mean of each reward component ("shapes", "shapes.strict", ...).</summary>
-    [JsonPropertyName("components")] public IReadOnlyDictionary<string, double> Components { get; init; } = new Dictionary<string, double>();
+    [JsonPropertyName("components")]
+    public IReadOnlyDictionary<string, double> Components { get; init; } = new Dictionary<string, double>();
 
     /// <summary>Mean reward of each task family's prompts (empty in logs from before per-family trends).</summary>
-    [JsonPropertyName("family_rewards")] public IReadOnlyDictionary<string, double> FamilyRewards { get; init; } = new Dictionary<string, double>();
+    [JsonPropertyName("family_rewards")]
+    public IReadOnlyDictionary<string, double> FamilyRewards { get; init; } = new Dictionary<string, double>();
 
     /// <summary>Share of groups whose rewards were all equal (no advantage, no signal).</summary>
     [JsonPropertyName("zero_variance_share")] public double ZeroVarianceShare { get; init; }
@@ -44,7 +46,8 @@ public sealed record TrainIterationRecord
 
     [JsonPropertyName("grad_norm")] public double GradNorm { get; init; }
 
-    /// <summary>The signal meter, corr(advantage, Δ log-prob) on edges the first step did not see (NaN: not measured, or an older log).</summary>
+    /// <summary>The signal meter, corr(advantage, Δ log-prob) on edges the
+    /// first step did not see (NaN: not measured, or an older log).</summary>
     [JsonPropertyName("signal")] public double Signal { get; init; } = double.NaN;
 
     /// <summary>Edges the signal was measured on.</summary>

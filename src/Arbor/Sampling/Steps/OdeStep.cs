@@ -2,7 +2,8 @@ using Arbor.Tensors;
 
 namespace Arbor.Sampling.Steps;
 
-/// <summary>Euler ODE step, x' = x + v·Δ (<see cref="EulerSampler.Update"/>, in float32): deterministic, no log-probability, never trained.</summary>
+/// <summary>Euler ODE step, x' = x + v·Δ (<see cref="EulerSampler.Update"/>,
+/// in float32): deterministic, no log-probability, never trained.</summary>
 public sealed class OdeStep : IDenoisingStep
 {
     public string Name => "ode";

@@ -89,7 +89,8 @@ public sealed class DynamicTreeStrategy(DynamicTreeConfig config, double clipRan
     public int WindowStart { get; private set; }
 
     public void BeginIteration(long iteration, Random random) =>
-        WindowStart = SlidingWindow.Start(iteration, config.ShiftEvery, starts: (config.LastWindowStart ?? config.Steps - config.Depth - 1) + 1);
+        WindowStart =
+            SlidingWindow.Start(iteration, config.ShiftEvery, starts: (config.LastWindowStart ?? config.Steps - config.Depth - 1) + 1);
 
     /// <summary>σ multiplier at tree layer k.</summary>
     public double NoiseScale(int layer) => config.DepthNoise ? 1 + config.DepthNoiseBeta * layer / config.Depth : 1.0;
@@ -105,12 +106,15 @@ public sealed class DynamicTreeStrategy(DynamicTreeConfig config, double clipRan
 
     public void Prepare(RolloutForest forest, Distributed.DataParallel? parallel = null)
     {
-        _targets = config.LayerTuning && config.LayerTuningForm == LayerTuningForm.V1 ? LayerTuning.Targets(forest).Where(t => t.Weight > 0).ToDictionary(t => t.Node) : new();
+        _targets = config.LayerTuning && config.LayerTuningForm == LayerTuningForm.V1
+            ? LayerTuning.Targets(forest).Where(t => t.Weight > 0).ToDictionary(t => t.Node) : new();
         // the term is normalized by the iteration's total weight: every rank's targets
         _targetWeight = (parallel ?? Distributed.DataParallel.Single()).Sum(_targets.Values.Sum(t => t.Weight))[0];
         if (config.LayerTuning && config.LayerTuningForm == LayerTuningForm.PathSft)
+        {
             foreach (var (edge, progress) in LayerTuning.BestPathProgress(forest))
                 edge.Advantage += config.LayerTuningWeight * progress;
+        }
     }
 
     public (double Low, double High)? ClipInterval(RolloutEdge edge) => config.AdaptiveClip ? _clip.Interval(edge) : null;
