@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Arbor.Pipelines;
+using Arbor.Runs;
 using Arbor.Tensors;
 using Arbor.Tensors.NN;
 using Arbor.Tensors.Optim;

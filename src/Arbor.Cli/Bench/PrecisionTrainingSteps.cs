@@ -6,6 +6,7 @@ using Arbor.Tensors;
 using Arbor.Tensors.NN;
 using Arbor.Tensors.Optim;
 using Arbor.Training;
+using Arbor.Worlds;
 
 namespace Arbor.Cli.Bench;
 
@@ -58,7 +59,7 @@ internal sealed class PrecisionTrainingSteps : IDisposable
             new AdamWOptions { LearningRate = train.LearningRate, WeightDecay = train.WeightDecay });
         _parameters = [.. _pretrain.Model.Parameters(trainableOnly: true)];
         // real pretraining data, so the captions' lengths (and the text encoder's masks) are pretraining's
-        var (data, _) = Worlds.ForPretraining(new PretrainDataConfig(), cfg.ImageSize);
+        var (data, _) = BuiltInWorlds.ForPretraining(new PretrainDataConfig(), cfg.ImageSize);
         var batch = data.Rows(0, pretrainBatch, 0, pretrainBatch);
         _captions = [.. batch.Captions];
         using var gen = new Generator(seed + 1);

@@ -2,6 +2,7 @@ using Arbor.Distributed;
 using System.CommandLine;
 using Arbor.Cli.Output;
 using Arbor.Configuration;
+using Arbor.Evaluation;
 using Arbor.Pretraining;
 using Arbor.Tensors;
 using Spectre.Console;
@@ -43,7 +44,7 @@ public static class PretrainCommand
             "stopped at once; the run resumes from its last checkpoint with --resume");
         ThreadDefaults.Apply();
         var cfg = ConfigLoader.Load<PretrainConfig>(configPath);
-        var (data, evaluator) = Arbor.Pretraining.Worlds.ForPretraining(cfg.Data, cfg.Model.ImageSize);
+        var (data, evaluator) = Arbor.Worlds.BuiltInWorlds.ForPretraining(cfg.Data, cfg.Model.ImageSize);
         // under `arbor launch` or torchrun: one rank of a data-parallel job (rank 0 writes the run directory)
         using var parallel = DataParallel.FromEnvironment(DistributedTimeout());
         var trainer = new Pretrainer(cfg, data, evaluator, outDir, parallel);

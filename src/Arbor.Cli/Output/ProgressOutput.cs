@@ -1,3 +1,4 @@
+using Arbor.Evaluation;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;

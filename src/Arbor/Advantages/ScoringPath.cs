@@ -1,7 +1,6 @@
 using Arbor.Distributed;
 using Arbor.Rewards;
 using Arbor.Rollouts;
-using Arbor.Shapes;
 
 namespace Arbor.Advantages;
 
@@ -31,7 +30,7 @@ public static class ScoringPath
         if (config.ShuffleRewards)
         {
             var source = RewardShuffle.WithinGroups(leaves.Select(l => l.Prompt).ToList(),
-                p => new Random((int)(ShapesRng.Hash(shuffleSeed, (ulong)forest.GlobalPrompt(p)) & 0x7fffffff)));
+                p => new Random((int)(SeedHash.Of(shuffleSeed, (ulong)forest.GlobalPrompt(p)) & 0x7fffffff)));
             scores = scores.Select(s => RewardShuffle.Apply(s, source)).ToArray();
         }
         var weights = rewards.Select(r => r.Weight).ToList();

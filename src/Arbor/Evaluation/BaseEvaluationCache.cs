@@ -3,8 +3,6 @@ using System.Text;
 using System.Text.Json;
 using Arbor.Configuration;
 using Arbor.Pipelines;
-using Arbor.Pretraining;
-using Arbor.Shapes;
 using Arbor.Tensors;
 
 namespace Arbor.Evaluation;
@@ -14,11 +12,11 @@ namespace Arbor.Evaluation;
 /// generate it again (two sets of 6 x 64 prompts at 40 steps take about 6.5 minutes on 2 cores). An RL run's
 /// iteration-0 policy is exactly the base: LoRA's B starts at zero, so its adapters add exact zeros.
 /// <para>
-/// The key hashes the weights file, the evaluation config (its batch size included) and split config, the libtorch version and the
-/// CPU model: OpenBLAS's sums depend on the batch size and the kernels the CPU selects, so the cached outcomes are
-/// what this machine would compute, bit for bit. Lookup reads the model directory's <c>eval-cache/</c> (where a
-/// shipped base carries its own) and then the user cache (<c>$ARBOR_CACHE</c>, default <c>~/.cache/arbor</c>);
-/// writes go to the user cache only, never into a model directory.
+/// The key hashes the weights file, the evaluation config (its batch size included), what the world's held-out prompts
+/// follow from (the Shapes split config), the libtorch version and the CPU model: OpenBLAS's sums depend on the batch
+/// size and the kernels the CPU selects, so the cached outcomes are what this machine would compute, bit for bit.
+/// Lookup reads the model directory's <c>eval-cache/</c> (where a shipped base carries its own) and then the user cache
+/// (<c>$ARBOR_CACHE</c>, default <c>~/.cache/arbor</c>); writes go to the user cache only, never into a model directory.
 /// </para>
 /// </summary>
 public static class BaseEvaluationCache
@@ -38,8 +36,11 @@ public static class BaseEvaluationCache
         Path.Combine(Environment.GetEnvironmentVariable("ARBOR_CACHE") is { Length: > 0 } root ? root
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "arbor"), DirectoryName);
 
-    /// <summary>The cache key of <paramref name="modelDirectory"/>'s weights under this evaluation on this machine.</summary>
-    public static string Key(string modelDirectory, EvalConfig eval, ShapesSplitConfig split)
+    /// <summary>
+    /// The cache key of <paramref name="modelDirectory"/>'s weights under this evaluation on this machine;
+    /// <paramref name="heldOutPrompts"/> is what the world's held-out prompts follow from (the Shapes split's YAML).
+    /// </summary>
+    public static string Key(string modelDirectory, EvalConfig eval, string heldOutPrompts)
     {
         using var sha = SHA256.Create();
         using (var weights = File.OpenRead(Path.Combine(modelDirectory, TextToImagePipeline.WeightsFile)))
@@ -49,7 +50,7 @@ public static class BaseEvaluationCache
         var evalYaml = string.Join('\n', ConfigLoader.ToYaml(eval with { Every = 0, CacheBase = true }).Split('\n')
             .Where(l => !l.StartsWith("precision:", StringComparison.Ordinal)));
         var precision = ComputePrecision.Resolve(eval.Precision);
-        var parts = new List<string> { evalYaml, ConfigLoader.ToYaml(split), TorchRuntime.LibTorchVersion, CpuModel() };
+        var parts = new List<string> { evalYaml, heldOutPrompts, TorchRuntime.LibTorchVersion, CpuModel() };
         if (precision != Precision.Fp32) parts.Add($"precision {precision}");
         var text = Encoding.UTF8.GetBytes(string.Join('\n', parts));
         sha.TransformFinalBlock(text, 0, text.Length);

@@ -10,20 +10,4 @@ namespace Arbor.Evaluation;
 public sealed record FamilyFailures(
     [property: JsonPropertyName("results")] int Results,
     [property: JsonPropertyName("failed")] int Failed,
-    [property: JsonPropertyName("reasons")] IReadOnlyDictionary<string, int> Reasons)
-{
-    /// <summary>
-    /// The distinct reasons in a stable order for tables: the Shapes verifier's in <see cref="Arbor.Shapes.FailureReasons.All"/>
-    /// order, then any others in the order first seen.
-    /// </summary>
-    public static IReadOnlyList<string> Order(IEnumerable<string> reasons) =>
-        [.. reasons.Distinct().Select((r, seen) => (r, seen))
-            .OrderBy(x => Known(x.r)).ThenBy(x => x.seen).Select(x => x.r)];
-
-    private static int Known(string reason)
-    {
-        for (int i = 0; i < Arbor.Shapes.FailureReasons.All.Count; i++)
-            if (Arbor.Shapes.FailureReasons.All[i] == reason) return i;
-        return int.MaxValue;
-    }
-}
+    [property: JsonPropertyName("reasons")] IReadOnlyDictionary<string, int> Reasons);

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
-using Arbor.Shapes;
 
 namespace Arbor.Evaluation;
 
@@ -66,7 +65,7 @@ public sealed record SetEvaluation
     public string Summary() => string.Create(CultureInfo.InvariantCulture,
         $"{Name} (n = {N}): strict {OverallStrict * 100:F1} % ± {OverallStrictSd * 100:F1}, partial {OverallPartial * 100:F1} %");
 
-    /// <summary>One line per family ("two_object 34 % ± 6 (n 64)"), in <see cref="TaskFamilies.All"/> order.</summary>
+    /// <summary>One line per family ("two_object 34 % ± 6 (n 64)"), in <see cref="Shapes.TaskFamilies.All"/> order.</summary>
     public string FamilyLine() => string.Join(", ", Strict.Select(kv =>
         string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value * 100:F0} % ± {StrictSd(kv.Key) * 100:F0} (n {Count[kv.Key]})")));
 
@@ -79,8 +78,4 @@ public sealed record SetEvaluation
         ? "same texts as RL prompts, other seeds (too few distinct prompts to split): " +
           string.Join(", ", shared.Select(kv => $"{kv.Key} {kv.Value}/{Count.GetValueOrDefault(kv.Key)}"))
         : null;
-
-    /// <summary>The outcomes of verified samples, in their order.</summary>
-    public static IReadOnlyList<SampleOutcome> OutcomesOf(IEnumerable<EvaluatedSample> samples) =>
-        [.. samples.Select(s => new SampleOutcome(s.Family.Name(), s.Prompt, s.Result.Pass, s.Result.Score))];
 }

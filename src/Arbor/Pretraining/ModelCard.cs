@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Arbor.Configuration;
+using Arbor.Evaluation;
 
 namespace Arbor.Pretraining;
 
@@ -97,7 +98,7 @@ public static class ModelCard
     /// <summary>The evaluation's failure breakdown: one row per family, one column per reason that occurred.</summary>
     private static void AppendFailures(StringBuilder sb, IReadOnlyDictionary<string, Evaluation.FamilyFailures> failures)
     {
-        var reasons = Evaluation.FamilyFailures.Order(failures.Values.SelectMany(f => f.Reasons.Keys));
+        var reasons = Arbor.Shapes.FailureReasons.Order(failures.Values.SelectMany(f => f.Reasons.Keys));
         sb.AppendLine("Why held-out prompts failed (failed prompts per reason; one prompt can fail for several):").AppendLine();
         sb.AppendLine("| family | failed | " + string.Join(" | ", reasons) + " |");
         sb.AppendLine("|---|---|" + string.Concat(reasons.Select(_ => "---|")));

@@ -1,10 +1,11 @@
 using System.Text.Json;
 using Arbor.Configuration;
+using Arbor.Models;
+using Arbor.Runs;
 using Arbor.Tensors;
 using Arbor.Tensors.NN;
 using Arbor.Tensors.Optim;
 using Arbor.Tensors.Serialization;
-using Arbor.Training;
 
 namespace Arbor.Pretraining;
 

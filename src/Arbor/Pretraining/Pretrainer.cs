@@ -3,11 +3,12 @@ using Arbor.Runs.Metrics;
 using System.Diagnostics;
 using Arbor.Configuration;
 using Arbor.Distributed;
+using Arbor.Evaluation;
+using Arbor.Models;
 using Arbor.Pipelines;
 using Arbor.Tensors;
 using Arbor.Tensors.Optim;
 using Arbor.Text;
-using Arbor.Training;
 
 namespace Arbor.Pretraining;
 

@@ -211,7 +211,7 @@ public static class RunReport
 
         var families = lastF.Keys.ToList();
         var reasons = new[] { lastF }.Concat(firstF is { } ff ? [ff] : []).SelectMany(f => f.Values).SelectMany(f => f.Reasons.Keys);
-        var columns = Evaluation.FamilyFailures.Order(reasons);
+        var columns = Arbor.Shapes.FailureReasons.Order(reasons);
         sb.Append("<h2>Why held-out prompts failed: ").Append(WebUtility.HtmlEncode(set))
             .Append(both ? $" ({span!.Value.From} → {span.Value.To})" : "")
           .Append("</h2><table><tr><th>family</th><th>failed</th>");

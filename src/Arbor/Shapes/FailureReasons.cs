@@ -33,6 +33,21 @@ public static class FailureReasons
     /// <summary>Every reason, in the order they are reported.</summary>
     public static readonly IReadOnlyList<string> All = [MissingObject, ExtraOfShape, Unrequested, Color, Size, Region, Relation];
 
+    /// <summary>
+    /// The distinct reasons in a stable order for tables: the Shapes verifier's in <see cref="All"/> order, then any others
+    /// (another evaluator's words) in the order first seen.
+    /// </summary>
+    public static IReadOnlyList<string> Order(IEnumerable<string> reasons) =>
+        [.. reasons.Distinct().Select((r, seen) => (r, seen))
+            .OrderBy(x => Known(x.r)).ThenBy(x => x.seen).Select(x => x.r)];
+
+    private static int Known(string reason)
+    {
+        for (int i = 0; i < All.Count; i++)
+            if (All[i] == reason) return i;
+        return int.MaxValue;
+    }
+
     /// <summary>The reasons <paramref name="result"/> failed (empty when it passed).</summary>
     public static IReadOnlyList<string> Of(VerificationResult result)
     {

@@ -9,8 +9,6 @@ namespace Arbor.Shapes;
 /// </summary>
 public sealed class ShapesRng
 {
-    private const ulong Golden = 0x9E3779B97F4A7C15UL;
-    private const ulong KeyOffset = 0xD1B54A32D192ED03UL;   // keeps key 0 from hashing like the seed
     private ulong _state;
 
     /// <summary>A generator whose whole future is fixed by <paramref name="seed"/>.</summary>
@@ -23,18 +21,13 @@ public sealed class ShapesRng
     public static ShapesRng Derive(ulong seed, params ReadOnlySpan<ulong> keys) => new(Hash(seed, keys));
 
     /// <summary>The hash <see cref="Derive"/> seeds with.</summary>
-    public static ulong Hash(ulong seed, params ReadOnlySpan<ulong> keys)
-    {
-        ulong h = Mix(seed + Golden);
-        foreach (ulong k in keys) h = Mix(h ^ Mix(k + KeyOffset));
-        return h;
-    }
+    public static ulong Hash(ulong seed, params ReadOnlySpan<ulong> keys) => SeedHash.Of(seed, keys);
 
     /// <summary>The next 64 random bits.</summary>
     public ulong NextUInt64()
     {
-        _state += Golden;
-        return Mix(_state);
+        _state += SeedHash.Golden;
+        return SeedHash.Mix(_state);
     }
 
     /// <summary>Uniform in [0, 1), with 53 random bits.</summary>
@@ -93,12 +86,5 @@ public sealed class ShapesRng
             int j = NextInt(i + 1);
             (items[i], items[j]) = (items[j], items[i]);
         }
-    }
-
-    private static ulong Mix(ulong z)
-    {
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
     }
 }

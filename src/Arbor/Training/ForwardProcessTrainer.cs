@@ -1,9 +1,9 @@
 using Arbor.Advantages;
 using Arbor.Distributed;
+using Arbor.Models;
 using Arbor.Pipelines;
 using Arbor.Rollouts;
 using Arbor.Sampling;
-using Arbor.Shapes;
 using Arbor.Strategies;
 using Arbor.Tensors;
 using Arbor.Tensors.NN;
@@ -94,15 +94,15 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
             seen[leaf.Prompt] = index + 1;
             if (!advantages.Kept[i]) continue;
             // with shared training noise, one draw of times and noise per group (prompt), the same for all its images
-            var draw = new Random((int)((shared ? ShapesRng.Hash(_seed, (ulong)iteration, 5, prompt)
-                : ShapesRng.Hash(_seed, (ulong)iteration, 3, prompt, (ulong)index)) & 0x7fffffff));
+            var draw = new Random((int)((shared ? SeedHash.Of(_seed, (ulong)iteration, 5, prompt)
+                : SeedHash.Of(_seed, (ulong)iteration, 3, prompt, (ulong)index)) & 0x7fffffff));
             var times = Enumerable.Range(0, _config.TrainedStepCount).OrderBy(_ => draw.Next()).Take(_config.TimesPerImage).ToList();
             // jittered: t_k − u·(t_k − t_{k+1}), u in [0, 1), drawn after the steps so that the steps drawn are the grid's
             var at = times.Select(k => _config.JitterTimes
                 ? _schedule.Times[k] - draw.NextDouble() * (_schedule.Times[k] - _schedule.Times[k + 1]) : _schedule.Times[k]).ToList();
             samples.AddRange(times.Select((k, j) => new Sample(leaf, (int)prompt + index, at[j], advantages.Values[i],
-                shared ? ShapesRng.Hash(_seed, (ulong)iteration, 6, prompt, (ulong)k)
-                    : ShapesRng.Hash(_seed, (ulong)iteration, 4, prompt, (ulong)index, (ulong)k))));
+                shared ? SeedHash.Of(_seed, (ulong)iteration, 6, prompt, (ulong)k)
+                    : SeedHash.Of(_seed, (ulong)iteration, 4, prompt, (ulong)index, (ulong)k))));
         }
         var counts = dp.Sum(samples.Count, samples.Select(s => s.Leaf).Distinct().Count());
         return new TermPlan(this, iteration, samples, conditioning, dp, (int)counts[0], (int)counts[1]);

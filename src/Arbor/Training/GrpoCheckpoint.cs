@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Arbor.Configuration;
+using Arbor.Models;
+using Arbor.Runs;
 using Arbor.Tensors;
 using Arbor.Tensors.NN;
 using Arbor.Tensors.Optim;

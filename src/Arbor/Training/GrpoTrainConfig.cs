@@ -7,6 +7,7 @@ using Arbor.Shapes;
 using Arbor.Strategies;
 using Arbor.Strategies.DynamicTree;
 using Arbor.Tensors;
+using Arbor.Worlds;
 
 namespace Arbor.Training;
 
@@ -42,6 +43,11 @@ public sealed record GrpoTrainConfig : IValidatedConfig
     public ReplayConfig Replay { get; init; } = new();
     public GrpoScheduleConfig Train { get; init; } = new();
     public EvalConfig Eval { get; init; } = new();
+    /// <summary>
+    /// The world the prompts and the held-out evaluation come from (<see cref="BuiltInWorlds"/>), as pretraining's
+    /// data.world: default "shapes", the only world that ships.
+    /// </summary>
+    public string World { get; init; } = "shapes";
     /// <summary>The Shapes split the prompts come from (must be the base's pretraining split).</summary>
     public ShapesSplitConfig Split { get; init; } = new();
 
@@ -49,6 +55,8 @@ public sealed record GrpoTrainConfig : IValidatedConfig
     {
         if (!Strategies.Strategies.Names.Contains(Strategy))
             yield return $"strategy '{Strategy}' is unknown (expected {string.Join(", ", Strategies.Strategies.Names)})";
+        if (!BuiltInWorlds.Names.Contains(World))
+            yield return $"world '{World}' is unknown (expected {string.Join(", ", BuiltInWorlds.Names)})";
         if (Train.Iterations < 1) yield return "train.iterations must be >= 1";
         if (Train.PromptsPerIteration < 1) yield return "train.prompts_per_iteration must be >= 1";
         foreach (var p in RlPromptCycle.Problems(Train.FamilyWeights)) yield return p;

@@ -3,14 +3,14 @@ using Arbor.Runs.Metrics;
 using Arbor.Configuration;
 using Arbor.Distributed;
 using Arbor.Evaluation;
+using Arbor.Models;
 using Arbor.Pipelines;
-using Arbor.Pretraining;
 using Arbor.Rewards;
 using Arbor.Rollouts;
-using Arbor.Shapes;
 using Arbor.Tensors;
 using Arbor.Tensors.NN;
 using Arbor.Tensors.Optim;
+using Arbor.Worlds;
 
 namespace Arbor.Training;
 
@@ -24,10 +24,12 @@ namespace Arbor.Training;
 /// Data-parallel over the ranks of <c>parallel</c> (`arbor launch`, torchrun): each rank rolls out its block of every
 /// iteration's prompts (whole groups and trees), the rewards are all-gathered for the advantages, gradients are summed
 /// across ranks before each step, and rank 0 alone writes the run directory and evaluates.
+/// The prompts and the held-out evaluation come from a world (<paramref name="world"/>; by default the one config.World
+/// names, <see cref="BuiltInWorlds.ForRl"/>).
 /// </summary>
-public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, DataParallel? parallel = null)
+public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, DataParallel? parallel = null, RlWorld? world = null)
 {
-    private readonly RlPromptCycle _promptCycle = new(config.Train.FamilyWeights);
+    private readonly RlWorld _world = world ?? BuiltInWorlds.ForRl(config.World, config.Split, config.Train.FamilyWeights, config.Model);
 
     public event Action<IterationReport>? IterationCompleted;
     public event Action<EvaluationReport>? Evaluated;
@@ -85,8 +87,6 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
         using var disposeTrainer = trainer as IDisposable;
         var rewards = BuildRewards();
         var iteration = new GrpoIteration(pipeline, strategy, engine, rewards, config.Advantage, trainer, optimizer, dp);
-        var splits = new ShapesSplits(config.Split);
-        var evaluator = new ShapesHeldOutEvaluator(splits);
 
         using var ema = config.Train.EmaDecay > 0 ? new ExponentialMovingAverage(model, config.Train.EmaDecay) : null;
         long start = 0;
@@ -107,13 +107,13 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
             // rank 0 evaluates alone; the others wait for it in the next iteration's collectives (within the group's timeout)
             if (main && start == 0)
             {
-                Evaluate(pipeline, ema, evaluator, splits, 0, trainingSeconds, metrics);
+                Evaluate(pipeline, ema, 0, trainingSeconds, metrics);
             }
             // a kill between the checkpoint at `start` and its evaluation: the evaluation is done now, as it would have been
             else if (main && config.Eval.Every > 0 && start % config.Eval.Every == 0
                 && !MetricsLog.Has(metricsPath, MetricsLineHead.Eval, MetricsPosition.Iteration, start))
             {
-                Evaluate(pipeline, ema, evaluator, splits, start, trainingSeconds, metrics);
+                Evaluate(pipeline, ema, start, trainingSeconds, metrics);
             }
 
             int bad = 0;
@@ -133,10 +133,10 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
                 }
                 // ---- one iteration; all of its randomness derives from (seed,
                 // iteration), a prompt's rollout noise from (seed, iteration, prompt) ----
-                var allPrompts = PromptsFor(splits, it);
+                var allPrompts = PromptsFor(it);
                 var (first, count) = dp.Shard(allPrompts.Count);
                 var noise = Enumerable.Range(first, count)
-                    .Select(j => new Generator(ShapesRng.Hash(config.Seed, (ulong)it, 1, (ulong)j))).ToList();
+                    .Select(j => new Generator(SeedHash.Of(config.Seed, (ulong)it, 1, (ulong)j))).ToList();
                 IterationReport report;
                 double commBefore = dp.CommunicationSeconds;
                 long bytesBefore = dp.BytesReduced;
@@ -144,7 +144,7 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
                 {
                     using var precision = ComputePrecision.Use(config.Train.Precision);
                     report = iteration.Run(it, allPrompts.GetRange(first, count), noise,
-                        new Random((int)(ShapesRng.Hash(config.Seed, (ulong)it, 2) & 0x7fffffff)), first);
+                        new Random((int)(SeedHash.Of(config.Seed, (ulong)it, 2) & 0x7fffffff)), first);
                 }
                 finally { noise.ForEach(g => g.Dispose()); }
                 bool finite = double.IsFinite(report.Update.Loss) && double.IsFinite(report.Update.GradNorm)
@@ -157,7 +157,7 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
                 if (main)
                 {
                     var communication = (Seconds: dp.CommunicationSeconds - commBefore, Bytes: dp.BytesReduced - bytesBefore);
-                    metrics.Write(IterationLine(report, finite, trainingSeconds, FamilyRewards(splits, report),
+                    metrics.Write(IterationLine(report, finite, trainingSeconds, FamilyRewards(report),
                         dp.WorldSize, communication));
                     IterationCompleted?.Invoke(report);
                 }
@@ -179,7 +179,7 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
                     checkpointed = it + 1;
                 }
                 if (main && (last || (config.Eval.Every > 0 && (it + 1) % config.Eval.Every == 0)))
-                    Evaluate(pipeline, ema, evaluator, splits, it + 1, trainingSeconds, metrics);
+                    Evaluate(pipeline, ema, it + 1, trainingSeconds, metrics);
                 if (last) break;
                 if (stopping) return;
             }
@@ -212,27 +212,24 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
             name == "remote" ? (IRewardFunction)new RemoteReward(config.Reward.Remote) : BuiltInRewards.Create(name),
             config.Reward.Weights.Count > k ? config.Reward.Weights[k] : 1.0)).ToList();
 
-    /// <summary>Prompts of iteration <paramref name="it"/>: the RL prompts of every family in turn, a fixed function of it.</summary>
-    public List<string> PromptsFor(ShapesSplits splits, long it) =>
-        [.. Enumerable.Range(0, config.Train.PromptsPerIteration).Select(j => PromptFor(splits, it, j).Text)];
+    /// <summary>Prompts of iteration <paramref name="it"/>: the world's, a fixed function of it.</summary>
+    public List<string> PromptsFor(long it) =>
+        [.. Enumerable.Range(0, config.Train.PromptsPerIteration).Select(j => PromptFor(it, j).Text)];
 
     /// <summary>Prompt <paramref name="j"/> of iteration <paramref name="it"/> and its family.</summary>
-    private (string Text, TaskFamily Family) PromptFor(ShapesSplits splits, long it, int j)
+    private RlPrompt PromptFor(long it, int j) => _world.Prompts.At((it * config.Train.PromptsPerIteration) + j);
+
+    /// <summary>The mean reward of each family's prompts in the iteration of <paramref name="report"/> (for the
+    /// training-reward trend), in the world's order of families.</summary>
+    private Dictionary<string, double> FamilyRewards(IterationReport report)
     {
-        var (family, index) = _promptCycle.At(it * config.Train.PromptsPerIteration + j);
-        var list = splits.RlPrompts(family);
-        return (list[(int)(index % list.Count)].ToText(), family);
+        var families = _world.Prompts.Families.ToList();
+        return report.PromptRewardMeans.Select((r, j) => (PromptFor(report.Iteration, j).Family, r)).Where(x => double.IsFinite(x.r))
+            .GroupBy(x => x.Family).OrderBy(g => families.IndexOf(g.Key)).ToDictionary(g => g.Key, g => g.Average(x => x.r));
     }
 
-    /// <summary>The mean reward of each family's prompts in the iteration of
-    /// <paramref name="report"/> (for the training-reward trend).</summary>
-    private Dictionary<string, double> FamilyRewards(ShapesSplits splits, IterationReport report) =>
-        report.PromptRewardMeans.Select((r, j) => (PromptFor(splits, report.Iteration, j).Family, r)).Where(x => double.IsFinite(x.r))
-            .GroupBy(x => x.Family).OrderBy(g => g.Key).ToDictionary(g => g.Key.Name(), g => g.Average(x => x.r));
-
-    private void Evaluate(TextToImagePipeline pipeline, ExponentialMovingAverage? ema,
-        ShapesHeldOutEvaluator evaluator, ShapesSplits splits,
-        long it, double trainingSeconds, MetricsWriter metrics)
+    private void Evaluate(TextToImagePipeline pipeline, ExponentialMovingAverage? ema, long it, double trainingSeconds,
+        MetricsWriter metrics)
     {
         EvaluationReport report;
         pipeline.Model.Eval();
@@ -241,15 +238,12 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
         using var fp32 = ComputePrecision.Fp32();
         using (ema?.Applied())
         {
-            // iteration 0 is the base itself (LoRA's B is zero; full fine-tuning has not stepped): its stored evaluation will do
             var samples = Path.Combine(runDirectory, "samples");
-            string? key = it == 0 && config.Eval.CacheBase ? BaseEvaluationCache.Key(config.Model, config.Eval, config.Split) : null;
-            // a stored evaluation may predate the shared-with-RL counts of both sets; they follow from the split, so count them here
-            var stored = key is null ? null : BaseEvaluationCache.TryLoad(config.Model, key, it, samples);
-            report = stored is not null ? evaluator.WithSharedCounts(stored) : evaluator.Evaluate(pipeline, config.Eval, it, samples);
-            if (key is not null && !report.Cached) BaseEvaluationCache.Save(key, report);
-            var treePrompt = PromptsFor(splits, it)[0];
-            File.WriteAllText(Path.Combine(runDirectory, "samples", $"tree-{it:D6}.svg"),
+            report = _world.Evaluator.Evaluate(pipeline, config.Eval, it, samples);
+            // the tree picture goes there too, whether or not the world's evaluator wrote anything
+            Directory.CreateDirectory(samples);
+            var treePrompt = PromptsFor(it)[0];
+            File.WriteAllText(Path.Combine(samples, $"tree-{it:D6}.svg"),
                 Reporting.TreeInspection.Render(pipeline, config, treePrompt, it, config.Eval.Seed));
         }
         pipeline.Model.Train();

@@ -1,4 +1,5 @@
 using Arbor.Advantages;
+using Arbor.Models;
 using Arbor.Rollouts;
 using Arbor.Tensors.Optim;
 

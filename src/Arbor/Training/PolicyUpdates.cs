@@ -49,9 +49,9 @@ public static class PolicyUpdates
         IForwardProcessLoss loss = dt.LayerTuningForm == LayerTuningForm.LeafSft
             ? new LeafSftLoss(dt.LayerTuningWeight)
             : new ScaledLoss(new NftLoss(times, config.Advantage.AdvantageClip), dt.LayerTuningWeight);
-        return new ForwardProcessTrainer(pipeline, times, loss, engine.Schedule(strategy.Steps), config.Loss, ShapesRngSeed(config.Seed));
+        return new ForwardProcessTrainer(pipeline, times, loss, engine.Schedule(strategy.Steps), config.Loss, LeafTermSeed(config.Seed));
     }
 
     // the leaf term's noise and time draws: a stream of their own, apart from the run's other draws
-    private static ulong ShapesRngSeed(ulong seed) => Shapes.ShapesRng.Hash(seed, 0x1eaf);
+    private static ulong LeafTermSeed(ulong seed) => SeedHash.Of(seed, 0x1eaf);
 }

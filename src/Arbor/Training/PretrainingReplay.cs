@@ -1,8 +1,8 @@
 using Arbor.Distributed;
 using Arbor.Pipelines;
 using Arbor.Pretraining;
-using Arbor.Shapes;
 using Arbor.Tensors;
+using Arbor.Worlds;
 
 namespace Arbor.Training;
 
@@ -19,9 +19,10 @@ public sealed class PretrainingReplay(TextToImagePipeline pipeline, ICaptionedIm
     public static PretrainingReplay? For(GrpoTrainConfig config, TextToImagePipeline pipeline)
     {
         if (config.Replay.Weight <= 0) return null;
-        var (data, _) = Worlds.ForPretraining(new PretrainDataConfig { Split = config.Split, Mixture = config.Replay.Mixture },
-            pipeline.Model.Config.ImageSize);
-        return new PretrainingReplay(pipeline, data, config.Replay, ShapesRng.Hash(config.Seed, 0x4e91a7));
+        var data = BuiltInWorlds.ForPretraining(
+            new PretrainDataConfig { World = config.World, Split = config.Split, Mixture = config.Replay.Mixture },
+            pipeline.Model.Config.ImageSize).Data;
+        return new PretrainingReplay(pipeline, data, config.Replay, SeedHash.Of(config.Seed, 0x4e91a7));
     }
 
     /// <summary>Replay images per optimizer step over all ranks.</summary>
@@ -38,7 +39,7 @@ public sealed class PretrainingReplay(TextToImagePipeline pipeline, ICaptionedIm
         var (first, rows) = dp.Shard(b);
         if (rows == 0) return 0;
         using var scope = Torch.NewScope();
-        using var generator = new Generator(ShapesRng.Hash(seed, (ulong)iteration, (ulong)part));
+        using var generator = new Generator(SeedHash.Of(seed, (ulong)iteration, (ulong)part));
         var batch = data.Rows(iteration * parts + part, b, first, rows);
         var x0 = Torch.FromArray(batch.Pixels, [rows, data.Channels, data.ImageSize, data.ImageSize]);
         var drop = Torch.Rand([b], generator).ToFloatArray();

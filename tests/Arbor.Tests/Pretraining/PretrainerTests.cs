@@ -1,6 +1,7 @@
 using Arbor.Models;
 using Arbor.Pipelines;
 using Arbor.Pretraining;
+using Arbor.Runs;
 using Arbor.Tensors;
 using Arbor.Training;
 

@@ -57,6 +57,6 @@ public class FailureReasonsTests
     {
         Assert.Equal(
             ["missing_object", "color", "region", "my_reward_said_so", "blurry"],
-            Arbor.Evaluation.FamilyFailures.Order(["region", "my_reward_said_so", "color", "missing_object", "blurry", "region"]));
+            Arbor.Shapes.FailureReasons.Order(["region", "my_reward_said_so", "color", "missing_object", "blurry", "region"]));
     }
 }

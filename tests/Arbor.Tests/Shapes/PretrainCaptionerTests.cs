@@ -1,4 +1,5 @@
 using Arbor.Shapes;
+using Arbor.Worlds;
 
 namespace Arbor.Tests.Shapes;
 

@@ -5,6 +5,7 @@ using Arbor.Shapes;
 using Arbor.Tensors;
 using Arbor.Text;
 using Arbor.Training;
+using Arbor.Worlds;
 
 namespace Arbor.Tests.Training;
 
@@ -242,15 +243,15 @@ public class GrpoTrainerTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_dir, "b", "samples", "eval-000000-compositional.png")));
         Assert.Contains("\"cached\":true", File.ReadAllLines(Path.Combine(_dir, "b", "metrics.jsonl")).First(l => l.Contains("\"eval\"")));
         // the same weights evaluated otherwise (another seed of the evaluation noise) are another key
-        var key = BaseEvaluationCache.Key(model, config.Eval, config.Split);
-        Assert.NotEqual(key, BaseEvaluationCache.Key(model, config.Eval with { Seed = 1 }, config.Split));
-        Assert.NotEqual(key, BaseEvaluationCache.Key(model, config.Eval with { BatchSize = 16 }, config.Split));
-        Assert.Equal(key, BaseEvaluationCache.Key(model, config.Eval with { Every = 7 }, config.Split));
+        var key = CachedBaseEvaluator.Key(model, config.Eval, config.Split);
+        Assert.NotEqual(key, CachedBaseEvaluator.Key(model, config.Eval with { Seed = 1 }, config.Split));
+        Assert.NotEqual(key, CachedBaseEvaluator.Key(model, config.Eval with { BatchSize = 16 }, config.Split));
+        Assert.Equal(key, CachedBaseEvaluator.Key(model, config.Eval with { Every = 7 }, config.Split));
         // a base sampled in bf16 is another evaluation; auto is keyed as what it resolves to on this machine
-        var bf16 = BaseEvaluationCache.Key(model, config.Eval with { Precision = Precision.Bf16 }, config.Split);
+        var bf16 = CachedBaseEvaluator.Key(model, config.Eval with { Precision = Precision.Bf16 }, config.Split);
         Assert.NotEqual(key, bf16);
         Assert.Equal(CpuFeatures.HasBf16MatrixUnits ? bf16 : key,
-            BaseEvaluationCache.Key(model, config.Eval with { Precision = Precision.Auto }, config.Split));
+            CachedBaseEvaluator.Key(model, config.Eval with { Precision = Precision.Auto }, config.Split));
     }
 
     [Fact]

@@ -21,7 +21,7 @@ internal static class FlowLossBenchCommand
             ThreadDefaults.Apply();
             using var pipeline = ModelOptions.Load(ModelOptions.Resolve(r.GetValue(model)), null);
             var (data, _) =
-                Arbor.Pretraining.Worlds.ForPretraining(new Arbor.Pretraining.PretrainDataConfig(), pipeline.Model.Config.ImageSize);
+                Arbor.Worlds.BuiltInWorlds.ForPretraining(new Arbor.Pretraining.PretrainDataConfig(), pipeline.Model.Config.ImageSize);
             var table = new Table().Border(TableBorder.Rounded).AddColumn("t").AddColumn("MSE(v)").AddColumn("RMSE(x̂0) = t·√MSE")
                 .AddColumn("in 8-bit levels");
             foreach (var (t, mse, rmse) in FlowLossProbe.Run(pipeline, data, [0.01, 0.03, 0.1, 0.2, 0.4, 0.6, 0.8, 0.95],

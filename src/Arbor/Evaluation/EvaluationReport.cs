@@ -1,10 +1,6 @@
-using Arbor.Evaluation;
 using Arbor.Runs.Metrics;
-namespace Arbor.Pretraining;
 
-/// <summary>One optimizer step, as the progress display and metrics.jsonl see it.</summary>
-public sealed record PretrainStepReport(long Step, long TotalSteps, double Loss, double LearningRate, double GradNorm,
-    double ImagesPerSecond, bool Skipped);
+namespace Arbor.Evaluation;
 
 /// <summary>
 /// A held-out evaluation of one checkpoint: one <see cref="SetEvaluation"/> per held-out set (in_distribution first,
@@ -23,10 +19,4 @@ public sealed record EvaluationReport(long Step, IReadOnlyList<SetEvaluation> Se
 
     /// <summary>The report's sets as metrics.jsonl stores them, by name: the aggregates and every prompt's outcome.</summary>
     public IReadOnlyDictionary<string, EvalSetRecord> SetRecords() => Sets.ToDictionary(s => s.Name, EvalSetRecord.Of);
-}
-
-/// <summary>Evaluates a generator on held-out prompts (the Shapes verifier, or a user's).</summary>
-public interface IHeldOutEvaluator
-{
-    EvaluationReport Evaluate(Pipelines.TextToImagePipeline pipeline, EvalConfig config, long step, string outputDirectory);
 }

@@ -1,10 +1,10 @@
 using Arbor.Shapes;
 
-namespace Arbor.Training;
+namespace Arbor.Shapes;
 
 /// <summary>
 /// Which RL prompt comes k-th in a run: the families in a fixed cycle where each appears as often as its weight
-/// (<see cref="GrpoScheduleConfig.FamilyWeights"/>; all 1 = every family in turn), and within a family its RL prompts
+/// (an RL run's train.family_weights; all 1 = every family in turn), and within a family its RL prompts
 /// in order, wrapping. A fixed function of k, so a resumed run draws what an uninterrupted one would.
 /// </summary>
 public sealed class RlPromptCycle

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Arbor.Training;
+namespace Arbor.Runs;
 
 /// <summary>The progress record (state.json) both trainers' checkpoints keep beside their weights.</summary>
 public static class CheckpointState

@@ -1,7 +1,8 @@
 using Arbor.Imaging;
 using Arbor.Pretraining;
+using Arbor.Shapes;
 
-namespace Arbor.Shapes;
+namespace Arbor.Worlds;
 
 /// <summary>
 /// The Shapes pretraining data as an <see cref="ICaptionedImageSource"/>: batch <c>index</c> of size B holds

@@ -1,15 +1,11 @@
 using System.Diagnostics;
 using Arbor.Imaging;
 using Arbor.Pipelines;
-using Arbor.Pretraining;
+using Arbor.Evaluation;
 using Arbor.Sampling;
-using Arbor.Shapes;
 using Arbor.Tensors;
 
-namespace Arbor.Evaluation;
-
-/// <summary>One evaluated prompt: what was asked, the image, and the verifier's verdict.</summary>
-public sealed record EvaluatedSample(string Prompt, TaskFamily Family, int Index, Image8 Image, VerificationResult Result);
+namespace Arbor.Shapes;
 
 /// <summary>
 /// GenEval-style evaluation on the Shapes world, on each held-out set of the config (<see cref="HeldOutSet"/>): the
@@ -61,7 +57,7 @@ public sealed class ShapesHeldOutEvaluator(ShapesSplits splits, ShapesVerifier? 
     {
         var failures = new FailureTally();
         foreach (var s in samples) failures.Add(s.Result);
-        var outcomes = SetEvaluation.OutcomesOf(samples);
+        var outcomes = OutcomesOf(samples);
         return new SetEvaluation(set, outcomes, grid, failures.ByFamily(), SharedWithRl(outcomes));
     }
 
@@ -84,6 +80,10 @@ public sealed class ShapesHeldOutEvaluator(ShapesSplits splits, ShapesVerifier? 
     {
         Sets = [.. report.Sets.Select(s => new SetEvaluation(s.Set, s.Outcomes, s.GridPath, s.Failures, SharedWithRl(s.Outcomes)))],
     };
+
+    /// <summary>The outcomes of verified samples, in their order.</summary>
+    public static IReadOnlyList<SampleOutcome> OutcomesOf(IEnumerable<EvaluatedSample> samples) =>
+        [.. samples.Select(s => new SampleOutcome(s.Family.Name(), s.Prompt, s.Result.Pass, s.Result.Score))];
 
     /// <summary>Accuracy and failure reasons per family of verified samples.</summary>
     public static (FamilyScoreboard Board, FailureTally Failures) Tally(IEnumerable<EvaluatedSample> samples)

@@ -1,8 +1,8 @@
 using Arbor.Tensors;
 using Arbor.Tensors.NN;
-using Arbor.Training;
+using Arbor.Models;
 
-namespace Arbor.Tests.Training;
+namespace Arbor.Tests.Models;
 
 public class EmaTests
 {

@@ -1,7 +1,7 @@
 using Arbor.Tensors;
 using Arbor.Tensors.NN;
 
-namespace Arbor.Training;
+namespace Arbor.Models;
 
 /// <summary>
 /// An exponential moving average of a model's trainable parameters, θ_ema ← θ_ema + (1 − d_n)·(θ − θ_ema),

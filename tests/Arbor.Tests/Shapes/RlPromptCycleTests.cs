@@ -2,7 +2,7 @@ using Arbor.Configuration;
 using Arbor.Shapes;
 using Arbor.Training;
 
-namespace Arbor.Tests.Training;
+namespace Arbor.Tests.Shapes;
 
 public class RlPromptCycleTests
 {

@@ -5,7 +5,7 @@ using Arbor.Shapes;
 using Arbor.Tensors;
 using Arbor.Text;
 
-namespace Arbor.Tests.Evaluation;
+namespace Arbor.Tests.Shapes;
 
 public sealed class ShapesHeldOutEvaluatorTests : IDisposable
 {
@@ -49,7 +49,7 @@ public sealed class ShapesHeldOutEvaluatorTests : IDisposable
         var one = eval with { BatchSize = 1 };
         var full = single.Run(pipeline, one, single.Prompts(HeldOutSet.Compositional, 3), (ulong)HeldOutSet.Compositional);
         var prefix = single.Run(pipeline, one, single.Prompts(HeldOutSet.Compositional, 2), (ulong)HeldOutSet.Compositional);
-        Assert.Equal(SetEvaluation.OutcomesOf(full.Where((_, i) => i % 3 < 2)), SetEvaluation.OutcomesOf(prefix));
+        Assert.Equal(ShapesHeldOutEvaluator.OutcomesOf(full.Where((_, i) => i % 3 < 2)), ShapesHeldOutEvaluator.OutcomesOf(prefix));
         Assert.Equal(full.Where((_, i) => i % 3 < 2).Select(s => s.Image.Pixels), prefix.Select(s => s.Image.Pixels));
     }
 

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Arbor.Training;
+namespace Arbor.Runs;
 
 /// <summary>
 /// Writes a directory all at once: files go into "name.tmp", then the old directory (if any) is moved
