@@ -57,14 +57,25 @@ public static class EvalCommand
             DefaultValueFactory = _ => 0
         };
         var output = new Option<string>("--out") { Description = "Output directory", DefaultValueFactory = _ => "eval" };
+        var sampler = new Option<string>("--sampler")
+        {
+            Description = "ODE sampler: euler (one model evaluation per step) or heun (two)",
+            DefaultValueFactory = _ => new EvalConfig().Sampler
+        };
+        var shift = new Option<double>("--shift")
+        {
+            Description = "SD3/FLUX time shift of the step grid (1: uniform; above 1 spends more steps at high noise)",
+            DefaultValueFactory = _ => new EvalConfig().TimeShift
+        };
         var precision = ModelOptions.Precision();
         var cmd = new Command("eval", "Per-family accuracy of a model on both held-out sets, verified from pixels; --against: the paired " +
             "comparison with another model or LoRA.")
-            { model, lora, against, sets, perFamily, steps, cfg, seed, batch, splitSeed, precision, output };
+            { model, lora, against, sets, perFamily, steps, cfg, sampler, shift, seed, batch, splitSeed, precision, output };
         cmd.SetAction(r => Run(ModelOptions.Resolve(r.GetValue(model)), r.GetValue(lora), r.GetValue(against),
             new EvalConfig
             {
-                Steps = r.GetValue(steps), Guidance = r.GetValue(cfg), Seed = r.GetValue(seed), PromptsPerFamily = r.GetValue(perFamily),
+                Steps = r.GetValue(steps), Guidance = r.GetValue(cfg), Sampler = r.GetValue(sampler)!, TimeShift = r.GetValue(shift),
+                Seed = r.GetValue(seed), PromptsPerFamily = r.GetValue(perFamily),
                 BatchSize = r.GetValue(batch), Precision = r.GetValue(precision),
                 Sets = [.. r.GetValue(sets)!.Select(HeldOutSets.Parse)],
             },
@@ -84,7 +95,7 @@ public static class EvalCommand
         string name = lora is null ? modelDir : $"{modelDir} + {lora}";
         // the first line at once: the evaluation itself prints nothing for minutes
         AnsiConsole.MarkupLine(Markup.Escape($"evaluating {name} on {string.Join(" and ", config.Sets.Select(s => s.Name()))}: " +
-            $"{config.PromptsPerFamily} prompts per family each, {config.Steps} steps, " +
+            $"{config.PromptsPerFamily} prompts per family each, {config.Steps} {config.Sampler} steps (shift {config.TimeShift}), " +
             $"{ComputePrecision.Name(ComputePrecision.Resolve(config.Precision))}"));
         var (report, samples) = Evaluate(evaluator, modelDir, lora, config, Path.Combine(outDir, against is null ? "" : "model"));
         HeldOutText.PrintEvaluation(report, name);
@@ -104,7 +115,8 @@ public static class EvalCommand
 
         var json = new
         {
-            model = modelDir, lora, prompts_per_family = config.PromptsPerFamily, steps = config.Steps, cfg = config.Guidance,
+            model = modelDir, lora, prompts_per_family = config.PromptsPerFamily, steps = config.Steps, sampler = config.Sampler,
+            shift = config.TimeShift, cfg = config.Guidance,
             seed = config.Seed, precision = ComputePrecision.Name(ComputePrecision.Resolve(config.Precision)),
             sets = report.SetRecords(),
             samples = samples.ToDictionary(kv => kv.Key.Name(), kv => kv.Value.Select(s =>

@@ -46,9 +46,11 @@ public static class BaseEvaluationCache
         using (var weights = File.OpenRead(Path.Combine(modelDirectory, TextToImagePipeline.WeightsFile)))
             sha.TransformBlock(SHA256.HashData(weights), 0, 32, null, 0);
         // fp32 keys are what they were before eval.precision existed, so the caches shipped and stored then stay valid;
-        // another precision (auto resolved: it is what this machine computes) adds its name
+        // another precision (auto resolved: it is what this machine computes) adds its name; the default time shift (1)
+        // leaves the key as it was before time_shift existed, for the same reason
         var evalYaml = string.Join('\n', ConfigLoader.ToYaml(eval with { Every = 0, CacheBase = true }).Split('\n')
-            .Where(l => !l.StartsWith("precision:", StringComparison.Ordinal)));
+            .Where(l => !l.StartsWith("precision:", StringComparison.Ordinal))
+            .Where(l => eval.TimeShift != 1.0 || !l.StartsWith("time_shift:", StringComparison.Ordinal)));
         var precision = ComputePrecision.Resolve(eval.Precision);
         var parts = new List<string> { evalYaml, heldOutPrompts, TorchRuntime.LibTorchVersion, CpuModel() };
         if (precision != Precision.Fp32) parts.Add($"precision {precision}");

@@ -32,6 +32,11 @@ public sealed record EvalConfig
     /// <summary>euler or heun.</summary>
     public string Sampler { get; init; } = "euler";
     /// <summary>
+    /// SD3/FLUX time shift of the evaluation's schedule (<see cref="Arbor.Sampling.TimeSchedule.Linear"/>); 1 (default):
+    /// the uniform grid every reported number uses. A user evaluating a few-step sampler sets it as the sampler does.
+    /// </summary>
+    public double TimeShift { get; init; } = 1.0;
+    /// <summary>
     /// Seed of the evaluation noise. Prompt i of a set always gets the noise of (seed, set, i), whatever the batch
     /// size or the number of prompts evaluated, so any two evaluations of a set are paired prompt by prompt.
     /// </summary>
@@ -60,6 +65,7 @@ public sealed record EvalConfig
         if (BatchSize < 1) yield return "batch_size must be >= 1";
         if (Sets is null || Sets.Count == 0) yield return "sets must name at least one held-out set (in_distribution, compositional)";
         else if (Sets.Distinct().Count() != Sets.Count) yield return "sets must not repeat a set";
+        if (!(TimeShift > 0)) yield return $"time_shift must be positive (got {TimeShift})";
         if (Sampler is not ("euler" or "heun")) yield return $"sampler '{Sampler}' is unknown (expected euler or heun)";
     }
 }

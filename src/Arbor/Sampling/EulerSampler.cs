@@ -6,7 +6,7 @@ namespace Arbor.Sampling;
 public sealed class EulerSampler : OdeSampler
 {
     public override string Name => "euler";
-    public override int EvaluationsPerStep => 1;
+    public override int Evaluations(TimeSchedule schedule) => schedule.Steps;
 
     /// <summary>
     /// The Euler update x + v·Δ, in the inputs' precision (the result in the current scope): this sampler's step, Heun's

@@ -4,17 +4,27 @@ namespace Arbor.Sampling;
 
 /// <summary>
 /// Heun's method (explicit trapezoid): an Euler predictor, then the average of the slopes at both ends.
-/// Second order, so it reaches a given accuracy in far fewer steps than Euler.
+/// Second order, so it reaches a given accuracy in far fewer steps than Euler. The step that ends at t = 0 takes the
+/// explicit midpoint instead (also second order, also two evaluations): the velocity at t = 0 is outside what the model
+/// was trained on (logit-normal times never draw it), and its slope, averaged in over the last interval, ruined the
+/// shipped base's images (5 Heun steps, shift 2: 10.9 % strict with it, 44.3 % with the midpoint; 40-step Euler 45.6 %).
+/// EDM (Karras et al. 2022, Algorithm 1) avoids it with an Euler last step, which costs an order where, as here, the
+/// last interval is not tiny.
 /// </summary>
 public sealed class HeunSampler : OdeSampler
 {
     public override string Name => "heun";
-    public override int EvaluationsPerStep => 2;
+    public override int Evaluations(TimeSchedule schedule) => 2 * schedule.Steps;
 
     protected override Tensor Step(GuidedVelocity velocity, Tensor x, TimeSchedule schedule, int i)
     {
         double dt = schedule.Delta(i);
         var v1 = velocity.At(x, schedule.Times[i]);
+        if (schedule.Times[i + 1] == 0)
+        {
+            var midpoint = EulerSampler.Update(x, v1, 0.5 * dt);
+            return x + velocity.At(midpoint, schedule.Times[i] + 0.5 * dt) * dt;
+        }
         var v2 = velocity.At(EulerSampler.Update(x, v1, dt), schedule.Times[i + 1]);
         return x + (v1 + v2) * (0.5 * dt);
     }

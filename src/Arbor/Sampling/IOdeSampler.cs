@@ -7,8 +7,8 @@ public interface IOdeSampler
 {
     string Name { get; }
 
-    /// <summary>Model evaluations per step (Euler 1, Heun 2), for NFE accounting.</summary>
-    int EvaluationsPerStep { get; }
+    /// <summary>Model evaluations (NFE) of one <see cref="Sample"/> along <paramref name="schedule"/>.</summary>
+    int Evaluations(TimeSchedule schedule);
 
     /// <summary>Integrates from <paramref name="noise"/> at t_0 = 1 along <paramref name="schedule"/>; returns x at t = 0.</summary>
     Tensor Sample(GuidedVelocity velocity, Tensor noise, TimeSchedule schedule);

@@ -9,7 +9,7 @@ namespace Arbor.Sampling;
 public abstract class OdeSampler : IOdeSampler
 {
     public abstract string Name { get; }
-    public abstract int EvaluationsPerStep { get; }
+    public abstract int Evaluations(TimeSchedule schedule);
 
     /// <summary>x_{i+1} from x_i over [t_i, t_{i+1}] (temporaries may stay in the current scope).</summary>
     protected abstract Tensor Step(GuidedVelocity velocity, Tensor x, TimeSchedule schedule, int i);

@@ -247,6 +247,8 @@ public class GrpoTrainerTests : IDisposable
         Assert.NotEqual(key, CachedBaseEvaluator.Key(model, config.Eval with { Seed = 1 }, config.Split));
         Assert.NotEqual(key, CachedBaseEvaluator.Key(model, config.Eval with { BatchSize = 16 }, config.Split));
         Assert.Equal(key, CachedBaseEvaluator.Key(model, config.Eval with { Every = 7 }, config.Split));
+        Assert.NotEqual(key, CachedBaseEvaluator.Key(model, config.Eval with { TimeShift = 2 }, config.Split));
+        Assert.NotEqual(key, CachedBaseEvaluator.Key(model, config.Eval with { Sampler = "heun" }, config.Split));
         // a base sampled in bf16 is another evaluation; auto is keyed as what it resolves to on this machine
         var bf16 = CachedBaseEvaluator.Key(model, config.Eval with { Precision = Precision.Bf16 }, config.Split);
         Assert.NotEqual(key, bf16);
