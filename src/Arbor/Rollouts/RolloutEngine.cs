@@ -14,6 +14,13 @@ public sealed record RolloutConfig
     public double Guidance { get; init; } = 4.5;
     /// <summary>SD3/FLUX time shift of the schedule (1 = linear).</summary>
     public double TimeShift { get; init; } = 1.0;
+    /// <summary>
+    /// How ODE steps integrate: <c>euler</c> (default, every method's paper) or <c>heun</c> (second order, twice the
+    /// evaluations of each ODE step; SDE steps stay Euler–Maruyama). The shipped base sampled by 10 Heun steps at
+    /// shift 2 scores what the 40-step Euler evaluation does (45.6 / 42.2 % strict), by 10 Euler steps 41.9 / 40.9 %:
+    /// for rollouts whose images should be the evaluation's (a forward-process method trains on them).
+    /// </summary>
+    public OdeSolver OdeSolver { get; init; } = OdeSolver.Euler;
     /// <summary>Most nodes per model forward (a memory bound; a CFG forward holds twice as many rows).</summary>
     public int MaxBatch { get; init; } = 128;
     public LogProbReduction LogProbReduction { get; init; } = LogProbReduction.Mean;
@@ -112,9 +119,9 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
                     int count = Math.Min(config.MaxBatch, frontier.Count - start);
                     var chunk = frontier.GetRange(start, count);
                     next.AddRange(Advance(forest, chunk, expansions.GetRange(start, count), strategy, conditioning,
-                        text, schedule, i, noise));
-                    forwards += (long)count * conditioning.ForwardsPerNode;
-                    evaluations += count;
+                        text, schedule, i, noise, out int secondSlopes));
+                    forwards += (long)(count + secondSlopes) * conditioning.ForwardsPerNode;
+                    evaluations += count + secondSlopes;
                 }
                 foreach (var node in frontier)
                     if (!NeededForTraining(node)) node.ReleaseState();
@@ -142,9 +149,13 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
     private static bool NeededForTraining(RolloutNode node) =>
         node.Incoming is { Trained: true } || node.Children.Any(e => e.Trained);
 
-    /// <summary>One step for a chunk of frontier nodes: one guided forward, then every child sampled at once.</summary>
+    /// <summary>
+    /// One step for a chunk of frontier nodes: one guided forward, then every child sampled at once. With the Heun solver
+    /// the chunk's ODE nodes take one more forward each (<paramref name="secondSlopes"/> of them).
+    /// </summary>
     private List<RolloutNode> Advance(RolloutForest forest, List<RolloutNode> nodes, List<NodeExpansion> plans, IRolloutStrategy strategy,
-        PromptConditioning conditioning, IPreparedText text, TimeSchedule schedule, int i, IReadOnlyList<Generator> noise)
+        PromptConditioning conditioning, IPreparedText text, TimeSchedule schedule, int i, IReadOnlyList<Generator> noise,
+        out int secondSlopes)
     {
         using var scope = Torch.NewScope();
         var x = Torch.Stack(nodes.Select(n => n.State!).ToList());
@@ -159,7 +170,8 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
         var noiseScale = Torch.FromArray(plans.Select(p => (float)p.NoiseScale).ToArray());
         // each transition only when some node of the chunk takes it (window strategies are mostly ODE)
         var sde = plans.Any(p => p.Stochastic) ? strategy.SdeStep.Transition(x, v, schedule, i, noiseScale) : null;
-        var ode = plans.Any(p => !p.Stochastic) ? _ode.Transition(x, v, schedule, i) : null;
+        var (odeMean, odeRow) = OdeMeans(nodes, plans, conditioning, text, x, v, promptIndex, schedule, i);
+        secondSlopes = config.OdeSolver == OdeSolver.Heun ? odeRow.Count(r => r >= 0) : 0;
 
         // rows of the children: parent index, and whether each is stochastic
         var parentRows = new List<long>();
@@ -201,12 +213,38 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
                 }
                 else
                 {
-                    child.SetState(ode!.Mean.Select(0, j).Clone());
+                    child.SetState(odeMean!.Select(0, odeRow[j]).Clone());
                 }
                 children.Add(child);
             }
         }
         return children;
+    }
+
+    /// <summary>
+    /// The next states of the chunk's ODE nodes, and each node's row in them (−1 for a stochastic node). Euler steps
+    /// every row of the chunk (one elementwise op, the rows of SDE nodes unused); Heun evaluates the second slope on
+    /// the ODE nodes alone.
+    /// </summary>
+    private (Tensor? Mean, int[] Row) OdeMeans(List<RolloutNode> nodes, List<NodeExpansion> plans, PromptConditioning conditioning,
+        IPreparedText text, Tensor x, Tensor v, Tensor promptIndex, TimeSchedule schedule, int i)
+    {
+        var odeNodes = Enumerable.Range(0, nodes.Count).Where(j => !plans[j].Stochastic).ToArray();
+        var row = Enumerable.Repeat(-1, nodes.Count).ToArray();
+        if (odeNodes.Length == 0) return (null, row);
+        if (config.OdeSolver == OdeSolver.Euler)
+        {
+            foreach (int j in odeNodes) row[j] = j;
+            return (_ode.Transition(x, v, schedule, i).Mean, row);
+        }
+        for (int r = 0; r < odeNodes.Length; r++) row[odeNodes[r]] = r;
+        var index = Torch.FromArray(odeNodes.Select(j => (long)j).ToArray());
+        var prompts = promptIndex.IndexSelect(0, index);
+        Tensor Slope(Tensor at, double t) =>
+            conditioning.Velocity(pipeline.Model, at, Torch.Full([at.Size(0)], t), prompts, text).To(DType.Float32);
+        var mean = HeunSampler.Update(Slope, x.IndexSelect(0, index).To(DType.Float32), v.IndexSelect(0, index).To(DType.Float32),
+            schedule, i);
+        return (mean, row);
     }
 
     /// <summary>

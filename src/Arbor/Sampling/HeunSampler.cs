@@ -16,16 +16,23 @@ public sealed class HeunSampler : OdeSampler
     public override string Name => "heun";
     public override int Evaluations(TimeSchedule schedule) => 2 * schedule.Steps;
 
-    protected override Tensor Step(GuidedVelocity velocity, Tensor x, TimeSchedule schedule, int i)
+    protected override Tensor Step(GuidedVelocity velocity, Tensor x, TimeSchedule schedule, int i) =>
+        Update(velocity.At, x, velocity.At(x, schedule.Times[i]), schedule, i);
+
+    /// <summary>
+    /// x_{i+1} from x_i and its velocity <paramref name="v1"/> = v(x_i, t_i), asking <paramref name="velocity"/> for the
+    /// step's second slope (at t_{i+1}, or at the midpoint when t_{i+1} = 0): the step the sampler and the rollout
+    /// engine's ODE nodes share.
+    /// </summary>
+    public static Tensor Update(Func<Tensor, double, Tensor> velocity, Tensor x, Tensor v1, TimeSchedule schedule, int i)
     {
         double dt = schedule.Delta(i);
-        var v1 = velocity.At(x, schedule.Times[i]);
         if (schedule.Times[i + 1] == 0)
         {
             var midpoint = EulerSampler.Update(x, v1, 0.5 * dt);
-            return x + velocity.At(midpoint, schedule.Times[i] + 0.5 * dt) * dt;
+            return x + velocity(midpoint, schedule.Times[i] + 0.5 * dt) * dt;
         }
-        var v2 = velocity.At(EulerSampler.Update(x, v1, dt), schedule.Times[i + 1]);
+        var v2 = velocity(EulerSampler.Update(x, v1, dt), schedule.Times[i + 1]);
         return x + (v1 + v2) * (0.5 * dt);
     }
 }

@@ -63,6 +63,48 @@ public class RolloutEngineTests
     }
 
     [Fact]
+    public void HeunOdeRolloutsAreTheHeunSamplersTrajectory()
+    {
+        using var pipeline = TinyPipeline(3);
+        long baseline = Torch.UnreleasedTensors;
+        string[] prompts = ["a red circle"];
+        var schedule = new RolloutConfig { Guidance = 3.0, TimeShift = 2, OdeSolver = OdeSolver.Heun };
+        var engine = new RolloutEngine(pipeline, schedule);
+        using (var conditioning = new PromptConditioning(pipeline, prompts, 3.0))
+        using (var gen = new Generator(4))
+        using (var forest = engine.Run(prompts, new WindowTree(steps: 4, start: 0, depth: 0, k: 1), conditioning, gen))
+        using (var scope = Torch.NewScope())
+        using (var same = new Generator(4))
+        {
+            var expected = pipeline.Generate(prompts, pipeline.Noise(1, same), steps: 4, guidance: 3.0, new HeunSampler(), shift: 2);
+            var leaf = forest.Leaves.Single().State!.Unsqueeze(0).Clamp(-1, 1);   // the pipeline's images are clamped
+            double difference = (leaf - expected).Abs().Max().Item();
+            Assert.True(difference < 1e-5, $"max difference {difference}");
+            Assert.Equal(4L * 2 * 2, forest.Stats.ModelForwards);    // two slopes per step, CFG doubles each
+        }
+        Assert.Equal(baseline, Torch.UnreleasedTensors);
+    }
+
+    [Fact]
+    public void HeunTakesItsSecondSlopeOnlyOnTheOdeNodesOfAChunk()
+    {
+        using var pipeline = TinyPipeline(5);
+        string[] prompts = ["a blue square"];
+        long Forwards(OdeSolver solver)
+        {
+            var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0, OdeSolver = solver });
+            using var conditioning = new PromptConditioning(pipeline, prompts, 1.0);
+            using var gen = new Generator(6);
+            using var forest = engine.Run(prompts, new WindowTree(steps: 4, start: 1, depth: 1, k: 2), conditioning, gen);
+            Assert.Equal(2, forest.Leaves.Count);
+            return forest.Stats.ModelForwards;
+        }
+        // one node at steps 0 (ODE) and 1 (SDE, two children), two ODE nodes at steps 2 and 3
+        Assert.Equal(1 + 1 + 2 + 2, Forwards(OdeSolver.Euler));
+        Assert.Equal(2 + 1 + 4 + 4, Forwards(OdeSolver.Heun));
+    }
+
+    [Fact]
     public void ABranchingWindowGivesKToTheDLeavesAndTheTreeGrpoNfe()
     {
         using var pipeline = TinyPipeline(3);

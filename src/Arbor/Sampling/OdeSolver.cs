@@ -1,0 +1,10 @@
+namespace Arbor.Sampling;
+
+/// <summary>How a rollout integrates its deterministic (ODE) steps (<see cref="Arbor.Rollouts.RolloutConfig.OdeSolver"/>).</summary>
+public enum OdeSolver
+{
+    /// <summary>x + v·Δ: one model evaluation per step (<see cref="EulerSampler"/>).</summary>
+    [System.Runtime.Serialization.EnumMember(Value = "euler")] Euler,
+    /// <summary>Heun's second-order step, two evaluations per step (<see cref="HeunSampler"/>).</summary>
+    [System.Runtime.Serialization.EnumMember(Value = "heun")] Heun,
+}
