@@ -203,6 +203,80 @@ public class OutputGuardCommandTests : IDisposable
             $"continue it. {Advice}", err);
     }
 
+    /// <summary>An RL run as `arbor train` leaves it, as far as `arbor report` reads it: its config and (empty) metrics.</summary>
+    string RlRun(string name = "run")
+    {
+        var run = Path.Combine(_dir, name);
+        Directory.CreateDirectory(run);
+        File.WriteAllText(Path.Combine(run, "config.yaml"), "seed: 0\nstrategy: flow_grpo\n");
+        File.WriteAllText(Path.Combine(run, "metrics.jsonl"), "");
+        return run;
+    }
+
+    const string ReportAdvice = "Give --run the directory of an `arbor train` or `arbor pretrain` run.";
+
+    [Fact]
+    public void ReportRefusesToWriteIntoAUsersDirectoryOrAMissingOne()
+    {
+        var user = UserDirectory();
+        Assert.EndsWith("is not an Arbor run directory (it has no config.yaml and no metrics.jsonl): refusing to write report.html " +
+            $"into it. {ReportAdvice}", Refused(user, "report", "--run", user));
+        // a user's metrics.jsonl alone does not make a run
+        File.WriteAllText(Path.Combine(user, "metrics.jsonl"), "{}");
+        Assert.Contains("(it has no config.yaml)", Refused(user, "report", "--run", user));
+
+        var missing = Path.Combine(_dir, "missing");
+        var (code, _, err) = ArborProcess.Run(ArborProcess.ArborCommand("report", "--run", missing));
+        Assert.Equal(CliErrorReport.ExitCode, code);
+        Assert.Equal($"error: '{missing}' is not an Arbor run directory (it does not exist): refusing to write report.html into it. " +
+            ReportAdvice, err.TrimEnd());
+        Assert.False(Directory.Exists(missing));
+    }
+
+    [Fact]
+    public void ReportRefusesToOverwriteAReportHtmlItDidNotWrite()
+    {
+        var run = RlRun();
+        File.WriteAllText(Path.Combine(run, "report.html"), "<html>my notes</html>");
+        Assert.EndsWith("holds a report.html that is not a report Arbor wrote: refusing to overwrite it. Move it away, or remove it " +
+            "yourself.", Refused(run, "report", "--run", run));
+    }
+
+    [Fact]
+    public void ReportRewritesItsOwnReport()
+    {
+        var run = RlRun();
+        File.WriteAllText(Path.Combine(run, "report.html"), "");   // an empty file holds nothing to lose
+        string[] args = ["report", "--run", run, "--title", "mine"];
+        for (int i = 0; i < 2; i++)
+        {
+            var (code, stdout, err) = ArborProcess.Run(ArborProcess.ArborCommand(args));
+            Assert.True(code == 0, err);
+            Assert.Contains($"report: {Path.Combine(run, "report.html")}", stdout);
+        }
+        Assert.Contains("<title>mine</title>", File.ReadAllText(Path.Combine(run, "report.html")));
+    }
+
+    [Fact]
+    public void BenchCheckpointRefusesAnExistingDirectoryBeforeLoadingTheModel()
+    {
+        // the benchmark deletes its --dir afterwards: an existing one, a user's, must be neither written nor deleted
+        var user = UserDirectory();
+        var err = Refused(user, "bench", "checkpoint", "--model", Path.Combine(_dir, "no-model"), "--reps", "1", "--dir", user);
+        Assert.EndsWith("exists: refusing to use it as --dir, which the benchmark creates and deletes. Give a path that does not exist.",
+            err);
+    }
+
+    [Fact]
+    public void BenchRlThroughputRefusesAUsersDirectoryBeforeAnyRun()
+    {
+        var user = UserDirectory();
+        var err = Refused(user, "bench", "rl-throughput", "--configs", "configs/flow-grpo.yaml", "--model", Path.Combine(_dir, "no-model"),
+            "--out", user);
+        Assert.EndsWith($"{NotEmpty}an `arbor bench rl-throughput` output (it has no throughput.json): refusing to write into it. {Advice}",
+            err);
+    }
+
     [Theory]
     [InlineData("binding", "--python none --reps 1")]
     [InlineData("model", "--python none --quick")]

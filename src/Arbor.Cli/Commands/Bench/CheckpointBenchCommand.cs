@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Arbor.Cli.Bench;
+using Arbor.Runs;
 using Arbor.Tensors;
 using Spectre.Console;
 
@@ -24,11 +25,16 @@ internal static class CheckpointBenchCommand
         };
         cmd.SetAction(r =>
         {
+            // the benchmark deletes its scratch directory afterwards: one that exists (a user's, an earlier output) is refused
+            // before any model work, and left as it is
+            var scratch = Path.GetFullPath(r.GetValue(dir)!);
+            if (Directory.Exists(scratch) || File.Exists(scratch))
+            {
+                throw new OutputPathException($"'{scratch}' exists: refusing to use it as --dir, which the benchmark creates and " +
+                    "deletes. Give a path that does not exist.");
+            }
             ThreadDefaults.Apply();
             var modelDir = ModelOptions.Resolve(r.GetValue(model));
-            var scratch = Path.GetFullPath(r.GetValue(dir)!);
-            if (Directory.Exists(scratch))
-                throw new ArgumentException($"--dir '{scratch}' exists: give a directory the benchmark may create and delete");
             int n = Math.Max(1, r.GetValue(reps));
             var result = CheckpointBenchmark.Run(modelDir, scratch, n);
             AnsiConsole.MarkupLine(Markup.Escape($"arbor bench checkpoint: {modelDir} with LoRA rank " +
