@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Arbor.Cli.Bench;
 using Arbor.Runs;
 
@@ -46,5 +47,28 @@ public class RlThroughputTests : IDisposable
         File.WriteAllText(Path.Combine(user, "notes.txt"), "mine");
         Assert.ThrowsAny<Exception>(() => RlThroughput.PrepareOutput(user));
         Assert.Equal("mine", File.ReadAllText(Path.Combine(user, "notes.txt")));
+    }
+
+    [Fact]
+    public void TheCommandPrintsOneJsonObjectPerConfigWithLogFormatJsonAndOnlyTheTableWhenQuiet()
+    {
+        var config = TinyRun.WriteTrainConfig(_dir, 100);
+        var output = Path.Combine(_dir, "out");
+        string[] args = ["bench", "rl-throughput", "--configs", config, "--model", Path.Combine(_dir, "base"), "--rounds", "1",
+            "--iterations", "1", "--out", output];
+        var (code, json, err) = ArborProcess.Run(ArborProcess.ArborCommand([.. args, "--log-format", "json"]));
+        Assert.True(code == 0, err);
+        var lines = json.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(["config", "summary"], lines.Select(l => l.GetProperty("kind").GetString()));
+        Assert.Equal("run.yaml", lines[0].GetProperty("result").GetProperty("Config").GetString());
+        Assert.Equal(Path.Combine(output, RlThroughput.ResultsFile), lines[1].GetProperty("results").GetString());
+
+        // again into its own output: no header, no per-run lines, the table and where the results are
+        (code, var quiet, err) = ArborProcess.Run(ArborProcess.ArborCommand([.. args, "--quiet"]));
+        Assert.True(code == 0, err);
+        Assert.DoesNotContain("arbor bench rl-throughput:", quiet);
+        Assert.DoesNotContain("round 1", quiet);
+        Assert.Contains("run.yaml", quiet);
+        Assert.Contains($"raw: {Path.Combine(output, RlThroughput.ResultsFile)}", quiet);
     }
 }

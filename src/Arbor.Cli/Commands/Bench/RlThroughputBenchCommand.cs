@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.Text.Json;
 using Arbor.Cli.Bench;
+using Arbor.Cli.Output;
 using Arbor.Tensors;
 using Spectre.Console;
 
@@ -35,26 +37,42 @@ internal static class RlThroughputBenchCommand
             Description = "Output directory (one run per config, precision and round; throughput.json)",
             DefaultValueFactory = _ => "runs/rl-throughput",
         };
+        // train's --quiet and --log-format, as `bench strategies` has them: quiet drops the header and the per-run lines and
+        // keeps the table; json prints each config's row as one object when it is measured, then the results' path as one
+        var progressOptions = new ProgressOptions();
         var cmd = new Command("rl-throughput",
             "RL images per second of each config (rollout + reward + training through the real trainer), fp32 against bf16, "
             + "alternating rounds.")
         { configs, rounds, iterations, model, output };
+        progressOptions.AddTo(cmd);
         cmd.SetAction(r =>
         {
+            var mode = progressOptions.Mode(r);
+            bool json = mode == ProgressMode.Json, verbose = mode is ProgressMode.Live or ProgressMode.Lines;
             var modelDir = ModelOptions.Resolve(r.GetValue(model));
             var outDir = r.GetValue(output)!;
-            RlThroughput.PrepareOutput(outDir);
+            RlThroughput.PrepareOutput(outDir);   // a directory that is not an earlier rl-throughput output is refused before any run
             ThreadDefaults.Apply();
             int nRounds = Math.Max(1, r.GetValue(rounds)), nIterations = Math.Max(1, r.GetValue(iterations));
-            AnsiConsole.MarkupLine(Markup.Escape($"arbor bench rl-throughput: {modelDir}, {nRounds} alternating rounds x "
-                + $"{nIterations} timed iterations, threads {TorchRuntime.IntraOpThreads}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC"));
-            AnsiConsole.MarkupLine(Markup.Escape($"CPU: {PrecisionBenchmark.CpuFeatures()}"));
+            if (verbose)
+            {
+                AnsiConsole.MarkupLine(Markup.Escape($"arbor bench rl-throughput: {modelDir}, {nRounds} alternating rounds x "
+                    + $"{nIterations} timed iterations, threads {TorchRuntime.IntraOpThreads}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC"));
+                AnsiConsole.MarkupLine(Markup.Escape($"CPU: {PrecisionBenchmark.CpuFeatures()}"));
+            }
             var rows = new List<RlThroughputRow>();
+            var results = Path.Combine(outDir, RlThroughput.ResultsFile);
             foreach (var config in r.GetValue(configs)!)
             {
                 rows.Add(RlThroughput.Run(config, modelDir, nRounds, nIterations, outDir,
-                    line => AnsiConsole.MarkupLine(Markup.Escape("  " + line))));
-                RlThroughput.Save(rows, Path.Combine(outDir, RlThroughput.ResultsFile));
+                    verbose ? line => AnsiConsole.MarkupLine(Markup.Escape("  " + line)) : null));
+                RlThroughput.Save(rows, results);
+                if (json) Console.WriteLine(JsonSerializer.Serialize(new { kind = "config", result = rows[^1] }));
+            }
+            if (json)
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new { kind = "summary", results }));
+                return 0;
             }
             var table = new Table().Border(TableBorder.Rounded).AddColumn("config").AddColumn("images/it")
                 .AddColumn("fp32 s/it: median (min–max)").AddColumn("bf16 s/it").AddColumn("fp32 images/s").AddColumn("bf16 images/s")
@@ -69,7 +87,7 @@ internal static class RlThroughputBenchCommand
             }
 
             AnsiConsole.Write(table);
-            AnsiConsole.MarkupLine(Markup.Escape($"raw: {Path.Combine(outDir, RlThroughput.ResultsFile)}"));
+            AnsiConsole.MarkupLine(Markup.Escape($"raw: {results}"));
             return 0;
         });
         return cmd;
