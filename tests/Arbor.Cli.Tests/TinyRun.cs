@@ -12,10 +12,10 @@ namespace Arbor.Cli.Tests;
 /// </summary>
 internal static class TinyRun
 {
-    /// <summary>Saves the tiny generator in <paramref name="directory"/>/base and returns that path.</summary>
-    public static string SaveModel(string directory)
+    /// <summary>Saves the tiny generator in <paramref name="directory"/>/<paramref name="name"/> and returns that path.</summary>
+    public static string SaveModel(string directory, string name = "base")
     {
-        var model = Path.Combine(directory, "base");
+        var model = Path.Combine(directory, name);
         using var gen = new Generator(7);
         using var pipeline = TextToImagePipeline.Create(new DiTConfig
         {
@@ -36,9 +36,13 @@ internal static class TinyRun
     /// iterations (checkpoints every 1000 and at the end); returns its path.</summary>
     public static string WriteTrainConfig(string directory, int iterations)
     {
-        var model = SaveModel(directory);
         var config = Path.Combine(directory, "run.yaml");
-        File.WriteAllText(config, $"""
+        File.WriteAllText(config, TrainConfigText(SaveModel(directory), iterations));
+        return config;
+    }
+
+    /// <summary>The text of <see cref="WriteTrainConfig"/>'s config on the model at <paramref name="model"/>.</summary>
+    public static string TrainConfigText(string model, int iterations) => $"""
             model: {model}
             strategy: flow_grpo
             flow_grpo:
@@ -60,7 +64,5 @@ internal static class TinyRun
             split:
               test_prompts_per_family: 2
               rl_prompts_per_family: 3
-            """);
-        return config;
-    }
+            """;
 }

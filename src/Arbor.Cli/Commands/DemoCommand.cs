@@ -73,7 +73,8 @@ public static class DemoCommand
         OutputGuard.ReplacePrevious(outDir, RunDirectory.Rl);
         Interruption.StopsCleanly("stopping after the current iteration",
             "stopped at once; `arbor demo` has no --resume: run it again to start over from the base");
-        if (mode != ProgressMode.Json)
+        // as `arbor train`: --quiet (and json) print no header and no progress, only the final result
+        if (mode is ProgressMode.Live or ProgressMode.Lines)
         {
             AnsiConsole.Write(new Rule("[bold]Arbor demo[/]: Dynamic-TreeRPO on the Shapes world"));
             var layerTuning = cfg.DynamicTree.LayerTuning
@@ -116,7 +117,7 @@ public static class DemoCommand
             }));
             return 0;
         }
-        AnsiConsole.Write(new Rule());
+        if (mode != ProgressMode.Quiet) AnsiConsole.Write(new Rule());   // below the progress; quiet printed none
         HeldOutText.PrintPaired(before, after, $"held-out, the base → after {done} iterations ({clock.Elapsed.TotalMinutes:F1} min)");
         AnsiConsole.MarkupLine($"before/after grids: " +
             $"{Markup.Escape(string.Join(", ", before.Sets.Concat(after.Sets).Select(s => s.GridPath ?? "")))}");
