@@ -4,6 +4,7 @@ using Arbor.Runs.Metrics;
 using System.Text.Json;
 using Arbor.Configuration;
 using Arbor.Evaluation;
+using Arbor.Reporting;
 using Arbor.Training;
 
 namespace Arbor.Cli.Bench;

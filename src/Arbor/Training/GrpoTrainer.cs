@@ -81,7 +81,7 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
             new AdamWOptions { LearningRate = config.Optim.LearningRate, WeightDecay = config.Optim.WeightDecay });
 
         // ---- the method: strategy, engine, loss, rewards ----
-        var strategy = Strategies.Strategies.Create(config);
+        var strategy = StrategyRegistry.Create(config);
         var engine = new RolloutEngine(pipeline, config.Rollout);
         var trainer = PolicyUpdates.Create(config, pipeline, strategy, engine);
         using var disposeTrainer = trainer as IDisposable;
@@ -244,14 +244,14 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
             Directory.CreateDirectory(samples);
             var treePrompt = PromptsFor(it)[0];
             File.WriteAllText(Path.Combine(samples, $"tree-{it:D6}.svg"),
-                Reporting.TreeInspection.Render(pipeline, config, treePrompt, it, config.Eval.Seed));
+                TreeInspection.Render(pipeline, config, treePrompt, it, config.Eval.Seed));
         }
         pipeline.Model.Train();
         TrainingSecondsAtEvaluation.Add(trainingSeconds);
         metrics.Write(new EvalRecord
         {
             Iteration = it,
-            Sets = report.SetRecords(),
+            Sets = EvalSetRecord.ByName(report),
             Seconds = report.Seconds,
             Cached = report.Cached,
             TrainingSeconds = trainingSeconds,

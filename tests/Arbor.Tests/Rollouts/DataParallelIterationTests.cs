@@ -40,7 +40,7 @@ public class DataParallelIterationTests(ITestOutputHelper output)
             Loss = new PolicyLossConfig { ClipRange = 1e-3, UpdatesPerIteration = 2 },
             Advantage = new AdvantageConfig { GlobalStd = true, ShuffleRewards = shuffle },
         };
-        var strategy = Strategies.Strategies.Create(config);
+        var strategy = StrategyRegistry.Create(config);
         var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0 });
         var trainer = PolicyUpdates.Create(config, pipeline, strategy, engine);
         using var disposeTrainer = trainer as IDisposable;

@@ -116,7 +116,7 @@ public class GrpoIterationTests
             },
             Loss = new PolicyLossConfig { ClipRange = 1e-3, UpdatesPerIteration = 2 },
         };
-        var strategy = Strategies.Strategies.Create(config);
+        var strategy = StrategyRegistry.Create(config);
         var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0 });
         var trainer = PolicyUpdates.Create(config, pipeline, strategy, engine);
         using var disposeTrainer = trainer as IDisposable;

@@ -129,7 +129,7 @@ public class ForwardProcessRolloutTests
     {
         using var pipeline = RolloutEngineTests.TinyPipeline(21);
         var config = new GrpoTrainConfig { Strategy = "nft", Nft = nft };
-        var strategy = Strategies.Strategies.Create(config);
+        var strategy = StrategyRegistry.Create(config);
         var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = guidance });
         var trainer = PolicyUpdates.Create(config, pipeline, strategy, engine);
         using var disposeTrainer = trainer as IDisposable;
