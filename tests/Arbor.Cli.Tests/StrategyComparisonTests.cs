@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Xml.Linq;
 using Arbor.Cli.Bench;
 using Arbor.Evaluation;
-using Arbor.Training;
+using Arbor.Reporting;
 
 namespace Arbor.Cli.Tests;
 

@@ -33,16 +33,9 @@ public static class RlThroughput
     public const string ResultsFile = "throughput.json";
     public static readonly OutputKind Output = OutputKind.Directory("an `arbor bench rl-throughput` output", [ResultsFile]);
 
-    /// <summary>
-    /// An empty or earlier rl-throughput output becomes this one's (an empty throughput.json at once); anything else is refused.
-    /// </summary>
-    public static void PrepareOutput(string outDir)
-    {
-        OutputGuard.CheckCanWrite(outDir, Output);
-        Directory.CreateDirectory(outDir);
-        var results = Path.Combine(outDir, ResultsFile);
-        if (!File.Exists(results)) Save([], results);
-    }
+    /// <summary>An empty or earlier rl-throughput output becomes this one's (<see cref="BenchOutput.Prepare"/>); anything else
+    /// is refused.</summary>
+    public static void PrepareOutput(string outDir) => BenchOutput.Prepare(outDir, Output, ResultsFile);
 
     public static RlThroughputRow Run(string configPath, string model, int rounds, int iterations, string outDir,
         Action<string>? progress = null)

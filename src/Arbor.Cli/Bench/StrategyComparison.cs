@@ -4,6 +4,7 @@ using Arbor.Runs.Metrics;
 using System.Text.Json;
 using Arbor.Configuration;
 using Arbor.Evaluation;
+using Arbor.Reporting;
 using Arbor.Training;
 
 namespace Arbor.Cli.Bench;
@@ -59,15 +60,9 @@ public static class StrategyComparison
     /// Makes <paramref name="outDir"/> ready for a comparison: a new or empty directory, or an earlier comparison's output
     /// (whose runs of the same configs and seeds are replaced one by one, and whose results.json and summary.md are
     /// rewritten, as before); anything else is refused before any model work. A new output gets an empty results.json at
-    /// once, so that one stopped during its first run is still recognised as a comparison's and can be run again.
+    /// once (<see cref="BenchOutput.Prepare"/>).
     /// </summary>
-    public static void PrepareOutput(string outDir)
-    {
-        OutputGuard.CheckCanWrite(outDir, Output);
-        Directory.CreateDirectory(outDir);
-        var results = Path.Combine(outDir, ResultsFile);
-        if (!File.Exists(results)) Save([], results);
-    }
+    public static void PrepareOutput(string outDir) => BenchOutput.Prepare(outDir, Output, ResultsFile);
 
     public static StrategyResult Run(string configPath, ulong seed, ComparisonBudget budget, string outDir, string model,
         Action<StrategyResult>? progress = null)

@@ -2,7 +2,7 @@ using Arbor.Tensors;
 using System.Globalization;
 using System.Text;
 using Arbor.Evaluation;
-using Arbor.Training;
+using Arbor.Reporting;
 
 namespace Arbor.Cli.Bench;
 

@@ -4,6 +4,7 @@ using Arbor.Evaluation;
 using Arbor.Imaging;
 using Arbor.Pretraining;
 using Arbor.Runs;
+using Arbor.Runs.Metrics;
 using Arbor.Shapes;
 using Arbor.Tensors;
 using Spectre.Console;
@@ -110,7 +111,7 @@ public static class EvalCommand
             var (reference, _) = Evaluate(evaluator, otherDir, otherLora, config, Path.Combine(outDir, "against"));
             HeldOutText.PrintEvaluation(reference, otherName);
             var paired = HeldOutText.PrintPaired(reference, report, $"{name} against {otherName}");
-            comparison = new { against = otherName, reference = reference.SetRecords(), paired = paired.Select(ComparisonJson) };
+            comparison = new { against = otherName, reference = EvalSetRecord.ByName(reference), paired = paired.Select(ComparisonJson) };
         }
 
         var json = new
@@ -118,7 +119,7 @@ public static class EvalCommand
             model = modelDir, lora, prompts_per_family = config.PromptsPerFamily, steps = config.Steps, sampler = config.Sampler,
             shift = config.TimeShift, cfg = config.Guidance,
             seed = config.Seed, precision = ComputePrecision.Name(ComputePrecision.Resolve(config.Precision)),
-            sets = report.SetRecords(),
+            sets = EvalSetRecord.ByName(report),
             samples = samples.ToDictionary(kv => kv.Key.Name(), kv => kv.Value.Select(s =>
                 new { s.Prompt, family = s.Family.Name(), s.Result.Pass, s.Result.Score, failed = FailureReasons.Of(s.Result) })),
             comparison,

@@ -15,7 +15,7 @@ public static class TrainCommand
     {
         var config = new Option<string>("--config")
         {
-            Description = "YAML config: one per strategy in configs/ (" + string.Join(", ", Arbor.Strategies.Strategies.Names) +
+            Description = "YAML config: one per strategy in configs/ (" + string.Join(", ", StrategyRegistry.Names) +
                 "), ablations in configs/ablations/",
             Required = true
         };

@@ -1,5 +1,3 @@
-using Arbor.Runs.Metrics;
-
 namespace Arbor.Evaluation;
 
 /// <summary>
@@ -16,7 +14,4 @@ public sealed record EvaluationReport(long Step, IReadOnlyList<SetEvaluation> Se
 
     /// <summary>The evaluation of <paramref name="set"/>, or null when it was not evaluated.</summary>
     public SetEvaluation? Of(HeldOutSet set) => Sets.FirstOrDefault(s => s.Set == set);
-
-    /// <summary>The report's sets as metrics.jsonl stores them, by name: the aggregates and every prompt's outcome.</summary>
-    public IReadOnlyDictionary<string, EvalSetRecord> SetRecords() => Sets.ToDictionary(s => s.Name, EvalSetRecord.Of);
 }

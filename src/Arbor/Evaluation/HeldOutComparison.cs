@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using Arbor.Pretraining;
 using static Arbor.Evaluation.PairedStatistics;
 
 namespace Arbor.Evaluation;

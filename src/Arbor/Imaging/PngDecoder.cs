@@ -1,43 +1,33 @@
 using System.IO.Compression;
-using System.Text;
 
 namespace Arbor.Imaging;
 
-/// <summary>A decoded PNG: the pixels and the text metadata (tEXt, zTXt and iTXt chunks, keyword to text).</summary>
-public sealed record PngDocument(Image8 Image, IReadOnlyDictionary<string, string> Text);
-
 /// <summary>
 /// Reads 8-bit, non-interlaced PNG files of colour type gray (0), gray+alpha (4), RGB (2) or RGBA (6), with all five
-/// row filters, IDAT data split over any number of chunks, and text metadata. Checks the signature and every chunk
-/// CRC. Anything malformed or unsupported (other bit depths, palette images, interlacing, a short or long zlib
-/// stream, a truncated file) is an <see cref="InvalidDataException"/> whose message names the problem.
+/// row filters and IDAT data split over any number of chunks; text and other ancillary chunks are skipped. Checks the
+/// signature and every chunk CRC. Anything malformed or unsupported (other bit depths, palette images, interlacing, a
+/// short or long zlib stream, a truncated file) is an <see cref="InvalidDataException"/> whose message names the problem.
 /// </summary>
 public static class PngDecoder
 {
     /// <summary>Reads the image in the PNG file at <paramref name="path"/>.</summary>
-    public static Image8 Read(string path) => ReadDocument(path).Image;
-
-    /// <summary>Reads a PNG image from <paramref name="stream"/>, which is left positioned after the IEND chunk.</summary>
-    public static Image8 Read(Stream stream) => ReadDocument(stream).Image;
-
-    /// <summary>Reads a PNG image from its file bytes.</summary>
-    public static Image8 Read(byte[] png) => ReadDocument(png).Image;
-
-    public static PngDocument ReadDocument(string path)
+    public static Image8 Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         using var stream = File.OpenRead(path);
-        return ReadDocument(stream);
+        return Read(stream);
     }
 
-    public static PngDocument ReadDocument(byte[] png)
+    /// <summary>Reads a PNG image from its file bytes.</summary>
+    public static Image8 Read(byte[] png)
     {
         ArgumentNullException.ThrowIfNull(png);
         using var stream = new MemoryStream(png, writable: false);
-        return ReadDocument(stream);
+        return Read(stream);
     }
 
-    public static PngDocument ReadDocument(Stream stream)
+    /// <summary>Reads a PNG image from <paramref name="stream"/>, which is left positioned after the IEND chunk.</summary>
+    public static Image8 Read(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
 
@@ -57,7 +47,6 @@ public static class PngDecoder
         Header? header = null;
         using var idat = new MemoryStream();
         int idatChunks = 0;
-        var text = new Dictionary<string, string>(StringComparer.Ordinal);
         long offset = signature.Length;
         Span<byte> prefix = stackalloc byte[8];
         Span<byte> crcBytes = stackalloc byte[4];
@@ -139,19 +128,9 @@ public static class PngDecoder
                         throw new InvalidDataException("PNG has no IDAT chunk.");
                     }
 
-                    var image = DecodeImageData(header!, idat);
-                    return new PngDocument(image, text);
+                    return DecodeImageData(header!, idat);
                 case "PLTE":
                     // Only a suggested palette for the colour types supported here; palette images are rejected in IHDR.
-                    break;
-                case "tEXt":
-                    AddText(text, ParseTExt(data));
-                    break;
-                case "zTXt":
-                    AddText(text, ParseZTxt(data));
-                    break;
-                case "iTXt":
-                    AddText(text, ParseITxt(data));
                     break;
                 default:
                     if ((type[0] & 0x20) == 0)
@@ -324,83 +303,6 @@ public static class PngDecoder
                 break;
             default:
                 throw new InvalidDataException($"PNG row {y} has invalid filter type {filter}; valid types are 0 to 4.");
-        }
-    }
-
-    private static void AddText(Dictionary<string, string> text, (string Keyword, string Value) entry) =>
-        text[entry.Keyword] = entry.Value; // A repeated keyword keeps its last value.
-
-    private static (string Keyword, string Value) ParseTExt(byte[] data)
-    {
-        int nul = KeywordEnd(data, "tEXt");
-        return (PngFormat.Latin1.GetString(data, 0, nul), PngFormat.Latin1.GetString(data, nul + 1, data.Length - nul - 1));
-    }
-
-    private static (string Keyword, string Value) ParseZTxt(byte[] data)
-    {
-        int nul = KeywordEnd(data, "zTXt");
-        if (nul + 1 >= data.Length || data[nul + 1] != 0)
-        {
-            throw new InvalidDataException("PNG zTXt chunk lacks compression method 0 (deflate).");
-        }
-
-        byte[] inflated = Inflate(data.AsSpan(nul + 2), "zTXt");
-        return (PngFormat.Latin1.GetString(data, 0, nul), PngFormat.Latin1.GetString(inflated));
-    }
-
-    private static (string Keyword, string Value) ParseITxt(byte[] data)
-    {
-        int nul = KeywordEnd(data, "iTXt");
-        int pos = nul + 1;
-        if (pos + 2 > data.Length)
-        {
-            throw new InvalidDataException("PNG iTXt chunk is too short for its compression fields.");
-        }
-
-        byte compressed = data[pos];
-        byte method = data[pos + 1];
-        pos += 2;
-        int language = Array.IndexOf(data, (byte)0, pos);
-        int translated = language < 0 ? -1 : Array.IndexOf(data, (byte)0, language + 1);
-        if (translated < 0)
-        {
-            throw new InvalidDataException("PNG iTXt chunk lacks its language tag or translated keyword terminator.");
-        }
-
-        ReadOnlySpan<byte> body = data.AsSpan(translated + 1);
-        string value = compressed switch
-        {
-            0 => Encoding.UTF8.GetString(body),
-            1 when method == 0 => Encoding.UTF8.GetString(Inflate(body, "iTXt")),
-            _ => throw new InvalidDataException($"PNG iTXt chunk has unsupported compression flag {compressed} / method {method}."),
-        };
-        return (PngFormat.Latin1.GetString(data, 0, nul), value);
-    }
-
-    private static int KeywordEnd(byte[] data, string chunk)
-    {
-        int nul = Array.IndexOf(data, (byte)0);
-        if (nul < 1 || nul > 79)
-        {
-            throw new InvalidDataException($"PNG {chunk} chunk has no valid keyword (1-79 bytes followed by NUL).");
-        }
-
-        return nul;
-    }
-
-    private static byte[] Inflate(ReadOnlySpan<byte> zlibData, string chunk)
-    {
-        try
-        {
-            using var input = new MemoryStream(zlibData.ToArray(), writable: false);
-            using var zlib = new ZLibStream(input, CompressionMode.Decompress);
-            using var output = new MemoryStream();
-            zlib.CopyTo(output);
-            return output.ToArray();
-        }
-        catch (InvalidDataException ex)
-        {
-            throw new InvalidDataException($"PNG {chunk} chunk has invalid compressed text: {ex.Message}", ex);
         }
     }
 }

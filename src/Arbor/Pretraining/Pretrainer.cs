@@ -195,7 +195,7 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
             if (main && evaluator is not null && (final || (config.Eval.Every > 0 && (step + 1) % config.Eval.Every == 0)))
             {
                 last = EvaluateEma(pipeline, ema, step + 1);
-                metrics.Write(new EvalRecord { Step = step + 1, Sets = last.SetRecords(), Seconds = last.Seconds });
+                metrics.Write(new EvalRecord { Step = step + 1, Sets = EvalSetRecord.ByName(last), Seconds = last.Seconds });
                 Reporting.RunReport.Write(runDirectory, "arbor pretrain");
                 Evaluated?.Invoke(last);
                 clock.Restart();

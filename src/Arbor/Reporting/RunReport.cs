@@ -85,7 +85,7 @@ public static class RunReport
             if (span is { } paired) AppendPaired(sb, set, paired.From, paired.To, first, last);
             AppendFailures(sb, set, first, last, span);
         }
-        if (iterations.Count > 1) AppendTrends(sb, Training.TrainingTrend.FromMetrics(iterations));
+        if (iterations.Count > 1) AppendTrends(sb, TrainingTrend.FromMetrics(iterations));
 
         var samples = Path.Combine(runDirectory, "samples");
         if (Directory.Exists(samples))
@@ -112,7 +112,7 @@ public static class RunReport
     }
 
     /// <summary>The training reward's trend: does the run improve on what it trains on?</summary>
-    private static void AppendTrends(StringBuilder sb, IReadOnlyList<Training.TrendRow> rows)
+    private static void AppendTrends(StringBuilder sb, IReadOnlyList<TrendRow> rows)
     {
         if (rows.Count == 0) return;
         sb.Append("<h2>Training reward trend (least squares over iterations)</h2><table><tr><th>series</th><th>iterations</th><th>first " +

@@ -17,11 +17,7 @@ public static class SvgChart
         var all = series.SelectMany(s => s.Points).Where(p => double.IsFinite(p.Y)).ToList();
         var sb = new StringBuilder();
         Header(sb, title, width, height);
-        if (all.Count == 0)
-        {
-            return sb.Append(Inv,
-                $"<text x=\"{width / 2}\" y=\"{height / 2}\" text-anchor=\"middle\" font-size=\"12\">no data</text></svg>").ToString();
-        }
+        if (all.Count == 0) return NoData(sb, width, height);
 
         // the legend sits in its own rows between the title and the plot, so it never covers a line
         int top = Legend(sb, series.Select(s => s.Name).ToList(), width, swatchLine: true) + 6;
@@ -66,11 +62,7 @@ public static class SvgChart
         var all = series.SelectMany(s => s.Points).Where(p => double.IsFinite(p.X) && double.IsFinite(p.Mean)).ToList();
         var sb = new StringBuilder();
         Header(sb, title, width, height);
-        if (all.Count == 0)
-        {
-            return sb.Append(Inv,
-                $"<text x=\"{width / 2}\" y=\"{height / 2}\" text-anchor=\"middle\" font-size=\"12\">no data</text></svg>").ToString();
-        }
+        if (all.Count == 0) return NoData(sb, width, height);
 
         int top = Legend(sb, series.Select(s => s.Name).ToList(), width, swatchLine: true) + 6;
         var yAxis = Axis.Nice(all.Min(p => Math.Min(p.Low, p.Mean)), all.Max(p => Math.Max(p.High, p.Mean)), 5);
@@ -150,6 +142,10 @@ public static class SvgChart
         sb.Append(Inv, $"<line x1=\"{Left}\" x2=\"{width - Right}\" y1=\"{Py(0):F1}\" y2=\"{Py(0):F1}\" stroke=\"#888\"/></g>");
         return sb.Append("</svg>").ToString();
     }
+
+    /// <summary>The chart of nothing: its header and a centred "no data".</summary>
+    private static string NoData(StringBuilder sb, int width, int height) => sb.Append(Inv,
+        $"<text x=\"{width / 2}\" y=\"{height / 2}\" text-anchor=\"middle\" font-size=\"12\">no data</text></svg>").ToString();
 
     private static void Header(StringBuilder sb, string title, int width, int height)
     {

@@ -1,4 +1,3 @@
-using Arbor.Advantages;
 using Arbor.Sampling.Steps;
 
 namespace Arbor.Rollouts;

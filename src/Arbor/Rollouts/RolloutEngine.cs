@@ -189,10 +189,9 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
         if (sde is not null)
         {
             var rows = Torch.FromArray(parentRows.ToArray());
-            var mean = sde.Mean.IndexSelect(0, rows);
-            var std = sde.Std.IndexSelect(0, rows);
-            sampled = mean + std * ChildNoise(nodes, plans, mean, noise);
-            logProb = GaussianLogProb.Of(sampled, new Transition(mean, std), config.LogProbReduction).ToDoubleArray();
+            var childTransition = new Transition(sde.Mean.IndexSelect(0, rows), sde.Std.IndexSelect(0, rows));
+            sampled = DenoisingSteps.Sample(childTransition, ChildNoise(nodes, plans, childTransition.Mean, noise));
+            logProb = GaussianLogProb.Of(sampled, childTransition, config.LogProbReduction).ToDoubleArray();
         }
 
         var children = new List<RolloutNode>(parentRows.Count);

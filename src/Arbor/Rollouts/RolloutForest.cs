@@ -29,7 +29,6 @@ public sealed class RolloutForest : IDisposable
     public int GlobalPrompt(int prompt) => FirstPrompt + prompt;
     public int Steps { get; }
     public IReadOnlyList<RolloutNode> Nodes => _nodes;
-    public IEnumerable<RolloutNode> Roots => _nodes.Where(n => n.Incoming is null);
     /// <summary>Final samples, in creation order (grouped by prompt and tree).</summary>
     public IReadOnlyList<RolloutNode> Leaves => _nodes.Where(n => n.Step == Steps).ToList();
     public IEnumerable<RolloutEdge> Edges => _nodes.Where(n => n.Incoming is not null).Select(n => n.Incoming!);

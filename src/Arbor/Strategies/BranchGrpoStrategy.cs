@@ -39,7 +39,7 @@ public sealed record BranchGrpoConfig
 /// step, so its log-prob is the baseline density); SDE at every other step; every SDE edge trained but
 /// the last step's; depth-normalized advantages with path-weighted fusion.
 /// </summary>
-public sealed class BranchGrpoStrategy(BranchGrpoConfig config) : IRolloutStrategy, Training.ILossShaping
+public sealed class BranchGrpoStrategy(BranchGrpoConfig config) : IRolloutStrategy, ILossShaping
 {
     private int LastSplit => config.SplitSteps.Count == 0 ? 0 : config.SplitSteps.Max();
 
@@ -97,5 +97,5 @@ public sealed class BranchGrpoStrategy(BranchGrpoConfig config) : IRolloutStrate
 
     public (double Low, double High)? ClipInterval(RolloutEdge edge) => null;
 
-    public Arbor.Tensors.Tensor? ExtraLoss(Training.PolicyTrainer.StepBatch batch) => null;
+    public Arbor.Tensors.Tensor? ExtraLoss(TrainingStepBatch batch) => null;
 }

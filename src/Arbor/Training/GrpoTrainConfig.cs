@@ -53,8 +53,8 @@ public sealed record GrpoTrainConfig : IValidatedConfig
 
     public IEnumerable<string> Problems()
     {
-        if (!Strategies.Strategies.Names.Contains(Strategy))
-            yield return $"strategy '{Strategy}' is unknown (expected {string.Join(", ", Strategies.Strategies.Names)})";
+        if (!StrategyRegistry.Names.Contains(Strategy))
+            yield return $"strategy '{Strategy}' is unknown (expected {string.Join(", ", StrategyRegistry.Names)})";
         if (!BuiltInWorlds.Names.Contains(World))
             yield return $"world '{World}' is unknown (expected {string.Join(", ", BuiltInWorlds.Names)})";
         if (Train.Iterations < 1) yield return "train.iterations must be >= 1";
@@ -85,7 +85,7 @@ public sealed record GrpoTrainConfig : IValidatedConfig
         if (Rollout.Waves < 1) yield return "rollout.waves must be >= 1";
         if (Advantage.EdgeBaseline == EdgeBaseline.Parent && Strategy is not ("tree_grpo" or "dynamic_tree"))
             yield return $"advantage.edge_baseline parent needs a tree backup (tree_grpo or dynamic_tree), not {Strategy}";
-        if (Strategies.Strategies.All.FirstOrDefault(e => e.Name == Strategy)?.Problems is { } strategyProblems)
+        if (StrategyRegistry.All.FirstOrDefault(e => e.Name == Strategy)?.Problems is { } strategyProblems)
             foreach (var p in strategyProblems(this)) yield return p;
         if (DynamicTree.LastWindowStart is { } last && (last < 0 || last > DynamicTree.Steps - DynamicTree.Depth - 1))
         {

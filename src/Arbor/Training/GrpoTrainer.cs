@@ -5,6 +5,7 @@ using Arbor.Distributed;
 using Arbor.Evaluation;
 using Arbor.Models;
 using Arbor.Pipelines;
+using Arbor.Reporting;
 using Arbor.Rewards;
 using Arbor.Rollouts;
 using Arbor.Tensors;
@@ -53,149 +54,285 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
     /// </summary>
     public void Run(bool resume, long? stopAfter = null, CancellationToken cancel = default, bool overwrite = false)
     {
-        var dp = Parallel;
-        bool main = dp.IsMain;
-        if (dp.WorldSize > config.Train.PromptsPerIteration)
+        CheckBeforeLoading(cancel);
+        using var runLock = PrepareRunDirectory(resume, overwrite);
+        using var policy = LoadPolicy();
+        using var method = BuildMethod(policy);
+        using var ema = config.Train.EmaDecay > 0 ? new ExponentialMovingAverage(policy.Model, config.Train.EmaDecay) : null;
+        var progress = RestoreProgress(resume, policy, method, ema);
+        using var metrics = OpenMetrics(resume, progress.Start);
+        EvaluateIfDueAtStart(policy.Pipeline, ema, progress, metrics);
+        if (!TrainIterations(policy, method, ema, progress, metrics, stopAfter, cancel) || !Parallel.IsMain) return;
+        RunReport.Write(runDirectory, $"arbor train: {config.Strategy}");
+        SaveFinalWeights(policy, ema);
+    }
+
+    /// <summary>The trainable model and its optimizer: the pretrained base with LoRA adapters (or fully trainable), its
+    /// text encoder frozen.</summary>
+    private sealed class Policy(TextToImagePipeline pipeline, Optimizer optimizer) : IDisposable
+    {
+        public TextToImagePipeline Pipeline => pipeline;
+        public FlowDiT Model => pipeline.Model;
+        public Optimizer Optimizer => optimizer;
+
+        public void Dispose()
+        {
+            optimizer.Dispose();
+            pipeline.Dispose();
+        }
+    }
+
+    /// <summary>The method: the strategy's rollouts, its loss and the rewards, run together as one iteration.</summary>
+    private sealed class Method(IPolicyUpdate trainer, List<(IRewardFunction, double)> rewards, GrpoIteration iteration)
+        : IDisposable
+    {
+        public IPolicyUpdate Trainer => trainer;
+        public GrpoIteration Iteration => iteration;
+
+        public void Dispose() => Release(trainer, rewards);
+
+        public static void Release(IPolicyUpdate trainer, IEnumerable<(IRewardFunction, double)> rewards)
+        {
+            foreach (var (reward, _) in rewards) (reward as IDisposable)?.Dispose();
+            (trainer as IDisposable)?.Dispose();
+        }
+    }
+
+    /// <summary>Where the run is: the next iteration, the training seconds spent, the last iteration checkpointed and how
+    /// many iterations in a row had a non-finite loss or gradient.</summary>
+    private sealed class Progress(long start, double trainingSeconds)
+    {
+        public long Start { get; } = start;
+        public double TrainingSeconds { get; set; } = trainingSeconds;
+        public long Checkpointed { get; set; } = start;
+        public int BadInARow { get; set; }
+    }
+
+    /// <summary>What can fail in seconds fails before the model loads: more ranks than prompts, a missing reward server.</summary>
+    private void CheckBeforeLoading(CancellationToken cancel)
+    {
+        if (Parallel.WorldSize > config.Train.PromptsPerIteration)
         {
             throw new ConfigException($"train.prompts_per_iteration {config.Train.PromptsPerIteration} is smaller than the " +
-                $"{dp.WorldSize} ranks: each rank rolls out whole prompt groups, so every rank needs at least one");
+                $"{Parallel.WorldSize} ranks: each rank rolls out whole prompt groups, so every rank needs at least one");
         }
         // a remote reward server that is missing fails the run now, in seconds, not after loading the model, the
         // first evaluation and the first rollout; every rank scores its own prompts, so every rank checks
         if (config.Reward.Names.Contains("remote")) CheckRewardServer(cancel);
-        // rank 0 owns the run directory; the others read its checkpoint on a resume, once it has prepared it
-        if (main) RunDirectory.PrepareForRun(runDirectory, RunDirectory.Rl, resume, overwrite);
-        using var runLock = main ? RunLock.Acquire(runDirectory) : null;
-        dp.Barrier();
+    }
 
-        // ---- the policy: the pretrained base, with LoRA adapters (or fully trainable); text encoder frozen ----
-        using var pipeline = TextToImagePipeline.Load(config.Model);
-        var model = pipeline.Model;
-        if (config.Lora.Enabled)
+    /// <summary>Rank 0 owns the run directory and locks it; the others read its checkpoint on a resume, once it has
+    /// prepared it.</summary>
+    private RunLock? PrepareRunDirectory(bool resume, bool overwrite)
+    {
+        if (Parallel.IsMain) RunDirectory.PrepareForRun(runDirectory, RunDirectory.Rl, resume, overwrite);
+        var runLock = Parallel.IsMain ? RunLock.Acquire(runDirectory) : null;
+        try
         {
-            using var init = new Generator(config.Seed);
-            LoraInjection.Apply(model, config.Lora.Pattern, config.Lora.Rank, config.Lora.Alpha, init);
+            Parallel.Barrier();
+            return runLock;
         }
-        model.TextEncoder.Freeze();
-        using var optimizer = AdamW.DecayingMatricesOnly(model.NamedParameters(trainableOnly: true),
-            new AdamWOptions { LearningRate = config.Optim.LearningRate, WeightDecay = config.Optim.WeightDecay });
+        catch
+        {
+            runLock?.Dispose();
+            throw;
+        }
+    }
 
-        // ---- the method: strategy, engine, loss, rewards ----
-        var strategy = Strategies.Strategies.Create(config);
-        var engine = new RolloutEngine(pipeline, config.Rollout);
-        var trainer = PolicyUpdates.Create(config, pipeline, strategy, engine);
-        using var disposeTrainer = trainer as IDisposable;
-        var rewards = BuildRewards();
-        var iteration = new GrpoIteration(pipeline, strategy, engine, rewards, config.Advantage, trainer, optimizer, dp);
+    private Policy LoadPolicy()
+    {
+        var pipeline = TextToImagePipeline.Load(config.Model);
+        try
+        {
+            var model = pipeline.Model;
+            if (config.Lora.Enabled)
+            {
+                using var init = new Generator(config.Seed);
+                LoraInjection.Apply(model, config.Lora.Pattern, config.Lora.Rank, config.Lora.Alpha, init);
+            }
+            model.TextEncoder.Freeze();
+            var optimizer = AdamW.DecayingMatricesOnly(model.NamedParameters(trainableOnly: true),
+                new AdamWOptions { LearningRate = config.Optim.LearningRate, WeightDecay = config.Optim.WeightDecay });
+            return new Policy(pipeline, optimizer);
+        }
+        catch
+        {
+            pipeline.Dispose();
+            throw;
+        }
+    }
 
-        using var ema = config.Train.EmaDecay > 0 ? new ExponentialMovingAverage(model, config.Train.EmaDecay) : null;
+    private Method BuildMethod(Policy policy)
+    {
+        var strategy = StrategyRegistry.Create(config);
+        var engine = new RolloutEngine(policy.Pipeline, config.Rollout);
+        var trainer = PolicyUpdates.Create(config, policy.Pipeline, strategy, engine);
+        var rewards = new List<(IRewardFunction, double)>();
+        try
+        {
+            rewards.AddRange(BuildRewards());
+            var iteration = new GrpoIteration(policy.Pipeline, strategy, engine, rewards, config.Advantage, trainer,
+                policy.Optimizer, Parallel);
+            return new Method(trainer, rewards, iteration);
+        }
+        catch
+        {
+            Method.Release(trainer, rewards);
+            throw;
+        }
+    }
+
+    /// <summary>A resume loads the checkpoint; then rank 0 writes the run's config and every rank takes rank 0's weights.</summary>
+    private Progress RestoreProgress(bool resume, Policy policy, Method method, ExponentialMovingAverage? ema)
+    {
         long start = 0;
         double trainingSeconds = 0;
         if (resume && AtomicDirectory.Resolve(CheckpointDirectory) is not null)
-            (start, trainingSeconds) = GrpoCheckpoint.Load(CheckpointDirectory, model, config.Lora.Enabled, optimizer, ema, trainer.State);
+        {
+            (start, trainingSeconds) = GrpoCheckpoint.Load(CheckpointDirectory, policy.Model, config.Lora.Enabled, policy.Optimizer,
+                ema, method.Trainer.State);
+        }
         // written once a resume's checkpoint has loaded: a --resume that fails leaves the run's config as it was
-        if (main) File.WriteAllText(Path.Combine(runDirectory, "config.yaml"), ConfigLoader.ToYaml(config));
+        if (Parallel.IsMain) File.WriteAllText(Path.Combine(runDirectory, "config.yaml"), ConfigLoader.ToYaml(config));
         // every rank starts from rank 0's weights (the same seed or checkpoint gives them anyway; this makes it certain)
-        dp.Broadcast(model.Parameters(trainableOnly: true));
-        double budgetSeconds = config.Train.TimeBudgetMinutes * 60;
-        var metricsPath = Path.Combine(runDirectory, "metrics.jsonl");
+        Parallel.Broadcast(policy.Model.Parameters(trainableOnly: true));
+        return new Progress(start, trainingSeconds);
+    }
+
+    /// <summary>Rank 0's metrics log; the other ranks write nothing.</summary>
+    private MetricsWriter OpenMetrics(bool resume, long start)
+    {
+        if (!Parallel.IsMain) return MetricsWriter.Discard();
+        var metricsPath = MetricsPath;
         // the iterations after the checkpoint are done again: their lines go, so the log equals an uninterrupted run's
-        if (main && resume && start > 0) MetricsLog.TruncateAfter(metricsPath, MetricsPosition.Iteration, start);
-        using var metrics = main ? MetricsWriter.Open(metricsPath, append: resume && start > 0) : MetricsWriter.Discard();
+        if (resume && start > 0) MetricsLog.TruncateAfter(metricsPath, MetricsPosition.Iteration, start);
+        return MetricsWriter.Open(metricsPath, append: resume && start > 0);
+    }
+
+    private string MetricsPath => Path.Combine(runDirectory, "metrics.jsonl");
+
+    /// <summary>
+    /// The starting policy's evaluation on a new run, or on a resume the evaluation of the checkpoint it starts from when a
+    /// kill came between that checkpoint and its evaluation. Rank 0 evaluates alone; the others wait for it in the next
+    /// iteration's collectives (within the group's timeout).
+    /// </summary>
+    private void EvaluateIfDueAtStart(TextToImagePipeline pipeline, ExponentialMovingAverage? ema, Progress progress,
+        MetricsWriter metrics)
+    {
+        if (!Parallel.IsMain) return;
+        long start = progress.Start;
+        if (start == 0
+            || (config.Eval.Every > 0 && start % config.Eval.Every == 0
+                && !MetricsLog.Has(MetricsPath, MetricsLineHead.Eval, MetricsPosition.Iteration, start)))
+        {
+            Evaluate(pipeline, ema, start, progress.TrainingSeconds, metrics);
+        }
+    }
+
+    /// <summary>
+    /// The iterations from the checkpoint to config.Train.Iterations or the time budget, each checkpointed and evaluated
+    /// when due; false when the run stopped early at <paramref name="stopAfter"/>.
+    /// </summary>
+    private bool TrainIterations(Policy policy, Method method, ExponentialMovingAverage? ema, Progress progress,
+        MetricsWriter metrics, long? stopAfter, CancellationToken cancel)
+    {
+        for (long it = progress.Start; it < config.Train.Iterations && !BudgetSpent(progress); it++)
+        {
+            if (Parallel.AnyRank(cancel.IsCancellationRequested)) StopOnRequest(it, policy, method, ema, progress);
+            var communicationBefore = (Seconds: Parallel.CommunicationSeconds, Bytes: Parallel.BytesReduced);
+            var report = RunIteration(method.Iteration, it);
+            Record(report, communicationBefore, ema, progress, metrics);
+
+            bool last = it + 1 == config.Train.Iterations || BudgetSpent(progress);
+            bool stopping = stopAfter is { } s && it + 1 >= s;
+            // --stop-after N checkpoints at N whatever checkpoint_every is, so a resume starts at N + 1
+            if (Parallel.IsMain && ((it + 1) % config.Train.CheckpointEvery == 0 || last || stopping))
+            {
+                SaveCheckpoint(it + 1, policy, method, ema, progress);
+            }
+            if (Parallel.IsMain && (last || (config.Eval.Every > 0 && (it + 1) % config.Eval.Every == 0)))
+            {
+                Evaluate(policy.Pipeline, ema, it + 1, progress.TrainingSeconds, metrics);
+            }
+            if (last) break;
+            if (stopping) return false;
+        }
+        return true;
+    }
+
+    private bool BudgetSpent(Progress progress) =>
+        config.Train.TimeBudgetMinutes > 0 && progress.TrainingSeconds >= config.Train.TimeBudgetMinutes * 60;
+
+    /// <summary>Stopped on request between iterations (on every rank at the same one): what was done is kept, and the run
+    /// resumes at <paramref name="it"/>.</summary>
+    private void StopOnRequest(long it, Policy policy, Method method, ExponentialMovingAverage? ema, Progress progress)
+    {
+        if (Parallel.IsMain && it > progress.Checkpointed) SaveCheckpoint(it, policy, method, ema, progress);
+        throw new RunInterruptedException(it, runDirectory, "iteration");
+    }
+
+    private void SaveCheckpoint(long next, Policy policy, Method method, ExponentialMovingAverage? ema, Progress progress)
+    {
+        GrpoCheckpoint.Save(CheckpointDirectory, policy.Model, config.Lora.Enabled, policy.Optimizer, next, config, ema,
+            progress.TrainingSeconds, method.Trainer.State);
+        progress.Checkpointed = next;
+    }
+
+    /// <summary>One iteration on this rank's block of prompts. All of its randomness derives from (seed, iteration), a
+    /// prompt's rollout noise from (seed, iteration, prompt).</summary>
+    private IterationReport RunIteration(GrpoIteration iteration, long it)
+    {
+        var allPrompts = PromptsFor(it);
+        var (first, count) = Parallel.Shard(allPrompts.Count);
+        var noise = Enumerable.Range(first, count)
+            .Select(j => new Generator(SeedHash.Of(config.Seed, (ulong)it, 1, (ulong)j))).ToList();
         try
         {
-            // rank 0 evaluates alone; the others wait for it in the next iteration's collectives (within the group's timeout)
-            if (main && start == 0)
-            {
-                Evaluate(pipeline, ema, 0, trainingSeconds, metrics);
-            }
-            // a kill between the checkpoint at `start` and its evaluation: the evaluation is done now, as it would have been
-            else if (main && config.Eval.Every > 0 && start % config.Eval.Every == 0
-                && !MetricsLog.Has(metricsPath, MetricsLineHead.Eval, MetricsPosition.Iteration, start))
-            {
-                Evaluate(pipeline, ema, start, trainingSeconds, metrics);
-            }
-
-            int bad = 0;
-            bool BudgetSpent() => budgetSeconds > 0 && trainingSeconds >= budgetSeconds;
-            long checkpointed = start;
-            for (long it = start; it < config.Train.Iterations && !BudgetSpent(); it++)
-            {
-                if (dp.AnyRank(cancel.IsCancellationRequested))
-                {
-                    // stopped on request between iterations (on every rank at the same one): what was done is kept, the run resumes here
-                    if (main && it > checkpointed)
-                    {
-                        GrpoCheckpoint.Save(CheckpointDirectory, model, config.Lora.Enabled, optimizer, it, config, ema,
-                            trainingSeconds, trainer.State);
-                    }
-                    throw new RunInterruptedException(it, runDirectory, "iteration");
-                }
-                // ---- one iteration; all of its randomness derives from (seed,
-                // iteration), a prompt's rollout noise from (seed, iteration, prompt) ----
-                var allPrompts = PromptsFor(it);
-                var (first, count) = dp.Shard(allPrompts.Count);
-                var noise = Enumerable.Range(first, count)
-                    .Select(j => new Generator(SeedHash.Of(config.Seed, (ulong)it, 1, (ulong)j))).ToList();
-                IterationReport report;
-                double commBefore = dp.CommunicationSeconds;
-                long bytesBefore = dp.BytesReduced;
-                try
-                {
-                    using var precision = ComputePrecision.Use(config.Train.Precision);
-                    report = iteration.Run(it, allPrompts.GetRange(first, count), noise,
-                        new Random((int)(SeedHash.Of(config.Seed, (ulong)it, 2) & 0x7fffffff)), first);
-                }
-                finally { noise.ForEach(g => g.Dispose()); }
-                bool finite = double.IsFinite(report.Update.Loss) && double.IsFinite(report.Update.GradNorm)
-                    && report.Update.SkippedUpdates == 0;
-                bad = finite ? 0 : bad + 1;
-                if (finite) ema?.Update(it);
-                // the iteration took as long as its slowest rank: every rank counts that, so a time budget ends on all at once
-                trainingSeconds += dp.IsDistributed ? dp.Gather([report.Rollout.Seconds + report.RewardSeconds + report.TrainSeconds]).Max()
-                    : report.Rollout.Seconds + report.RewardSeconds + report.TrainSeconds;
-                if (main)
-                {
-                    var communication = (Seconds: dp.CommunicationSeconds - commBefore, Bytes: dp.BytesReduced - bytesBefore);
-                    metrics.Write(IterationLine(report, finite, trainingSeconds, FamilyRewards(report),
-                        dp.WorldSize, communication));
-                    IterationCompleted?.Invoke(report);
-                }
-                if (bad >= config.Train.MaxBadIterations)
-                {
-                    throw new InvalidOperationException($"training stopped at iteration {it + 1}: {bad} iterations in a row with a " +
-                        $"non-finite loss or gradient (their updates were skipped); the last checkpoint is intact in " +
-                        $"{CheckpointDirectory}");
-                }
-
-                // ---- checkpoint and held-out evaluation ----
-                bool last = it + 1 == config.Train.Iterations || BudgetSpent();
-                bool stopping = stopAfter is { } s && it + 1 >= s;
-                // --stop-after N checkpoints at N whatever checkpoint_every is, so a resume starts at N + 1
-                if (main && ((it + 1) % config.Train.CheckpointEvery == 0 || last || stopping))
-                {
-                    GrpoCheckpoint.Save(CheckpointDirectory, model, config.Lora.Enabled, optimizer, it + 1, config, ema,
-                        trainingSeconds, trainer.State);
-                    checkpointed = it + 1;
-                }
-                if (main && (last || (config.Eval.Every > 0 && (it + 1) % config.Eval.Every == 0)))
-                    Evaluate(pipeline, ema, it + 1, trainingSeconds, metrics);
-                if (last) break;
-                if (stopping) return;
-            }
-            if (!main) return;
-            Reporting.RunReport.Write(runDirectory, $"arbor train: {config.Strategy}");
-            // final/ holds the weights that were evaluated: the EMA when the run keeps one.
-            using (ema?.Applied())
-            {
-                Directory.CreateDirectory(FinalDirectory);
-                if (config.Lora.Enabled) LoraFile.Save(model, Path.Combine(FinalDirectory, GrpoCheckpoint.LoraFileName));
-                else pipeline.Save(FinalDirectory);
-            }
+            using var precision = ComputePrecision.Use(config.Train.Precision);
+            return iteration.Run(it, allPrompts.GetRange(first, count), noise,
+                new Random((int)(SeedHash.Of(config.Seed, (ulong)it, 2) & 0x7fffffff)), first);
         }
-        finally
+        finally { noise.ForEach(g => g.Dispose()); }
+    }
+
+    /// <summary>
+    /// Accounts for an iteration: the EMA follows a finite update, the training seconds grow by the slowest rank's, rank 0
+    /// logs the metrics line, and config.Train.MaxBadIterations non-finite iterations in a row stop the run.
+    /// </summary>
+    private void Record(IterationReport report, (double Seconds, long Bytes) communicationBefore, ExponentialMovingAverage? ema,
+        Progress progress, MetricsWriter metrics)
+    {
+        bool finite = double.IsFinite(report.Update.Loss) && double.IsFinite(report.Update.GradNorm)
+            && report.Update.SkippedUpdates == 0;
+        progress.BadInARow = finite ? 0 : progress.BadInARow + 1;
+        if (finite) ema?.Update(report.Iteration);
+        // the iteration took as long as its slowest rank: every rank counts that, so a time budget ends on all at once
+        double seconds = report.Rollout.Seconds + report.RewardSeconds + report.TrainSeconds;
+        progress.TrainingSeconds += Parallel.IsDistributed ? Parallel.Gather([seconds]).Max() : seconds;
+        if (Parallel.IsMain)
         {
-            foreach (var (reward, _) in rewards) (reward as IDisposable)?.Dispose();
+            var communication = (Seconds: Parallel.CommunicationSeconds - communicationBefore.Seconds,
+                Bytes: Parallel.BytesReduced - communicationBefore.Bytes);
+            metrics.Write(IterationLine(report, finite, progress.TrainingSeconds, FamilyRewards(report), Parallel.WorldSize,
+                communication));
+            IterationCompleted?.Invoke(report);
+        }
+        if (progress.BadInARow >= config.Train.MaxBadIterations)
+        {
+            throw new InvalidOperationException($"training stopped at iteration {report.Iteration + 1}: {progress.BadInARow} " +
+                $"iterations in a row with a non-finite loss or gradient (their updates were skipped); the last checkpoint is " +
+                $"intact in {CheckpointDirectory}");
+        }
+    }
+
+    /// <summary>final/ holds the weights that were evaluated: the EMA when the run keeps one.</summary>
+    private void SaveFinalWeights(Policy policy, ExponentialMovingAverage? ema)
+    {
+        using (ema?.Applied())
+        {
+            Directory.CreateDirectory(FinalDirectory);
+            if (config.Lora.Enabled) LoraFile.Save(policy.Model, Path.Combine(FinalDirectory, GrpoCheckpoint.LoraFileName));
+            else policy.Pipeline.Save(FinalDirectory);
         }
     }
 
@@ -244,21 +381,21 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
             Directory.CreateDirectory(samples);
             var treePrompt = PromptsFor(it)[0];
             File.WriteAllText(Path.Combine(samples, $"tree-{it:D6}.svg"),
-                Reporting.TreeInspection.Render(pipeline, config, treePrompt, it, config.Eval.Seed));
+                TreeInspection.Render(pipeline, config, treePrompt, it, config.Eval.Seed));
         }
         pipeline.Model.Train();
         TrainingSecondsAtEvaluation.Add(trainingSeconds);
         metrics.Write(new EvalRecord
         {
             Iteration = it,
-            Sets = report.SetRecords(),
+            Sets = EvalSetRecord.ByName(report),
             Seconds = report.Seconds,
             Cached = report.Cached,
             TrainingSeconds = trainingSeconds,
             Ema = ema is not null
         });
         Evaluations.Add(report);
-        Reporting.RunReport.Write(runDirectory, $"arbor train: {config.Strategy}");
+        RunReport.Write(runDirectory, $"arbor train: {config.Strategy}");
         Evaluated?.Invoke(report);
     }
 

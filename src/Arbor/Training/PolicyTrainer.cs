@@ -3,6 +3,7 @@ using Arbor.Pipelines;
 using Arbor.Rollouts;
 using Arbor.Sampling;
 using Arbor.Sampling.Steps;
+using Arbor.Strategies;
 using Arbor.Tensors;
 using Arbor.Tensors.NN;
 using Arbor.Tensors.Optim;
@@ -37,10 +38,6 @@ public sealed class PolicyTrainer(TextToImagePipeline pipeline, IDenoisingStep s
     public PretrainingReplay? Replay { get; init; }
 
     public TimeSchedule Schedule => schedule;
-
-    /// <summary>One training forward: source nodes of one step, their states
-    /// [N, ...] and the model's conditional v_θ (not the guided v).</summary>
-    public sealed record StepBatch(int Step, double Time, IReadOnlyList<RolloutNode> Sources, Tensor Velocity, Tensor States);
 
     /// <summary>The iteration's update: the strategy's loss shaping sees the
     /// scored forest first (LayerTuning's targets), then the step.</summary>
@@ -192,7 +189,7 @@ public sealed class PolicyTrainer(TextToImagePipeline pipeline, IDenoisingStep s
         }
         var normalized = loss / totalEdges;
         double extraValue = 0;
-        if (Shaping?.ExtraLoss(new StepBatch(step, schedule.Times[step], chunk, conditional, x)) is { } extra)
+        if (Shaping?.ExtraLoss(new TrainingStepBatch(step, schedule.Times[step], chunk, conditional, x)) is { } extra)
         {
             normalized = normalized + extra;
             extraValue = extra.Item();

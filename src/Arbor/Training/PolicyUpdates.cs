@@ -10,7 +10,7 @@ public static class PolicyUpdates
 {
     public static IPolicyUpdate Create(GrpoTrainConfig config, TextToImagePipeline pipeline, IRolloutStrategy strategy,
         RolloutEngine engine) =>
-        Strategies.Strategies.Find(config.Strategy).Update is { } update
+        StrategyRegistry.Find(config.Strategy).Update is { } update
             ? update(config, pipeline, strategy, engine)
             : PolicyGradient(config, pipeline, strategy, engine);
 

@@ -56,7 +56,7 @@ public class ShippedConfigTests
         foreach (var file in files)
         {
             if (Path.GetFileName(file).StartsWith("pretrain-")) RoundTrips(ConfigLoader.Load<PretrainConfig>(file));
-            else Assert.Contains(RoundTrips(ConfigLoader.Load<GrpoTrainConfig>(file)).Strategy, Arbor.Strategies.Strategies.Names);
+            else Assert.Contains(RoundTrips(ConfigLoader.Load<GrpoTrainConfig>(file)).Strategy, StrategyRegistry.Names);
         }
 
         // a run writes its whole config as config.yaml; loading that back (`arbor train --config runs/x/config.yaml`) must

@@ -114,6 +114,26 @@ internal static class PngTestKit
         return chunks;
     }
 
+    /// <summary>
+    /// The text entries of a PNG as <see cref="PngEncoder"/> writes them (Arbor reads no text back; this checks the
+    /// writer): tEXt is Latin-1 "keyword NUL value", iTXt uncompressed "keyword NUL 0 0 NUL NUL" and UTF-8.
+    /// </summary>
+    public static Dictionary<string, string> TextOf(byte[] png)
+    {
+        var latin1 = Encoding.Latin1;
+        var text = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var chunk in ParseChunks(png).Where(c => c.Type is "tEXt" or "iTXt"))
+        {
+            int nul = Array.IndexOf(chunk.Data, (byte)0);
+            string keyword = latin1.GetString(chunk.Data, 0, nul);
+            text[keyword] = chunk.Type == "tEXt"
+                ? latin1.GetString(chunk.Data, nul + 1, chunk.Data.Length - nul - 1)
+                : Encoding.UTF8.GetString(chunk.Data, nul + 5, chunk.Data.Length - nul - 5);
+        }
+
+        return text;
+    }
+
     /// <summary>All IDAT payloads concatenated.</summary>
     public static byte[] IdatStream(byte[] png) =>
         ParseChunks(png).Where(c => c.Type == "IDAT").SelectMany(c => c.Data).ToArray();

@@ -14,7 +14,7 @@ public class RunReportTests : IDisposable
         var lines = Enumerable.Range(1, 3).Select(i =>
             $$$"""{"kind":"train","iteration":{{{i}}},"reward_mean":{{{0.1 + 0.01 * i}}},"components":{"shapes":0.5""" +
                 $$$""","shapes.strict":{{{0.1 * i}}}},"family_rewards":{"two_object":{{{new[] { 0.2, 0.4, 0.3 }[i - 1]}}}}}""");
-        var rows = Arbor.Training.TrainingTrend.FromMetrics(Arbor.Runs.Metrics.RunMetrics.Read(lines).Iterations);
+        var rows = TrainingTrend.FromMetrics(Arbor.Runs.Metrics.RunMetrics.Read(lines).Iterations);
         Assert.Equal(["reward", "shapes.strict", "reward: two_object"], rows.Select(r => r.Series));
         Assert.Equal(1.0, rows[0].SlopePer100, 9);
         Assert.Equal(0.0, rows[0].SlopeSe, 9);

@@ -5,7 +5,6 @@ using Arbor.Shapes;
 using Arbor.Strategies;
 using Arbor.Strategies.DynamicTree;
 using Arbor.Tensors;
-using Arbor.Tensors.Optim;
 using Arbor.Training;
 
 namespace Arbor.Tests.Rollouts;
@@ -40,13 +39,8 @@ public class DataParallelIterationTests(ITestOutputHelper output)
             Loss = new PolicyLossConfig { ClipRange = 1e-3, UpdatesPerIteration = 2 },
             Advantage = new AdvantageConfig { GlobalStd = true, ShuffleRewards = shuffle },
         };
-        var strategy = Strategies.Strategies.Create(config);
-        var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0 });
-        var trainer = PolicyUpdates.Create(config, pipeline, strategy, engine);
-        using var disposeTrainer = trainer as IDisposable;
-        using var opt =
-            new AdamW(pipeline.Model.NamedParameters(trainableOnly: true), new AdamWOptions { LearningRate = 3e-3, WeightDecay = 0 });
-        var loop = new GrpoIteration(pipeline, strategy, engine, [(new RednessReward(), 1.0)], config.Advantage, trainer, opt, dp);
+        using var iteration = new TinyIteration(pipeline, config, dp);
+        var loop = iteration.Loop;
         var (first, count) = dp.Shard(Prompts.Length);
         var reports = new List<IterationReport>();
         for (int it = 0; it < 3; it++)

@@ -115,15 +115,10 @@ public class GrpoIterationTests
                 LayerTuningForm = form, LayerTuningWeight = 1.0
             },
             Loss = new PolicyLossConfig { ClipRange = 1e-3, UpdatesPerIteration = 2 },
+            Advantage = new AdvantageConfig { ShuffleRewards = shuffleRewards },
         };
-        var strategy = Strategies.Strategies.Create(config);
-        var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0 });
-        var trainer = PolicyUpdates.Create(config, pipeline, strategy, engine);
-        using var disposeTrainer = trainer as IDisposable;
-        using var opt =
-            new AdamW(pipeline.Model.NamedParameters(trainableOnly: true), new AdamWOptions { LearningRate = 3e-3, WeightDecay = 0 });
-        var loop = new GrpoIteration(pipeline, strategy, engine, new RednessReward(),
-            new AdvantageConfig { ShuffleRewards = shuffleRewards }, trainer, opt);
+        using var iteration = new TinyIteration(pipeline, config);
+        var loop = iteration.Loop;
         using var gen = new Generator(14);
         var random = new Random(1);
         var rewards = new List<double>();

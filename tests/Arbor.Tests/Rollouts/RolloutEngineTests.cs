@@ -57,7 +57,8 @@ public class RolloutEngineTests
             Assert.All(forest.Edges, e => Assert.True(e.Stochastic));
             Assert.All(forest.Edges.Where(e => e.Step == 4), e => Assert.False(e.Trained));
             Assert.All(forest.Nodes, n => Assert.NotNull(n.State));   // flow_grpo: every state is a trained edge's end or a leaf
-            Assert.All(forest.Leaves, l => Assert.Equal(1, forest.Roots.Count(r => r.Prompt == l.Prompt && r.Tree == l.Tree)));
+            Assert.All(forest.Leaves,
+                l => Assert.Equal(1, forest.Nodes.Count(r => r.Parent is null && r.Prompt == l.Prompt && r.Tree == l.Tree)));
         }
         Assert.Equal(baseline, Torch.UnreleasedTensors);
     }

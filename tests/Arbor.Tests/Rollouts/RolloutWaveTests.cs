@@ -95,7 +95,7 @@ public class RolloutWaveTests
             LeafRedness.AddRange(Redness(forest));
         }
         public (double Low, double High)? ClipInterval(RolloutEdge edge) => null;
-        public Tensor? ExtraLoss(PolicyTrainer.StepBatch batch) => null;
+        public Tensor? ExtraLoss(TrainingStepBatch batch) => null;
     }
 
     private static double[] Redness(RolloutForest forest)

@@ -17,11 +17,11 @@ public class SdeKindTests
     public void EveryFlowSdeStrategyCanSampleWithCps(string name)
     {
         var yaml = $"strategy: {name}\nlora:\n  enabled: true\n{name}:\n  sde_kind: cps\n  noise_level: 0.5\n";
-        var strategy = Strategies.Strategies.Create(ConfigLoader.Parse<GrpoTrainConfig>(yaml, "t.yaml"));
+        var strategy = StrategyRegistry.Create(ConfigLoader.Parse<GrpoTrainConfig>(yaml, "t.yaml"));
         var cps = Assert.IsType<CpsStep>(strategy.SdeStep);
         Assert.Equal(0.5, cps.NoiseLevel);
         var byDefault =
-            Strategies.Strategies.Create(ConfigLoader.Parse<GrpoTrainConfig>($"strategy: {name}\nlora:\n  enabled: true\n", "t.yaml"));
+            StrategyRegistry.Create(ConfigLoader.Parse<GrpoTrainConfig>($"strategy: {name}\nlora:\n  enabled: true\n", "t.yaml"));
         Assert.IsType<FlowGrpoSdeStep>(byDefault.SdeStep);
     }
 

@@ -116,7 +116,7 @@ public class TreeStrategyTests
         using var noGrad = Torch.NoGrad();
         var z1 = new List<double>();
         var z2 = new List<double>();
-        foreach (var root in forest.Roots)
+        foreach (var root in forest.Nodes.Where(n => n.Parent is null))
         {
             var x = root.State!.Unsqueeze(0);
             var v = conditioning.Velocity(pipeline.Model, x, Torch.Full([1], 1.0), Torch.FromArray(new long[] { root.Prompt }));

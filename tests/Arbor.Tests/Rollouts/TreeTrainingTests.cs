@@ -77,7 +77,7 @@ public class TreeTrainingTests
         using var noise = new Generator(47);
         var v = Torch.Randn(states.Shape, noise);
         double t = engine.Schedule(5).Times[step];
-        var batch = new PolicyTrainer.StepBatch(step, t, sources, v, states);
+        var batch = new TrainingStepBatch(step, t, sources, v, states);
         double lv = velocity.ExtraLoss(batch)!.ToDoubleArray()[0];
         double lx = x0.ExtraLoss(batch)!.ToDoubleArray()[0];
         Assert.True(lv > 0);

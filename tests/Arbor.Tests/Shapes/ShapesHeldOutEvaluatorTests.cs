@@ -172,15 +172,7 @@ public sealed class ShapesHeldOutEvaluatorTests : IDisposable
     [Fact]
     public void TheFailureBreakdownAccountsForEveryFailedPromptAndTheModelCardShowsIt()
     {
-        var tokenizer = new WordTokenizer(ShapesVocabulary.Words);
-        var config = Models.FlowDiTTests.Tiny with
-        {
-            ImageSize = 16,
-            PatchSize = 4,
-            Text = Models.FlowDiTTests.Tiny.Text with { VocabSize = tokenizer.VocabSize, MaxTokens = 16 },
-        };
-        using var gen = new Generator(3);
-        using var pipeline = TextToImagePipeline.Create(config, tokenizer, gen);
+        using var pipeline = Tiny();
         var evaluator = new ShapesHeldOutEvaluator(new ShapesSplits(new ShapesSplitConfig()));
         var eval = new EvalConfig { PromptsPerFamily = 2, Steps = 2, BatchSize = 6 };
 

@@ -39,7 +39,7 @@ public class SourceLineLengthTests
         relativePath.Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar).Any(part => part is "bin" or "obj");
 
     // From the test binary (built in the tree) or, for out-of-tree builds, from this source file.
-    private static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string source = "")
+    internal static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string source = "")
     {
         foreach (var start in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(source)! })
         {

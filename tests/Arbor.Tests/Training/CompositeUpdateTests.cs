@@ -1,9 +1,6 @@
-using Arbor.Advantages;
-using Arbor.Rollouts;
 using Arbor.Strategies;
 using Arbor.Strategies.DynamicTree;
 using Arbor.Tensors;
-using Arbor.Tensors.Optim;
 using Arbor.Tests.Rollouts;
 using Arbor.Training;
 
@@ -25,13 +22,8 @@ public class CompositeUpdateTests
             },
             Loss = new PolicyLossConfig { ClipRange = 1e-3, UpdatesPerIteration = 2 },
         };
-        var strategy = Strategies.Strategies.Create(config);
-        var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0 });
-        var trainer = PolicyUpdates.Create(config, pipeline, strategy, engine);
-        using var disposeTrainer = trainer as IDisposable;
-        using var opt =
-            new AdamW(pipeline.Model.NamedParameters(trainableOnly: true), new AdamWOptions { LearningRate = 3e-3, WeightDecay = 0 });
-        var loop = new GrpoIteration(pipeline, strategy, engine, new RednessReward(), new AdvantageConfig(), trainer, opt);
+        using var iteration = new TinyIteration(pipeline, config);
+        var loop = iteration.Loop;
         using var gen = new Generator(32);
         var random = new Random(2);
         for (int it = 0; it < 2; it++) loop.Run(it, ["a red circle", "a blue square"], gen, random);

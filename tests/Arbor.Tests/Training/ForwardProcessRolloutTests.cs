@@ -29,7 +29,7 @@ public class ForwardProcessRolloutTests
         using (var forest = engine.Run(prompts, strategy, conditioning, gen))
         {
             Assert.Equal(16, forest.Leaves.Count);
-            Assert.Equal(4, forest.Roots.Count());
+            Assert.Equal(4, forest.Nodes.Where(n => n.Parent is null).Count());
             Assert.Empty(forest.TrainedEdges);
             Assert.All(forest.Nodes.Where(n => n.Children.Count > 1), n => Assert.InRange(n.Step, 1, 2));
             Assert.All(forest.Edges, e => Assert.Equal(e.Step is 1 or 2, e.Stochastic));
@@ -129,7 +129,7 @@ public class ForwardProcessRolloutTests
     {
         using var pipeline = RolloutEngineTests.TinyPipeline(21);
         var config = new GrpoTrainConfig { Strategy = "nft", Nft = nft };
-        var strategy = Strategies.Strategies.Create(config);
+        var strategy = StrategyRegistry.Create(config);
         var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = guidance });
         var trainer = PolicyUpdates.Create(config, pipeline, strategy, engine);
         using var disposeTrainer = trainer as IDisposable;

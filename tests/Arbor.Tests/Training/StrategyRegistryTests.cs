@@ -8,13 +8,13 @@ public class StrategyRegistryTests
     [Fact]
     public void EveryEntryBuildsAStrategyOfItsOwnNameFromItsDefaultSection()
     {
-        foreach (var entry in Strategies.Strategies.All)
+        foreach (var entry in StrategyRegistry.All)
         {
             var config = new GrpoTrainConfig { Strategy = entry.Name, Lora = new LoraConfig { Enabled = true } };
             Assert.Empty(config.Problems());
-            Assert.Equal(entry.Name, Strategies.Strategies.Create(config).Name);
+            Assert.Equal(entry.Name, StrategyRegistry.Create(config).Name);
         }
-        Assert.Equal(8, Strategies.Strategies.Names.Count);
+        Assert.Equal(8, StrategyRegistry.Names.Count);
     }
 
     [Fact]
@@ -23,7 +23,7 @@ public class StrategyRegistryTests
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>("strategy: flow_gpro\n", "t.yaml"));
         Assert.Contains("strategy 'flow_gpro' is unknown (expected flow_grpo, dance_grpo, mix_grpo, tree_grpo, branch_grpo, " +
             "dynamic_tree, nft, awm)", e.Message);
-        var thrown = Assert.Throws<ArgumentException>(() => Strategies.Strategies.Find("flow_gpro"));
+        var thrown = Assert.Throws<ArgumentException>(() => StrategyRegistry.Find("flow_gpro"));
         Assert.Contains("expected flow_grpo", thrown.Message);
     }
 

@@ -64,7 +64,7 @@ internal static class RewardSpreadBenchCommand
             var prompts = Arbor.Shapes.TaskFamilies.All.SelectMany(f =>
                 splits.RlPrompts(f).Take(r.GetValue(perFamily)).Select(s => s.ToText())).ToList();
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var results = Arbor.Evaluation.RewardSpreadProbe.Run(pipeline, Arbor.Rewards.BuiltInRewards.Create("shapes"), prompts, parsed,
+            var results = Arbor.Advantages.RewardSpreadProbe.Run(pipeline, Arbor.Rewards.BuiltInRewards.Create("shapes"), prompts, parsed,
                 r.GetValue(noises), r.GetValue(continuations), r.GetValue(steps),
                     new Arbor.Sampling.Steps.FlowGrpoSdeStep(r.GetValue(noiseLevel)),
                 r.GetValue(cfg), r.GetValue(seed));

@@ -42,6 +42,12 @@ public sealed record EvalSetRecord
     /// <summary>Every prompt's partial score in set order (4 decimals).</summary>
     [JsonPropertyName("scores")] public IReadOnlyList<double> Scores { get; init; } = [];
 
+    /// <summary>
+    /// The sets of <paramref name="report"/> as metrics.jsonl stores them, by name: the aggregates and every prompt's outcome.
+    /// </summary>
+    public static IReadOnlyDictionary<string, EvalSetRecord> ByName(EvaluationReport report) =>
+        report.Sets.ToDictionary(s => s.Name, Of);
+
     /// <summary>The record of <paramref name="s"/>.</summary>
     public static EvalSetRecord Of(SetEvaluation s) => new()
     {

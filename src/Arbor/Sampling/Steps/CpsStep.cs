@@ -10,7 +10,6 @@ public sealed class CpsStep(double noiseLevel = 0.7) : IDenoisingStep
 {
     public double NoiseLevel { get; } = noiseLevel;
     public string Name => "cps";
-    public bool IsStochastic => true;
 
     public Transition Transition(Tensor x, Tensor v, TimeSchedule schedule, int i, Tensor? noiseScale = null)
     {

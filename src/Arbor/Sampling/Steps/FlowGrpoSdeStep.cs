@@ -12,7 +12,6 @@ public sealed class FlowGrpoSdeStep(double noiseLevel = 0.7) : IDenoisingStep
     /// <summary>a (Flow-GRPO default 0.7).</summary>
     public double NoiseLevel { get; } = noiseLevel;
     public string Name => "flow_grpo_sde";
-    public bool IsStochastic => true;
 
     /// <summary>σ_i before any per-sample scaling.</summary>
     public double Sigma(TimeSchedule schedule, int i)
@@ -31,7 +30,6 @@ public sealed class DanceGrpoSdeStep(double eta = 0.3) : IDenoisingStep
 {
     public double Eta { get; } = eta;
     public string Name => "dance_grpo_sde";
-    public bool IsStochastic => true;
 
     public Transition Transition(Tensor x, Tensor v, TimeSchedule schedule, int i, Tensor? noiseScale = null) =>
         SdeDrift.Transition(x, v, schedule, i, Eta, noiseScale);

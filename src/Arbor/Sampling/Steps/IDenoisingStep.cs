@@ -18,9 +18,6 @@ public interface IDenoisingStep
 {
     string Name { get; }
 
-    /// <summary>False for the ODE: no noise, no log-probability, never trained.</summary>
-    bool IsStochastic { get; }
-
     /// <summary>
     /// The transition from x at t_i given the guided velocity v at (x, t_i). <paramref name="noiseScale"/>
     /// ([B], optional) multiplies the step's noise level σ per sample: Dynamic-TreeRPO's depth noise.
@@ -30,12 +27,19 @@ public interface IDenoisingStep
 
 public static class DenoisingSteps
 {
-    /// <summary>x' = Mean + Std·z (z ~ N(0, I) from the generator, or given, e.g. BranchGRPO's correlated noise).</summary>
-    public static Tensor Sample(Transition transition, Generator generator, Tensor? noise = null)
+    /// <summary>x' = Mean + Std·z with z ~ N(0, I) from <paramref name="generator"/>.</summary>
+    public static Tensor Sample(Transition transition, Generator generator)
     {
         using var scope = Torch.NewScope();
-        var z = noise ?? Torch.RandnLike(transition.Mean, generator);
-        return scope.MoveToOuter((transition.Mean.Detach() + transition.Std * z).Detach());
+        return scope.MoveToOuter(Sample(transition, Torch.RandnLike(transition.Mean, generator)));
+    }
+
+    /// <summary>x' = Mean + Std·z for the given noise z (the rollout's: per prompt, BranchGRPO's correlated across
+    /// siblings), without a graph.</summary>
+    public static Tensor Sample(Transition transition, Tensor noise)
+    {
+        using var scope = Torch.NewScope();
+        return scope.MoveToOuter((transition.Mean.Detach() + transition.Std * noise).Detach());
     }
 
     /// <summary>Broadcasts a per-sample [B] tensor to [B, 1, …, 1] of the rank of <paramref name="like"/>.</summary>

@@ -7,7 +7,6 @@ namespace Arbor.Sampling.Steps;
 public sealed class OdeStep : IDenoisingStep
 {
     public string Name => "ode";
-    public bool IsStochastic => false;
 
     public Transition Transition(Tensor x, Tensor v, TimeSchedule schedule, int i, Tensor? noiseScale = null)
     {

@@ -12,7 +12,7 @@ public sealed record AdaptiveClipping(double EpsilonLow, double EpsilonHigh, dou
 
     public double Epsilon(double advantage) => EpsilonLow + (EpsilonHigh - EpsilonLow) / (1 + Math.Exp(-Eta * advantage));
 
-    /// <summary>The per-edge interval for <see cref="Training.ILossShaping.ClipInterval"/>.</summary>
+    /// <summary>The per-edge interval for <see cref="ILossShaping.ClipInterval"/>.</summary>
     public (double Low, double High) Interval(Rollouts.RolloutEdge edge)
     {
         double e = Epsilon(edge.Advantage);

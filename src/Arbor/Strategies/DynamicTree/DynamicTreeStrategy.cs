@@ -2,7 +2,6 @@ using Arbor.Advantages;
 using Arbor.Rollouts;
 using Arbor.Sampling.Steps;
 using Arbor.Tensors;
-using Arbor.Training;
 
 namespace Arbor.Strategies.DynamicTree;
 
@@ -123,7 +122,7 @@ public sealed class DynamicTreeStrategy(DynamicTreeConfig config, double clipRan
     /// λ·Σ_n w_n·mean_D(v(x_n, t_n) − u_n)² / Σ_n w_n over this forward's window nodes, u_n = (x_n − x0*)/t_n;
     /// in "x0" space each term is scaled by t_n² (the error of x̂0 against the best leaf's sample).
     /// </summary>
-    public Tensor? ExtraLoss(PolicyTrainer.StepBatch batch)
+    public Tensor? ExtraLoss(TrainingStepBatch batch)
     {
         if (_targetWeight <= 0) return null;
         var rows = batch.Sources.Select((n, i) => (n, i)).Where(p => _targets.ContainsKey(p.n)).ToList();

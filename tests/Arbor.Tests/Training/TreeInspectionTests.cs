@@ -1,5 +1,4 @@
 using Arbor.Advantages;
-using Arbor.Reporting;
 using Arbor.Rewards;
 using Arbor.Rollouts;
 using Arbor.Strategies;
@@ -7,7 +6,7 @@ using Arbor.Tensors;
 using Arbor.Tensors.Optim;
 using Arbor.Training;
 
-namespace Arbor.Tests.Reporting;
+namespace Arbor.Tests.Training;
 
 public class TreeInspectionTests
 {
@@ -27,7 +26,7 @@ public class TreeInspectionTests
         var (forest, scored, _) = TreeInspection.Rollout(pipeline, config, "a red circle", iteration: 3, seed);
         using (forest)
         {
-            var strategy = Strategies.Strategies.Create(config);
+            var strategy = StrategyRegistry.Create(config);
             var engine = new RolloutEngine(pipeline, config.Rollout);
             var trainer = PolicyUpdates.Create(config, pipeline, strategy, engine);
             using var opt = new AdamW(pipeline.Model.NamedParameters(trainableOnly: true), new AdamWOptions { LearningRate = 1e-3 });

@@ -2,7 +2,7 @@ using System.Globalization;
 using Arbor.Evaluation;
 using Arbor.Runs.Metrics;
 
-namespace Arbor.Training;
+namespace Arbor.Reporting;
 
 /// <summary>
 /// One series of a run's training rewards (all prompts, or one family's) and its least-squares trend over iterations.

@@ -1,11 +1,11 @@
 using Arbor.Advantages;
 using Arbor.Pipelines;
+using Arbor.Reporting;
 using Arbor.Rewards;
 using Arbor.Rollouts;
 using Arbor.Tensors;
-using Arbor.Training;
 
-namespace Arbor.Reporting;
+namespace Arbor.Training;
 
 /// <summary>
 /// Rolls out one prompt with a run's strategy, scores the leaves and assigns advantages exactly as training
@@ -31,7 +31,7 @@ public static class TreeInspection
     public static (RolloutForest Forest, ScoredRollout Scored, IRolloutStrategy Strategy) Rollout(TextToImagePipeline pipeline,
         GrpoTrainConfig config, string prompt, long iteration, ulong seed)
     {
-        var strategy = Strategies.Strategies.Create(config);
+        var strategy = StrategyRegistry.Create(config);
         var random = new Random((int)(seed & 0x7fffffff));
         strategy.BeginIteration(iteration, random);
         var engine = new RolloutEngine(pipeline, config.Rollout) { RecordPredictions = true };

@@ -1,9 +1,9 @@
-using Arbor.Evaluation;
+using Arbor.Advantages;
 using Arbor.Sampling.Steps;
 using Arbor.Tensors;
 using Arbor.Tests.Rollouts;
 
-namespace Arbor.Tests.Evaluation;
+namespace Arbor.Tests.Advantages;
 
 public class RewardSpreadProbeTests
 {

@@ -1,7 +1,7 @@
 using Arbor.Rollouts;
 using Arbor.Tensors;
 
-namespace Arbor.Training;
+namespace Arbor.Strategies;
 
 /// <summary>
 /// A strategy's changes to the shared policy loss (ALGORITHMS.md §3): a per-edge clip interval and an extra
@@ -19,5 +19,5 @@ public interface ILossShaping
     (double Low, double High)? ClipInterval(RolloutEdge edge);
 
     /// <summary>An extra loss for one training forward (already normalized for the whole iteration), or null.</summary>
-    Tensor? ExtraLoss(PolicyTrainer.StepBatch batch);
+    Tensor? ExtraLoss(TrainingStepBatch batch);
 }

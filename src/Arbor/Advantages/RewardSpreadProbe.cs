@@ -4,7 +4,7 @@ using Arbor.Rollouts;
 using Arbor.Sampling.Steps;
 using Arbor.Tensors;
 
-namespace Arbor.Evaluation;
+namespace Arbor.Advantages;
 
 /// <summary>One reward's spread under one SDE window (population components per prompt, averaged over prompts).</summary>
 /// <param name="BetweenNoise">Variance of the reward's mean over initial noises x_T (unbiased).</param>

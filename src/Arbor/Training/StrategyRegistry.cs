@@ -1,9 +1,9 @@
 using Arbor.Pipelines;
 using Arbor.Rollouts;
+using Arbor.Strategies;
 using Arbor.Strategies.DynamicTree;
-using Arbor.Training;
 
-namespace Arbor.Strategies;
+namespace Arbor.Training;
 
 /// <summary>
 /// One strategy as a run builds it: the name a config's <c>strategy:</c> gives, its rollout strategy built from its
@@ -20,7 +20,7 @@ public sealed record StrategyEntry(
 /// Every strategy Arbor ships, in one place: adding one is an entry here and its config section in
 /// <see cref="GrpoTrainConfig"/>. Names, construction, the loss and validation all read this table.
 /// </summary>
-public static class Strategies
+public static class StrategyRegistry
 {
     public static IReadOnlyList<StrategyEntry> All { get; } =
     [
