@@ -1,7 +1,5 @@
 using System.Reflection;
-using Arbor.Cli;
 using Arbor.Configuration;
-using Arbor.Rewards;
 
 namespace Arbor.Cli.Tests;
 

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Arbor.Cli.Bench;
-using Arbor.Cli.Commands;
 using Arbor.Runs;
 
 namespace Arbor.Cli.Tests;

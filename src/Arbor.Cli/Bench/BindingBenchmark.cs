@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Arbor.Tensors;
 using Arbor.Tensors.NN;

@@ -2,7 +2,6 @@ using Arbor.Tensors;
 using System.Globalization;
 using System.Text;
 using Arbor.Evaluation;
-using Arbor.Reporting;
 
 namespace Arbor.Cli.Bench;
 

@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
 using Arbor.Evaluation;
-using Arbor.Imaging;
-using Arbor.Pretraining;
 using Arbor.Runs;
 using Arbor.Runs.Metrics;
 using Arbor.Shapes;

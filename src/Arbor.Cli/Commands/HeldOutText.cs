@@ -1,5 +1,4 @@
 using Arbor.Evaluation;
-using Arbor.Pretraining;
 using Spectre.Console;
 
 namespace Arbor.Cli.Commands;

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Arbor.Configuration;
-using Arbor.Reporting;
 using Arbor.Runs;
 using Arbor.Tensors;
 using Arbor.Training;

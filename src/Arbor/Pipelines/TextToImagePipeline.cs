@@ -3,7 +3,6 @@ using Arbor.Imaging;
 using Arbor.Models;
 using Arbor.Sampling;
 using Arbor.Tensors;
-using Arbor.Tensors.NN;
 using Arbor.Tensors.Serialization;
 using Arbor.Text;
 

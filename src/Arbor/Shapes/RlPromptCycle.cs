@@ -1,5 +1,3 @@
-using Arbor.Shapes;
-
 namespace Arbor.Shapes;
 
 /// <summary>

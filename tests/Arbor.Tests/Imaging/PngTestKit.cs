@@ -115,7 +115,7 @@ internal static class PngTestKit
     }
 
     /// <summary>
-    /// The text entries of a PNG as <see cref="PngEncoder"/> writes them (Arbor reads no text back; this checks the
+    /// The text entries of a PNG as <see cref="Arbor.Imaging.PngEncoder"/> writes them (Arbor reads no text back; this checks the
     /// writer): tEXt is Latin-1 "keyword NUL value", iTXt uncompressed "keyword NUL 0 0 NUL NUL" and UTF-8.
     /// </summary>
     public static Dictionary<string, string> TextOf(byte[] png)

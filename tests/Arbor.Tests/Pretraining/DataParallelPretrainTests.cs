@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Arbor.Distributed;
-using Arbor.Models;
 using Arbor.Pipelines;
 using Arbor.Pretraining;
 

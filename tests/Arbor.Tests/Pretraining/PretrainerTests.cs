@@ -3,7 +3,6 @@ using Arbor.Pipelines;
 using Arbor.Pretraining;
 using Arbor.Runs;
 using Arbor.Tensors;
-using Arbor.Training;
 
 namespace Arbor.Tests.Pretraining;
 

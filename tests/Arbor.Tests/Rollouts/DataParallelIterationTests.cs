@@ -1,6 +1,5 @@
 using Arbor.Advantages;
 using Arbor.Distributed;
-using Arbor.Rollouts;
 using Arbor.Shapes;
 using Arbor.Strategies;
 using Arbor.Strategies.DynamicTree;

@@ -1,5 +1,4 @@
 using Arbor.Advantages;
-using Arbor.Imaging;
 using Arbor.Rewards;
 using Arbor.Rollouts;
 using Arbor.Strategies;

@@ -1,4 +1,3 @@
-using Arbor.Models;
 using Arbor.Pipelines;
 using Arbor.Rollouts;
 using Arbor.Sampling;

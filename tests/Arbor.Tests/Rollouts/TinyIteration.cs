@@ -7,7 +7,7 @@ using Arbor.Training;
 namespace Arbor.Tests.Rollouts;
 
 /// <summary>
-/// One GRPO iteration of a test run on <paramref name="pipeline"/>, wired as a run wires it: the config's strategy from
+/// One GRPO iteration of a test run on a pipeline, wired as a run wires it: the config's strategy from
 /// the registry, an engine at guidance 1 (one forward per node), the config's policy update and advantages, the
 /// <see cref="RednessReward"/>, and AdamW (learning rate 3e-3, no weight decay) on the trainable weights.
 /// </summary>

@@ -1,4 +1,3 @@
-using Arbor.Imaging;
 using Arbor.Shapes;
 
 namespace Arbor.Tests.Shapes;

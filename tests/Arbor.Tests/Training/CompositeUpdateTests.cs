@@ -1,4 +1,3 @@
-using Arbor.Strategies;
 using Arbor.Strategies.DynamicTree;
 using Arbor.Tensors;
 using Arbor.Tests.Rollouts;

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Arbor.Advantages;
 using Arbor.Rewards;
 using Arbor.Rollouts;

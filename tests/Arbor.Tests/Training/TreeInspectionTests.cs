@@ -1,4 +1,3 @@
-using Arbor.Advantages;
 using Arbor.Rewards;
 using Arbor.Rollouts;
 using Arbor.Strategies;

@@ -1,7 +1,5 @@
 using Arbor.TestKit;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Arbor.Tensors.Distributed;
 
 namespace Arbor.Tensors.Tests.Distributed;

@@ -1,4 +1,3 @@
-using Arbor.Tensors;
 using Arbor.Tensors.NN;
 using static Arbor.Tensors.Tests.Gradients.GradCheck;
 

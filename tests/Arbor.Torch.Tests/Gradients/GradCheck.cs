@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using Arbor.Tensors;
 
 namespace Arbor.Tensors.Tests.Gradients;
 

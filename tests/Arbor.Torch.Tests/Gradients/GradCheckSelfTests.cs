@@ -1,4 +1,3 @@
-using Arbor.Tensors;
 using Xunit.Sdk;
 using static Arbor.Tensors.Tests.Gradients.GradCheck;
 

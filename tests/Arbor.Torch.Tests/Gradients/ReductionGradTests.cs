@@ -1,4 +1,3 @@
-using Arbor.Tensors;
 using static Arbor.Tensors.Tests.Gradients.GradCheck;
 
 namespace Arbor.Tensors.Tests.Gradients;

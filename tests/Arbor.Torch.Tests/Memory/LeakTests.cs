@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using Arbor.Tensors;
 using Arbor.Tensors.NN;
 using Arbor.Tensors.Optim;
 

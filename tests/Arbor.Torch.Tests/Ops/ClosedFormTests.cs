@@ -1,4 +1,3 @@
-using Arbor.Tensors;
 using Arbor.Tensors.NN;
 
 namespace Arbor.Tensors.Tests.Ops;

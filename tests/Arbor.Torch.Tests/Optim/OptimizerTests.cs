@@ -1,4 +1,3 @@
-using Arbor.Tensors;
 using Arbor.Tensors.NN;
 using Arbor.Tensors.Optim;
 

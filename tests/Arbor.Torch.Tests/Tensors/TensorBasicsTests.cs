@@ -1,5 +1,3 @@
-using Arbor.Tensors;
-
 namespace Arbor.Tensors.Tests.Tensors;
 
 public class TensorBasicsTests

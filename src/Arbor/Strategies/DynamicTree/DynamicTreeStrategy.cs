@@ -1,4 +1,3 @@
-using Arbor.Advantages;
 using Arbor.Rollouts;
 using Arbor.Sampling.Steps;
 using Arbor.Tensors;
