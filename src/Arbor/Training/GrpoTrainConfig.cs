@@ -4,8 +4,6 @@ using Arbor.Evaluation;
 using Arbor.Rewards;
 using Arbor.Rollouts;
 using Arbor.Shapes;
-using Arbor.Strategies;
-using Arbor.Strategies.DynamicTree;
 using Arbor.Tensors;
 using Arbor.Worlds;
 
@@ -13,26 +11,19 @@ namespace Arbor.Training;
 
 /// <summary>
 /// `arbor train` settings (configs/&lt;strategy&gt;.yaml). Defaults follow ALGORITHMS.md; each section
-/// documents its own keys.
+/// documents its own keys. The strategies' sections are declared beside their registry entries (StrategyRegistry.cs).
 /// </summary>
-public sealed record GrpoTrainConfig : IValidatedConfig
+public sealed partial record GrpoTrainConfig : IValidatedConfig
 {
     /// <summary>Seed of prompts, noise and every random choice (each iteration derives its own from it).</summary>
     public ulong Seed { get; init; }
     /// <summary>The pretrained model directory (default: the shipped base).</summary>
     public string Model { get; init; } = "models/shapes-base";
-    /// <summary>flow_grpo, dance_grpo, mix_grpo, tree_grpo, branch_grpo, dynamic_tree, nft or awm; each reads its own section.</summary>
+    /// <summary>
+    /// flow_grpo, dance_grpo, mix_grpo, tree_grpo, branch_grpo, dynamic_tree, nft or awm (<see cref="StrategyRegistry"/>); each
+    /// reads its own section.
+    /// </summary>
     public string Strategy { get; init; } = "flow_grpo";
-    public FlowGrpoConfig FlowGrpo { get; init; } = new();
-    public DanceGrpoConfig DanceGrpo { get; init; } = new();
-    public MixGrpoConfig MixGrpo { get; init; } = new();
-    public TreeGrpoConfig TreeGrpo { get; init; } = new();
-    public BranchGrpoConfig BranchGrpo { get; init; } = new();
-    public DynamicTreeConfig DynamicTree { get; init; } = new();
-    /// <summary>DiffusionNFT (ALGORITHMS.md §5.7): a forward-process loss on the leaves' clean images.</summary>
-    public NftConfig Nft { get; init; } = new();
-    /// <summary>Advantage Weighted Matching (ALGORITHMS.md §5.7): the matching loss as a clipped surrogate log-likelihood.</summary>
-    public AwmConfig Awm { get; init; } = new();
     public RolloutConfig Rollout { get; init; } = new();
     public LoraConfig Lora { get; init; } = new();
     public RewardConfig Reward { get; init; } = new();

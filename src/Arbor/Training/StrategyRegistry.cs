@@ -17,8 +17,9 @@ public sealed record StrategyEntry(
     Func<GrpoTrainConfig, IEnumerable<string>>? Problems = null);
 
 /// <summary>
-/// Every strategy Arbor ships, in one place: adding one is an entry here and its config section in
-/// <see cref="GrpoTrainConfig"/>. Names, construction, the loss and validation all read this table.
+/// Every strategy Arbor ships, in one place: adding one is an entry here and its config section in the part of
+/// <see cref="GrpoTrainConfig"/> below (a typed record, so a bad value is a config error at its line), beside its own
+/// files. Names, construction, the loss and validation all read this table.
 /// </summary>
 public static class StrategyRegistry
 {
@@ -62,4 +63,19 @@ public static class StrategyRegistry
         if (!c.Lora.Enabled)
             yield return $"{c.Strategy} keeps its old policy as a second copy of the LoRA weights: lora.enabled must be true";
     }
+}
+
+/// <summary>Each strategy's config section (the YAML key is the property's snake_case name; <see cref="StrategyRegistry"/>).</summary>
+public sealed partial record GrpoTrainConfig
+{
+    public FlowGrpoConfig FlowGrpo { get; init; } = new();
+    public DanceGrpoConfig DanceGrpo { get; init; } = new();
+    public MixGrpoConfig MixGrpo { get; init; } = new();
+    public TreeGrpoConfig TreeGrpo { get; init; } = new();
+    public BranchGrpoConfig BranchGrpo { get; init; } = new();
+    public DynamicTreeConfig DynamicTree { get; init; } = new();
+    /// <summary>DiffusionNFT (ALGORITHMS.md §5.7): a forward-process loss on the leaves' clean images.</summary>
+    public NftConfig Nft { get; init; } = new();
+    /// <summary>Advantage Weighted Matching (ALGORITHMS.md §5.7): the matching loss as a clipped surrogate log-likelihood.</summary>
+    public AwmConfig Awm { get; init; } = new();
 }
