@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Arbor.Sampling;
 using System.Text.Json;
 using Arbor.Evaluation;
 using Arbor.Runs;
@@ -59,7 +60,7 @@ public static class EvalCommand
         var sampler = new Option<string>("--sampler")
         {
             Description = "ODE sampler: euler (one model evaluation per step) or heun (two)",
-            DefaultValueFactory = _ => new EvalConfig().Sampler
+            DefaultValueFactory = _ => "euler"
         };
         var shift = new Option<double>("--shift")
         {
@@ -73,7 +74,8 @@ public static class EvalCommand
         cmd.SetAction(r => Run(ModelOptions.Resolve(r.GetValue(model)), r.GetValue(lora), r.GetValue(against),
             new EvalConfig
             {
-                Steps = r.GetValue(steps), Guidance = r.GetValue(cfg), Sampler = r.GetValue(sampler)!, TimeShift = r.GetValue(shift),
+                Steps = r.GetValue(steps), Guidance = r.GetValue(cfg), Sampler = OdeSamplers.Parse(r.GetValue(sampler)!),
+                TimeShift = r.GetValue(shift),
                 Seed = r.GetValue(seed), PromptsPerFamily = r.GetValue(perFamily),
                 BatchSize = r.GetValue(batch), Precision = r.GetValue(precision),
                 Sets = [.. r.GetValue(sets)!.Select(HeldOutSets.Parse)],
@@ -94,7 +96,8 @@ public static class EvalCommand
         string name = lora is null ? modelDir : $"{modelDir} + {lora}";
         // the first line at once: the evaluation itself prints nothing for minutes
         AnsiConsole.MarkupLine(Markup.Escape($"evaluating {name} on {string.Join(" and ", config.Sets.Select(s => s.Name()))}: " +
-            $"{config.PromptsPerFamily} prompts per family each, {config.Steps} {config.Sampler} steps (shift {config.TimeShift}), " +
+            $"{config.PromptsPerFamily} prompts per family each, {config.Steps} {config.Sampler.ToString().ToLowerInvariant()} steps " +
+            $"(shift {config.TimeShift}), " +
             $"{ComputePrecision.Name(ComputePrecision.Resolve(config.Precision))}"));
         var (report, samples) = Evaluate(evaluator, modelDir, lora, config, Path.Combine(outDir, against is null ? "" : "model"));
         HeldOutText.PrintEvaluation(report, name);
@@ -114,7 +117,8 @@ public static class EvalCommand
 
         var json = new
         {
-            model = modelDir, lora, prompts_per_family = config.PromptsPerFamily, steps = config.Steps, sampler = config.Sampler,
+            model = modelDir, lora, prompts_per_family = config.PromptsPerFamily, steps = config.Steps,
+            sampler = config.Sampler.ToString().ToLowerInvariant(),
             shift = config.TimeShift, cfg = config.Guidance,
             seed = config.Seed, precision = ComputePrecision.Name(ComputePrecision.Resolve(config.Precision)),
             sets = EvalSetRecord.ByName(report),

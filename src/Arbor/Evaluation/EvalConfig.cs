@@ -1,3 +1,4 @@
+using Arbor.Sampling;
 using Arbor.Tensors;
 
 namespace Arbor.Evaluation;
@@ -29,8 +30,8 @@ public sealed record EvalConfig
     public int Steps { get; init; } = 40;
     /// <summary>Classifier-free guidance weight (ALGORITHMS.md §5.1: 4.5).</summary>
     public double Guidance { get; init; } = 4.5;
-    /// <summary>euler or heun.</summary>
-    public string Sampler { get; init; } = "euler";
+    /// <summary>euler (default, ALGORITHMS.md §2) or heun: the closed choice rollouts name too (rollout.ode_solver).</summary>
+    public OdeSolver Sampler { get; init; } = OdeSolver.Euler;
     /// <summary>
     /// SD3/FLUX time shift of the evaluation's schedule (<see cref="Arbor.Sampling.TimeSchedule.Linear"/>); 1 (default):
     /// the uniform grid every reported number uses. A user evaluating a few-step sampler sets it as the sampler does.
@@ -66,6 +67,5 @@ public sealed record EvalConfig
         if (Sets is null || Sets.Count == 0) yield return "sets must name at least one held-out set (in_distribution, compositional)";
         else if (Sets.Distinct().Count() != Sets.Count) yield return "sets must not repeat a set";
         if (!(TimeShift > 0)) yield return $"time_shift must be positive (got {TimeShift})";
-        if (Sampler is not ("euler" or "heun")) yield return $"sampler '{Sampler}' is unknown (expected euler or heun)";
     }
 }

@@ -60,7 +60,8 @@ public static class ModelCard
         {
             sb.AppendLine("## Held-out accuracy").AppendLine();
             sb.AppendLine($"Verified from pixels by the Shapes verifier; {config.Eval.PromptsPerFamily} prompts per family in each " +
-                $"held-out set, {config.Eval.Steps}-step {config.Eval.Sampler} ODE, CFG {config.Eval.Guidance.ToString(inv)}, noise seed " +
+                $"held-out set, {config.Eval.Steps}-step {SamplerName(config.Eval.Sampler)} ODE, " +
+                $"CFG {config.Eval.Guidance.ToString(inv)}, noise seed " +
                 $"{config.Eval.Seed} (one seed per prompt). " +
                 "in_distribution: prompts drawn as the RL prompts are, from a validation pool RL never trains on (the primary RL " +
                     "metric); compositional: the test split, combinations never captioned (colors, color_attr, position). ± is " +
@@ -109,4 +110,6 @@ public static class ModelCard
         }
         sb.AppendLine();
     }
+
+    private static string SamplerName(Arbor.Sampling.OdeSolver solver) => solver.ToString().ToLowerInvariant();
 }

@@ -16,10 +16,19 @@ public interface IOdeSampler
 
 public static class OdeSamplers
 {
-    public static IOdeSampler ByName(string name) => name.ToLowerInvariant() switch
+    /// <summary>The sampler that integrates as <paramref name="solver"/> says.</summary>
+    public static IOdeSampler For(OdeSolver solver) => solver switch
     {
-        "euler" => new EulerSampler(),
-        "heun" => new HeunSampler(),
+        OdeSolver.Euler => new EulerSampler(),
+        OdeSolver.Heun => new HeunSampler(),
+        _ => throw new ArgumentOutOfRangeException(nameof(solver), solver, "unknown ODE solver"),
+    };
+
+    /// <summary>A command line's solver name (euler or heun).</summary>
+    public static OdeSolver Parse(string name) => name.ToLowerInvariant() switch
+    {
+        "euler" => OdeSolver.Euler,
+        "heun" => OdeSolver.Heun,
         _ => throw new ArgumentException($"unknown sampler '{name}': expected euler or heun"),
     };
 }

@@ -74,9 +74,13 @@ public class ConfigLoaderTests
     public void InvalidValueIsAnErrorNamingTheKey()
     {
         var e = Assert.Throws<ConfigException>(() =>
-            ConfigLoader.Parse<PretrainConfig>("train:\n  caption_dropout: 1.5\neval:\n  sampler: rk4\n", "z.yaml"));
+            ConfigLoader.Parse<PretrainConfig>("train:\n  caption_dropout: 1.5\n", "z.yaml"));
         Assert.Contains("train.caption_dropout must be in [0, 1]", e.Message);
-        Assert.Contains("eval.sampler 'rk4' is unknown", e.Message);
+        // a closed choice is an enum: the parser rejects a bad value at its line (issue #19)
+        var sampler = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<PretrainConfig>("eval:\n  sampler: rk4\n", "z.yaml"));
+        Assert.Contains("line 2", sampler.Message);
+        Assert.Contains("'rk4'", sampler.Message);
+        Assert.Contains("sampler", sampler.Message);
     }
 
     [Fact]

@@ -248,7 +248,9 @@ public class GrpoTrainerTests : IDisposable
         Assert.NotEqual(key, CachedBaseEvaluator.Key(model, config.Eval with { BatchSize = 16 }, config.Split));
         Assert.Equal(key, CachedBaseEvaluator.Key(model, config.Eval with { Every = 7 }, config.Split));
         Assert.NotEqual(key, CachedBaseEvaluator.Key(model, config.Eval with { TimeShift = 2 }, config.Split));
-        Assert.NotEqual(key, CachedBaseEvaluator.Key(model, config.Eval with { Sampler = "heun" }, config.Split));
+        Assert.NotEqual(key, CachedBaseEvaluator.Key(model, config.Eval with { Sampler = Arbor.Sampling.OdeSolver.Heun }, config.Split));
+        // the YAML the key hashes spells the solver as the string setting did, so stored caches stay valid
+        Assert.Contains("sampler: euler", Arbor.Configuration.ConfigLoader.ToYaml(new EvalConfig()).Split('\n'));
         // a base sampled in bf16 is another evaluation; auto is keyed as what it resolves to on this machine
         var bf16 = CachedBaseEvaluator.Key(model, config.Eval with { Precision = Precision.Bf16 }, config.Split);
         Assert.NotEqual(key, bf16);
