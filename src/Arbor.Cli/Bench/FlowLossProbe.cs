@@ -26,7 +26,7 @@ public static class FlowLossProbe
                 var x0 = Torch.FromArray(batch.Pixels, [batchSize, data.Channels, data.ImageSize, data.ImageSize]);
                 var noise = Torch.RandnLike(x0, gen);
                 using var condition = pipeline.Encode(batch.Captions);
-                sum += FlowMatchingObjective.Loss(pipeline.Model, x0, Torch.Full([batchSize], t), noise, condition).Item();
+                sum += DenoisingObjective.Loss(pipeline.Model, x0, Torch.Full([batchSize], t), noise, condition).Item();
             }
             double mse = sum / batches;
             result.Add((t, mse, t * Math.Sqrt(mse)));

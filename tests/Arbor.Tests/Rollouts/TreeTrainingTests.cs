@@ -1,4 +1,5 @@
 using Arbor.Advantages;
+using Arbor.Models;
 using Arbor.Rollouts;
 using Arbor.Rewards;
 using Arbor.Strategies;
@@ -77,7 +78,7 @@ public class TreeTrainingTests
         using var noise = new Generator(47);
         var v = Torch.Randn(states.Shape, noise);
         double t = engine.Schedule(5).Times[step];
-        var batch = new TrainingStepBatch(step, t, sources, v, states);
+        var batch = new TrainingStepBatch(step, t, sources, v, states, FlowMatchingProcess.Instance);
         double lv = velocity.ExtraLoss(batch)!.ToDoubleArray()[0];
         double lx = x0.ExtraLoss(batch)!.ToDoubleArray()[0];
         Assert.True(lv > 0);

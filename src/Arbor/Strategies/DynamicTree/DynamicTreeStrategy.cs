@@ -118,8 +118,9 @@ public sealed class DynamicTreeStrategy(DynamicTreeConfig config, double clipRan
     public (double Low, double High)? ClipInterval(RolloutEdge edge) => config.AdaptiveClip ? _clip.Interval(edge) : null;
 
     /// <summary>
-    /// λ·Σ_n w_n·mean_D(v(x_n, t_n) − u_n)² / Σ_n w_n over this forward's window nodes, u_n = (x_n − x0*)/t_n;
-    /// in "x0" space each term is scaled by t_n² (the error of x̂0 against the best leaf's sample).
+    /// λ·Σ_n w_n·mean_D(v(x_n, t_n) − u_n)² / Σ_n w_n over this forward's window nodes, u_n the prediction whose x̂0 is the
+    /// best leaf's sample (flow: (x_n − x0*)/t_n); in "x0" space each term is scaled by (∂x̂0/∂v)² (flow: t_n²), the error of
+    /// x̂0 against the best leaf's sample.
     /// </summary>
     public Tensor? ExtraLoss(TrainingStepBatch batch)
     {
@@ -131,10 +132,12 @@ public sealed class DynamicTreeStrategy(DynamicTreeConfig config, double clipRan
         var x = batch.States.IndexSelect(0, index);
         var v = batch.Velocity.IndexSelect(0, index);
         var best = Torch.Stack(rows.Select(p => _targets[p.n].BestLeaf.State!).ToList());
-        var u = (x - best) / batch.Time;
+        var u = batch.Process.PredictionFor(x, best, Torch.Full([rows.Count], batch.Time));
         var w = Torch.FromArray(rows.Select(p => (float)_targets[p.n].Weight).ToArray());
         var dims = Enumerable.Range(1, v.Dim - 1).Select(d => (long)d).ToArray();
-        double space = config.LayerTuningSpace == LayerTuningSpace.X0 ? batch.Time * batch.Time : 1.0;
+        // x̂0 is affine in the prediction: its error is the prediction's times ∂x̂0/∂v (−t_n for a flow model)
+        double slope = batch.Process.CleanEstimateSlope(batch.Time);
+        double space = config.LayerTuningSpace == LayerTuningSpace.X0 ? slope * slope : 1.0;
         var term = (w * (v - u).Square().Mean(dims)).Sum() * (config.LayerTuningWeight * space / _targetWeight);
         return scope.MoveToOuter(term);
     }
