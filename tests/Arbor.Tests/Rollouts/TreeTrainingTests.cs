@@ -89,14 +89,25 @@ public class TreeTrainingTests
     [InlineData("tree_grpo")]
     [InlineData("branch_grpo")]
     [InlineData("dynamic_tree")]
-    public void ATinyRunOfEachTreeStrategyRaisesTheReward(string name)
+    [InlineData("tree_grpo", ModelKind.Epsilon)]
+    [InlineData("branch_grpo", ModelKind.Epsilon)]
+    public void ATinyRunOfEachTreeStrategyRaisesTheReward(string name, ModelKind kind = ModelKind.Flow)
     {
-        using var pipeline = RolloutEngineTests.TinyPipeline(43);
+        using var pipeline = RolloutEngineTests.TinyPipeline(43, kind);
+        // the strategies are unchanged on an ε-model; their stochastic step is DDIM (η = 1, DDPO's)
+        var sde = kind == ModelKind.Epsilon ? Arbor.Sampling.Steps.SdeKind.Ddim : Arbor.Sampling.Steps.SdeKind.Flow;
+        double level = kind == ModelKind.Epsilon ? 1.0 : 0.7;
         IRolloutStrategy strategy = name switch
         {
-            "tree_grpo" => new TreeGrpoStrategy(new TreeGrpoConfig { Steps = 4, Branching = 2, Depth = 2, NumTrees = 2 }),
-            "branch_grpo" => new BranchGrpoStrategy(new BranchGrpoConfig { Steps = 4, SplitSteps = [0, 1], NoiseCorrelation = 1 }),
-            _ => new DynamicTreeStrategy(new DynamicTreeConfig { Steps = 4, Depth = 2, NumTrees = 2 }, 1e-3),
+            "tree_grpo" => new TreeGrpoStrategy(new TreeGrpoConfig
+            {
+                Steps = 4, Branching = 2, Depth = 2, NumTrees = 2, SdeKind = sde, NoiseLevel = level
+            }),
+            "branch_grpo" => new BranchGrpoStrategy(new BranchGrpoConfig
+            {
+                Steps = 4, SplitSteps = [0, 1], NoiseCorrelation = 1, SdeKind = sde, NoiseLevel = level
+            }),
+            _ => new DynamicTreeStrategy(new DynamicTreeConfig { Steps = 4, Depth = 2, NumTrees = 2, SdeKind = sde, NoiseLevel = level }, 1e-3),
         };
         var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0 });
         var trainer = new PolicyTrainer(pipeline, strategy.SdeStep, engine.Schedule(4),
