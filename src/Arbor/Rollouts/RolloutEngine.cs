@@ -48,7 +48,8 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
     // the model kind chooses the deterministic step: Euler for a flow model, DDIM (η = 0) for an ε-model
     private readonly IDenoisingStep _ode = DenoisingSteps.Deterministic(pipeline.Model.Process.Kind);
 
-    /// <summary>Keep each node's x̂0 (the model kind's reading of its prediction) as a small image (for `arbor tree`; off in training).</summary>
+    /// <summary>Keep each node's x̂0 (the model kind's reading of its prediction) as a small image (for `arbor tree`; off in
+    /// training).</summary>
     public bool RecordPredictions { get; init; }
 
     public RolloutConfig Config => config;
@@ -65,7 +66,10 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
     {
         DenoisingSteps.RequireKind(strategy.SdeStep, kind, model);
         if (config.OdeSolver == OdeSolver.Heun)
-            ModelKinds.Require(ModelKind.Flow, kind, "rollout.ode_solver: heun", model, "use euler, which is deterministic DDIM for this kind");
+        {
+            ModelKinds.Require(ModelKind.Flow, kind, "rollout.ode_solver: heun", model,
+                "use euler, which is deterministic DDIM for this kind");
+        }
     }
 
     /// <summary>

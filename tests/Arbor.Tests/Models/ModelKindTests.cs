@@ -39,7 +39,8 @@ public sealed class ModelKindTests : IDisposable
         var target = process.Target(x0, eps, t);
         var back = process.CleanEstimate(xt, target, t).ToFloatArray();
         var want = x0.ToFloatArray();
-        for (int i = 0; i < want.Length; i++) Assert.True(Math.Abs(back[i] - want[i]) < 1e-3, $"{kind} element {i}: {back[i]} vs {want[i]}");
+        for (int i = 0; i < want.Length; i++)
+            Assert.True(Math.Abs(back[i] - want[i]) < 1e-3, $"{kind} element {i}: {back[i]} vs {want[i]}");
         var denoising = process.PredictionFor(xt, x0, t).ToFloatArray();
         var targets = target.ToFloatArray();
         for (int i = 0; i < want.Length; i++) Assert.True(Math.Abs(denoising[i] - targets[i]) < 1e-3, $"{kind} element {i}");
@@ -153,7 +154,8 @@ public sealed class ModelKindTests : IDisposable
         Assert.Equal(2, trainer.Evaluations.Count);
         Assert.True(File.Exists(Path.Combine(run, "report.html")));
         var lines = File.ReadAllLines(Path.Combine(run, "metrics.jsonl"))
-            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).Where(e => e.GetProperty("kind").GetString() == "train").ToList();
+            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+            .Where(e => e.GetProperty("kind").GetString() == "train").ToList();
         Assert.Equal(2, lines.Count);
         Assert.All(lines, l => Assert.True(double.IsFinite(l.GetProperty("loss").GetDouble())));
     }

@@ -48,7 +48,7 @@ public class RolloutEngineTests
     }
 
     /// <summary>
-    /// A fresh ε-model predicts ε̂ ≈ 0, which DDIM reads as x̂0 = x/sqrt(ᾱ) (160·x at t = 1 on DDPM's schedule): its
+    /// A fresh ε-model predicts ε̂ ≈ 0, which DDIM reads as x̂0 = x/sqrt(ᾱ) (157·x at t = 1 on DDPM's schedule): its
     /// rollouts leave its own forward process at the first step and every image saturates, so what it learns from noisings
     /// of its images (the forward-process methods' loss) does not reach its samples. (Measured before this fit, on a
     /// schedule mild enough not to saturate: the policy-gradient strategies learned the redness reward, nft and awm barely,

@@ -107,7 +107,8 @@ public class TreeTrainingTests
             {
                 Steps = 4, SplitSteps = [0, 1], NoiseCorrelation = 1, SdeKind = sde, NoiseLevel = level
             }),
-            _ => new DynamicTreeStrategy(new DynamicTreeConfig { Steps = 4, Depth = 2, NumTrees = 2, SdeKind = sde, NoiseLevel = level }, 1e-3),
+            _ => new DynamicTreeStrategy(
+                new DynamicTreeConfig { Steps = 4, Depth = 2, NumTrees = 2, SdeKind = sde, NoiseLevel = level }, 1e-3),
         };
         var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0 });
         var trainer = new PolicyTrainer(pipeline, strategy.SdeStep, engine.Schedule(4),

@@ -14,7 +14,8 @@ public sealed record Transition(Tensor Mean, Tensor Std);
 /// A denoising step (ALGORITHMS.md §2 for flow models, §6 for ε-prediction models). All strategies share these: a
 /// rollout samples from the transition, and training recomputes the same transition with gradients to score the
 /// recorded sample. Computed in float32 whatever the model's precision. A step is written for one model kind: it reads
-/// the prediction as that kind's, and refuses a schedule of the other (<see cref="DenoisingSteps.RequireKind(IDenoisingStep, TimeSchedule)"/>).
+/// the prediction as that kind's, and refuses a schedule of the other
+/// (<see cref="DenoisingSteps.RequireKind(IDenoisingStep, TimeSchedule)"/>).
 /// </summary>
 public interface IDenoisingStep
 {
