@@ -84,7 +84,7 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
         long start = 0;
         double earlierSeconds = 0;
         if (resume && AtomicDirectory.Resolve(CheckpointDirectory) is not null)
-            (start, _, _, earlierSeconds) = PretrainCheckpoint.Load(CheckpointDirectory, model, optimizer, ema, rng);
+            (start, _, _, earlierSeconds) = PretrainCheckpoint.Load(CheckpointDirectory, model, optimizer, ema, rng, model.Process.Kind);
         // written once a resume's checkpoint has loaded: a --resume that fails leaves the run's config as it was
         if (main) File.WriteAllText(Path.Combine(runDirectory, "config.yaml"), ConfigLoader.ToYaml(config));
         // every rank starts from rank 0's weights (the same seed or checkpoint gives them anyway; this makes it certain)

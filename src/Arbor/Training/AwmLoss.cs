@@ -6,8 +6,8 @@ namespace Arbor.Training;
 /// <summary>
 /// Advantage Weighted Matching (ALGORITHMS.md §5.7; scxue/advantage_weighted_matching): the pretraining loss as a
 /// surrogate log-likelihood, ℓ(v) = −mean_D(v − u)² with u the kind's target (flow: ε − x0; ε-model: ε) (weighted per
-/// time, <see cref="AwmWeighting"/>), in the clipped surrogate of §3 with the image's group advantage, ρ = exp(ℓ_θ − ℓ_old), plus velocity-space KLs to the
-/// reference and to the old (EMA) policy:
+/// time, <see cref="AwmWeighting"/>), in the clipped surrogate of §3 with the image's group advantage,
+/// ρ = exp(ℓ_θ − ℓ_old), plus velocity-space KLs to the reference and to the old (EMA) policy:
 /// <code>
 ///   L = mean[ −min(ρ·A, clip(ρ, 1 − ε, 1 + ε)·A) ] + β_ref·mean_D(v_θ − v_ref)² + β_ema·mean_D(v_θ − v_old)²
 /// </code>

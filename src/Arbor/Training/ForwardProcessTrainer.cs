@@ -15,7 +15,8 @@ namespace Arbor.Training;
 /// The update of the forward-process methods (ALGORITHMS.md §5.7: DiffusionNFT, AWM): they train on the rollout's clean
 /// images, not on per-step log-probabilities. Every kept leaf x0 is re-noised at <c>times_per_image</c> of the rollout's
 /// times with fresh noise by the model's kind (x_t = (1 − t)·x0 + t·ε for a flow model); the old policy's and the
-/// reference's predictions are computed first (no gradient), then v_θ, and the method's loss (<see cref="IForwardProcessLoss"/>) is backpropagated.
+/// reference's predictions are computed first (no gradient), then v_θ, and the method's loss
+/// (<see cref="IForwardProcessLoss"/>) is backpropagated.
 /// The old policy is an EMA of the trained weights (θ_old ← d·θ_old + (1 − d)·θ after each iteration,
 /// d = min(rate·iteration, max)), kept as a second copy of the LoRA weights only and swapped in to roll out.
 /// </summary>

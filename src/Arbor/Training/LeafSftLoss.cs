@@ -4,8 +4,9 @@ namespace Arbor.Training;
 
 /// <summary>
 /// LayerTuning-RL v2 (a) (ALGORITHMS.md §5.6): the pretraining loss (flow matching, or ε-prediction) on the tree's own
-/// leaf images, re-noised at fresh t, weighted by the leaf's progress over its tree, w = max(0, A): only leaves better than their siblings are
-/// imitated, in proportion to how much better. L = λ·Σ_ℓ w_ℓ·mean_D(v_θ − u_ℓ)² / N, u_ℓ the kind's target (ε − x0_ℓ for flow).
+/// leaf images, re-noised at fresh t, weighted by the leaf's progress over its tree, w = max(0, A): only leaves better
+/// than their siblings are imitated, in proportion to how much better. L = λ·Σ_ℓ w_ℓ·mean_D(v_θ − u_ℓ)² / N, u_ℓ the
+/// kind's target (ε − x0_ℓ for flow).
 /// </summary>
 public sealed class LeafSftLoss(double weight) : IForwardProcessLoss
 {

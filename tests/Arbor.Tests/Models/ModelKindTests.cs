@@ -79,6 +79,20 @@ public sealed class ModelKindTests : IDisposable
     }
 
     [Fact]
+    public void ADiffusionScheduleOnAFlowModelOrABadScheduleIsAConfigErrorNamingTheKey()
+    {
+        var flow = Assert.Throws<Arbor.Configuration.ConfigException>(() => Arbor.Configuration.ConfigLoader.Parse<PretrainConfig>(
+            "model:\n  diffusion:\n    timesteps: 100\n", "p.yaml"));
+        Assert.Contains("model.diffusion applies to model.kind: epsilon only", flow.Message);
+        var bad = Assert.Throws<Arbor.Configuration.ConfigException>(() => Arbor.Configuration.ConfigLoader.Parse<PretrainConfig>(
+            "model:\n  kind: epsilon\n  diffusion:\n    schedule: cosine\n    max_beta: 1.5\n", "p.yaml"));
+        Assert.Contains("model.diffusion.max_beta must be in (0, 1)", bad.Message);
+        var unknown = Assert.Throws<Arbor.Configuration.ConfigException>(() => Arbor.Configuration.ConfigLoader.Parse<PretrainConfig>(
+            "model:\n  kind: ddpm\n", "p.yaml"));
+        Assert.Contains("line 2", unknown.Message);
+    }
+
+    [Fact]
     public void LoadingAModelAsTheOtherKindFailsNamingBoth()
     {
         var flow = new GrpoTrainerTests().SaveTinyBaseInto(_dir);

@@ -55,4 +55,17 @@ public sealed class EpsilonPretrainingTests : IDisposable
         Assert.Equal(Enumerable.Range(1, 10), counts.Keys.Order());          // n in {1, …, N}: never the data itself
         Assert.All(counts.Values, c => Assert.InRange(c, 1800, 2200));        // 2,000 expected each, SD 42
     }
+
+    [Fact]
+    public void ResumingAPretrainingRunAsTheOtherKindFailsNamingBoth()
+    {
+        new Pretrainer(PretrainerTests.Tiny(3), new TwoColorSource(), null, _dir).Run(resume: false,
+            cancel: TestContext.Current.CancellationToken);
+        var tiny = PretrainerTests.Tiny(6);
+        var eps = tiny with { Model = tiny.Model with { Kind = ModelKind.Epsilon } };
+        var e = Assert.Throws<ModelKindMismatchException>(() =>
+            new Pretrainer(eps, new TwoColorSource(), null, _dir).Run(resume: true, cancel: TestContext.Current.CancellationToken));
+        Assert.Contains("holds a flow-matching (flow) model, but this run's model.kind makes an ε-prediction diffusion (epsilon) model",
+            e.Message);
+    }
 }

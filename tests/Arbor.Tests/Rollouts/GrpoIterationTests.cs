@@ -197,10 +197,10 @@ public class GrpoIterationTests
     [InlineData("dynamic_tree")]
     [InlineData("dynamic_tree", 1, LayerTuningForm.PathSft)]
     // On the ε fixture (fitted to solid colours, DDPM's schedule; RolloutEngineTests.TinyPipeline) the policy-gradient
-    // strategies and awm pass as on the flow fixture. Measured there and left out: nft (real −0.080 → −0.046, shuffled
-    // −0.323 → −0.041) and dynamic_tree with its leaf NFT term (0.046 → 0.034): NFT's x0-space error weighs an
-    // ε-model's times by |∂x̂0/∂ε̂| = sqrt((1 − ᾱ)/ᾱ), 157 at t = 1, where the fixture's ε̂ is least precise and x0 least
-    // visible (docs/DESIGN.md); and dance_grpo's null control drifts (real 0.306 → 0.645, shuffled 0.061 → 0.295), as its
+    // strategies and awm pass as on the flow fixture. Measured there and left out: nft (real −0.104 → −0.059, shuffled
+    // −0.202 → −0.082) and dynamic_tree with its leaf NFT term (0.046 → 0.034, shuffled 0.080 → 0.001): NFT's x0-space
+    // error weighs an ε-model's times by |∂x̂0/∂ε̂| = sqrt((1 − ᾱ)/ᾱ), 157 at t = 1, where the fixture's ε̂ is least precise
+    // and x0 least visible (docs/DESIGN.md); and dance_grpo's null control drifts (real 0.306 → 0.645, shuffled 0.061 → 0.295), as its
     // unanchored update does on the flow base over long runs.
     [InlineData("flow_grpo", 1, LayerTuningForm.LeafNft, ModelKind.Epsilon)]      // DDPO: flat DDIM trajectories
     [InlineData("mix_grpo", 1, LayerTuningForm.LeafNft, ModelKind.Epsilon)]
