@@ -1,3 +1,4 @@
+using Arbor.Models;
 using Arbor.Pipelines;
 using Arbor.Pretraining;
 using Arbor.Tensors;
@@ -13,6 +14,8 @@ public static class FlowLossProbe
     public static List<(double T, double Mse, double X0Rmse)> Run(TextToImagePipeline pipeline, ICaptionedImageSource data, double[] times,
         int batches, int batchSize)
     {
+        // its x̂0 column is the flow's t·sqrt(MSE(v))
+        ModelKinds.Require(ModelKind.Flow, pipeline.Model.Process.Kind, "bench flow-loss");
         using var noGrad = Torch.NoGrad();
         using var gen = new Generator(777);
         var result = new List<(double, double, double)>();
@@ -26,7 +29,7 @@ public static class FlowLossProbe
                 var x0 = Torch.FromArray(batch.Pixels, [batchSize, data.Channels, data.ImageSize, data.ImageSize]);
                 var noise = Torch.RandnLike(x0, gen);
                 using var condition = pipeline.Encode(batch.Captions);
-                sum += FlowMatchingObjective.Loss(pipeline.Model, x0, Torch.Full([batchSize], t), noise, condition).Item();
+                sum += DenoisingObjective.Loss(pipeline.Model, x0, Torch.Full([batchSize], t), noise, condition).Item();
             }
             double mse = sum / batches;
             result.Add((t, mse, t * Math.Sqrt(mse)));

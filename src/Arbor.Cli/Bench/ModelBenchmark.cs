@@ -140,10 +140,10 @@ public static class ModelBenchmark
         void TrainStep()
         {
             using var scope = Torch.NewScope();
-            var t = FlowMatchingObjective.SampleTimes(s.Batch, 0.0, 1.0, rng);
+            var t = DenoisingObjective.SampleTimes(s.Batch, 0.0, 1.0, rng);
             var noise = Torch.RandnLike(x0, rng);
             using var condition = model.TextEncoder.Encode(ids, mask);
-            var loss = FlowMatchingObjective.Loss(model, x0, t, noise, condition);
+            var loss = DenoisingObjective.Loss(model, x0, t, noise, condition);
             optimizer.ZeroGrad();
             loss.Backward();
             GradClip.ClipByGlobalNorm(parameters, s.GradClip);

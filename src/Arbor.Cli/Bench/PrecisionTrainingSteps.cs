@@ -64,7 +64,7 @@ internal sealed class PrecisionTrainingSteps : IDisposable
         _captions = [.. batch.Captions];
         using var gen = new Generator(seed + 1);
         _x0 = Torch.FromArray(batch.Pixels, [pretrainBatch, data.Channels, data.ImageSize, data.ImageSize]);
-        _t = FlowMatchingObjective.SampleTimes(pretrainBatch, train.LogitNormalMean, train.LogitNormalStd, gen);
+        _t = DenoisingObjective.SampleTimes(pretrainBatch, train.LogitNormalMean, train.LogitNormalStd, gen);
         _noise = Torch.Randn([pretrainBatch, data.Channels, data.ImageSize, data.ImageSize], gen);
 
         var lora = new LoraConfig();
@@ -82,7 +82,7 @@ internal sealed class PrecisionTrainingSteps : IDisposable
     {
         using var scope = Torch.NewScope();
         using var condition = _pretrain.Encode(_captions);
-        return FlowMatchingObjective.Loss(_pretrain.Model, _x0, _t, _noise, condition).Item();
+        return DenoisingObjective.Loss(_pretrain.Model, _x0, _t, _noise, condition).Item();
     }
 
     /// <summary>One pretraining step, as <see cref="Pretrainer"/> takes it; returns the loss.</summary>
@@ -90,7 +90,7 @@ internal sealed class PrecisionTrainingSteps : IDisposable
     {
         using var grad = Torch.EnableGrad();
         using var condition = _pretrain.Encode(_captions);
-        var loss = FlowMatchingObjective.Loss(_pretrain.Model, _x0, _t, _noise, condition);
+        var loss = DenoisingObjective.Loss(_pretrain.Model, _x0, _t, _noise, condition);
         _optimizer.ZeroGrad();
         loss.Backward();
         GradClip.ClipByGlobalNorm(_parameters, new PretrainOptimConfig().GradClip);

@@ -60,7 +60,7 @@ public static class SampleCommand
         ThreadDefaults.Apply();
         using var pipeline = ModelOptions.Load(modelDir, lora);
         using var products = ComputePrecision.Use(precision);
-        var sampler = OdeSamplers.For(OdeSamplers.Parse(samplerName));
+        var sampler = OdeSamplers.For(OdeSamplers.Parse(samplerName), pipeline.Model.Process.Kind);
         var verifier = new ShapesVerifier();
         Directory.CreateDirectory(outDir);
         var manifest = new List<object>();

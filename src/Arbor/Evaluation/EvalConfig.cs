@@ -30,7 +30,8 @@ public sealed record EvalConfig
     public int Steps { get; init; } = 40;
     /// <summary>Classifier-free guidance weight (ALGORITHMS.md §5.1: 4.5).</summary>
     public double Guidance { get; init; } = 4.5;
-    /// <summary>euler (default, ALGORITHMS.md §2) or heun: the closed choice rollouts name too (rollout.ode_solver).</summary>
+    /// <summary>euler (default, ALGORITHMS.md §2) or heun: the closed choice rollouts name too (rollout.ode_solver). On an
+    /// ε-prediction model euler is deterministic DDIM and heun is refused (<see cref="OdeSamplers.For"/>).</summary>
     public OdeSolver Sampler { get; init; } = OdeSolver.Euler;
     /// <summary>
     /// SD3/FLUX time shift of the evaluation's schedule (<see cref="Arbor.Sampling.TimeSchedule.Linear"/>); 1 (default):

@@ -4,9 +4,10 @@ using Arbor.Tensors.NN;
 namespace Arbor.Models;
 
 /// <summary>
-/// A text-conditioned flow-matching DiT: patchify → 2-D sin-cos positions → adaLN-Zero blocks
-/// conditioned on (timestep + pooled text) with cross-attention to the text tokens → final adaLN →
-/// unpatchify to a velocity. Owns its text encoder, so one checkpoint is the whole generator.
+/// A text-conditioned DiT: patchify → 2-D sin-cos positions → adaLN-Zero blocks conditioned on (timestep + pooled text)
+/// with cross-attention to the text tokens → final adaLN → unpatchify to the prediction: a velocity for a flow model,
+/// the noise ε for an ε-prediction model (<see cref="DiTConfig.Kind"/>; <see cref="Process"/> reads it). Owns its text
+/// encoder, so one checkpoint is the whole generator.
 /// </summary>
 public sealed class FlowDiT : Module, IVelocityModel
 {
@@ -20,7 +21,8 @@ public sealed class FlowDiT : Module, IVelocityModel
     public FlowDiT(DiTConfig config, Generator? generator = null)
     {
         config.Validate();
-        _config = config;
+        _config = config.Resolved();
+        Process = NoiseProcesses.For(_config);
         long d = config.Dim, p = config.PatchSize, c = config.Channels;
         TextEncoder = RegisterModule("text", new TextEncoder(config.Text, generator));
         _patchEmbed = RegisterModule("patch_embed", new Linear(c * p * p, d, generator: generator));
@@ -39,6 +41,7 @@ public sealed class FlowDiT : Module, IVelocityModel
     }
 
     public DiTConfig Config => _config;
+    public INoiseProcess Process { get; }
     public TextEncoder TextEncoder { get; }
     public long[] SampleShape => [_config.Channels, _config.ImageSize, _config.ImageSize];
 

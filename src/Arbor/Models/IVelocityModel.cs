@@ -28,12 +28,17 @@ public sealed record TextConditioning(Tensor Tokens, Tensor Mask, Tensor Pooled)
 }
 
 /// <summary>
-/// A flow-matching generator: v_θ(x_t, t, c) ≈ ε − x0 under x_t = (1 − t)·x0 + t·ε (ALGORITHMS.md §1).
-/// Samplers and trainers talk only to this, so a diffusion model (through an ε→v adapter), a larger
-/// DiT or a user's model plugs in the same way.
+/// A generator: a network f_θ(x_t, t, c) whose output <see cref="Process"/> interprets. For a flow model (the default)
+/// it is the velocity v ≈ ε − x0 under x_t = (1 − t)·x0 + t·ε (ALGORITHMS.md §1); for an ε-prediction model it is ε̂
+/// under the DDPM schedule (§6), and the methods keep their names: "velocity" is the model's prediction in its kind's
+/// parameterization. Samplers and trainers talk only to this (guidance combines predictions, which commutes with every
+/// conversion), so either kind, a larger DiT or a user's model plugs in the same way.
 /// </summary>
 public interface IVelocityModel
 {
+    /// <summary>How the prediction is read and how x_t is made: the model's kind. Default: flow matching.</summary>
+    INoiseProcess Process => FlowMatchingProcess.Instance;
+
     /// <summary>Shape of one sample, e.g. [3, 32, 32].</summary>
     long[] SampleShape { get; }
 

@@ -13,7 +13,7 @@ namespace Arbor.Pipelines;
 /// a model directory:
 /// <code>
 ///   model.safetensors   weights
-///   model.yaml          the DiTConfig
+///   model.yaml          the DiTConfig, its kind (flow or epsilon, with an epsilon model's schedule) included
 ///   vocabulary.txt      the tokenizer's words, one per line
 ///   model-card.md       what it is and how well it does (written by pretraining)
 /// </code>
@@ -55,7 +55,8 @@ public sealed class TextToImagePipeline : IDisposable
 
     /// <summary>
     /// Images [B, C, H, W] in [−1, 1] for <paramref name="prompts"/>, from noise drawn from
-    /// <paramref name="generator"/> (so a seed reproduces the images), by an ODE sampler with CFG.
+    /// <paramref name="generator"/> (so a seed reproduces the images), by an ODE sampler with CFG (default: the model
+    /// kind's first-order one, Euler or deterministic DDIM).
     /// </summary>
     public Tensor Generate(IReadOnlyList<string> prompts, Generator generator, int steps = 40, double guidance = 4.5,
         IOdeSampler? sampler = null, double shift = 1.0)
@@ -77,7 +78,8 @@ public sealed class TextToImagePipeline : IDisposable
         using var cond = Encode(prompts);
         using var uncond = guidance != 1.0 ? Encode(Enumerable.Repeat("", prompts.Count).ToList()) : null;
         using var velocity = new GuidedVelocity(Model, cond, uncond, guidance);
-        var x = (sampler ?? new EulerSampler()).Sample(velocity, noise, TimeSchedule.Linear(steps, shift));
+        var schedule = TimeSchedule.Linear(steps, shift, Model.Process);
+        var x = (sampler ?? OdeSamplers.For(OdeSolver.Euler, Model.Process.Kind)).Sample(velocity, noise, schedule);
         return scope.MoveToOuter(x.Clamp(-1, 1));
     }
 
@@ -98,8 +100,12 @@ public sealed class TextToImagePipeline : IDisposable
         File.WriteAllLines(Path.Combine(directory, VocabularyFile), Tokenizer.Words.Skip(2));
     }
 
-    /// <summary>Loads a model directory; a missing file or weights that do not match the config are errors naming them.</summary>
-    public static TextToImagePipeline Load(string directory)
+    /// <summary>
+    /// Loads a model directory; a missing file or weights that do not match the config are errors naming them. With
+    /// <paramref name="expected"/>, a model of the other kind is an error naming both (<see cref="ModelKindMismatchException"/>)
+    /// before any weights load.
+    /// </summary>
+    public static TextToImagePipeline Load(string directory, ModelKind? expected = null)
     {
         foreach (var f in new[] { WeightsFile, ConfigFile, VocabularyFile })
         {
@@ -107,6 +113,11 @@ public sealed class TextToImagePipeline : IDisposable
                 throw new FileNotFoundException($"model directory '{directory}' has no {f}", Path.Combine(directory, f));
         }
         var config = ConfigLoader.Load<DiTConfig>(Path.Combine(directory, ConfigFile));
+        if (expected is { } kind && kind != config.Kind)
+        {
+            throw new ModelKindMismatchException($"model directory '{directory}' holds {ModelKinds.Describe(config.Kind)} " +
+                $"(the kind in its {ConfigFile}), but it was loaded as {ModelKinds.Describe(kind)}");
+        }
         var tokenizer = new WordTokenizer(File.ReadAllLines(Path.Combine(directory, VocabularyFile)).Where(l => l.Length > 0));
         var pipeline = new TextToImagePipeline(new FlowDiT(config), tokenizer);
         try
@@ -122,6 +133,9 @@ public sealed class TextToImagePipeline : IDisposable
         }
         return pipeline;
     }
+
+    /// <summary>The kind a model directory's model.yaml records (flow when it names none), read without loading weights.</summary>
+    public static ModelKind ReadKind(string directory) => ConfigLoader.Load<DiTConfig>(Path.Combine(directory, ConfigFile)).Kind;
 
     public void Dispose() => Model.Dispose();
 }

@@ -20,16 +20,30 @@ public static class ModelCard
         var m = config.Model;
         var sb = new StringBuilder();
         sb.AppendLine("# Arbor Shapes base model").AppendLine();
-        sb.AppendLine("A text-to-image rectified-flow DiT pretrained from scratch by `arbor pretrain` on Arbor's procedural");
+        bool epsilon = m.Kind == Models.ModelKind.Epsilon;
+        sb.AppendLine($"A text-to-image {(epsilon ? "ε-prediction diffusion" : "rectified-flow")} DiT pretrained from scratch by " +
+            "`arbor pretrain` on Arbor's procedural");
         sb.AppendLine("Shapes world. It is the starting point of Arbor's RL post-training (the base policy and " +
             "the KL reference).").AppendLine();
         sb.AppendLine("## Architecture").AppendLine();
-        sb.AppendLine($"- Flow DiT with adaLN-Zero blocks and cross-attention to text: {parameters.ToString("N0", inv)} parameters.");
+        sb.AppendLine($"- DiT with adaLN-Zero blocks and cross-attention to text: {parameters.ToString("N0", inv)} parameters.");
         sb.AppendLine($"- Image {m.ImageSize}x{m.ImageSize}x{m.Channels}, patch {m.PatchSize} ({m.Tokens} tokens), width {m.Dim}, depth " +
             $"{m.Depth}, {m.Heads} heads, MLP x{m.MlpRatio}.");
         sb.AppendLine($"- Text encoder: word tokens (closed Shapes vocabulary), {m.Text.Depth} transformer layers of width {m.Text.Dim}, " +
             $"up to {m.Text.MaxTokens} tokens; pooled vector conditions adaLN, tokens feed cross-attention.");
-        sb.AppendLine("- Prediction: velocity v ≈ ε − x0 on x_t = (1 − t)·x0 + t·ε (ALGORITHMS.md §1). Weights: EMA.").AppendLine();
+        if (epsilon)
+        {
+            var d = m.Resolved().Diffusion!;
+            string betas = d.Schedule == Models.AlphaBarShape.Linear
+                ? $"linear β {d.BetaStart.ToString(inv)} → {d.BetaEnd.ToString(inv)}"
+                : $"cosine ᾱ (s {d.CosineOffset.ToString(inv)}, β ≤ {d.MaxBeta.ToString(inv)})";
+            sb.AppendLine($"- Prediction: noise ε on x_t = sqrt(ᾱ)·x0 + sqrt(1 − ᾱ)·ε, DDPM schedule of {d.Timesteps} timesteps, {betas} " +
+                "(ALGORITHMS.md §6); sampled by DDIM. Weights: EMA.").AppendLine();
+        }
+        else
+        {
+            sb.AppendLine("- Prediction: velocity v ≈ ε − x0 on x_t = (1 − t)·x0 + t·ε (ALGORITHMS.md §1). Weights: EMA.").AppendLine();
+        }
         sb.AppendLine("## Training").AppendLine();
         var t = config.Train;
         long done = steps ?? t.Steps;
@@ -43,8 +57,9 @@ public static class ModelCard
         sb.AppendLine($"- {done.ToString("N0", inv)} steps{finished} x {t.BatchSize} images ({(done * t.BatchSize).ToString("N0", inv)} " +
             $"images), AdamW lr {t.LearningRate.ToString(inv)} (warm-up {t.WarmupSteps}, cosine to {t.MinLearningRate.ToString(inv)}), " +
             $"weight decay {t.WeightDecay.ToString(inv)}, grad clip {t.GradClip.ToString(inv)}, EMA {t.EmaDecay.ToString(inv)}.");
-        sb.AppendLine($"- Logit-normal t (mean {t.LogitNormalMean.ToString(inv)}, std {t.LogitNormalStd.ToString(inv)}), caption dropout " +
-            $"{t.CaptionDropout.ToString(inv)} (for classifier-free guidance).");
+        string times = epsilon ? "Timesteps uniform over 1 … N (DDPM)"
+            : $"Logit-normal t (mean {t.LogitNormalMean.ToString(inv)}, std {t.LogitNormalStd.ToString(inv)})";
+        sb.AppendLine($"- {times}, caption dropout {t.CaptionDropout.ToString(inv)} (for classifier-free guidance).");
         // only a bf16 run says so: an fp32 card reads as every card before the setting existed
         if (Tensors.ComputePrecision.Resolve(t.Precision) == Tensors.Precision.Bf16)
         {

@@ -40,11 +40,21 @@ public static class PretrainCheckpoint
         });
     }
 
-    /// <summary>Restores everything <see cref="Save"/> wrote; a checkpoint from another model config fails naming the mismatch.</summary>
-    public static PretrainProgressState Load(string directory, Module model, AdamW optimizer, ExponentialMovingAverage ema, Generator rng)
+    /// <summary>
+    /// Restores everything <see cref="Save"/> wrote; a checkpoint from another model config fails naming the mismatch, and
+    /// one of the other model kind than <paramref name="kind"/> (same shapes, other meaning) naming both kinds.
+    /// </summary>
+    public static PretrainProgressState Load(string directory, Module model, AdamW optimizer, ExponentialMovingAverage ema, Generator rng,
+        ModelKind kind)
     {
         var state = ReadState(directory);   // first: a checkpoint with a corrupt state changes nothing in the model
         var dir = AtomicDirectory.Resolve(directory)!;
+        var saved = Path.Combine(dir, "config.yaml");
+        if (File.Exists(saved) && ConfigLoader.Load<PretrainConfig>(saved).Model.Kind is var was && was != kind)
+        {
+            throw new ModelKindMismatchException($"checkpoint '{dir}' holds {ModelKinds.Describe(was)}, but this run's model.kind " +
+                $"makes {ModelKinds.Describe(kind)}: resume it with its own kind, or start a new run");
+        }
         using var scope = Torch.NewScope();
         try
         {

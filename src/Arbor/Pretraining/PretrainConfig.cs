@@ -31,6 +31,9 @@ public sealed record PretrainConfig : IValidatedConfig
     {
         if (CheckpointEvery < 1) yield return "checkpoint_every must be >= 1";
         if (LogEvery < 1) yield return "log_every must be >= 1";
+        if (Model.Kind == ModelKind.Flow && Model.Diffusion is not null)
+            yield return "model.diffusion applies to model.kind: epsilon only (a flow model has no DDPM schedule)";
+        foreach (var p in Model.Diffusion?.Problems() ?? []) yield return "model.diffusion." + p;
         foreach (var p in Train.Problems()) yield return "train." + p;
         foreach (var p in Eval.Problems()) yield return "eval." + p;
         foreach (var p in Data.Problems()) yield return "data." + p;

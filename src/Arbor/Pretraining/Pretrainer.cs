@@ -63,7 +63,8 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
         var model = pipeline.Model;
         if (config.InitFrom.Length > 0)
         {
-            using var warm = TextToImagePipeline.Load(config.InitFrom);
+            // the weights of one kind predict the other kind's target badly: refused, naming both
+            using var warm = TextToImagePipeline.Load(config.InitFrom, expected: model.Process.Kind);
             if (warm.Tokenizer.VocabSize != tokenizer.VocabSize)
             {
                 throw new InvalidDataException($"init_from '{config.InitFrom}' has a {warm.Tokenizer.VocabSize}-token vocabulary, the " +
@@ -83,7 +84,7 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
         long start = 0;
         double earlierSeconds = 0;
         if (resume && AtomicDirectory.Resolve(CheckpointDirectory) is not null)
-            (start, _, _, earlierSeconds) = PretrainCheckpoint.Load(CheckpointDirectory, model, optimizer, ema, rng);
+            (start, _, _, earlierSeconds) = PretrainCheckpoint.Load(CheckpointDirectory, model, optimizer, ema, rng, model.Process.Kind);
         // written once a resume's checkpoint has loaded: a --resume that fails leaves the run's config as it was
         if (main) File.WriteAllText(Path.Combine(runDirectory, "config.yaml"), ConfigLoader.ToYaml(config));
         // every rank starts from rank 0's weights (the same seed or checkpoint gives them anyway; this makes it certain)
@@ -123,7 +124,7 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
                 var x0 = Torch.FromArray(batch.Pixels, [rows, data.Channels, data.ImageSize, data.ImageSize]);
                 var drop = Torch.Rand([train.BatchSize], rng).ToFloatArray();
                 var captions = batch.Captions.Select((c, i) => drop[first + i] < train.CaptionDropout ? "" : c).ToList();
-                var t = FlowMatchingObjective.SampleTimes(train.BatchSize, train.LogitNormalMean, train.LogitNormalStd, rng)
+                var t = DenoisingObjective.SampleTimes(model.Process, train.BatchSize, train.LogitNormalMean, train.LogitNormalStd, rng)
                     .Narrow(0, first, rows);
                 var noise = Torch.Randn([train.BatchSize, data.Channels, data.ImageSize, data.ImageSize], rng).Narrow(0, first, rows);
 
@@ -137,7 +138,7 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
                     optimizer.LearningRate = schedule.At(step);
                     using var condition = pipeline.Encode(captions);
                     double share = (double)rows / train.BatchSize;
-                    var loss = FlowMatchingObjective.Loss(model, x0, t, noise, condition) * share;
+                    var loss = DenoisingObjective.Loss(model, x0, t, noise, condition) * share;
                     optimizer.ZeroGrad();
                     loss.Backward();
                     dp.AllReduceGradients(parameters);

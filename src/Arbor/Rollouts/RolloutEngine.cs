@@ -15,8 +15,9 @@ public sealed record RolloutConfig
     /// <summary>SD3/FLUX time shift of the schedule (1 = linear).</summary>
     public double TimeShift { get; init; } = 1.0;
     /// <summary>
-    /// How ODE steps integrate: <c>euler</c> (default, every method's paper) or <c>heun</c> (second order, twice the
-    /// evaluations of each ODE step; SDE steps stay Euler–Maruyama). The shipped base sampled by 10 Heun steps at
+    /// How ODE steps integrate: <c>euler</c> (default, every method's paper; deterministic DDIM on an ε-prediction model) or
+    /// <c>heun</c> (flow models only; second order, twice the evaluations of each ODE step; SDE steps stay
+    /// Euler–Maruyama). The shipped base sampled by 10 Heun steps at
     /// shift 2 scores what the 40-step Euler evaluation does (45.6 / 42.2 % strict), by 10 Euler steps 41.9 / 40.9 %:
     /// for rollouts whose images should be the evaluation's (a forward-process method trains on them).
     /// </summary>
@@ -45,14 +46,32 @@ public sealed record RolloutWave(int Index, IReadOnlyList<RolloutNode> Leaves, I
 /// </summary>
 public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig config)
 {
-    private readonly OdeStep _ode = new();
+    // the model kind chooses the deterministic step: Euler for a flow model, DDIM (η = 0) for an ε-model
+    private readonly IDenoisingStep _ode = DenoisingSteps.Deterministic(pipeline.Model.Process.Kind);
 
-    /// <summary>Keep each node's x̂0 = x − t·v as a small image (for `arbor tree`; off in training).</summary>
+    /// <summary>Keep each node's x̂0 (the model kind's reading of its prediction) as a small image (for `arbor tree`; off in
+    /// training).</summary>
     public bool RecordPredictions { get; init; }
 
     public RolloutConfig Config => config;
 
-    public TimeSchedule Schedule(int steps) => TimeSchedule.Linear(steps, config.TimeShift);
+    /// <summary>The rollout's T-step schedule, for the model's kind (its ᾱ(t) for an ε-model).</summary>
+    public TimeSchedule Schedule(int steps) => TimeSchedule.Linear(steps, config.TimeShift, pipeline.Model.Process);
+
+    /// <summary>
+    /// Whether <paramref name="strategy"/>'s stochastic step and the rollout's ODE solver can advance a model of
+    /// <paramref name="kind"/> (<paramref name="model"/> names it); an error naming both kinds if not. A run checks this before
+    /// loading its model, and every rollout again.
+    /// </summary>
+    public static void CheckKinds(IRolloutStrategy strategy, RolloutConfig config, ModelKind kind, string model = "the model")
+    {
+        DenoisingSteps.RequireKind(strategy.SdeStep, kind, model);
+        if (config.OdeSolver == OdeSolver.Heun)
+        {
+            ModelKinds.Require(ModelKind.Flow, kind, "rollout.ode_solver: heun", model,
+                "use euler, which is deterministic DDIM for this kind");
+        }
+    }
 
     /// <summary>
     /// Rolls out every prompt, all of its noise from one <paramref name="generator"/> (drawn prompt by prompt, node by
@@ -80,6 +99,7 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
         if (config.Waves < 1) throw new ArgumentOutOfRangeException(nameof(config), config.Waves, "rollout.waves must be >= 1");
         var clock = Stopwatch.StartNew();
         var model = pipeline.Model;
+        CheckKinds(strategy, config, model.Process.Kind);
         var schedule = Schedule(strategy.Steps);
         var forest = new RolloutForest(prompts, strategy.Steps);
         using var noGrad = Torch.NoGrad();
@@ -164,7 +184,7 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
         var v = conditioning.Velocity(pipeline.Model, x, t, promptIndex, text);
         if (RecordPredictions)
         {
-            var predictions = TextToImagePipeline.ToImages((x - v * schedule.Times[i]).Clamp(-1, 1));
+            var predictions = TextToImagePipeline.ToImages(schedule.Process.CleanEstimate(x, v, t).Clamp(-1, 1));
             for (int j = 0; j < nodes.Count; j++) nodes[j].Prediction = predictions[j];
         }
         var noiseScale = Torch.FromArray(plans.Select(p => (float)p.NoiseScale).ToArray());

@@ -40,7 +40,7 @@ public sealed class RolloutNode
     /// <summary>A leaf's reward after scoring (the aggregated score the advantages use).</summary>
     public double? Reward { get; set; }
 
-    /// <summary>The model's prediction x̂0 = x − t·v at this node (when the engine records predictions), for pictures.</summary>
+    /// <summary>The model's x̂0 at this node (x − t·v for a flow model; when the engine records predictions), for pictures.</summary>
     public Imaging.Image8? Prediction { get; internal set; }
 
     internal void AddChild(RolloutEdge edge) => _children.Add(edge);

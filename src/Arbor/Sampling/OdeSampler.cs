@@ -1,3 +1,4 @@
+using Arbor.Models;
 using Arbor.Tensors;
 
 namespace Arbor.Sampling;
@@ -9,6 +10,8 @@ namespace Arbor.Sampling;
 public abstract class OdeSampler : IOdeSampler
 {
     public abstract string Name { get; }
+    /// <summary>Flow by default: Euler and Heun integrate a velocity.</summary>
+    public virtual ModelKind Kind => ModelKind.Flow;
     public abstract int Evaluations(TimeSchedule schedule);
 
     /// <summary>x_{i+1} from x_i over [t_i, t_{i+1}] (temporaries may stay in the current scope).</summary>
@@ -16,6 +19,7 @@ public abstract class OdeSampler : IOdeSampler
 
     public Tensor Sample(GuidedVelocity velocity, Tensor noise, TimeSchedule schedule)
     {
+        ModelKinds.Require(Kind, schedule.Process.Kind, $"the {Name} sampler", "the schedule's model");
         using var noGrad = Torch.NoGrad();
         var x = noise.Alias().DetachFromScope();
         for (int i = 0; i < schedule.Steps; i++)

@@ -1,6 +1,10 @@
 namespace Arbor.Sampling;
 
-/// <summary>How a rollout integrates its deterministic (ODE) steps (<see cref="Arbor.Rollouts.RolloutConfig.OdeSolver"/>).</summary>
+/// <summary>
+/// How a rollout integrates its deterministic (ODE) steps (<see cref="Arbor.Rollouts.RolloutConfig.OdeSolver"/>) and an
+/// evaluation samples. On an ε-prediction model euler is deterministic DDIM (its first-order solver, <see cref="DdimSampler"/>)
+/// and heun is refused.
+/// </summary>
 public enum OdeSolver
 {
     /// <summary>x + v·Δ: one model evaluation per step (<see cref="EulerSampler"/>).</summary>

@@ -1,12 +1,21 @@
+using Arbor.Models;
+
 namespace Arbor.Sampling;
 
 /// <summary>
 /// The decreasing times 1 = t_0 &gt; t_1 &gt; … &gt; t_T = 0 a sampler walks (ALGORITHMS.md §1), optionally
-/// warped by the SD3/FLUX time shift t ← s·t / (1 + (s − 1)·t) (s &gt; 1 spends more steps at high noise).
+/// warped by the SD3/FLUX time shift t ← s·t / (1 + (s − 1)·t) (s &gt; 1 spends more steps at high noise), and the
+/// noise process of the model that walks them, which gives a time its meaning (an ε-model's ᾱ(t)) and decides which
+/// steps may run on it: a schedule is made for one model kind.
 /// </summary>
 public sealed record TimeSchedule(double[] Times)
 {
-    public static TimeSchedule Linear(int steps, double shift = 1.0)
+    /// <summary>The model's noise process (default: flow matching, whose time needs no table).</summary>
+    public INoiseProcess Process { get; init; } = FlowMatchingProcess.Instance;
+
+    /// <summary>T uniform steps from 1 to 0, shifted by <paramref name="shift"/>, for a model of <paramref name="process"/>
+    /// (null: flow matching).</summary>
+    public static TimeSchedule Linear(int steps, double shift = 1.0, INoiseProcess? process = null)
     {
         if (steps < 1) throw new ArgumentOutOfRangeException(nameof(steps), steps, "a schedule needs at least one step");
         if (shift <= 0) throw new ArgumentOutOfRangeException(nameof(shift), shift, "time shift must be positive");
@@ -17,7 +26,7 @@ public sealed record TimeSchedule(double[] Times)
             times[i] = shift * t / (1 + (shift - 1) * t);
         }
         times[steps] = 0;
-        return new TimeSchedule(times);
+        return new TimeSchedule(times) { Process = process ?? FlowMatchingProcess.Instance };
     }
 
     public int Steps => Times.Length - 1;

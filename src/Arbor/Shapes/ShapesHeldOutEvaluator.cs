@@ -108,7 +108,7 @@ public sealed class ShapesHeldOutEvaluator(ShapesSplits splits, ShapesVerifier? 
     public List<EvaluatedSample> Run(TextToImagePipeline pipeline, EvalConfig config,
         IReadOnlyList<(string Prompt, TaskFamily Family)> prompts, ulong stream)
     {
-        var sampler = OdeSamplers.For(config.Sampler);
+        var sampler = OdeSamplers.For(config.Sampler, pipeline.Model.Process.Kind);
         // the evaluation's own precision, whatever scope the caller runs in (a bf16 training iteration, say)
         using var precision = ComputePrecision.Use(config.Precision);
         var seen = new Dictionary<TaskFamily, int>();

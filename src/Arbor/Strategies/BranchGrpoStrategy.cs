@@ -15,8 +15,12 @@ public sealed record BranchGrpoConfig
     public int Branching { get; init; } = 2;
     /// <summary>Sibling noise correlation s: ξ_b = (ξ_0 + s·η_b)/sqrt(1 + s²) (paper: 4).</summary>
     public double NoiseCorrelation { get; init; } = 4.0;
+    /// <summary>SDE noise level a (Flow-GRPO's 0.7); η with sde_kind ddim (DDPO: 1.0).</summary>
     public double NoiseLevel { get; init; } = 0.7;
-    /// <summary>The stochastic step: flow (Flow-GRPO's SDE, default) or cps (coefficients-preserving sampling).</summary>
+    /// <summary>
+    /// The stochastic step: on a flow model flow (Flow-GRPO's SDE, default) or cps (coefficients-preserving sampling); on an
+    /// ε-prediction model ddim (DDIM with η = noise_level; <see cref="Arbor.Sampling.Steps.SdeKind"/>).
+    /// </summary>
     public Arbor.Sampling.Steps.SdeKind SdeKind { get; init; } = Arbor.Sampling.Steps.SdeKind.Flow;
     /// <summary>β_f of the path-weighted reward fusion (0 = plain mean).</summary>
     public double FusionTemperature { get; init; } = 1.0;

@@ -13,6 +13,11 @@ public sealed record DanceGrpoConfig
     public double Eta { get; init; } = 0.3;
     /// <summary>Share of each sample's steps that is trained, drawn at random (paper: 60%; never the last step).</summary>
     public double TimestepFraction { get; init; } = 0.6;
+    /// <summary>
+    /// The stochastic step: unset (default) for DanceGRPO's own constant-η SDE on a flow model; <c>ddim</c> for DDIM with
+    /// η = <see cref="Eta"/> on an ε-prediction model (the strategy is otherwise the same).
+    /// </summary>
+    public SdeKind? SdeKind { get; init; }
 }
 
 /// <summary>Shared initial noise, constant-η SDE everywhere, and a random 60% of each sample's steps trained.</summary>
@@ -25,7 +30,8 @@ public sealed class DanceGrpoStrategy(DanceGrpoConfig config) : IRolloutStrategy
     public int Steps => config.Steps;
     public int TreesPerPrompt => config.GroupSize;
     public bool SharedRootNoise => true;
-    public IDenoisingStep SdeStep { get; } = new DanceGrpoSdeStep(config.Eta);
+    public IDenoisingStep SdeStep { get; } =
+        config.SdeKind is { } kind ? SdeSteps.Create(kind, config.Eta) : new DanceGrpoSdeStep(config.Eta);
 
     public void BeginIteration(long iteration, Random random)
     {

@@ -10,9 +10,12 @@ public sealed record FlowGrpoConfig
     public int Steps { get; init; } = 10;
     /// <summary>Samples per prompt G (paper: 24; scaled down on CPU).</summary>
     public int GroupSize { get; init; } = 8;
-    /// <summary>SDE noise level a (paper: 0.7).</summary>
+    /// <summary>SDE noise level a (paper: 0.7); η with sde_kind ddim (DDPO: 1.0).</summary>
     public double NoiseLevel { get; init; } = 0.7;
-    /// <summary>The stochastic step: flow (Flow-GRPO's SDE, default) or cps (coefficients-preserving sampling).</summary>
+    /// <summary>
+    /// The stochastic step: on a flow model flow (Flow-GRPO's SDE, default) or cps (coefficients-preserving sampling); on an
+    /// ε-prediction model ddim (DDIM with η = noise_level; <see cref="Arbor.Sampling.Steps.SdeKind"/>).
+    /// </summary>
     public Arbor.Sampling.Steps.SdeKind SdeKind { get; init; } = Arbor.Sampling.Steps.SdeKind.Flow;
     /// <summary>All samples of a prompt start from one noise (Flow-GRPO's same_noise option).</summary>
     public bool SameNoise { get; init; }

@@ -60,11 +60,15 @@ public abstract record ForwardProcessConfig
     public double OldDecayMax { get; init; } = 0.5;
     /// <summary>How the old policy's decay grows: DiffusionNFT's linear ramp, or the warm-up d = min(max, (1 + n)/(10 + n)).</summary>
     public OldDecaySchedule OldDecaySchedule { get; init; } = OldDecaySchedule.Linear;
-    /// <summary>Roll out with the Flow-GRPO SDE at every step instead of the ODE (DiffusionNFT: ODE).</summary>
+    /// <summary>Roll out with the stochastic step (sde_kind) at every step instead of the ODE (DiffusionNFT: ODE).</summary>
     public bool Sde { get; init; }
-    /// <summary>SDE noise level a (Flow-GRPO's 0.7), at every step with <see cref="Sde"/>, else in the branching window.</summary>
+    /// <summary>SDE noise level a (Flow-GRPO's 0.7; η with sde_kind ddim), at every step with <see cref="Sde"/>, else in the
+    /// branching window.</summary>
     public double NoiseLevel { get; init; } = 0.7;
-    /// <summary>The stochastic step: flow (Flow-GRPO's SDE, default) or cps (coefficients-preserving sampling).</summary>
+    /// <summary>
+    /// The stochastic step: on a flow model flow (Flow-GRPO's SDE, default) or cps (coefficients-preserving sampling); on an
+    /// ε-prediction model ddim (DDIM with η = noise_level; <see cref="Arbor.Sampling.Steps.SdeKind"/>).
+    /// </summary>
     public Arbor.Sampling.Steps.SdeKind SdeKind { get; init; } = Arbor.Sampling.Steps.SdeKind.Flow;
     /// <summary>Children per node in the branching window; 1 (default) = flat rollouts, as the papers'.</summary>
     public int Branching { get; init; } = 1;

@@ -8,9 +8,12 @@ public sealed record MixGrpoConfig
 {
     public int Steps { get; init; } = 10;
     public int GroupSize { get; init; } = 8;
-    /// <summary>SDE noise level a of the window steps.</summary>
+    /// <summary>SDE noise level a of the window steps (Flow-GRPO's 0.7); η with sde_kind ddim (DDPO: 1.0).</summary>
     public double NoiseLevel { get; init; } = 0.7;
-    /// <summary>The stochastic step: flow (Flow-GRPO's SDE, default) or cps (coefficients-preserving sampling).</summary>
+    /// <summary>
+    /// The stochastic step: on a flow model flow (Flow-GRPO's SDE, default) or cps (coefficients-preserving sampling); on an
+    /// ε-prediction model ddim (DDIM with η = noise_level; <see cref="Arbor.Sampling.Steps.SdeKind"/>).
+    /// </summary>
     public Arbor.Sampling.Steps.SdeKind SdeKind { get; init; } = Arbor.Sampling.Steps.SdeKind.Flow;
     /// <summary>Window width w (paper: 4).</summary>
     public int Window { get; init; } = 4;

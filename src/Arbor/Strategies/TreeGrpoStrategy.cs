@@ -13,8 +13,12 @@ public sealed record TreeGrpoConfig
     public int Branching { get; init; } = 3;
     /// <summary>Branching window depth d (paper: 3 → 27 leaves).</summary>
     public int Depth { get; init; } = 3;
+    /// <summary>SDE noise level a (Flow-GRPO's 0.7); η with sde_kind ddim (DDPO: 1.0).</summary>
     public double NoiseLevel { get; init; } = 0.7;
-    /// <summary>The stochastic step: flow (Flow-GRPO's SDE, default) or cps (coefficients-preserving sampling).</summary>
+    /// <summary>
+    /// The stochastic step: on a flow model flow (Flow-GRPO's SDE, default) or cps (coefficients-preserving sampling); on an
+    /// ε-prediction model ddim (DDIM with η = noise_level; <see cref="Arbor.Sampling.Steps.SdeKind"/>).
+    /// </summary>
     public Arbor.Sampling.Steps.SdeKind SdeKind { get; init; } = Arbor.Sampling.Steps.SdeKind.Flow;
     /// <summary><c>geometric</c> (truncated geometric window start, the paper's) or <c>shift</c> (the public code's).</summary>
     public TreeWindowSchedule WindowSchedule { get; init; } = TreeWindowSchedule.Geometric;

@@ -5,9 +5,9 @@ namespace Arbor.Training;
 
 /// <summary>
 /// Advantage Weighted Matching (ALGORITHMS.md §5.7; scxue/advantage_weighted_matching): the pretraining loss as a
-/// surrogate log-likelihood, ℓ(v) = −mean_D(v − (ε − x0))² (weighted per time, <see cref="AwmWeighting"/>), in the
-/// clipped surrogate of §3 with the image's group advantage, ρ = exp(ℓ_θ − ℓ_old), plus velocity-space KLs to the
-/// reference and to the old (EMA) policy:
+/// surrogate log-likelihood, ℓ(v) = −mean_D(v − u)² with u the kind's target (flow: ε − x0; ε-model: ε) (weighted per
+/// time, <see cref="AwmWeighting"/>), in the clipped surrogate of §3 with the image's group advantage,
+/// ρ = exp(ℓ_θ − ℓ_old), plus velocity-space KLs to the reference and to the old (EMA) policy:
 /// <code>
 ///   L = mean[ −min(ρ·A, clip(ρ, 1 − ε, 1 + ε)·A) ] + β_ref·mean_D(v_θ − v_ref)² + β_ema·mean_D(v_θ − v_old)²
 /// </code>
@@ -37,8 +37,8 @@ public sealed class AwmLoss(AwmConfig config, double advantageClip) : IForwardPr
     public (Tensor Loss, ForwardLossStats Stats) Of(ForwardBatch b, int total)
     {
         var dims = Enumerable.Range(1, b.X0.Dim - 1).Select(d => (long)d).ToArray();
-        // u = ε − x0 = (x_t − x0)/t
-        var u = (b.Xt - b.X0) / b.Tb;
+        // u = ε − x0 = (x_t − x0)/t for a flow model, ε for an ε-model
+        var u = b.Target();
         var logp = LogLikelihood(b.V, u, b.Tb);
         Tensor old;
         using (Torch.NoGrad()) old = LogLikelihood(b.VOld, u, b.Tb).Detach();

@@ -1,13 +1,20 @@
+using Arbor.Models;
 using Arbor.Tensors;
 
 namespace Arbor.Training;
 
 /// <summary>
 /// One batch of a forward-process loss: clean images x0, their noisings x_t at times tb [N, 1, ...], the trained
-/// v_θ, the old (sampling) policy's v_old, the reference's v_ref (null when the loss does not use it), and the
-/// images' advantages.
+/// v_θ, the old (sampling) policy's v_old, the reference's v_ref (null when the loss does not use it), the
+/// images' advantages, and the model's noise process, which made x_t and reads the predictions (velocities, or ε̂ for an
+/// ε-model: the losses are written in the prediction and x̂0, so they hold for either kind).
 /// </summary>
-public sealed record ForwardBatch(Tensor X0, Tensor Xt, Tensor Tb, Tensor V, Tensor VOld, Tensor? VRef, double[] Advantages);
+public sealed record ForwardBatch(Tensor X0, Tensor Xt, Tensor Tb, Tensor V, Tensor VOld, Tensor? VRef, double[] Advantages,
+    INoiseProcess Process)
+{
+    /// <summary>The prediction the pretraining loss regresses onto at (x_t, t): u = ε − x0 = (x_t − x0)/t for a flow model.</summary>
+    public Tensor Target() => Process.PredictionFor(Xt, X0, Tb);
+}
 
 /// <summary>What a forward-process loss measured on a batch (sums over its samples).</summary>
 public readonly record struct ForwardLossStats(double RefSum, double Clipped, double RatioSum, double RatioSq);

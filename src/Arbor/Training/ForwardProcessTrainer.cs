@@ -14,8 +14,9 @@ namespace Arbor.Training;
 /// <summary>
 /// The update of the forward-process methods (ALGORITHMS.md §5.7: DiffusionNFT, AWM): they train on the rollout's clean
 /// images, not on per-step log-probabilities. Every kept leaf x0 is re-noised at <c>times_per_image</c> of the rollout's
-/// times with fresh noise, x_t = (1 − t)·x0 + t·ε; the old policy's and the reference's velocities are computed first
-/// (no gradient), then v_θ, and the method's loss (<see cref="IForwardProcessLoss"/>) is backpropagated.
+/// times with fresh noise by the model's kind (x_t = (1 − t)·x0 + t·ε for a flow model); the old policy's and the
+/// reference's predictions are computed first (no gradient), then v_θ, and the method's loss
+/// (<see cref="IForwardProcessLoss"/>) is backpropagated.
 /// The old policy is an EMA of the trained weights (θ_old ← d·θ_old + (1 − d)·θ after each iteration,
 /// d = min(rate·iteration, max)), kept as a second copy of the LoRA weights only and swapped in to roll out.
 /// </summary>
@@ -196,13 +197,13 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
 
         /// <summary>
         /// The signal meter's pairs on the second part's samples after the first part's step (<see cref="SignalMeter"/>):
-        /// each sample's advantage and ‖v_old − u‖² − ‖v_θ − u‖², with u = ε − x0 = (x_t − x0)/t its flow-matching target.
+        /// each sample's advantage and ‖v_old − u‖² − ‖v_θ − u‖², with u its pretraining target (flow: ε − x0 = (x_t − x0)/t).
         /// </summary>
         private static IEnumerable<(double, double)> SignalPairs(ForwardBatch b)
         {
             using var noGrad = Torch.NoGrad();
             var dims = Enumerable.Range(1, b.X0.Dim - 1).Select(d => (long)d).ToArray();
-            var u = (b.Xt - b.X0) / b.Tb;
+            var u = b.Target();
             var lead = ((b.VOld - u).Square().Mean(dims) - (b.V.Detach() - u).Square().Mean(dims)).ToDoubleArray();
             return b.Advantages.Select((a, i) => (a, lead[i])).ToList();
         }
@@ -227,7 +228,7 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
         var t = Torch.FromArray(chunk.Select(s => (float)s.Time).ToArray());
         var tb = t.Reshape([chunk.Count, .. Enumerable.Repeat(1L, x0.Dim - 1)]);
         var eps = Torch.Stack(chunk.Select(s => SampleNoise(s, x0)).ToList());
-        var xt = x0 * (1 - tb) + eps * tb;
+        var xt = model.Process.Noised(x0, eps, tb);
         var prompts = Torch.FromArray(chunk.Select(s => (long)s.Leaf.Prompt).ToArray());
 
         // the old and reference velocities first: swapping weights in place must not touch a live autograd graph
@@ -244,7 +245,7 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
             }
         }
         var v = TrainedVelocityOf(conditioning, xt, t, prompts);
-        return new ForwardBatch(x0, xt, tb, v, vOld, vRef, [.. chunk.Select(s => s.Advantage)]);
+        return new ForwardBatch(x0, xt, tb, v, vOld, vRef, [.. chunk.Select(s => s.Advantage)], model.Process);
     }
 
     private static Tensor SampleNoise(Sample sample, Tensor x0)

@@ -108,7 +108,8 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
         public int BadInARow { get; set; }
     }
 
-    /// <summary>What can fail in seconds fails before the model loads: more ranks than prompts, a missing reward server.</summary>
+    /// <summary>What can fail in seconds fails before the model loads: more ranks than prompts, a missing reward server, a
+    /// stochastic step or ODE solver of the other model kind.</summary>
     private void CheckBeforeLoading(CancellationToken cancel)
     {
         if (Parallel.WorldSize > config.Train.PromptsPerIteration)
@@ -119,6 +120,12 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
         // a remote reward server that is missing fails the run now, in seconds, not after loading the model, the
         // first evaluation and the first rollout; every rank scores its own prompts, so every rank checks
         if (config.Reward.Names.Contains("remote")) CheckRewardServer(cancel);
+        // a flow step on an ε-model (or the reverse) too, from the model's model.yaml (a missing one is the load's error)
+        if (File.Exists(Path.Combine(config.Model, TextToImagePipeline.ConfigFile)))
+        {
+            RolloutEngine.CheckKinds(StrategyRegistry.Create(config), config.Rollout, TextToImagePipeline.ReadKind(config.Model),
+                $"'{config.Model}'");
+        }
     }
 
     /// <summary>Rank 0 owns the run directory and locks it; the others read its checkpoint on a resume, once it has

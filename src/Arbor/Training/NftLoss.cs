@@ -10,6 +10,8 @@ namespace Arbor.Training;
 ///   L = A_max · mean[ r·‖x̂0(v⁺) − x0‖²/w⁺ + (1 − r)·‖x̂0(v⁻) − x0‖²/w⁻ ] / β + λ_ref·mean_D(v_θ − v_ref)²
 ///   r = clip(A/A_max/2 + ½, 0, 1),  x̂0(v) = x_t − t·v,  w = mean_D |x̂0 − x0| (detached),  ‖·‖² = mean_D
 /// </code>
+/// On an ε-model v is ε̂ and x̂0(ε) = (x_t − sqrt(1 − ᾱ)·ε)/sqrt(ᾱ) (<see cref="ForwardBatch.Process"/>): affine in the
+/// prediction as the flow's is, so v⁺ and v⁻ mean the same and the argument below holds with −t replaced by ∂x̂0/∂ε.
 /// Why it learns where imitating one's own samples drifts (issue #15's measured failure): at θ = θ_old the two terms
 /// share the base's error and cancel in the gradient, leaving only what separates good images from bad. With β = 1
 /// and θ = θ_old, x̂0(v⁺) − x0 = t·(u − v_θ) and x̂0(v⁻) − x0 = t·(u − 2v_old + v_θ) with u = ε − x0, so
@@ -26,8 +28,8 @@ public sealed class NftLoss(NftConfig config, double advantageClip) : IForwardPr
         var dims = Enumerable.Range(1, b.X0.Dim - 1).Select(d => (long)d).ToArray();
         var vPos = b.V * beta + b.VOld * (1 - beta);
         var vNeg = b.VOld * (1 + beta) - b.V * beta;
-        var errPos = b.Xt - b.Tb * vPos - b.X0;
-        var errNeg = b.Xt - b.Tb * vNeg - b.X0;
+        var errPos = b.Process.CleanEstimate(b.Xt, vPos, b.Tb) - b.X0;
+        var errNeg = b.Process.CleanEstimate(b.Xt, vNeg, b.Tb) - b.X0;
         Tensor wPos, wNeg;
         using (Torch.NoGrad())
         {

@@ -189,7 +189,7 @@ public sealed class PolicyTrainer(TextToImagePipeline pipeline, IDenoisingStep s
         }
         var normalized = loss / totalEdges;
         double extraValue = 0;
-        if (Shaping?.ExtraLoss(new TrainingStepBatch(step, schedule.Times[step], chunk, conditional, x)) is { } extra)
+        if (Shaping?.ExtraLoss(new TrainingStepBatch(step, schedule.Times[step], chunk, conditional, x, schedule.Process)) is { } extra)
         {
             normalized = normalized + extra;
             extraValue = extra.Item();

@@ -8,7 +8,7 @@ namespace Arbor.Training;
 
 /// <summary>
 /// The replay term of <see cref="ReplayConfig"/>: for each optimizer step (part <c>u</c> of iteration <c>i</c>), the
-/// gradient of λ · the flow-matching loss (the pretraining objective, <see cref="FlowMatchingObjective"/>) on replay
+/// gradient of λ · the pretraining loss of the model's kind (<see cref="DenoisingObjective"/>) on replay
 /// batch (i·parts + u) of the world's captioned images, accumulated beside the RL term's before the step. Its draws
 /// (caption dropout, times, noise) come from a generator seeded by (seed, iteration, part) and are drawn for the whole
 /// batch, each rank keeping its rows as pretraining does, so a data-parallel run replays what one process does.
@@ -44,10 +44,11 @@ public sealed class PretrainingReplay(TextToImagePipeline pipeline, ICaptionedIm
         var x0 = Torch.FromArray(batch.Pixels, [rows, data.Channels, data.ImageSize, data.ImageSize]);
         var drop = Torch.Rand([b], generator).ToFloatArray();
         var captions = batch.Captions.Select((c, i) => drop[first + i] < config.CaptionDropout ? "" : c).ToList();
-        var t = FlowMatchingObjective.SampleTimes(b, config.LogitNormalMean, config.LogitNormalStd, generator).Narrow(0, first, rows);
+        var t = DenoisingObjective.SampleTimes(pipeline.Model.Process, b, config.LogitNormalMean, config.LogitNormalStd, generator)
+            .Narrow(0, first, rows);
         var noise = Torch.Randn([b, data.Channels, data.ImageSize, data.ImageSize], generator).Narrow(0, first, rows);
         using var condition = pipeline.Encode(captions);
-        var loss = FlowMatchingObjective.Loss(pipeline.Model, x0, t, noise, condition) * (config.Weight * rows / b);
+        var loss = DenoisingObjective.Loss(pipeline.Model, x0, t, noise, condition) * (config.Weight * rows / b);
         loss.Backward();
         return loss.Item();
     }

@@ -3,8 +3,8 @@ using Arbor.Shapes;
 namespace Arbor.Training;
 
 /// <summary>
-/// Pretraining-data replay during RL (`replay:`): InstructGPT's PPO-ptx for a flow model. Each optimizer step adds
-/// weight · the flow-matching loss on a batch of the world's own captioned images to the RL loss, so the update is
+/// Pretraining-data replay during RL (`replay:`): InstructGPT's PPO-ptx for a generator. Each optimizer step adds
+/// weight · the pretraining loss of the model's kind on a batch of the world's own captioned images to the RL loss, so the update is
 /// pulled toward the data distribution the base was trained on rather than toward the base's weights (which a KL or
 /// reference pull does, shrinking what the rewards teach with the drift: docs/BENCHMARKS.md, nft's drift levers).
 /// Off by default (weight 0).
@@ -21,7 +21,8 @@ public sealed record ReplayConfig
     /// <summary>Captions dropped to "" as in pretraining, so the unconditional velocity CFG uses stays anchored too.</summary>
     public double CaptionDropout { get; init; } = 0.1;
 
-    /// <summary>Time sampling as in pretraining: t = sigmoid(N(mean, std)).</summary>
+    /// <summary>Time sampling as in pretraining: t = sigmoid(N(mean, std)) (a flow model's; an ε-model draws its timesteps
+    /// uniformly, as its pretraining did, and ignores both).</summary>
     public double LogitNormalMean { get; init; }
 
     public double LogitNormalStd { get; init; } = 1.0;

@@ -144,4 +144,38 @@ public class ShippedConfigTests
         };
         Assert.Equal(ConfigLoader.ToYaml(baseline), ConfigLoader.ToYaml(undone));
     }
+
+    [Theory]
+    [InlineData("dynamic-treerpo-eps.yaml", "dynamic-treerpo.yaml")]
+    [InlineData("tree-grpo-eps.yaml", "tree-grpo.yaml")]
+    [InlineData("ddpo-eps.yaml", "flow-grpo.yaml")]
+    public void AnEpsilonConfigIsItsFlowConfigWithTheEpsilonBaseAndDdim(string file, string flowFile)
+    {
+        var eps = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), file));
+        var flow = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), flowFile));
+        Assert.Equal("models/shapes-base-eps", eps.Model);
+        var step = StrategyRegistry.Create(eps).SdeStep;
+        Assert.Equal(Arbor.Models.ModelKind.Epsilon, step.Kind);
+        Assert.Equal(1.0, Assert.IsType<Arbor.Sampling.Steps.DdimStep>(step).Eta);       // DDPO's η
+        var undone = eps with
+        {
+            Model = flow.Model,
+            DynamicTree = eps.DynamicTree with { SdeKind = flow.DynamicTree.SdeKind, NoiseLevel = flow.DynamicTree.NoiseLevel },
+            TreeGrpo = eps.TreeGrpo with { SdeKind = flow.TreeGrpo.SdeKind, NoiseLevel = flow.TreeGrpo.NoiseLevel },
+            FlowGrpo = eps.FlowGrpo with { SdeKind = flow.FlowGrpo.SdeKind, NoiseLevel = flow.FlowGrpo.NoiseLevel },
+            Loss = eps.Loss with { KlWeight = flow.Loss.KlWeight },   // DDPO's: none
+        };
+        Assert.Equal(ConfigLoader.ToYaml(flow), ConfigLoader.ToYaml(undone));
+    }
+
+    [Fact]
+    public void TheEpsilonPretrainingIsTheFlowBasesFirstStageWithAnEpsilonModel()
+    {
+        var eps = ConfigLoader.Load<PretrainConfig>(Path.Combine(ConfigDirectory(), "pretrain-shapes-eps.yaml"));
+        var flow = ConfigLoader.Load<PretrainConfig>(Path.Combine(ConfigDirectory(), "pretrain-shapes.yaml"));
+        Assert.Equal(Arbor.Models.ModelKind.Epsilon, eps.Model.Kind);
+        Assert.Equal(new Arbor.Models.DiffusionScheduleConfig(), eps.Model.Diffusion);     // DDPM's schedule, written out
+        var undone = eps with { Model = eps.Model with { Kind = flow.Model.Kind, Diffusion = null } };
+        Assert.Equal(ConfigLoader.ToYaml(flow), ConfigLoader.ToYaml(undone));
+    }
 }

@@ -1,9 +1,12 @@
+using Arbor.Models;
 using Arbor.Pipelines;
+using Arbor.Pretraining;
 using Arbor.Rollouts;
 using Arbor.Sampling;
 using Arbor.Sampling.Steps;
 using Arbor.Strategies;
 using Arbor.Tensors;
+using Arbor.Tensors.Optim;
 using Arbor.Text;
 
 namespace Arbor.Tests.Rollouts;
@@ -23,19 +26,53 @@ internal sealed class WindowTree(int steps, int start, int depth, int k) : IRoll
 
 public class RolloutEngineTests
 {
-    internal static TextToImagePipeline TinyPipeline(ulong seed)
+    /// <summary>
+    /// A tiny pipeline of <paramref name="kind"/> whose adaLN and output layers are small random values (not zero), so its
+    /// prediction depends on the prompt and the weights from the first step; an ε-model is then fitted to solid colours
+    /// (<see cref="FitToSolidColours"/>).
+    /// </summary>
+    internal static TextToImagePipeline TinyPipeline(ulong seed, ModelKind kind = ModelKind.Flow)
     {
         var tokenizer = new WordTokenizer(["a", "red", "blue", "circle", "square"]);
         using var gen = new Generator(seed);
-        var p = TextToImagePipeline.Create(Models.FlowDiTTests.Tiny with { Text = Models.FlowDiTTests.Tiny.Text with { MaxTokens = 6 } },
-            tokenizer, gen);
+        var tiny = Models.FlowDiTTests.Tiny with { Kind = kind };
+        var p = TextToImagePipeline.Create(tiny with { Text = tiny.Text with { MaxTokens = 6 } }, tokenizer, gen);
         using (var scope = Torch.NewScope())
         using (Torch.NoGrad())
         {
             foreach (var (name, param) in p.Model.NamedParameters())
                 if (name.Contains("adaLN") || name.StartsWith("final")) param.CopyFrom(Torch.RandnLike(param, gen) * 0.05);
         }
+        if (kind == ModelKind.Epsilon) FitToSolidColours(p, seed);
         return p;
+    }
+
+    /// <summary>
+    /// A fresh ε-model predicts ε̂ ≈ 0, which DDIM reads as x̂0 = x/sqrt(ᾱ) (157·x at t = 1 on DDPM's schedule): its
+    /// rollouts leave its own forward process at the first step and every image saturates, so what it learns from noisings
+    /// of its images (the forward-process methods' loss) does not reach its samples. (Measured before this fit, on a
+    /// schedule mild enough not to saturate: the policy-gradient strategies learned the redness reward, nft and awm barely,
+    /// awm on trees not at all.) The ε fixture is therefore first fitted by 200 AdamW steps of its pretraining loss to solid
+    /// colours, uniform in [−0.5, 0.5]³, under its prompts: its samples are then varied colours that its forward process
+    /// describes, as an untrained flow fixture's samples (its initial noise, v ≈ 0) are its flow's.
+    /// </summary>
+    private static void FitToSolidColours(TextToImagePipeline p, ulong seed)
+    {
+        using var gen = new Generator(seed + 1000);
+        using var opt = new AdamW(p.Model.NamedParameters(trainableOnly: true), new AdamWOptions { LearningRate = 3e-3, WeightDecay = 0 });
+        string[] captions = ["a red circle", "a blue square", ""];
+        for (int step = 0; step < 200; step++)
+        {
+            using var scope = Torch.NewScope();
+            var x0 = (Torch.Rand([16, 3, 1, 1], gen) - 0.5).Expand(16, 3, 8, 8).Contiguous();
+            var t = DenoisingObjective.SampleTimes(p.Model.Process, 16, 0, 1, gen);
+            var noise = Torch.Randn([16, 3, 8, 8], gen);
+            using var condition = p.Encode([.. Enumerable.Range(0, 16).Select(i => captions[i % 3])]);
+            var loss = DenoisingObjective.Loss(p.Model, x0, t, noise, condition);
+            opt.ZeroGrad();
+            loss.Backward();
+            opt.Step();
+        }
     }
 
     [Fact]

@@ -29,7 +29,7 @@ public class SdeKindTests
     public void AnUnknownSdeKindIsAConfigErrorAtItsLine()
     {
         var e = Assert.Throws<ConfigException>(() =>
-            ConfigLoader.Parse<GrpoTrainConfig>("strategy: flow_grpo\nflow_grpo:\n  sde_kind: ddim\n", "t.yaml"));
+            ConfigLoader.Parse<GrpoTrainConfig>("strategy: flow_grpo\nflow_grpo:\n  sde_kind: ddpm\n", "t.yaml"));
         Assert.Contains("sde_kind", e.Message);
     }
 }

@@ -1,3 +1,4 @@
+using Arbor.Models;
 using Arbor.Rollouts;
 using Arbor.Sampling.Steps;
 using Arbor.Strategies;
@@ -13,10 +14,16 @@ public class TreeStrategyTests
     [InlineData(10, 3, 3, 4)]
     [InlineData(6, 2, 2, 1)]
     [InlineData(5, 1, 3, 1)]      // k = 1: a single trajectory
-    public void TreeGrpoHasKToTheDLeavesAndTheFormulaNfe(int steps, int k, int d, int l)
+    [InlineData(10, 3, 3, 4, ModelKind.Epsilon)]     // the same tree on an ε-model: DDIM branches, the same NFE
+    [InlineData(6, 2, 2, 1, ModelKind.Epsilon)]
+    public void TreeGrpoHasKToTheDLeavesAndTheFormulaNfe(int steps, int k, int d, int l, ModelKind kind = ModelKind.Flow)
     {
-        using var pipeline = RolloutEngineTests.TinyPipeline(31);
-        var strategy = new TreeGrpoStrategy(new TreeGrpoConfig { Steps = steps, Branching = k, Depth = d });
+        using var pipeline = RolloutEngineTests.TinyPipeline(31, kind);
+        var strategy = new TreeGrpoStrategy(new TreeGrpoConfig
+        {
+            Steps = steps, Branching = k, Depth = d,
+            SdeKind = kind == ModelKind.Epsilon ? SdeKind.Ddim : SdeKind.Flow, NoiseLevel = kind == ModelKind.Epsilon ? 1.0 : 0.7,
+        });
         strategy.SetWindow(l);
         var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0, MaxBatch = 16 });
         using var conditioning = new PromptConditioning(pipeline, ["a circle"], 1.0);

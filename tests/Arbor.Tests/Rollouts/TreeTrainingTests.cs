@@ -1,4 +1,5 @@
 using Arbor.Advantages;
+using Arbor.Models;
 using Arbor.Rollouts;
 using Arbor.Rewards;
 using Arbor.Strategies;
@@ -77,7 +78,7 @@ public class TreeTrainingTests
         using var noise = new Generator(47);
         var v = Torch.Randn(states.Shape, noise);
         double t = engine.Schedule(5).Times[step];
-        var batch = new TrainingStepBatch(step, t, sources, v, states);
+        var batch = new TrainingStepBatch(step, t, sources, v, states, FlowMatchingProcess.Instance);
         double lv = velocity.ExtraLoss(batch)!.ToDoubleArray()[0];
         double lx = x0.ExtraLoss(batch)!.ToDoubleArray()[0];
         Assert.True(lv > 0);
@@ -88,14 +89,26 @@ public class TreeTrainingTests
     [InlineData("tree_grpo")]
     [InlineData("branch_grpo")]
     [InlineData("dynamic_tree")]
-    public void ATinyRunOfEachTreeStrategyRaisesTheReward(string name)
+    [InlineData("tree_grpo", ModelKind.Epsilon)]
+    [InlineData("branch_grpo", ModelKind.Epsilon)]
+    public void ATinyRunOfEachTreeStrategyRaisesTheReward(string name, ModelKind kind = ModelKind.Flow)
     {
-        using var pipeline = RolloutEngineTests.TinyPipeline(43);
+        using var pipeline = RolloutEngineTests.TinyPipeline(43, kind);
+        // the strategies are unchanged on an ε-model; their stochastic step is DDIM (η = 1, DDPO's)
+        var sde = kind == ModelKind.Epsilon ? Arbor.Sampling.Steps.SdeKind.Ddim : Arbor.Sampling.Steps.SdeKind.Flow;
+        double level = kind == ModelKind.Epsilon ? 1.0 : 0.7;
         IRolloutStrategy strategy = name switch
         {
-            "tree_grpo" => new TreeGrpoStrategy(new TreeGrpoConfig { Steps = 4, Branching = 2, Depth = 2, NumTrees = 2 }),
-            "branch_grpo" => new BranchGrpoStrategy(new BranchGrpoConfig { Steps = 4, SplitSteps = [0, 1], NoiseCorrelation = 1 }),
-            _ => new DynamicTreeStrategy(new DynamicTreeConfig { Steps = 4, Depth = 2, NumTrees = 2 }, 1e-3),
+            "tree_grpo" => new TreeGrpoStrategy(new TreeGrpoConfig
+            {
+                Steps = 4, Branching = 2, Depth = 2, NumTrees = 2, SdeKind = sde, NoiseLevel = level
+            }),
+            "branch_grpo" => new BranchGrpoStrategy(new BranchGrpoConfig
+            {
+                Steps = 4, SplitSteps = [0, 1], NoiseCorrelation = 1, SdeKind = sde, NoiseLevel = level
+            }),
+            _ => new DynamicTreeStrategy(
+                new DynamicTreeConfig { Steps = 4, Depth = 2, NumTrees = 2, SdeKind = sde, NoiseLevel = level }, 1e-3),
         };
         var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0 });
         var trainer = new PolicyTrainer(pipeline, strategy.SdeStep, engine.Schedule(4),

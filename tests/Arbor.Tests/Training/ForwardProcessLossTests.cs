@@ -1,3 +1,4 @@
+using Arbor.Models;
 using Arbor.Strategies;
 using Arbor.Tensors;
 using Arbor.Training;
@@ -6,6 +7,8 @@ namespace Arbor.Tests.Training;
 
 public class ForwardProcessLossTests
 {
+    private static readonly FlowMatchingProcess Flow = FlowMatchingProcess.Instance;
+
     private static NftLoss Nft(double beta = 1.0, double refWeight = 0) =>
         new(new NftConfig { Steps = 4, Beta = beta, RefWeight = refWeight }, advantageClip: 5);
 
@@ -21,7 +24,7 @@ public class ForwardProcessLossTests
         var v = Torch.FromArray(new float[] { 1, 0 }, [1, 2]);
         var vOld = Torch.FromArray(new float[] { 0, 0 }, [1, 2]);
         var vRef = Torch.FromArray(new float[] { 1, 1 }, [1, 2]);
-        var (loss, stats) = nft.Of(new ForwardBatch(x0, xt, tb, v, vOld, vRef, [2.5]), total: 1);
+        var (loss, stats) = nft.Of(new ForwardBatch(x0, xt, tb, v, vOld, vRef, [2.5], Flow), total: 1);
         // β = 0.5: v⁺ = 0.5·v + 0.5·v_old = (0.5, 0), v⁻ = 1.5·v_old − 0.5·v = (−0.5, 0)
         // x̂0⁺ − x0 = x_t − t·v⁺ − x0 = (1 − 0.25, 0) = (0.75, 0): mean square 0.28125, w⁺ = mean |·| = 0.375
         // x̂0⁻ − x0 = (1 + 0.25, 0) = (1.25, 0): mean square 0.78125, w⁻ = 0.625
@@ -44,7 +47,7 @@ public class ForwardProcessLossTests
         var xt = x0 * (1 - t) + eps * t;
         var tb = Torch.Full([1, 1], t);
         var v = Torch.Randn([1, 6], gen).RequiresGradInPlace();
-        var (loss, _) = nft.Of(new ForwardBatch(x0, xt, tb, v, v.Detach(), null, [advantage]), total: 1);
+        var (loss, _) = nft.Of(new ForwardBatch(x0, xt, tb, v, v.Detach(), null, [advantage], Flow), total: 1);
         loss.Backward();
         var nftGrad = v.Grad!.ToFloatArray();
 
@@ -67,7 +70,7 @@ public class ForwardProcessLossTests
         var x0 = Torch.Randn([2, 4], gen);
         var xt = Torch.Randn([2, 4], gen);
         var v = Torch.Randn([2, 4], gen).RequiresGradInPlace();
-        var (loss, _) = nft.Of(new ForwardBatch(x0, xt, Torch.Full([2, 1], 0.3), v, v.Detach(), null, [0, 0]), total: 2);
+        var (loss, _) = nft.Of(new ForwardBatch(x0, xt, Torch.Full([2, 1], 0.3), v, v.Detach(), null, [0, 0], Flow), total: 2);
         loss.Backward();
         Assert.All(v.Grad!.ToFloatArray(), g => Assert.Equal(0, g, 6));
     }
@@ -87,7 +90,7 @@ public class ForwardProcessLossTests
         var tb = Torch.Full([2, 1], 0.5);
         var v = Torch.FromArray(new float[] { 2, 1, 2, 2 }, [2, 2]);
         var vOld = Torch.Full([2, 2], 2.0);
-        var (loss, stats) = awm.Of(new ForwardBatch(x0, xt, tb, v, vOld, Torch.Full([2, 2], 2.0), [1, -2]), total: 2);
+        var (loss, stats) = awm.Of(new ForwardBatch(x0, xt, tb, v, vOld, Torch.Full([2, 2], 2.0), [1, -2], Flow), total: 2);
         Assert.Equal((-Math.Exp(-0.5) + 2 + 0.25) / 2, loss.Item(), 5);
         Assert.Equal(1, stats.Clipped);   // sample 0's ratio is outside [0.8, 1.2]
         Assert.Equal(0.5, stats.RefSum, 6);
@@ -103,7 +106,7 @@ public class ForwardProcessLossTests
         var x0 = Torch.Randn([1, 5], gen);
         var xt = x0 * (1 - t) + Torch.Randn([1, 5], gen) * t;
         var v = Torch.Randn([1, 5], gen).RequiresGradInPlace();
-        var (loss, _) = awm.Of(new ForwardBatch(x0, xt, Torch.Full([1, 1], t), v, v.Detach(), null, [advantage]), total: 1);
+        var (loss, _) = awm.Of(new ForwardBatch(x0, xt, Torch.Full([1, 1], t), v, v.Detach(), null, [advantage], Flow), total: 1);
         loss.Backward();
         var vFm = v.Detach().Clone().RequiresGradInPlace();
         ((xt - x0) * (1 / t) - vFm).Square().Mean().Backward();
@@ -121,7 +124,7 @@ public class ForwardProcessLossTests
         // x0 = 0, x_t = (1, 1) at t = 0.5 → u = (2, 2); v0 = (2, 0): mse 2; v1 = (0, 0): mse 4; A = (1.5, −1)
         // 0.5 · (1.5·2 + 0·4) / 2 = 0.75: the worse leaf is ignored
         var (loss, _) = sft.Of(new ForwardBatch(Torch.Zeros([2, 2]), Torch.Ones([2, 2]), Torch.Full([2, 1], 0.5),
-            Torch.FromArray(new float[] { 2, 0, 0, 0 }, [2, 2]), Torch.Zeros([2, 2]), null, [1.5, -1]), total: 2);
+            Torch.FromArray(new float[] { 2, 0, 0, 0 }, [2, 2]), Torch.Zeros([2, 2]), null, [1.5, -1], Flow), total: 2);
         Assert.Equal(0.75, loss.Item(), 6);
     }
 }

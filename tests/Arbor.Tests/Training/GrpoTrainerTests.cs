@@ -16,14 +16,15 @@ public class GrpoTrainerTests : IDisposable
 
     private string SaveTinyBase() => SaveTinyBaseInto(_dir);
 
-    /// <summary>A tiny 16x16 base over the Shapes vocabulary, saved as a model directory.</summary>
-    internal string SaveTinyBaseInto(string root)
+    /// <summary>A tiny 16x16 base of <paramref name="kind"/> over the Shapes vocabulary, saved as a model directory.</summary>
+    internal string SaveTinyBaseInto(string root, ModelKind kind = ModelKind.Flow)
     {
-        var dir = Path.Combine(root, "base");
+        var dir = Path.Combine(root, kind == ModelKind.Flow ? "base" : "base-eps");
         var tokenizer = new WordTokenizer(ShapesVocabulary.Words);
         using var gen = new Generator(21);
         var cfg = new DiTConfig
         {
+            Kind = kind,
             ImageSize = 16,
             PatchSize = 4,
             Dim = 32,

@@ -37,10 +37,10 @@ public class PretrainingReplayTests
             var batch = new TwoColorSource().Batch(9, 6);
             var x0 = Torch.FromArray(batch.Pixels, [6, 3, 8, 8]);
             var drop = Torch.Rand([6], generator).ToFloatArray();
-            var t = FlowMatchingObjective.SampleTimes(6, 0, 1, generator);
+            var t = DenoisingObjective.SampleTimes(6, 0, 1, generator);
             var noise = Torch.Randn([6, 3, 8, 8], generator);
             using var condition = pipeline.Encode([.. batch.Captions.Select((c, i) => drop[i] < 0.3 ? "" : c)]);
-            var loss = FlowMatchingObjective.Loss(pipeline.Model, x0, t, noise, condition);
+            var loss = DenoisingObjective.Loss(pipeline.Model, x0, t, noise, condition);
             Assert.Equal(0.5 * loss.Item(), value, 6);
             (loss * 0.5).Backward();
         }

@@ -1,3 +1,4 @@
+using Arbor.Models;
 using Arbor.Tensors;
 
 namespace Arbor.Sampling.Steps;
@@ -10,9 +11,11 @@ public sealed class CpsStep(double noiseLevel = 0.7) : IDenoisingStep
 {
     public double NoiseLevel { get; } = noiseLevel;
     public string Name => "cps";
+    public ModelKind Kind => ModelKind.Flow;
 
     public Transition Transition(Tensor x, Tensor v, TimeSchedule schedule, int i, Tensor? noiseScale = null)
     {
+        DenoisingSteps.RequireKind(this, schedule);
         using var scope = Torch.NewScope();
         double t = schedule.Times[i], next = schedule.Times[i + 1];
         var xf = x.To(DType.Float32);

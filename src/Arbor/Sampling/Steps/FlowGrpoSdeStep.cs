@@ -1,3 +1,4 @@
+using Arbor.Models;
 using Arbor.Tensors;
 
 namespace Arbor.Sampling.Steps;
@@ -12,6 +13,7 @@ public sealed class FlowGrpoSdeStep(double noiseLevel = 0.7) : IDenoisingStep
     /// <summary>a (Flow-GRPO default 0.7).</summary>
     public double NoiseLevel { get; } = noiseLevel;
     public string Name => "flow_grpo_sde";
+    public ModelKind Kind => ModelKind.Flow;
 
     /// <summary>σ_i before any per-sample scaling.</summary>
     public double Sigma(TimeSchedule schedule, int i)
@@ -21,8 +23,11 @@ public sealed class FlowGrpoSdeStep(double noiseLevel = 0.7) : IDenoisingStep
         return NoiseLevel * Math.Sqrt(t / denominator);
     }
 
-    public Transition Transition(Tensor x, Tensor v, TimeSchedule schedule, int i, Tensor? noiseScale = null) =>
-        SdeDrift.Transition(x, v, schedule, i, Sigma(schedule, i), noiseScale);
+    public Transition Transition(Tensor x, Tensor v, TimeSchedule schedule, int i, Tensor? noiseScale = null)
+    {
+        DenoisingSteps.RequireKind(this, schedule);
+        return SdeDrift.Transition(x, v, schedule, i, Sigma(schedule, i), noiseScale);
+    }
 }
 
 /// <summary>DanceGRPO's SDE: the same drift with a constant noise level σ_i = η (default 0.3).</summary>
@@ -30,9 +35,13 @@ public sealed class DanceGrpoSdeStep(double eta = 0.3) : IDenoisingStep
 {
     public double Eta { get; } = eta;
     public string Name => "dance_grpo_sde";
+    public ModelKind Kind => ModelKind.Flow;
 
-    public Transition Transition(Tensor x, Tensor v, TimeSchedule schedule, int i, Tensor? noiseScale = null) =>
-        SdeDrift.Transition(x, v, schedule, i, Eta, noiseScale);
+    public Transition Transition(Tensor x, Tensor v, TimeSchedule schedule, int i, Tensor? noiseScale = null)
+    {
+        DenoisingSteps.RequireKind(this, schedule);
+        return SdeDrift.Transition(x, v, schedule, i, Eta, noiseScale);
+    }
 }
 
 /// <summary>The score-corrected drift both SDEs share.</summary>

@@ -1,3 +1,4 @@
+using Arbor.Models;
 using Arbor.Tensors;
 
 namespace Arbor.Sampling.Steps;
@@ -10,23 +11,46 @@ namespace Arbor.Sampling.Steps;
 public sealed record Transition(Tensor Mean, Tensor Std);
 
 /// <summary>
-/// A denoising step of the flow sampler (ALGORITHMS.md §2). All strategies share these: a rollout
-/// samples from the transition, and training recomputes the same transition with gradients to score
-/// the recorded sample. Computed in float32 whatever the model's precision.
+/// A denoising step (ALGORITHMS.md §2 for flow models, §6 for ε-prediction models). All strategies share these: a
+/// rollout samples from the transition, and training recomputes the same transition with gradients to score the
+/// recorded sample. Computed in float32 whatever the model's precision. A step is written for one model kind: it reads
+/// the prediction as that kind's, and refuses a schedule of the other
+/// (<see cref="DenoisingSteps.RequireKind(IDenoisingStep, TimeSchedule)"/>).
 /// </summary>
 public interface IDenoisingStep
 {
     string Name { get; }
 
+    /// <summary>The model kind whose prediction and time this step reads.</summary>
+    ModelKind Kind { get; }
+
     /// <summary>
-    /// The transition from x at t_i given the guided velocity v at (x, t_i). <paramref name="noiseScale"/>
-    /// ([B], optional) multiplies the step's noise level σ per sample: Dynamic-TreeRPO's depth noise.
+    /// The transition from x at t_i given the guided prediction v at (x, t_i) (a velocity, or ε̂ for an ε-model).
+    /// <paramref name="noiseScale"/> ([B], optional) multiplies the step's noise level σ per sample: Dynamic-TreeRPO's
+    /// depth noise.
     /// </summary>
     Transition Transition(Tensor x, Tensor v, TimeSchedule schedule, int i, Tensor? noiseScale = null);
 }
 
 public static class DenoisingSteps
 {
+    /// <summary>The deterministic step rollouts advance ODE nodes with: Euler for a flow model, DDIM with η = 0 for an ε-model.</summary>
+    public static IDenoisingStep Deterministic(ModelKind kind) => kind switch
+    {
+        ModelKind.Flow => new OdeStep(),
+        ModelKind.Epsilon => new DdimStep(0),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown model kind"),
+    };
+
+    /// <summary>Throws <see cref="ModelKindMismatchException"/>, naming both kinds, unless <paramref name="step"/> reads
+    /// predictions of the kind <paramref name="schedule"/> was made for.</summary>
+    public static void RequireKind(IDenoisingStep step, TimeSchedule schedule) => RequireKind(step, schedule.Process.Kind);
+
+    /// <summary>The same check against a model's kind, where the model is <paramref name="subject"/>.</summary>
+    public static void RequireKind(IDenoisingStep step, ModelKind model, string subject = "the model") =>
+        ModelKinds.Require(step.Kind, model, $"the {step.Name} step", subject,
+            step.Kind == ModelKind.Flow ? "sample it with sde_kind: ddim" : "sample it with sde_kind: flow or cps");
+
     /// <summary>x' = Mean + Std·z with z ~ N(0, I) from <paramref name="generator"/>.</summary>
     public static Tensor Sample(Transition transition, Generator generator)
     {

@@ -1,3 +1,4 @@
+using Arbor.Models;
 using Arbor.Tensors;
 
 namespace Arbor.Sampling.Steps;
@@ -7,9 +8,11 @@ namespace Arbor.Sampling.Steps;
 public sealed class OdeStep : IDenoisingStep
 {
     public string Name => "ode";
+    public ModelKind Kind => ModelKind.Flow;
 
     public Transition Transition(Tensor x, Tensor v, TimeSchedule schedule, int i, Tensor? noiseScale = null)
     {
+        DenoisingSteps.RequireKind(this, schedule);
         using var scope = Torch.NewScope();
         var mean = EulerSampler.Update(x.To(DType.Float32), v.To(DType.Float32), schedule.Delta(i));
         return new Transition(scope.MoveToOuter(mean), scope.MoveToOuter(DenoisingSteps.Constant(0, x, null)));

@@ -13,8 +13,12 @@ public sealed record DynamicTreeConfig
     public int Branching { get; init; } = 2;
     /// <summary>Window depth d (4 → 16 leaves).</summary>
     public int Depth { get; init; } = 4;
+    /// <summary>SDE noise level a (Flow-GRPO's 0.7); η with sde_kind ddim (DDPO: 1.0).</summary>
     public double NoiseLevel { get; init; } = 0.7;
-    /// <summary>The stochastic step: flow (Flow-GRPO's SDE, default) or cps (coefficients-preserving sampling).</summary>
+    /// <summary>
+    /// The stochastic step: on a flow model flow (Flow-GRPO's SDE, default) or cps (coefficients-preserving sampling); on an
+    /// ε-prediction model ddim (DDIM with η = noise_level; <see cref="Arbor.Sampling.Steps.SdeKind"/>).
+    /// </summary>
     public Arbor.Sampling.Steps.SdeKind SdeKind { get; init; } = Arbor.Sampling.Steps.SdeKind.Flow;
     /// <summary>Iterations between window moves τ (the window slides as MixGRPO's).</summary>
     public int ShiftEvery { get; init; } = 25;
@@ -118,8 +122,9 @@ public sealed class DynamicTreeStrategy(DynamicTreeConfig config, double clipRan
     public (double Low, double High)? ClipInterval(RolloutEdge edge) => config.AdaptiveClip ? _clip.Interval(edge) : null;
 
     /// <summary>
-    /// λ·Σ_n w_n·mean_D(v(x_n, t_n) − u_n)² / Σ_n w_n over this forward's window nodes, u_n = (x_n − x0*)/t_n;
-    /// in "x0" space each term is scaled by t_n² (the error of x̂0 against the best leaf's sample).
+    /// λ·Σ_n w_n·mean_D(v(x_n, t_n) − u_n)² / Σ_n w_n over this forward's window nodes, u_n the prediction whose x̂0 is the
+    /// best leaf's sample (flow: (x_n − x0*)/t_n); in "x0" space each term is scaled by (∂x̂0/∂v)² (flow: t_n²), the error of
+    /// x̂0 against the best leaf's sample.
     /// </summary>
     public Tensor? ExtraLoss(TrainingStepBatch batch)
     {
@@ -131,10 +136,12 @@ public sealed class DynamicTreeStrategy(DynamicTreeConfig config, double clipRan
         var x = batch.States.IndexSelect(0, index);
         var v = batch.Velocity.IndexSelect(0, index);
         var best = Torch.Stack(rows.Select(p => _targets[p.n].BestLeaf.State!).ToList());
-        var u = (x - best) / batch.Time;
+        var u = batch.Process.PredictionFor(x, best, Torch.Full([rows.Count], batch.Time));
         var w = Torch.FromArray(rows.Select(p => (float)_targets[p.n].Weight).ToArray());
         var dims = Enumerable.Range(1, v.Dim - 1).Select(d => (long)d).ToArray();
-        double space = config.LayerTuningSpace == LayerTuningSpace.X0 ? batch.Time * batch.Time : 1.0;
+        // x̂0 is affine in the prediction: its error is the prediction's times ∂x̂0/∂v (−t_n for a flow model)
+        double slope = batch.Process.CleanEstimateSlope(batch.Time);
+        double space = config.LayerTuningSpace == LayerTuningSpace.X0 ? slope * slope : 1.0;
         var term = (w * (v - u).Square().Mean(dims)).Sum() * (config.LayerTuningWeight * space / _targetWeight);
         return scope.MoveToOuter(term);
     }

@@ -7,8 +7,8 @@ namespace Arbor.Strategies.DynamicTree;
 /// LayerTuning-RL's progress weights (Arbor's definition, ALGORITHMS.md §5.6): per tree, the best leaf ℓ*
 /// (highest reward); every window node n (a source of trained edges) gets
 /// w_n = (V(ℓ*) − V(n)) / (V(ℓ*) − min_m V(m) + 1e-6) ∈ [0, 1] with V the backed-up node value, and
-/// w_n = 0 on the best path itself (those nodes already lead there). The SFT target of n is the velocity
-/// carrying x_n straight to the best leaf's sample, u_n = (x_n − x0*)/t_n.
+/// w_n = 0 on the best path itself (those nodes already lead there). The SFT target of n is the prediction
+/// carrying x_n straight to the best leaf's sample (a flow model's velocity u_n = (x_n − x0*)/t_n).
 /// </summary>
 public static class LayerTuning
 {
