@@ -1,13 +1,14 @@
 using System.Diagnostics;
+using Arbor.TestKit;
 
 namespace Arbor.Cli.Tests;
 
 /// <summary>The real `arbor` process, given bad input: exit status 1 and one line that names the problem.</summary>
 public class CommandErrorTests : IDisposable
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("arbor-cli-errors-").FullName;
+    readonly TempDirectory _temp = new("arbor-cli-errors-");
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     static (int Exit, string Stderr) RunArbor(params string[] args)
     {
@@ -26,22 +27,22 @@ public class CommandErrorTests : IDisposable
     [Fact]
     public void AMissingConfigFileIsOneErrorLine()
     {
-        var missing = Path.Combine(_dir, "nonexistent.yaml");
+        var missing = Path.Combine(_temp.Path, "nonexistent.yaml");
 
-        var (exit, stderr) = RunArbor("train", "--config", missing, "--out", Path.Combine(_dir, "run"));
+        var (exit, stderr) = RunArbor("train", "--config", missing, "--out", Path.Combine(_temp.Path, "run"));
 
         Assert.Equal(CliErrorReport.ExitCode, exit);
         Assert.Equal($"error: config file '{missing}' not found", stderr);
-        Assert.False(Directory.Exists(Path.Combine(_dir, "run")));
+        Assert.False(Directory.Exists(Path.Combine(_temp.Path, "run")));
     }
 
     [Fact]
     public void AnUnknownConfigKeyIsNamedWithoutATrace()
     {
-        var config = Path.Combine(_dir, "bad.yaml");
+        var config = Path.Combine(_temp.Path, "bad.yaml");
         File.WriteAllText(config, "strategy: flow_grpo\noptim:\n  lr: 0.1\n");
 
-        var (exit, stderr) = RunArbor("train", "--config", config, "--out", Path.Combine(_dir, "run"));
+        var (exit, stderr) = RunArbor("train", "--config", config, "--out", Path.Combine(_temp.Path, "run"));
 
         Assert.Equal(CliErrorReport.ExitCode, exit);
         Assert.StartsWith("error: ", stderr);
@@ -53,7 +54,7 @@ public class CommandErrorTests : IDisposable
     public void DemoRefusesToDeleteADirectoryThatIsNotAnArborRun()
     {
         // `arbor demo --out .` from a repository used to delete the repository
-        var user = Path.Combine(_dir, "project");
+        var user = Path.Combine(_temp.Path, "project");
         Directory.CreateDirectory(Path.Combine(user, "src"));
         File.WriteAllText(Path.Combine(user, "README.md"), "mine");
 
@@ -73,12 +74,12 @@ public class CommandErrorTests : IDisposable
     public void SampleCountsAreCheckedNamingTheOption(string option, string value)
     {
         // System.CommandLine's own message named only its parameter ("Parameter 'count'"); the checks come before the model loads
-        var (exit, stderr) = RunArbor("sample", "--model", Path.Combine(_dir, "no-model"), "--prompt", "a red circle", option, value,
-            "--out", Path.Combine(_dir, "s"));
+        var (exit, stderr) = RunArbor("sample", "--model", Path.Combine(_temp.Path, "no-model"), "--prompt", "a red circle", option, value,
+            "--out", Path.Combine(_temp.Path, "s"));
 
         Assert.Equal(CliErrorReport.ExitCode, exit);
         Assert.Equal($"error: {option} must be >= 1 (got {value})", stderr);
-        Assert.False(Directory.Exists(Path.Combine(_dir, "s")));
+        Assert.False(Directory.Exists(Path.Combine(_temp.Path, "s")));
     }
 
     [Theory]
@@ -89,14 +90,14 @@ public class CommandErrorTests : IDisposable
     {
         string[] args = command switch
         {
-            "sample" => ["sample", "--prompt", "a red circle", option, "fp16", "--out", Path.Combine(_dir, "s")],
-            "eval" => ["eval", option, "fp16", "--out", Path.Combine(_dir, "s")],
-            _ => ["bench", "strategies", option, "fp16", "--out", Path.Combine(_dir, "s")],
+            "sample" => ["sample", "--prompt", "a red circle", option, "fp16", "--out", Path.Combine(_temp.Path, "s")],
+            "eval" => ["eval", option, "fp16", "--out", Path.Combine(_temp.Path, "s")],
+            _ => ["bench", "strategies", option, "fp16", "--out", Path.Combine(_temp.Path, "s")],
         };
         var (exit, stderr) = RunArbor(args);
 
         Assert.Equal(1, exit);
         Assert.Equal($"error: {option} 'fp16' is unknown (expected fp32, bf16 or auto)", stderr);
-        Assert.False(Directory.Exists(Path.Combine(_dir, "s")));
+        Assert.False(Directory.Exists(Path.Combine(_temp.Path, "s")));
     }
 }

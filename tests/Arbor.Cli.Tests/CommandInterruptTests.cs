@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Arbor.TestKit;
 
 namespace Arbor.Cli.Tests;
 
@@ -12,9 +13,9 @@ namespace Arbor.Cli.Tests;
 /// </summary>
 public partial class CommandInterruptTests : IDisposable
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("arbor-cli-cmd-interrupt-").FullName;
+    readonly TempDirectory _temp = new("arbor-cli-cmd-interrupt-");
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     [LibraryImport("libc", EntryPoint = "kill")]
     private static partial int Kill(int pid, int signal);
@@ -24,10 +25,10 @@ public partial class CommandInterruptTests : IDisposable
     [Fact]
     public async Task SampleStopsAfterTheCurrentPromptWithTheManifestOfWhatItWroteAndExits143()
     {
-        var model = TinyRun.SaveModel(_dir);
-        var prompts = Path.Combine(_dir, "prompts.txt");
+        var model = TinyRun.SaveModel(_temp.Path);
+        var prompts = Path.Combine(_temp.Path, "prompts.txt");
         File.WriteAllLines(prompts, Enumerable.Repeat("a large red triangle at the top", 5000));
-        var outDir = Path.Combine(_dir, "samples");
+        var outDir = Path.Combine(_temp.Path, "samples");
         using var p = Process.Start(ArborProcess.ArborCommand("sample", "--model", model, "--prompts", prompts, "--n", "2", "--steps",
             "2", "--out", outDir))!;
         var stderr = p.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
@@ -75,9 +76,9 @@ public partial class CommandInterruptTests : IDisposable
     [Fact]
     public async Task EvalWhichHasNoCleanPointStopsAtOnceOnSigtermWithoutAnErrorAndExits143()
     {
-        var model = TinyRun.SaveModel(_dir);
+        var model = TinyRun.SaveModel(_temp.Path);
         using var p = Process.Start(ArborProcess.ArborCommand("eval", "--model", model, "--per-family", "2000", "--out",
-            Path.Combine(_dir, "eval")))!;
+            Path.Combine(_temp.Path, "eval")))!;
         var stderr = p.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         Assert.StartsWith($"evaluating {model} on ", await p.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken));
         var stdout = p.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
@@ -87,6 +88,6 @@ public partial class CommandInterruptTests : IDisposable
         await stdout;
         Assert.Equal("\ninterrupted: stopped at once\n", await stderr);   // and no error from the work cut short
         Assert.Equal(143, p.ExitCode);
-        Assert.False(File.Exists(Path.Combine(_dir, "eval", "accuracy.json")));
+        Assert.False(File.Exists(Path.Combine(_temp.Path, "eval", "accuracy.json")));
     }
 }

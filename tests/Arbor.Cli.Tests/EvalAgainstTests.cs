@@ -5,6 +5,7 @@ using Arbor.Pipelines;
 using Arbor.Shapes;
 using Arbor.Tensors;
 using Arbor.Tensors.NN;
+using Arbor.TestKit;
 using Arbor.Text;
 
 namespace Arbor.Cli.Tests;
@@ -12,15 +13,15 @@ namespace Arbor.Cli.Tests;
 /// <summary>`arbor eval --against`, run as the real process on a tiny model.</summary>
 public class EvalAgainstTests : IDisposable
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("arbor-cli-eval-").FullName;
+    readonly TempDirectory _temp = new("arbor-cli-eval-");
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public async Task ALoraWithZeroBAgainstItsBaseReportsNoChangeAtAll()
     {
-        var model = Path.Combine(_dir, "base");
-        var lora = Path.Combine(_dir, "zero-b.safetensors");
+        var model = Path.Combine(_temp.Path, "base");
+        var lora = Path.Combine(_temp.Path, "zero-b.safetensors");
         var tokenizer = new WordTokenizer(ShapesVocabulary.Words);
         using (var gen = new Generator(7))
         using (var pipeline = TextToImagePipeline.Create(new DiTConfig
@@ -34,7 +35,7 @@ public class EvalAgainstTests : IDisposable
             LoraInjection.Apply(pipeline.Model, new Arbor.Training.LoraConfig().Pattern, 2, 4, gen);
             LoraFile.Save(pipeline.Model, lora);
         }
-        var output = Path.Combine(_dir, "eval");
+        var output = Path.Combine(_temp.Path, "eval");
 
         var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "arbor.dll"), "eval", "--model", model, "--lora", lora,

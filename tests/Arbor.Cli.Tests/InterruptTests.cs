@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Arbor.TestKit;
 
 namespace Arbor.Cli.Tests;
 
@@ -6,9 +7,9 @@ namespace Arbor.Cli.Tests;
 /// at a clean point with a checkpoint and exits 128 + the signal.</summary>
 public partial class InterruptTests : IDisposable
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("arbor-cli-interrupt-").FullName;
+    readonly TempDirectory _temp = new("arbor-cli-interrupt-");
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     [LibraryImport("libc", EntryPoint = "kill")]
     private static partial int Kill(int pid, int signal);
@@ -53,5 +54,5 @@ public partial class InterruptTests : IDisposable
         await run.AssertStoppedCleanly(exitCode);
     }
 
-    private TrainRun StartRun() => TrainRun.Start(TinyRun.WriteEndlessTrainConfig(_dir), Path.Combine(_dir, "run"));
+    private TrainRun StartRun() => TrainRun.Start(TinyRun.WriteEndlessTrainConfig(_temp.Path), Path.Combine(_temp.Path, "run"));
 }

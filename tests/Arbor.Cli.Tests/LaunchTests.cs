@@ -102,14 +102,14 @@ public partial class LaunchTests
 /// <summary>`arbor launch -- pretrain` on real processes: the same run as one process, and a worker killed mid-run.</summary>
 public class LaunchedPretrainTests : IDisposable
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("arbor-cli-ddp-").FullName;
+    readonly TempDirectory _temp = new("arbor-cli-ddp-");
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     /// <summary>A one-block DiT on the Shapes world: a step takes milliseconds.</summary>
     string Config(int steps)
     {
-        var path = Path.Combine(_dir, $"tiny-{steps}.yaml");
+        var path = Path.Combine(_temp.Path, $"tiny-{steps}.yaml");
         File.WriteAllText(path, $"""
             seed: 0
             model: {"{"} image_size: 32, patch_size: 8, dim: 32, depth: 1, heads: 2, mlp_ratio: 2,
@@ -137,7 +137,7 @@ public class LaunchedPretrainTests : IDisposable
     public void TwoLaunchedRanksPretrainAsOneProcessDoes()
     {
         var config = Config(8);
-        var (one, two) = (Path.Combine(_dir, "one"), Path.Combine(_dir, "two"));
+        var (one, two) = (Path.Combine(_temp.Path, "one"), Path.Combine(_temp.Path, "two"));
         var single = Run(ArborCommand("pretrain", "--config", config, "--out", one, "--quiet"));
         Assert.True(single.Code == 0, single.Err);
         var launched = Run(ArborCommand(Launch(config, two)));
@@ -154,7 +154,7 @@ public class LaunchedPretrainTests : IDisposable
     public async Task AWorkerKilledMidRunStopsTheJobAndAResumeFinishesItAsAnUninterruptedRun()
     {
         var config = Config(120);
-        var (whole, killed) = (Path.Combine(_dir, "whole"), Path.Combine(_dir, "killed"));
+        var (whole, killed) = (Path.Combine(_temp.Path, "whole"), Path.Combine(_temp.Path, "killed"));
         var uninterrupted = Run(ArborCommand(Launch(config, whole)));
         Assert.True(uninterrupted.Code == 0, uninterrupted.Err);
 
@@ -206,16 +206,16 @@ public class LaunchedPretrainTests : IDisposable
 /// one process, and a stop request stops every rank at one iteration.</summary>
 public partial class LaunchedTrainTests : IDisposable
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("arbor-cli-ddp-train-").FullName;
+    readonly TempDirectory _temp = new("arbor-cli-ddp-train-");
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     [LibraryImport("libc", EntryPoint = "kill")]
     private static partial int Kill(int pid, int signal);
 
     string Config(string strategy, int iterations)
     {
-        var model = Path.Combine(_dir, "base");
+        var model = Path.Combine(_temp.Path, "base");
         if (!Directory.Exists(model))
         {
             using (var gen = new global::Arbor.Tensors.Generator(7))
@@ -228,7 +228,7 @@ public partial class LaunchedTrainTests : IDisposable
                 pipeline.Save(model);
             }
         }
-        var path = Path.Combine(_dir, $"{strategy}-{iterations}.yaml");
+        var path = Path.Combine(_temp.Path, $"{strategy}-{iterations}.yaml");
         File.WriteAllText(path, $"""
             model: {model}
             strategy: {strategy}
@@ -259,7 +259,7 @@ public partial class LaunchedTrainTests : IDisposable
     public void TwoLaunchedRanksTrainAsOneProcessDoes(string strategy)
     {
         var config = Config(strategy, 3);
-        var (one, two) = (Path.Combine(_dir, $"{strategy}-one"), Path.Combine(_dir, $"{strategy}-two"));
+        var (one, two) = (Path.Combine(_temp.Path, $"{strategy}-one"), Path.Combine(_temp.Path, $"{strategy}-two"));
         var single = Run(ArborCommand("train", "--config", config, "--out", one));
         Assert.True(single.Code == 0, single.Err);
         var launched = Run(ArborCommand(Launch("train", "--config", config, "--out", two)));
@@ -286,7 +286,7 @@ public partial class LaunchedTrainTests : IDisposable
     {
         // two launchers as two machines would run them (--nnodes 2, their own --node-rank, node 0 as master), one rank each
         var config = Config("flow_grpo", 2);
-        var (one, two) = (Path.Combine(_dir, "nodes-one"), Path.Combine(_dir, "nodes-two"));
+        var (one, two) = (Path.Combine(_temp.Path, "nodes-one"), Path.Combine(_temp.Path, "nodes-two"));
         var single = Run(ArborCommand("train", "--config", config, "--out", one));
         Assert.True(single.Code == 0, single.Err);
         var port = $"{Ports.Free()}";
@@ -308,7 +308,7 @@ public partial class LaunchedTrainTests : IDisposable
     public async Task AKilledRankStopsTheJobAndAResumeWithTheSameWorldSizeContinuesExactly()
     {
         var config = Config("flow_grpo", 12);
-        var (whole, killed) = (Path.Combine(_dir, "whole"), Path.Combine(_dir, "killed"));
+        var (whole, killed) = (Path.Combine(_temp.Path, "whole"), Path.Combine(_temp.Path, "killed"));
         var uninterrupted = Run(ArborCommand(Launch("train", "--config", config, "--out", whole)));
         Assert.True(uninterrupted.Code == 0, uninterrupted.Err);
 
@@ -340,7 +340,7 @@ public partial class LaunchedTrainTests : IDisposable
     public async Task SigtermToTheLauncherStopsBothRanksAtOneIterationWithACheckpoint()
     {
         var config = Config("flow_grpo", 100000);
-        var run = Path.Combine(_dir, "stopped");
+        var run = Path.Combine(_temp.Path, "stopped");
         using var launcher = Process.Start(ArborCommand(Launch("train", "--config", config, "--out", run)))!;
         var stderr = launcher.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         int iterations = 0;

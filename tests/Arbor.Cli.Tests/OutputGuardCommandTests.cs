@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Arbor.Cli.Bench;
 using Arbor.Runs;
+using Arbor.TestKit;
 
 namespace Arbor.Cli.Tests;
 
@@ -11,14 +12,14 @@ namespace Arbor.Cli.Tests;
 /// </summary>
 public class OutputGuardCommandTests : IDisposable
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("arbor-cli-output-guard-").FullName;
+    readonly TempDirectory _temp = new("arbor-cli-output-guard-");
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     /// <summary>A directory of a user's work: a file and a folder with a file in it.</summary>
     string UserDirectory(string name = "project")
     {
-        var dir = Path.Combine(_dir, name);
+        var dir = Path.Combine(_temp.Path, name);
         Directory.CreateDirectory(Path.Combine(dir, "src"));
         File.WriteAllText(Path.Combine(dir, "notes.txt"), "mine");
         File.WriteAllText(Path.Combine(dir, "src", "main.c"), "int main() {}");
@@ -50,15 +51,15 @@ public class OutputGuardCommandTests : IDisposable
     {
         // the model does not exist: the refusal must come first
         var user = UserDirectory();
-        var err = Refused(user, "sample", "--model", Path.Combine(_dir, "no-model"), "--prompt", "a red circle", "--out", user);
+        var err = Refused(user, "sample", "--model", Path.Combine(_temp.Path, "no-model"), "--prompt", "a red circle", "--out", user);
         Assert.EndsWith($"{NotEmpty}an `arbor sample` output (it has no manifest.json): refusing to write into it. {Advice}", err);
     }
 
     [Fact]
     public void SampleWritesIntoItsOwnEarlierOutputAgain()
     {
-        var model = TinyRun.SaveModel(_dir);
-        var outDir = Path.Combine(_dir, "samples");
+        var model = TinyRun.SaveModel(_temp.Path);
+        var outDir = Path.Combine(_temp.Path, "samples");
         string[] args = ["sample", "--model", model, "--prompt", "a red circle", "--n", "1", "--steps", "1", "--out", outDir];
         Assert.Equal(0, ArborProcess.Run(ArborProcess.ArborCommand(args)).Code);
         var (code, _, err) = ArborProcess.Run(ArborProcess.ArborCommand(args));
@@ -70,15 +71,15 @@ public class OutputGuardCommandTests : IDisposable
     public void EvalRefusesAUsersDirectoryBeforeLoadingTheModel()
     {
         var user = UserDirectory();
-        var err = Refused(user, "eval", "--model", Path.Combine(_dir, "no-model"), "--out", user);
+        var err = Refused(user, "eval", "--model", Path.Combine(_temp.Path, "no-model"), "--out", user);
         Assert.EndsWith($"{NotEmpty}an `arbor eval` output (it has no accuracy.json): refusing to write into it. {Advice}", err);
     }
 
     [Fact]
     public void EvalWritesIntoItsOwnEarlierOutputAgain()
     {
-        var model = TinyRun.SaveModel(_dir);
-        var outDir = Path.Combine(_dir, "eval");
+        var model = TinyRun.SaveModel(_temp.Path);
+        var outDir = Path.Combine(_temp.Path, "eval");
         string[] args = ["eval", "--model", model, "--per-family", "1", "--steps", "1", "--sets", "compositional", "--out", outDir];
         Assert.Equal(0, ArborProcess.Run(ArborProcess.ArborCommand(args)).Code);
         var (code, _, err) = ArborProcess.Run(ArborProcess.ArborCommand(args));
@@ -90,7 +91,7 @@ public class OutputGuardCommandTests : IDisposable
     public void TreeRefusesAUsersDirectoryBeforeLoadingTheModel()
     {
         var user = UserDirectory();
-        var err = Refused(user, "tree", "--config", Path.Combine(_dir, "no-config.yaml"), "--prompt", "a red circle", "--out", user);
+        var err = Refused(user, "tree", "--config", Path.Combine(_temp.Path, "no-config.yaml"), "--prompt", "a red circle", "--out", user);
         Assert.EndsWith($"{NotEmpty}an `arbor tree` output (it has no tree.svg): refusing to write into it. {Advice}", err);
     }
 
@@ -102,7 +103,7 @@ public class OutputGuardCommandTests : IDisposable
         Directory.CreateDirectory(Path.Combine(user, "flow-grpo-seed0"));
         File.WriteAllText(Path.Combine(user, "flow-grpo-seed0", "data.csv"), "1,2");
         var err = Refused(user, "bench", "strategies", "--configs", "configs/flow-grpo.yaml", "--iterations", "1", "--model",
-            Path.Combine(_dir, "no-model"), "--out", user);
+            Path.Combine(_temp.Path, "no-model"), "--out", user);
         Assert.EndsWith($"{NotEmpty}an `arbor bench strategies` output (it has no results.json): refusing to write into it. {Advice}", err);
     }
 
@@ -110,7 +111,7 @@ public class OutputGuardCommandTests : IDisposable
     public void BenchStrategiesReusesItsOwnEarlierOutputAndMarksANewOneAtOnce()
     {
         // an earlier comparison: its results, summary and runs stay until the new runs replace them one by one
-        var earlier = Path.Combine(_dir, "strategies");
+        var earlier = Path.Combine(_temp.Path, "strategies");
         Directory.CreateDirectory(Path.Combine(earlier, "flow-grpo-seed0"));
         File.WriteAllText(Path.Combine(earlier, StrategyComparison.ResultsFile), "[{\"Config\": \"flow-grpo.yaml\"}]");
         File.WriteAllText(Path.Combine(earlier, "summary.md"), "# earlier");
@@ -119,7 +120,7 @@ public class OutputGuardCommandTests : IDisposable
         Assert.Equal("# earlier", File.ReadAllText(Path.Combine(earlier, "summary.md")));
 
         // a new one is a comparison's from the start: stopped in its first run, it can be run again
-        var fresh = Path.Combine(_dir, "fresh");
+        var fresh = Path.Combine(_temp.Path, "fresh");
         StrategyComparison.PrepareOutput(fresh);
         Assert.Equal("[]", File.ReadAllText(Path.Combine(fresh, StrategyComparison.ResultsFile)));
         Assert.True(StrategyComparison.Output.Recognises(fresh));
@@ -129,9 +130,9 @@ public class OutputGuardCommandTests : IDisposable
     public void BenchStrategiesRunsAgainIntoItsOwnOutputAndQuietPrintsOnlyTheSummary()
     {
         // the real command twice into one directory: the second replaces the first's run and rewrites its results
-        var config = TinyRun.WriteTrainConfig(_dir, 1);   // saves the tiny model in _dir/base
-        var outDir = Path.Combine(_dir, "strategies");
-        string[] args = ["bench", "strategies", "--configs", config, "--model", Path.Combine(_dir, "base"), "--iterations", "1",
+        var config = TinyRun.WriteTrainConfig(_temp.Path, 1);   // saves the tiny model in base/ there
+        var outDir = Path.Combine(_temp.Path, "strategies");
+        string[] args = ["bench", "strategies", "--configs", config, "--model", Path.Combine(_temp.Path, "base"), "--iterations", "1",
             "--prompts-per-family", "1", "--out", outDir];
         var (code, first, err) = ArborProcess.Run(ArborProcess.ArborCommand(args));
         Assert.True(code == 0, err);
@@ -163,7 +164,7 @@ public class OutputGuardCommandTests : IDisposable
     [Fact]
     public void PretrainRefusesAUsersDirectoryWhateverTheFlagsAndDeletesNothing()
     {
-        var config = Path.Combine(_dir, "pretrain.yaml");
+        var config = Path.Combine(_temp.Path, "pretrain.yaml");
         File.WriteAllText(config, "seed: 0\n");
         var user = UserDirectory();
         foreach (var flag in new[] { "--resume", "--overwrite" })
@@ -177,9 +178,9 @@ public class OutputGuardCommandTests : IDisposable
     [Fact]
     public void PretrainNeitherContinuesNorDeletesAnRlRun()
     {
-        var config = Path.Combine(_dir, "pretrain.yaml");
+        var config = Path.Combine(_temp.Path, "pretrain.yaml");
         File.WriteAllText(config, "seed: 0\n");
-        var rl = Path.Combine(_dir, "rl-run");
+        var rl = Path.Combine(_temp.Path, "rl-run");
         Directory.CreateDirectory(Path.Combine(rl, "checkpoint"));
         File.WriteAllText(Path.Combine(rl, "config.yaml"), "seed: 0\nstrategy: dynamic_tree\n");
         File.WriteAllText(Path.Combine(rl, "metrics.jsonl"), "{}\n");
@@ -190,14 +191,14 @@ public class OutputGuardCommandTests : IDisposable
             "to continue it. Choose another --out.", resumed);
         Assert.EndsWith("refusing to delete it. Choose another --out.",
             Refused(rl, "pretrain", "--config", config, "--out", rl, "--overwrite"));
-        Assert.Contains("already holds a run", Refused(rl, "train", "--config", TinyRun.WriteTrainConfig(_dir, 1), "--out", rl));
+        Assert.Contains("already holds a run", Refused(rl, "train", "--config", TinyRun.WriteTrainConfig(_temp.Path, 1), "--out", rl));
     }
 
     [Fact]
     public void TrainResumeRefusesAUsersDirectory()
     {
         var user = UserDirectory();
-        var err = Refused(user, "train", "--config", TinyRun.WriteTrainConfig(_dir, 1), "--out", user, "--resume");
+        var err = Refused(user, "train", "--config", TinyRun.WriteTrainConfig(_temp.Path, 1), "--out", user, "--resume");
         Assert.Contains($"{NotEmpty}an Arbor RL run directory (it has no config.yaml and no metrics.jsonl): refusing to " +
             $"continue it. {Advice}", err);
     }
@@ -205,7 +206,7 @@ public class OutputGuardCommandTests : IDisposable
     /// <summary>An RL run as `arbor train` leaves it, as far as `arbor report` reads it: its config and (empty) metrics.</summary>
     string RlRun(string name = "run")
     {
-        var run = Path.Combine(_dir, name);
+        var run = Path.Combine(_temp.Path, name);
         Directory.CreateDirectory(run);
         File.WriteAllText(Path.Combine(run, "config.yaml"), "seed: 0\nstrategy: flow_grpo\n");
         File.WriteAllText(Path.Combine(run, "metrics.jsonl"), "");
@@ -224,7 +225,7 @@ public class OutputGuardCommandTests : IDisposable
         File.WriteAllText(Path.Combine(user, "metrics.jsonl"), "{}");
         Assert.Contains("(it has no config.yaml)", Refused(user, "report", "--run", user));
 
-        var missing = Path.Combine(_dir, "missing");
+        var missing = Path.Combine(_temp.Path, "missing");
         var (code, _, err) = ArborProcess.Run(ArborProcess.ArborCommand("report", "--run", missing));
         Assert.Equal(CliErrorReport.ExitCode, code);
         Assert.Equal($"error: '{missing}' is not an Arbor run directory (it does not exist): refusing to write report.html into it. " +
@@ -261,7 +262,7 @@ public class OutputGuardCommandTests : IDisposable
     {
         // the benchmark deletes its --dir afterwards: an existing one, a user's, must be neither written nor deleted
         var user = UserDirectory();
-        var err = Refused(user, "bench", "checkpoint", "--model", Path.Combine(_dir, "no-model"), "--reps", "1", "--dir", user);
+        var err = Refused(user, "bench", "checkpoint", "--model", Path.Combine(_temp.Path, "no-model"), "--reps", "1", "--dir", user);
         Assert.EndsWith("exists: refusing to use it as --dir, which the benchmark creates and deletes. Give a path that does not exist.",
             err);
     }
@@ -270,8 +271,8 @@ public class OutputGuardCommandTests : IDisposable
     public void BenchRlThroughputRefusesAUsersDirectoryBeforeAnyRun()
     {
         var user = UserDirectory();
-        var err = Refused(user, "bench", "rl-throughput", "--configs", "configs/flow-grpo.yaml", "--model", Path.Combine(_dir, "no-model"),
-            "--out", user);
+        var err = Refused(user, "bench", "rl-throughput", "--configs", "configs/flow-grpo.yaml", "--model",
+            Path.Combine(_temp.Path, "no-model"), "--out", user);
         Assert.EndsWith($"{NotEmpty}an `arbor bench rl-throughput` output (it has no throughput.json): refusing to write into it. {Advice}",
             err);
     }
@@ -283,7 +284,7 @@ public class OutputGuardCommandTests : IDisposable
     public void BenchResultFilesRefuseToOverwriteAUsersFile(string bench, string options)
     {
         // the refusal comes before minutes of measurement, not when the result is written at the end
-        var file = Path.Combine(_dir, "results.json");
+        var file = Path.Combine(_temp.Path, "results.json");
         File.WriteAllText(file, "{\"my\": \"data\"}");
         var err = Refused(file, ["bench", bench, .. options.Split(' '), "--out", file]);
         var keys = bench == "reward-spread"

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Arbor.Cli.Output;
+using Arbor.TestKit;
 
 namespace Arbor.Cli.Tests;
 
@@ -34,23 +35,18 @@ public class PlainOutputTests
     [Fact]
     public void ATrainRunWithStdoutRedirectedPrintsOnePlainLinePerIteration()
     {
-        var dir = Path.Combine(Path.GetTempPath(), "arbor-plain-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-        try
-        {
-            var config = TinyRun.WriteTrainConfig(dir, iterations: 3);
-            var start = ArborProcess.ArborCommand("train", "--config", config, "--out", Path.Combine(dir, "run"));
-            start.Environment["TERM"] = "xterm-256color";   // a colour terminal declared, as in a CI log
-            start.Environment.Remove("NO_COLOR");
-            var (code, stdout, stderr) = ArborProcess.Run(start);
-            Assert.True(code == 0, stderr);
-            var lines = stdout.Split('\n');
-            var iterations = lines.Where(l => l.StartsWith("iter ")).ToArray();
-            Assert.Equal(3, iterations.Length);
-            for (int i = 0; i < 3; i++) Assert.StartsWith($"iter {i + 1}/3  reward ", iterations[i]);
-            Assert.DoesNotContain('\u001b', stdout);
-            Assert.DoesNotContain('\r', stdout);
-        }
-        finally { Directory.Delete(dir, recursive: true); }
+        using var temp = new TempDirectory("arbor-plain-");
+        var config = TinyRun.WriteTrainConfig(temp.Path, iterations: 3);
+        var start = ArborProcess.ArborCommand("train", "--config", config, "--out", Path.Combine(temp.Path, "run"));
+        start.Environment["TERM"] = "xterm-256color";   // a colour terminal declared, as in a CI log
+        start.Environment.Remove("NO_COLOR");
+        var (code, stdout, stderr) = ArborProcess.Run(start);
+        Assert.True(code == 0, stderr);
+        var lines = stdout.Split('\n');
+        var iterations = lines.Where(l => l.StartsWith("iter ")).ToArray();
+        Assert.Equal(3, iterations.Length);
+        for (int i = 0; i < 3; i++) Assert.StartsWith($"iter {i + 1}/3  reward ", iterations[i]);
+        Assert.DoesNotContain('\u001b', stdout);
+        Assert.DoesNotContain('\r', stdout);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Arbor.TestKit;
 
 namespace Arbor.Cli.Tests;
 
@@ -9,9 +10,9 @@ namespace Arbor.Cli.Tests;
 /// </summary>
 public class ProgressModeProcessTests : IDisposable
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("arbor-cli-progress-").FullName;
+    readonly TempDirectory _temp = new("arbor-cli-progress-");
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     /// <summary>Runs `arbor ARGS` (in <paramref name="workingDirectory"/> if given), which must succeed; returns its stdout.</summary>
     static string Stdout(string? workingDirectory, params string[] args)
@@ -52,8 +53,8 @@ public class ProgressModeProcessTests : IDisposable
     [Fact]
     public void TrainLogFormatJsonPrintsOnlyJsonObjectsOnePerLine()
     {
-        var config = TinyRun.WriteTrainConfig(_dir, iterations: 2);
-        var kinds = JsonKinds(Stdout(null, "train", "--config", config, "--out", Path.Combine(_dir, "run"), "--log-format", "json"));
+        var config = TinyRun.WriteTrainConfig(_temp.Path, iterations: 2);
+        var kinds = JsonKinds(Stdout(null, "train", "--config", config, "--out", Path.Combine(_temp.Path, "run"), "--log-format", "json"));
         Assert.Equal(2, kinds.Count(k => k == "train"));
         Assert.Equal(2, kinds.Count(k => k == "eval"));   // the evaluations before and after
     }
@@ -61,8 +62,8 @@ public class ProgressModeProcessTests : IDisposable
     [Fact]
     public void TrainQuietPrintsNoPerIterationLines()
     {
-        var config = TinyRun.WriteTrainConfig(_dir, iterations: 2);
-        var stdout = Stdout(null, "train", "--config", config, "--out", Path.Combine(_dir, "run"), "--quiet");
+        var config = TinyRun.WriteTrainConfig(_temp.Path, iterations: 2);
+        var stdout = Stdout(null, "train", "--config", config, "--out", Path.Combine(_temp.Path, "run"), "--quiet");
         Plain(stdout);
         Assert.DoesNotContain(Lines(stdout), l => l.StartsWith("iter ") || l.StartsWith("arbor train") || l.StartsWith('{'));
         Assert.Contains("held-out, iteration 0 → 2", stdout);   // the final result: the paired comparison
@@ -71,7 +72,7 @@ public class ProgressModeProcessTests : IDisposable
     /// <summary>A one-block DiT pretrained on the Shapes world for <paramref name="steps"/> steps, one line per step.</summary>
     string PretrainConfig(int steps)
     {
-        var path = Path.Combine(_dir, "pretrain.yaml");
+        var path = Path.Combine(_temp.Path, "pretrain.yaml");
         File.WriteAllText(path, $"""
             seed: 0
             model: {"{"} image_size: 32, patch_size: 8, dim: 32, depth: 1, heads: 2, mlp_ratio: 2,
@@ -88,18 +89,18 @@ public class ProgressModeProcessTests : IDisposable
     [Fact]
     public void PretrainWithStdoutRedirectedPrintsOnePlainLinePerStep()
     {
-        var stdout = Stdout(null, "pretrain", "--config", PretrainConfig(3), "--out", Path.Combine(_dir, "run"));
+        var stdout = Stdout(null, "pretrain", "--config", PretrainConfig(3), "--out", Path.Combine(_temp.Path, "run"));
         Plain(stdout);
         var steps = Lines(stdout).Where(l => l.StartsWith("step ")).ToArray();
         Assert.Equal(3, steps.Length);
         for (int i = 0; i < 3; i++) Assert.StartsWith($"step {i + 1}/3  loss ", steps[i]);
-        Assert.Contains($"model: {Path.Combine(_dir, "run", "model")}", stdout);
+        Assert.Contains($"model: {Path.Combine(_temp.Path, "run", "model")}", stdout);
     }
 
     [Fact]
     public void PretrainLogFormatJsonPrintsOnlyJsonObjectsOnePerLine()
     {
-        var kinds = JsonKinds(Stdout(null, "pretrain", "--config", PretrainConfig(3), "--out", Path.Combine(_dir, "run"),
+        var kinds = JsonKinds(Stdout(null, "pretrain", "--config", PretrainConfig(3), "--out", Path.Combine(_temp.Path, "run"),
             "--log-format", "json"));
         Assert.Equal(["step", "step", "step"], kinds.Where(k => k == "step"));
         Assert.Contains("eval", kinds);
@@ -111,7 +112,7 @@ public class ProgressModeProcessTests : IDisposable
     /// </summary>
     string TinyDemoRepository()
     {
-        var repo = Path.Combine(_dir, "repo");
+        var repo = Path.Combine(_temp.Path, "repo");
         var model = TinyRun.SaveModel(Path.Combine(repo, "models"), "shapes-base");
         Directory.CreateDirectory(Path.Combine(repo, "configs"));
         File.WriteAllText(Path.Combine(repo, "configs", "demo.yaml"), TinyRun.TrainConfigText(model, iterations: 2));

@@ -1,24 +1,25 @@
 using System.Text.Json;
 using Arbor.Cli.Bench;
 using Arbor.Runs;
+using Arbor.TestKit;
 
 namespace Arbor.Cli.Tests;
 
 /// <summary>`arbor bench rl-throughput` on the tiny model: the real trainer, both precisions per round, warm-up untimed.</summary>
 public class RlThroughputTests : IDisposable
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("arbor-cli-rl-throughput-").FullName;
+    readonly TempDirectory _temp = new("arbor-cli-rl-throughput-");
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public void EachRoundTimesBothPrecisionsInAlternatingOrderThroughTheTrainerAndSkipsTheWarmUp()
     {
-        var config = TinyRun.WriteTrainConfig(_dir, 100);
-        var output = Path.Combine(_dir, "out");
+        var config = TinyRun.WriteTrainConfig(_temp.Path, 100);
+        var output = Path.Combine(_temp.Path, "out");
         RlThroughput.PrepareOutput(output);
         var lines = new List<string>();
-        var row = RlThroughput.Run(config, Path.Combine(_dir, "base"), rounds: 2, iterations: 2, output, lines.Add);
+        var row = RlThroughput.Run(config, Path.Combine(_temp.Path, "base"), rounds: 2, iterations: 2, output, lines.Add);
 
         Assert.Equal("run.yaml", row.Config);
         Assert.Equal("flow_grpo", row.Strategy);
@@ -42,7 +43,7 @@ public class RlThroughputTests : IDisposable
         Assert.True(RlThroughput.Output.Recognises(output));
         RlThroughput.PrepareOutput(output);                      // an earlier output of its own: accepted again
 
-        var user = Path.Combine(_dir, "user");
+        var user = Path.Combine(_temp.Path, "user");
         Directory.CreateDirectory(user);
         File.WriteAllText(Path.Combine(user, "notes.txt"), "mine");
         Assert.ThrowsAny<Exception>(() => RlThroughput.PrepareOutput(user));
@@ -52,9 +53,9 @@ public class RlThroughputTests : IDisposable
     [Fact]
     public void TheCommandPrintsOneJsonObjectPerConfigWithLogFormatJsonAndOnlyTheTableWhenQuiet()
     {
-        var config = TinyRun.WriteTrainConfig(_dir, 100);
-        var output = Path.Combine(_dir, "out");
-        string[] args = ["bench", "rl-throughput", "--configs", config, "--model", Path.Combine(_dir, "base"), "--rounds", "1",
+        var config = TinyRun.WriteTrainConfig(_temp.Path, 100);
+        var output = Path.Combine(_temp.Path, "out");
+        string[] args = ["bench", "rl-throughput", "--configs", config, "--model", Path.Combine(_temp.Path, "base"), "--rounds", "1",
             "--iterations", "1", "--out", output];
         var (code, json, err) = ArborProcess.Run(ArborProcess.ArborCommand([.. args, "--log-format", "json"]));
         Assert.True(code == 0, err);

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using Arbor.Cli.Bench;
+using Arbor.TestKit;
 
 namespace Arbor.Cli.Tests;
 
@@ -7,9 +8,9 @@ namespace Arbor.Cli.Tests;
 /// the files runs and docs/results keep, paired per prompt.</summary>
 public class RunComparisonTests : IDisposable
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("arbor-cli-compare-").FullName;
+    readonly TempDirectory _temp = new("arbor-cli-compare-");
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     /// <summary>An eval record as the trainers write it: 2 colors and 2 counting prompts of the compositional set.</summary>
     static string Eval(long iteration, string pass)
@@ -22,7 +23,7 @@ public class RunComparisonTests : IDisposable
 
     string Write(string name, bool gzip, params string[] lines)
     {
-        var path = Path.Combine(_dir, name);
+        var path = Path.Combine(_temp.Path, name);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var text = string.Join("\n", lines) + "\n";
         if (!gzip)
@@ -44,7 +45,7 @@ public class RunComparisonTests : IDisposable
         Write("a/metrics.jsonl", false, Eval(0, "0010"), """{"kind":"iteration","iteration":1}""", Eval(40, "0110"));
         var b = Write("b.metrics.jsonl.gz", true, Eval(0, "0010"), Eval(40, "1111"));
 
-        var (sets, text) = RunComparison.Between(RunComparison.Read(Path.Combine(_dir, "a")), RunComparison.Read(b));
+        var (sets, text) = RunComparison.Between(RunComparison.Read(Path.Combine(_temp.Path, "a")), RunComparison.Read(b));
 
         // A 0110 → B 1111: gained prompts 0 and 3, lost none; colors 50 → 100 %, counting 50 → 100 %; exact McNemar p = 2 · 0.5² = 0.5
         var c = Assert.Single(sets);
@@ -61,16 +62,17 @@ public class RunComparisonTests : IDisposable
     public void AnEarlierIterationABenchOutputAndTheErrorsNameTheProblem()
     {
         Write("bench/nft-seed0/metrics.jsonl", false, Eval(0, "0010"), Eval(40, "0110"));
-        var first = RunComparison.Read(Path.Combine(_dir, "bench"), iteration: 0);
+        var first = RunComparison.Read(Path.Combine(_temp.Path, "bench"), iteration: 0);
         Assert.Equal(0, first.Iteration);
 
         Assert.Contains("no evaluation at iteration 7 (it has 0, 40)",
-            Assert.Throws<ArgumentException>(() => RunComparison.Read(Path.Combine(_dir, "bench"), 7)).Message);
+            Assert.Throws<ArgumentException>(() => RunComparison.Read(Path.Combine(_temp.Path, "bench"), 7)).Message);
         Write("bench/awm-seed0/metrics.jsonl", false, Eval(0, "0010"));
-        Assert.Contains("holds 2 runs", Assert.Throws<ArgumentException>(() => RunComparison.Read(Path.Combine(_dir, "bench"))).Message);
+        Assert.Contains("holds 2 runs",
+            Assert.Throws<ArgumentException>(() => RunComparison.Read(Path.Combine(_temp.Path, "bench"))).Message);
         var none = Write("none.jsonl", false, """{"kind":"iteration","iteration":1}""");
         Assert.Contains("holds no held-out evaluation", Assert.Throws<FormatException>(() => RunComparison.Read(none)).Message);
-        Assert.Throws<FileNotFoundException>(() => RunComparison.Read(Path.Combine(_dir, "missing")));
+        Assert.Throws<FileNotFoundException>(() => RunComparison.Read(Path.Combine(_temp.Path, "missing")));
 
         // other sizes are not paired: the comparison refuses rather than pairing the wrong prompts
         var small = RunComparison.Read(Write("small.jsonl", false,

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Arbor.TestKit;
 
 namespace Arbor.Cli.Tests;
 
@@ -6,9 +7,9 @@ namespace Arbor.Cli.Tests;
 /// second fails at once naming the first, which goes on unharmed.</summary>
 public partial class RunLockProcessTests : IDisposable
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("arbor-cli-runlock-").FullName;
+    readonly TempDirectory _temp = new("arbor-cli-runlock-");
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     [LibraryImport("libc", EntryPoint = "kill")]
     private static partial int Kill(int pid, int signal);
@@ -16,8 +17,8 @@ public partial class RunLockProcessTests : IDisposable
     [Fact]
     public async Task ASecondTrainOnARunInProgressFailsNamingTheFirstWhateverItsFlags()
     {
-        var config = TinyRun.WriteEndlessTrainConfig(_dir);
-        var dir = Path.Combine(_dir, "run");
+        var config = TinyRun.WriteEndlessTrainConfig(_temp.Path);
+        var dir = Path.Combine(_temp.Path, "run");
         using var first = TrainRun.Start(config, dir);
         await first.WaitForIterations(1);
         var configBefore = File.ReadAllText(Path.Combine(dir, "config.yaml"));

@@ -3,15 +3,16 @@ using System.Xml.Linq;
 using Arbor.Cli.Bench;
 using Arbor.Evaluation;
 using Arbor.Reporting;
+using Arbor.TestKit;
 
 namespace Arbor.Cli.Tests;
 
 /// <summary>`arbor bench strategies`' statistics and summary on hand-made paired outcomes (no model runs).</summary>
 public class StrategyComparisonTests : IDisposable
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("arbor-cli-strategies-").FullName;
+    readonly TempDirectory _temp = new("arbor-cli-strategies-");
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     /// <summary>The base's pass bits on 4 compositional prompts: colors, colors, counting, counting.</summary>
     const string Base = "0010";
@@ -65,8 +66,8 @@ public class StrategyComparisonTests : IDisposable
 
         var summary = StrategySummary.Of(results, new ComparisonBudget(10, 0, 30, 2, 0.1), [0, 1],
             new DateTime(2026, 12, 2, 8, 30, 0, DateTimeKind.Utc));
-        summary.WriteTo(_dir);
-        var svg = XDocument.Load(Path.Combine(_dir, "accuracy-vs-time.svg"));
+        summary.WriteTo(_temp.Path);
+        var svg = XDocument.Load(Path.Combine(_temp.Path, "accuracy-vs-time.svg"));
         XNamespace ns = "http://www.w3.org/2000/svg";
         var groups = svg.Descendants(ns + "g").Where(g => (string?)g.Attribute("class") == "series").ToList();
         Assert.Equal(["a.yaml", "b.yaml"], groups.Select(g => (string?)g.Attribute("data-name")));
@@ -77,7 +78,7 @@ public class StrategyComparisonTests : IDisposable
         Assert.Contains("in_distribution strict accuracy (%) against training time (mean and min–max over 2 seeds)",
             svg.Root!.Element(ns + "title")!.Value);
 
-        var md = File.ReadAllText(Path.Combine(_dir, "summary.md"));
+        var md = File.ReadAllText(Path.Combine(_temp.Path, "summary.md"));
         Assert.Equal(summary.Markdown, md);
         Assert.Contains("![in_distribution strict accuracy against training minutes, per config](accuracy-vs-time.svg)", md);
     }
@@ -150,7 +151,7 @@ public class StrategyComparisonTests : IDisposable
         Assert.Contains("| a.yaml | b.yaml | compositional |", md);
 
         // results.json carries each family's paired change
-        var path = Path.Combine(_dir, "results.json");
+        var path = Path.Combine(_temp.Path, "results.json");
         StrategyComparison.Save(results, path);
         using var json = JsonDocument.Parse(File.ReadAllText(path));
         var colors = json.RootElement[1].GetProperty("Sets")[0].GetProperty("ChangeByFamily").GetProperty("colors");

@@ -1,6 +1,7 @@
 using Arbor.Advantages;
 using Arbor.Configuration;
 using Arbor.Pretraining;
+using Arbor.TestKit;
 using Arbor.Training;
 
 namespace Arbor.Tests.Configuration;
@@ -173,15 +174,12 @@ public class ConfigLoaderTests
     [Fact]
     public void AnEmptyConfigFileIsAnErrorRatherThanEveryDefault()
     {
-        var path = Path.Combine(Path.GetTempPath(), $"arbor-empty-{Guid.NewGuid():N}.yaml");
+        using var temp = new TempDirectory("arbor-empty-");
+        var path = temp.File("empty.yaml");
         File.WriteAllText(path, "# nothing yet\n\n");
-        try
-        {
-            var e = Assert.Throws<ConfigException>(() => ConfigLoader.Load<GrpoTrainConfig>(path));
-            Assert.Contains("is empty", e.Message);
-            Assert.Contains("strategy", e.Message);
-        }
-        finally { File.Delete(path); }
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Load<GrpoTrainConfig>(path));
+        Assert.Contains("is empty", e.Message);
+        Assert.Contains("strategy", e.Message);
     }
 
     [Fact]
@@ -216,13 +214,13 @@ public class ConfigLoaderTests
 
 public sealed class ConfigExtendsTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("arbor-extends-").FullName;
+    private readonly TempDirectory _temp = new("arbor-extends-");
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     private string Write(string relative, string yaml)
     {
-        var path = Path.Combine(_dir, relative);
+        var path = Path.Combine(_temp.Path, relative);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, yaml);
         return path;

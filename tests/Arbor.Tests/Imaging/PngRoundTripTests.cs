@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using Arbor.Imaging;
+using Arbor.TestKit;
 
 namespace Arbor.Tests.Imaging;
 
@@ -74,16 +75,12 @@ public class PngRoundTripTests
     public void FileAndStreamOverloads_RoundTrip()
     {
         var image = new Image8(5, 4, 3, PngTestKit.RandomBytes(60, seed: 7));
-        string path = Path.Combine(Path.GetTempPath(), $"arbor-png-{Guid.NewGuid():N}.png");
-        try
+        using (var temp = new TempDirectory("arbor-png-"))
         {
+            string path = temp.File("image.png");
             PngEncoder.Write(path, image);
             Assert.Equal(image.Pixels, PngDecoder.Read(path).Pixels);
             Assert.Equal(PngEncoder.Encode(image), File.ReadAllBytes(path));
-        }
-        finally
-        {
-            File.Delete(path);
         }
 
         using var stream = new MemoryStream();

@@ -1,13 +1,16 @@
 using Arbor.Models;
 using Arbor.Tensors;
 using Arbor.Tensors.NN;
+using Arbor.TestKit;
 
 namespace Arbor.Tests.Models;
 
 public class LoraFileTests : IDisposable
 {
-    private readonly string _path = Path.Combine(Path.GetTempPath(), $"arbor-lora-{Guid.NewGuid():N}.safetensors");
-    public void Dispose() { if (File.Exists(_path)) File.Delete(_path); }
+    private readonly TempDirectory _temp = new("arbor-lora-");
+    private readonly string _path;
+    public LoraFileTests() => _path = _temp.File("lora.safetensors");
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public void AdaptersRoundTripOntoAFreshBase()

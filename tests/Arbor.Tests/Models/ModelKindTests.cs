@@ -3,6 +3,7 @@ using Arbor.Pipelines;
 using Arbor.Pretraining;
 using Arbor.Rollouts;
 using Arbor.Tensors;
+using Arbor.TestKit;
 using Arbor.Tests.Pretraining;
 using Arbor.Tests.Training;
 using Arbor.Training;
@@ -12,8 +13,8 @@ namespace Arbor.Tests.Models;
 /// <summary>The two model kinds: what each means, what a model directory records, and the errors of using one as the other.</summary>
 public sealed class ModelKindTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "arbor-kind-" + Guid.NewGuid().ToString("N"));
-    public void Dispose() { if (Directory.Exists(_dir)) Directory.Delete(_dir, true); }
+    private readonly TempDirectory _temp = new("arbor-kind-");
+    public void Dispose() => _temp.Dispose();
 
     public static TheoryData<string> Kinds => ["flow", "epsilon", "cosine"];
 
@@ -54,8 +55,8 @@ public sealed class ModelKindTests : IDisposable
     [Fact]
     public void AModelDirectoryRecordsItsKindAndAnOldOneWithoutAKindIsAFlowModel()
     {
-        var flow = new GrpoTrainerTests().SaveTinyBaseInto(_dir);
-        var eps = new GrpoTrainerTests().SaveTinyBaseInto(_dir, ModelKind.Epsilon);
+        var flow = GrpoTrainerTests.SaveTinyBaseInto(_temp.Path);
+        var eps = GrpoTrainerTests.SaveTinyBaseInto(_temp.Path, ModelKind.Epsilon);
         Assert.Contains("kind: flow", File.ReadAllText(Path.Combine(flow, TextToImagePipeline.ConfigFile)));
         var yaml = File.ReadAllText(Path.Combine(eps, TextToImagePipeline.ConfigFile));
         Assert.Contains("kind: epsilon", yaml);
@@ -67,7 +68,7 @@ public sealed class ModelKindTests : IDisposable
         }
 
         // a model.yaml written before the kinds existed has no `kind`: the shipped base's, for one
-        var old = Path.Combine(_dir, "old");
+        var old = Path.Combine(_temp.Path, "old");
         Directory.CreateDirectory(old);
         foreach (var f in Directory.GetFiles(flow)) File.Copy(f, Path.Combine(old, Path.GetFileName(f)));
         var lines = File.ReadAllLines(Path.Combine(old, TextToImagePipeline.ConfigFile))
@@ -95,8 +96,8 @@ public sealed class ModelKindTests : IDisposable
     [Fact]
     public void LoadingAModelAsTheOtherKindFailsNamingBoth()
     {
-        var flow = new GrpoTrainerTests().SaveTinyBaseInto(_dir);
-        var eps = new GrpoTrainerTests().SaveTinyBaseInto(_dir, ModelKind.Epsilon);
+        var flow = GrpoTrainerTests.SaveTinyBaseInto(_temp.Path);
+        var eps = GrpoTrainerTests.SaveTinyBaseInto(_temp.Path, ModelKind.Epsilon);
         var e = Assert.Throws<ModelKindMismatchException>(() => TextToImagePipeline.Load(eps, expected: ModelKind.Flow));
         Assert.Equal($"model directory '{eps}' holds an ε-prediction diffusion (epsilon) model (the kind in its model.yaml), but it " +
             "was loaded as a flow-matching (flow) model", e.Message);
@@ -107,7 +108,7 @@ public sealed class ModelKindTests : IDisposable
         // pretraining that continues a model of the other kind
         var cfg = PretrainerTests.Tiny(1) with { InitFrom = flow, Model = PretrainerTests.Tiny(1).Model with { Kind = ModelKind.Epsilon } };
         var p = Assert.Throws<ModelKindMismatchException>(() =>
-            new Pretrainer(cfg, new TwoColorSource(), null, Path.Combine(_dir, "pre")).Run(resume: false,
+            new Pretrainer(cfg, new TwoColorSource(), null, Path.Combine(_temp.Path, "pre")).Run(resume: false,
                 cancel: TestContext.Current.CancellationToken));
         Assert.Contains("holds a flow-matching (flow) model", p.Message);
     }
@@ -115,8 +116,8 @@ public sealed class ModelKindTests : IDisposable
     [Fact]
     public void AFlowStepOnAnEpsilonModelIsRefusedBeforeTheRunTouchesAnything()
     {
-        var eps = new GrpoTrainerTests().SaveTinyBaseInto(_dir, ModelKind.Epsilon);
-        var run = Path.Combine(_dir, "run");
+        var eps = GrpoTrainerTests.SaveTinyBaseInto(_temp.Path, ModelKind.Epsilon);
+        var run = Path.Combine(_temp.Path, "run");
         var flowConfig = GrpoTrainerTests.Config(eps, 1);          // flow_grpo with its default step, Flow-GRPO's SDE
         var e = Assert.Throws<ModelKindMismatchException>(() =>
             new GrpoTrainer(flowConfig, run).Run(resume: false, cancel: TestContext.Current.CancellationToken));
@@ -133,7 +134,7 @@ public sealed class ModelKindTests : IDisposable
         Assert.Contains("rollout.ode_solver: heun", h.Message);
 
         // and the reverse: DDIM on a flow model, refused by the engine itself too
-        var flow = new GrpoTrainerTests().SaveTinyBaseInto(_dir);
+        var flow = GrpoTrainerTests.SaveTinyBaseInto(_temp.Path);
         var ddim = GrpoTrainerTests.Config(flow, 1) with
         {
             FlowGrpo = flowConfig.FlowGrpo with { SdeKind = Arbor.Sampling.Steps.SdeKind.Ddim, NoiseLevel = 1.0 },
@@ -151,7 +152,7 @@ public sealed class ModelKindTests : IDisposable
     public void AnEpsilonBaseTrainsEndToEnd()
     {
         // a whole `arbor train` on an ε-model: DDIM rollouts and training, its evaluation by deterministic DDIM, the report
-        var eps = new GrpoTrainerTests().SaveTinyBaseInto(_dir, ModelKind.Epsilon);
+        var eps = GrpoTrainerTests.SaveTinyBaseInto(_temp.Path, ModelKind.Epsilon);
         var config = GrpoTrainerTests.Config(eps, 2) with
         {
             Strategy = "dynamic_tree",
@@ -162,7 +163,7 @@ public sealed class ModelKindTests : IDisposable
             },
             Eval = GrpoTrainerTests.Config(eps, 2).Eval with { Every = 2 },
         };
-        var run = Path.Combine(_dir, "run");
+        var run = Path.Combine(_temp.Path, "run");
         var trainer = new GrpoTrainer(config, run);
         trainer.Run(resume: false, cancel: TestContext.Current.CancellationToken);
         Assert.Equal(2, trainer.Evaluations.Count);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Arbor.Distributed;
 using Arbor.Pipelines;
 using Arbor.Pretraining;
+using Arbor.TestKit;
 
 namespace Arbor.Tests.Pretraining;
 
@@ -11,8 +12,8 @@ namespace Arbor.Tests.Pretraining;
 /// </summary>
 public class DataParallelPretrainTests(ITestOutputHelper output) : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("arbor-ddp-pretrain-").FullName;
-    public void Dispose() => Directory.Delete(_dir, true);
+    private readonly TempDirectory _temp = new("arbor-ddp-pretrain-");
+    public void Dispose() => _temp.Dispose();
 
 
 
@@ -30,11 +31,11 @@ public class DataParallelPretrainTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void TwoRanksTrainAsOneProcessDoesWithinReductionToleranceAndOnlyRankZeroWrites()
     {
-        var one = Path.Combine(_dir, "one");
+        var one = Path.Combine(_temp.Path, "one");
         new Pretrainer(PretrainerTests.Tiny(6), new TwoColorSource(), null, one)
             .Run(resume: false, cancel: TestContext.Current.CancellationToken);
 
-        var two = Path.Combine(_dir, "two");
+        var two = Path.Combine(_temp.Path, "two");
         Tests.Distributed.Ranks.Run(2,
             dp => new Pretrainer(PretrainerTests.Tiny(6), new TwoColorSource(), null, two, dp).Run(resume: false));
 

@@ -2,14 +2,18 @@ using Arbor.Models;
 using Arbor.Pipelines;
 using Arbor.Pretraining;
 using Arbor.Tensors;
+using Arbor.TestKit;
 
 namespace Arbor.Tests.Pretraining;
 
 /// <summary>`arbor pretrain` of an ε-prediction model: the same world, captions, dropout and CFG, DDPM's loss and timesteps.</summary>
 public sealed class EpsilonPretrainingTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "arbor-eps-pretrain-" + Guid.NewGuid().ToString("N"));
-    public void Dispose() { if (Directory.Exists(_dir)) Directory.Delete(_dir, true); }
+    private readonly TempDirectory _temp = new("arbor-eps-pretrain-");
+    // not created: the pretrainer makes its output directory, as for a fresh --out
+    private readonly string _dir;
+    public EpsilonPretrainingTests() => _dir = Path.Combine(_temp.Path, "run");
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public void ATinyEpsilonModelsLossFallsAndItsDirectoryRecordsTheKindAndSchedule()

@@ -2,14 +2,15 @@ using Arbor.Evaluation;
 using Arbor.Pipelines;
 using Arbor.Pretraining;
 using Arbor.Tensors;
+using Arbor.TestKit;
 
 namespace Arbor.Tests.Pretraining;
 
 /// <summary>train.precision of `arbor pretrain`: each step's products in bf16, everything around them as before.</summary>
 public class PretrainPrecisionTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "arbor-pretrain-precision-" + Guid.NewGuid().ToString("N"));
-    public void Dispose() { if (Directory.Exists(_dir)) Directory.Delete(_dir, true); }
+    private readonly TempDirectory _temp = new("arbor-pretrain-precision-");
+    public void Dispose() => _temp.Dispose();
 
     private static PretrainConfig Tiny(int steps, Precision precision) =>
         PretrainerTests.Tiny(steps) with { Train = PretrainerTests.Tiny(steps).Train with { Precision = precision } };
@@ -43,11 +44,11 @@ public class PretrainPrecisionTests : IDisposable
     [Fact]
     public void ABf16StepRunsOtherProductsThanFp32AndLeavesFp32Behind()
     {
-        var fp32 = Losses(Tiny(3, Precision.Fp32), Path.Combine(_dir, "fp32"));
+        var fp32 = Losses(Tiny(3, Precision.Fp32), Path.Combine(_temp.Path, "fp32"));
         var evaluator = new PrecisionRecordingEvaluator();
         var reportedIn = new List<Precision>();
         var bf16Config = Tiny(3, Precision.Bf16) with { Eval = Tiny(3, Precision.Bf16).Eval with { Every = 1 } };
-        var bf16 = Losses(bf16Config, Path.Combine(_dir, "bf16"), evaluator, reportedIn);
+        var bf16 = Losses(bf16Config, Path.Combine(_temp.Path, "bf16"), evaluator, reportedIn);
 
         // the same seed, batches, times and noise. The DiT's output layer starts at zero (adaLN-Zero), so the first
         // velocity is 0 in both and the first loss is ‖ε − x0‖² exactly; the first step's gradients went through bf16
@@ -64,16 +65,16 @@ public class PretrainPrecisionTests : IDisposable
         Assert.Equal([Precision.Fp32, Precision.Fp32, Precision.Fp32], evaluator.EvaluatedIn);
         Assert.Equal(Precision.Fp32, ComputePrecision.Current);
         // the run's config and its model card say what it trained in
-        Assert.Contains("precision: bf16", File.ReadAllText(Path.Combine(_dir, "bf16", "config.yaml")));
-        Assert.Contains("Matrix products in bf16", File.ReadAllText(Path.Combine(_dir, "bf16", "model", ModelCard.FileName)));
-        Assert.DoesNotContain("Matrix products in bf16", File.ReadAllText(Path.Combine(_dir, "fp32", "model", ModelCard.FileName)));
+        Assert.Contains("precision: bf16", File.ReadAllText(Path.Combine(_temp.Path, "bf16", "config.yaml")));
+        Assert.Contains("Matrix products in bf16", File.ReadAllText(Path.Combine(_temp.Path, "bf16", "model", ModelCard.FileName)));
+        Assert.DoesNotContain("Matrix products in bf16", File.ReadAllText(Path.Combine(_temp.Path, "fp32", "model", ModelCard.FileName)));
     }
 
     [Fact]
     public void ASeededBf16RunRepeatsBitForBit()
     {
-        var a = Path.Combine(_dir, "a");
-        var b = Path.Combine(_dir, "b");
+        var a = Path.Combine(_temp.Path, "a");
+        var b = Path.Combine(_temp.Path, "b");
         var lossesA = Losses(Tiny(4, Precision.Bf16), a);
         var lossesB = Losses(Tiny(4, Precision.Bf16), b);
         Assert.Equal(lossesA.Select(l => l.ToString("R")), lossesB.Select(l => l.ToString("R")));
@@ -85,11 +86,11 @@ public class PretrainPrecisionTests : IDisposable
     public void Bf16PretrainingStepsLeaveLiveTensorsAtBaseline()
     {
         // a first run warms up whatever lives for the process (libtorch's and the binding's caches)
-        Losses(Tiny(1, Precision.Bf16), Path.Combine(_dir, "warm"));
+        Losses(Tiny(1, Precision.Bf16), Path.Combine(_temp.Path, "warm"));
         GC.Collect();
         GC.WaitForPendingFinalizers();
         long baseline = Torch.UnreleasedTensors;
-        Losses(Tiny(3, Precision.Bf16), Path.Combine(_dir, "run"));
+        Losses(Tiny(3, Precision.Bf16), Path.Combine(_temp.Path, "run"));
         GC.Collect();
         GC.WaitForPendingFinalizers();
         Assert.True(baseline == Torch.UnreleasedTensors, $"{Torch.UnreleasedTensors - baseline} tensors more than before the run");

@@ -3,6 +3,7 @@ using Arbor.Pipelines;
 using Arbor.Pretraining;
 using Arbor.Runs;
 using Arbor.Tensors;
+using Arbor.TestKit;
 
 namespace Arbor.Tests.Pretraining;
 
@@ -34,8 +35,11 @@ internal sealed class TwoColorSource : ICaptionedImageSource
 
 public class PretrainerTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "arbor-pretrain-" + Guid.NewGuid().ToString("N"));
-    public void Dispose() { if (Directory.Exists(_dir)) Directory.Delete(_dir, true); }
+    private readonly TempDirectory _temp = new("arbor-pretrain-");
+    // not created: the pretrainer makes its output directory, as for a fresh --out
+    private readonly string _dir;
+    public PretrainerTests() => _dir = Path.Combine(_temp.Path, "run");
+    public void Dispose() => _temp.Dispose();
 
     /// <summary>A two-block DiT on 8x8 images: a pretraining step takes milliseconds.</summary>
     internal static PretrainConfig Tiny(int steps) => new()

@@ -1,5 +1,6 @@
 using System.Text;
 using Arbor.Configuration;
+using Arbor.TestKit;
 using CsCheck;
 
 namespace Arbor.Tests.Properties;
@@ -105,30 +106,24 @@ public class ConfigExtendsProperties
     public void EachKeyComesFromTheNearestFileThatSetsIt() =>
         Chains.Sample(files =>
         {
-            var root = Path.Combine(Path.GetTempPath(), "arbor-extends-" + Guid.NewGuid().ToString("N"));
-            try
+            using var temp = new TempDirectory("arbor-extends-");
+            var root = temp.Path;
+            // file j lives j folders above the child's folder: root/f0/f1 holds the child, root/f0 its parent, root the grandparent
+            string Folder(int j) => Path.Combine([root, .. Enumerable.Range(0, files.Length - 1 - j).Select(i => $"f{i}")]);
+            for (int j = 0; j < files.Length; j++)
             {
-                // file j lives j folders above the child's folder: root/f0/f1 holds the child, root/f0 its parent, root the grandparent
-                string Folder(int j) => Path.Combine([root, .. Enumerable.Range(0, files.Length - 1 - j).Select(i => $"f{i}")]);
-                for (int j = 0; j < files.Length; j++)
-                {
-                    Directory.CreateDirectory(Folder(j));
-                    File.WriteAllText(Path.Combine(Folder(j), $"c{j}.yaml"),
-                        Yaml(files[j], j + 1 < files.Length ? $"../c{j + 1}.yaml" : null));
-                }
-                var loaded = ConfigLoader.Load<MergeConfig>(Path.Combine(Folder(0), "c0.yaml"));
-                var defaults = new MergeConfig();
-                for (int k = 0; k < Keys.Length; k++)
-                {
-                    var from = files.FirstOrDefault(f => f.ContainsKey(k));
-                    var expected = from is null ? Keys[k].Read(defaults) : from[k].Value;
-                    Assert.True(Equals(expected, Keys[k].Read(loaded)),
-                        $"{string.Join(".", Keys[k].Path)}: expected {expected ?? "null"}, loaded {Keys[k].Read(loaded) ?? "null"}");
-                }
+                Directory.CreateDirectory(Folder(j));
+                File.WriteAllText(Path.Combine(Folder(j), $"c{j}.yaml"),
+                    Yaml(files[j], j + 1 < files.Length ? $"../c{j + 1}.yaml" : null));
             }
-            finally
+            var loaded = ConfigLoader.Load<MergeConfig>(Path.Combine(Folder(0), "c0.yaml"));
+            var defaults = new MergeConfig();
+            for (int k = 0; k < Keys.Length; k++)
             {
-                if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
+                var from = files.FirstOrDefault(f => f.ContainsKey(k));
+                var expected = from is null ? Keys[k].Read(defaults) : from[k].Value;
+                Assert.True(Equals(expected, Keys[k].Read(loaded)),
+                    $"{string.Join(".", Keys[k].Path)}: expected {expected ?? "null"}, loaded {Keys[k].Read(loaded) ?? "null"}");
             }
         }, iter: 150, print: Print);
 }

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Arbor.Advantages;
 using Arbor.Imaging;
 using Arbor.Reporting;
+using Arbor.TestKit;
 
 namespace Arbor.Tests.Reporting;
 
@@ -15,8 +16,8 @@ public class ReportInBrowserTests : IDisposable
 {
     private const string Chromium = "/usr/bin/chromium";
     private const int Width = 1280;
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "arbor-report-browser-" + Guid.NewGuid().ToString("N"));
-    public void Dispose() { if (Directory.Exists(_dir)) Directory.Delete(_dir, true); }
+    private readonly TempDirectory _temp = new("arbor-report-browser-");
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public void TheReportLoadsWithoutErrorsAndEveryChartGridAndTreeIsDrawn()
@@ -32,7 +33,7 @@ public class ReportInBrowserTests : IDisposable
 
         // a copy with a probe: it records errors and console output from the first script on, and after load the
         // boxes of every top-level picture and whether each <img> decoded; --dump-dom returns it
-        var probe = Path.Combine(_dir, "probe.html");
+        var probe = Path.Combine(_temp.Path, "probe.html");
         File.WriteAllText(probe, html
             .Replace("<head>", "<head><script>window.__errors=[];" +
                 "addEventListener('error',e=>__errors.push('error: '+(e.message||(e.target&&e.target.outerHTML||'').slice(0,80))),true);" +
@@ -66,7 +67,7 @@ public class ReportInBrowserTests : IDisposable
 
         // the page itself (no probe), screenshot at its full height: inside every box, pixels other than the background
         int height = doc.RootElement.GetProperty("height").GetInt32();
-        var shot = Path.Combine(_dir, "shot.png");
+        var shot = Path.Combine(_temp.Path, "shot.png");
         RunChromium(report, $"--screenshot={shot}", height);
         var image = PngDecoder.Read(shot);
         Assert.Equal(Width, image.Width);
@@ -100,7 +101,7 @@ public class ReportInBrowserTests : IDisposable
 
     private string TinyRunReport()
     {
-        Directory.CreateDirectory(Path.Combine(_dir, "samples"));
+        Directory.CreateDirectory(Path.Combine(_temp.Path, "samples"));
         var lines = new List<string>
         {
             """{"kind":"eval","iteration":0,"sets":{"in_distribution":{"n":8,"count":{"single_object":4,"counting":4}""" +
@@ -117,15 +118,15 @@ public class ReportInBrowserTests : IDisposable
         lines.Add("""{"kind":"eval","iteration":4,"sets":{"in_distribution":{"n":8,"count":{"single_object":4,"counting":4}""" +
             ""","strict":{"single_object":0.75,"counting":0.5},"partial":{},"overall_strict":0.625,"overall_strict_sd":0.16""" +
             ""","overall_partial":0.7,"pass":"11100110","scores":[1,1,1,0,0,1,1,0]}}}""");
-        File.WriteAllLines(Path.Combine(_dir, "metrics.jsonl"), lines);
-        PngEncoder.Write(Path.Combine(_dir, "samples", "eval-000004.png"), Colourful(64, 0));
+        File.WriteAllLines(Path.Combine(_temp.Path, "metrics.jsonl"), lines);
+        PngEncoder.Write(Path.Combine(_temp.Path, "samples", "eval-000004.png"), Colourful(64, 0));
 
         var (forest, _, _, _) = Arbor.Tests.Advantages.TreeBackupTests.HandMadeTree();
         for (int i = 0; i < forest.Leaves.Count; i++) forest.Leaves[i].Reward = i;
         TreeBackup.Assign(forest, [0.5, -1.0, 1.5]);
         foreach (var (n, i) in forest.Nodes.Select((n, i) => (n, i))) n.Prediction = Colourful(16, i);
-        File.WriteAllText(Path.Combine(_dir, "samples", "tree-000004.svg"), TreePicture.Svg(forest, 0, 0, "hand-made tree"));
-        return RunReport.Write(_dir, "tiny run");
+        File.WriteAllText(Path.Combine(_temp.Path, "samples", "tree-000004.svg"), TreePicture.Svg(forest, 0, 0, "hand-made tree"));
+        return RunReport.Write(_temp.Path, "tiny run");
     }
 
     private static Image8 Colourful(int size, int seed)
@@ -142,7 +143,7 @@ public class ReportInBrowserTests : IDisposable
     /// <summary>One headless Chromium run on a file, in its own profile directory; killed if it takes over a minute.</summary>
     private (string Stdout, string Stderr) RunChromium(string page, string action, int height)
     {
-        var profile = Path.Combine(_dir, "profile-" + Guid.NewGuid().ToString("N"));
+        var profile = Path.Combine(_temp.Path, "profile-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(profile);
         var psi = new ProcessStartInfo(Chromium) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",

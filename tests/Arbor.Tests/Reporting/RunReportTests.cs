@@ -1,5 +1,6 @@
 using Arbor.Imaging;
 using Arbor.Reporting;
+using Arbor.TestKit;
 
 namespace Arbor.Tests.Reporting;
 
@@ -8,7 +9,6 @@ public class RunReportTests : IDisposable
     [Fact]
     public void TheTrainingRewardTrendIsALeastSquaresSlopePer100IterationsPerSeries()
     {
-        Directory.CreateDirectory(_dir);
         // reward = 0.1 + 0.01·iteration exactly: slope 1 per 100 iterations, SE 0; two_object's: 0.2, 0.4, 0.3 at 1, 2, 3
         // (slope 0.05 per iteration = 5 / 100, residuals −0.05, +0.1, −0.05: SSE 0.015, SE = √(0.015/1 / 2) per iteration)
         var lines = Enumerable.Range(1, 3).Select(i =>
@@ -23,14 +23,14 @@ public class RunReportTests : IDisposable
         Assert.Equal((0.2, 0.3), (rows[2].First, rows[2].Last));
     }
 
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "arbor-report-" + Guid.NewGuid().ToString("N"));
-    public void Dispose() { if (Directory.Exists(_dir)) Directory.Delete(_dir, true); }
+    private readonly TempDirectory _temp = new("arbor-report-");
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public void ReportIsSelfContainedWithChartsTableAndGrids()
     {
-        Directory.CreateDirectory(Path.Combine(_dir, "samples"));
-        File.WriteAllLines(Path.Combine(_dir, "metrics.jsonl"),
+        Directory.CreateDirectory(Path.Combine(_temp.Path, "samples"));
+        File.WriteAllLines(Path.Combine(_temp.Path, "metrics.jsonl"),
         [
             """{"kind":"eval","iteration":0,"sets":{"in_distribution":{"n":8,"count":{"single_object":4,"counting":4}""" +
                 ""","strict":{"single_object":0.5,"counting":0.25},"partial":{},"overall_strict":0.375,"overall_strict_sd":0.16""" +
@@ -44,8 +44,8 @@ public class RunReportTests : IDisposable
                 ""","strict":{"single_object":0.75,"counting":0.5},"partial":{},"overall_strict":0.625,"overall_strict_sd":0.16""" +
                 ""","overall_partial":0.7,"pass":"11100110","scores":[1,1,1,0,0,1,1,0]}}}""",
         ]);
-        PngEncoder.Write(Path.Combine(_dir, "samples", "eval-000002.png"), new Image8(4, 4, 3));
-        var path = RunReport.Write(_dir, "test run");
+        PngEncoder.Write(Path.Combine(_temp.Path, "samples", "eval-000002.png"), new Image8(4, 4, 3));
+        var path = RunReport.Write(_temp.Path, "test run");
         var html = File.ReadAllText(path);
         Assert.Contains("<svg", html);
         Assert.Contains("held-out accuracy: in_distribution", html);
@@ -67,8 +67,7 @@ public class RunReportTests : IDisposable
     [Fact]
     public void TheFailureBreakdownOfTheFirstAndLastEvaluationsIsTabulated()
     {
-        Directory.CreateDirectory(_dir);
-        File.WriteAllLines(Path.Combine(_dir, "metrics.jsonl"),
+        File.WriteAllLines(Path.Combine(_temp.Path, "metrics.jsonl"),
         [
             """{"kind":"eval","iteration":0,"sets":{"compositional":{"n":4,"count":{"two_object":4},"strict":{"two_object":0.25}""" +
                 ""","partial":{},"overall_strict":0.25,"overall_strict_sd":0.2,"overall_partial":0.5,"pass":"1000","scores":[1,0.5,0.5""" +
@@ -77,7 +76,7 @@ public class RunReportTests : IDisposable
                 ""","partial":{},"overall_strict":0.5,"overall_strict_sd":0.25,"overall_partial":0.6,"pass":"1100","scores":[1,1,0.4,0]""" +
                 ""","failures":{"two_object":{"results":4,"failed":2,"reasons":{"missing_object":1,"extra_of_shape":2}}}}}}""",
         ]);
-        var html = File.ReadAllText(RunReport.Write(_dir, "rl run"));
+        var html = File.ReadAllText(RunReport.Write(_temp.Path, "rl run"));
         Assert.Contains("Why held-out prompts failed: compositional (0 → 5)", html);
         Assert.Contains("<th>missing object</th><th>extra of shape</th>", html);
         Assert.Contains("<tr><td>two_object</td><td>3 → 2</td><td>3 → 1</td><td>0 → 2</td></tr>", html);
@@ -87,15 +86,14 @@ public class RunReportTests : IDisposable
     public void EvaluationsThatDoNotPairAreSaidToNotPairAndTheReportIsStillWritten()
     {
         // a run resumed with another prompts_per_family: 2 prompts at iteration 0, 1 at iteration 4
-        Directory.CreateDirectory(_dir);
-        File.WriteAllLines(Path.Combine(_dir, "metrics.jsonl"),
+        File.WriteAllLines(Path.Combine(_temp.Path, "metrics.jsonl"),
         [
             """{"kind":"eval","iteration":0,"sets":{"compositional":{"n":2,"count":{"colors":2},"strict":{"colors":0.5},"partial":{}""" +
                 ""","overall_strict":0.5,"overall_strict_sd":0.35,"overall_partial":0.5,"pass":"10","scores":[1,0]}}}""",
             """{"kind":"eval","iteration":4,"sets":{"compositional":{"n":1,"count":{"colors":1},"strict":{"colors":1},"partial":{}""" +
                 ""","overall_strict":1,"overall_strict_sd":0,"overall_partial":1,"pass":"1","scores":[1]}}}""",
         ]);
-        var html = File.ReadAllText(RunReport.Write(_dir, "resumed run"));
+        var html = File.ReadAllText(RunReport.Write(_temp.Path, "resumed run"));
         Assert.Contains("No paired change for compositional", html);
         Assert.Contains("2 and 1 prompts", html);
     }

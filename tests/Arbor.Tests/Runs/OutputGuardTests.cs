@@ -1,4 +1,5 @@
 using Arbor.Runs;
+using Arbor.TestKit;
 
 namespace Arbor.Tests.Runs;
 
@@ -8,15 +9,15 @@ namespace Arbor.Tests.Runs;
 /// </summary>
 public sealed class OutputGuardTests : IDisposable
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("arbor-output-guard-").FullName;
+    private readonly TempDirectory _temp = new("arbor-output-guard-");
     private static readonly OutputKind Samples = OutputKind.Directory("an `arbor sample` output", ["manifest.json"]);
     private static readonly OutputKind Timings = OutputKind.JsonFile("an `arbor bench binding` output", ["settings", "arbor.tiny_add_us"]);
 
-    public void Dispose() => Directory.Delete(_root, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     private string UserDirectory(string name)
     {
-        var dir = Path.Combine(_root, name);
+        var dir = Path.Combine(_temp.Path, name);
         Directory.CreateDirectory(Path.Combine(dir, "src"));
         File.WriteAllText(Path.Combine(dir, "notes.txt"), "mine");
         return dir;
@@ -24,7 +25,7 @@ public sealed class OutputGuardTests : IDisposable
 
     private string Run(string name, string configYaml)
     {
-        var dir = Path.Combine(_root, name);
+        var dir = Path.Combine(_temp.Path, name);
         Directory.CreateDirectory(Path.Combine(dir, "checkpoint"));
         File.WriteAllText(Path.Combine(dir, "config.yaml"), configYaml);
         File.WriteAllText(Path.Combine(dir, "metrics.jsonl"), "{}\n");
@@ -34,12 +35,12 @@ public sealed class OutputGuardTests : IDisposable
     [Fact]
     public void ACommandWritesIntoNothingAnEmptyDirectoryOrItsOwnEarlierOutputOnly()
     {
-        OutputGuard.CheckCanWrite(Path.Combine(_root, "new"), Samples);
-        Assert.False(Directory.Exists(Path.Combine(_root, "new")));      // the check creates nothing
-        Directory.CreateDirectory(Path.Combine(_root, "empty"));
-        OutputGuard.CheckCanWrite(Path.Combine(_root, "empty"), Samples);
+        OutputGuard.CheckCanWrite(Path.Combine(_temp.Path, "new"), Samples);
+        Assert.False(Directory.Exists(Path.Combine(_temp.Path, "new")));      // the check creates nothing
+        Directory.CreateDirectory(Path.Combine(_temp.Path, "empty"));
+        OutputGuard.CheckCanWrite(Path.Combine(_temp.Path, "empty"), Samples);
 
-        var earlier = Path.Combine(_root, "earlier");
+        var earlier = Path.Combine(_temp.Path, "earlier");
         Directory.CreateDirectory(earlier);
         File.WriteAllText(Path.Combine(earlier, "manifest.json"), "[]");
         File.WriteAllText(Path.Combine(earlier, "000-00.png"), "png");
@@ -51,7 +52,7 @@ public sealed class OutputGuardTests : IDisposable
             "Choose another --out, or empty it yourself.", e.Message);
         Assert.Equal("mine", File.ReadAllText(Path.Combine(user, "notes.txt")));
 
-        var file = Path.Combine(_root, "a-file");
+        var file = Path.Combine(_temp.Path, "a-file");
         File.WriteAllText(file, "x");
         Assert.Contains($"'{file}' is a file, not a directory",
             Assert.Throws<OutputPathException>(() => OutputGuard.CheckCanWrite(file, Samples)).Message);
@@ -109,11 +110,11 @@ public sealed class OutputGuardTests : IDisposable
     [Fact]
     public void AFileOutputReplacesOnlyNothingAnEmptyFileOrItsOwnEarlierResult()
     {
-        OutputGuard.CheckCanWriteFile(Path.Combine(_root, "new.json"), Timings);
-        var empty = Path.Combine(_root, "empty.json");
+        OutputGuard.CheckCanWriteFile(Path.Combine(_temp.Path, "new.json"), Timings);
+        var empty = Path.Combine(_temp.Path, "empty.json");
         File.WriteAllText(empty, "");
         OutputGuard.CheckCanWriteFile(empty, Timings);
-        var earlier = Path.Combine(_root, "binding.json");
+        var earlier = Path.Combine(_temp.Path, "binding.json");
         File.WriteAllText(earlier, """{"date": "x", "settings": {}, "arbor": {"tiny_add_us": [1.0]}, "pytorch": null}""");
         OutputGuard.CheckCanWriteFile(earlier, Timings);
 
@@ -126,7 +127,7 @@ public sealed class OutputGuardTests : IDisposable
             ("thesis.tex", "\\documentclass{article}", "it is not JSON, so not a JSON object with settings, arbor.tiny_add_us"),
         })
         {
-            var path = Path.Combine(_root, name);
+            var path = Path.Combine(_temp.Path, name);
             File.WriteAllText(path, text);
             var e = Assert.Throws<OutputPathException>(() => OutputGuard.CheckCanWriteFile(path, Timings));
             Assert.Equal($"'{path}' exists and is not an `arbor bench binding` output ({why}): refusing to overwrite it. Choose another " +
@@ -134,6 +135,6 @@ public sealed class OutputGuardTests : IDisposable
             Assert.Equal(text, File.ReadAllText(path));
         }
         Assert.Contains("is a directory, not a file",
-            Assert.Throws<OutputPathException>(() => OutputGuard.CheckCanWriteFile(_root, Timings)).Message);
+            Assert.Throws<OutputPathException>(() => OutputGuard.CheckCanWriteFile(_temp.Path, Timings)).Message);
     }
 }

@@ -1,17 +1,17 @@
 using Arbor.Runs;
+using Arbor.TestKit;
 
 namespace Arbor.Tests.Runs;
 
 public sealed class RunDirectoryTests : IDisposable
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "arbor-rundir-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDirectory _temp = new("arbor-rundir-");
 
-    public RunDirectoryTests() => Directory.CreateDirectory(_root);
-    public void Dispose() => Directory.Delete(_root, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     private string FakeRun(string name)
     {
-        var dir = Path.Combine(_root, name);
+        var dir = Path.Combine(_temp.Path, name);
         Directory.CreateDirectory(Path.Combine(dir, "checkpoint"));
         File.WriteAllText(Path.Combine(dir, "config.yaml"), "seed: 0\nstrategy: flow_grpo\n");
         File.WriteAllText(Path.Combine(dir, "metrics.jsonl"), "{}\n");
@@ -26,7 +26,7 @@ public sealed class RunDirectoryTests : IDisposable
         Assert.False(Directory.Exists(run));
 
         // `arbor demo --out .` in a repository, or in a home directory: nothing is deleted
-        var user = Path.Combine(_root, "work");
+        var user = Path.Combine(_temp.Path, "work");
         Directory.CreateDirectory(Path.Combine(user, "src"));
         File.WriteAllText(Path.Combine(user, "notes.txt"), "mine");
         File.WriteAllText(Path.Combine(user, "config.yaml"), "not a run without metrics.jsonl");
@@ -36,11 +36,11 @@ public sealed class RunDirectoryTests : IDisposable
         Assert.Equal("mine", File.ReadAllText(Path.Combine(user, "notes.txt")));
         Assert.True(Directory.Exists(Path.Combine(user, "src")));
 
-        var file = Path.Combine(_root, "a-file");
+        var file = Path.Combine(_temp.Path, "a-file");
         File.WriteAllText(file, "x");
         Assert.Throws<OutputPathException>(() => OutputGuard.ReplacePrevious(file, RunDirectory.Rl));
         Assert.True(File.Exists(file));
-        OutputGuard.ReplacePrevious(Path.Combine(_root, "absent"), RunDirectory.Rl);     // nothing there: nothing to do
+        OutputGuard.ReplacePrevious(Path.Combine(_temp.Path, "absent"), RunDirectory.Rl);     // nothing there: nothing to do
     }
 
     [Fact]
@@ -57,9 +57,9 @@ public sealed class RunDirectoryTests : IDisposable
 
         RunDirectory.PrepareForRun(run, RunDirectory.Rl, resume: false, overwrite: true);
         Assert.False(Directory.Exists(run));
-        RunDirectory.PrepareForRun(Path.Combine(_root, "fresh"), RunDirectory.Rl, resume: false, overwrite: false);
+        RunDirectory.PrepareForRun(Path.Combine(_temp.Path, "fresh"), RunDirectory.Rl, resume: false, overwrite: false);
 
-        var user = Path.Combine(_root, "user");
+        var user = Path.Combine(_temp.Path, "user");
         Directory.CreateDirectory(user);
         File.WriteAllText(Path.Combine(user, "thesis.tex"), "x");
         Assert.Throws<OutputPathException>(() => RunDirectory.PrepareForRun(user, RunDirectory.Rl, resume: false, overwrite: true));
@@ -84,7 +84,7 @@ public sealed class RunDirectoryTests : IDisposable
         Assert.False(Directory.Exists(run));
 
         // a directory holding only a released lock file counts as empty
-        var empty = Path.Combine(_root, "empty");
+        var empty = Path.Combine(_temp.Path, "empty");
         using (RunLock.Acquire(empty)) { }
         Assert.True(OutputGuard.IsAbsentOrEmpty(empty));
         RunDirectory.PrepareForRun(empty, RunDirectory.Rl, resume: false, overwrite: false);
@@ -94,7 +94,7 @@ public sealed class RunDirectoryTests : IDisposable
     public void PreparingARunInUseNamesItsWriterBeforeWhatItHolds()
     {
         var run = FakeRun("in-use");
-        var user = Path.Combine(_root, "user-files");
+        var user = Path.Combine(_temp.Path, "user-files");
         Directory.CreateDirectory(user);
         File.WriteAllText(Path.Combine(user, "notes.txt"), "mine");
         foreach (var dir in new[] { run, user })
@@ -115,7 +115,7 @@ public sealed class RunDirectoryTests : IDisposable
         Assert.True(File.Exists(Path.Combine(run, "metrics.jsonl")));
 
         // a user's directory that is refused gets no lock file from the check
-        var other = Path.Combine(_root, "other");
+        var other = Path.Combine(_temp.Path, "other");
         Directory.CreateDirectory(other);
         File.WriteAllText(Path.Combine(other, "thesis.tex"), "x");
         Assert.Throws<OutputPathException>(() => RunDirectory.PrepareForRun(other, RunDirectory.Rl, resume: false, overwrite: false));
@@ -126,7 +126,7 @@ public sealed class RunDirectoryTests : IDisposable
     public void TheLockFilesAKilledRunLeavesBeforeItsFirstWriteCountAsEmpty()
     {
         // kill -9 between taking the lock and writing config.yaml: the OS released the lock, its owner file stays
-        var dir = Path.Combine(_root, "killed");
+        var dir = Path.Combine(_temp.Path, "killed");
         Directory.CreateDirectory(dir);
         File.WriteAllText(Path.Combine(dir, RunLock.FileName), "");
         File.WriteAllText(Path.Combine(dir, RunLock.OwnerFileName), "PID 1 on elsewhere (started 2000-01-01 00:00:00 UTC)");

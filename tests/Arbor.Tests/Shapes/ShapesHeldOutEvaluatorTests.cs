@@ -3,18 +3,20 @@ using Arbor.Pipelines;
 using Arbor.Pretraining;
 using Arbor.Shapes;
 using Arbor.Tensors;
+using Arbor.TestKit;
 using Arbor.Text;
 
 namespace Arbor.Tests.Shapes;
 
 public sealed class ShapesHeldOutEvaluatorTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "arbor-heldout-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDirectory _temp = new("arbor-heldout-");
+    // not created: the evaluator makes its output directory, as a run's first evaluation does
+    private readonly string _dir;
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
-    }
+    public ShapesHeldOutEvaluatorTests() => _dir = Path.Combine(_temp.Path, "eval");
+
+    public void Dispose() => _temp.Dispose();
 
     private static TextToImagePipeline Tiny()
     {

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Arbor.TestKit;
 
 namespace Arbor.Tests.Style;
 
@@ -25,31 +26,25 @@ public partial class NamespaceCycleTests
     [Fact]
     public void TheScanSeesUsingsAndQualifiedNames()
     {
-        var root = Directory.CreateTempSubdirectory("arbor-ns-").FullName;
-        try
-        {
-            Directory.CreateDirectory(Path.Combine(root, "A"));
-            Directory.CreateDirectory(Path.Combine(root, "B"));
-            Directory.CreateDirectory(Path.Combine(root, "C"));
-            File.WriteAllText(Path.Combine(root, "A", "X.cs"), "using Arbor.B.Inner;\nnamespace Arbor.A;\npublic class X { }\n");
-            File.WriteAllText(Path.Combine(root, "B", "Y.cs"), "namespace Arbor.B.Inner;\npublic class Y { C.Z? z; }\n");
-            File.WriteAllText(Path.Combine(root, "C", "Z.cs"),
-                "namespace Arbor.C;\n/// <see cref=\"A.X\"/>\npublic record Z { object o = new Arbor.A.X(); }\n");
+        using var temp = new TempDirectory("arbor-ns-");
+        var root = temp.Path;
+        Directory.CreateDirectory(Path.Combine(root, "A"));
+        Directory.CreateDirectory(Path.Combine(root, "B"));
+        Directory.CreateDirectory(Path.Combine(root, "C"));
+        File.WriteAllText(Path.Combine(root, "A", "X.cs"), "using Arbor.B.Inner;\nnamespace Arbor.A;\npublic class X { }\n");
+        File.WriteAllText(Path.Combine(root, "B", "Y.cs"), "namespace Arbor.B.Inner;\npublic class Y { C.Z? z; }\n");
+        File.WriteAllText(Path.Combine(root, "C", "Z.cs"),
+            "namespace Arbor.C;\n/// <see cref=\"A.X\"/>\npublic record Z { object o = new Arbor.A.X(); }\n");
 
-            var cycles = NamespaceGraph.Of(root).EdgesOnCycles();
+        var cycles = NamespaceGraph.Of(root).EdgesOnCycles();
 
-            Assert.Equal(3, cycles.Count);
-            Assert.Contains(cycles, c => c.StartsWith("A -> B", StringComparison.Ordinal));
-            Assert.Contains(cycles, c => c.StartsWith("B -> C", StringComparison.Ordinal));
-            Assert.Contains(cycles, c => c.StartsWith("C -> A", StringComparison.Ordinal));
+        Assert.Equal(3, cycles.Count);
+        Assert.Contains(cycles, c => c.StartsWith("A -> B", StringComparison.Ordinal));
+        Assert.Contains(cycles, c => c.StartsWith("B -> C", StringComparison.Ordinal));
+        Assert.Contains(cycles, c => c.StartsWith("C -> A", StringComparison.Ordinal));
 
-            File.WriteAllText(Path.Combine(root, "C", "Z.cs"), "namespace Arbor.C;\n/// <see cref=\"A.X\"/>\npublic record Z;\n");
-            Assert.Empty(NamespaceGraph.Of(root).EdgesOnCycles());
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
+        File.WriteAllText(Path.Combine(root, "C", "Z.cs"), "namespace Arbor.C;\n/// <see cref=\"A.X\"/>\npublic record Z;\n");
+        Assert.Empty(NamespaceGraph.Of(root).EdgesOnCycles());
     }
 
     private sealed partial class NamespaceGraph

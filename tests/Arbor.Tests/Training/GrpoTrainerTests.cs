@@ -3,6 +3,7 @@ using Arbor.Models;
 using Arbor.Pipelines;
 using Arbor.Shapes;
 using Arbor.Tensors;
+using Arbor.TestKit;
 using Arbor.Text;
 using Arbor.Training;
 using Arbor.Worlds;
@@ -11,13 +12,13 @@ namespace Arbor.Tests.Training;
 
 public class GrpoTrainerTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "arbor-grpo-" + Guid.NewGuid().ToString("N"));
-    public void Dispose() { if (Directory.Exists(_dir)) Directory.Delete(_dir, true); }
+    private readonly TempDirectory _temp = new("arbor-grpo-");
+    public void Dispose() => _temp.Dispose();
 
-    private string SaveTinyBase() => SaveTinyBaseInto(_dir);
+    private string SaveTinyBase() => SaveTinyBaseInto(_temp.Path);
 
     /// <summary>A tiny 16x16 base of <paramref name="kind"/> over the Shapes vocabulary, saved as a model directory.</summary>
-    internal string SaveTinyBaseInto(string root, ModelKind kind = ModelKind.Flow)
+    internal static string SaveTinyBaseInto(string root, ModelKind kind = ModelKind.Flow)
     {
         var dir = Path.Combine(root, kind == ModelKind.Flow ? "base" : "base-eps");
         var tokenizer = new WordTokenizer(ShapesVocabulary.Words);
@@ -71,8 +72,8 @@ public class GrpoTrainerTests : IDisposable
     public void AKilledAndResumedRunHasTheSameMetricsAsAnUninterruptedOne()
     {
         var model = SaveTinyBase();
-        var whole = Path.Combine(_dir, "whole");
-        var killed = Path.Combine(_dir, "killed");
+        var whole = Path.Combine(_temp.Path, "whole");
+        var killed = Path.Combine(_temp.Path, "killed");
         new GrpoTrainer(Config(model, 4), whole).Run(resume: false, cancel: TestContext.Current.CancellationToken);
         new GrpoTrainer(Config(model, 4), killed).Run(resume: false, stopAfter: 2, cancel: TestContext.Current.CancellationToken);
         Assert.Equal(2, TrainLines(killed).Length);
@@ -87,8 +88,8 @@ public class GrpoTrainerTests : IDisposable
     {
         var model = SaveTinyBase();
         var config = Config(model, 2) with { Eval = Config(model, 2).Eval with { Every = 2 } };
-        var fp32 = Path.Combine(_dir, "fp32");
-        var bf16 = Path.Combine(_dir, "bf16");
+        var fp32 = Path.Combine(_temp.Path, "fp32");
+        var bf16 = Path.Combine(_temp.Path, "bf16");
         new GrpoTrainer(config, fp32).Run(resume: false, cancel: TestContext.Current.CancellationToken);
         var bf16Config = config with { Train = config.Train with { Precision = Precision.Bf16 } };
         var trainer = new GrpoTrainer(bf16Config, bf16);
@@ -126,8 +127,8 @@ public class GrpoTrainerTests : IDisposable
             Train = Config(model, 4).Train with { CheckpointEvery = 2 },
             Eval = Config(model, 4).Eval with { Every = 2 }
         };
-        var whole = Path.Combine(_dir, "whole");
-        var killed = Path.Combine(_dir, "killed");
+        var whole = Path.Combine(_temp.Path, "whole");
+        var killed = Path.Combine(_temp.Path, "killed");
         new GrpoTrainer(config, whole).Run(resume: false, cancel: TestContext.Current.CancellationToken);
 
         // --stop-after 3 checkpoints at 3 although checkpoint_every is 2 (issue #21, item 5)
@@ -151,8 +152,8 @@ public class GrpoTrainerTests : IDisposable
     {
         var model = SaveTinyBase();
         var config = Config(model, 3) with { Eval = Config(model, 3).Eval with { Every = 2 } };
-        var whole = Path.Combine(_dir, "whole");
-        var killed = Path.Combine(_dir, "killed");
+        var whole = Path.Combine(_temp.Path, "whole");
+        var killed = Path.Combine(_temp.Path, "killed");
         new GrpoTrainer(config, whole).Run(resume: false, cancel: TestContext.Current.CancellationToken);
         new GrpoTrainer(config, killed).Run(resume: false, stopAfter: 2, cancel: TestContext.Current.CancellationToken);
         // killed while evaluating at iteration 2: its checkpoint is written, its evaluation line is not
@@ -167,8 +168,8 @@ public class GrpoTrainerTests : IDisposable
     {
         var model = SaveTinyBase();
         var config = Config(model, 3) with { Train = Config(model, 3).Train with { EmaDecay = 0.5 } };
-        var whole = Path.Combine(_dir, "whole");
-        var killed = Path.Combine(_dir, "killed");
+        var whole = Path.Combine(_temp.Path, "whole");
+        var killed = Path.Combine(_temp.Path, "killed");
         new GrpoTrainer(config, whole).Run(resume: false, cancel: TestContext.Current.CancellationToken);
         new GrpoTrainer(config, killed).Run(resume: false, stopAfter: 1, cancel: TestContext.Current.CancellationToken);
         Assert.True(File.Exists(Path.Combine(killed, "checkpoint", GrpoCheckpoint.EmaFileName)));
@@ -185,7 +186,7 @@ public class GrpoTrainerTests : IDisposable
     {
         var model = SaveTinyBase();
         var config = Config(model, 50) with { Train = Config(model, 50).Train with { TimeBudgetMinutes = 1e-6 } };
-        var run = Path.Combine(_dir, "run");
+        var run = Path.Combine(_temp.Path, "run");
         var trainer = new GrpoTrainer(config, run);
         trainer.Run(resume: false, cancel: TestContext.Current.CancellationToken);
         Assert.Single(TrainLines(run));
@@ -199,7 +200,7 @@ public class GrpoTrainerTests : IDisposable
     public void MetricsCarryTheAccountingOfEveryIteration()
     {
         var model = SaveTinyBase();
-        var run = Path.Combine(_dir, "run");
+        var run = Path.Combine(_temp.Path, "run");
         new GrpoTrainer(Config(model, 1), run).Run(resume: false, cancel: TestContext.Current.CancellationToken);
         var line = File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).First(l => l.Contains("\"train\""));
         var e = System.Text.Json.JsonDocument.Parse(line).RootElement;
@@ -213,7 +214,7 @@ public class GrpoTrainerTests : IDisposable
         // the signal meter needs a second minibatch: with one it is not measured
         Assert.Equal("NaN", e.GetProperty("signal").GetString());
         Assert.Equal(0, e.GetProperty("signal_edges").GetInt32());
-        var two = Path.Combine(_dir, "two");
+        var two = Path.Combine(_temp.Path, "two");
         new GrpoTrainer(Config(model, 1) with { Loss = new PolicyLossConfig { UpdatesPerIteration = 2 } }, two)
             .Run(resume: false, cancel: TestContext.Current.CancellationToken);
         var t = System.Text.Json.JsonDocument.Parse(File.ReadAllLines(Path.Combine(two, "metrics.jsonl"))
@@ -227,9 +228,9 @@ public class GrpoTrainerTests : IDisposable
     {
         var model = SaveTinyBase();
         var config = Config(model, 1) with { Eval = new EvalConfig { Every = 0, PromptsPerFamily = 2, Steps = 2, CacheBase = true } };
-        var first = new GrpoTrainer(config, Path.Combine(_dir, "a"));
+        var first = new GrpoTrainer(config, Path.Combine(_temp.Path, "a"));
         first.Run(resume: false, cancel: TestContext.Current.CancellationToken);
-        var second = new GrpoTrainer(config with { Seed = 6 }, Path.Combine(_dir, "b"));
+        var second = new GrpoTrainer(config with { Seed = 6 }, Path.Combine(_temp.Path, "b"));
         second.Run(resume: false, cancel: TestContext.Current.CancellationToken);
         Assert.False(first.Evaluations[0].Cached);
         Assert.True(second.Evaluations[0].Cached);
@@ -241,8 +242,9 @@ public class GrpoTrainerTests : IDisposable
             // counted from the prompts on load, so a stored evaluation says what a fresh one says
             Assert.Equal(first.Evaluations[0].Of(set)!.SharedWithRl, second.Evaluations[0].Of(set)!.SharedWithRl);
         }
-        Assert.True(File.Exists(Path.Combine(_dir, "b", "samples", "eval-000000-compositional.png")));
-        Assert.Contains("\"cached\":true", File.ReadAllLines(Path.Combine(_dir, "b", "metrics.jsonl")).First(l => l.Contains("\"eval\"")));
+        Assert.True(File.Exists(Path.Combine(_temp.Path, "b", "samples", "eval-000000-compositional.png")));
+        Assert.Contains("\"cached\":true",
+            File.ReadAllLines(Path.Combine(_temp.Path, "b", "metrics.jsonl")).First(l => l.Contains("\"eval\"")));
         // the same weights evaluated otherwise (another seed of the evaluation noise) are another key
         var key = CachedBaseEvaluator.Key(model, config.Eval, config.Split);
         Assert.NotEqual(key, CachedBaseEvaluator.Key(model, config.Eval with { Seed = 1 }, config.Split));
@@ -272,7 +274,7 @@ public class GrpoTrainerTests : IDisposable
     public void AResumeWhoseCheckpointDoesNotLoadLeavesTheRunsConfigAsItWas()
     {
         var model = SaveTinyBase();
-        var run = Path.Combine(_dir, "run");
+        var run = Path.Combine(_temp.Path, "run");
         new GrpoTrainer(Config(model, 2), run).Run(resume: false, stopAfter: 1, cancel: TestContext.Current.CancellationToken);
         var config = File.ReadAllText(Path.Combine(run, "config.yaml"));
 

@@ -5,14 +5,15 @@ using Arbor.Strategies;
 using Arbor.Tensors;
 using Arbor.Tensors.NN;
 using Arbor.Tensors.Optim;
+using Arbor.TestKit;
 using Arbor.Training;
 
 namespace Arbor.Tests.Training;
 
 public class GuardTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "arbor-guard-" + Guid.NewGuid().ToString("N"));
-    public void Dispose() { if (Directory.Exists(_dir)) Directory.Delete(_dir, true); }
+    private readonly TempDirectory _temp = new("arbor-guard-");
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public void ANonFiniteGradientSkipsTheUpdateAndLeavesTheWeightsUntouched()
@@ -43,8 +44,8 @@ public class GuardTests : IDisposable
     [Fact]
     public void ARewardServerThatIsDownFailsClearlyAndKeepsTheCheckpointAndLogs()
     {
-        var model = new GrpoTrainerTests().SaveTinyBaseInto(_dir);
-        var run = Path.Combine(_dir, "run");
+        var model = GrpoTrainerTests.SaveTinyBaseInto(_temp.Path);
+        var run = Path.Combine(_temp.Path, "run");
         var config = GrpoTrainerTests.Config(model, 4);
         new GrpoTrainer(config, run).Run(resume: false, stopAfter: 2, cancel: TestContext.Current.CancellationToken);
         var metricsBefore = File.ReadAllText(Path.Combine(run, "metrics.jsonl"));
@@ -72,8 +73,8 @@ public class GuardTests : IDisposable
     [Fact]
     public void AMissingRewardServerFailsTheRunWithinSecondsBeforeAnythingIsRolledOut()
     {
-        var model = new GrpoTrainerTests().SaveTinyBaseInto(_dir);
-        var run = Path.Combine(_dir, "run");
+        var model = GrpoTrainerTests.SaveTinyBaseInto(_temp.Path);
+        var run = Path.Combine(_temp.Path, "run");
         var url = $"http://127.0.0.1:{Arbor.TestKit.Ports.Free()}";
         var config = GrpoTrainerTests.Config(model, 3) with
         {
@@ -96,8 +97,8 @@ public class GuardTests : IDisposable
     [Fact]
     public async Task ARunWithARemoteRewardPassesTheHealthCheckOfTheReferenceServerAndTrains()
     {
-        var model = new GrpoTrainerTests().SaveTinyBaseInto(_dir);
-        var run = Path.Combine(_dir, "run");
+        var model = GrpoTrainerTests.SaveTinyBaseInto(_temp.Path);
+        var run = Path.Combine(_temp.Path, "run");
         await using var server = await RewardServer.StartAsync(new JpegCompressibilityReward());
         var config = GrpoTrainerTests.Config(model, 1) with
         {
@@ -111,8 +112,8 @@ public class GuardTests : IDisposable
     [Fact]
     public void TrainingIntoAnExistingRunWithoutResumeIsRefusedAndLeavesItWhole()
     {
-        var model = new GrpoTrainerTests().SaveTinyBaseInto(_dir);
-        var run = Path.Combine(_dir, "run");
+        var model = GrpoTrainerTests.SaveTinyBaseInto(_temp.Path);
+        var run = Path.Combine(_temp.Path, "run");
         var config = GrpoTrainerTests.Config(model, 1);
         new GrpoTrainer(config, run).Run(resume: false, cancel: TestContext.Current.CancellationToken);
         var metrics = File.ReadAllText(Path.Combine(run, "metrics.jsonl"));

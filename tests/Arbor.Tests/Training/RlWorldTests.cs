@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Arbor.Evaluation;
 using Arbor.Pipelines;
+using Arbor.TestKit;
 using Arbor.Training;
 using Arbor.Worlds;
 
@@ -9,8 +10,8 @@ namespace Arbor.Tests.Training;
 /// <summary>The RL trainer takes its prompts and held-out evaluation from whatever world it is given, not Shapes' splits.</summary>
 public sealed class RlWorldTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "arbor-world-" + Guid.NewGuid().ToString("N"));
-    public void Dispose() { if (Directory.Exists(_dir)) Directory.Delete(_dir, true); }
+    private readonly TempDirectory _temp = new("arbor-world-");
+    public void Dispose() => _temp.Dispose();
 
     /// <summary>Three prompts, each its own family, served in turn.</summary>
     private sealed class ThreePrompts : IRlPromptSource
@@ -37,11 +38,11 @@ public sealed class RlWorldTests : IDisposable
     [Fact]
     public void AGivenWorldsPromptsAreRolledOutAndItsEvaluationIsLogged()
     {
-        var model = new GrpoTrainerTests().SaveTinyBaseInto(_dir);
+        var model = GrpoTrainerTests.SaveTinyBaseInto(_temp.Path);
         var config = GrpoTrainerTests.Config(model, 2) with { Eval = new EvalConfig { Every = 1, Steps = 2 } };
         var prompts = new ThreePrompts();
         var evaluator = new FixedVerdicts();
-        var run = Path.Combine(_dir, "run");
+        var run = Path.Combine(_temp.Path, "run");
         var trainer = new GrpoTrainer(config, run, world: new RlWorld(prompts, evaluator));
         trainer.Run(resume: false, cancel: TestContext.Current.CancellationToken);
 

@@ -1,4 +1,5 @@
 using Arbor.Tensors.Serialization;
+using Arbor.TestKit;
 using CsCheck;
 
 namespace Arbor.Tensors.Tests.Properties;
@@ -41,9 +42,8 @@ public class SafetensorsProperties
 
     private static void WithFile(Action<string> body)
     {
-        var path = Path.Combine(Path.GetTempPath(), $"arbor-st-prop-{Guid.NewGuid():N}.safetensors");
-        try { body(path); }
-        finally { File.Delete(path); }
+        using var temp = new TempDirectory("arbor-st-prop-");
+        body(temp.File("file.safetensors"));
     }
 
     /// <summary>

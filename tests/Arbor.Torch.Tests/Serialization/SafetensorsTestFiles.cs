@@ -1,16 +1,17 @@
 using System.Buffers.Binary;
 using System.Text;
+using Arbor.TestKit;
 
 namespace Arbor.Tensors.Tests.Serialization;
 
 /// <summary>A private temporary directory per test class, removed afterwards; plus hand-assembly of safetensors bytes.</summary>
 public sealed class SafetensorsTestFiles : IDisposable
 {
-    public string Directory { get; } = Path.Combine(Path.GetTempPath(), "arbor-safetensors-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDirectory _temp = new("arbor-safetensors-");
 
-    public SafetensorsTestFiles() => System.IO.Directory.CreateDirectory(Directory);
+    public string Directory => _temp.Path;
 
-    public string PathFor(string fileName) => Path.Combine(Directory, fileName);
+    public string PathFor(string fileName) => _temp.File(fileName);
 
     /// <summary>
     /// Assembles a file exactly as the specification describes it: u64 little-endian N, N header bytes
@@ -37,7 +38,8 @@ public sealed class SafetensorsTestFiles : IDisposable
 
     public void Dispose()
     {
-        try { System.IO.Directory.Delete(Directory, recursive: true); }
+        // a class fixture: a file left behind is not a failure of the tests that used it
+        try { _temp.Dispose(); }
         catch (IOException) { }
     }
 }
