@@ -37,6 +37,7 @@ ARB_API int32_t arb_set_num_threads(int32_t n);
 ARB_API int32_t arb_get_num_threads(void);
 ARB_API int32_t arb_set_blas_threads(int32_t n);               // -1 when OpenBLAS is not loaded
 ARB_API int32_t arb_get_blas_threads(void);
+ARB_API int32_t arb_ensure_signal_stack(int64_t min_bytes);  // a larger alternate signal stack for this thread (AMX)
 ARB_API int32_t arb_cuda_is_available(void);
 ARB_API int32_t arb_cuda_device_count(void);
 ARB_API int32_t arb_cuda_synchronize(int32_t device);

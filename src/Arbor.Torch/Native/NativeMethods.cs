@@ -23,6 +23,7 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib)] internal static partial int arb_get_num_threads();
     [LibraryImport(Lib)] internal static partial int arb_set_blas_threads(int n);
     [LibraryImport(Lib)] internal static partial int arb_get_blas_threads();
+    [LibraryImport(Lib)] internal static partial int arb_ensure_signal_stack(long minBytes);
     [LibraryImport(Lib)] internal static partial int arb_cuda_is_available();
     [LibraryImport(Lib)] internal static partial int arb_cuda_device_count();
     [LibraryImport(Lib)] internal static partial int arb_cuda_synchronize(int device);

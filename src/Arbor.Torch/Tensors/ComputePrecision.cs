@@ -63,6 +63,7 @@ public static class ComputePrecision
 
     internal static Precision Set(Precision precision)
     {
+        if (precision == Precision.Bf16) SignalStack.EnsureForThisThread();
         var previous = _current;
         _current = precision;
         return previous;

@@ -169,13 +169,32 @@ public class ShippedConfigTests
     }
 
     [Fact]
-    public void TheEpsilonPretrainingIsTheFlowBasesFirstStageWithAnEpsilonModel()
+    public void TheEpsilonPretrainingIsTheFlowBasesLastStageRecipeInOneScheduleWithAnEpsilonModel()
     {
         var eps = ConfigLoader.Load<PretrainConfig>(Path.Combine(ConfigDirectory(), "pretrain-shapes-eps.yaml"));
-        var flow = ConfigLoader.Load<PretrainConfig>(Path.Combine(ConfigDirectory(), "pretrain-shapes.yaml"));
+        var stage1 = ConfigLoader.Load<PretrainConfig>(Path.Combine(ConfigDirectory(), "pretrain-shapes.yaml"));
+        var stage4 = ConfigLoader.Load<PretrainConfig>(Path.Combine(ConfigDirectory(), "pretrain-shapes-stage4.yaml"));
         Assert.Equal(Arbor.Models.ModelKind.Epsilon, eps.Model.Kind);
         Assert.Equal(new Arbor.Models.DiffusionScheduleConfig(), eps.Model.Diffusion);     // DDPM's schedule, written out
-        var undone = eps with { Model = eps.Model with { Kind = flow.Model.Kind, Diffusion = null } };
-        Assert.Equal(ConfigLoader.ToYaml(flow), ConfigLoader.ToYaml(undone));
+        Assert.Equal("", eps.InitFrom);                                                       // from scratch
+        Assert.Equal(stage1.Train.LearningRate, eps.Train.LearningRate);                      // stage 1's peak
+        Assert.Equal(stage1.Train.WarmupSteps, eps.Train.WarmupSteps);
+        Assert.Equal(stage4.Train.MinLearningRate, eps.Train.MinLearningRate);                // the last stages' floor
+        // everything else (data mixture, split, model size, optimizer, evaluation) is stage 4's
+        var undone = eps with
+        {
+            Seed = stage4.Seed,
+            InitFrom = stage4.InitFrom,
+            Model = eps.Model with { Kind = stage4.Model.Kind, Diffusion = null },
+            Train = eps.Train with
+            {
+                Steps = stage4.Train.Steps,
+                LearningRate = stage4.Train.LearningRate,
+                WarmupSteps = stage4.Train.WarmupSteps,
+                Precision = stage4.Train.Precision,
+            },
+            Eval = eps.Eval with { Every = stage4.Eval.Every },
+        };
+        Assert.Equal(ConfigLoader.ToYaml(stage4), ConfigLoader.ToYaml(undone));
     }
 }
