@@ -16,12 +16,12 @@
 namespace {
 
 struct ThreadSignalStack {
-  void* base = nullptr;   // the mapping: one guard page, then the stack
+  void* base = nullptr;    // the mapping: one guard page, then the stack
+  void* stack = nullptr;   // what sigaltstack was given
   size_t bytes = 0;
   ~ThreadSignalStack() {
     if (!base) return;
     stack_t current{};
-    char* stack = static_cast<char*>(base) + page_size();
     if (sigaltstack(nullptr, &current) == 0 && current.ss_sp == stack) {
       stack_t off{};
       off.ss_flags = SS_DISABLE;
@@ -29,7 +29,6 @@ struct ThreadSignalStack {
     }
     munmap(base, bytes);
   }
-  static size_t page_size() { return static_cast<size_t>(sysconf(_SC_PAGESIZE)); }
 };
 
 thread_local ThreadSignalStack t_signal_stack;
@@ -41,6 +40,7 @@ extern "C" {
 // Returns 1 if the calling thread's alternate signal stack was replaced by one of at least min_bytes, 0 if it already
 // had one that large, -1 on failure (errno's message in arb_last_error).
 int32_t arb_ensure_signal_stack(int64_t min_bytes) {
+  if (t_signal_stack.base) return 0;   // this thread has its larger stack already
   size_t want = static_cast<size_t>(min_bytes);
 #ifdef AT_MINSIGSTKSZ
   size_t kernel_min = static_cast<size_t>(getauxval(AT_MINSIGSTKSZ));
@@ -50,7 +50,7 @@ int32_t arb_ensure_signal_stack(int64_t min_bytes) {
   if (sigaltstack(nullptr, &current) != 0) { arb::set_error("sigaltstack: cannot read the signal stack"); return -1; }
   if (!(current.ss_flags & SS_DISABLE) && current.ss_size >= want) return 0;
   if (current.ss_flags & SS_ONSTACK) return 0;   // never swap the stack a handler is running on
-  size_t page = ThreadSignalStack::page_size();
+  size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   size_t bytes = (want + page - 1) / page * page + page;
   void* base = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
   if (base == MAP_FAILED) { arb::set_error("mmap: no memory for a signal stack"); return -1; }
@@ -63,9 +63,9 @@ int32_t arb_ensure_signal_stack(int64_t min_bytes) {
     arb::set_error("sigaltstack: cannot install a larger signal stack");
     return -1;
   }
-  // The runtime keeps (and frees at thread exit) its own 16 KiB stack; this thread's previous larger one, if any, goes.
-  if (t_signal_stack.base) munmap(t_signal_stack.base, t_signal_stack.bytes);
+  // The runtime keeps (and frees at thread exit) its own 16 KiB stack.
   t_signal_stack.base = base;
+  t_signal_stack.stack = larger.ss_sp;
   t_signal_stack.bytes = bytes;
   return 1;
 }
