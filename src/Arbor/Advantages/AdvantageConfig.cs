@@ -20,6 +20,15 @@ public sealed record AdvantageConfig
     public double AdvantageClip { get; init; } = 5.0;
     /// <summary>Groups whose rewards are all equal carry no signal: drop them (and count them).</summary>
     public bool DropZeroVariance { get; init; } = true;
+    /// <summary>
+    /// Advantage given to every image of a solved group (default 0: solved groups are zero-variance groups and are dropped,
+    /// as GRPO drops them). A group is solved when every reward of every image equals that reward's best value in the
+    /// iteration (for the shapes rewards: all images pass). Arbor's, not a paper's (issue #15): where the policy already
+    /// does what a prompt asks, the group-relative advantage is silent and nothing holds that behaviour while the updates
+    /// for other prompts move the shared weights; a positive advantage there keeps it, as an anchor that comes from the
+    /// reward rather than from a reference model. Not clipped beyond <see cref="AdvantageClip"/>.
+    /// </summary>
+    public double SolvedGroupAdvantage { get; init; }
     public RewardAggregation Aggregation { get; init; } = RewardAggregation.Reward;
     /// <summary>
     /// Tree strategies: how a node's value is formed from its children's, <c>softmax</c> of log π_old (default, TreeGRPO's

@@ -38,9 +38,13 @@ public static class EdgeAdvantages
                         Aggregation = RewardAggregation.Advantage,
                         GlobalStd = false,
                         AdvantageClip = double.MaxValue,
-                        DropZeroVariance = false
+                        DropZeroVariance = false,
+                        SolvedGroupAdvantage = 0
                     });
-                var a = Local(GroupAdvantages.Compute(score.Values, groups, config with { GlobalStd = false }));
+                // solved groups are judged on the raw rewards, not on their (all zero) scores
+                var a = Local(GroupAdvantages.KeepSolved(
+                    GroupAdvantages.Compute(score.Values, groups, config with { GlobalStd = false, SolvedGroupAdvantage = 0 }),
+                    rewards, groups, config));
                 TreeBackup.Assign(forest, a.Values.Select((v, i) => a.Kept[i] ? v : 0).ToList(), config.Backup, config.EdgeBaseline);
                 return a;
             }

@@ -59,7 +59,27 @@ public static class GroupAdvantages
             foreach (var i in idx) { kept[i] = false; values[i] = 0; }
         }
         for (int i = 0; i < n; i++) values[i] = Math.Clamp(values[i], -config.AdvantageClip, config.AdvantageClip);
-        return new AdvantageResult(values, kept, members.Count, zeroVariance);
+        return KeepSolved(new AdvantageResult(values, kept, members.Count, zeroVariance), rewards, groups, config);
+    }
+
+    /// <summary>
+    /// Gives every image of a solved group (<see cref="AdvantageConfig.SolvedGroupAdvantage"/>: every reward at its best
+    /// value in the batch on every image of the group) that advantage and keeps it; unchanged when the setting is 0.
+    /// </summary>
+    public static AdvantageResult KeepSolved(AdvantageResult result, IReadOnlyList<IReadOnlyList<double>> rewards,
+        IReadOnlyList<int> groups, AdvantageConfig config)
+    {
+        if (config.SolvedGroupAdvantage == 0) return result;
+        var best = rewards.Select(r => r.Max()).ToArray();
+        var solved = groups.Select((g, i) => (g, i)).GroupBy(p => p.g)
+            .Where(members => members.All(p => rewards.Select((r, k) => r[p.i] == best[k]).All(b => b)))
+            .SelectMany(members => members.Select(p => p.i)).ToList();
+        if (solved.Count == 0) return result;
+        var values = (double[])result.Values.Clone();
+        var kept = (bool[])result.Kept.Clone();
+        double a = Math.Clamp(config.SolvedGroupAdvantage, -config.AdvantageClip, config.AdvantageClip);
+        foreach (var i in solved) { values[i] = a; kept[i] = true; }
+        return result with { Values = values, Kept = kept };
     }
 
     private static double[] Normalize(double[] r, Dictionary<int, int[]> members, AdvantageConfig config)

@@ -46,6 +46,26 @@ public class GroupAdvantagesTests
     }
 
     [Fact]
+    public void SolvedGroupsAreKeptWithTheirAdvantageAndOtherFlatGroupsStayDropped()
+    {
+        // two rewards: group 1 has both at their batch best on every image (solved), group 2 is flat but not at the
+        // best strict value (all fail alike), group 3 has a spread
+        double[] partial = [1, 1, 0.5, 0.5, 0.5, 1];
+        double[] strict = [1, 1, 0, 0, 0, 1];
+        int[] g = [1, 1, 2, 2, 3, 3];
+        var config = new AdvantageConfig { SolvedGroupAdvantage = 0.5 };
+        var a = GroupAdvantages.Compute([partial, strict], [1.0, 1.0], g, config);
+        var plain = GroupAdvantages.Compute([partial, strict], [1.0, 1.0], g, new AdvantageConfig());
+        Assert.Equal([true, true, false, false, true, true], a.Kept);
+        Assert.Equal([0.5, 0.5, 0.0, 0.0], a.Values.Take(4).ToArray());
+        Assert.Equal(plain.Values[4..], a.Values[4..]);
+        Assert.Equal(2, a.ZeroVarianceGroups);   // still counted as groups without a spread
+        // bounded by the advantage clip
+        var clipped = GroupAdvantages.Compute([partial, strict], [1.0, 1.0], g, config with { SolvedGroupAdvantage = 9, AdvantageClip = 2 });
+        Assert.Equal(2, clipped.Values[0]);
+    }
+
+    [Fact]
     public void AdvantagesAreClipped()
     {
         double[] r = [0, 0, 0, 0, 0, 0, 0, 0, 0, 100];

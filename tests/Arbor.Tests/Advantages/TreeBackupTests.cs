@@ -52,6 +52,21 @@ public class TreeBackupTests
     }
 
     [Fact]
+    public void ASolvedTreeBacksUpItsSolvedAdvantageOnEveryEdge()
+    {
+        // every leaf at the best reward: dropped by default (no spread), kept with the solved advantage when set
+        var (forest, _, _, _) = HandMadeTree();
+        double[] rewards = [2.0, 2.0, 2.0];
+        var dropped = EdgeAdvantages.Assign(forest, EdgeAdvantageMode.TreeBackup, [rewards], [1.0], new AdvantageConfig());
+        Assert.All(dropped.Kept, Assert.False);
+        Assert.All(forest.Edges, e => Assert.Equal(0.0, e.Advantage));
+        var solved = EdgeAdvantages.Assign(forest, EdgeAdvantageMode.TreeBackup, [rewards], [1.0],
+            new AdvantageConfig { SolvedGroupAdvantage = 0.5 });
+        Assert.All(solved.Kept, Assert.True);
+        Assert.All(forest.Edges, e => Assert.Equal(0.5, e.Advantage, 12));
+    }
+
+    [Fact]
     public void MeanBackupAveragesTheChildren()
     {
         var (forest, a, b, c) = HandMadeTree();
