@@ -128,6 +128,20 @@ public class ShippedConfigTests
     }
 
     [Fact]
+    public void ShippedNftIsTheMeasuredFiveStepHeunAblationAndItsTreeVariantKeepsTheEulerTreeItWasMeasuredWith()
+    {
+        var shipped = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), "nft.yaml"));
+        var measured = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), "ablations", "nft-bf16-heun5-shift-2.yaml"));
+        Assert.Equal(Arbor.Tensors.Precision.Auto, shipped.Train.Precision);   // bf16 where the CPU has it, as measured
+        Assert.Equal(ConfigLoader.ToYaml(measured with { Train = measured.Train with { Precision = shipped.Train.Precision } }),
+            ConfigLoader.ToYaml(shipped));
+        var tree = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), "nft-tree.yaml"));
+        var euler = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), "ablations", "nft-euler.yaml"));
+        Assert.Equal(euler.Rollout, tree.Rollout);
+        Assert.Equal(10, tree.Nft.Steps);
+    }
+
+    [Fact]
     public void AnAblationDiffersFromItsBaselineConfigOnlyInWhatItStates()
     {
         var baseline =
