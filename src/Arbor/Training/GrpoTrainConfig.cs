@@ -61,7 +61,8 @@ public sealed partial record GrpoTrainConfig : IValidatedConfig
         if (Train.MaxBadIterations < 1) yield return $"train.max_bad_iterations must be >= 1 (got {Train.MaxBadIterations})";
         // it bounds |A|: 0 zeroes every advantage, and a negative bound fails later inside Math.Clamp
         if (Advantage.AdvantageClip <= 0) yield return $"advantage.advantage_clip must be > 0 (got {Advantage.AdvantageClip})";
-        if (!(Advantage.SolvedGroupAdvantage >= 0)) yield return $"advantage.solved_group_advantage must be >= 0 (got {Advantage.SolvedGroupAdvantage})";
+        if (!(Advantage.SolvedGroupAdvantage >= 0))
+            yield return $"advantage.solved_group_advantage must be >= 0 (got {Advantage.SolvedGroupAdvantage})";
         if (Advantage.Epsilon < 0) yield return $"advantage.epsilon must be >= 0 (got {Advantage.Epsilon})";
         foreach (var p in Reward.Remote.Problems()) yield return "reward.remote." + p;
         if (Optim.LearningRate <= 0) yield return "optim.learning_rate must be > 0";

@@ -61,7 +61,8 @@ public class GroupAdvantagesTests
         Assert.Equal(plain.Values[4..], a.Values[4..]);
         Assert.Equal(2, a.ZeroVarianceGroups);   // still counted as groups without a spread
         // bounded by the advantage clip
-        var clipped = GroupAdvantages.Compute([partial, strict], [1.0, 1.0], g, config with { SolvedGroupAdvantage = 9, AdvantageClip = 2 });
+        var clipped = GroupAdvantages.Compute([partial, strict], [1.0, 1.0], g,
+            config with { SolvedGroupAdvantage = 9, AdvantageClip = 2 });
         Assert.Equal(2, clipped.Values[0]);
     }
 

@@ -152,6 +152,7 @@ public class ConfigLoaderTests
     [Theory]
     [InlineData("lora:\n  alpha: 0\n", "lora.alpha must be > 0 (got 0)")]
     [InlineData("advantage:\n  advantage_clip: -1\n", "advantage.advantage_clip must be > 0 (got -1)")]
+    [InlineData("advantage:\n  solved_group_advantage: -0.5\n", "advantage.solved_group_advantage must be >= 0 (got -0.5)")]
     [InlineData("advantage:\n  epsilon: -0.1\n", "advantage.epsilon must be >= 0 (got -0.1)")]
     [InlineData("train:\n  max_bad_iterations: 0\n", "train.max_bad_iterations must be >= 1 (got 0)")]
     [InlineData("reward:\n  remote:\n    url: 127.0.0.1:5055\n",
