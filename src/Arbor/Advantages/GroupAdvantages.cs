@@ -72,7 +72,7 @@ public static class GroupAdvantages
         if (config.SolvedGroupAdvantage == 0) return result;
         var best = rewards.Select(r => r.Max()).ToArray();
         var solved = groups.Select((g, i) => (g, i)).GroupBy(p => p.g)
-            .Where(members => members.All(p => rewards.Select((r, k) => r[p.i] == best[k]).All(b => b)))
+            .Where(members => members.All(p => Enumerable.Range(0, rewards.Count).All(k => rewards[k][p.i] == best[k])))
             .SelectMany(members => members.Select(p => p.i)).ToList();
         if (solved.Count == 0) return result;
         var values = (double[])result.Values.Clone();
