@@ -91,6 +91,8 @@ public sealed partial record GrpoTrainConfig : IValidatedConfig
         foreach (var p in SectionRanges()) yield return p;
         foreach (var p in Eval.Problems()) yield return "eval." + p;
         foreach (var p in Replay.Problems()) yield return p;
+        if (Replay.Weight > 0 && Replay.Target == ReplayTarget.Base && !Lora.Enabled)
+            yield return "replay.target base needs lora.enabled: the base is the model with its LoRA switched off";
     }
 
     /// <summary>The counts and levels of every strategy section: a group needs two images, a schedule two steps.</summary>

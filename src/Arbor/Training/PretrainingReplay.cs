@@ -1,7 +1,9 @@
 using Arbor.Distributed;
+using Arbor.Models;
 using Arbor.Pipelines;
 using Arbor.Pretraining;
 using Arbor.Tensors;
+using Arbor.Tensors.NN;
 using Arbor.Worlds;
 
 namespace Arbor.Training;
@@ -11,7 +13,8 @@ namespace Arbor.Training;
 /// gradient of λ · the pretraining loss of the model's kind (<see cref="DenoisingObjective"/>) on replay
 /// batch (i·parts + u) of the world's captioned images, accumulated beside the RL term's before the step. Its draws
 /// (caption dropout, times, noise) come from a generator seeded by (seed, iteration, part) and are drawn for the whole
-/// batch, each rank keeping its rows as pretraining does, so a data-parallel run replays what one process does.
+/// batch, each rank keeping its rows as pretraining does, so a data-parallel run replays what one process does. With
+/// <see cref="ReplayTarget.Base"/> the regression target is the base's prediction at the same noised input instead.
 /// </summary>
 public sealed class PretrainingReplay(TextToImagePipeline pipeline, ICaptionedImageSource data, ReplayConfig config, ulong seed)
 {
@@ -48,8 +51,25 @@ public sealed class PretrainingReplay(TextToImagePipeline pipeline, ICaptionedIm
             .Narrow(0, first, rows);
         var noise = Torch.Randn([b, data.Channels, data.ImageSize, data.ImageSize], generator).Narrow(0, first, rows);
         using var condition = pipeline.Encode(captions);
-        var loss = DenoisingObjective.Loss(pipeline.Model, x0, t, noise, condition) * (config.Weight * rows / b);
+        var loss = (config.Target == ReplayTarget.Base
+            ? BaseMatchingLoss(x0, t, noise, condition)
+            : DenoisingObjective.Loss(pipeline.Model, x0, t, noise, condition)) * (config.Weight * rows / b);
         loss.Backward();
         return loss.Item();
+    }
+
+    /// <summary>‖f_θ(x_t) − f_base(x_t)‖² at the pretraining loss's noised inputs, the base being the model with its LoRA off.</summary>
+    private Tensor BaseMatchingLoss(Tensor x0, Tensor t, Tensor noise, TextConditioning condition)
+    {
+        var model = pipeline.Model;
+        var xt = model.Process.Noised(x0, noise, t);
+        Tensor baseline;
+        using (Torch.NoGrad())
+        {
+            LoraInjection.SetEnabled(model, false);
+            try { baseline = model.Velocity(xt, t, condition); }
+            finally { LoraInjection.SetEnabled(model, true); }
+        }
+        return F.MseLoss(model.Velocity(xt, t, condition), baseline);
     }
 }

@@ -15,6 +15,12 @@ public sealed record ReplayConfig
     /// γ on the pretraining loss: 27.8 for their PPO-ptx.)</summary>
     public double Weight { get; init; }
 
+    /// <summary>
+    /// The regression target: <c>data</c> (default, the pretraining loss) or <c>base</c> (the base model's prediction at
+    /// the same noised input, a noise-free form of the same pull; <see cref="ReplayTarget"/>).
+    /// </summary>
+    public ReplayTarget Target { get; init; } = ReplayTarget.Data;
+
     /// <summary>Images per optimizer step (the whole replay batch over all ranks).</summary>
     public int BatchSize { get; init; } = 32;
 

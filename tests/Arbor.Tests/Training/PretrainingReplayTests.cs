@@ -1,6 +1,7 @@
 using Arbor.Pretraining;
 using Arbor.Shapes;
 using Arbor.Tensors;
+using Arbor.Tensors.NN;
 using Arbor.Tests.Pretraining;
 using Arbor.Training;
 
@@ -75,6 +76,54 @@ public class PretrainingReplayTests
     }
 
     [Fact]
+    public void TheBaseTargetIsZeroAtTheBaseAndRegressesTheAdaptedModelOntoIt()
+    {
+        using var pipeline = Tiny();
+        var model = pipeline.Model;
+        using var gen = new Generator(11);
+        using (Torch.NoGrad())                                                   // a fresh DiT's zero-initialized output
+        {
+            foreach (var (name, p) in model.NamedParameters())
+                if (name.StartsWith("final", StringComparison.Ordinal) || name.Contains("adaLN")) p.CopyFrom(Torch.RandnLike(p, gen) * 0.1);
+        }
+        LoraInjection.Apply(model, @"^blocks\.\d+\.(attn|cross)\.(q|kv|out)$", rank: 2, alpha: 4, gen);
+        var config = new ReplayConfig { Weight = 0.5, BatchSize = 6, CaptionDropout = 0.3, Target = ReplayTarget.Base };
+        var replay = new PretrainingReplay(pipeline, new TwoColorSource(), config, seed: 9);
+
+        foreach (var p in model.Parameters()) p.Grad = null;
+        Assert.Equal(0.0, replay.Backward(iteration: 4, part: 1, parts: 2));    // B = 0: the model is the base
+        Assert.All(Gradients(pipeline), g => Assert.All(g, v => Assert.Equal(0f, v)));
+
+        using (Torch.NoGrad()) foreach (var (_, p) in LoraInjection.LoraParameters(model)) p.CopyFrom(Torch.RandnLike(p, gen) * 0.3);
+        foreach (var p in model.Parameters()) p.Grad = null;
+        double value = replay.Backward(iteration: 4, part: 1, parts: 2);
+        var got = Gradients(pipeline);
+
+        // by hand: the same draws as the data target's (above), the base's velocity as the target
+        foreach (var p in model.Parameters()) p.Grad = null;
+        using (var scope = Torch.NewScope())
+        {
+            using var generator = new Generator(ShapesRng.Hash(9, 4, 1));
+            var batch = new TwoColorSource().Batch(9, 6);
+            var x0 = Torch.FromArray(batch.Pixels, [6, 3, 8, 8]);
+            var drop = Torch.Rand([6], generator).ToFloatArray();
+            var t = DenoisingObjective.SampleTimes(6, 0, 1, generator);
+            var noise = Torch.Randn([6, 3, 8, 8], generator);
+            using var condition = pipeline.Encode([.. batch.Captions.Select((c, i) => drop[i] < 0.3 ? "" : c)]);
+            var xt = model.Process.Noised(x0, noise, t);
+            LoraInjection.SetEnabled(model, false);
+            var target = model.Velocity(xt, t, condition).Detach();
+            LoraInjection.SetEnabled(model, true);
+            var loss = F.MseLoss(model.Velocity(xt, t, condition), target) * 0.5;
+            Assert.Equal(loss.Item(), value, 6);
+            Assert.True(value > 0);
+            loss.Backward();
+        }
+        var expected = Gradients(pipeline);
+        for (int i = 0; i < got.Length; i++) Assert.Equal(expected[i], got[i]);
+    }
+
+    [Fact]
     public void BadSettingsAreNamed()
     {
         Assert.Contains("replay.weight must be a finite number >= 0 (got -1)", new ReplayConfig { Weight = -1 }.Problems());
@@ -82,5 +131,7 @@ public class PretrainingReplayTests
         Assert.Contains(new GrpoTrainConfig { Replay = new ReplayConfig { Weight = double.NaN } }.Problems(),
             p => p.StartsWith("replay.weight"));
         Assert.Empty(new ReplayConfig().Problems());
+        Assert.Contains("replay.target base needs lora.enabled: the base is the model with its LoRA switched off",
+            new GrpoTrainConfig { Replay = new() { Weight = 1, Target = ReplayTarget.Base }, Lora = new() { Enabled = false } }.Problems());
     }
 }
