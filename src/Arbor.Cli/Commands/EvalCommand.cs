@@ -67,15 +67,20 @@ public static class EvalCommand
             Description = "SD3/FLUX time shift of the step grid (1: uniform; above 1 spends more steps at high noise)",
             DefaultValueFactory = _ => new EvalConfig().TimeShift
         };
+        var unconditional = new Option<string>("--unconditional")
+        {
+            Description = "With --lora: which model predicts CFG's unconditional branch, adapted (default) or base (adapters off)",
+            DefaultValueFactory = _ => "adapted"
+        };
         var precision = ModelOptions.Precision();
         var cmd = new Command("eval", "Per-family accuracy of a model on both held-out sets, verified from pixels; --against: the paired " +
             "comparison with another model or LoRA.")
-            { model, lora, against, sets, perFamily, steps, cfg, sampler, shift, seed, batch, splitSeed, precision, output };
+            { model, lora, against, sets, perFamily, steps, cfg, sampler, shift, unconditional, seed, batch, splitSeed, precision, output };
         cmd.SetAction(r => Run(ModelOptions.Resolve(r.GetValue(model)), r.GetValue(lora), r.GetValue(against),
             new EvalConfig
             {
                 Steps = r.GetValue(steps), Guidance = r.GetValue(cfg), Sampler = OdeSamplers.Parse(r.GetValue(sampler)!),
-                TimeShift = r.GetValue(shift),
+                TimeShift = r.GetValue(shift), Unconditional = ParseUnconditional(r.GetValue(unconditional)!),
                 Seed = r.GetValue(seed), PromptsPerFamily = r.GetValue(perFamily),
                 BatchSize = r.GetValue(batch), Precision = r.GetValue(precision),
                 Sets = [.. r.GetValue(sets)!.Select(HeldOutSets.Parse)],
@@ -83,6 +88,13 @@ public static class EvalCommand
             r.GetValue(splitSeed), r.GetValue(output)!));
         return cmd;
     }
+
+    private static UnconditionalBranch ParseUnconditional(string text) => text switch
+    {
+        "adapted" => UnconditionalBranch.Adapted,
+        "base" => UnconditionalBranch.Base,
+        _ => throw new ArgumentException($"--unconditional must be adapted or base (got '{text}')"),
+    };
 
     private static int Run(string modelDir, string? lora, string? against, EvalConfig config, ulong splitSeed, string outDir)
     {
@@ -119,7 +131,7 @@ public static class EvalCommand
         {
             model = modelDir, lora, prompts_per_family = config.PromptsPerFamily, steps = config.Steps,
             sampler = config.Sampler.ToString().ToLowerInvariant(),
-            shift = config.TimeShift, cfg = config.Guidance,
+            shift = config.TimeShift, cfg = config.Guidance, unconditional = config.Unconditional.ToString().ToLowerInvariant(),
             seed = config.Seed, precision = ComputePrecision.Name(ComputePrecision.Resolve(config.Precision)),
             sets = EvalSetRecord.ByName(report),
             samples = samples.ToDictionary(kv => kv.Key.Name(), kv => kv.Value.Select(s =>

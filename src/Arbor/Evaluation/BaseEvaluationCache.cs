@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Arbor.Configuration;
 using Arbor.Pipelines;
+using Arbor.Sampling;
 using Arbor.Tensors;
 
 namespace Arbor.Evaluation;
@@ -50,7 +51,8 @@ public static class BaseEvaluationCache
         // leaves the key as it was before time_shift existed, for the same reason
         var evalYaml = string.Join('\n', ConfigLoader.ToYaml(eval with { Every = 0, CacheBase = true }).Split('\n')
             .Where(l => !l.StartsWith("precision:", StringComparison.Ordinal))
-            .Where(l => eval.TimeShift != 1.0 || !l.StartsWith("time_shift:", StringComparison.Ordinal)));
+            .Where(l => eval.TimeShift != 1.0 || !l.StartsWith("time_shift:", StringComparison.Ordinal))
+            .Where(l => eval.Unconditional != UnconditionalBranch.Adapted || !l.StartsWith("unconditional:", StringComparison.Ordinal)));
         var precision = ComputePrecision.Resolve(eval.Precision);
         var parts = new List<string> { evalYaml, heldOutPrompts, TorchRuntime.LibTorchVersion, CpuModel() };
         if (precision != Precision.Fp32) parts.Add($"precision {precision}");

@@ -39,6 +39,11 @@ public sealed record EvalConfig
     /// </summary>
     public double TimeShift { get; init; } = 1.0;
     /// <summary>
+    /// Which model predicts CFG's unconditional branch when a LoRA adapts the policy: <c>adapted</c> (default, how every
+    /// LoRA is used) or <c>base</c> (<see cref="UnconditionalBranch"/>). A run evaluates the way its rollouts sample.
+    /// </summary>
+    public UnconditionalBranch Unconditional { get; init; } = UnconditionalBranch.Adapted;
+    /// <summary>
     /// Seed of the evaluation noise. Prompt i of a set always gets the noise of (seed, set, i), whatever the batch
     /// size or the number of prompts evaluated, so any two evaluations of a set are paired prompt by prompt.
     /// </summary>

@@ -59,25 +59,29 @@ public sealed class TextToImagePipeline : IDisposable
     /// kind's first-order one, Euler or deterministic DDIM).
     /// </summary>
     public Tensor Generate(IReadOnlyList<string> prompts, Generator generator, int steps = 40, double guidance = 4.5,
-        IOdeSampler? sampler = null, double shift = 1.0)
+        IOdeSampler? sampler = null, double shift = 1.0, UnconditionalBranch unconditional = UnconditionalBranch.Adapted)
     {
         using var scope = Torch.NewScope();
-        return scope.MoveToOuter(Generate(prompts, Noise(prompts.Count, generator), steps, guidance, sampler, shift));
+        return scope.MoveToOuter(Generate(prompts, Noise(prompts.Count, generator), steps, guidance, sampler, shift, unconditional));
     }
 
     /// <summary>Initial noise x_T [count, C, H, W] drawn from <paramref name="generator"/>.</summary>
     public Tensor Noise(int count, Generator generator) => Torch.Randn([count, .. Model.SampleShape], generator);
 
-    /// <summary>Images [B, C, H, W] in [−1, 1] for <paramref name="prompts"/> from the given initial noise [B, C, H, W].</summary>
+    /// <summary>
+    /// Images [B, C, H, W] in [−1, 1] for <paramref name="prompts"/> from the given initial noise [B, C, H, W];
+    /// <paramref name="unconditional"/>: which model predicts CFG's unconditional branch when a LoRA adapts this one.
+    /// </summary>
     public Tensor Generate(IReadOnlyList<string> prompts, Tensor noise, int steps = 40, double guidance = 4.5,
-        IOdeSampler? sampler = null, double shift = 1.0)
+        IOdeSampler? sampler = null, double shift = 1.0, UnconditionalBranch unconditional = UnconditionalBranch.Adapted)
     {
         if (noise.Shape[0] != prompts.Count) throw new ArgumentException($"{noise.Shape[0]} noise samples for {prompts.Count} prompts");
         using var noGrad = Torch.NoGrad();
         using var scope = Torch.NewScope();
         using var cond = Encode(prompts);
         using var uncond = guidance != 1.0 ? Encode(Enumerable.Repeat("", prompts.Count).ToList()) : null;
-        using var velocity = new GuidedVelocity(Model, cond, uncond, guidance);
+        using var velocity = new GuidedVelocity(Model, cond, uncond, guidance,
+            unconditional == UnconditionalBranch.Base ? new AdapterFreeModel(Model) : null);
         var schedule = TimeSchedule.Linear(steps, shift, Model.Process);
         var x = (sampler ?? OdeSamplers.For(OdeSolver.Euler, Model.Process.Kind)).Sample(velocity, noise, schedule);
         return scope.MoveToOuter(x.Clamp(-1, 1));

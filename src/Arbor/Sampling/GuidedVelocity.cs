@@ -15,20 +15,40 @@ public sealed class GuidedVelocity : IDisposable
     private readonly TextConditioning _doubled;
     private readonly TextConditioning _conditional;
     private readonly IPreparedText? _prepared;
+    private readonly TextConditioning? _unconditional;       // set when another model predicts the unconditional branch
+    private readonly IVelocityModel? _unconditionalModel;
+    private readonly IPreparedText? _preparedUnconditional;
     private bool _disposed;
 
     /// <param name="conditional">Conditioning of batch B.</param>
     /// <param name="unconditional">Empty-prompt conditioning of batch B (or null for no guidance).</param>
     /// <param name="scale">Guidance weight w.</param>
-    public GuidedVelocity(IVelocityModel model, TextConditioning conditional, TextConditioning? unconditional, double scale)
+    /// <param name="unconditionalModel">The model that predicts v_u (e.g. the base of an adapted model,
+    /// <see cref="UnconditionalBranch.Base"/>), as a second forward of B rows; null: <paramref name="model"/>, in one
+    /// doubled batch.</param>
+    public GuidedVelocity(IVelocityModel model, TextConditioning conditional, TextConditioning? unconditional, double scale,
+        IVelocityModel? unconditionalModel = null)
     {
         _model = model;
         _conditional = conditional;
         Scale = scale;
         Guided = unconditional is not null && scale != 1.0;
-        _doubled = Guided ? Detached(conditional.Concat(unconditional!)) : conditional;
+        if (Guided && unconditionalModel is not null)
+        {
+            _doubled = conditional;
+            _unconditional = unconditional;
+            _unconditionalModel = unconditionalModel;
+        }
+        else
+        {
+            _doubled = Guided ? Detached(conditional.Concat(unconditional!)) : conditional;
+        }
         // the weights cannot change inside a no-grad sampling loop, so the x- and t-independent text features hold
-        if (!Torch.IsGradEnabled) _prepared = model.PrepareText(_doubled);
+        if (!Torch.IsGradEnabled)
+        {
+            _prepared = model.PrepareText(_doubled);
+            if (_unconditionalModel is not null) _preparedUnconditional = _unconditionalModel.PrepareText(_unconditional!);
+        }
     }
 
     public double Scale { get; }
@@ -51,17 +71,24 @@ public sealed class GuidedVelocity : IDisposable
         using var scope = Torch.NewScope();
         long b = x.Size(0);
         if (!Guided)
-            return scope.MoveToOuter(Evaluate(x, Torch.Full([b], t, device: x.Device), _conditional));
-        var v = Evaluate(Torch.Cat([x, x]), Torch.Full([2 * b], t, device: x.Device), _doubled);
+            return scope.MoveToOuter(Evaluate(_model, x, Torch.Full([b], t, device: x.Device), _conditional, _prepared));
+        if (_unconditionalModel is not null)
+        {
+            var times = Torch.Full([b], t, device: x.Device);
+            var vc = Evaluate(_model, x, times, _conditional, _prepared);
+            var vu = Evaluate(_unconditionalModel, x, times, _unconditional!, _preparedUnconditional);
+            return scope.MoveToOuter(vu + (vc - vu) * Scale);
+        }
+        var v = Evaluate(_model, Torch.Cat([x, x]), Torch.Full([2 * b], t, device: x.Device), _doubled, _prepared);
         return scope.MoveToOuter(ClassifierFreeGuidance.Combine(v, Scale).Guided);
     }
 
-    private Tensor Evaluate(Tensor x, Tensor t, TextConditioning condition)
+    private static Tensor Evaluate(IVelocityModel model, Tensor x, Tensor t, TextConditioning condition, IPreparedText? prepared)
     {
-        if (_prepared is null) return _model.Velocity(x, t, condition);
+        if (prepared is null) return model.Velocity(x, t, condition);
         if (Torch.IsGradEnabled)
             throw new InvalidOperationException("a GuidedVelocity created without gradients was evaluated with gradients enabled");
-        return _model.Velocity(x, t, _prepared, rows: null);
+        return model.Velocity(x, t, prepared, rows: null);
     }
 
     /// <summary>Frees what this object built: the doubled conditioning and the prepared text (not the caller's conditioning).</summary>
@@ -70,6 +97,7 @@ public sealed class GuidedVelocity : IDisposable
         if (_disposed) return;
         _disposed = true;
         _prepared?.Dispose();
-        if (Guided) _doubled.Dispose();
+        _preparedUnconditional?.Dispose();
+        if (Guided && _unconditionalModel is null) _doubled.Dispose();
     }
 }

@@ -1,6 +1,7 @@
 using Arbor.Models;
 using Arbor.Sampling;
 using Arbor.Tensors;
+using Arbor.Tensors.NN;
 
 namespace Arbor.Tests.Sampling;
 
@@ -129,5 +130,32 @@ public class OdeSamplerTests
         var vu = model.Velocity(x, Torch.Full([2], 0.4), uncond).ToFloatArray();
         var g = guided.At(x, 0.4).ToFloatArray();
         for (int i = 0; i < g.Length; i++) Assert.True(Math.Abs(vu[i] + 4.5f * (vc[i] - vu[i]) - g[i]) < 1e-4, $"element {i}");
+    }
+
+    [Fact]
+    public void TheBasesUnconditionalBranchIsTheAdapterFreePrediction()
+    {
+        using var gen = new Generator(6);
+        using var model = new FlowDiT(Models.FlowDiTTests.Tiny, gen);
+        using (Torch.NoGrad()) foreach (var (_, p) in model.NamedParameters()) p.CopyFrom(Torch.RandnLike(p, gen) * 0.1);
+        LoraInjection.Apply(model, @"^blocks\.\d+\.(attn|cross)\.(q|kv|out)$", rank: 2, alpha: 4, gen);
+        using (Torch.NoGrad()) foreach (var (_, p) in LoraInjection.LoraParameters(model)) p.CopyFrom(Torch.RandnLike(p, gen) * 0.3);
+        using var scope = Torch.NewScope();
+        using var cond = Models.FlowDiTTests.Condition(model, gen, 2);
+        using var uncond = Models.FlowDiTTests.Condition(model, gen, 2);
+        var x = Torch.Randn([2, 3, 8, 8], gen);
+        var t = Torch.Full([2], 0.4);
+        var vc = model.Velocity(x, t, cond).ToFloatArray();
+        var vuAdapted = model.Velocity(x, t, uncond).ToFloatArray();
+        LoraInjection.SetEnabled(model, false);
+        var vuBase = model.Velocity(x, t, uncond).ToFloatArray();
+        LoraInjection.SetEnabled(model, true);
+
+        using var noGrad = Torch.NoGrad();                                       // prepared text, as the samplers use it
+        using var guided = new GuidedVelocity(model, cond, uncond, 3.0, new AdapterFreeModel(model));
+        var g = guided.At(x, 0.4).ToFloatArray();
+        for (int i = 0; i < g.Length; i++) Assert.True(Math.Abs(vuBase[i] + 3f * (vc[i] - vuBase[i]) - g[i]) < 1e-4, $"element {i}");
+        Assert.Contains(Enumerable.Range(0, g.Length), i => Math.Abs(vuBase[i] - vuAdapted[i]) > 1e-3);
+        Assert.Equal(vc, model.Velocity(x, t, cond).ToFloatArray());          // the adapters are back on after each call
     }
 }
