@@ -64,12 +64,7 @@ public sealed class PretrainingReplay(TextToImagePipeline pipeline, ICaptionedIm
         var model = pipeline.Model;
         var xt = model.Process.Noised(x0, noise, t);
         Tensor baseline;
-        using (Torch.NoGrad())
-        {
-            LoraInjection.SetEnabled(model, false);
-            try { baseline = model.Velocity(xt, t, condition); }
-            finally { LoraInjection.SetEnabled(model, true); }
-        }
+        using (Torch.NoGrad()) baseline = new AdapterFreeModel(model).Velocity(xt, t, condition);
         return F.MseLoss(model.Velocity(xt, t, condition), baseline);
     }
 }
