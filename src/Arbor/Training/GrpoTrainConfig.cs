@@ -5,6 +5,7 @@ using Arbor.Rewards;
 using Arbor.Rollouts;
 using Arbor.Shapes;
 using Arbor.Tensors;
+using Arbor.Tensors.Optim;
 using Arbor.Worlds;
 
 namespace Arbor.Training;
@@ -128,6 +129,8 @@ public sealed partial record GrpoTrainConfig : IValidatedConfig
         if (Loss.MaxBatch < 1) yield return "loss.max_batch must be >= 1";
         if (Rollout.MaxBatch < 1) yield return "rollout.max_batch must be >= 1";
         if (Optim.WeightDecay < 0) yield return "optim.weight_decay must be >= 0";
+        if (!(Optim.MinLearningRate >= 0 && Optim.MinLearningRate <= Optim.LearningRate))
+            yield return $"optim.min_learning_rate must be in [0, learning_rate] (got {Optim.MinLearningRate})";
     }
 }
 
@@ -160,6 +163,15 @@ public sealed record OptimConfig
     /// <summary>3e-4 for LoRA, 1e-5 for full fine-tuning.</summary>
     public double LearningRate { get; init; } = 3e-4;
     public double WeightDecay { get; init; } = 1e-4;
+    /// <summary>constant (default, as the anchors' RL scripts) or cosine (<see cref="LearningRateDecay"/>).</summary>
+    public LearningRateDecay Decay { get; init; } = LearningRateDecay.Constant;
+    /// <summary>Where the cosine ends, at train.iterations (default 0).</summary>
+    public double MinLearningRate { get; init; }
+
+    /// <summary>The learning rate of iteration <paramref name="iteration"/> of <paramref name="iterations"/>.</summary>
+    public double LearningRateAt(long iteration, long iterations) => Decay == LearningRateDecay.Cosine
+        ? new WarmupCosineLr(LearningRate, 0, iterations, MinLearningRate).At(iteration)
+        : LearningRate;
 }
 
 /// <summary>The run's length and bookkeeping.</summary>

@@ -247,6 +247,7 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
         {
             if (Parallel.AnyRank(cancel.IsCancellationRequested)) StopOnRequest(it, policy, method, ema, progress);
             var communicationBefore = (Seconds: Parallel.CommunicationSeconds, Bytes: Parallel.BytesReduced);
+            policy.Optimizer.LearningRate = config.Optim.LearningRateAt(it, config.Train.Iterations);
             var report = RunIteration(method.Iteration, it);
             Record(report, communicationBefore, ema, progress, metrics);
 
