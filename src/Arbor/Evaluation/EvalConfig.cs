@@ -40,7 +40,8 @@ public sealed record EvalConfig
     public double TimeShift { get; init; } = 1.0;
     /// <summary>
     /// Which model predicts CFG's unconditional branch when a LoRA adapts the policy: <c>adapted</c> (default, how every
-    /// LoRA is used) or <c>base</c> (<see cref="UnconditionalBranch"/>). A run evaluates the way its rollouts sample.
+    /// LoRA is used, and how every rollout samples) or <c>base</c> (<see cref="UnconditionalBranch"/>), a diagnosis of
+    /// where an adapter's change lies (`arbor eval --unconditional base`; docs/BENCHMARKS.md).
     /// </summary>
     public UnconditionalBranch Unconditional { get; init; } = UnconditionalBranch.Adapted;
     /// <summary>
