@@ -6,7 +6,6 @@ using Arbor.Rollouts;
 using Arbor.Sampling;
 using Arbor.Strategies;
 using Arbor.Tensors;
-using Arbor.Tensors.NN;
 using Arbor.Tensors.Optim;
 
 namespace Arbor.Training;
@@ -215,10 +214,10 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
 
     /// <summary>The velocity the loss trains (<see cref="ForwardProcessConfig.TrainedVelocity"/>)
     /// of whatever weights the model holds now.</summary>
-    private Tensor TrainedVelocityOf(PromptConditioning conditioning, Tensor xt, Tensor t, Tensor prompts) =>
+    private Tensor TrainedVelocityOf(IVelocityModel model, PromptConditioning conditioning, Tensor xt, Tensor t, Tensor prompts) =>
         _config.TrainedVelocity == TrainedVelocity.Guided
-            ? conditioning.Velocity(_pipeline.Model, xt, t, prompts)
-            : conditioning.ConditionalVelocity(_pipeline.Model, xt, t, prompts);
+            ? conditioning.Velocity(model, xt, t, prompts)
+            : conditioning.ConditionalVelocity(model, xt, t, prompts);
 
     /// <summary>The chunk's tensors: its noisings (each sample's own noise) and the three velocities the losses need.</summary>
     private ForwardBatch Batch(List<Sample> chunk, PromptConditioning conditioning)
@@ -236,15 +235,10 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
         Tensor? vRef = null;
         using (Torch.NoGrad())
         {
-            using (_old.Applied()) vOld = TrainedVelocityOf(conditioning, xt, t, prompts);
-            if (_lossFunction.NeedsReference)
-            {
-                LoraInjection.SetEnabled(model, false);
-                try { vRef = TrainedVelocityOf(conditioning, xt, t, prompts); }
-                finally { LoraInjection.SetEnabled(model, true); }
-            }
+            using (_old.Applied()) vOld = TrainedVelocityOf(model, conditioning, xt, t, prompts);
+            if (_lossFunction.NeedsReference) vRef = TrainedVelocityOf(new AdapterFreeModel(model), conditioning, xt, t, prompts);
         }
-        var v = TrainedVelocityOf(conditioning, xt, t, prompts);
+        var v = TrainedVelocityOf(model, conditioning, xt, t, prompts);
         return new ForwardBatch(x0, xt, tb, v, vOld, vRef, [.. chunk.Select(s => s.Advantage)], model.Process);
     }
 
