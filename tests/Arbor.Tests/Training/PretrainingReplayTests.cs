@@ -20,6 +20,22 @@ public class PretrainingReplayTests
         return Pipelines.TextToImagePipeline.Create(PretrainerTests.Tiny(1).Model, tokenizer, gen);
     }
 
+    /// <summary>
+    /// Replay batch (iteration 4, part 1 of 2) of seed 9, batch size 6 and caption dropout 0.3, drawn by hand: batch index
+    /// 4·2 + 1 and the draws of generator (9, 4, 1) in the term's order. The tensors land in the caller's scope.
+    /// </summary>
+    private static (Tensor X0, Tensor T, Tensor Noise, global::Arbor.Models.TextConditioning Condition) DrawsOfIteration4Part1(
+        Pipelines.TextToImagePipeline pipeline)
+    {
+        using var generator = new Generator(ShapesRng.Hash(9, 4, 1));
+        var batch = new TwoColorSource().Batch(9, 6);
+        var x0 = Torch.FromArray(batch.Pixels, [6, 3, 8, 8]);
+        var drop = Torch.Rand([6], generator).ToFloatArray();
+        var t = DenoisingObjective.SampleTimes(6, 0, 1, generator);
+        var noise = Torch.Randn([6, 3, 8, 8], generator);
+        return (x0, t, noise, pipeline.Encode([.. batch.Captions.Select((c, i) => drop[i] < 0.3 ? "" : c)]));
+    }
+
     [Fact]
     public void ItsGradientIsLambdaTimesTheFlowMatchingGradientOnItsBatch()
     {
@@ -30,17 +46,12 @@ public class PretrainingReplayTests
         double value = replay.Backward(iteration: 4, part: 1, parts: 2);
         var got = Gradients(pipeline);
 
-        // the same batch by hand: batch index 4·2 + 1, the draws of generator (9, 4, 1) in the term's order
+        // the same batch by hand
         foreach (var p in pipeline.Model.Parameters()) p.Grad = null;
         using (var scope = Torch.NewScope())
         {
-            using var generator = new Generator(ShapesRng.Hash(9, 4, 1));
-            var batch = new TwoColorSource().Batch(9, 6);
-            var x0 = Torch.FromArray(batch.Pixels, [6, 3, 8, 8]);
-            var drop = Torch.Rand([6], generator).ToFloatArray();
-            var t = DenoisingObjective.SampleTimes(6, 0, 1, generator);
-            var noise = Torch.Randn([6, 3, 8, 8], generator);
-            using var condition = pipeline.Encode([.. batch.Captions.Select((c, i) => drop[i] < 0.3 ? "" : c)]);
+            var (x0, t, noise, condition) = DrawsOfIteration4Part1(pipeline);
+            using var _ = condition;
             var loss = DenoisingObjective.Loss(pipeline.Model, x0, t, noise, condition);
             Assert.Equal(0.5 * loss.Item(), value, 6);
             (loss * 0.5).Backward();
@@ -103,13 +114,8 @@ public class PretrainingReplayTests
         foreach (var p in model.Parameters()) p.Grad = null;
         using (var scope = Torch.NewScope())
         {
-            using var generator = new Generator(ShapesRng.Hash(9, 4, 1));
-            var batch = new TwoColorSource().Batch(9, 6);
-            var x0 = Torch.FromArray(batch.Pixels, [6, 3, 8, 8]);
-            var drop = Torch.Rand([6], generator).ToFloatArray();
-            var t = DenoisingObjective.SampleTimes(6, 0, 1, generator);
-            var noise = Torch.Randn([6, 3, 8, 8], generator);
-            using var condition = pipeline.Encode([.. batch.Captions.Select((c, i) => drop[i] < 0.3 ? "" : c)]);
+            var (x0, t, noise, condition) = DrawsOfIteration4Part1(pipeline);
+            using var _ = condition;
             var xt = model.Process.Noised(x0, noise, t);
             LoraInjection.SetEnabled(model, false);
             var target = model.Velocity(xt, t, condition).Detach();
