@@ -130,6 +130,20 @@ public class PretrainingReplayTests
     }
 
     [Fact]
+    public void ABaseTargetStepLeavesTheLiveTensorCountAtItsBaseline()
+    {
+        using var pipeline = Tiny();
+        using var gen = new Generator(12);
+        LoraInjection.Apply(pipeline.Model, @"^blocks\.\d+\.(attn|cross)\.(q|kv|out)$", rank: 2, alpha: 4, gen);
+        var config = new ReplayConfig { Weight = 1, BatchSize = 4, Target = ReplayTarget.Base };
+        var replay = new PretrainingReplay(pipeline, new TwoColorSource(), config, seed: 2);
+        replay.Backward(iteration: 0, part: 0, parts: 1);                      // allocates the adapters' gradients
+        long baseline = Torch.LiveTensors;
+        replay.Backward(iteration: 1, part: 0, parts: 1);
+        Assert.Equal(baseline, Torch.LiveTensors);
+    }
+
+    [Fact]
     public void BadSettingsAreNamed()
     {
         Assert.Contains("replay.weight must be a finite number >= 0 (got -1)", new ReplayConfig { Weight = -1 }.Problems());
