@@ -49,8 +49,11 @@ public static class ModelCard
         long done = steps ?? t.Steps;
         if (config.InitFrom.Length > 0)
         {
+            string conversion = config.InitFromOtherKind
+                ? " It converts them: they were trained for the other model kind's target, which this run re-learns."
+                : "";
             sb.AppendLine($"- Continues the weights of `{config.InitFrom}` (its training is under \"Earlier training\" below) with a " +
-                $"fresh optimizer and schedule.");
+                $"fresh optimizer and schedule.{conversion}");
         }
         string finished = done < t.Steps
             ? $" (finished early at step {done.ToString("N0", inv)} of a {t.Steps.ToString("N0", inv)}-step schedule)" : "";

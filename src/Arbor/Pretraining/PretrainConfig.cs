@@ -17,6 +17,11 @@ public sealed record PretrainConfig : IValidatedConfig
     /// <summary>Start from this model directory's weights instead of a random
     /// init (continue training with a fresh schedule); empty = random.</summary>
     public string InitFrom { get; init; } = "";
+    /// <summary>Lets init_from name a model of the other kind (flow weights for an ε-model, or the reverse): a
+    /// parametrization conversion, as Stable Diffusion 2's v-prediction model was fine-tuned from its ε-prediction base.
+    /// The warm weights first predict the other kind's target; the run re-learns the output and keeps what the network
+    /// knows of the world. Default false: a model of the other kind is refused, naming both.</summary>
+    public bool InitFromOtherKind { get; init; }
     /// <summary>The DiT (its text vocabulary size is set from the data's vocabulary).</summary>
     public DiTConfig Model { get; init; } = new();
     public PretrainDataConfig Data { get; init; } = new();
@@ -31,6 +36,7 @@ public sealed record PretrainConfig : IValidatedConfig
     {
         if (CheckpointEvery < 1) yield return "checkpoint_every must be >= 1";
         if (LogEvery < 1) yield return "log_every must be >= 1";
+        if (InitFromOtherKind && InitFrom.Length == 0) yield return "init_from_other_kind needs init_from (the model to convert)";
         if (Model.Kind == ModelKind.Flow && Model.Diffusion is not null)
             yield return "model.diffusion applies to model.kind: epsilon only (a flow model has no DDPM schedule)";
         foreach (var p in Model.Diffusion?.Problems() ?? []) yield return "model.diffusion." + p;

@@ -63,8 +63,8 @@ public sealed class Pretrainer(PretrainConfig config, ICaptionedImageSource data
         var model = pipeline.Model;
         if (config.InitFrom.Length > 0)
         {
-            // the weights of one kind predict the other kind's target badly: refused, naming both
-            using var warm = TextToImagePipeline.Load(config.InitFrom, expected: model.Process.Kind);
+            // the weights of one kind predict the other kind's target badly: refused, naming both, unless the run is a conversion
+            using var warm = TextToImagePipeline.Load(config.InitFrom, expected: config.InitFromOtherKind ? null : model.Process.Kind);
             if (warm.Tokenizer.VocabSize != tokenizer.VocabSize)
             {
                 throw new InvalidDataException($"init_from '{config.InitFrom}' has a {warm.Tokenizer.VocabSize}-token vocabulary, the " +

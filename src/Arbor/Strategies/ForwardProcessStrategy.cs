@@ -46,6 +46,13 @@ public abstract record ForwardProcessConfig
     /// </summary>
     public bool SharedTrainingNoise { get; init; }
     /// <summary>
+    /// How the loss weighs an image's pixels: uniform (default, the papers': the mean over all of them), or group_spread,
+    /// each pixel by how much the group's images differ there (<see cref="Training.GroupSpreadWeights"/>, mean 1), so
+    /// that the pixels every image of the group shares, which cannot be what the reward told apart, add no
+    /// advantage-weighted noise. Arbor's, not the papers'.
+    /// </summary>
+    public PixelWeighting PixelWeights { get; init; } = PixelWeighting.Uniform;
+    /// <summary>
     /// Which velocity the loss trains: the model's own conditional v_θ(x, t, c) (default, the papers': DiffusionNFT and
     /// AWM roll out without CFG, so it is the velocity that sampled the images), or the guided combination the rollouts
     /// actually step with, v_u + w·(v_c − v_u) at <c>rollout.guidance</c> w. With CFG rollouts the conditional alone is
@@ -120,6 +127,15 @@ public enum TrainedVelocity
     [System.Runtime.Serialization.EnumMember(Value = "conditional")] Conditional,
     /// <summary>v_u + w·(v_c − v_u) at the rollout's guidance w: the velocity the rollouts and evaluations step with.</summary>
     [System.Runtime.Serialization.EnumMember(Value = "guided")] Guided,
+}
+
+/// <summary>How a forward-process loss weighs an image's pixels (<see cref="ForwardProcessConfig.PixelWeights"/>).</summary>
+public enum PixelWeighting
+{
+    /// <summary>Every pixel alike: the loss's mean over the image (the papers').</summary>
+    [System.Runtime.Serialization.EnumMember(Value = "uniform")] Uniform,
+    /// <summary>By the spread of the group's clean images at the pixel, mean 1 (<see cref="Training.GroupSpreadWeights"/>).</summary>
+    [System.Runtime.Serialization.EnumMember(Value = "group_spread")] GroupSpread,
 }
 
 /// <summary>How a forward-process method's old policy follows the trained weights, per iteration n.</summary>

@@ -17,12 +17,12 @@ public sealed class AwmLoss(AwmConfig config, double advantageClip) : IForwardPr
 {
     public bool NeedsReference => config.KlWeight > 0;
 
-    /// <summary>ℓ(v) per sample [N]: −mean_D(v − u)², weighted by the configured function of t.</summary>
-    public Tensor LogLikelihood(Tensor v, Tensor u, Tensor tb)
+    /// <summary>ℓ(v) per sample [N]: −mean_D(v − u)² (per pixel weighted as <paramref name="b"/> says), weighted by the
+    /// configured function of t.</summary>
+    public Tensor LogLikelihood(Tensor v, Tensor u, ForwardBatch b)
     {
-        var dims = Enumerable.Range(1, v.Dim - 1).Select(d => (long)d).ToArray();
-        var mse = (v - u).Square().Mean(dims);
-        var t = tb.Flatten();
+        var mse = b.SampleMean((v - u).Square());
+        var t = b.Tb.Flatten();
         return config.Weighting switch
         {
             AwmWeighting.Uniform => -mse,
@@ -39,9 +39,9 @@ public sealed class AwmLoss(AwmConfig config, double advantageClip) : IForwardPr
         var dims = Enumerable.Range(1, b.X0.Dim - 1).Select(d => (long)d).ToArray();
         // u = ε − x0 = (x_t − x0)/t for a flow model, ε for an ε-model
         var u = b.Target();
-        var logp = LogLikelihood(b.V, u, b.Tb);
+        var logp = LogLikelihood(b.V, u, b);
         Tensor old;
-        using (Torch.NoGrad()) old = LogLikelihood(b.VOld, u, b.Tb).Detach();
+        using (Torch.NoGrad()) old = LogLikelihood(b.VOld, u, b).Detach();
         var adv = Torch.FromArray(b.Advantages.Select(a => (float)Math.Clamp(a, -advantageClip, advantageClip)).ToArray());
         var ratio = (logp - old).Exp();
         var surrogate = (-(ratio * adv)).Maximum(-(ratio.Clamp(1 - config.ClipRange, 1 + config.ClipRange) * adv));

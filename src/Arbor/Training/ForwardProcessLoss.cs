@@ -10,8 +10,18 @@ namespace Arbor.Training;
 /// ε-model: the losses are written in the prediction and x̂0, so they hold for either kind).
 /// </summary>
 public sealed record ForwardBatch(Tensor X0, Tensor Xt, Tensor Tb, Tensor V, Tensor VOld, Tensor? VRef, double[] Advantages,
-    INoiseProcess Process)
+    INoiseProcess Process, Tensor? PixelWeights = null)
 {
+    /// <summary>
+    /// Each sample's mean of <paramref name="perElement"/> [B, C, H, W] over its elements, weighted per pixel by
+    /// <see cref="PixelWeights"/> ([B, 1, H, W], mean 1 per sample) when the config asks for it: the plain mean otherwise.
+    /// </summary>
+    public Tensor SampleMean(Tensor perElement)
+    {
+        var dims = Enumerable.Range(1, perElement.Dim - 1).Select(d => (long)d).ToArray();
+        return PixelWeights is null ? perElement.Mean(dims) : (perElement * PixelWeights).Mean(dims);
+    }
+
     /// <summary>The prediction the pretraining loss regresses onto at (x_t, t): u = ε − x0 = (x_t − x0)/t for a flow model.</summary>
     public Tensor Target() => Process.PredictionFor(Xt, X0, Tb);
 }

@@ -50,7 +50,9 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
     /// among that prompt's leaves, which assigns it to a minibatch part), one of the rollout's times, the leaf's
     /// advantage, and the seed of its noise at that time (its group's with shared training noise).
     /// </summary>
-    internal readonly record struct Sample(RolloutNode Leaf, int LeafKey, double Time, double Advantage, ulong NoiseSeed);
+    /// <para>With <see cref="PixelWeighting.GroupSpread"/>, the leaf's group's pixel weights (shared by the group's samples).</para>
+    internal readonly record struct Sample(RolloutNode Leaf, int LeafKey, double Time, double Advantage, ulong NoiseSeed,
+        float[]? PixelWeights = null);
 
     public PolicyUpdateStats Update(long iteration, RolloutForest forest, AdvantageResult advantages,
         PromptConditioning conditioning, Optimizer optimizer,
@@ -86,6 +88,7 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
         var samples = new List<Sample>();
         var seen = new Dictionary<int, int>();
         bool shared = _config.SharedTrainingNoise;
+        var pixelWeights = _config.PixelWeights == PixelWeighting.GroupSpread ? GroupSpreadMaps(forest, advantages) : null;
         for (int i = 0; i < leaves.Count; i++)
         {
             var leaf = leaves[i];
@@ -102,10 +105,20 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
                 ? _schedule.Times[k] - draw.NextDouble() * (_schedule.Times[k] - _schedule.Times[k + 1]) : _schedule.Times[k]).ToList();
             samples.AddRange(times.Select((k, j) => new Sample(leaf, (int)prompt + index, at[j], advantages.Values[i],
                 shared ? SeedHash.Of(_seed, (ulong)iteration, 6, prompt, (ulong)k)
-                    : SeedHash.Of(_seed, (ulong)iteration, 4, prompt, (ulong)index, (ulong)k))));
+                    : SeedHash.Of(_seed, (ulong)iteration, 4, prompt, (ulong)index, (ulong)k),
+                pixelWeights?[leaf.Prompt])));
         }
         var counts = dp.Sum(samples.Count, samples.Select(s => s.Leaf).Distinct().Count());
         return new TermPlan(this, iteration, samples, conditioning, dp, (int)counts[0], (int)counts[1]);
+    }
+
+    /// <summary>Each kept group's pixel weights (<see cref="GroupSpreadWeights"/>), by its prompt's index in the forest.</summary>
+    private static Dictionary<int, float[]> GroupSpreadMaps(RolloutForest forest, AdvantageResult advantages)
+    {
+        var leaves = forest.Leaves;
+        return Enumerable.Range(0, leaves.Count).Where(i => advantages.Kept[i])
+            .GroupBy(i => leaves[i].Prompt)
+            .ToDictionary(g => g.Key, g => GroupSpreadWeights.Of([.. g.Select(i => leaves[i].State!)]));
     }
 
     /// <summary>
@@ -239,7 +252,14 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
             if (_lossFunction.NeedsReference) vRef = TrainedVelocityOf(new AdapterFreeModel(model), conditioning, xt, t, prompts);
         }
         var v = TrainedVelocityOf(model, conditioning, xt, t, prompts);
-        return new ForwardBatch(x0, xt, tb, v, vOld, vRef, [.. chunk.Select(s => s.Advantage)], model.Process);
+        Tensor? weights = null;
+        if (chunk[0].PixelWeights is { } first)
+        {
+            long h = x0.Shape[2], w = x0.Shape[3];
+            if (first.Length != h * w) throw new InvalidOperationException($"pixel weights of {first.Length} for {h}x{w} images");
+            weights = Torch.FromArray(chunk.SelectMany(s => s.PixelWeights!).ToArray(), [chunk.Count, 1, h, w]);
+        }
+        return new ForwardBatch(x0, xt, tb, v, vOld, vRef, [.. chunk.Select(s => s.Advantage)], model.Process, weights);
     }
 
     private static Tensor SampleNoise(Sample sample, Tensor x0)

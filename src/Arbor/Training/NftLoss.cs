@@ -33,11 +33,11 @@ public sealed class NftLoss(NftConfig config, double advantageClip) : IForwardPr
         Tensor wPos, wNeg;
         using (Torch.NoGrad())
         {
-            wPos = errPos.Abs().Mean(dims).Clamp(min: 1e-5).Detach();
-            wNeg = errNeg.Abs().Mean(dims).Clamp(min: 1e-5).Detach();
+            wPos = b.SampleMean(errPos.Abs()).Clamp(min: 1e-5).Detach();
+            wNeg = b.SampleMean(errNeg.Abs()).Clamp(min: 1e-5).Detach();
         }
         var r = Torch.FromArray(b.Advantages.Select(a => (float)Math.Clamp(a / advantageClip / 2 + 0.5, 0, 1)).ToArray());
-        var perSample = r * errPos.Square().Mean(dims) / wPos + (1 - r) * errNeg.Square().Mean(dims) / wNeg;
+        var perSample = r * b.SampleMean(errPos.Square()) / wPos + (1 - r) * b.SampleMean(errNeg.Square()) / wNeg;
         var loss = perSample.Sum() * (advantageClip / beta / total);
         double refSum = 0;
         if (b.VRef is not null && config.RefWeight > 0)

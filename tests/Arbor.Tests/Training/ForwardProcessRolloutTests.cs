@@ -178,4 +178,26 @@ public class ForwardProcessRolloutTests
         Assert.True(fresh > 1e-3, $"fresh-noise gradient norm {fresh}");
         Assert.True(shared < 1e-4 * fresh, $"shared-noise gradient norm {shared} vs fresh {fresh}");
     }
+
+    [Fact]
+    public void GroupSpreadPixelWeightsChangeNothingForIdenticalImagesAndReweighDistinctOnes()
+    {
+        // four identical leaves (one tree, noise level 0): no pixel differs, every weight is 1, the update is the uniform one
+        NftConfig Tree(PixelWeighting w) => new()
+        {
+            Steps = 4, GroupSize = 4, TimesPerImage = 2, RefWeight = 0, Branching = 2, BranchDepth = 2, NoiseLevel = 0, PixelWeights = w
+        };
+        Assert.Equal(FirstUpdate(Tree(PixelWeighting.Uniform), 1.0).GradNorm, FirstUpdate(Tree(PixelWeighting.GroupSpread), 1.0).GradNorm);
+        // four independent images differ everywhere but not alike: the weights move the gradient
+        NftConfig Flat(PixelWeighting w) => new() { Steps = 4, GroupSize = 4, TimesPerImage = 2, RefWeight = 0, PixelWeights = w };
+        double uniform = FirstUpdate(Flat(PixelWeighting.Uniform), 1.0).GradNorm;
+        double spread = FirstUpdate(Flat(PixelWeighting.GroupSpread), 1.0).GradNorm;
+        Assert.True(Math.Abs(spread - uniform) > 1e-4 * uniform, $"group_spread {spread} vs uniform {uniform}");
+
+        Assert.Equal(PixelWeighting.GroupSpread, ConfigLoader.Parse<GrpoTrainConfig>(
+            "strategy: nft\nlora:\n  enabled: true\nnft:\n  pixel_weights: group_spread\n", "t.yaml").Nft.PixelWeights);
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>(
+            "strategy: nft\nlora:\n  enabled: true\nnft:\n  pixel_weights: objects\n", "t.yaml"));
+        Assert.Contains("pixel_weights", e.Message);
+    }
 }
