@@ -183,28 +183,26 @@ public class ShippedConfigTests
     }
 
     [Fact]
-    public void TheEpsilonPretrainingIsTheFlowBasesLastStageRecipeInOneScheduleWithAnEpsilonModel()
+    public void TheEpsilonPretrainingConvertsTheShippedFlowBaseWithTheLastStagesRecipe()
     {
         var eps = ConfigLoader.Load<PretrainConfig>(Path.Combine(ConfigDirectory(), "pretrain-shapes-eps.yaml"));
-        var stage1 = ConfigLoader.Load<PretrainConfig>(Path.Combine(ConfigDirectory(), "pretrain-shapes.yaml"));
         var stage4 = ConfigLoader.Load<PretrainConfig>(Path.Combine(ConfigDirectory(), "pretrain-shapes-stage4.yaml"));
         Assert.Equal(Arbor.Models.ModelKind.Epsilon, eps.Model.Kind);
         Assert.Equal(new Arbor.Models.DiffusionScheduleConfig(), eps.Model.Diffusion);     // DDPM's schedule, written out
-        Assert.Equal("", eps.InitFrom);                                                       // from scratch
-        Assert.Equal(stage1.Train.LearningRate, eps.Train.LearningRate);                      // stage 1's peak
-        Assert.Equal(stage1.Train.WarmupSteps, eps.Train.WarmupSteps);
-        Assert.Equal(stage4.Train.MinLearningRate, eps.Train.MinLearningRate);                // the last stages' floor
-        // everything else (data mixture, split, model size, optimizer, evaluation) is stage 4's
+        Assert.Equal("models/shapes-base", eps.InitFrom);                                     // the shipped flow base,
+        Assert.True(eps.InitFromOtherKind);                                                   // converted
+        Assert.Empty(eps.Problems());
+        // everything else (data mixture, split, model size, optimizer, warm-up, floor, evaluation) is stage 4's
         var undone = eps with
         {
             Seed = stage4.Seed,
             InitFrom = stage4.InitFrom,
+            InitFromOtherKind = false,
             Model = eps.Model with { Kind = stage4.Model.Kind, Diffusion = null },
             Train = eps.Train with
             {
                 Steps = stage4.Train.Steps,
                 LearningRate = stage4.Train.LearningRate,
-                WarmupSteps = stage4.Train.WarmupSteps,
                 Precision = stage4.Train.Precision,
             },
             Eval = eps.Eval with { Every = stage4.Eval.Every },

@@ -146,6 +146,36 @@ public class PretrainerTests : IDisposable
     }
 
     [Fact]
+    public void InitFromAModelOfTheOtherKindIsRefusedNamingBothUnlessTheRunConvertsIt()
+    {
+        var flow = Path.Combine(_dir, "flow");
+        new Pretrainer(Tiny(3), new TwoColorSource(), null, flow).Run(resume: false, cancel: TestContext.Current.CancellationToken);
+        var eps = Tiny(1) with
+        {
+            InitFrom = Path.Combine(flow, "model"),
+            Model = Tiny(1).Model with { Kind = ModelKind.Epsilon, Diffusion = new DiffusionScheduleConfig() },
+            Train = Tiny(1).Train with { LearningRate = 1e-12, EmaDecay = 0.5 },
+        };
+        var e = Assert.Throws<ModelKindMismatchException>(() =>
+            new Pretrainer(eps, new TwoColorSource(), null, Path.Combine(_dir, "refused"))
+                .Run(resume: false, cancel: TestContext.Current.CancellationToken));
+        Assert.Contains("flow", e.Message);
+        Assert.Contains("epsilon", e.Message);
+
+        var converted = Path.Combine(_dir, "converted");
+        new Pretrainer(eps with { InitFromOtherKind = true }, new TwoColorSource(), null, converted)
+            .Run(resume: false, cancel: TestContext.Current.CancellationToken);
+        using var a = TextToImagePipeline.Load(Path.Combine(flow, "model"));
+        using var b = TextToImagePipeline.Load(Path.Combine(converted, "model"), expected: ModelKind.Epsilon);
+        var wa = a.Model.StateDict()["blocks.0.fc1.weight"].ToFloatArray();
+        var wb = b.Model.StateDict()["blocks.0.fc1.weight"].ToFloatArray();
+        for (int i = 0; i < wa.Length; i++) Assert.True(Math.Abs(wa[i] - wb[i]) < 1e-5, $"weight {i}: {wa[i]} vs {wb[i]}");
+        Assert.Contains("It converts them", File.ReadAllText(Path.Combine(converted, "model", ModelCard.FileName)));
+        Assert.Contains("init_from_other_kind needs init_from (the model to convert)",
+            (Tiny(1) with { InitFromOtherKind = true }).Problems());
+    }
+
+    [Fact]
     public void FinishAtShipsTheModelThereOnTheLongerScheduleAndTheCardSaysSo()
     {
         var full = Path.Combine(_dir, "full");
