@@ -159,6 +159,24 @@ public class ShippedConfigTests
         Assert.Equal(ConfigLoader.ToYaml(baseline), ConfigLoader.ToYaml(undone));
     }
 
+    [Fact]
+    public void NftOnTheEpsilonBaseIsNftWithDdimRolloutsOfTheSameModelEvaluationsPerImage()
+    {
+        var eps = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), "nft-eps.yaml"));
+        var flow = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), "nft.yaml"));
+        Assert.Equal("models/shapes-base-eps", eps.Model);
+        Assert.Equal(Arbor.Sampling.OdeSolver.Euler, eps.Rollout.OdeSolver);                 // DDIM with η = 0 on this kind
+        Assert.Equal(Arbor.Sampling.OdeSolver.Heun, flow.Rollout.OdeSolver);
+        Assert.Equal(2 * flow.Nft.Steps, eps.Nft.Steps);                                      // Heun: 2 evaluations a step
+        var undone = eps with
+        {
+            Model = flow.Model,
+            Nft = eps.Nft with { Steps = flow.Nft.Steps },
+            Rollout = eps.Rollout with { OdeSolver = flow.Rollout.OdeSolver, TimeShift = flow.Rollout.TimeShift },
+        };
+        Assert.Equal(ConfigLoader.ToYaml(flow), ConfigLoader.ToYaml(undone));
+    }
+
     [Theory]
     [InlineData("dynamic-treerpo-eps.yaml", "dynamic-treerpo.yaml")]
     [InlineData("tree-grpo-eps.yaml", "tree-grpo.yaml")]
