@@ -21,7 +21,10 @@ public static class ModelCard
         var sb = new StringBuilder();
         sb.AppendLine("# Arbor Shapes base model").AppendLine();
         bool epsilon = m.Kind == Models.ModelKind.Epsilon;
-        sb.AppendLine($"A text-to-image {(epsilon ? "ε-prediction diffusion" : "rectified-flow")} DiT pretrained from scratch by " +
+        string origin = config.InitFrom.Length == 0 ? "from scratch"
+            : config.InitFromOtherKind ? $"from `{config.InitFrom}`'s weights, converted from the other model kind,"
+            : $"from `{config.InitFrom}`'s weights";
+        sb.AppendLine($"A text-to-image {(epsilon ? "ε-prediction diffusion" : "rectified-flow")} DiT pretrained {origin} by " +
             "`arbor pretrain` on Arbor's procedural");
         sb.AppendLine("Shapes world. It is the starting point of Arbor's RL post-training (the base policy and " +
             "the KL reference).").AppendLine();

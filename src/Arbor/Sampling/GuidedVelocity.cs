@@ -12,7 +12,9 @@ namespace Arbor.Sampling;
 public sealed class GuidedVelocity : IDisposable
 {
     private readonly IVelocityModel _model;
-    private readonly TextConditioning _doubled;
+    // what _model is evaluated on: [conditional; unconditional] in one doubled batch, or the conditional rows alone
+    // (no guidance, or another model predicts the unconditional branch)
+    private readonly TextConditioning _modelRows;
     private readonly TextConditioning _conditional;
     private readonly IPreparedText? _prepared;
     private readonly TextConditioning? _unconditional;       // set when another model predicts the unconditional branch
@@ -35,18 +37,18 @@ public sealed class GuidedVelocity : IDisposable
         Guided = unconditional is not null && scale != 1.0;
         if (Guided && unconditionalModel is not null)
         {
-            _doubled = conditional;
+            _modelRows = conditional;
             _unconditional = unconditional;
             _unconditionalModel = unconditionalModel;
         }
         else
         {
-            _doubled = Guided ? Detached(conditional.Concat(unconditional!)) : conditional;
+            _modelRows = Guided ? Detached(conditional.Concat(unconditional!)) : conditional;
         }
         // the weights cannot change inside a no-grad sampling loop, so the x- and t-independent text features hold
         if (!Torch.IsGradEnabled)
         {
-            _prepared = model.PrepareText(_doubled);
+            _prepared = model.PrepareText(_modelRows);
             if (_unconditionalModel is not null) _preparedUnconditional = _unconditionalModel.PrepareText(_unconditional!);
         }
     }
@@ -79,7 +81,7 @@ public sealed class GuidedVelocity : IDisposable
             var vu = Evaluate(_unconditionalModel, x, times, _unconditional!, _preparedUnconditional);
             return scope.MoveToOuter(vu + (vc - vu) * Scale);
         }
-        var v = Evaluate(_model, Torch.Cat([x, x]), Torch.Full([2 * b], t, device: x.Device), _doubled, _prepared);
+        var v = Evaluate(_model, Torch.Cat([x, x]), Torch.Full([2 * b], t, device: x.Device), _modelRows, _prepared);
         return scope.MoveToOuter(ClassifierFreeGuidance.Combine(v, Scale).Guided);
     }
 
@@ -98,6 +100,6 @@ public sealed class GuidedVelocity : IDisposable
         _disposed = true;
         _prepared?.Dispose();
         _preparedUnconditional?.Dispose();
-        if (Guided && _unconditionalModel is null) _doubled.Dispose();
+        if (Guided && _unconditionalModel is null) _modelRows.Dispose();
     }
 }

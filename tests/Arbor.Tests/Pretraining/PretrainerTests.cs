@@ -170,7 +170,10 @@ public class PretrainerTests : IDisposable
         var wa = a.Model.StateDict()["blocks.0.fc1.weight"].ToFloatArray();
         var wb = b.Model.StateDict()["blocks.0.fc1.weight"].ToFloatArray();
         for (int i = 0; i < wa.Length; i++) Assert.True(Math.Abs(wa[i] - wb[i]) < 1e-5, $"weight {i}: {wa[i]} vs {wb[i]}");
-        Assert.Contains("It converts them", File.ReadAllText(Path.Combine(converted, "model", ModelCard.FileName)));
+        var card = File.ReadAllText(Path.Combine(converted, "model", ModelCard.FileName));
+        Assert.Contains("It converts them", card);
+        Assert.Contains("weights, converted from the other model kind, by `arbor pretrain`", card);
+        Assert.DoesNotContain("from scratch", card.Split("## Earlier training")[0]);
         Assert.Contains("init_from_other_kind needs init_from (the model to convert)",
             (Tiny(1) with { InitFromOtherKind = true }).Problems());
     }
