@@ -160,6 +160,18 @@ public class ShippedConfigTests
     }
 
     [Fact]
+    public void TheShippedEpsilonBaseIsAnEpsilonModelUnderTwentyMegabytesThatTheFlowKindRefuses()
+    {
+        var dir = Path.Combine(ConfigDirectory(), "..", "models", "shapes-base-eps");
+        long bytes = new DirectoryInfo(dir).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+        Assert.True(bytes < 20L << 20, $"models/shapes-base-eps holds {bytes} bytes");
+        using (var model = Arbor.Pipelines.TextToImagePipeline.Load(dir, expected: Arbor.Models.ModelKind.Epsilon))
+            Assert.Equal(Arbor.Models.ModelKind.Epsilon, model.Model.Process.Kind);
+        Assert.Throws<Arbor.Models.ModelKindMismatchException>(() =>
+            Arbor.Pipelines.TextToImagePipeline.Load(dir, expected: Arbor.Models.ModelKind.Flow));
+    }
+
+    [Fact]
     public void NftOnTheEpsilonBaseIsNftWithDdimRolloutsOfTheSameModelEvaluationsPerImage()
     {
         var eps = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), "nft-eps.yaml"));
