@@ -159,6 +159,13 @@ public class OutputGuardCommandTests : IDisposable
             .RootElement.EnumerateArray());
         Assert.True(RunDirectory.Rl.Recognises(Path.Combine(outDir, "run-seed0")));
         Assert.Equal("mine", File.ReadAllText(Path.Combine(outDir, "notes.txt")));
+
+        // without --model each config starts from its own `model:` (here the tiny base; the shipped base otherwise)
+        (code, _, err) = ArborProcess.Run(ArborProcess.ArborCommand(
+            ["bench", "strategies", "--configs", config, "--iterations", "1", "--prompts-per-family", "1", "--out", outDir, "--quiet"]));
+        Assert.True(code == 0, err);
+        ran = Arbor.Configuration.ConfigLoader.Load<Arbor.Training.GrpoTrainConfig>(Path.Combine(outDir, "run-seed0", "config.yaml"));
+        Assert.Equal(Path.Combine(_temp.Path, "base"), ran.Model);
     }
 
     [Fact]

@@ -64,10 +64,12 @@ public static class StrategyComparison
     /// </summary>
     public static void PrepareOutput(string outDir) => BenchOutput.Prepare(outDir, Output, ResultsFile);
 
-    public static StrategyResult Run(string configPath, ulong seed, ComparisonBudget budget, string outDir, string model,
+    /// <param name="model">The base every config starts from; null: the config's own `model`, found as `arbor train` finds it.</param>
+    public static StrategyResult Run(string configPath, ulong seed, ComparisonBudget budget, string outDir, string? model,
         Action<StrategyResult>? progress = null)
     {
         var cfg = ConfigLoader.Load<GrpoTrainConfig>(configPath);
+        model ??= Commands.ModelOptions.Resolve(cfg.Model == Commands.ModelOptions.DefaultModel ? null : cfg.Model);
         // A minutes budget lets the iteration count float: `iterations` is then only a safety bound.
         int iterations = budget.Minutes > 0 ? Math.Max(budget.Iterations, 100_000) : budget.Iterations;
         cfg = cfg with

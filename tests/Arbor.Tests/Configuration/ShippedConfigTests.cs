@@ -180,10 +180,12 @@ public class ShippedConfigTests
         Assert.Equal(Arbor.Sampling.OdeSolver.Euler, eps.Rollout.OdeSolver);                 // DDIM with η = 0 on this kind
         Assert.Equal(Arbor.Sampling.OdeSolver.Heun, flow.Rollout.OdeSolver);
         Assert.Equal(2 * flow.Nft.Steps, eps.Nft.Steps);                                      // Heun: 2 evaluations a step
+        // what a run checks before it loads the model: every step and solver fits the ε kind
+        Arbor.Rollouts.RolloutEngine.CheckKinds(StrategyRegistry.Create(eps), eps.Rollout, Arbor.Models.ModelKind.Epsilon);
         var undone = eps with
         {
             Model = flow.Model,
-            Nft = eps.Nft with { Steps = flow.Nft.Steps },
+            Nft = eps.Nft with { Steps = flow.Nft.Steps, SdeKind = flow.Nft.SdeKind },
             Rollout = eps.Rollout with { OdeSolver = flow.Rollout.OdeSolver, TimeShift = flow.Rollout.TimeShift },
         };
         Assert.Equal(ConfigLoader.ToYaml(flow), ConfigLoader.ToYaml(undone));

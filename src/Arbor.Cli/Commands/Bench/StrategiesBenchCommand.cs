@@ -51,7 +51,12 @@ internal static class StrategiesBenchCommand
         var evalPrecision = ModelOptions.Precision("--eval-precision",
             "Every run's held-out evaluations (base included) in fp32, bf16 or auto (default: each config's eval.precision, fp32 " +
                 "unless it says otherwise)");
-        var model = ModelOptions.Model();
+        // every config from one base when given; otherwise each config's own `model:` (an ε-config names the ε-base)
+        var model = new Option<string?>("--model")
+        {
+            Description = $"Model directory every config starts from (default: each config's own model, {ModelOptions.DefaultModel} " +
+                "unless it names another)"
+        };
         var output = new Option<string>("--out")
         {
             Description = "Output directory (one run per config and seed, results.json)",
@@ -68,7 +73,7 @@ internal static class StrategiesBenchCommand
         {
             var mode = progressOptions.Mode(r);
             bool json = mode == ProgressMode.Json, verbose = mode is ProgressMode.Live or ProgressMode.Lines;
-            var modelDir = ModelOptions.Resolve(r.GetValue(model));
+            string? modelDir = r.GetValue(model);
             var outDir = r.GetValue(output)!;
             StrategyComparison.PrepareOutput(outDir);   // a directory that is not an earlier comparison is refused before any model work
             ThreadDefaults.Apply();
@@ -88,7 +93,7 @@ internal static class StrategiesBenchCommand
                     if (verbose)
                     {
                         AnsiConsole.MarkupLine($"[bold]{Markup.Escape(config)}[/] seed {seed}: {budgetText} from " +
-                            $"{Markup.Escape(modelDir)}");
+                            $"{Markup.Escape(modelDir ?? "its config's model")}");
                     }
                     results.Add(StrategyComparison.Run(config, seed, budget, outDir, modelDir, progress));
                     StrategyComparison.Save(results, Path.Combine(outDir, StrategyComparison.ResultsFile));
