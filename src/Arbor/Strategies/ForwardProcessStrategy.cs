@@ -159,6 +159,14 @@ public sealed record NftConfig : ForwardProcessConfig
     public double Beta { get; init; } = 1.0;
     /// <summary>Weight of mean_D(v_θ − v_ref)², the pull toward the base (paper: 1e-4); 0 skips its forward.</summary>
     public double RefWeight { get; init; } = 1e-4;
+    /// <summary>
+    /// Where the loss measures its errors: x0 (default, the paper's: ‖x̂0(v±) − x0‖²/w), or prediction, the model's own
+    /// output space (‖v± − u‖²/w with u the prediction that denoises x_t to x0: ε − x0 on a flow model, ε on an
+    /// ε-model). x̂0 is affine in the prediction with slope ∂x̂0/∂v, −t on a flow model but −sqrt((1 − ᾱ)/ᾱ) on an
+    /// ε-model (157 at t = 1 on DDPM's schedule), so in x0 space an ε-model's noisiest copies outweigh the rest a
+    /// hundredfold; in prediction space every copy counts alike, as in DDPM's own ε loss.
+    /// </summary>
+    public NftLossSpace LossSpace { get; init; } = NftLossSpace.X0;
 
     public IEnumerable<string> Problems()
     {
@@ -166,6 +174,15 @@ public sealed record NftConfig : ForwardProcessConfig
         if (Beta <= 0) yield return "nft.beta must be > 0";
         if (RefWeight < 0) yield return "nft.ref_weight must be >= 0";
     }
+}
+
+/// <summary>Where DiffusionNFT's loss measures its errors (<see cref="NftConfig.LossSpace"/>).</summary>
+public enum NftLossSpace
+{
+    /// <summary>x̂0(v) − x0, the paper's.</summary>
+    [System.Runtime.Serialization.EnumMember(Value = "x0")] X0,
+    /// <summary>v − u, the model's own prediction space.</summary>
+    [System.Runtime.Serialization.EnumMember(Value = "prediction")] Prediction,
 }
 
 /// <summary>How AWM weights its matching log-likelihood per time (scxue/advantage_weighted_matching).</summary>

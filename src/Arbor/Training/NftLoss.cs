@@ -17,6 +17,8 @@ namespace Arbor.Training;
 /// and θ = θ_old, x̂0(v⁺) − x0 = t·(u − v_θ) and x̂0(v⁻) − x0 = t·(u − 2v_old + v_θ) with u = ε − x0, so
 /// ∇L = A_max·t²/w·[r·∇‖u − v_θ‖² − (1 − r)·∇‖u − v_θ‖²] = A_max·(2r − 1)·t²/w·∇‖u − v_θ‖² = A·t²/w·∇L_FM
 /// (r unclipped): a flow-matching step on the image, weighted by its advantage (tested).
+/// With <see cref="NftConfig.LossSpace"/> prediction the errors are v± − u instead (u the prediction that denoises x_t to
+/// x0), x̂0's error divided by ∂x̂0/∂v: the same loss with the time weight t (flow) or sqrt((1 − ᾱ)/ᾱ) (ε) taken out.
 /// </summary>
 public sealed class NftLoss(NftConfig config, double advantageClip) : IForwardProcessLoss
 {
@@ -28,8 +30,17 @@ public sealed class NftLoss(NftConfig config, double advantageClip) : IForwardPr
         var dims = Enumerable.Range(1, b.X0.Dim - 1).Select(d => (long)d).ToArray();
         var vPos = b.V * beta + b.VOld * (1 - beta);
         var vNeg = b.VOld * (1 + beta) - b.V * beta;
-        var errPos = b.Process.CleanEstimate(b.Xt, vPos, b.Tb) - b.X0;
-        var errNeg = b.Process.CleanEstimate(b.Xt, vNeg, b.Tb) - b.X0;
+        Tensor errPos, errNeg;
+        if (config.LossSpace == NftLossSpace.Prediction)
+        {
+            var u = b.Target();
+            (errPos, errNeg) = (vPos - u, vNeg - u);
+        }
+        else
+        {
+            errPos = b.Process.CleanEstimate(b.Xt, vPos, b.Tb) - b.X0;
+            errNeg = b.Process.CleanEstimate(b.Xt, vNeg, b.Tb) - b.X0;
+        }
         Tensor wPos, wNeg;
         using (Torch.NoGrad())
         {

@@ -61,6 +61,33 @@ public class ForwardProcessLossTests
     }
 
     [Fact]
+    public void InPredictionSpaceTheLossIsTheX0LossWithoutItsTimeWeight()
+    {
+        // on a flow model x̂0(v) − x0 = t·(u − v): every error scales by t, and so does each sample's mean square over
+        // its mean absolute value, so at one time t the x0-space loss is t times the prediction-space loss
+        using var scope = Torch.NewScope();
+        using var gen = new Generator(8);
+        const double t = 0.7;
+        var x0 = Torch.Randn([2, 6], gen);
+        var xt = x0 * (1 - t) + Torch.Randn([2, 6], gen) * t;
+        var v = Torch.Randn([2, 6], gen);
+        var vOld = Torch.Randn([2, 6], gen);
+        var batch = new ForwardBatch(x0, xt, Torch.Full([2, 1], t), v, vOld, null, [1.2, -0.4], Flow);
+        var x0Space = new NftLoss(new NftConfig { Steps = 4, RefWeight = 0 }, advantageClip: 5).Of(batch, total: 2).Loss.Item();
+        var predictionSpace = new NftLoss(new NftConfig { Steps = 4, RefWeight = 0, LossSpace = NftLossSpace.Prediction },
+            advantageClip: 5).Of(batch, total: 2).Loss.Item();
+        Assert.Equal(x0Space, t * predictionSpace, 5);
+        // on an ε-model the same holds with t replaced by sqrt((1 − ᾱ)/ᾱ)
+        var ddpm = new DdpmProcess(new DiffusionScheduleConfig());
+        double slope = Math.Sqrt((1 - ddpm.AlphaBar(t)) / ddpm.AlphaBar(t));
+        var epsBatch = batch with { Xt = ddpm.Noised(x0, Torch.Randn([2, 6], gen), Torch.Full([2, 1], t)), Process = ddpm };
+        x0Space = new NftLoss(new NftConfig { Steps = 4, RefWeight = 0 }, advantageClip: 5).Of(epsBatch, total: 2).Loss.Item();
+        predictionSpace = new NftLoss(new NftConfig { Steps = 4, RefWeight = 0, LossSpace = NftLossSpace.Prediction },
+            advantageClip: 5).Of(epsBatch, total: 2).Loss.Item();
+        Assert.Equal(x0Space / slope, predictionSpace, 4);
+    }
+
+    [Fact]
     public void AZeroAdvantageLeafAtTheOldPolicyHasNoGradient()
     {
         // r = ½: the positive and negative terms pull equally in opposite directions
