@@ -1,6 +1,7 @@
 using Arbor.Configuration;
 using Arbor.Pretraining;
 using Arbor.Shapes;
+using Arbor.Strategies;
 using Arbor.Training;
 
 namespace Arbor.Tests.Configuration;
@@ -180,12 +181,13 @@ public class ShippedConfigTests
         Assert.Equal(Arbor.Sampling.OdeSolver.Euler, eps.Rollout.OdeSolver);                 // DDIM with η = 0 on this kind
         Assert.Equal(Arbor.Sampling.OdeSolver.Heun, flow.Rollout.OdeSolver);
         Assert.Equal(2 * flow.Nft.Steps, eps.Nft.Steps);                                      // Heun: 2 evaluations a step
+        Assert.Equal((NftLossSpace.Prediction, NftLossSpace.X0), (eps.Nft.LossSpace, flow.Nft.LossSpace));
         // what a run checks before it loads the model: every step and solver fits the ε kind
         Arbor.Rollouts.RolloutEngine.CheckKinds(StrategyRegistry.Create(eps), eps.Rollout, Arbor.Models.ModelKind.Epsilon);
         var undone = eps with
         {
             Model = flow.Model,
-            Nft = eps.Nft with { Steps = flow.Nft.Steps, SdeKind = flow.Nft.SdeKind },
+            Nft = eps.Nft with { Steps = flow.Nft.Steps, SdeKind = flow.Nft.SdeKind, LossSpace = flow.Nft.LossSpace },
             Rollout = eps.Rollout with { OdeSolver = flow.Rollout.OdeSolver, TimeShift = flow.Rollout.TimeShift },
         };
         Assert.Equal(ConfigLoader.ToYaml(flow), ConfigLoader.ToYaml(undone));
