@@ -48,9 +48,9 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
     /// <summary>
     /// One training sample: a leaf, its key (the leaf's place in the iteration: its prompt's global index plus its index
     /// among that prompt's leaves, which assigns it to a minibatch part), one of the rollout's times, the leaf's
-    /// advantage, and the seed of its noise at that time (its group's with shared training noise).
+    /// advantage, the seed of its noise at that time (its group's with shared training noise), and with
+    /// <see cref="PixelWeighting.GroupSpread"/> its group's pixel weights (one array shared by the group's samples).
     /// </summary>
-    /// <para>With <see cref="PixelWeighting.GroupSpread"/>, the leaf's group's pixel weights (shared by the group's samples).</para>
     internal readonly record struct Sample(RolloutNode Leaf, int LeafKey, double Time, double Advantage, ulong NoiseSeed,
         float[]? PixelWeights = null);
 
