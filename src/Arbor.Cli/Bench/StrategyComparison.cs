@@ -69,7 +69,7 @@ public static class StrategyComparison
         Action<StrategyResult>? progress = null)
     {
         var cfg = ConfigLoader.Load<GrpoTrainConfig>(configPath);
-        model ??= Commands.ModelOptions.Resolve(cfg.Model == Commands.ModelOptions.DefaultModel ? null : cfg.Model);
+        model = Commands.ModelOptions.ForConfig(cfg.Model, model);
         // A minutes budget lets the iteration count float: `iterations` is then only a safety bound.
         int iterations = budget.Minutes > 0 ? Math.Max(budget.Iterations, 100_000) : budget.Iterations;
         cfg = cfg with

@@ -38,6 +38,13 @@ public static class ModelOptions
             : throw new DirectoryNotFoundException($"no --model given and {DefaultModel} was not found");
     }
 
+    /// <summary>
+    /// The model a run uses: <paramref name="given"/> (a command's --model) when set, else the config's `model:`, where
+    /// the default name means the shipped base found as <see cref="Resolve"/> finds it.
+    /// </summary>
+    public static string ForConfig(string configModel, string? given = null) =>
+        Resolve(given ?? (configModel == DefaultModel ? null : configModel));
+
     public static TextToImagePipeline Load(string dir, string? lora)
     {
         var pipeline = TextToImagePipeline.Load(dir);

@@ -40,7 +40,7 @@ public static class TrainCommand
             "stopped at once; the run resumes from its last checkpoint with --resume");
         ThreadDefaults.Apply();
         var cfg = ConfigLoader.Load<GrpoTrainConfig>(configPath);
-        cfg = cfg with { Model = ModelOptions.Resolve(cfg.Model == ModelOptions.DefaultModel ? null : cfg.Model) };
+        cfg = cfg with { Model = ModelOptions.ForConfig(cfg.Model) };
         // under `arbor launch` or torchrun: one rank of a data-parallel job (rank 0 writes the run directory and evaluates)
         using var parallel = DataParallel.FromEnvironment(PretrainCommand.DistributedTimeout());
         var trainer = new GrpoTrainer(cfg, outDir, parallel);

@@ -41,8 +41,7 @@ public static class TreeCommand
             OutputGuard.CheckCanWrite(outDir, Output);
             ThreadDefaults.Apply();
             var cfg = ConfigLoader.Load<GrpoTrainConfig>(r.GetValue(config)!);
-            using var pipeline = ModelOptions.Load(ModelOptions.Resolve(r.GetValue(model)
-                ?? (cfg.Model == ModelOptions.DefaultModel ? null : cfg.Model)), r.GetValue(lora));
+            using var pipeline = ModelOptions.Load(ModelOptions.ForConfig(cfg.Model, r.GetValue(model)), r.GetValue(lora));
             var svg = TreeInspection.Render(pipeline, cfg, r.GetValue(prompt)!, r.GetValue(iteration), r.GetValue(seed));
             Directory.CreateDirectory(outDir);
             var path = Path.Combine(outDir, "tree.svg");
