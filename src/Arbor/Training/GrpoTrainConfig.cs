@@ -89,6 +89,11 @@ public sealed partial record GrpoTrainConfig : IValidatedConfig
         if (TreeGrpo.Steps - TreeGrpo.Depth - 1 < 0)
             yield return $"tree_grpo.depth {TreeGrpo.Depth} leaves no window in {TreeGrpo.Steps} steps that keeps the last step untrained";
         if (DynamicTree.LayerTuningWeight < 0) yield return "dynamic_tree.layer_tuning_weight must be >= 0";
+        if (DynamicTree.LayerTuningLossSpace != Strategies.NftLossSpace.X0
+            && DynamicTree.LayerTuningForm != Strategies.DynamicTree.LayerTuningForm.LeafNft)
+        {
+            yield return "dynamic_tree.layer_tuning_loss_space applies to layer_tuning_form leaf_nft only";
+        }
         foreach (var p in SectionRanges()) yield return p;
         foreach (var p in Eval.Problems()) yield return "eval." + p;
         foreach (var p in Replay.Problems()) yield return p;

@@ -44,7 +44,8 @@ public static class PolicyUpdates
             TimesPerImage = Math.Min(dt.LayerTuningTimes, dt.Steps),
             RefWeight = 0,
             OldDecayRate = 0,
-            OldDecayMax = 0
+            OldDecayMax = 0,
+            LossSpace = dt.LayerTuningLossSpace
         };
         IForwardProcessLoss loss = dt.LayerTuningForm == LayerTuningForm.LeafSft
             ? new LeafSftLoss(dt.LayerTuningWeight)

@@ -116,6 +116,18 @@ public class ConfigLoaderTests
     }
 
     [Fact]
+    public void TheLeafNftLossSpaceParsesAndIsRefusedBesideAnotherLayerTuningForm()
+    {
+        var c = ConfigLoader.Parse<GrpoTrainConfig>(
+            "strategy: dynamic_tree\ndynamic_tree:\n  layer_tuning_form: leaf_nft\n  layer_tuning_loss_space: prediction\n");
+        Assert.Equal(Arbor.Strategies.NftLossSpace.Prediction, c.DynamicTree.LayerTuningLossSpace);
+        Assert.Equal(Arbor.Strategies.NftLossSpace.X0, ConfigLoader.Parse<GrpoTrainConfig>("seed: 1\n").DynamicTree.LayerTuningLossSpace);
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>(
+            "strategy: dynamic_tree\ndynamic_tree:\n  layer_tuning_form: path_sft\n  layer_tuning_loss_space: prediction\n", "p.yaml"));
+        Assert.Contains("dynamic_tree.layer_tuning_loss_space applies to layer_tuning_form leaf_nft only", e.Message);
+    }
+
+    [Fact]
     public void TheTreeAdvantageChoicesParseAndAParentBaselineWithoutATreeIsAnError()
     {
         var c = ConfigLoader.Parse<GrpoTrainConfig>("strategy: tree_grpo\nadvantage:\n  backup: mean\n  edge_baseline: parent\n");

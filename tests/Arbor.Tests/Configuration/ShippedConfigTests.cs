@@ -205,10 +205,17 @@ public class ShippedConfigTests
         var step = StrategyRegistry.Create(eps).SdeStep;
         Assert.Equal(Arbor.Models.ModelKind.Epsilon, step.Kind);
         Assert.Equal(1.0, Assert.IsType<Arbor.Sampling.Steps.DdimStep>(step).Eta);       // DDPO's η
+        if (eps.Strategy == "dynamic_tree")
+            Assert.Equal((NftLossSpace.Prediction, NftLossSpace.X0), (eps.DynamicTree.LayerTuningLossSpace, flow.DynamicTree.LayerTuningLossSpace));
         var undone = eps with
         {
             Model = flow.Model,
-            DynamicTree = eps.DynamicTree with { SdeKind = flow.DynamicTree.SdeKind, NoiseLevel = flow.DynamicTree.NoiseLevel },
+            DynamicTree = eps.DynamicTree with
+            {
+                SdeKind = flow.DynamicTree.SdeKind,
+                NoiseLevel = flow.DynamicTree.NoiseLevel,
+                LayerTuningLossSpace = flow.DynamicTree.LayerTuningLossSpace, // the leaf NFT term's, as nft-eps's
+            },
             TreeGrpo = eps.TreeGrpo with { SdeKind = flow.TreeGrpo.SdeKind, NoiseLevel = flow.TreeGrpo.NoiseLevel },
             FlowGrpo = eps.FlowGrpo with { SdeKind = flow.FlowGrpo.SdeKind, NoiseLevel = flow.FlowGrpo.NoiseLevel },
             Loss = eps.Loss with { KlWeight = flow.Loss.KlWeight },   // DDPO's: none

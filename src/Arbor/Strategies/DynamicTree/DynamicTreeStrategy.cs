@@ -60,6 +60,12 @@ public sealed record DynamicTreeConfig
     public LayerTuningForm LayerTuningForm { get; init; } = LayerTuningForm.V1;
     /// <summary>Re-noisings per leaf of the leaf forms, at the rollout's times with fresh noise.</summary>
     public int LayerTuningTimes { get; init; } = 2;
+    /// <summary>
+    /// Where leaf_nft's term measures its errors, as <see cref="NftConfig.LossSpace"/>: x0 (default, DiffusionNFT's) or
+    /// prediction, the model's own output space. On an ε-model x0 space weighs the noisiest re-noisings a hundredfold and
+    /// nft collapses there (docs/BENCHMARKS.md, "nft on the ε-base"); prediction space is what that kind needs.
+    /// </summary>
+    public NftLossSpace LayerTuningLossSpace { get; init; } = NftLossSpace.X0;
 }
 
 /// <summary>The forms of LayerTuning-RL (ALGORITHMS.md §5.6).</summary>
