@@ -105,7 +105,22 @@ public sealed class ShapesVerifier
         if (relation is not null) credits.Add(relation.Credit);
         bool pass = clauses.All(c => c.Satisfied) && (relation?.Holds ?? true) && unclaimed == 0;
         double score = credits.Average() * precision;   // 1 exactly when every check is met and nothing is extra, i.e. when pass
-        return new VerificationResult(spec, detections, clauses, relation, unclaimed, precision, score, pass);
+        return new VerificationResult(spec, detections, clauses, relation, unclaimed, precision, score, pass,
+            Verdicts(spec, objects.Count, fullMatches));
+    }
+
+    /// <summary>Each object's <see cref="ObjectVerdict"/>: asked where a clause it fully matches is not over its count.</summary>
+    private static ObjectVerdict[] Verdicts(PromptSpec spec, int objectCount, List<List<int>> fullMatches)
+    {
+        var verdicts = Enumerable.Repeat(ObjectVerdict.Wrong, objectCount).ToArray();
+        for (int c = 0; c < fullMatches.Count; c++)
+        {
+            var kind = fullMatches[c].Count <= spec.Clauses[c].Count ? ObjectVerdict.Asked : ObjectVerdict.Surplus;
+            foreach (int i in fullMatches[c])
+                if (verdicts[i] != ObjectVerdict.Asked) verdicts[i] = kind;
+        }
+
+        return verdicts;
     }
 
     /// <summary>

@@ -14,6 +14,7 @@ namespace Arbor.Shapes;
 /// <param name="Score">Mean of the clause credits and the relation credit, times <paramref name="Precision"/>.</param>
 /// <param name="Pass">Every clause satisfied (exactly its count of matching objects and no other object of its shape), the
 /// relation holds, and no object of another shape is in the image: the image shows exactly what the prompt says.</param>
+/// <param name="ObjectVerdicts">One verdict per detected object, in the order of <see cref="DetectionResult.Objects"/>.</param>
 public sealed record VerificationResult(
     PromptSpec Spec,
     DetectionResult Detections,
@@ -22,7 +23,8 @@ public sealed record VerificationResult(
     int UnclaimedObjects,
     double Precision,
     double Score,
-    bool Pass)
+    bool Pass,
+    IReadOnlyList<ObjectVerdict> ObjectVerdicts)
 {
     /// <summary>The prompt's task family.</summary>
     public TaskFamily Family => Spec.Family;

@@ -54,6 +54,13 @@ public abstract record ForwardProcessConfig
     /// </summary>
     public PixelWeighting PixelWeights { get; init; } = PixelWeighting.Uniform;
     /// <summary>
+    /// Dense credit from the reward (<see cref="Training.IPixelCredit"/>): none (default, the papers': one advantage per
+    /// image), or shapes_objects, the Shapes verifier's per-object verdicts, so that an image's advantage is spread over
+    /// its pixels by <see cref="Training.AdvantageMaps"/> (never negative on an object the prompt asked for and the image
+    /// drew right, never positive on a wrong one). Arbor's, not the papers'; nft only.
+    /// </summary>
+    public PixelCredit PixelCredit { get; init; } = PixelCredit.None;
+    /// <summary>
     /// Which velocity the loss trains: the model's own conditional v_θ(x, t, c) (default, the papers': DiffusionNFT and
     /// AWM roll out without CFG, so it is the velocity that sampled the images), or the guided combination the rollouts
     /// actually step with, v_u + w·(v_c − v_u) at <c>rollout.guidance</c> w. With CFG rollouts the conditional alone is
@@ -139,6 +146,15 @@ public enum PixelWeighting
     [System.Runtime.Serialization.EnumMember(Value = "group_spread")] GroupSpread,
 }
 
+/// <summary>Where a forward-process loss's per-pixel credit comes from (<see cref="ForwardProcessConfig.PixelCredit"/>).</summary>
+public enum PixelCredit
+{
+    /// <summary>One advantage for the whole image.</summary>
+    [System.Runtime.Serialization.EnumMember(Value = "none")] None,
+    /// <summary>The Shapes verifier's object verdicts (<see cref="Rewards.ShapesObjectCredit"/>).</summary>
+    [System.Runtime.Serialization.EnumMember(Value = "shapes_objects")] ShapesObjects,
+}
+
 /// <summary>How a forward-process method's old policy follows the trained weights, per iteration n.</summary>
 public enum OldDecaySchedule
 {
@@ -216,6 +232,7 @@ public sealed record AwmConfig : ForwardProcessConfig
     public IEnumerable<string> Problems()
     {
         foreach (var p in SharedProblems("awm")) yield return p;
+        if (PixelCredit != PixelCredit.None) yield return "awm.pixel_credit: dense credit is nft's (its loss weighs each pixel's r)";
         if (ClipRange <= 0) yield return "awm.clip_range must be > 0";
         if (KlWeight < 0 || EmaKlWeight < 0) yield return "awm.kl_weight and awm.ema_kl_weight must be >= 0";
         if (GhuberPower <= 0) yield return "awm.ghuber_power must be > 0";

@@ -7,10 +7,12 @@ namespace Arbor.Training;
 /// One batch of a forward-process loss: clean images x0, their noisings x_t at times tb [N, 1, ...], the trained
 /// v_θ, the old (sampling) policy's v_old, the reference's v_ref (null when the loss does not use it), the
 /// images' advantages, and the model's noise process, which made x_t and reads the predictions (velocities, or ε̂ for an
-/// ε-model: the losses are written in the prediction and x̂0, so they hold for either kind).
+/// ε-model: the losses are written in the prediction and x̂0, so they hold for either kind). With dense credit
+/// (<see cref="Strategies.ForwardProcessConfig.PixelCredit"/>) <see cref="AdvantageMap"/> [N, 1, H, W] holds each sample's
+/// advantage per pixel (<see cref="AdvantageMaps"/>); null otherwise.
 /// </summary>
 public sealed record ForwardBatch(Tensor X0, Tensor Xt, Tensor Tb, Tensor V, Tensor VOld, Tensor? VRef, double[] Advantages,
-    INoiseProcess Process, Tensor? PixelWeights = null)
+    INoiseProcess Process, Tensor? PixelWeights = null, Tensor? AdvantageMap = null)
 {
     /// <summary>
     /// Each sample's mean of <paramref name="perElement"/> [B, C, H, W] over its elements, weighted per pixel by

@@ -43,16 +43,20 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
     /// <summary>Pretraining-data replay added to every step's loss (<see cref="ReplayConfig"/>), or null.</summary>
     public PretrainingReplay? Replay { get; init; }
 
+    /// <summary>Dense credit that spreads each image's advantage over its pixels (<see cref="AdvantageMaps"/>), or null.</summary>
+    public IPixelCredit? Credit { get; init; }
+
     public IDisposable RolloutPolicy() => _old.Applied();
 
     /// <summary>
     /// One training sample: a leaf, its key (the leaf's place in the iteration: its prompt's global index plus its index
     /// among that prompt's leaves, which assigns it to a minibatch part), one of the rollout's times, the leaf's
     /// advantage, the seed of its noise at that time (its group's with shared training noise), and with
-    /// <see cref="PixelWeighting.GroupSpread"/> its group's pixel weights (one array shared by the group's samples).
+    /// <see cref="PixelWeighting.GroupSpread"/> its group's pixel weights (one array shared by the group's samples), and
+    /// with dense credit its advantage per pixel (one array shared by the leaf's samples).
     /// </summary>
     internal readonly record struct Sample(RolloutNode Leaf, int LeafKey, double Time, double Advantage, ulong NoiseSeed,
-        float[]? PixelWeights = null);
+        float[]? PixelWeights = null, float[]? AdvantageMap = null);
 
     public PolicyUpdateStats Update(long iteration, RolloutForest forest, AdvantageResult advantages,
         PromptConditioning conditioning, Optimizer optimizer,
@@ -96,6 +100,8 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
             int index = seen.GetValueOrDefault(leaf.Prompt);
             seen[leaf.Prompt] = index + 1;
             if (!advantages.Kept[i]) continue;
+            var advantageMap = Credit is null ? null
+                : AdvantageMaps.Of(advantages.Values[i], Credit.Of(forest.Images[i], forest.Prompts[leaf.Prompt]));
             // with shared training noise, one draw of times and noise per group (prompt), the same for all its images
             var draw = new Random((int)((shared ? SeedHash.Of(_seed, (ulong)iteration, 5, prompt)
                 : SeedHash.Of(_seed, (ulong)iteration, 3, prompt, (ulong)index)) & 0x7fffffff));
@@ -106,7 +112,7 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
             samples.AddRange(times.Select((k, j) => new Sample(leaf, (int)prompt + index, at[j], advantages.Values[i],
                 shared ? SeedHash.Of(_seed, (ulong)iteration, 6, prompt, (ulong)k)
                     : SeedHash.Of(_seed, (ulong)iteration, 4, prompt, (ulong)index, (ulong)k),
-                pixelWeights?[leaf.Prompt])));
+                pixelWeights?[leaf.Prompt], advantageMap)));
         }
         var counts = dp.Sum(samples.Count, samples.Select(s => s.Leaf).Distinct().Count());
         return new TermPlan(this, iteration, samples, conditioning, dp, (int)counts[0], (int)counts[1]);
@@ -259,7 +265,14 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
             if (first.Length != h * w) throw new InvalidOperationException($"pixel weights of {first.Length} for {h}x{w} images");
             weights = Torch.FromArray(chunk.SelectMany(s => s.PixelWeights!).ToArray(), [chunk.Count, 1, h, w]);
         }
-        return new ForwardBatch(x0, xt, tb, v, vOld, vRef, [.. chunk.Select(s => s.Advantage)], model.Process, weights);
+        Tensor? advantageMap = null;
+        if (chunk[0].AdvantageMap is { } firstMap)
+        {
+            long h = x0.Shape[2], w = x0.Shape[3];
+            if (firstMap.Length != h * w) throw new InvalidOperationException($"an advantage map of {firstMap.Length} for {h}x{w} images");
+            advantageMap = Torch.FromArray(chunk.SelectMany(s => s.AdvantageMap!).ToArray(), [chunk.Count, 1, h, w]);
+        }
+        return new ForwardBatch(x0, xt, tb, v, vOld, vRef, [.. chunk.Select(s => s.Advantage)], model.Process, weights, advantageMap);
     }
 
     private static Tensor SampleNoise(Sample sample, Tensor x0)

@@ -19,6 +19,8 @@ namespace Arbor.Training;
 /// (r unclipped): a flow-matching step on the image, weighted by its advantage (tested).
 /// With <see cref="NftConfig.LossSpace"/> prediction the errors are v± − u instead (u the prediction that denoises x_t to
 /// x0), x̂0's error divided by ∂x̂0/∂v: the same loss with the time weight t (flow) or sqrt((1 − ᾱ)/ᾱ) (ε) taken out.
+/// With an advantage map (dense credit, <see cref="ForwardBatch.AdvantageMap"/>) r is taken per pixel and weighs that
+/// pixel's squared errors; a map equal to A everywhere is the loss above exactly.
 /// </summary>
 public sealed class NftLoss(NftConfig config, double advantageClip) : IForwardProcessLoss
 {
@@ -47,8 +49,18 @@ public sealed class NftLoss(NftConfig config, double advantageClip) : IForwardPr
             wPos = b.SampleMean(errPos.Abs()).Clamp(min: 1e-5).Detach();
             wNeg = b.SampleMean(errNeg.Abs()).Clamp(min: 1e-5).Detach();
         }
-        var r = Torch.FromArray(b.Advantages.Select(a => (float)Math.Clamp(a / advantageClip / 2 + 0.5, 0, 1)).ToArray());
-        var perSample = r * b.SampleMean(errPos.Square()) / wPos + (1 - r) * b.SampleMean(errNeg.Square()) / wNeg;
+        Tensor perSample;
+        if (b.AdvantageMap is { } map)
+        {
+            // r per pixel: each pixel's error weighed by its own optimality probability (dense credit)
+            var rMap = (map * (0.5 / advantageClip) + 0.5).Clamp(0, 1);
+            perSample = b.SampleMean(rMap * errPos.Square()) / wPos + b.SampleMean((1 - rMap) * errNeg.Square()) / wNeg;
+        }
+        else
+        {
+            var r = Torch.FromArray(b.Advantages.Select(a => (float)Math.Clamp(a / advantageClip / 2 + 0.5, 0, 1)).ToArray());
+            perSample = r * b.SampleMean(errPos.Square()) / wPos + (1 - r) * b.SampleMean(errNeg.Square()) / wNeg;
+        }
         var loss = perSample.Sum() * (advantageClip / beta / total);
         double refSum = 0;
         if (b.VRef is not null && config.RefWeight > 0)

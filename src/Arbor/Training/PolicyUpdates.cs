@@ -25,7 +25,8 @@ public static class PolicyUpdates
         TextToImagePipeline pipeline, IRolloutStrategy strategy, RolloutEngine engine) =>
         new(pipeline, section, loss, engine.Schedule(strategy.Steps), config.Loss, config.Seed)
         {
-            Replay = PretrainingReplay.For(config, pipeline)
+            Replay = PretrainingReplay.For(config, pipeline),
+            Credit = section.PixelCredit == PixelCredit.ShapesObjects ? new Rewards.ShapesObjectCredit() : null,
         };
 
     /// <summary>The policy gradient and LayerTuning-RL v2's leaf term in one loss (<see cref="CompositeUpdate"/>).</summary>

@@ -124,14 +124,18 @@ public class ForwardProcessRolloutTests
         }, guidance: 1.0).GradNorm;
 
     /// <summary>The first update of nft with <paramref name="nft"/>, rollouts
-    /// at <paramref name="guidance"/>, alternating rewards.</summary>
-    private static PolicyUpdateStats FirstUpdate(NftConfig nft, double guidance)
+    /// at <paramref name="guidance"/>, alternating rewards; with <paramref name="credit"/>, that dense credit.</summary>
+    private static PolicyUpdateStats FirstUpdate(NftConfig nft, double guidance, IPixelCredit? credit = null)
     {
         using var pipeline = RolloutEngineTests.TinyPipeline(21);
         var config = new GrpoTrainConfig { Strategy = "nft", Nft = nft };
         var strategy = StrategyRegistry.Create(config);
         var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = guidance });
-        var trainer = PolicyUpdates.Create(config, pipeline, strategy, engine);
+        var loss = new NftLoss(nft, config.Advantage.AdvantageClip);
+        var trainer = credit is null
+            ? PolicyUpdates.Create(config, pipeline, strategy, engine)
+            : new ForwardProcessTrainer(pipeline, nft, loss, engine.Schedule(strategy.Steps), config.Loss, config.Seed) { Credit = credit }
+                as IPolicyUpdate;
         using var disposeTrainer = trainer as IDisposable;
         using var opt =
             new AdamW(pipeline.Model.NamedParameters(trainableOnly: true), new AdamWOptions { LearningRate = 1e-3, WeightDecay = 0 });
@@ -177,6 +181,33 @@ public class ForwardProcessRolloutTests
         double fresh = FirstGradNorm(sharedNoise: false), shared = FirstGradNorm(sharedNoise: true);
         Assert.True(fresh > 1e-3, $"fresh-noise gradient norm {fresh}");
         Assert.True(shared < 1e-4 * fresh, $"shared-noise gradient norm {shared} vs fresh {fresh}");
+    }
+
+    /// <summary>The same sign on every pixel of every image.</summary>
+    private sealed class UniformCredit(sbyte sign) : IPixelCredit
+    {
+        public sbyte[] Of(Arbor.Imaging.Image8 image, string prompt) => [.. Enumerable.Repeat(sign, image.Width * image.Height)];
+    }
+
+    [Fact]
+    public void DenseCreditThatSaysNothingIsTheImagesAdvantageAndOneThatSaysRightSilencesTheNegativeImages()
+    {
+        NftConfig Config() => new() { Steps = 4, GroupSize = 4, TimesPerImage = 2, RefWeight = 0 };
+        var plain = FirstUpdate(Config(), 1.0);
+        var silent = FirstUpdate(Config(), 1.0, new UniformCredit(0));
+        // the same loss, its r taken per pixel: equal up to the order of float sums
+        Assert.Equal(plain.GradNorm, silent.GradNorm, 1e-6 * plain.GradNorm);
+        Assert.Equal(plain.Loss, silent.Loss, 1e-6 * Math.Abs(plain.Loss));
+        // every pixel "right": the alternating rewards' below-average images keep A = 0 (r = ½) and, at θ = θ_old, add
+        // nothing; every pixel "wrong": the above-average ones. Each is another gradient than both signs' together
+        var right = FirstUpdate(Config(), 1.0, new UniformCredit(1));
+        var wrong = FirstUpdate(Config(), 1.0, new UniformCredit(-1));
+        foreach (var (name, one) in new[] { ("right", right), ("wrong", wrong) })
+        {
+            Assert.True(one.GradNorm > 1e-3 * plain.GradNorm && Math.Abs(one.GradNorm - plain.GradNorm) > 1e-3 * plain.GradNorm,
+                $"{name} {one.GradNorm} vs plain {plain.GradNorm}");
+        }
+        Assert.NotEqual(right.GradNorm, wrong.GradNorm);
     }
 
     [Fact]
