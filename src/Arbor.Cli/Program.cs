@@ -19,6 +19,7 @@ root.Subcommands.Add(LaunchCommand.Create());
 // Errors are reported by CliErrorReport (the message that names the problem, no stack trace),
 // not by System.CommandLine's default handler, which prints the trace of every error.
 Interruption.Install();
+Arbor.Tensors.ComputePrecision.SlowBf16Warning = message => Console.Error.WriteLine("warning: " + message);
 Arbor.Cli.Output.PlainWhenRedirected.Install();
 try
 {

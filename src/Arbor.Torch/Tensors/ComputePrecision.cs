@@ -38,7 +38,31 @@ public static class ComputePrecision
 
     /// <summary>Sets this thread's precision (<see cref="Precision.Auto"/>
     /// resolved) until the returned scope is disposed (scopes nest).</summary>
-    public static PrecisionScope Use(Precision precision) => new(Resolve(precision));
+    public static PrecisionScope Use(Precision precision)
+    {
+        var resolved = Resolve(precision);
+        if (SlowPrecisionWarning(resolved, CpuFeatures.HasBf16MatrixUnits) is { } warning && Interlocked.Exchange(ref _slowWarned, 1) == 0)
+            SlowBf16Warning?.Invoke(warning);
+        return new(resolved);
+    }
+
+    /// <summary>The warning a scope of <paramref name="resolved"/> precision earns on a CPU with or without bf16 matrix
+    /// units: <see cref="SlowBf16Message"/> for bf16 without them, else null.</summary>
+    public static string? SlowPrecisionWarning(Precision resolved, bool hasBf16Units) =>
+        resolved == Precision.Bf16 && !hasBf16Units ? SlowBf16Message : null;
+
+    /// <summary>
+    /// Told once per process, when a bf16 scope first opens on a CPU without bf16 matrix units: libtorch 1.13 then runs
+    /// its bf16 products in a scalar fallback, measured 30x slower than fp32 for an nft iteration on a 2-core AVX2 AMD
+    /// EPYC (364 s against 12 s, docs/BENCHMARKS.md). `arbor` prints it as a warning; a library user may log it.
+    /// </summary>
+    public static Action<string>? SlowBf16Warning { get; set; }
+
+    /// <summary>What <see cref="SlowBf16Warning"/> is told.</summary>
+    public const string SlowBf16Message = "bf16 was asked for on a CPU without bf16 matrix units (avx512_bf16 or AMX): its " +
+        "products run in libtorch's scalar fallback, about 30x slower than fp32 here. Use precision auto (fp32 on this CPU) or fp32.";
+
+    private static int _slowWarned;
 
     /// <summary>What <paramref name="precision"/> means on this machine: <see cref="Precision.Auto"/> becomes bf16 or fp32.</summary>
     public static Precision Resolve(Precision precision) =>

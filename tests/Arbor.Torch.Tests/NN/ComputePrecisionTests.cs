@@ -97,6 +97,16 @@ public class ComputePrecisionTests
             && (CpuFeatures.Flags.Contains("avx512_bf16") || CpuFeatures.Flags.Contains("amx_bf16"));
         Assert.Equal(flags, CpuFeatures.HasBf16MatrixUnits);
     }
+
+    [Fact]
+    public void Bf16WithoutBf16MatrixUnitsEarnsTheSlownessWarningAndNothingElseDoes()
+    {
+        Assert.Equal(ComputePrecision.SlowBf16Message, ComputePrecision.SlowPrecisionWarning(Precision.Bf16, hasBf16Units: false));
+        Assert.Contains("auto", ComputePrecision.SlowBf16Message);
+        Assert.Null(ComputePrecision.SlowPrecisionWarning(Precision.Bf16, hasBf16Units: true));
+        Assert.Null(ComputePrecision.SlowPrecisionWarning(Precision.Fp32, hasBf16Units: false));
+        Assert.Null(ComputePrecision.SlowPrecisionWarning(Precision.Fp32, hasBf16Units: true));
+    }
 }
 
 [Collection(LeakTestCollection.Name)]
