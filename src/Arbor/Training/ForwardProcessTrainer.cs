@@ -258,21 +258,18 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
             if (_lossFunction.NeedsReference) vRef = TrainedVelocityOf(new AdapterFreeModel(model), conditioning, xt, t, prompts);
         }
         var v = TrainedVelocityOf(model, conditioning, xt, t, prompts);
-        Tensor? weights = null;
-        if (chunk[0].PixelWeights is { } first)
-        {
-            long h = x0.Shape[2], w = x0.Shape[3];
-            if (first.Length != h * w) throw new InvalidOperationException($"pixel weights of {first.Length} for {h}x{w} images");
-            weights = Torch.FromArray(chunk.SelectMany(s => s.PixelWeights!).ToArray(), [chunk.Count, 1, h, w]);
-        }
-        Tensor? advantageMap = null;
-        if (chunk[0].AdvantageMap is { } firstMap)
-        {
-            long h = x0.Shape[2], w = x0.Shape[3];
-            if (firstMap.Length != h * w) throw new InvalidOperationException($"an advantage map of {firstMap.Length} for {h}x{w} images");
-            advantageMap = Torch.FromArray(chunk.SelectMany(s => s.AdvantageMap!).ToArray(), [chunk.Count, 1, h, w]);
-        }
+        var weights = PerPixel(chunk, s => s.PixelWeights, x0, "pixel weights");
+        var advantageMap = PerPixel(chunk, s => s.AdvantageMap, x0, "an advantage map");
         return new ForwardBatch(x0, xt, tb, v, vOld, vRef, [.. chunk.Select(s => s.Advantage)], model.Process, weights, advantageMap);
+    }
+
+    /// <summary>The chunk's per-pixel arrays of one kind as [N, 1, H, W], or null when its samples carry none.</summary>
+    private static Tensor? PerPixel(List<Sample> chunk, Func<Sample, float[]?> of, Tensor x0, string what)
+    {
+        if (of(chunk[0]) is not { } first) return null;
+        long h = x0.Shape[2], w = x0.Shape[3];
+        if (first.Length != h * w) throw new InvalidOperationException($"{what} of {first.Length} for {h}x{w} images");
+        return Torch.FromArray(chunk.SelectMany(s => of(s)!).ToArray(), [chunk.Count, 1, h, w]);
     }
 
     private static Tensor SampleNoise(Sample sample, Tensor x0)
