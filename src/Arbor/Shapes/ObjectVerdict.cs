@@ -6,10 +6,14 @@ namespace Arbor.Shapes;
 /// </summary>
 public enum ObjectVerdict
 {
-    /// <summary>It fully matches a clause (shape, and color, size and region where stated) that has at most its count of such objects.</summary>
+    /// <summary>
+    /// It fully matches a clause (shape, and color, size and region where stated) that has at most its count of such objects.
+    /// </summary>
     Asked,
     /// <summary>It fully matches a clause that has more such objects than its count: one of them is extra, which one is not said.</summary>
     Surplus,
-    /// <summary>Its shape is no clause's, or it is unrecognized, or it has a clause's shape but not the clause's color, size or region.</summary>
+    /// <summary>
+    /// Its shape is no clause's, or it is unrecognized, or it has a clause's shape but not the clause's color, size or region.
+    /// </summary>
     Wrong,
 }

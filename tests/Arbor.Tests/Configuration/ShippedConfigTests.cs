@@ -206,7 +206,10 @@ public class ShippedConfigTests
         Assert.Equal(Arbor.Models.ModelKind.Epsilon, step.Kind);
         Assert.Equal(1.0, Assert.IsType<Arbor.Sampling.Steps.DdimStep>(step).Eta);       // DDPO's η
         if (eps.Strategy == "dynamic_tree")
-            Assert.Equal((NftLossSpace.Prediction, NftLossSpace.X0), (eps.DynamicTree.LayerTuningLossSpace, flow.DynamicTree.LayerTuningLossSpace));
+        {
+            Assert.Equal((NftLossSpace.Prediction, NftLossSpace.X0),
+                (eps.DynamicTree.LayerTuningLossSpace, flow.DynamicTree.LayerTuningLossSpace));
+        }
         var undone = eps with
         {
             Model = flow.Model,

@@ -202,8 +202,8 @@ public class GrpoIterationTests
     // prediction space (as configs/nft-eps.yaml and dynamic-treerpo-eps.yaml). In x0 space (the paper's) they did not:
     // nft real −0.104 → −0.059, shuffled −0.202 → −0.082; the leaf term 0.046 → 0.034, shuffled 0.080 → 0.001: NFT's
     // x0-space error weighs an ε-model's times by |∂x̂0/∂ε̂| = sqrt((1 − ᾱ)/ᾱ), 157 at t = 1, where the fixture's ε̂ is
-    // least precise and x0 least visible (docs/DESIGN.md). Left out: dance_grpo, whose null control drifts (real 0.306 → 0.645, shuffled 0.061 → 0.295), as its
-    // unanchored update does on the flow base over long runs.
+    // least precise and x0 least visible (docs/DESIGN.md). Left out: dance_grpo, whose null control drifts (real 0.306 →
+    // 0.645, shuffled 0.061 → 0.295), as its unanchored update does on the flow base over long runs.
     [InlineData("flow_grpo", 1, LayerTuningForm.LeafNft, ModelKind.Epsilon)]      // DDPO: flat DDIM trajectories
     [InlineData("mix_grpo", 1, LayerTuningForm.LeafNft, ModelKind.Epsilon)]
     [InlineData("awm", 1, LayerTuningForm.LeafNft, ModelKind.Epsilon)]
