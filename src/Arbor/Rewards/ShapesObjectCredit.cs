@@ -1,6 +1,5 @@
 using Arbor.Imaging;
 using Arbor.Shapes;
-using Arbor.Training;
 
 namespace Arbor.Rewards;
 

@@ -54,7 +54,7 @@ public abstract record ForwardProcessConfig
     /// </summary>
     public PixelWeighting PixelWeights { get; init; } = PixelWeighting.Uniform;
     /// <summary>
-    /// Dense credit from the reward (<see cref="Training.IPixelCredit"/>): none (default, the papers': one advantage per
+    /// Dense credit from the reward (<see cref="Rewards.IPixelCredit"/>): none (default, the papers': one advantage per
     /// image), or shapes_objects, the Shapes verifier's per-object verdicts, so that an image's advantage is spread over
     /// its pixels by <see cref="Training.AdvantageMaps"/> (never negative on an object the prompt asked for and the image
     /// drew right, never positive on a wrong one). Arbor's, not the papers'; nft only.

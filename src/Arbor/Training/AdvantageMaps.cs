@@ -1,7 +1,7 @@
 namespace Arbor.Training;
 
 /// <summary>
-/// An image's advantage spread over its pixels by dense credit (<see cref="IPixelCredit"/>): where the reward says a
+/// An image's advantage spread over its pixels by dense credit (<see cref="Rewards.IPixelCredit"/>): where the reward says a
 /// pixel is right its advantage is never negative, where it says wrong never positive, elsewhere the image's own.
 /// A failed image is not pushed away from the objects it drew right, and an above-average image is not pulled toward
 /// the object it drew wrong; the map adds no credit of its own size, so the loss's scale and clip are unchanged.

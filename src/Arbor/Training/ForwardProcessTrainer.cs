@@ -2,6 +2,7 @@ using Arbor.Advantages;
 using Arbor.Distributed;
 using Arbor.Models;
 using Arbor.Pipelines;
+using Arbor.Rewards;
 using Arbor.Rollouts;
 using Arbor.Sampling;
 using Arbor.Strategies;
