@@ -20,7 +20,7 @@ namespace Arbor.Training;
 /// With <see cref="NftConfig.LossSpace"/> prediction the errors are v± − u instead (u the prediction that denoises x_t to
 /// x0), x̂0's error divided by ∂x̂0/∂v: the same loss with the time weight t (flow) or sqrt((1 − ᾱ)/ᾱ) (ε) taken out.
 /// With an advantage map (dense credit, <see cref="ForwardBatch.AdvantageMap"/>) r is taken per pixel and weighs that
-/// pixel's squared errors; a map equal to A everywhere is the loss above exactly.
+/// pixel's squared errors; a map equal to A everywhere is the loss above (to float rounding, tested).
 /// </summary>
 public sealed class NftLoss(NftConfig config, double advantageClip) : IForwardProcessLoss
 {
