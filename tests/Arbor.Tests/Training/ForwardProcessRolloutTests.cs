@@ -124,8 +124,10 @@ public class ForwardProcessRolloutTests
         }, guidance: 1.0).GradNorm;
 
     /// <summary>The first update of nft with <paramref name="nft"/>, rollouts
-    /// at <paramref name="guidance"/>, alternating rewards; with <paramref name="credit"/>, that dense credit.</summary>
-    private static PolicyUpdateStats FirstUpdate(NftConfig nft, double guidance, IPixelCredit? credit = null)
+    /// at <paramref name="guidance"/>, alternating rewards; with <paramref name="credit"/>, that dense credit; with
+    /// <paramref name="checkLiveTensors"/>, a second iteration that must leave the live-tensor count where it was.</summary>
+    private static PolicyUpdateStats FirstUpdate(NftConfig nft, double guidance, IPixelCredit? credit = null,
+        bool checkLiveTensors = false)
     {
         using var pipeline = RolloutEngineTests.TinyPipeline(21);
         var config = new GrpoTrainConfig { Strategy = "nft", Nft = nft };
@@ -143,6 +145,14 @@ public class ForwardProcessRolloutTests
         using var gen = new Generator(22);
         var report = loop.Run(0, ["a red circle"], gen, new Random(0));
         Assert.Equal(nft.GroupSize * nft.TimesPerImage, report.Update.Edges);
+        if (checkLiveTensors)
+        {
+            // the first iteration made what lives on (the optimizer's moments, the old policy's copy); a second one,
+            // advantage maps included, frees every tensor it makes
+            long live = Torch.LiveTensors;
+            loop.Run(1, ["a red circle"], gen, new Random(1));
+            Assert.Equal(live, Torch.LiveTensors);
+        }
         return report.Update;
     }
 
@@ -200,7 +210,7 @@ public class ForwardProcessRolloutTests
         Assert.Equal(plain.Loss, silent.Loss, 1e-6 * Math.Abs(plain.Loss));
         // every pixel "right": the alternating rewards' below-average images keep A = 0 (r = ½) and, at θ = θ_old, add
         // nothing; every pixel "wrong": the above-average ones. Each is another gradient than both signs' together
-        var right = FirstUpdate(Config(), 1.0, new UniformCredit(1));
+        var right = FirstUpdate(Config(), 1.0, new UniformCredit(1), checkLiveTensors: true);
         var wrong = FirstUpdate(Config(), 1.0, new UniformCredit(-1));
         foreach (var (name, one) in new[] { ("right", right), ("wrong", wrong) })
         {
