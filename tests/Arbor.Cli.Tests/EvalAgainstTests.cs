@@ -18,7 +18,7 @@ public class EvalAgainstTests : IDisposable
     public void Dispose() => _temp.Dispose();
 
     [Fact]
-    public async Task ALoraWithZeroBAgainstItsBaseReportsNoChangeAtAll()
+    public async Task ALoraWithZeroBAtAnyScaleAgainstItsBaseReportsNoChangeAtAll()
     {
         var model = Path.Combine(_temp.Path, "base");
         var lora = Path.Combine(_temp.Path, "zero-b.safetensors");
@@ -39,7 +39,7 @@ public class EvalAgainstTests : IDisposable
 
         var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "arbor.dll"), "eval", "--model", model, "--lora", lora,
-                     "--against", model, "--per-family", "3", "--steps", "2", "--out", output })
+                     "--lora-scale", "3", "--against", model, "--per-family", "3", "--steps", "2", "--out", output })
         {
             start.ArgumentList.Add(a);
         }
@@ -50,6 +50,7 @@ public class EvalAgainstTests : IDisposable
         Assert.True(process.ExitCode == 0, await stderr + stdout);
 
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "accuracy.json")));
+        Assert.Equal(3.0, json.RootElement.GetProperty("lora_scale").GetDouble());   // three times a zero update: still none
         var paired = json.RootElement.GetProperty("comparison").GetProperty("paired").EnumerateArray().ToList();
         Assert.Equal(["in_distribution", "compositional"], paired.Select(p => p.GetProperty("set").GetString()));
         foreach (var p in paired)

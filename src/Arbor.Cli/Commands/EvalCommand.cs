@@ -72,11 +72,20 @@ public static class EvalCommand
             Description = "With --lora: which model predicts CFG's unconditional branch, adapted (default) or base (adapters off)",
             DefaultValueFactory = _ => "adapted"
         };
+        var loraScale = new Option<double>("--lora-scale")
+        {
+            Description = "Multiply --lora's update by this (0: the base, 1: as trained, above 1: extrapolated along what " +
+                "training moved); --against is evaluated as saved",
+            DefaultValueFactory = _ => 1.0
+        };
         var precision = ModelOptions.Precision();
         var cmd = new Command("eval", "Per-family accuracy of a model on both held-out sets, verified from pixels; --against: the paired " +
             "comparison with another model or LoRA.")
-            { model, lora, against, sets, perFamily, steps, cfg, sampler, shift, unconditional, seed, batch, splitSeed, precision, output };
-        cmd.SetAction(r => Run(ModelOptions.Resolve(r.GetValue(model)), r.GetValue(lora), r.GetValue(against),
+            {
+                model, lora, loraScale, against, sets, perFamily, steps, cfg, sampler, shift, unconditional, seed, batch, splitSeed,
+                precision, output
+            };
+        cmd.SetAction(r => Run(ModelOptions.Resolve(r.GetValue(model)), r.GetValue(lora), r.GetValue(loraScale), r.GetValue(against),
             new EvalConfig
             {
                 Steps = r.GetValue(steps), Guidance = r.GetValue(cfg), Sampler = OdeSamplers.Parse(r.GetValue(sampler)!),
@@ -96,22 +105,26 @@ public static class EvalCommand
         _ => throw new ArgumentException($"--unconditional must be adapted or base (got '{text}')"),
     };
 
-    private static int Run(string modelDir, string? lora, string? against, EvalConfig config, ulong splitSeed, string outDir)
+    private static int Run(string modelDir, string? lora, double loraScale, string? against, EvalConfig config, ulong splitSeed,
+        string outDir)
     {
         if (config.Problems().FirstOrDefault() is { } problem) throw new ArgumentException(problem);
+        if (!double.IsFinite(loraScale)) throw new ArgumentException($"--lora-scale must be finite (got {loraScale})");
+        if (loraScale != 1.0 && lora is null) throw new ArgumentException("--lora-scale needs --lora: it scales that adapter's update");
         if (against is not null && !Directory.Exists(against) && !File.Exists(against))
             throw new FileNotFoundException($"--against '{against}' is neither a model directory nor a LoRA file", against);
         // before minutes of evaluation: a user's directory is refused at once, and none of its files is overwritten
         OutputGuard.CheckCanWrite(outDir, Output);
         ThreadDefaults.Apply();
         var evaluator = new ShapesHeldOutEvaluator(new ShapesSplits(new ShapesSplitConfig { Seed = splitSeed }));
-        string name = lora is null ? modelDir : $"{modelDir} + {lora}";
+        string name = lora is null ? modelDir : loraScale == 1.0 ? $"{modelDir} + {lora}" : $"{modelDir} + {loraScale} x {lora}";
         // the first line at once: the evaluation itself prints nothing for minutes
         AnsiConsole.MarkupLine(Markup.Escape($"evaluating {name} on {string.Join(" and ", config.Sets.Select(s => s.Name()))}: " +
             $"{config.PromptsPerFamily} prompts per family each, {config.Steps} {config.Sampler.ToString().ToLowerInvariant()} steps " +
             $"(shift {config.TimeShift}), " +
             $"{ComputePrecision.Name(ComputePrecision.Resolve(config.Precision))}"));
-        var (report, samples) = Evaluate(evaluator, modelDir, lora, config, Path.Combine(outDir, against is null ? "" : "model"));
+        var (report, samples) =
+            Evaluate(evaluator, modelDir, lora, loraScale, config, Path.Combine(outDir, against is null ? "" : "model"));
         HeldOutText.PrintEvaluation(report, name);
         AnsiConsole.Write(FailureTable(samples.Values.SelectMany(s => s)));
 
@@ -121,7 +134,7 @@ public static class EvalCommand
             // a directory is another model; a file is a LoRA on --model
             var (otherDir, otherLora) = Directory.Exists(against) ? (against, (string?)null) : (modelDir, against);
             string otherName = otherLora is null ? otherDir : $"{otherDir} + {otherLora}";
-            var (reference, _) = Evaluate(evaluator, otherDir, otherLora, config, Path.Combine(outDir, "against"));
+            var (reference, _) = Evaluate(evaluator, otherDir, otherLora, 1.0, config, Path.Combine(outDir, "against"));
             HeldOutText.PrintEvaluation(reference, otherName);
             var paired = HeldOutText.PrintPaired(reference, report, $"{name} against {otherName}");
             comparison = new { against = otherName, reference = EvalSetRecord.ByName(reference), paired = paired.Select(ComparisonJson) };
@@ -129,7 +142,7 @@ public static class EvalCommand
 
         var json = new
         {
-            model = modelDir, lora, prompts_per_family = config.PromptsPerFamily, steps = config.Steps,
+            model = modelDir, lora, lora_scale = loraScale, prompts_per_family = config.PromptsPerFamily, steps = config.Steps,
             sampler = config.Sampler.ToString().ToLowerInvariant(),
             shift = config.TimeShift, cfg = config.Guidance, unconditional = config.Unconditional.ToString().ToLowerInvariant(),
             seed = config.Seed, precision = ComputePrecision.Name(ComputePrecision.Resolve(config.Precision)),
@@ -146,9 +159,10 @@ public static class EvalCommand
     }
 
     private static (EvaluationReport Report, IReadOnlyDictionary<HeldOutSet, List<EvaluatedSample>> Samples) Evaluate(
-        ShapesHeldOutEvaluator evaluator, string modelDir, string? lora, EvalConfig config, string gridDir)
+        ShapesHeldOutEvaluator evaluator, string modelDir, string? lora, double loraScale, EvalConfig config, string gridDir)
     {
         using var pipeline = ModelOptions.Load(modelDir, lora);
+        if (lora is not null && loraScale != 1.0) Arbor.Tensors.NN.LoraInjection.ScaleAdapters(pipeline.Model, loraScale);
         return evaluator.EvaluateWithSamples(pipeline, config, 0, gridDir);
     }
 

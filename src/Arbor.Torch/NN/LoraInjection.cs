@@ -36,6 +36,25 @@ public static class LoraInjection
             if (m is LoraAdapter a) a.Enabled = enabled;
     }
 
+    /// <summary>
+    /// Multiplies every adapter's update by <paramref name="factor"/> (its B in place): 0 is the base, 1 the adapter as
+    /// trained, above 1 an extrapolation along what training moved (model-space extrapolation, as a LoRA "strength").
+    /// </summary>
+    public static void ScaleAdapters(Module model, double factor)
+    {
+        if (!double.IsFinite(factor)) throw new ArgumentOutOfRangeException(nameof(factor), factor, "a LoRA scale must be finite");
+        using var noGrad = Torch.NoGrad();
+        int scaled = 0;
+        foreach (var (_, m) in model.NamedModules())
+        {
+            if (m is not LoraAdapter a) continue;
+            if (a.Merged) throw new InvalidOperationException("scale the adapters before merging them into the weights");
+            a.B.MulInPlace(factor);
+            scaled++;
+        }
+        if (scaled == 0) throw new InvalidOperationException($"{model.GetType().Name} has no LoRA adapter to scale");
+    }
+
     public static void Merge(Module model)
     {
         foreach (var (_, m) in model.NamedModules()) if (m is Linear l) l.MergeLora();

@@ -48,6 +48,31 @@ public class LoraTests
         AssertClose(adaptedV, unmergedV);
     }
 
+    [Fact]
+    public void ScalingTheAdaptersScalesEachLayersUpdateAndZeroIsTheBase()
+    {
+        using var gen = new Generator(5);
+        using var scope = Torch.NewScope();
+        using var layer = new Linear(6, 4, generator: gen);
+        layer.AttachLora(rank: 2, alpha: 4, gen);
+        using (Torch.NoGrad()) foreach (var (_, p) in LoraInjection.LoraParameters(layer)) p.CopyFrom(Torch.RandnLike(p, gen) * 0.3);
+        var x = Torch.Randn([3, 6], gen);
+        LoraInjection.SetEnabled(layer, false);
+        var baseY = layer.Forward(x).ToFloatArray();
+        LoraInjection.SetEnabled(layer, true);
+        var trained = layer.Forward(x).ToFloatArray();
+
+        LoraInjection.ScaleAdapters(layer, 2.5);                                 // y = W·x + b + 2.5·ΔW·x
+        var extrapolated = layer.Forward(x).ToFloatArray();
+        AssertClose([.. baseY.Select((b, i) => b + 2.5f * (trained[i] - b))], extrapolated, 1e-5f);
+        LoraInjection.ScaleAdapters(layer, 0);
+        Assert.Equal(baseY, layer.Forward(x).ToFloatArray());                    // B = 0 again: exactly the base
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => LoraInjection.ScaleAdapters(layer, double.NaN));
+        using var plain = new Linear(6, 4, generator: gen);
+        Assert.Contains("no LoRA adapter", Assert.Throws<InvalidOperationException>(() => LoraInjection.ScaleAdapters(plain, 2)).Message);
+    }
+
     // Merging changes the order of float additions, so equality holds to rounding, not bit for bit.
     private static void AssertClose(float[] expected, float[] actual, float tolerance = 1e-4f)
     {
