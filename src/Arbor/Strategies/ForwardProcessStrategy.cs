@@ -69,6 +69,18 @@ public abstract record ForwardProcessConfig
     /// evaluated, to the method's implicit positive and negative around the old one. Guided doubles the training forwards.
     /// </summary>
     public TrainedVelocity TrainedVelocity { get; init; } = TrainedVelocity.Conditional;
+    /// <summary>
+    /// Weight λ of the silent-group anchor (default 0, off; Arbor's, not the papers'). A group whose images all earned the
+    /// same reward (all solved, or all failed) is dropped from the loss, so nothing holds what the policy does on its
+    /// prompt while the other groups move the shared weights: the shuffled-reward control's drift, which falls hardest
+    /// on the families the base already solves (docs/BENCHMARKS.md). With λ > 0, <see cref="SilentAnchorImages"/> images
+    /// of each such group are re-noised once each and the loss adds λ·mean over them of mean_D(v_θ − v_ref)², v_ref the
+    /// base's prediction (the adapters off): a pull toward the base that acts only where the reward is silent, unlike a
+    /// reference term on every sample (<c>nft.ref_weight</c>), which holds the groups that are learning just as hard.
+    /// </summary>
+    public double SilentAnchorWeight { get; init; }
+    /// <summary>Images of each silent group the anchor trains, one noised copy each (default 2, of the group's first).</summary>
+    public int SilentAnchorImages { get; init; } = 2;
     /// <summary>The old (sampling) policy's decay grows as d = min(rate·iteration, max) (DiffusionNFT: 0.001).</summary>
     public double OldDecayRate { get; init; } = 0.001;
     /// <summary>The old policy's largest decay (DiffusionNFT: 0.5).</summary>
@@ -111,6 +123,10 @@ public abstract record ForwardProcessConfig
         }
         if (OldDecayRate < 0 || OldDecayMax is < 0 or >= 1)
             yield return $"{section}.old_decay_rate must be >= 0 and {section}.old_decay_max in [0, 1)";
+        if (!(SilentAnchorWeight >= 0) || !double.IsFinite(SilentAnchorWeight))
+            yield return $"{section}.silent_anchor_weight must be a finite number >= 0 (0: off)";
+        if (SilentAnchorImages < 1 || SilentAnchorImages > GroupSize)
+            yield return $"{section}.silent_anchor_images must be in [1, group_size = {GroupSize}]";
         if (Branching < 1) yield return $"{section}.branching must be >= 1";
         if (Branching > 1)
         {

@@ -115,8 +115,40 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
                     : SeedHash.Of(_seed, (ulong)iteration, 4, prompt, (ulong)index, (ulong)k),
                 pixelWeights?[leaf.Prompt], advantageMap)));
         }
-        var counts = dp.Sum(samples.Count, samples.Select(s => s.Leaf).Distinct().Count());
-        return new TermPlan(this, iteration, samples, conditioning, dp, (int)counts[0], (int)counts[1]);
+        var anchors = AnchorSamples(iteration, forest, advantages);
+        var counts = dp.Sum(samples.Count, samples.Select(s => s.Leaf).Distinct().Count(), anchors.Count);
+        return new TermPlan(this, iteration, samples, conditioning, dp, (int)counts[0], (int)counts[1])
+        {
+            Anchors = anchors,
+            AllAnchors = (int)counts[2],
+        };
+    }
+
+    /// <summary>
+    /// The silent-group anchor's samples (<see cref="ForwardProcessConfig.SilentAnchorWeight"/>): the first
+    /// <see cref="ForwardProcessConfig.SilentAnchorImages"/> leaves of every dropped group, one noised copy each at one of
+    /// the trained steps, drawn by the leaf's place in the iteration as the loss's samples are (stream 7 for the time,
+    /// 8 for the noise), so that ranks draw together what one process draws. None when the anchor is off.
+    /// </summary>
+    private List<Sample> AnchorSamples(long iteration, RolloutForest forest, AdvantageResult advantages)
+    {
+        var anchors = new List<Sample>();
+        if (_config.SilentAnchorWeight <= 0) return anchors;
+        var leaves = forest.Leaves;
+        var seen = new Dictionary<int, int>();
+        for (int i = 0; i < leaves.Count; i++)
+        {
+            var leaf = leaves[i];
+            int index = seen.GetValueOrDefault(leaf.Prompt);
+            seen[leaf.Prompt] = index + 1;
+            if (advantages.Kept[i] || index >= _config.SilentAnchorImages) continue;
+            ulong prompt = (ulong)forest.GlobalPrompt(leaf.Prompt);
+            var draw = new Random((int)(SeedHash.Of(_seed, (ulong)iteration, 7, prompt, (ulong)index) & 0x7fffffff));
+            int k = draw.Next(_config.TrainedStepCount);
+            anchors.Add(new Sample(leaf, (int)prompt + index, _schedule.Times[k], 0,
+                SeedHash.Of(_seed, (ulong)iteration, 8, prompt, (ulong)index, (ulong)k)));
+        }
+        return anchors;
     }
 
     /// <summary>Each kept group's pixel weights (<see cref="GroupSpreadWeights"/>), by its prompt's index in the forest.</summary>
@@ -164,6 +196,12 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
         /// <summary>Leaves the samples come from, on every rank: at most this many parts hold any.</summary>
         public int Leaves => _allLeaves;
 
+        /// <summary>This rank's silent-group anchor samples (none when the anchor is off).</summary>
+        internal IReadOnlyList<Sample> Anchors { get; init; } = [];
+
+        /// <summary>Silent-group anchor samples on every rank: the anchor's mean is over these.</summary>
+        public int AllAnchors { get; init; }
+
         /// <summary>
         /// Accumulates this rank's gradient of part <paramref name="part"/> of <paramref name="parts"/> (the samples of
         /// leaves whose key mod parts = part), each sample's loss divided by the iteration's sample count.
@@ -185,6 +223,16 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
                 _lossSum += loss.Item();
                 _stats = new ForwardLossStats(_stats.RefSum + s.RefSum, _stats.Clipped + s.Clipped, _stats.RatioSum + s.RatioSum,
                     _stats.RatioSq + s.RatioSq);
+            }
+            var anchors = Anchors.Where(s => s.LeafKey % parts == part).ToList();
+            for (int start = 0; start < anchors.Count; start += maxBatch)
+            {
+                var chunk = anchors.GetRange(start, Math.Min(maxBatch, anchors.Count - start));
+                using var scope = Torch.NewScope();
+                var loss = _trainer.AnchorLoss(chunk, _conditioning, AllAnchors);
+                loss.Backward();
+                _forwards += chunk.Count * 2L * _trainer.ForwardsPerVelocity(_conditioning);
+                _lossSum += loss.Item();
             }
         }
 
@@ -239,16 +287,39 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
             ? conditioning.Velocity(model, xt, t, prompts)
             : conditioning.ConditionalVelocity(model, xt, t, prompts);
 
-    /// <summary>The chunk's tensors: its noisings (each sample's own noise) and the three velocities the losses need.</summary>
-    private ForwardBatch Batch(List<Sample> chunk, PromptConditioning conditioning)
+    /// <summary>
+    /// The silent-group anchor's loss on a chunk of its samples: λ·Σ mean_D(v_θ − v_ref)² / <paramref name="total"/>,
+    /// v_ref the prediction with the adapters off, both of the velocity the loss trains.
+    /// </summary>
+    private Tensor AnchorLoss(List<Sample> chunk, PromptConditioning conditioning, int total)
     {
         var model = _pipeline.Model;
+        var (x0, xt, _, t, prompts) = Noisings(chunk);
+        Tensor vRef;
+        using (Torch.NoGrad()) vRef = TrainedVelocityOf(new AdapterFreeModel(model), conditioning, xt, t, prompts);
+        var v = TrainedVelocityOf(model, conditioning, xt, t, prompts);
+        var dims = Enumerable.Range(1, x0.Dim - 1).Select(d => (long)d).ToArray();
+        return (v - vRef).Square().Mean(dims).Sum() * (_config.SilentAnchorWeight / total);
+    }
+
+    /// <summary>A chunk's clean images, their noisings (each sample's own noise and time), its times as [N] and as
+    /// [N, 1, ...], and its prompts' indices.</summary>
+    private (Tensor X0, Tensor Xt, Tensor Tb, Tensor T, Tensor Prompts) Noisings(List<Sample> chunk)
+    {
         var x0 = Torch.Stack(chunk.Select(s => s.Leaf.State!).ToList()).Clamp(-1, 1);
         var t = Torch.FromArray(chunk.Select(s => (float)s.Time).ToArray());
         var tb = t.Reshape([chunk.Count, .. Enumerable.Repeat(1L, x0.Dim - 1)]);
         var eps = Torch.Stack(chunk.Select(s => SampleNoise(s, x0)).ToList());
-        var xt = model.Process.Noised(x0, eps, tb);
+        var xt = _pipeline.Model.Process.Noised(x0, eps, tb);
         var prompts = Torch.FromArray(chunk.Select(s => (long)s.Leaf.Prompt).ToArray());
+        return (x0, xt, tb, t, prompts);
+    }
+
+    /// <summary>The chunk's tensors: its noisings (each sample's own noise) and the three velocities the losses need.</summary>
+    private ForwardBatch Batch(List<Sample> chunk, PromptConditioning conditioning)
+    {
+        var model = _pipeline.Model;
+        var (x0, xt, tb, t, prompts) = Noisings(chunk);
 
         // the old and reference velocities first: swapping weights in place must not touch a live autograd graph
         Tensor vOld;

@@ -5,6 +5,7 @@ using Arbor.Strategies;
 using Arbor.Tensors;
 using Arbor.Tests.Rollouts;
 using Arbor.Rewards;
+using Arbor.Tensors.NN;
 using Arbor.Tensors.Optim;
 using Arbor.Training;
 
@@ -240,5 +241,74 @@ public class ForwardProcessRolloutTests
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>(
             "strategy: nft\nlora:\n  enabled: true\nnft:\n  pixel_weights: objects\n", "t.yaml"));
         Assert.Contains("pixel_weights", e.Message);
+    }
+
+    /// <summary>Scores every image of a prompt naming a square 1 (a silent, solved group), the others 1, 0, 1, 0, ...</summary>
+    private sealed class SilentSquaresReward : IRewardFunction
+    {
+        public string Name => "silent_squares";
+        public Task<RewardScores> ScoreAsync(RewardBatch batch, CancellationToken cancel = default) =>
+            Task.FromResult(RewardScores.Of(batch.Images.Select((_, i) =>
+                batch.Prompts[i].Contains("square") ? 1.0 : (i + 1) % 2).ToArray()));
+    }
+
+    /// <summary>Two iterations of nft on a prompt that learns and one whose group is silent, with the anchor's weight.</summary>
+    private static (PolicyUpdateStats First, PolicyUpdateStats Second, int Anchors) TwoIterationsWithSilentGroup(double anchorWeight)
+    {
+        using var pipeline = RolloutEngineTests.TinyPipeline(21);
+        using (var loraGen = new Generator(3))
+            LoraInjection.Apply(pipeline.Model, @"^blocks\.\d+\.(attn|cross)\.(q|kv|out)$", rank: 2, alpha: 4, loraGen);
+        var nft = new NftConfig
+        {
+            Steps = 4, GroupSize = 4, TimesPerImage = 2, RefWeight = 0, SilentAnchorWeight = anchorWeight, SilentAnchorImages = 3
+        };
+        Assert.Empty(nft.Problems());
+        var config = new GrpoTrainConfig { Strategy = "nft", Nft = nft };
+        var strategy = StrategyRegistry.Create(config);
+        var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0 });
+        string[] prompts = ["a red circle", "a blue square"];
+        using var trainer = new ForwardProcessTrainer(pipeline, nft, new NftLoss(nft, 5), engine.Schedule(4), config.Loss, config.Seed);
+        using var opt =
+            new AdamW(pipeline.Model.NamedParameters(trainableOnly: true), new AdamWOptions { LearningRate = 1e-2, WeightDecay = 0 });
+        var loop = new GrpoIteration(pipeline, strategy, engine, new SilentSquaresReward(), new AdvantageConfig(), trainer, opt);
+        using var gen = new Generator(22);
+        var first = loop.Run(0, prompts, gen, new Random(0));
+        Assert.Equal(1, first.Advantages.ZeroVarianceGroups);
+        long live = Torch.LiveTensors;
+        var second = loop.Run(1, prompts, gen, new Random(1));
+        Assert.Equal(live, Torch.LiveTensors);     // the anchor's tensors die with their part's scope
+        using var conditioning = new PromptConditioning(pipeline, prompts, 1.0);
+        using var forest = engine.Run(prompts, strategy, conditioning, gen);
+        var a = EdgeAdvantages.Assign(forest, strategy.AdvantageMode,
+            [forest.Leaves.Select(l => l.Prompt == 1 ? 1.0 : l.Tree % 2).ToList()], [1.0], new AdvantageConfig());
+        var plan = trainer.Plan(2, forest, a, conditioning);
+        Assert.All(plan.Anchors, s => Assert.Equal(1, s.Leaf.Prompt));
+        Assert.All(plan.Anchors, s => Assert.Contains(s.Time, engine.Schedule(4).Times[..4]));
+        return (first.Update, second.Update, plan.AllAnchors);
+    }
+
+    [Fact]
+    public void TheSilentGroupAnchorPullsOnlyTheSilentGroupsImagesTowardTheBase()
+    {
+        var off = TwoIterationsWithSilentGroup(0);
+        var on = TwoIterationsWithSilentGroup(10);
+        Assert.Equal(0, off.Anchors);
+        Assert.Equal(3, on.Anchors);     // three of the silent group's four images, none of the learning group's
+        // at the base (LoRA's B = 0) v_θ = v_ref: the anchor adds its forwards (θ and the reference per copy) and nothing else
+        Assert.Equal(off.First.GradNorm, on.First.GradNorm);
+        Assert.Equal(off.First.Loss, on.First.Loss);
+        Assert.Equal(off.First.TrainingForwards + 3 * 2, on.First.TrainingForwards);
+        // one step later the same weights differ from the base, and the anchor's term λ·mean(v_θ − v_ref)² is positive
+        Assert.True(on.Second.Loss > off.Second.Loss, $"with the anchor {on.Second.Loss} vs without {off.Second.Loss}");
+        Assert.NotEqual(off.Second.GradNorm, on.Second.GradNorm);
+
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>(
+            "strategy: nft\nlora:\n  enabled: true\nnft:\n  silent_anchor_weight: -1\n", "t.yaml"));
+        Assert.Contains("nft.silent_anchor_weight must be a finite number >= 0", e.Message);
+        e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>(
+            "strategy: nft\nlora:\n  enabled: true\nnft:\n  silent_anchor_images: 9\n", "t.yaml"));
+        Assert.Contains("nft.silent_anchor_images must be in [1, group_size = 8]", e.Message);
+        Assert.Equal(0.5, ConfigLoader.Parse<GrpoTrainConfig>(
+            "strategy: nft\nlora:\n  enabled: true\nnft:\n  silent_anchor_weight: 0.5\n", "t.yaml").Nft.SilentAnchorWeight);
     }
 }
