@@ -77,6 +77,8 @@ public abstract record ForwardProcessConfig
     /// of each such group are re-noised once each and the loss adds λ·mean over them of mean_D(v_θ − v_ref)², v_ref the
     /// base's prediction (the adapters off): a pull toward the base that acts only where the reward is silent, unlike a
     /// reference term on every sample (<c>nft.ref_weight</c>), which holds the groups that are learning just as hard.
+    /// Measured on configs/nft.yaml at λ = 1, seed 0: it held single_object, colors and counting, but so did nft on that
+    /// seed, and it ended −1.3 / −4.7 under nft at 120 iterations (−3.6 / −4.7 at 60; docs/BENCHMARKS.md): off.
     /// </summary>
     public double SilentAnchorWeight { get; init; }
     /// <summary>Images of each silent group the anchor trains, one noised copy each (default 2, of the group's first).</summary>
