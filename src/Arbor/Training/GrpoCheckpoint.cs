@@ -23,11 +23,13 @@ public static class GrpoCheckpoint
     public const string EmaFileName = "ema.safetensors";
     public const string OldPolicyFileName = "old-policy.safetensors";
 
-    /// <summary>What a checkpoint says of the run's progress.</summary>
-    public sealed record State(long Iterations, double TrainingSeconds = 0);
+    /// <summary>What a checkpoint says of the run's progress; with <c>train.keep_best</c>, where its best-weights choice
+    /// stood (<see cref="BestWeights"/>).</summary>
+    public sealed record State(long Iterations, double TrainingSeconds = 0, BestWeightsState? Best = null);
 
     public static void Save(string directory, Module model, bool lora, Optimizer optimizer, long iterations, GrpoTrainConfig config,
-        ExponentialMovingAverage? ema = null, double trainingSeconds = 0, ExponentialMovingAverage? oldPolicy = null)
+        ExponentialMovingAverage? ema = null, double trainingSeconds = 0, ExponentialMovingAverage? oldPolicy = null,
+        BestWeightsState? best = null)
     {
         AtomicDirectory.Write(directory, tmp =>
         {
@@ -37,7 +39,7 @@ public static class GrpoCheckpoint
                 Safetensors.Save(Path.Combine(tmp, "optimizer.safetensors"), optimizer.StateDict());
             if (ema is not null) Safetensors.Save(Path.Combine(tmp, EmaFileName), ema.StateDict());
             if (oldPolicy is not null) Safetensors.Save(Path.Combine(tmp, OldPolicyFileName), oldPolicy.StateDict());
-            File.WriteAllText(Path.Combine(tmp, "state.json"), JsonSerializer.Serialize(new State(iterations, trainingSeconds)));
+            File.WriteAllText(Path.Combine(tmp, "state.json"), JsonSerializer.Serialize(new State(iterations, trainingSeconds, best)));
             File.WriteAllText(Path.Combine(tmp, "config.yaml"), ConfigLoader.ToYaml(config));
         });
     }

@@ -21,6 +21,7 @@ namespace Arbor.Training;
 ///   config.yaml     effective config           metrics.jsonl   one line per iteration and evaluation
 ///   checkpoint/     latest checkpoint (atomic; --resume continues from it exactly)
 ///   samples/        evaluation grids           final/          the trained LoRA (or weights)
+///   best/           with train.keep_best: the weights of the best training-reward window, and best.json
 /// </code>
 /// Data-parallel over the ranks of <c>parallel</c> (`arbor launch`, torchrun): each rank rolls out its block of every
 /// iteration's prompts (whole groups and trees), the rewards are all-gathered for the advantages, gradients are summed
@@ -40,6 +41,7 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
 
     public string CheckpointDirectory => Path.Combine(runDirectory, "checkpoint");
     public string FinalDirectory => Path.Combine(runDirectory, "final");
+    public string BestDirectory => Path.Combine(runDirectory, "best");
 
     /// <summary>The evaluations of this run (the first one is the starting policy's).</summary>
     public List<EvaluationReport> Evaluations { get; } = new();
@@ -100,9 +102,11 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
 
     /// <summary>Where the run is: the next iteration, the training seconds spent, the last iteration checkpointed and how
     /// many iterations in a row had a non-finite loss or gradient.</summary>
-    private sealed class Progress(long start, double trainingSeconds)
+    private sealed class Progress(long start, double trainingSeconds, BestWeights? best)
     {
         public long Start { get; } = start;
+        /// <summary>The best-weights choice with train.keep_best, else null.</summary>
+        public BestWeights? Best { get; } = best;
         public double TrainingSeconds { get; set; } = trainingSeconds;
         public long Checkpointed { get; set; } = start;
         public int BadInARow { get; set; }
@@ -192,18 +196,18 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
     /// <summary>A resume loads the checkpoint; then rank 0 writes the run's config and every rank takes rank 0's weights.</summary>
     private Progress RestoreProgress(bool resume, Policy policy, Method method, ExponentialMovingAverage? ema)
     {
-        long start = 0;
-        double trainingSeconds = 0;
+        var state = new GrpoCheckpoint.State(0);
         if (resume && AtomicDirectory.Resolve(CheckpointDirectory) is not null)
         {
-            (start, trainingSeconds) = GrpoCheckpoint.Load(CheckpointDirectory, policy.Model, config.Lora.Enabled, policy.Optimizer,
-                ema, method.Trainer.State);
+            state = GrpoCheckpoint.Load(CheckpointDirectory, policy.Model, config.Lora.Enabled, policy.Optimizer, ema,
+                method.Trainer.State);
         }
         // written once a resume's checkpoint has loaded: a --resume that fails leaves the run's config as it was
         if (Parallel.IsMain) File.WriteAllText(Path.Combine(runDirectory, "config.yaml"), ConfigLoader.ToYaml(config));
         // every rank starts from rank 0's weights (the same seed or checkpoint gives them anyway; this makes it certain)
         Parallel.Broadcast(policy.Model.Parameters(trainableOnly: true));
-        return new Progress(start, trainingSeconds);
+        return new Progress(state.Iterations, state.TrainingSeconds,
+            config.Train.KeepBest ? new BestWeights(config.Train.BestWindow, state.Best) : null);
     }
 
     /// <summary>Rank 0's metrics log; the other ranks write nothing.</summary>
@@ -256,6 +260,11 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
             // --stop-after N checkpoints at N whatever checkpoint_every is, so a resume starts at N + 1
             if (Parallel.IsMain && ((it + 1) % config.Train.CheckpointEvery == 0 || last || stopping))
             {
+                // the best weights are chosen at the regular checkpoints alone, so that a --stop-after between them
+                // resumes into the choices an uninterrupted run makes; best/ is written before the checkpoint that
+                // records it, so a kill between the two replays the iterations and writes the same best/ again
+                if (((it + 1) % config.Train.CheckpointEvery == 0 || last) && progress.Best?.TryImprove(it + 1) == true)
+                    SaveBestWeights(policy, ema, progress.Best);
                 SaveCheckpoint(it + 1, policy, method, ema, progress);
             }
             if (Parallel.IsMain && (last || (config.Eval.Every > 0 && (it + 1) % config.Eval.Every == 0)))
@@ -282,7 +291,7 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
     private void SaveCheckpoint(long next, Policy policy, Method method, ExponentialMovingAverage? ema, Progress progress)
     {
         GrpoCheckpoint.Save(CheckpointDirectory, policy.Model, config.Lora.Enabled, policy.Optimizer, next, config, ema,
-            progress.TrainingSeconds, method.Trainer.State);
+            progress.TrainingSeconds, method.Trainer.State, progress.Best?.ToState());
         progress.Checkpointed = next;
     }
 
@@ -325,6 +334,7 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
                 communication));
             IterationCompleted?.Invoke(report);
         }
+        progress.Best?.Add(report.RewardMean);
         if (progress.BadInARow >= config.Train.MaxBadIterations)
         {
             throw new InvalidOperationException($"training stopped at iteration {report.Iteration + 1}: {progress.BadInARow} " +
@@ -336,11 +346,30 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
     /// <summary>final/ holds the weights that were evaluated: the EMA when the run keeps one.</summary>
     private void SaveFinalWeights(Policy policy, ExponentialMovingAverage? ema)
     {
+        Directory.CreateDirectory(FinalDirectory);
+        SaveWeightsInto(FinalDirectory, policy, ema);
+    }
+
+    /// <summary>best/, atomically: the weights as final/ would hold them now, and best.json with the choice's iteration and
+    /// score (<see cref="BestWeights"/>).</summary>
+    private void SaveBestWeights(Policy policy, ExponentialMovingAverage? ema, BestWeights best) =>
+        AtomicDirectory.Write(BestDirectory, tmp =>
+        {
+            SaveWeightsInto(tmp, policy, ema);
+            File.WriteAllText(Path.Combine(tmp, "best.json"), System.Text.Json.JsonSerializer.Serialize(new
+            {
+                iteration = best.Iteration,
+                mean_training_reward = best.Score,
+                window = config.Train.BestWindow,
+            }));
+        });
+
+    private void SaveWeightsInto(string directory, Policy policy, ExponentialMovingAverage? ema)
+    {
         using (ema?.Applied())
         {
-            Directory.CreateDirectory(FinalDirectory);
-            if (config.Lora.Enabled) LoraFile.Save(policy.Model, Path.Combine(FinalDirectory, GrpoCheckpoint.LoraFileName));
-            else policy.Pipeline.Save(FinalDirectory);
+            if (config.Lora.Enabled) LoraFile.Save(policy.Model, Path.Combine(directory, GrpoCheckpoint.LoraFileName));
+            else policy.Pipeline.Save(directory);
         }
     }
 

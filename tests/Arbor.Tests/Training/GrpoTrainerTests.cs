@@ -286,4 +286,77 @@ public class GrpoTrainerTests : IDisposable
         Assert.Equal(config, File.ReadAllText(Path.Combine(run, "config.yaml")));   // before, the failed resume's rank 3 was written here
         Assert.Contains("rank: 2", config);
     }
+
+    private static double[] RewardMeans(string run) =>
+        File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Where(l => l.Contains("\"train\""))
+            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("reward_mean").GetDouble()).ToArray();
+
+    [Fact]
+    public void KeepBestKeepsTheWeightsOfTheBestTrainingRewardWindowAndAResumeKeepsTheSame()
+    {
+        var model = SaveTinyBase();
+        var config = Config(model, 6) with { Train = Config(model, 6).Train with { CheckpointEvery = 2, KeepBest = true, BestWindow = 2 } };
+        var whole = Path.Combine(_temp.Path, "whole");
+        new GrpoTrainer(config, whole).Run(resume: false, cancel: TestContext.Current.CancellationToken);
+
+        // chosen at checkpoints 2, 4 and 6 by the mean reward of the two iterations before each, kept while not beaten
+        var r = RewardMeans(whole);
+        Assert.Equal(6, r.Length);
+        long expectedIteration = 0;
+        double expectedScore = double.NegativeInfinity;
+        foreach (int at in new[] { 2, 4, 6 })
+        {
+            double mean = (r[at - 2] + r[at - 1]) / 2;
+            if (mean > expectedScore) (expectedIteration, expectedScore) = (at, mean);
+        }
+        var best = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(whole, "best", "best.json"))).RootElement;
+        Assert.Equal(expectedIteration, best.GetProperty("iteration").GetInt64());
+        Assert.Equal(expectedScore, best.GetProperty("mean_training_reward").GetDouble(), 12);
+        Assert.Equal(2, best.GetProperty("window").GetInt32());
+        // best/ holds the weights after that iteration: a run stopped there has them in its checkpoint
+        var stopped = Path.Combine(_temp.Path, "stopped");
+        new GrpoTrainer(config, stopped).Run(resume: false, stopAfter: expectedIteration, cancel: TestContext.Current.CancellationToken);
+        var bestWeights = File.ReadAllBytes(Path.Combine(whole, "best", "lora.safetensors"));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(stopped, "checkpoint", "lora.safetensors")), bestWeights);
+
+        // stopped between checkpoints (at 3) and resumed: the same choice and the same weights as the uninterrupted run
+        var killed = Path.Combine(_temp.Path, "killed");
+        new GrpoTrainer(config, killed).Run(resume: false, stopAfter: 3, cancel: TestContext.Current.CancellationToken);
+        new GrpoTrainer(config, killed).Run(resume: true, cancel: TestContext.Current.CancellationToken);
+        Assert.Equal(File.ReadAllText(Path.Combine(whole, "best", "best.json")), File.ReadAllText(Path.Combine(killed, "best", "best.json")));
+        Assert.Equal(bestWeights, File.ReadAllBytes(Path.Combine(killed, "best", "lora.safetensors")));
+
+        // off (the default): no best/
+        var plain = Path.Combine(_temp.Path, "plain");
+        new GrpoTrainer(Config(model, 2), plain).Run(resume: false, cancel: TestContext.Current.CancellationToken);
+        Assert.False(Directory.Exists(Path.Combine(plain, "best")));
+    }
+
+    [Fact]
+    public void BestWeightsChooseOnlyFullWindowsThatBeatEveryEarlierOneAndSurviveTheirState()
+    {
+        var best = new BestWeights(3);
+        best.Add(1.0);
+        best.Add(2.0);
+        Assert.False(best.TryImprove(2));             // two of three: not a score yet
+        best.Add(3.0);
+        Assert.True(best.TryImprove(3));               // (1 + 2 + 3) / 3
+        Assert.Equal((2.0, 3L), (best.Score!.Value, best.Iteration));
+        best.Add(double.NaN);                          // a failed reward is no score: the window stays 1, 2, 3
+        Assert.False(best.TryImprove(4));              // equal is not better
+        best.Add(0.0);
+        Assert.False(best.TryImprove(5));              // (2 + 3 + 0) / 3
+        var resumed = new BestWeights(3, System.Text.Json.JsonSerializer.Deserialize<BestWeightsState>(
+            System.Text.Json.JsonSerializer.Serialize(best.ToState())));
+        foreach (var b in new[] { best, resumed })
+        {
+            b.Add(10.0);
+            Assert.True(b.TryImprove(6));              // (3 + 0 + 10) / 3
+            Assert.Equal((13.0 / 3, 6L), (b.Score!.Value, b.Iteration));
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => new BestWeights(0));
+        var e = Assert.Throws<Arbor.Configuration.ConfigException>(() => Arbor.Configuration.ConfigLoader.Parse<GrpoTrainConfig>(
+            "strategy: flow_grpo\ntrain:\n  keep_best: true\n  best_window: 0\n", "t.yaml"));
+        Assert.Contains("train.best_window must be >= 1 (got 0)", e.Message);
+    }
 }
