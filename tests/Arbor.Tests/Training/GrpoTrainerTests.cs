@@ -323,7 +323,8 @@ public class GrpoTrainerTests : IDisposable
         var killed = Path.Combine(_temp.Path, "killed");
         new GrpoTrainer(config, killed).Run(resume: false, stopAfter: 3, cancel: TestContext.Current.CancellationToken);
         new GrpoTrainer(config, killed).Run(resume: true, cancel: TestContext.Current.CancellationToken);
-        Assert.Equal(File.ReadAllText(Path.Combine(whole, "best", "best.json")), File.ReadAllText(Path.Combine(killed, "best", "best.json")));
+        Assert.Equal(File.ReadAllText(Path.Combine(whole, "best", "best.json")),
+            File.ReadAllText(Path.Combine(killed, "best", "best.json")));
         Assert.Equal(bestWeights, File.ReadAllBytes(Path.Combine(killed, "best", "lora.safetensors")));
 
         // off (the default): no best/
