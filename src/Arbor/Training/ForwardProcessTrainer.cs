@@ -91,15 +91,14 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
         var leaves = forest.Leaves;
         // groups without a reward spread teach nothing (A = 0 everywhere): dropped, as GRPO drops them
         var samples = new List<Sample>();
-        var seen = new Dictionary<int, int>();
         bool shared = _config.SharedTrainingNoise;
         var pixelWeights = _config.PixelWeights == PixelWeighting.GroupSpread ? GroupSpreadMaps(forest, advantages) : null;
+        var indexInPrompt = IndexInPrompt(leaves);
         for (int i = 0; i < leaves.Count; i++)
         {
             var leaf = leaves[i];
             ulong prompt = (ulong)forest.GlobalPrompt(leaf.Prompt);
-            int index = seen.GetValueOrDefault(leaf.Prompt);
-            seen[leaf.Prompt] = index + 1;
+            int index = indexInPrompt[i];
             if (!advantages.Kept[i]) continue;
             var advantageMap = Credit is null ? null
                 : AdvantageMaps.Of(advantages.Values[i], Credit.Of(forest.Images[i], forest.Prompts[leaf.Prompt]));
@@ -115,7 +114,7 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
                     : SeedHash.Of(_seed, (ulong)iteration, 4, prompt, (ulong)index, (ulong)k),
                 pixelWeights?[leaf.Prompt], advantageMap)));
         }
-        var anchors = AnchorSamples(iteration, forest, advantages);
+        var anchors = AnchorSamples(iteration, forest, leaves, advantages, indexInPrompt);
         var counts = dp.Sum(samples.Count, samples.Select(s => s.Leaf).Distinct().Count(), anchors.Count);
         return new TermPlan(this, iteration, samples, conditioning, dp, (int)counts[0], (int)counts[1])
         {
@@ -130,17 +129,15 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
     /// the trained steps, drawn by the leaf's place in the iteration as the loss's samples are (stream 7 for the time,
     /// 8 for the noise), so that ranks draw together what one process draws. None when the anchor is off.
     /// </summary>
-    private List<Sample> AnchorSamples(long iteration, RolloutForest forest, AdvantageResult advantages)
+    private List<Sample> AnchorSamples(long iteration, RolloutForest forest, IReadOnlyList<RolloutNode> leaves,
+        AdvantageResult advantages, int[] indexInPrompt)
     {
         var anchors = new List<Sample>();
         if (_config.SilentAnchorWeight <= 0) return anchors;
-        var leaves = forest.Leaves;
-        var seen = new Dictionary<int, int>();
         for (int i = 0; i < leaves.Count; i++)
         {
             var leaf = leaves[i];
-            int index = seen.GetValueOrDefault(leaf.Prompt);
-            seen[leaf.Prompt] = index + 1;
+            int index = indexInPrompt[i];
             if (advantages.Kept[i] || index >= _config.SilentAnchorImages) continue;
             ulong prompt = (ulong)forest.GlobalPrompt(leaf.Prompt);
             var draw = new Random((int)(SeedHash.Of(_seed, (ulong)iteration, 7, prompt, (ulong)index) & 0x7fffffff));
@@ -149,6 +146,18 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
                 SeedHash.Of(_seed, (ulong)iteration, 8, prompt, (ulong)index, (ulong)k)));
         }
         return anchors;
+    }
+
+    /// <summary>Each leaf's index among its prompt's leaves, in the forest's order: its place in its group.</summary>
+    private static int[] IndexInPrompt(IReadOnlyList<RolloutNode> leaves)
+    {
+        var seen = new Dictionary<int, int>();
+        return [.. leaves.Select(leaf =>
+        {
+            int index = seen.GetValueOrDefault(leaf.Prompt);
+            seen[leaf.Prompt] = index + 1;
+            return index;
+        })];
     }
 
     /// <summary>Each kept group's pixel weights (<see cref="GroupSpreadWeights"/>), by its prompt's index in the forest.</summary>

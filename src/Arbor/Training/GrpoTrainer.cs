@@ -258,12 +258,13 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
             bool last = it + 1 == config.Train.Iterations || BudgetSpent(progress);
             bool stopping = stopAfter is { } s && it + 1 >= s;
             // --stop-after N checkpoints at N whatever checkpoint_every is, so a resume starts at N + 1
-            if (Parallel.IsMain && ((it + 1) % config.Train.CheckpointEvery == 0 || last || stopping))
+            bool regularCheckpoint = (it + 1) % config.Train.CheckpointEvery == 0 || last;
+            if (Parallel.IsMain && (regularCheckpoint || stopping))
             {
                 // the best weights are chosen at the regular checkpoints alone, so that a --stop-after between them
                 // resumes into the choices an uninterrupted run makes; best/ is written before the checkpoint that
                 // records it, so a kill between the two replays the iterations and writes the same best/ again
-                if (((it + 1) % config.Train.CheckpointEvery == 0 || last) && progress.Best?.TryImprove(it + 1) == true)
+                if (regularCheckpoint && progress.Best?.TryImprove(it + 1) == true)
                     SaveBestWeights(policy, ema, progress.Best);
                 SaveCheckpoint(it + 1, policy, method, ema, progress);
             }
