@@ -31,6 +31,7 @@ public sealed class Linear : Module<Tensor, Tensor>
     public void MergeLora()
     {
         if (Lora is not { Merged: false } lora) return;
+        if (Folded is not null) throw new InvalidOperationException("unfold the adapter before merging it");
         using var noGrad = Torch.NoGrad();
         using var delta = lora.DeltaWeight().DetachFromScope();
         Weight.AddInPlace(delta);
@@ -47,8 +48,37 @@ public sealed class Linear : Module<Tensor, Tensor>
         lora.Merged = false;
     }
 
+    /// <summary>W + (α/r)·B·A while <see cref="FoldLora"/> holds it (a copy: W itself is untouched), else null.</summary>
+    public Tensor? Folded { get; private set; }
+
+    /// <summary>
+    /// Computes W + (α/r)·B·A once, as a separate tensor, for a loop that evaluates without gradients and does not change
+    /// the adapter (sampling): each forward is then one product instead of three, and W stays bit for bit the base (unlike
+    /// <see cref="MergeLora"/>, whose W − ΔW after W + ΔW need not round back). <see cref="UnfoldLora"/> frees it.
+    /// </summary>
+    public void FoldLora()
+    {
+        if (Lora is not { Merged: false } lora || Folded is not null) return;
+        using var noGrad = Torch.NoGrad();
+        using var scope = Torch.NewScope();
+        Folded = (Weight + lora.DeltaWeight()).DetachFromScope();
+    }
+
+    /// <summary>Frees the folded weight; forwards go through the adapter again.</summary>
+    public void UnfoldLora()
+    {
+        Folded?.Dispose();
+        Folded = null;
+    }
+
     public override Tensor Forward(Tensor input)
     {
+        if (Folded is not null && Lora is { Enabled: true })
+        {
+            // the folded copy carries no gradient to A and B: a training forward through it would silently train nothing
+            if (Torch.IsGradEnabled) throw new InvalidOperationException("a forward with gradients through folded LoRA weights");
+            return F.Linear(input, Folded, Bias);
+        }
         // Merged and enabled: W already holds the update. Unmerged and disabled: the base alone.
         if (Lora is not { } lora || lora.Merged == lora.Enabled) return F.Linear(input, Weight, Bias);
         using var scope = Torch.NewScope();

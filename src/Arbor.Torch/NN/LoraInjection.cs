@@ -55,6 +55,34 @@ public static class LoraInjection
         if (scaled == 0) throw new InvalidOperationException($"{model.GetType().Name} has no LoRA adapter to scale");
     }
 
+    /// <summary>
+    /// Folds every adapter of <paramref name="model"/> (<see cref="Linear.FoldLora"/>) until the returned scope is
+    /// disposed: for sampling without gradients while the adapters do not change. A model without adapters folds nothing.
+    /// </summary>
+    public static IDisposable Folded(Module model)
+    {
+        var layers = model.NamedModules().Select(m => m.Module).OfType<Linear>().Where(l => l.Lora is { Merged: false }).ToList();
+        try
+        {
+            foreach (var layer in layers) layer.FoldLora();
+        }
+        catch
+        {
+            foreach (var layer in layers) layer.UnfoldLora();
+            throw;
+        }
+        return new Unfold(layers);
+    }
+
+    private sealed class Unfold(List<Linear> layers) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var layer in layers) layer.UnfoldLora();
+            layers.Clear();
+        }
+    }
+
     public static void Merge(Module model)
     {
         foreach (var (_, m) in model.NamedModules()) if (m is Linear l) l.MergeLora();

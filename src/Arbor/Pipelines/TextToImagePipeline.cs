@@ -77,6 +77,7 @@ public sealed class TextToImagePipeline : IDisposable
     {
         if (noise.Shape[0] != prompts.Count) throw new ArgumentException($"{noise.Shape[0]} noise samples for {prompts.Count} prompts");
         using var noGrad = Torch.NoGrad();
+        using var folded = AdapterFolding.Folded(Model);
         using var scope = Torch.NewScope();
         using var cond = Encode(prompts);
         using var uncond = guidance != 1.0 ? Encode(Enumerable.Repeat("", prompts.Count).ToList()) : null;

@@ -53,6 +53,13 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
     /// training).</summary>
     public bool RecordPredictions { get; init; }
 
+    /// <summary>
+    /// Roll out with the LoRA adapters folded into copies of the weights (<see cref="AdapterFolding"/>): faster, and
+    /// rounded differently from training's forward, so only for updates that read no log-probability back (set by the
+    /// trainer from <see cref="Training.IPolicyUpdate.UsesRolloutLogProbs"/>).
+    /// </summary>
+    public bool FoldAdapters { get; set; }
+
     public RolloutConfig Config => config;
 
     /// <summary>The rollout's T-step schedule, for the model's kind (its ᾱ(t) for an ε-model).</summary>
@@ -103,6 +110,7 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
         var schedule = Schedule(strategy.Steps);
         var forest = new RolloutForest(prompts, strategy.Steps);
         using var noGrad = Torch.NoGrad();
+        using var folded = FoldAdapters ? AdapterFolding.Folded(model) : null;
         // the weights are fixed for the whole rollout: project every prompt's text once for all steps
         using var text = conditioning.Prepare(model);
 

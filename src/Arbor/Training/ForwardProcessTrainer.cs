@@ -49,6 +49,9 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
 
     public IDisposable RolloutPolicy() => _old.Applied();
 
+    /// <summary>The loss trains on the leaves' clean images: the rollout's log-probabilities are never read.</summary>
+    public bool UsesRolloutLogProbs => false;
+
     /// <summary>
     /// One training sample: a leaf, its key (the leaf's place in the iteration: its prompt's global index plus its index
     /// among that prompt's leaves, which assigns it to a minibatch part), one of the rollout's times, the leaf's
@@ -335,7 +338,9 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
         Tensor? vRef = null;
         using (Torch.NoGrad())
         {
-            using (_old.Applied()) vOld = TrainedVelocityOf(model, conditioning, xt, t, prompts);
+            using (_old.Applied())
+            using (AdapterFolding.Folded(model))
+                vOld = TrainedVelocityOf(model, conditioning, xt, t, prompts);
             if (_lossFunction.NeedsReference) vRef = TrainedVelocityOf(new AdapterFreeModel(model), conditioning, xt, t, prompts);
         }
         var v = TrainedVelocityOf(model, conditioning, xt, t, prompts);

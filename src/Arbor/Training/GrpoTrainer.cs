@@ -178,6 +178,7 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
         var strategy = StrategyRegistry.Create(config);
         var engine = new RolloutEngine(policy.Pipeline, config.Rollout);
         var trainer = PolicyUpdates.Create(config, policy.Pipeline, strategy, engine);
+        engine.FoldAdapters = !trainer.UsesRolloutLogProbs;
         var rewards = new List<(IRewardFunction, double)>();
         try
         {

@@ -20,6 +20,12 @@ public interface IPolicyUpdate
     IDisposable? RolloutPolicy() => null;
 
     /// <summary>
+    /// Whether the update reads the rollout's log-probabilities back (a ratio to its first update): then the rollout must
+    /// compute its products as training does, and its adapters are not folded (<see cref="AdapterFolding"/>).
+    /// </summary>
+    bool UsesRolloutLogProbs => true;
+
+    /// <summary>
     /// Updates the weights on iteration <paramref name="iteration"/>'s scored rollout (edges carry their advantages). With
     /// <paramref name="parallel"/> over several ranks, <paramref name="forest"/> is this rank's share: the gradients are
     /// summed across ranks before each step and the statistics returned are the iteration's, the same on every rank.

@@ -73,6 +73,48 @@ public class LoraTests
         Assert.Contains("no LoRA adapter", Assert.Throws<InvalidOperationException>(() => LoraInjection.ScaleAdapters(plain, 2)).Message);
     }
 
+    [Fact]
+    public void FoldedAdaptersPredictAsTheAdapterDoesAndLeaveTheBaseWeightsBitForBit()
+    {
+        using var gen = new Generator(6);
+        using var model = new FlowDiT(FlowDiTTests.Tiny, gen);
+        using var scope = Torch.NewScope();
+        using var c = FlowDiTTests.Condition(model, gen, 2);
+        var x = Torch.Randn([2, 3, 8, 8], gen);
+        var t = Torch.Rand([2], gen);
+        LoraInjection.Apply(model, @"^blocks\.\d+\.(attn|cross)\.(q|kv|out)$", rank: 2, alpha: 4, gen);
+        using (Torch.NoGrad()) foreach (var (_, p) in LoraInjection.LoraParameters(model)) p.CopyFrom(Torch.RandnLike(p, gen) * 0.3);
+        var weights = model.NamedParameters().Select(p => p.Parameter.ToFloatArray()).ToList();
+        float[] adaptedV, baseV;
+        using (Torch.NoGrad())
+        {
+            adaptedV = model.Velocity(x, t, c).ToFloatArray();
+            LoraInjection.SetEnabled(model, false);
+            baseV = model.Velocity(x, t, c).ToFloatArray();
+            LoraInjection.SetEnabled(model, true);
+        }
+
+        long live = Torch.LiveTensors;
+        using (var folded = LoraInjection.Folded(model))
+        using (Torch.NewScope())
+        {
+            Assert.True(Torch.LiveTensors > live);                               // a folded copy per adapted layer
+            using (Torch.NoGrad())
+            {
+                AssertClose(adaptedV, model.Velocity(x, t, c).ToFloatArray());   // one product instead of three: rounding
+                LoraInjection.SetEnabled(model, false);                          // off: the base, exactly
+                Assert.Equal(baseV, model.Velocity(x, t, c).ToFloatArray());
+                LoraInjection.SetEnabled(model, true);
+            }
+            // with gradients the folded copy would train nothing: refused, not silently wrong
+            Assert.Contains("folded", Assert.Throws<InvalidOperationException>(() => model.Velocity(x, t, c)).Message);
+            Assert.Throws<InvalidOperationException>(() => LoraInjection.Merge(model));
+        }
+        Assert.Equal(live, Torch.LiveTensors);                                   // the copies freed
+        Assert.Equal(weights, model.NamedParameters().Select(p => p.Parameter.ToFloatArray()).ToList());
+        using (Torch.NoGrad()) Assert.Equal(adaptedV, model.Velocity(x, t, c).ToFloatArray());   // the adapter's path again
+    }
+
     // Merging changes the order of float additions, so equality holds to rounding, not bit for bit.
     private static void AssertClose(float[] expected, float[] actual, float tolerance = 1e-4f)
     {
