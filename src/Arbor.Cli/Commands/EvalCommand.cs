@@ -67,6 +67,11 @@ public static class EvalCommand
             Description = "SD3/FLUX time shift of the step grid (1: uniform; above 1 spends more steps at high noise)",
             DefaultValueFactory = _ => new EvalConfig().TimeShift
         };
+        var guidanceUntil = new Option<double>("--guidance-until")
+        {
+            Description = "Guidance only at times above this; the conditional velocity alone at or below it (0: every step)",
+            DefaultValueFactory = _ => 0.0
+        };
         var unconditional = new Option<string>("--unconditional")
         {
             Description = "With --lora: which model predicts CFG's unconditional branch, adapted (default) or base (adapters off)",
@@ -82,14 +87,14 @@ public static class EvalCommand
         var cmd = new Command("eval", "Per-family accuracy of a model on both held-out sets, verified from pixels; --against: the paired " +
             "comparison with another model or LoRA.")
             {
-                model, lora, loraScale, against, sets, perFamily, steps, cfg, sampler, shift, unconditional, seed, batch, splitSeed,
-                precision, output
+                model, lora, loraScale, against, sets, perFamily, steps, cfg, sampler, shift, guidanceUntil, unconditional, seed, batch,
+                splitSeed, precision, output
             };
         cmd.SetAction(r => Run(ModelOptions.Resolve(r.GetValue(model)), r.GetValue(lora), r.GetValue(loraScale), r.GetValue(against),
             new EvalConfig
             {
                 Steps = r.GetValue(steps), Guidance = r.GetValue(cfg), Sampler = OdeSamplers.Parse(r.GetValue(sampler)!),
-                TimeShift = r.GetValue(shift), Unconditional = ParseUnconditional(r.GetValue(unconditional)!),
+                TimeShift = r.GetValue(shift), GuidanceUntil = r.GetValue(guidanceUntil), Unconditional = ParseUnconditional(r.GetValue(unconditional)!),
                 Seed = r.GetValue(seed), PromptsPerFamily = r.GetValue(perFamily),
                 BatchSize = r.GetValue(batch), Precision = r.GetValue(precision),
                 Sets = [.. r.GetValue(sets)!.Select(HeldOutSets.Parse)],
@@ -121,7 +126,7 @@ public static class EvalCommand
         // the first line at once: the evaluation itself prints nothing for minutes
         AnsiConsole.MarkupLine(Markup.Escape($"evaluating {name} on {string.Join(" and ", config.Sets.Select(s => s.Name()))}: " +
             $"{config.PromptsPerFamily} prompts per family each, {config.Steps} {config.Sampler.ToString().ToLowerInvariant()} steps " +
-            $"(shift {config.TimeShift}), " +
+            $"(shift {config.TimeShift}{(config.GuidanceUntil > 0 ? $", guidance above t = {config.GuidanceUntil}" : "")}), " +
             $"{ComputePrecision.Name(ComputePrecision.Resolve(config.Precision))}"));
         var (report, samples) =
             Evaluate(evaluator, modelDir, lora, loraScale, config, Path.Combine(outDir, against is null ? "" : "model"));
@@ -144,7 +149,7 @@ public static class EvalCommand
         {
             model = modelDir, lora, lora_scale = loraScale, prompts_per_family = config.PromptsPerFamily, steps = config.Steps,
             sampler = config.Sampler.ToString().ToLowerInvariant(),
-            shift = config.TimeShift, cfg = config.Guidance, unconditional = config.Unconditional.ToString().ToLowerInvariant(),
+            shift = config.TimeShift, cfg = config.Guidance, guidance_until = config.GuidanceUntil, unconditional = config.Unconditional.ToString().ToLowerInvariant(),
             seed = config.Seed, precision = ComputePrecision.Name(ComputePrecision.Resolve(config.Precision)),
             sets = EvalSetRecord.ByName(report),
             samples = samples.ToDictionary(kv => kv.Key.Name(), kv => kv.Value.Select(s =>

@@ -52,6 +52,7 @@ public static class BaseEvaluationCache
         var evalYaml = string.Join('\n', ConfigLoader.ToYaml(eval with { Every = 0, CacheBase = true }).Split('\n')
             .Where(l => !l.StartsWith("precision:", StringComparison.Ordinal))
             .Where(l => eval.TimeShift != 1.0 || !l.StartsWith("time_shift:", StringComparison.Ordinal))
+            .Where(l => eval.GuidanceUntil != 0 || !l.StartsWith("guidance_until:", StringComparison.Ordinal))
             .Where(l => eval.Unconditional != UnconditionalBranch.Adapted || !l.StartsWith("unconditional:", StringComparison.Ordinal)));
         var precision = ComputePrecision.Resolve(eval.Precision);
         var parts = new List<string> { evalYaml, heldOutPrompts, TorchRuntime.LibTorchVersion, CpuModel() };

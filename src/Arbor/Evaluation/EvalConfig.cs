@@ -39,6 +39,11 @@ public sealed record EvalConfig
     /// </summary>
     public double TimeShift { get; init; } = 1.0;
     /// <summary>
+    /// Guidance only at times above this (a guidance interval, <see cref="Arbor.Rollouts.RolloutConfig.GuidanceUntil"/>);
+    /// 0 (default): every step guided, as every reported number. Set it as a rollout does to see what the rollout sees.
+    /// </summary>
+    public double GuidanceUntil { get; init; }
+    /// <summary>
     /// Which model predicts CFG's unconditional branch when a LoRA adapts the policy: <c>adapted</c> (default, how every
     /// LoRA is used, and how every rollout samples) or <c>base</c> (<see cref="UnconditionalBranch"/>), a diagnosis of
     /// where an adapter's change lies (`arbor eval --unconditional base`; docs/BENCHMARKS.md).
@@ -74,5 +79,6 @@ public sealed record EvalConfig
         if (Sets is null || Sets.Count == 0) yield return "sets must name at least one held-out set (in_distribution, compositional)";
         else if (Sets.Distinct().Count() != Sets.Count) yield return "sets must not repeat a set";
         if (!(TimeShift > 0)) yield return $"time_shift must be positive (got {TimeShift})";
+        if (!(GuidanceUntil >= 0 && GuidanceUntil < 1)) yield return $"guidance_until must be in [0, 1) (got {GuidanceUntil})";
     }
 }

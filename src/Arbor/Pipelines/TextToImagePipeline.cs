@@ -70,10 +70,12 @@ public sealed class TextToImagePipeline : IDisposable
 
     /// <summary>
     /// Images [B, C, H, W] in [−1, 1] for <paramref name="prompts"/> from the given initial noise [B, C, H, W];
-    /// <paramref name="unconditional"/>: which model predicts CFG's unconditional branch when a LoRA adapts this one.
+    /// <paramref name="unconditional"/>: which model predicts CFG's unconditional branch when a LoRA adapts this one;
+    /// <paramref name="guidanceUntil"/>: guidance only at times above it (0: every step).
     /// </summary>
     public Tensor Generate(IReadOnlyList<string> prompts, Tensor noise, int steps = 40, double guidance = 4.5,
-        IOdeSampler? sampler = null, double shift = 1.0, UnconditionalBranch unconditional = UnconditionalBranch.Adapted)
+        IOdeSampler? sampler = null, double shift = 1.0, UnconditionalBranch unconditional = UnconditionalBranch.Adapted,
+        double guidanceUntil = 0)
     {
         if (noise.Shape[0] != prompts.Count) throw new ArgumentException($"{noise.Shape[0]} noise samples for {prompts.Count} prompts");
         using var noGrad = Torch.NoGrad();
@@ -82,7 +84,10 @@ public sealed class TextToImagePipeline : IDisposable
         using var cond = Encode(prompts);
         using var uncond = guidance != 1.0 ? Encode(Enumerable.Repeat("", prompts.Count).ToList()) : null;
         using var velocity = new GuidedVelocity(Model, cond, uncond, guidance,
-            unconditional == UnconditionalBranch.Base ? new AdapterFreeModel(Model) : null);
+            unconditional == UnconditionalBranch.Base ? new AdapterFreeModel(Model) : null)
+        {
+            GuidanceUntil = guidanceUntil
+        };
         var schedule = TimeSchedule.Linear(steps, shift, Model.Process);
         var x = (sampler ?? OdeSamplers.For(OdeSolver.Euler, Model.Process.Kind)).Sample(velocity, noise, schedule);
         return scope.MoveToOuter(x.Clamp(-1, 1));

@@ -14,8 +14,11 @@ public sealed class PromptConditioning : IDisposable
 {
     private readonly TextConditioning _all;     // [prompts; empty]: the rows every forward indexes into
 
-    public PromptConditioning(TextToImagePipeline pipeline, IReadOnlyList<string> prompts, double guidance)
+    /// <param name="guidanceUntil">Guidance only at times above this (<see cref="RolloutConfig.GuidanceUntil"/>); 0: every time.</param>
+    public PromptConditioning(TextToImagePipeline pipeline, IReadOnlyList<string> prompts, double guidance, double guidanceUntil = 0)
     {
+        if (!(guidanceUntil >= 0 && guidanceUntil < 1))
+            throw new ArgumentOutOfRangeException(nameof(guidanceUntil), guidanceUntil, "guidance_until must be in [0, 1)");
         using var noGrad = Torch.NoGrad();
         using (var scope = Torch.NewScope())
         {
@@ -23,6 +26,7 @@ public sealed class PromptConditioning : IDisposable
             foreach (var t in new[] { _all.Tokens, _all.Mask, _all.Pooled }) t.DetachFromScope();
         }
         Guidance = guidance;
+        GuidanceUntil = guidanceUntil;
         PromptCount = prompts.Count;
     }
 
@@ -36,8 +40,16 @@ public sealed class PromptConditioning : IDisposable
 
     public double Guidance { get; }
     public bool Guided => Guidance != 1.0;
-    /// <summary>Model forwards per node evaluation (NFE convention: CFG doubles).</summary>
+    /// <summary>Guidance applies at times t > this; at or below it the conditional velocity alone (one forward).</summary>
+    public double GuidanceUntil { get; }
+
+    /// <summary>Model forwards per node evaluation where guidance applies (NFE convention: CFG doubles).</summary>
     public int ForwardsPerNode => Guided ? 2 : 1;
+
+    /// <summary>Model forwards per node evaluated at time <paramref name="t"/>: 1 at or below <see cref="GuidanceUntil"/>.</summary>
+    public int ForwardsAt(double t) => GuidedAt(t) ? ForwardsPerNode : 1;
+
+    private bool GuidedAt(double t) => Guided && t > GuidanceUntil;
 
     /// <summary>Guided v for states x [N, ...] at times t [N] of prompts <paramref name="promptIndex"/> (int64 [N]).</summary>
     public Tensor Velocity(IVelocityModel model, Tensor x, Tensor t, Tensor promptIndex, IPreparedText? prepared = null) =>
@@ -57,7 +69,7 @@ public sealed class PromptConditioning : IDisposable
         using var own = prepared is null ? model.PrepareText(_all) : null;
         var text = prepared ?? own!;
         long n = x.Size(0);
-        if (!Guided)
+        if (!Guided || (GuidanceUntil > 0 && !GuidedAt(t.Max().Item())))
         {
             var v1 = model.Velocity(x, t, text, promptIndex);
             return (scope.MoveToOuter(v1), scope.MoveToOuter(v1.Alias()));
@@ -65,6 +77,12 @@ public sealed class PromptConditioning : IDisposable
         var emptyRows = Torch.Full([n], PromptCount, DType.Int64, x.Device);
         var v = model.Velocity(Torch.Cat([x, x]), Torch.Cat([t, t]), text, Torch.Cat([promptIndex, emptyRows]));
         var (guided, vc) = ClassifierFreeGuidance.Combine(v, Guidance);
+        if (GuidanceUntil > 0)
+        {
+            // rows of mixed times (a training batch): each row guided or not by its own time, as a rollout evaluated it
+            var above = t.Gt(GuidanceUntil).Reshape([n, .. Enumerable.Repeat(1L, x.Dim - 1)]);
+            guided = Torch.Where(above, guided, vc);
+        }
         return (scope.MoveToOuter(guided), scope.MoveToOuter(vc));
     }
 

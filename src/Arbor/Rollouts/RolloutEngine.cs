@@ -15,6 +15,13 @@ public sealed record RolloutConfig
     /// <summary>SD3/FLUX time shift of the schedule (1 = linear).</summary>
     public double TimeShift { get; init; } = 1.0;
     /// <summary>
+    /// Guidance only at times t above this, the conditional velocity alone (one forward, not CFG's two) at or below it: a
+    /// guidance interval (Kynkäänniemi et al. 2024 apply CFG in a limited noise range). 0 (default): every step guided,
+    /// as every method's paper. For forward-process methods only (a rollout's log-probabilities would not match training's
+    /// recomputation); what it saves and costs on the shipped base is in docs/BENCHMARKS.md.
+    /// </summary>
+    public double GuidanceUntil { get; init; }
+    /// <summary>
     /// How ODE steps integrate: <c>euler</c> (default, every method's paper; deterministic DDIM on an ε-prediction model) or
     /// <c>heun</c> (flow models only; second order, twice the evaluations of each ODE step; SDE steps stay
     /// Euler–Maruyama). The shipped base sampled by 10 Heun steps at
@@ -148,7 +155,8 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
                     var chunk = frontier.GetRange(start, count);
                     next.AddRange(Advance(forest, chunk, expansions.GetRange(start, count), strategy, conditioning,
                         text, schedule, i, noise, out int secondSlopes));
-                    forwards += (long)(count + secondSlopes) * conditioning.ForwardsPerNode;
+                    forwards += (long)count * conditioning.ForwardsAt(schedule.Times[i])
+                        + (long)secondSlopes * conditioning.ForwardsAt(HeunSampler.SecondSlopeTime(schedule, i));
                     evaluations += count + secondSlopes;
                 }
                 foreach (var node in frontier)

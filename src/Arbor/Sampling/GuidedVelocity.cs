@@ -56,6 +56,14 @@ public sealed class GuidedVelocity : IDisposable
     public double Scale { get; }
     public bool Guided { get; }
 
+    /// <summary>Guidance only at times above this; at or below it the conditional velocity alone, one forward (0: always).</summary>
+    public double GuidanceUntil
+    {
+        get;
+        init => field = value is >= 0 and < 1 ? value
+            : throw new ArgumentOutOfRangeException(nameof(GuidanceUntil), value, "guidance_until must be in [0, 1)");
+    }
+
     /// <summary>Model forwards per evaluation of a batch (the NFE convention: CFG doubles).</summary>
     public int ForwardsPerCall => Guided ? 2 : 1;
 
@@ -74,6 +82,16 @@ public sealed class GuidedVelocity : IDisposable
         long b = x.Size(0);
         if (!Guided)
             return scope.MoveToOuter(Evaluate(_model, x, Torch.Full([b], t, device: x.Device), _conditional, _prepared));
+        if (t <= GuidanceUntil)
+        {
+            // the conditional rows alone: the first b of the doubled conditioning, or the conditioning itself
+            bool doubled = _unconditionalModel is null;
+            var rows = doubled && _prepared is not null ? Torch.Arange(b, device: x.Device) : null;
+            var times = Torch.Full([b], t, device: x.Device);
+            return scope.MoveToOuter(rows is null
+                ? Evaluate(_model, x, times, _conditional, doubled ? null : _prepared)
+                : _model.Velocity(x, times, _prepared!, rows));
+        }
         if (_unconditionalModel is not null)
         {
             var times = Torch.Full([b], t, device: x.Device);

@@ -27,12 +27,18 @@ public sealed class HeunSampler : OdeSampler
     public static Tensor Update(Func<Tensor, double, Tensor> velocity, Tensor x, Tensor v1, TimeSchedule schedule, int i)
     {
         double dt = schedule.Delta(i);
-        if (schedule.Times[i + 1] == 0)
+        if (EndsAtZero(schedule, i))
         {
             var midpoint = EulerSampler.Update(x, v1, 0.5 * dt);
-            return x + velocity(midpoint, schedule.Times[i] + 0.5 * dt) * dt;
+            return x + velocity(midpoint, SecondSlopeTime(schedule, i)) * dt;
         }
-        var v2 = velocity(EulerSampler.Update(x, v1, dt), schedule.Times[i + 1]);
+        var v2 = velocity(EulerSampler.Update(x, v1, dt), SecondSlopeTime(schedule, i));
         return x + (v1 + v2) * (0.5 * dt);
     }
+
+    /// <summary>Where step <paramref name="i"/> takes its second slope: t_{i+1}, or the midpoint when t_{i+1} = 0.</summary>
+    public static double SecondSlopeTime(TimeSchedule schedule, int i) =>
+        EndsAtZero(schedule, i) ? schedule.Times[i] + 0.5 * schedule.Delta(i) : schedule.Times[i + 1];
+
+    private static bool EndsAtZero(TimeSchedule schedule, int i) => schedule.Times[i + 1] == 0;
 }

@@ -129,7 +129,7 @@ public sealed class ShapesHeldOutEvaluator(ShapesSplits splits, ShapesVerifier? 
                 return pipeline.Noise(1, generator);
             }).ToList(), 0);
             var images = TextToImagePipeline.ToImages(pipeline.Generate(chunk.Select(p => p.Prompt).ToList(), noise, config.Steps,
-                config.Guidance, sampler, config.TimeShift, config.Unconditional));
+                config.Guidance, sampler, config.TimeShift, config.Unconditional, config.GuidanceUntil));
             for (int i = 0; i < chunk.Count; i++)
             {
                 results.Add(new EvaluatedSample(chunk[i].Prompt, chunk[i].Family, start + i, images[i],

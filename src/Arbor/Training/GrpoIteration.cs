@@ -52,7 +52,7 @@ public sealed class GrpoIteration(TextToImagePipeline pipeline, IRolloutStrategy
     {
         strategy.BeginIteration(iteration, random);
         ulong shuffleSeed = (ulong)random.NextInt64();
-        using var conditioning = new PromptConditioning(pipeline, prompts, engine.Config.Guidance);
+        using var conditioning = new PromptConditioning(pipeline, prompts, engine.Config.Guidance, engine.Config.GuidanceUntil);
 
         // ---- rollout, with every wave's rewards computed while the next wave samples ----
         var pending = new List<Task<RewardScores[]>>();

@@ -56,6 +56,8 @@ public sealed partial record GrpoTrainConfig : IValidatedConfig
         if (Train.BestWindow < 1) yield return $"train.best_window must be >= 1 (got {Train.BestWindow})";
         if (Train.EmaDecay is < 0 or >= 1) yield return "train.ema_decay must be in [0, 1)";
         if (Train.TimeBudgetMinutes < 0) yield return "train.time_budget_minutes must be >= 0";
+        if (!(Rollout.GuidanceUntil >= 0 && Rollout.GuidanceUntil < 1))
+            yield return $"rollout.guidance_until must be in [0, 1) (got {Rollout.GuidanceUntil})";
         if (Lora.Enabled && Lora.Rank < 1) yield return "lora.rank must be >= 1";
         // α scales every adapter's output (α / rank): 0 trains adapters that never change the model, < 0 flips them
         if (Lora.Enabled && Lora.Alpha <= 0) yield return $"lora.alpha must be > 0 (got {Lora.Alpha})";

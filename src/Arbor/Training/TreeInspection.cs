@@ -35,7 +35,7 @@ public static class TreeInspection
         var random = new Random((int)(seed & 0x7fffffff));
         strategy.BeginIteration(iteration, random);
         var engine = new RolloutEngine(pipeline, config.Rollout) { RecordPredictions = true };
-        using var conditioning = new PromptConditioning(pipeline, [prompt], config.Rollout.Guidance);
+        using var conditioning = new PromptConditioning(pipeline, [prompt], config.Rollout.Guidance, config.Rollout.GuidanceUntil);
         using var generator = new Generator(seed);
         using var noGrad = Torch.NoGrad();
         var forest = engine.Run([prompt], strategy, conditioning, generator);

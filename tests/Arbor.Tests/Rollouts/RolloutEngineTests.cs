@@ -123,6 +123,52 @@ public class RolloutEngineTests
     }
 
     [Fact]
+    public void AGuidanceIntervalRollsOutTheSamplersTrajectoryAndCountsOneForwardBelowIt()
+    {
+        using var pipeline = TinyPipeline(3);
+        long baseline = Torch.UnreleasedTensors;
+        string[] prompts = ["a red circle"];
+        var config = new RolloutConfig { Guidance = 3.0, TimeShift = 2, OdeSolver = OdeSolver.Heun, GuidanceUntil = 0.5 };
+        var engine = new RolloutEngine(pipeline, config);
+        using (var conditioning = new PromptConditioning(pipeline, prompts, 3.0, config.GuidanceUntil))
+        using (var gen = new Generator(4))
+        using (var forest = engine.Run(prompts, new WindowTree(steps: 4, start: 0, depth: 0, k: 1), conditioning, gen))
+        using (var scope = Torch.NewScope())
+        using (var same = new Generator(4))
+        {
+            var expected = pipeline.Generate(prompts, pipeline.Noise(1, same), steps: 4, guidance: 3.0, new HeunSampler(), shift: 2,
+                guidanceUntil: 0.5);
+            var leaf = forest.Leaves.Single().State!.Unsqueeze(0).Clamp(-1, 1);
+            double difference = (leaf - expected).Abs().Max().Item();
+            Assert.True(difference < 1e-5, $"max difference {difference}");
+            // shift 2 over 4 steps: t = 1, 6/7, 2/3, 2/5, 0; slopes at 1, 6/7 | 6/7, 2/3 | 2/3, 2/5 | 2/5, 1/5 (the midpoint):
+            // five guided (two forwards each), three at or below 0.5 (one each)
+            Assert.Equal(5L * 2 + 3, forest.Stats.ModelForwards);
+        }
+        Assert.Equal(baseline, Torch.UnreleasedTensors);
+    }
+
+    [Fact]
+    public void UnderAGuidanceIntervalEachRowOfAMixedBatchIsGuidedByItsOwnTime()
+    {
+        using var pipeline = TinyPipeline(5);
+        using var scope = Torch.NewScope();
+        using var gen = new Generator(6);
+        string[] prompts = ["a red circle", "a blue square"];
+        using var interval = new PromptConditioning(pipeline, prompts, 3.0, guidanceUntil: 0.5);
+        using var always = new PromptConditioning(pipeline, prompts, 3.0);
+        var x = Torch.Randn([2, .. pipeline.Model.SampleShape], gen);
+        var rows = Torch.FromArray(new long[] { 0, 1 });
+        var t = Torch.FromArray(new[] { 0.8f, 0.3f });                          // a training batch's times: one above, one below
+        var (guided, conditional) = always.Velocities(pipeline.Model, x, t, rows);
+        var mixed = interval.Velocity(pipeline.Model, x, t, rows);
+        Assert.Equal(guided.Select(0, 0).ToFloatArray(), mixed.Select(0, 0).ToFloatArray());
+        Assert.Equal(conditional.Select(0, 1).ToFloatArray(), mixed.Select(0, 1).ToFloatArray());
+        Assert.Equal((2, 1), (interval.ForwardsAt(0.8), interval.ForwardsAt(0.5)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PromptConditioning(pipeline, prompts, 3.0, guidanceUntil: -0.1));
+    }
+
+    [Fact]
     public void HeunTakesItsSecondSlopeOnlyOnTheOdeNodesOfAChunk()
     {
         using var pipeline = TinyPipeline(5);

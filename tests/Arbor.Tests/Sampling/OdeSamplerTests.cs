@@ -165,4 +165,26 @@ public class OdeSamplerTests
         }
         Assert.Equal(baseline, Torch.LiveTensors);
     }
+    [Fact]
+    public void AGuidanceIntervalGuidesAboveItsTimeAndPredictsTheConditionalVelocityAtOrBelowIt()
+    {
+        using var gen = new Generator(7);
+        using var model = new FlowDiT(Models.FlowDiTTests.Tiny, gen);
+        using (Torch.NoGrad()) foreach (var (_, p) in model.NamedParameters()) p.CopyFrom(Torch.RandnLike(p, gen) * 0.1);
+        using var scope = Torch.NewScope();
+        using var cond = Models.FlowDiTTests.Condition(model, gen, 2);
+        using var uncond = Models.FlowDiTTests.Condition(model, gen, 2);
+        var x = Torch.Randn([2, 3, 8, 8], gen);
+        using var noGrad = Torch.NoGrad();                                       // prepared text: the doubled rows' first half
+        using var always = new GuidedVelocity(model, cond, uncond, 3.0);
+        using var interval = new GuidedVelocity(model, cond, uncond, 3.0) { GuidanceUntil = 0.5 };
+        using var conditional = new GuidedVelocity(model, cond, null, 3.0);
+        Assert.Equal(always.At(x, 0.6).ToFloatArray(), interval.At(x, 0.6).ToFloatArray());
+        // the conditional rows of text projected with the empty prompt's: equal to BLAS's batch-dependent rounding
+        double Gap(Tensor a, Tensor b) => (a - b).Abs().Max().Item();
+        Assert.True(Gap(conditional.At(x, 0.5), interval.At(x, 0.5)) < 1e-5);
+        Assert.True(Gap(conditional.At(x, 0.2), interval.At(x, 0.2)) < 1e-5);
+        Assert.True(Gap(always.At(x, 0.2), interval.At(x, 0.2)) > 1e-3);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new GuidedVelocity(model, cond, uncond, 3.0) { GuidanceUntil = 1 });
+    }
 }

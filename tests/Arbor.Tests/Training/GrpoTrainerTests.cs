@@ -262,6 +262,21 @@ public class GrpoTrainerTests : IDisposable
     }
 
     [Fact]
+    public void AGuidanceIntervalIsWithinZeroToOneAndOnlyForStrategiesThatReadNoRolloutLogProbs()
+    {
+        var range = Assert.Throws<Arbor.Configuration.ConfigException>(() => Arbor.Configuration.ConfigLoader.Parse<GrpoTrainConfig>(
+            "strategy: nft\nrollout:\n  guidance_until: 1\n", "t.yaml"));
+        Assert.Contains("rollout.guidance_until must be in [0, 1) (got 1)", range.Message);
+        var model = SaveTinyBase();
+        var flowGrpo = Config(model, 1);
+        flowGrpo = flowGrpo with { Rollout = flowGrpo.Rollout with { GuidanceUntil = 0.5 } };
+        var run = Path.Combine(_temp.Path, "interval");
+        var e = Assert.Throws<Arbor.Configuration.ConfigException>(() =>
+            new GrpoTrainer(flowGrpo, run).Run(resume: false, cancel: TestContext.Current.CancellationToken));
+        Assert.Contains("rollout.guidance_until (0.5) is for forward-process strategies (nft, awm): flow_grpo reads", e.Message);
+    }
+
+    [Fact]
     public void UnknownStrategyOrRewardIsAConfigErrorNamingIt()
     {
         var e = Assert.Throws<Arbor.Configuration.ConfigException>(() =>
