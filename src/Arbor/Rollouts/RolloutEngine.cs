@@ -61,9 +61,11 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
     public bool RecordPredictions { get; init; }
 
     /// <summary>
-    /// Roll out with the LoRA adapters folded into copies of the weights (<see cref="AdapterFolding"/>): faster, and
-    /// rounded differently from training's forward, so only for updates that read no log-probability back (set by the
-    /// trainer from <see cref="Training.IPolicyUpdate.UsesRolloutLogProbs"/>).
+    /// Roll out with the LoRA adapters folded into copies of the weights (<see cref="AdapterFolding"/>) at every step and
+    /// in the prompts' text features: for updates that read no log-probability back (set by the trainer from
+    /// <see cref="Training.IPolicyUpdate.UsesRolloutLogProbs"/>). Otherwise only the steps without a trained edge fold (the
+    /// ODE steps around a window, untrained SDE steps); a trained edge's step and the text features it uses are computed
+    /// unfolded, exactly as training recomputes them.
     /// </summary>
     public bool FoldAdapters { get; set; }
 
@@ -148,6 +150,10 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
             for (int i = 0; i < strategy.Steps; i++)
             {
                 var expansions = frontier.Select(strategy.Expand).ToList();
+                // a step with a trained edge computes as training will (its log-probabilities are read back: ρ = 1);
+                // every other step (ODE, untrained SDE) may take the folded product
+                using var stepFolded = folded is null && expansions.All(e => !(e.Stochastic && e.Trained))
+                    ? AdapterFolding.Folded(model) : null;
                 var next = new List<RolloutNode>();
                 for (int start = 0; start < frontier.Count; start += config.MaxBatch)
                 {
