@@ -94,7 +94,8 @@ public static class EvalCommand
             new EvalConfig
             {
                 Steps = r.GetValue(steps), Guidance = r.GetValue(cfg), Sampler = OdeSamplers.Parse(r.GetValue(sampler)!),
-                TimeShift = r.GetValue(shift), GuidanceUntil = r.GetValue(guidanceUntil), Unconditional = ParseUnconditional(r.GetValue(unconditional)!),
+                TimeShift = r.GetValue(shift), GuidanceUntil = r.GetValue(guidanceUntil),
+                Unconditional = ParseUnconditional(r.GetValue(unconditional)!),
                 Seed = r.GetValue(seed), PromptsPerFamily = r.GetValue(perFamily),
                 BatchSize = r.GetValue(batch), Precision = r.GetValue(precision),
                 Sets = [.. r.GetValue(sets)!.Select(HeldOutSets.Parse)],
@@ -149,7 +150,8 @@ public static class EvalCommand
         {
             model = modelDir, lora, lora_scale = loraScale, prompts_per_family = config.PromptsPerFamily, steps = config.Steps,
             sampler = config.Sampler.ToString().ToLowerInvariant(),
-            shift = config.TimeShift, cfg = config.Guidance, guidance_until = config.GuidanceUntil, unconditional = config.Unconditional.ToString().ToLowerInvariant(),
+            shift = config.TimeShift, cfg = config.Guidance, guidance_until = config.GuidanceUntil,
+            unconditional = config.Unconditional.ToString().ToLowerInvariant(),
             seed = config.Seed, precision = ComputePrecision.Name(ComputePrecision.Resolve(config.Precision)),
             sets = EvalSetRecord.ByName(report),
             samples = samples.ToDictionary(kv => kv.Key.Name(), kv => kv.Value.Select(s =>

@@ -179,15 +179,15 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
         var engine = new RolloutEngine(policy.Pipeline, config.Rollout);
         var trainer = PolicyUpdates.Create(config, policy.Pipeline, strategy, engine);
         engine.FoldAdapters = !trainer.UsesRolloutLogProbs;
-        if (config.Rollout.GuidanceUntil > 0 && trainer.UsesRolloutLogProbs)
-        {
-            (trainer as IDisposable)?.Dispose();
-            throw new ConfigException($"rollout.guidance_until ({config.Rollout.GuidanceUntil}) is for forward-process strategies " +
-                $"(nft, awm): {config.Strategy} reads the rollout's log-probabilities back, which a guidance interval would not match");
-        }
         var rewards = new List<(IRewardFunction, double)>();
         try
         {
+            if (config.Rollout.GuidanceUntil > 0 && trainer.UsesRolloutLogProbs)
+            {
+                throw new ConfigException($"rollout.guidance_until ({config.Rollout.GuidanceUntil}) is for forward-process " +
+                    $"strategies (nft, awm): {config.Strategy} reads the rollout's log-probabilities back, which a guidance " +
+                    "interval would not match");
+            }
             rewards.AddRange(BuildRewards());
             var iteration = new GrpoIteration(policy.Pipeline, strategy, engine, rewards, config.Advantage, trainer,
                 policy.Optimizer, Parallel);

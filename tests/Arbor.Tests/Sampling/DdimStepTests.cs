@@ -215,7 +215,7 @@ public class DdimStepTests
         using var x = Torch.Randn([3, 4], gen).DetachFromScope();
         using var eps = Torch.Randn([3, 4], gen).RequiresGradInPlace().DetachFromScope();
         using var scale = Torch.FromArray(new float[] { 1f, 1.5f, 2f }).DetachFromScope();
-        long baseline = Torch.LiveTensors;
+        long baseline = Torch.UnreleasedTensors;
         for (int i = 0; i < 10; i++)
         {
             using var scope = Torch.NewScope();
@@ -224,6 +224,6 @@ public class DdimStepTests
             lp.Sum().Backward();
             Linear.CleanEstimate(x, eps, Torch.Full([3], schedule.Times[i]));
         }
-        Assert.Equal(baseline, Torch.LiveTensors);
+        Assert.Equal(baseline, Torch.UnreleasedTensors);
     }
 }

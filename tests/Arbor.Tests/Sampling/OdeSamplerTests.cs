@@ -158,12 +158,12 @@ public class OdeSamplerTests
         Assert.Contains(Enumerable.Range(0, g.Length), i => Math.Abs(vuBase[i] - vuAdapted[i]) > 1e-3);
         Assert.Equal(vc, model.Velocity(x, t, cond).ToFloatArray());          // the adapters are back on after each call
 
-        long baseline = Torch.LiveTensors;                                      // a whole sampling loop frees what it made
+        long baseline = Torch.UnreleasedTensors;                                      // a whole sampling loop frees what it made
         using (var loop = new GuidedVelocity(model, cond, uncond, 3.0, new AdapterFreeModel(model)))
         {
             using var images = new EulerSampler().Sample(loop, x, TimeSchedule.Linear(4));
         }
-        Assert.Equal(baseline, Torch.LiveTensors);
+        Assert.Equal(baseline, Torch.UnreleasedTensors);
     }
     [Fact]
     public void AGuidanceIntervalGuidesAboveItsTimeAndPredictsTheConditionalVelocityAtOrBelowIt()
