@@ -129,13 +129,18 @@ public class ShippedConfigTests
     }
 
     [Fact]
-    public void ShippedNftIsTheMeasuredFiveStepHeunAblationAndItsTreeVariantKeepsTheEulerTreeItWasMeasuredWith()
+    public void ShippedNftIsTheMeasuredGuidanceIntervalOverTheFiveStepHeunAblationAndItsTreeVariantKeepsTheEulerTree()
     {
         var shipped = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), "nft.yaml"));
+        var interval = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), "ablations", "nft-guidance-interval.yaml"));
+        Assert.Equal(ConfigLoader.ToYaml(interval), ConfigLoader.ToYaml(shipped));
+        Assert.Equal((0.5, 0.0), (shipped.Rollout.GuidanceUntil, shipped.Nft.RefWeight));
+        // the config before it, which the earlier nft ablations extend, is the measured 5-step Heun ablation
+        var before = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), "ablations", "nft-full-guidance.yaml"));
         var measured = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), "ablations", "nft-bf16-heun5-shift-2.yaml"));
         Assert.Equal(Arbor.Tensors.Precision.Auto, shipped.Train.Precision);   // bf16 where the CPU has it, as measured
         Assert.Equal(ConfigLoader.ToYaml(measured with { Train = measured.Train with { Precision = shipped.Train.Precision } }),
-            ConfigLoader.ToYaml(shipped));
+            ConfigLoader.ToYaml(before));
         var tree = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), "nft-tree.yaml"));
         var euler = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), "ablations", "nft-euler.yaml"));
         Assert.Equal(euler.Rollout, tree.Rollout);
@@ -187,8 +192,19 @@ public class ShippedConfigTests
         var undone = eps with
         {
             Model = flow.Model,
-            Nft = eps.Nft with { Steps = flow.Nft.Steps, SdeKind = flow.Nft.SdeKind, LossSpace = flow.Nft.LossSpace },
-            Rollout = eps.Rollout with { OdeSolver = flow.Rollout.OdeSolver, TimeShift = flow.Rollout.TimeShift },
+            Nft = eps.Nft with
+            {
+                Steps = flow.Nft.Steps,
+                SdeKind = flow.Nft.SdeKind,
+                LossSpace = flow.Nft.LossSpace,
+                RefWeight = flow.Nft.RefWeight,
+            },
+            Rollout = eps.Rollout with
+            {
+                OdeSolver = flow.Rollout.OdeSolver,
+                TimeShift = flow.Rollout.TimeShift,
+                GuidanceUntil = flow.Rollout.GuidanceUntil,
+            },
         };
         Assert.Equal(ConfigLoader.ToYaml(flow), ConfigLoader.ToYaml(undone));
     }
