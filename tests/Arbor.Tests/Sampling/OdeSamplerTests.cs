@@ -111,12 +111,19 @@ public class OdeSamplerTests
         Assert.Throws<ArgumentOutOfRangeException>(() => TimeSchedule.Linear(0));
     }
 
+    /// <summary>The tiny DiT with every weight drawn small and random: its prediction depends on prompt and time.</summary>
+    private static FlowDiT RandomTinyModel(Generator gen)
+    {
+        var model = new FlowDiT(Models.FlowDiTTests.Tiny, gen);
+        using (Torch.NoGrad()) foreach (var (_, p) in model.NamedParameters()) p.CopyFrom(Torch.RandnLike(p, gen) * 0.1);
+        return model;
+    }
+
     [Fact]
     public void GuidanceWithScaleOneEqualsTheConditionalPrediction()
     {
         using var gen = new Generator(5);
-        using var model = new FlowDiT(Models.FlowDiTTests.Tiny, gen);
-        using (Torch.NoGrad()) foreach (var (_, p) in model.NamedParameters()) p.CopyFrom(Torch.RandnLike(p, gen) * 0.1);
+        using var model = RandomTinyModel(gen);
         using var scope = Torch.NewScope();
         using var cond = Models.FlowDiTTests.Condition(model, gen, 2);
         using var uncond = Models.FlowDiTTests.Condition(model, gen, 2);
@@ -136,8 +143,7 @@ public class OdeSamplerTests
     public void TheBasesUnconditionalBranchIsTheAdapterFreePrediction()
     {
         using var gen = new Generator(6);
-        using var model = new FlowDiT(Models.FlowDiTTests.Tiny, gen);
-        using (Torch.NoGrad()) foreach (var (_, p) in model.NamedParameters()) p.CopyFrom(Torch.RandnLike(p, gen) * 0.1);
+        using var model = RandomTinyModel(gen);
         LoraInjection.Apply(model, @"^blocks\.\d+\.(attn|cross)\.(q|kv|out)$", rank: 2, alpha: 4, gen);
         using (Torch.NoGrad()) foreach (var (_, p) in LoraInjection.LoraParameters(model)) p.CopyFrom(Torch.RandnLike(p, gen) * 0.3);
         using var scope = Torch.NewScope();
@@ -165,12 +171,12 @@ public class OdeSamplerTests
         }
         Assert.Equal(baseline, Torch.UnreleasedTensors);
     }
+
     [Fact]
     public void AGuidanceIntervalGuidesAboveItsTimeAndPredictsTheConditionalVelocityAtOrBelowIt()
     {
         using var gen = new Generator(7);
-        using var model = new FlowDiT(Models.FlowDiTTests.Tiny, gen);
-        using (Torch.NoGrad()) foreach (var (_, p) in model.NamedParameters()) p.CopyFrom(Torch.RandnLike(p, gen) * 0.1);
+        using var model = RandomTinyModel(gen);
         using var scope = Torch.NewScope();
         using var cond = Models.FlowDiTTests.Condition(model, gen, 2);
         using var uncond = Models.FlowDiTTests.Condition(model, gen, 2);
