@@ -333,13 +333,16 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
         var model = _pipeline.Model;
         var (x0, xt, tb, t, prompts) = Noisings(chunk);
 
-        // the old and reference velocities first: swapping weights in place must not touch a live autograd graph
+        // the old and reference velocities first: swapping weights in place must not touch a live autograd graph.
+        // v_old comes out of the same products as v_θ, adapters unfolded: the loss pulls v_θ toward v_old, so any
+        // difference between the two paths is trained on. Folded, the old policy's products round as W + ΔW; in bf16
+        // that rounding (2e-3 of the gradient at θ = θ_old with zero advantages, tested) took the shipped nft from 45.6
+        // to 24.0 % held-out strict in 120 iterations on a Zen 4 EPYC (docs/BENCHMARKS.md).
         Tensor vOld;
         Tensor? vRef = null;
         using (Torch.NoGrad())
         {
             using (_old.Applied())
-            using (AdapterFolding.Folded(model))
                 vOld = TrainedVelocityOf(model, conditioning, xt, t, prompts);
             if (_lossFunction.NeedsReference) vRef = TrainedVelocityOf(new AdapterFreeModel(model), conditioning, xt, t, prompts);
         }

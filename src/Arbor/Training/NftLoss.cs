@@ -1,3 +1,4 @@
+using Arbor.Sampling.Steps;
 using Arbor.Strategies;
 using Arbor.Tensors;
 
@@ -49,18 +50,13 @@ public sealed class NftLoss(NftConfig config, double advantageClip) : IForwardPr
             wPos = b.SampleMean(errPos.Abs()).Clamp(min: 1e-5).Detach();
             wNeg = b.SampleMean(errNeg.Abs()).Clamp(min: 1e-5).Detach();
         }
-        Tensor perSample;
-        if (b.AdvantageMap is { } map)
-        {
-            // r per pixel: each pixel's error weighed by its own optimality probability (dense credit)
-            var rMap = (map * (0.5 / advantageClip) + 0.5).Clamp(0, 1);
-            perSample = b.SampleMean(rMap * errPos.Square()) / wPos + b.SampleMean((1 - rMap) * errNeg.Square()) / wNeg;
-        }
-        else
-        {
-            var r = Torch.FromArray(b.Advantages.Select(a => (float)Math.Clamp(a / advantageClip / 2 + 0.5, 0, 1)).ToArray());
-            perSample = r * b.SampleMean(errPos.Square()) / wPos + (1 - r) * b.SampleMean(errNeg.Square()) / wNeg;
-        }
+        // r, each image's optimality probability, per sample [N, 1, ...]; with dense credit per pixel [N, 1, H, W], where
+        // it weighs each pixel's squared errors. One formula: a map equal to A everywhere is the per-sample loss.
+        var r = b.AdvantageMap is { } map
+            ? (map * (0.5 / advantageClip) + 0.5).Clamp(0, 1)
+            : DenoisingSteps.PerSample(
+                Torch.FromArray(b.Advantages.Select(a => (float)Math.Clamp(a / advantageClip / 2 + 0.5, 0, 1)).ToArray()), b.X0);
+        var perSample = b.SampleMean(r * errPos.Square()) / wPos + b.SampleMean((1 - r) * errNeg.Square()) / wNeg;
         var loss = perSample.Sum() * (advantageClip / beta / total);
         double refSum = 0;
         if (b.VRef is not null && config.RefWeight > 0)

@@ -116,6 +116,41 @@ public class ForwardProcessRolloutTests
             Task.FromResult(RewardScores.Of(batch.Images.Select((_, i) => (double)((i + 1) % 2)).ToArray()));
     }
 
+    [Theory]
+    [InlineData(Precision.Fp32)]
+    [InlineData(Precision.Bf16)]
+    public void AtTheOldPolicyZeroAdvantagesGiveAZeroGradientInEitherPrecision(Precision precision)
+    {
+        // With r = ½ everywhere NFT's gradient is 2·(v_θ − v_old)·t²/w (NftLoss): zero at θ = θ_old only if v_old comes
+        // out of the same products as v_θ. With the old policy's adapters folded (W + ΔW, one product) it would differ by
+        // rounding, 1e-8 here in fp32 but 2e-3 in bf16, and the loss would train the adapter on it.
+        using var pipeline = RolloutEngineTests.TinyPipeline(21);
+        using (var loraGen = new Generator(3))
+            LoraInjection.Apply(pipeline.Model, @"^blocks\.\d+\.(attn|cross)\.(q|kv|out)$", rank: 2, alpha: 4, loraGen);
+        var lora = LoraInjection.LoraParameters(pipeline.Model).Select(p => p.Parameter).ToList();
+        using (Torch.NoGrad())
+        using (var gen = new Generator(4))
+        using (Torch.NewScope())
+        {
+            foreach (var p in lora) p.CopyFrom(Torch.RandnLike(p, gen) * 0.3);   // a trained adapter (B ≠ 0): folding changes W
+        }
+        var nft = new NftConfig { Steps = 4, GroupSize = 4, TimesPerImage = 2, RefWeight = 0 };
+        var strategy = StrategyRegistry.Create(new GrpoTrainConfig { Strategy = "nft", Nft = nft });
+        var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0 });
+        using var trainer = new ForwardProcessTrainer(pipeline, nft, new NftLoss(nft, 5), engine.Schedule(4), new PolicyLossConfig(), 0);
+        using var loopGen = new Generator(22);
+        using var scope = Torch.NewScope();
+        using var products = ComputePrecision.Use(precision);
+        using var conditioning = new PromptConditioning(pipeline, ["a red circle"], 1.0);
+        using var forest = engine.Run(["a red circle"], strategy, conditioning, loopGen);
+        int n = forest.Leaves.Count;
+        var plan = trainer.Plan(0, forest, new AdvantageResult(new double[n], [.. Enumerable.Repeat(true, n)], 1, 0), conditioning);
+        Assert.Equal(n * nft.TimesPerImage, plan.Samples);
+        plan.Backward(0, 1);
+        double gradNorm = Math.Sqrt(lora.Sum(p => p.Grad!.Square().Sum().Item()));
+        Assert.Equal(0, gradNorm);
+    }
+
     /// <summary>The gradient norm of the first update of nft on one tree of four identical leaves (noise level 0).</summary>
     private static double FirstGradNorm(bool sharedNoise) =>
         FirstUpdate(new NftConfig
