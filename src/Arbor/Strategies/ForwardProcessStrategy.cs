@@ -83,12 +83,23 @@ public abstract record ForwardProcessConfig
     public double SilentAnchorWeight { get; init; }
     /// <summary>Images of each silent group the anchor trains, one noised copy each (default 2, of the group's first).</summary>
     public int SilentAnchorImages { get; init; } = 2;
-    /// <summary>The old (sampling) policy's decay grows as d = min(rate·iteration, max) (DiffusionNFT: 0.001).</summary>
+    /// <summary>The old (sampling) policy's decay grows as d = min(rate·(iteration − flat), max) (DiffusionNFT: 0.001).</summary>
     public double OldDecayRate { get; init; } = 0.001;
+    /// <summary>
+    /// Iterations before the linear ramp starts, with d = 0 (the old policy is the trained one) until then: 0, DiffusionNFT's
+    /// default (decay_type 1). Its decay_type 2 is flat 75, rate 0.0075, max 0.999: a trust region that tightens after
+    /// the first iterations, for long runs.
+    /// </summary>
+    public int OldDecayFlat { get; init; }
     /// <summary>The old policy's largest decay (DiffusionNFT: 0.5).</summary>
     public double OldDecayMax { get; init; } = 0.5;
     /// <summary>How the old policy's decay grows: DiffusionNFT's linear ramp, or the warm-up d = min(max, (1 + n)/(10 + n)).</summary>
     public OldDecaySchedule OldDecaySchedule { get; init; } = OldDecaySchedule.Linear;
+
+    /// <summary>The old policy's decay after iteration <paramref name="n"/> (θ_old ← d·θ_old + (1 − d)·θ).</summary>
+    public double OldDecayAt(long n) => OldDecaySchedule == OldDecaySchedule.Warmup
+        ? Math.Min(OldDecayMax, (1.0 + n) / (10.0 + n))
+        : n < OldDecayFlat ? 0 : Math.Min(OldDecayRate * (n - OldDecayFlat), OldDecayMax);
     /// <summary>Roll out with the stochastic step (sde_kind) at every step instead of the ODE (DiffusionNFT: ODE).</summary>
     public bool Sde { get; init; }
     /// <summary>SDE noise level a (Flow-GRPO's 0.7; η with sde_kind ddim), at every step with <see cref="Sde"/>, else in the
@@ -125,6 +136,7 @@ public abstract record ForwardProcessConfig
         }
         if (OldDecayRate < 0 || OldDecayMax is < 0 or >= 1)
             yield return $"{section}.old_decay_rate must be >= 0 and {section}.old_decay_max in [0, 1)";
+        if (OldDecayFlat < 0) yield return $"{section}.old_decay_flat must be >= 0";
         if (!(SilentAnchorWeight >= 0) || !double.IsFinite(SilentAnchorWeight))
             yield return $"{section}.silent_anchor_weight must be a finite number >= 0 (0: off)";
         if (SilentAnchorImages < 1 || SilentAnchorImages > GroupSize)

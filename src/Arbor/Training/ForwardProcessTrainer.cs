@@ -34,9 +34,7 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
         PolicyLossConfig lossConfig, ulong seed)
     {
         (_pipeline, _config, _lossFunction, _schedule, _loss, _seed) = (pipeline, config, loss, schedule, lossConfig, seed);
-        _old = new ExponentialMovingAverage(pipeline.Model, n => config.OldDecaySchedule == OldDecaySchedule.Warmup
-            ? Math.Min(config.OldDecayMax, (1.0 + n) / (10.0 + n))
-            : Math.Min(config.OldDecayRate * n, config.OldDecayMax));
+        _old = new ExponentialMovingAverage(pipeline.Model, n => config.OldDecayAt(n));
     }
 
     public ExponentialMovingAverage State => _old;
