@@ -100,6 +100,7 @@ public abstract record ForwardProcessConfig
     public double OldDecayAt(long n) => OldDecaySchedule == OldDecaySchedule.Warmup
         ? Math.Min(OldDecayMax, (1.0 + n) / (10.0 + n))
         : n < OldDecayFlat ? 0 : Math.Min(OldDecayRate * (n - OldDecayFlat), OldDecayMax);
+
     /// <summary>Roll out with the stochastic step (sde_kind) at every step instead of the ODE (DiffusionNFT: ODE).</summary>
     public bool Sde { get; init; }
     /// <summary>SDE noise level a (Flow-GRPO's 0.7; η with sde_kind ddim), at every step with <see cref="Sde"/>, else in the

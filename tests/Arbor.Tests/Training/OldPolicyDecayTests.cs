@@ -21,8 +21,8 @@ public class OldPolicyDecayTests
             "strategy: nft\nlora:\n  enabled: true\nnft:\n  old_decay_flat: 75\n  old_decay_rate: 0.0075\n  old_decay_max: 0.999\n",
             "t.yaml").Nft;
         Assert.Equal(75, nft.OldDecayFlat);
-        Assert.Equal(new[] { 0, 0, 0, 0.0075, 0.75, 0.999, 0.999 }, new long[] { 0, 74, 75, 76, 175, 209, 1000 }.Select(n => nft.OldDecayAt(n)),
-            Close);
+        Assert.Equal(new[] { 0, 0, 0, 0.0075, 0.75, 0.999, 0.999 },
+            new long[] { 0, 74, 75, 76, 175, 209, 1000 }.Select(n => nft.OldDecayAt(n)), Close);
 
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>(
             "strategy: nft\nlora:\n  enabled: true\nnft:\n  old_decay_flat: -1\n", "t.yaml"));
