@@ -34,7 +34,7 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
         PolicyLossConfig lossConfig, ulong seed)
     {
         (_pipeline, _config, _lossFunction, _schedule, _loss, _seed) = (pipeline, config, loss, schedule, lossConfig, seed);
-        _old = new ExponentialMovingAverage(pipeline.Model, n => config.OldDecayAt(n));
+        _old = new ExponentialMovingAverage(pipeline.Model, config.OldDecayAt);
     }
 
     public ExponentialMovingAverage State => _old;

@@ -98,7 +98,7 @@ public class LoraTests
         using (var folded = LoraInjection.Folded(model))
         using (Torch.NewScope())
         {
-            Assert.True(Torch.UnreleasedTensors > live);                               // a folded copy per adapted layer
+            Assert.True(Torch.UnreleasedTensors > live);                         // a folded copy per adapted layer
             using (Torch.NoGrad())
             {
                 AssertClose(adaptedV, model.Velocity(x, t, c).ToFloatArray());   // one product instead of three: rounding
@@ -110,7 +110,7 @@ public class LoraTests
             Assert.Contains("folded", Assert.Throws<InvalidOperationException>(() => model.Velocity(x, t, c)).Message);
             Assert.Throws<InvalidOperationException>(() => LoraInjection.Merge(model));
         }
-        Assert.Equal(live, Torch.UnreleasedTensors);                                   // the copies freed
+        Assert.Equal(live, Torch.UnreleasedTensors);                             // the copies freed
         Assert.Equal(weights, model.NamedParameters().Select(p => p.Parameter.ToFloatArray()).ToList());
         using (Torch.NoGrad()) Assert.Equal(adaptedV, model.Velocity(x, t, c).ToFloatArray());   // the adapter's path again
     }

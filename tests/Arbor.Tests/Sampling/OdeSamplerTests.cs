@@ -164,7 +164,7 @@ public class OdeSamplerTests
         Assert.Contains(Enumerable.Range(0, g.Length), i => Math.Abs(vuBase[i] - vuAdapted[i]) > 1e-3);
         Assert.Equal(vc, model.Velocity(x, t, cond).ToFloatArray());          // the adapters are back on after each call
 
-        long baseline = Torch.UnreleasedTensors;                                      // a whole sampling loop frees what it made
+        long baseline = Torch.UnreleasedTensors;                                // a whole sampling loop frees what it made
         using (var loop = new GuidedVelocity(model, cond, uncond, 3.0, new AdapterFreeModel(model)))
         {
             using var images = new EulerSampler().Sample(loop, x, TimeSchedule.Linear(4));
