@@ -4,6 +4,12 @@ namespace Arbor.Tensors;
 
 public sealed partial class Tensor
 {
+    /// <summary>
+    /// This per-sample tensor ([B], or already [B, 1, …]) as [B, 1, …, 1] of <paramref name="like"/>'s rank (a view),
+    /// so one value per sample (a time, a weight) broadcasts over that sample's other dimensions.
+    /// </summary>
+    public Tensor PerSampleLike(Tensor like) => Reshape([Size(0), .. Enumerable.Repeat(1L, like.Dim - 1)]);
+
     public unsafe Tensor Reshape(params long[] shape)
     {
         IntPtr r;

@@ -17,7 +17,7 @@ public sealed class FlowMatchingProcess : INoiseProcess
     public Tensor Noised(Tensor x0, Tensor noise, Tensor t)
     {
         using var scope = Torch.NewScope();
-        var tb = NoiseProcesses.Broadcastable(t, x0);
+        var tb = t.PerSampleLike(x0);
         return scope.MoveToOuter(x0 * (1 - tb) + noise * tb);
     }
 
@@ -26,13 +26,13 @@ public sealed class FlowMatchingProcess : INoiseProcess
     public Tensor CleanEstimate(Tensor x, Tensor prediction, Tensor t)
     {
         using var scope = Torch.NewScope();
-        return scope.MoveToOuter(x - NoiseProcesses.Broadcastable(t, x) * prediction);
+        return scope.MoveToOuter(x - t.PerSampleLike(x) * prediction);
     }
 
     public Tensor PredictionFor(Tensor x, Tensor x0, Tensor t)
     {
         using var scope = Torch.NewScope();
-        return scope.MoveToOuter((x - x0) / NoiseProcesses.Broadcastable(t, x));
+        return scope.MoveToOuter((x - x0) / t.PerSampleLike(x));
     }
 
     public double CleanEstimateSlope(double t) => -t;

@@ -38,8 +38,4 @@ public static class NoiseProcesses
         ModelKind.Epsilon => new DdpmProcess(config.Diffusion ?? new DiffusionScheduleConfig()),
         _ => throw new ArgumentOutOfRangeException(nameof(config), config.Kind, "unknown model kind"),
     };
-
-    /// <summary>Times [B] or [B, 1, …] as [B, 1, …, 1] of the rank of <paramref name="like"/> (a view).</summary>
-    internal static Tensor Broadcastable(Tensor t, Tensor like) =>
-        t.Dim == like.Dim ? t : t.Reshape([t.Size(0), .. Enumerable.Repeat(1L, like.Dim - 1)]);
 }

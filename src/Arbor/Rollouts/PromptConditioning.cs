@@ -80,7 +80,7 @@ public sealed class PromptConditioning : IDisposable
         if (GuidanceUntil > 0)
         {
             // rows of mixed times (a training batch): each row guided or not by its own time, as a rollout evaluated it
-            var above = t.Gt(GuidanceUntil).Reshape([n, .. Enumerable.Repeat(1L, x.Dim - 1)]);
+            var above = t.Gt(GuidanceUntil).PerSampleLike(x);
             guided = Torch.Where(above, guided, vc);
         }
         return (scope.MoveToOuter(guided), scope.MoveToOuter(vc));

@@ -321,7 +321,7 @@ public sealed class RolloutEngine(TextToImagePipeline pipeline, RolloutConfig co
         var s = plans.SelectMany(p => Enumerable.Repeat(p.NoiseCorrelation, p.Children)).ToArray();
         var a = Torch.FromArray(s.Select(v => v == 0 ? 0f : (float)(1 / Math.Sqrt(1 + v * v))).ToArray());
         var b = Torch.FromArray(s.Select(v => v == 0 ? 1f : (float)(v / Math.Sqrt(1 + v * v))).ToArray());
-        var mixed = DenoisingSteps.PerSample(a, like) * Torch.Stack(shared) + DenoisingSteps.PerSample(b, like) * z;
+        var mixed = a.PerSampleLike(like) * Torch.Stack(shared) + b.PerSampleLike(like) * z;
         return scope.MoveToOuter(mixed);
     }
 }

@@ -318,7 +318,7 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
     {
         var x0 = Torch.Stack(chunk.Select(s => s.Leaf.State!).ToList()).Clamp(-1, 1);
         var t = Torch.FromArray(chunk.Select(s => (float)s.Time).ToArray());
-        var tb = t.Reshape([chunk.Count, .. Enumerable.Repeat(1L, x0.Dim - 1)]);
+        var tb = t.PerSampleLike(x0);
         var eps = Torch.Stack(chunk.Select(s => SampleNoise(s, x0)).ToList());
         var xt = _pipeline.Model.Process.Noised(x0, eps, tb);
         var prompts = Torch.FromArray(chunk.Select(s => (long)s.Leaf.Prompt).ToArray());

@@ -84,6 +84,7 @@ public sealed partial record GrpoTrainConfig : IValidatedConfig
             yield return $"advantage.edge_baseline parent needs a tree backup (tree_grpo or dynamic_tree), not {Strategy}";
         if (StrategyRegistry.All.FirstOrDefault(e => e.Name == Strategy)?.Problems is { } strategyProblems)
             foreach (var p in strategyProblems(this)) yield return p;
+        if (StrategyRegistry.GuidanceIntervalProblem(this) is { } interval) yield return interval;
         if (DynamicTree.LastWindowStart is { } last && (last < 0 || last > DynamicTree.Steps - DynamicTree.Depth - 1))
         {
             yield return $"dynamic_tree.last_window_start {last} is outside the schedule (expected 0 to steps - depth - 1 = " +
@@ -139,6 +140,7 @@ public sealed partial record GrpoTrainConfig : IValidatedConfig
         if (Optim.WeightDecay < 0) yield return "optim.weight_decay must be >= 0";
         if (!(Optim.MinLearningRate >= 0 && Optim.MinLearningRate <= Optim.LearningRate))
             yield return $"optim.min_learning_rate must be in [0, learning_rate] (got {Optim.MinLearningRate})";
+        if (Optim.DecayIterations < 0) yield return $"optim.decay_iterations must be >= 0 (got {Optim.DecayIterations})";
     }
 }
 
@@ -173,12 +175,19 @@ public sealed record OptimConfig
     public double WeightDecay { get; init; } = 1e-4;
     /// <summary>constant (default, as the anchors' RL scripts) or cosine (<see cref="LearningRateDecay"/>).</summary>
     public LearningRateDecay Decay { get; init; } = LearningRateDecay.Constant;
-    /// <summary>Where the cosine ends, at train.iterations (default 0).</summary>
+    /// <summary>Where the cosine ends (default 0), held there after its last iteration.</summary>
     public double MinLearningRate { get; init; }
+    /// <summary>
+    /// The iteration where the cosine reaches min_learning_rate (default 0: train.iterations). A run bounded by a time
+    /// budget (`--minutes`, train.time_budget_minutes) has no last iteration to anneal toward, and a schedule read from
+    /// the clock would make a seeded run depend on the machine's speed: this names the horizon in iterations instead,
+    /// so the run stays reproducible bit for bit (e.g. 400, what a bf16 CPU runs of nft in 30 minutes).
+    /// </summary>
+    public long DecayIterations { get; init; }
 
-    /// <summary>The learning rate of iteration <paramref name="iteration"/> of <paramref name="iterations"/>.</summary>
+    /// <summary>The learning rate of iteration <paramref name="iteration"/> of a run of <paramref name="iterations"/>.</summary>
     public double LearningRateAt(long iteration, long iterations) => Decay == LearningRateDecay.Cosine
-        ? new WarmupCosineLr(LearningRate, 0, iterations, MinLearningRate).At(iteration)
+        ? new WarmupCosineLr(LearningRate, 0, DecayIterations > 0 ? DecayIterations : iterations, MinLearningRate).At(iteration)
         : LearningRate;
 }
 

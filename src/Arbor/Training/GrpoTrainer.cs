@@ -182,12 +182,7 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
         var rewards = new List<(IRewardFunction, double)>();
         try
         {
-            if (config.Rollout.GuidanceUntil > 0 && trainer.UsesRolloutLogProbs)
-            {
-                throw new ConfigException($"rollout.guidance_until ({config.Rollout.GuidanceUntil}) is for forward-process " +
-                    $"strategies (nft, awm): {config.Strategy} reads the rollout's log-probabilities back, which a guidance " +
-                    "interval would not match");
-            }
+            if (StrategyRegistry.GuidanceIntervalProblem(config) is { } interval) throw new ConfigException(interval);
             rewards.AddRange(BuildRewards());
             var iteration = new GrpoIteration(policy.Pipeline, strategy, engine, rewards, config.Advantage, trainer,
                 policy.Optimizer, Parallel);

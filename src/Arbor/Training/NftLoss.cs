@@ -1,4 +1,3 @@
-using Arbor.Sampling.Steps;
 using Arbor.Strategies;
 using Arbor.Tensors;
 
@@ -54,8 +53,8 @@ public sealed class NftLoss(NftConfig config, double advantageClip) : IForwardPr
         // it weighs each pixel's squared errors. One formula: a map equal to A everywhere is the per-sample loss.
         var r = b.AdvantageMap is { } map
             ? (map * (0.5 / advantageClip) + 0.5).Clamp(0, 1)
-            : DenoisingSteps.PerSample(
-                Torch.FromArray(b.Advantages.Select(a => (float)Math.Clamp(a / advantageClip / 2 + 0.5, 0, 1)).ToArray()), b.X0);
+            : Torch.FromArray(b.Advantages.Select(a => (float)Math.Clamp(a / advantageClip / 2 + 0.5, 0, 1)).ToArray())
+                .PerSampleLike(b.X0);
         var perSample = b.SampleMean(r * errPos.Square()) / wPos + b.SampleMean((1 - r) * errNeg.Square()) / wNeg;
         var loss = perSample.Sum() * (advantageClip / beta / total);
         double refSum = 0;

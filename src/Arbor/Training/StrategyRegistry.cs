@@ -7,14 +7,16 @@ namespace Arbor.Training;
 
 /// <summary>
 /// One strategy as a run builds it: the name a config's <c>strategy:</c> gives, its rollout strategy built from its
-/// config section, the loss it trains with (null: the policy gradient of the GRPO family, ALGORITHMS.md §3), and the
-/// checks of its section beyond the shared ones.
+/// config section, the loss it trains with (null: the policy gradient of the GRPO family, ALGORITHMS.md §3), the
+/// checks of its section beyond the shared ones, and whether its loss reads the rollout's log-probabilities back
+/// (<see cref="IPolicyUpdate.UsesRolloutLogProbs"/>: the GRPO family's, not the forward-process methods').
 /// </summary>
 public sealed record StrategyEntry(
     string Name,
     Func<GrpoTrainConfig, IRolloutStrategy> Create,
     Func<GrpoTrainConfig, TextToImagePipeline, IRolloutStrategy, RolloutEngine, IPolicyUpdate>? Update = null,
-    Func<GrpoTrainConfig, IEnumerable<string>>? Problems = null);
+    Func<GrpoTrainConfig, IEnumerable<string>>? Problems = null,
+    bool ReadsRolloutLogProbs = true);
 
 /// <summary>
 /// Every strategy Arbor ships, in one place: adding one is an entry here and its config section in the part of
@@ -41,11 +43,11 @@ public static class StrategyRegistry
         new("nft", c => new ForwardProcessStrategy("nft", c.Nft),
             (c, pipeline, strategy, engine) =>
                 PolicyUpdates.ForwardProcess(c, c.Nft, new NftLoss(c.Nft, c.Advantage.AdvantageClip), pipeline, strategy, engine),
-            c => ForwardProcessProblems(c, c.Nft.Problems())),
+            c => ForwardProcessProblems(c, c.Nft.Problems()), ReadsRolloutLogProbs: false),
         new("awm", c => new ForwardProcessStrategy("awm", c.Awm),
             (c, pipeline, strategy, engine) =>
                 PolicyUpdates.ForwardProcess(c, c.Awm, new AwmLoss(c.Awm, c.Advantage.AdvantageClip), pipeline, strategy, engine),
-            c => ForwardProcessProblems(c, c.Awm.Problems())),
+            c => ForwardProcessProblems(c, c.Awm.Problems()), ReadsRolloutLogProbs: false),
     ];
 
     /// <summary>The names a config may give, in the order above.</summary>
@@ -56,6 +58,18 @@ public static class StrategyRegistry
         ?? throw new ArgumentException($"unknown strategy '{name}' (expected {string.Join(", ", Names)})", nameof(name));
 
     public static IRolloutStrategy Create(GrpoTrainConfig config) => Find(config.Strategy).Create(config);
+
+    /// <summary>
+    /// Why <paramref name="config"/>'s guidance interval cannot be used, or null: a rollout guided only above
+    /// rollout.guidance_until is another policy than the one a log-probability is read back from, so only the
+    /// strategies whose loss reads none may take one. Checked when a config loads, when a run is built and by
+    /// `arbor tree`, so the picture never shows a rollout training would refuse.
+    /// </summary>
+    public static string? GuidanceIntervalProblem(GrpoTrainConfig config) =>
+        config.Rollout.GuidanceUntil > 0 && All.FirstOrDefault(e => e.Name == config.Strategy) is { ReadsRolloutLogProbs: true }
+            ? $"rollout.guidance_until ({config.Rollout.GuidanceUntil}) is for forward-process strategies (nft, awm): " +
+              $"{config.Strategy} reads the rollout's log-probabilities back, which a guidance interval would not match"
+            : null;
 
     private static IEnumerable<string> ForwardProcessProblems(GrpoTrainConfig c, IEnumerable<string> section)
     {

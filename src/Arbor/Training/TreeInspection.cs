@@ -31,6 +31,7 @@ public static class TreeInspection
     public static (RolloutForest Forest, ScoredRollout Scored, IRolloutStrategy Strategy) Rollout(TextToImagePipeline pipeline,
         GrpoTrainConfig config, string prompt, long iteration, ulong seed)
     {
+        if (StrategyRegistry.GuidanceIntervalProblem(config) is { } interval) throw new Configuration.ConfigException(interval);
         var strategy = StrategyRegistry.Create(config);
         var random = new Random((int)(seed & 0x7fffffff));
         strategy.BeginIteration(iteration, random);

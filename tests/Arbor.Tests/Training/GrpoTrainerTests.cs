@@ -274,6 +274,16 @@ public class GrpoTrainerTests : IDisposable
         var e = Assert.Throws<Arbor.Configuration.ConfigException>(() =>
             new GrpoTrainer(flowGrpo, run).Run(resume: false, cancel: TestContext.Current.CancellationToken));
         Assert.Contains("rollout.guidance_until (0.5) is for forward-process strategies (nft, awm): flow_grpo reads", e.Message);
+        // the same refusal when the config loads, and for the picture `arbor tree` draws of it
+        var loaded = Assert.Throws<Arbor.Configuration.ConfigException>(() => Arbor.Configuration.ConfigLoader.Parse<GrpoTrainConfig>(
+            "strategy: dynamic_tree\nrollout:\n  guidance_until: 0.5\n", "t.yaml"));
+        Assert.Contains("rollout.guidance_until (0.5) is for forward-process strategies (nft, awm): dynamic_tree reads", loaded.Message);
+        Assert.Empty(Arbor.Configuration.ConfigLoader.Parse<GrpoTrainConfig>("strategy: awm\nrollout:\n  guidance_until: 0.5\n",
+            "t.yaml").Problems());
+        using var pipeline = Rollouts.RolloutEngineTests.TinyPipeline(4);
+        var tree = Assert.Throws<Arbor.Configuration.ConfigException>(() =>
+            TreeInspection.Rollout(pipeline, flowGrpo, "a red circle", 0, 1));
+        Assert.Contains("flow_grpo reads the rollout's log-probabilities back", tree.Message);
     }
 
     [Fact]

@@ -66,10 +66,6 @@ public static class DenoisingSteps
         return scope.MoveToOuter((transition.Mean.Detach() + transition.Std * noise).Detach());
     }
 
-    /// <summary>Broadcasts a per-sample [B] tensor to [B, 1, …, 1] of the rank of <paramref name="like"/>.</summary>
-    public static Tensor PerSample(Tensor values, Tensor like) =>
-        values.Reshape([values.Size(0), .. Enumerable.Repeat(1L, like.Dim - 1)]);
-
     /// <summary>The same scalar for every sample, shaped [B, 1, …, 1].</summary>
     public static Tensor Constant(double value, Tensor like, Tensor? noiseScale)
     {
@@ -78,6 +74,6 @@ public static class DenoisingSteps
         Array.Fill(shape, 1L);
         shape[0] = like.Size(0);
         var s = Torch.Full(shape, value, DType.Float32, like.Device);
-        return scope.MoveToOuter(noiseScale is null ? s : s * PerSample(noiseScale.To(DType.Float32), like));
+        return scope.MoveToOuter(noiseScale is null ? s : s * noiseScale.To(DType.Float32).PerSampleLike(like));
     }
 }
