@@ -129,11 +129,17 @@ public class ShippedConfigTests
     }
 
     [Fact]
-    public void ShippedNftIsTheMeasuredGuidanceIntervalOverTheFiveStepHeunAblationAndItsTreeVariantKeepsTheEulerTree()
+    public void ShippedNftIsTheMeasuredAnnealedGuidanceIntervalOverTheFiveStepHeunAblationAndItsTreeVariantKeepsTheEulerTree()
     {
         var shipped = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), "nft.yaml"));
+        var annealed = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), "ablations", "nft-cosine-400.yaml"));
+        Assert.Equal(ConfigLoader.ToYaml(annealed), ConfigLoader.ToYaml(shipped));
+        Assert.Equal((LearningRateDecay.Cosine, 400L, 400), (shipped.Optim.Decay, shipped.Optim.DecayIterations, shipped.Train.Iterations));
+        // the measured guidance interval is the shipped config at the constant rate it was measured at
         var interval = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), "ablations", "nft-guidance-interval.yaml"));
-        Assert.Equal(ConfigLoader.ToYaml(interval), ConfigLoader.ToYaml(shipped));
+        Assert.Equal(LearningRateDecay.Constant, interval.Optim.Decay);
+        Assert.Equal(ConfigLoader.ToYaml(interval),
+            ConfigLoader.ToYaml(shipped with { Optim = interval.Optim, Train = interval.Train, Eval = interval.Eval }));
         Assert.Equal((0.5, 0.0), (shipped.Rollout.GuidanceUntil, shipped.Nft.RefWeight));
         // the config before it, which the earlier nft ablations extend, is the measured 5-step Heun ablation
         var before = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), "ablations", "nft-full-guidance.yaml"));
@@ -145,6 +151,7 @@ public class ShippedConfigTests
         var euler = ConfigLoader.Load<GrpoTrainConfig>(Path.Combine(ConfigDirectory(), "ablations", "nft-euler.yaml"));
         Assert.Equal(euler.Rollout, tree.Rollout);
         Assert.Equal(10, tree.Nft.Steps);
+        Assert.Equal((LearningRateDecay.Constant, 100), (tree.Optim.Decay, tree.Train.Iterations));    // as measured on trees
     }
 
     [Fact]
@@ -192,6 +199,9 @@ public class ShippedConfigTests
         var undone = eps with
         {
             Model = flow.Model,
+            Optim = flow.Optim,     // nft-eps keeps the constant rate it was measured at
+            Train = flow.Train,
+            Eval = flow.Eval,
             Nft = eps.Nft with
             {
                 Steps = flow.Nft.Steps,

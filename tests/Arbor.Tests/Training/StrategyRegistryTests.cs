@@ -18,6 +18,22 @@ public class StrategyRegistryTests
     }
 
     [Fact]
+    public void EachEntrysLogProbabilityFlagIsWhatItsBuiltLossReports()
+    {
+        // the guidance-interval check reads the entry's flag before any loss exists; the engine's folding reads the loss
+        using var pipeline = Rollouts.RolloutEngineTests.TinyPipeline(4);
+        foreach (var entry in StrategyRegistry.All)
+        {
+            var config = new GrpoTrainConfig { Strategy = entry.Name, Lora = new LoraConfig { Enabled = true } };
+            var strategy = StrategyRegistry.Create(config);
+            var trainer = PolicyUpdates.Create(config, pipeline, strategy, new Arbor.Rollouts.RolloutEngine(pipeline, config.Rollout));
+            using var dispose = trainer as IDisposable;
+            Assert.True(entry.ReadsRolloutLogProbs == trainer.UsesRolloutLogProbs, entry.Name);
+        }
+        Assert.Equal(["nft", "awm"], StrategyRegistry.All.Where(e => !e.ReadsRolloutLogProbs).Select(e => e.Name));
+    }
+
+    [Fact]
     public void AnUnknownStrategyIsAConfigErrorListingTheKnownOnes()
     {
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse<GrpoTrainConfig>("strategy: flow_gpro\n", "t.yaml"));
