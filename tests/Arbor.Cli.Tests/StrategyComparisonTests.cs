@@ -3,6 +3,7 @@ using System.Xml.Linq;
 using Arbor.Cli.Bench;
 using Arbor.Evaluation;
 using Arbor.Reporting;
+using Arbor.Tensors;
 using Arbor.TestKit;
 
 namespace Arbor.Cli.Tests;
@@ -134,6 +135,11 @@ public class StrategyComparisonTests : IDisposable
         // overall: a's colors 00 → 11 (+1), counting 10 → 10 (0): 25 % → 75 %, +50 pts;
         // Wald half-width 1.96·√((2 − 4/2)/4 + 0)/2 = 0; p = 2 · 0.5² = 0.5
         Assert.Equal("25.0 % → 75.0 % (+50.0 pts [+50.0, +50.0], p 0.500)", summary.Rows[0][4]);
+        // a budget that sets every run's precisions says so, so the table's minutes are read at the arithmetic they bought
+        var pinned = StrategySummary.Of(results, new ComparisonBudget(10, 0, 0, 2, 0.1, Precision.Fp32, Precision.Bf16), [0],
+            new DateTime(2026, 12, 2, 8, 30, 0, DateTimeKind.Utc));
+        Assert.StartsWith("`arbor bench strategies` (10 iterations per run, seeds 0, 2 prompts per family in each held-out set, " +
+            "evaluated in fp32, trained in bf16, 2026-12-02 08:30 UTC)", pinned.Markdown);
         Assert.Contains("Per family, compositional: strict accuracy before → after", md);
         Assert.Contains("| config | colors | counting |", md);
         // a's colors gained both prompts (var (2 − 4/2)/4 = 0); b's colors gained

@@ -11,8 +11,10 @@ namespace Arbor.Cli.Bench;
 
 /// <summary>The shared budget of a comparison: iterations, or minutes of rollout + reward + training (evaluations excluded).</summary>
 /// <param name="EvalPrecision">Every run's eval.precision (null: each config's own), so runs compared stay paired.</param>
+/// <param name="TrainPrecision">Every run's train.precision (null: each config's own), so a minutes budget buys every
+/// method the same arithmetic: a config in fp32 beside one in bf16 would get a third of the iterations on a bf16 CPU.</param>
 public sealed record ComparisonBudget(int Iterations, double Minutes, int EvalEvery, int PromptsPerFamily, double TargetGain,
-    Precision? EvalPrecision = null);
+    Precision? EvalPrecision = null, Precision? TrainPrecision = null);
 
 /// <summary>
 /// One held-out set of one run: accuracy before and after, the paired change (same prompts and seeds) overall and per
@@ -80,7 +82,8 @@ public static class StrategyComparison
             {
                 Iterations = iterations,
                 CheckpointEvery = Math.Max(1, Math.Min(iterations, 10)),
-                TimeBudgetMinutes = budget.Minutes
+                TimeBudgetMinutes = budget.Minutes,
+                Precision = budget.TrainPrecision ?? cfg.Train.Precision
             },
             Eval = cfg.Eval with
             {

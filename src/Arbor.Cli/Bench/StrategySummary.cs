@@ -60,7 +60,8 @@ public sealed record StrategySummary(IReadOnlyList<string> Header, IReadOnlyList
         var md = new StringBuilder()
             .AppendLine($"`arbor bench strategies` ({budgetText} per run, seeds {string.Join(", ", seeds)}, {budget.PromptsPerFamily} " +
                 $"prompts per family in each held-out " +
-                $"set{(budget.EvalPrecision is { } p ? $", evaluated in {ComputePrecision.Name(ComputePrecision.Resolve(p))}" : "")}, " +
+                $"set{(budget.EvalPrecision is { } p ? $", evaluated in {ComputePrecision.Name(ComputePrecision.Resolve(p))}" : "")}" +
+                $"{(budget.TrainPrecision is { } q ? $", trained in {ComputePrecision.Name(ComputePrecision.Resolve(q))}" : "")}, " +
                 $"{utc:yyyy-MM-dd HH:mm} UTC)").AppendLine()
             .AppendLine("Change: one seed, the paired change with its 95 % interval and exact McNemar p over the prompts; several seeds, " +
                 "the mean change ± SD over seeds.").AppendLine();

@@ -51,6 +51,9 @@ internal static class StrategiesBenchCommand
         var evalPrecision = ModelOptions.Precision("--eval-precision",
             "Every run's held-out evaluations (base included) in fp32, bf16 or auto (default: each config's eval.precision, fp32 " +
                 "unless it says otherwise)");
+        var trainPrecision = ModelOptions.Precision("--precision",
+            "Every run's rollouts and training in fp32, bf16 or auto (default: each config's train.precision, fp32 unless it " +
+                "says otherwise); a --minutes comparison gives every method the same arithmetic with it");
         // every config from one base when given; otherwise each config's own `model:` (an ε-config names the ε-base)
         var model = new Option<string?>("--model")
         {
@@ -67,7 +70,7 @@ internal static class StrategiesBenchCommand
         var progressOptions = new ProgressOptions();
         var cmd = new Command("strategies", "Every strategy from the same base at the same budget and seeds: accuracy before/after, time " +
             "to a target gain, s/iteration by phase, NFE.")
-            { configs, iterations, minutes, seeds, evalEvery, target, perFamily, evalPrecision, model, output };
+            { configs, iterations, minutes, seeds, evalEvery, target, perFamily, evalPrecision, trainPrecision, model, output };
         progressOptions.AddTo(cmd);
         cmd.SetAction(r =>
         {
@@ -79,7 +82,8 @@ internal static class StrategiesBenchCommand
             ThreadDefaults.Apply();
             var budget = new ComparisonBudget(r.GetValue(iterations), r.GetValue(minutes), r.GetValue(evalEvery),
                 r.GetValue(perFamily), r.GetValue(target),
-                r.GetResult(evalPrecision) is null ? null : r.GetValue(evalPrecision));
+                r.GetResult(evalPrecision) is null ? null : r.GetValue(evalPrecision),
+                r.GetResult(trainPrecision) is null ? null : r.GetValue(trainPrecision));
             string budgetText = budget.Minutes > 0 ? $"{budget.Minutes:G} min" : $"{budget.Iterations} iterations";
             var results = new List<StrategyResult>();
             Action<StrategyResult>? progress = json ? x => Console.WriteLine(StrategyComparison.JsonLine(x))
