@@ -139,12 +139,14 @@ public class OutputGuardCommandTests : IDisposable
         Assert.Contains("seed 0: 1 iterations from", first);
         File.WriteAllText(Path.Combine(outDir, "notes.txt"), "mine");   // a user's note beside the results is kept
 
-        // --eval-precision sets every run's evaluations (the base's included), whatever the config says
-        (code, var quiet, err) = ArborProcess.Run(ArborProcess.ArborCommand([.. args, "--quiet", "--eval-precision", "bf16"]));
+        // --eval-precision sets every run's evaluations (the base's included), and --precision its rollouts and training,
+        // whatever the config says
+        (code, var quiet, err) = ArborProcess.Run(ArborProcess.ArborCommand(
+            [.. args, "--quiet", "--eval-precision", "bf16", "--precision", "bf16"]));
         Assert.True(code == 0, err);
         var ran = Arbor.Configuration.ConfigLoader.Load<Arbor.Training.GrpoTrainConfig>(Path.Combine(outDir, "run-seed0", "config.yaml"));
-        Assert.Equal((Arbor.Tensors.Precision.Bf16, Arbor.Tensors.Precision.Fp32), (ran.Eval.Precision, ran.Train.Precision));
-        Assert.Contains("evaluated in bf16", File.ReadAllText(Path.Combine(outDir, "summary.md")));
+        Assert.Equal((Arbor.Tensors.Precision.Bf16, Arbor.Tensors.Precision.Bf16), (ran.Eval.Precision, ran.Train.Precision));
+        Assert.Contains("evaluated in bf16, trained in bf16", File.ReadAllText(Path.Combine(outDir, "summary.md")));
 
         // --log-format json: every stdout line an object, each finished run, then where the summary is
         (code, var json, err) = ArborProcess.Run(ArborProcess.ArborCommand([.. args, "--log-format", "json"]));

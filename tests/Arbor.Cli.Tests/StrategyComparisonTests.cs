@@ -4,6 +4,7 @@ using Arbor.Cli.Bench;
 using Arbor.Evaluation;
 using Arbor.Reporting;
 using Arbor.Tensors;
+using Arbor.Training;
 using Arbor.TestKit;
 
 namespace Arbor.Cli.Tests;
@@ -44,6 +45,28 @@ public class StrategyComparisonTests : IDisposable
             [.. bits.Select(b => InDistribution(b).OverallStrict)]);
         return new StrategyResult(config, "flow_grpo", seed, 10, [set], 6, 5, 0.1, 0.9, 100, 50, 70, seconds[^1], seconds, [],
             double.NaN, double.NaN);
+    }
+
+    [Fact]
+    public void ARunTakesTheBudgetsSeedBaseAndPrecisionsAndKeepsTheConfigsWhereTheBudgetIsSilent()
+    {
+        var cfg = new GrpoTrainConfig
+        {
+            Seed = 7,
+            Train = new GrpoScheduleConfig { Iterations = 100, Precision = Precision.Fp32 },
+            Eval = new EvalConfig { Every = 50, Precision = Precision.Bf16 },
+        };
+        var timed = StrategyComparison.ForRun(cfg, 2, new ComparisonBudget(50, 30, 0, 64, 0.1, Precision.Fp32, Precision.Bf16),
+            "models/base");
+        Assert.Equal((2ul, "models/base"), (timed.Seed, timed.Model));
+        // a minutes budget: the clock ends the run, the iteration count is only a bound far beyond it
+        Assert.Equal((100_000, 30.0, 10), (timed.Train.Iterations, timed.Train.TimeBudgetMinutes, timed.Train.CheckpointEvery));
+        Assert.Equal((Precision.Bf16, Precision.Fp32), (timed.Train.Precision, timed.Eval.Precision));
+        Assert.Equal((0, 64), (timed.Eval.Every, timed.Eval.PromptsPerFamily));
+
+        var counted = StrategyComparison.ForRun(cfg, 0, new ComparisonBudget(4, 0, 2, 8, 0.1), "m");
+        Assert.Equal((4, 0.0, 4), (counted.Train.Iterations, counted.Train.TimeBudgetMinutes, counted.Train.CheckpointEvery));
+        Assert.Equal((Precision.Fp32, Precision.Bf16), (counted.Train.Precision, counted.Eval.Precision));
     }
 
     [Fact]

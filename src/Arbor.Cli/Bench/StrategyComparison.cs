@@ -66,15 +66,15 @@ public static class StrategyComparison
     /// </summary>
     public static void PrepareOutput(string outDir) => BenchOutput.Prepare(outDir, Output, ResultsFile);
 
-    /// <param name="model">The base every config starts from; null: the config's own `model`, found as `arbor train` finds it.</param>
-    public static StrategyResult Run(string configPath, ulong seed, ComparisonBudget budget, string outDir, string? model,
-        Action<StrategyResult>? progress = null)
+    /// <summary>
+    /// <paramref name="cfg"/> as one run of a comparison trains it: the seed, the base, the shared budget (a minutes
+    /// budget lets the iteration count float, <c>iterations</c> then only a safety bound), the shared evaluation, and
+    /// the budget's precisions where it sets them.
+    /// </summary>
+    public static GrpoTrainConfig ForRun(GrpoTrainConfig cfg, ulong seed, ComparisonBudget budget, string model)
     {
-        var cfg = ConfigLoader.Load<GrpoTrainConfig>(configPath);
-        model = Commands.ModelOptions.ForConfig(cfg.Model, model);
-        // A minutes budget lets the iteration count float: `iterations` is then only a safety bound.
         int iterations = budget.Minutes > 0 ? Math.Max(budget.Iterations, 100_000) : budget.Iterations;
-        cfg = cfg with
+        return cfg with
         {
             Seed = seed,
             Model = model,
@@ -92,6 +92,14 @@ public static class StrategyComparison
                 Precision = budget.EvalPrecision ?? cfg.Eval.Precision
             },
         };
+    }
+
+    /// <param name="model">The base every config starts from; null: the config's own `model`, found as `arbor train` finds it.</param>
+    public static StrategyResult Run(string configPath, ulong seed, ComparisonBudget budget, string outDir, string? model,
+        Action<StrategyResult>? progress = null)
+    {
+        var cfg = ConfigLoader.Load<GrpoTrainConfig>(configPath);
+        cfg = ForRun(cfg, seed, budget, Commands.ModelOptions.ForConfig(cfg.Model, model));
         var runDir = Path.Combine(outDir, $"{Path.GetFileNameWithoutExtension(configPath)}-seed{seed}");
         OutputGuard.ReplacePrevious(runDir, RunDirectory.Rl);
         var reports = new List<IterationReport>();
