@@ -70,6 +70,40 @@ public class StrategyComparisonTests : IDisposable
     }
 
     [Fact]
+    public void ATableMergesResultsSavedApartAsOneCommandOverAllOfThemWouldSummarizeThem()
+    {
+        string Saved(string name, params StrategyResult[] runs)
+        {
+            var dir = Path.Combine(_temp.Path, name);
+            Directory.CreateDirectory(dir);
+            StrategyComparison.Save(runs, Path.Combine(dir, StrategyComparison.ResultsFile));
+            return dir;
+        }
+        var first = Saved("session1", Run("a.yaml", 0, "1110"), Run("b.yaml", 0, "0110"));
+        var second = Path.Combine(Saved("session2", Run("a.yaml", 1, "1011")), StrategyComparison.ResultsFile);
+
+        var merged = StrategyTable.Merge([first, second]);
+        Assert.Equal(["a.yaml/0", "b.yaml/0", "a.yaml/1"], merged.Select(x => $"{x.Config}/{x.Seed}"));
+        // read back as written: the pass bits that pair runs, and the paired change
+        Assert.Equal("1011", merged[2].Primary.PassAfter);
+        Assert.Equal(Run("a.yaml", 1, "1011").Primary.Change, merged[2].Primary.Change);
+        var budget = new ComparisonBudget(10, 0, 0, 2, 0.1);
+        var utc = new DateTime(2026, 12, 7, 22, 0, 0, DateTimeKind.Utc);
+        Assert.Equal(StrategySummary.Of([Run("a.yaml", 0, "1110"), Run("b.yaml", 0, "0110"), Run("a.yaml", 1, "1011")], budget,
+            [0, 1], utc).Markdown, StrategySummary.Of(merged, budget, [0, 1], utc).Markdown);
+
+        // the same config and seed twice, or runs evaluated on other prompts, would make a table that pairs nothing right
+        var again = Saved("again", Run("a.yaml", 1, "0000"));
+        Assert.Contains("a.yaml seed 1 is in both", Assert.Throws<ArgumentException>(() => StrategyTable.Merge([first, second, again])).Message);
+        var wider = Run("c.yaml", 0, "1110") with { Sets = [Run("c.yaml", 0, "1110").Primary with { N = 5 }] };
+        Assert.Contains("runs pair only on the same held-out prompts",
+            Assert.Throws<ArgumentException>(() => StrategyTable.Merge([first, Saved("wider", wider)])).Message);
+        File.WriteAllText(Path.Combine(_temp.Path, "not.json"), "{\"kind\": \"eval\"}");
+        Assert.Contains("is not a `bench strategies` results.json",
+            Assert.Throws<InvalidDataException>(() => StrategyTable.Merge([Path.Combine(_temp.Path, "not.json")])).Message);
+    }
+
+    [Fact]
     public void TheChartShowsEachConfigsMeanAccuracyOverTimeWithItsSeedsSpread()
     {
         // a: three evaluations per seed (eval_every), minutes 0, 1 | 1.1, 2 | 2.1; b: before and after only, at 2.5 | 3.5 minutes

@@ -155,6 +155,21 @@ public static class StrategyComparison
     public static void Save(IReadOnlyList<StrategyResult> results, string path) =>
         File.WriteAllText(path, JsonSerializer.Serialize(results, ResultJson(indented: true)));
 
+    /// <summary>The runs <see cref="Save"/> wrote to <paramref name="path"/>; a file that is not such a list is an error naming it.</summary>
+    public static IReadOnlyList<StrategyResult> Load(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"no `bench strategies` results at {path}", path);
+        try
+        {
+            return JsonSerializer.Deserialize<List<StrategyResult>>(File.ReadAllText(path), ResultJson(indented: false))
+                ?? throw new JsonException("null");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path} is not a `bench strategies` results.json: {e.Message}", e);
+        }
+    }
+
     /// <summary>One run's result as `--log-format json` prints it: one line, the same fields as results.json's entries.</summary>
     public static string JsonLine(StrategyResult result) =>
         JsonSerializer.Serialize(new { kind = "run", result }, ResultJson(indented: false));

@@ -21,6 +21,7 @@ public static class BenchCommand
         bench.Subcommands.Add(PrecisionBenchCommand.Create());
         bench.Subcommands.Add(RlThroughputBenchCommand.Create());
         bench.Subcommands.Add(CompareBenchCommand.Create());
+        bench.Subcommands.Add(TableBenchCommand.Create());
         bench.Subcommands.Add(CheckpointBenchCommand.Create());
         return bench;
     }

@@ -17,43 +17,13 @@ internal static class StrategiesBenchCommand
             DefaultValueFactory = _ => ["configs/flow-grpo.yaml", "configs/dance-grpo.yaml", "configs/mix-grpo.yaml",
                 "configs/tree-grpo.yaml", "configs/branch-grpo.yaml", "configs/dynamic-treerpo.yaml"]
         };
-        var iterations = new Option<int>("--iterations")
-        {
-            Description = "Iterations per run (the shared budget when --minutes is 0)",
-            DefaultValueFactory = _ => 50
-        };
-        var minutes = new Option<double>("--minutes")
-        {
-            Description = "Minutes of rollout + reward + training per run (evaluations excluded); 0 = use --iterations",
-            DefaultValueFactory = _ => 0
-        };
+        var budgetOptions = new ComparisonBudgetOptions();
         var seeds = new Option<ulong[]>("--seeds")
         {
             Description = "Seeds; every config runs once per seed",
             AllowMultipleArgumentsPerToken = true,
             DefaultValueFactory = _ => [0]
         };
-        var evalEvery = new Option<int>("--eval-every")
-        {
-            Description = "Iterations between held-out evaluations (for time-to-target); 0 = before and after only",
-            DefaultValueFactory = _ => 0
-        };
-        var target = new Option<double>("--target-gain")
-        {
-            Description = "Gain of held-out strict accuracy that counts as reaching the target (time-to-target)",
-            DefaultValueFactory = _ => 0.10
-        };
-        var perFamily = new Option<int>("--prompts-per-family")
-        {
-            Description = "Prompts per family in each held-out set at each evaluation",
-            DefaultValueFactory = _ => new Arbor.Evaluation.EvalConfig().PromptsPerFamily
-        };
-        var evalPrecision = ModelOptions.Precision("--eval-precision",
-            "Every run's held-out evaluations (base included) in fp32, bf16 or auto (default: each config's eval.precision, fp32 " +
-                "unless it says otherwise)");
-        var trainPrecision = ModelOptions.Precision("--precision",
-            "Every run's rollouts and training in fp32, bf16 or auto (default: each config's train.precision, fp32 unless it " +
-                "says otherwise); a --minutes comparison gives every method the same arithmetic with it");
         // every config from one base when given; otherwise each config's own `model:` (an ε-config names the ε-base)
         var model = new Option<string?>("--model")
         {
@@ -70,7 +40,8 @@ internal static class StrategiesBenchCommand
         var progressOptions = new ProgressOptions();
         var cmd = new Command("strategies", "Every strategy from the same base at the same budget and seeds: accuracy before/after, time " +
             "to a target gain, s/iteration by phase, NFE.")
-            { configs, iterations, minutes, seeds, evalEvery, target, perFamily, evalPrecision, trainPrecision, model, output };
+            { configs, seeds, model, output };
+        budgetOptions.AddTo(cmd);
         progressOptions.AddTo(cmd);
         cmd.SetAction(r =>
         {
@@ -80,10 +51,7 @@ internal static class StrategiesBenchCommand
             var outDir = r.GetValue(output)!;
             StrategyComparison.PrepareOutput(outDir);   // a directory that is not an earlier comparison is refused before any model work
             ThreadDefaults.Apply();
-            var budget = new ComparisonBudget(r.GetValue(iterations), r.GetValue(minutes), r.GetValue(evalEvery),
-                r.GetValue(perFamily), r.GetValue(target),
-                r.GetResult(evalPrecision) is null ? null : r.GetValue(evalPrecision),
-                r.GetResult(trainPrecision) is null ? null : r.GetValue(trainPrecision));
+            var budget = budgetOptions.Budget(r);
             string budgetText = budget.Minutes > 0 ? $"{budget.Minutes:G} min" : $"{budget.Iterations} iterations";
             var results = new List<StrategyResult>();
             Action<StrategyResult>? progress = json ? x => Console.WriteLine(StrategyComparison.JsonLine(x))
