@@ -94,7 +94,8 @@ public class StrategyComparisonTests : IDisposable
 
         // the same config and seed twice, or runs evaluated on other prompts, would make a table that pairs nothing right
         var again = Saved("again", Run("a.yaml", 1, "0000"));
-        Assert.Contains("a.yaml seed 1 is in both", Assert.Throws<ArgumentException>(() => StrategyTable.Merge([first, second, again])).Message);
+        Assert.Contains("a.yaml seed 1 is in both",
+            Assert.Throws<ArgumentException>(() => StrategyTable.Merge([first, second, again])).Message);
         var wider = Run("c.yaml", 0, "1110") with { Sets = [Run("c.yaml", 0, "1110").Primary with { N = 5 }] };
         Assert.Contains("runs pair only on the same held-out prompts",
             Assert.Throws<ArgumentException>(() => StrategyTable.Merge([first, Saved("wider", wider)])).Message);

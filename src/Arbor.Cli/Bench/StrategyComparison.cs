@@ -155,7 +155,9 @@ public static class StrategyComparison
     public static void Save(IReadOnlyList<StrategyResult> results, string path) =>
         File.WriteAllText(path, JsonSerializer.Serialize(results, ResultJson(indented: true)));
 
-    /// <summary>The runs <see cref="Save"/> wrote to <paramref name="path"/>; a file that is not such a list is an error naming it.</summary>
+    /// <summary>
+    /// The runs <see cref="Save"/> wrote to <paramref name="path"/>; a file that is not such a list is an error naming it.
+    /// </summary>
     public static IReadOnlyList<StrategyResult> Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"no `bench strategies` results at {path}", path);
