@@ -162,6 +162,17 @@ public class OutputGuardCommandTests : IDisposable
         Assert.True(RunDirectory.Rl.Recognises(Path.Combine(outDir, "run-seed0")));
         Assert.Equal("mine", File.ReadAllText(Path.Combine(outDir, "notes.txt")));
 
+        // `bench table` over that output writes the same run into its own, summarized under its own name
+        var tableDir = Path.Combine(_temp.Path, "table");
+        (code, var tabled, err) = ArborProcess.Run(ArborProcess.ArborCommand(
+            ["bench", "table", outDir, "--iterations", "1", "--prompts-per-family", "1", "--out", tableDir]));
+        Assert.True(code == 0, err);
+        Assert.Contains("1 runs of 1 configs", tabled);
+        Assert.StartsWith("`arbor bench table` over 1 results (1 iterations per run, seeds 0, 1 prompts per family",
+            File.ReadAllText(Path.Combine(tableDir, "summary.md")));
+        Assert.Equal(File.ReadAllText(Path.Combine(outDir, StrategyComparison.ResultsFile)),
+            File.ReadAllText(Path.Combine(tableDir, StrategyComparison.ResultsFile)));
+
         // without --model each config starts from its own `model:` (here the tiny base; the shipped base otherwise)
         (code, _, err) = ArborProcess.Run(ArborProcess.ArborCommand(
             ["bench", "strategies", "--configs", config, "--iterations", "1", "--prompts-per-family", "1", "--out", outDir, "--quiet"]));

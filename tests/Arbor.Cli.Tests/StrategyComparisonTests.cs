@@ -91,6 +91,8 @@ public class StrategyComparisonTests : IDisposable
         var utc = new DateTime(2026, 12, 7, 22, 0, 0, DateTimeKind.Utc);
         Assert.Equal(StrategySummary.Of([Run("a.yaml", 0, "1110"), Run("b.yaml", 0, "0110"), Run("a.yaml", 1, "1011")], budget,
             [0, 1], utc).Markdown, StrategySummary.Of(merged, budget, [0, 1], utc).Markdown);
+        Assert.StartsWith("`arbor bench table` over 2 results (10 iterations per run, seeds 0, 1,",
+            StrategySummary.Of(merged, budget, [0, 1], utc, "`arbor bench table` over 2 results").Markdown);
 
         // the same config and seed twice, or runs evaluated on other prompts, would make a table that pairs nothing right
         var again = Saved("again", Run("a.yaml", 1, "0000"));

@@ -25,8 +25,10 @@ public sealed record StrategySummary(IReadOnlyList<string> Header, IReadOnlyList
         return path;
     }
 
+    /// <param name="source">What made the runs, summary.md's first words: one `bench strategies` command, or `bench table`
+    /// over the results of several.</param>
     public static StrategySummary Of(IReadOnlyList<StrategyResult> results, ComparisonBudget budget,
-        IReadOnlyList<ulong> seeds, DateTime utc)
+        IReadOnlyList<ulong> seeds, DateTime utc, string source = "`arbor bench strategies`")
     {
         string budgetText = budget.Minutes > 0 ? $"{budget.Minutes:G} min" : $"{budget.Iterations} iterations";
         var setNames = results[0].Sets.Select(s => s.Set).ToList();
@@ -58,7 +60,7 @@ public sealed record StrategySummary(IReadOnlyList<string> Header, IReadOnlyList
         }
 
         var md = new StringBuilder()
-            .AppendLine($"`arbor bench strategies` ({budgetText} per run, seeds {string.Join(", ", seeds)}, {budget.PromptsPerFamily} " +
+            .AppendLine($"{source} ({budgetText} per run, seeds {string.Join(", ", seeds)}, {budget.PromptsPerFamily} " +
                 $"prompts per family in each held-out " +
                 $"set{(budget.EvalPrecision is { } p ? $", evaluated in {ComputePrecision.Name(ComputePrecision.Resolve(p))}" : "")}" +
                 $"{(budget.TrainPrecision is { } q ? $", trained in {ComputePrecision.Name(ComputePrecision.Resolve(q))}" : "")}, " +

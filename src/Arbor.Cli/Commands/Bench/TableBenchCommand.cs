@@ -33,7 +33,8 @@ internal static class TableBenchCommand
             StrategyComparison.PrepareOutput(outDir);
             StrategyComparison.Save(results, Path.Combine(outDir, StrategyComparison.ResultsFile));
             var seeds = results.Select(x => x.Seed).Distinct().Order().ToList();
-            var path = StrategySummary.Of(results, budgetOptions.Budget(r), seeds, DateTime.UtcNow).WriteTo(outDir);
+            var path = StrategySummary.Of(results, budgetOptions.Budget(r), seeds, DateTime.UtcNow,
+                $"`arbor bench table` over {r.GetValue(inputs)!.Length} results").WriteTo(outDir);
             Console.WriteLine($"{results.Count} runs of {results.Select(x => x.Config).Distinct().Count()} configs; summary: {path}");
             return 0;
         });
