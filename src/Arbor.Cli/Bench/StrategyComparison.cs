@@ -14,7 +14,11 @@ namespace Arbor.Cli.Bench;
 /// <param name="TrainPrecision">Every run's train.precision (null: each config's own), so a minutes budget buys every
 /// method the same arithmetic: a config in fp32 beside one in bf16 would get a third of the iterations on a bf16 CPU.</param>
 public sealed record ComparisonBudget(int Iterations, double Minutes, int EvalEvery, int PromptsPerFamily, double TargetGain,
-    Precision? EvalPrecision = null, Precision? TrainPrecision = null);
+    Precision? EvalPrecision = null, Precision? TrainPrecision = null)
+{
+    /// <summary>The budget as the summaries and progress lines name it: "30 min" or "50 iterations".</summary>
+    public string Text => Minutes > 0 ? $"{Minutes:G} min" : $"{Iterations} iterations";
+}
 
 /// <summary>
 /// One held-out set of one run: accuracy before and after, the paired change (same prompts and seeds) overall and per

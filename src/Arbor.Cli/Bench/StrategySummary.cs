@@ -30,7 +30,6 @@ public sealed record StrategySummary(IReadOnlyList<string> Header, IReadOnlyList
     public static StrategySummary Of(IReadOnlyList<StrategyResult> results, ComparisonBudget budget,
         IReadOnlyList<ulong> seeds, DateTime utc, string source = "`arbor bench strategies`")
     {
-        string budgetText = budget.Minutes > 0 ? $"{budget.Minutes:G} min" : $"{budget.Iterations} iterations";
         var setNames = results[0].Sets.Select(s => s.Set).ToList();
         var configs = results.GroupBy(x => x.Config).ToList();
         var header = new List<string> { "config", "strategy", "seeds", "iterations" };
@@ -60,7 +59,7 @@ public sealed record StrategySummary(IReadOnlyList<string> Header, IReadOnlyList
         }
 
         var md = new StringBuilder()
-            .AppendLine($"{source} ({budgetText} per run, seeds {string.Join(", ", seeds)}, {budget.PromptsPerFamily} " +
+            .AppendLine($"{source} ({budget.Text} per run, seeds {string.Join(", ", seeds)}, {budget.PromptsPerFamily} " +
                 $"prompts per family in each held-out " +
                 $"set{(budget.EvalPrecision is { } p ? $", evaluated in {ComputePrecision.Name(ComputePrecision.Resolve(p))}" : "")}" +
                 $"{(budget.TrainPrecision is { } q ? $", trained in {ComputePrecision.Name(ComputePrecision.Resolve(q))}" : "")}, " +

@@ -13,27 +13,33 @@ public static class StrategyTable
     public static IReadOnlyList<StrategyResult> Merge(IReadOnlyList<string> resultsFiles)
     {
         if (resultsFiles.Count == 0) throw new ArgumentException("bench table needs at least one results.json");
-        var merged = new List<(StrategyResult Run, string From)>();
+        var merged = new List<StrategyResult>();
+        var firstFrom = "";
+        var seen = new Dictionary<(string Config, ulong Seed), string>();   // where each config and seed came from
         foreach (var input in resultsFiles)
         {
             var path = Directory.Exists(input) ? Path.Combine(input, StrategyComparison.ResultsFile) : input;
             foreach (var run in StrategyComparison.Load(path))
             {
-                if (merged.FirstOrDefault(m => m.Run.Config == run.Config && m.Run.Seed == run.Seed) is { Run: not null } twice)
+                if (!seen.TryAdd((run.Config, run.Seed), path))
                 {
-                    throw new ArgumentException($"{run.Config} seed {run.Seed} is in both {twice.From} and {path}: " +
+                    throw new ArgumentException($"{run.Config} seed {run.Seed} is in both {seen[(run.Config, run.Seed)]} and {path}: " +
                         "a table takes each config and seed once");
                 }
-                if (merged.Count > 0 && Sets(run) != Sets(merged[0].Run))
+                if (merged.Count == 0)
+                {
+                    firstFrom = path;
+                }
+                else if (Sets(run) != Sets(merged[0]))
                 {
                     throw new ArgumentException($"{path}'s {run.Config} seed {run.Seed} was evaluated on {Sets(run)}, " +
-                        $"{merged[0].From}'s runs on {Sets(merged[0].Run)}: runs pair only on the same held-out prompts");
+                        $"{firstFrom}'s runs on {Sets(merged[0])}: runs pair only on the same held-out prompts");
                 }
-                merged.Add((run, path));
+                merged.Add(run);
             }
         }
         if (merged.Count == 0) throw new ArgumentException($"no runs in {string.Join(", ", resultsFiles)}");
-        return [.. merged.Select(m => m.Run)];
+        return merged;
     }
 
     private static string Sets(StrategyResult run) => string.Join(", ", run.Sets.Select(s => $"{s.Set} (n = {s.N})"));

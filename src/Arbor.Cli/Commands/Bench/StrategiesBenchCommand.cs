@@ -52,7 +52,6 @@ internal static class StrategiesBenchCommand
             StrategyComparison.PrepareOutput(outDir);   // a directory that is not an earlier comparison is refused before any model work
             ThreadDefaults.Apply();
             var budget = budgetOptions.Budget(r);
-            string budgetText = budget.Minutes > 0 ? $"{budget.Minutes:G} min" : $"{budget.Iterations} iterations";
             var results = new List<StrategyResult>();
             Action<StrategyResult>? progress = json ? x => Console.WriteLine(StrategyComparison.JsonLine(x))
                 : verbose ? x => AnsiConsole.MarkupLine($"  {x.Iterations} iterations, {x.SecondsPerIteration:F1} s/iter: " +
@@ -64,7 +63,7 @@ internal static class StrategiesBenchCommand
                 {
                     if (verbose)
                     {
-                        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(config)}[/] seed {seed}: {budgetText} from " +
+                        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(config)}[/] seed {seed}: {budget.Text} from " +
                             $"{Markup.Escape(modelDir ?? "its config's model")}");
                     }
                     results.Add(StrategyComparison.Run(config, seed, budget, outDir, modelDir, progress));

@@ -28,13 +28,14 @@ internal static class TableBenchCommand
         budgetOptions.AddTo(cmd);
         cmd.SetAction(r =>
         {
-            var results = StrategyTable.Merge(r.GetValue(inputs)!);   // every input read and checked before the output is touched
+            var inputPaths = r.GetValue(inputs)!;
+            var results = StrategyTable.Merge(inputPaths);   // every input read and checked before the output is touched
             var outDir = r.GetValue(output)!;
             StrategyComparison.PrepareOutput(outDir);
             StrategyComparison.Save(results, Path.Combine(outDir, StrategyComparison.ResultsFile));
             var seeds = results.Select(x => x.Seed).Distinct().Order().ToList();
             var path = StrategySummary.Of(results, budgetOptions.Budget(r), seeds, DateTime.UtcNow,
-                $"`arbor bench table` over {r.GetValue(inputs)!.Length} results").WriteTo(outDir);
+                $"`arbor bench table` over {inputPaths.Length} results").WriteTo(outDir);
             Console.WriteLine($"{results.Count} runs of {results.Select(x => x.Config).Distinct().Count()} configs; summary: {path}");
             return 0;
         });
