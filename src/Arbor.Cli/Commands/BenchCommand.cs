@@ -18,6 +18,7 @@ public static class BenchCommand
         bench.Subcommands.Add(StrategiesBenchCommand.Create());
         bench.Subcommands.Add(ModelBenchCommand.Create());
         bench.Subcommands.Add(RewardSpreadBenchCommand.Create());
+        bench.Subcommands.Add(GradientNoiseBenchCommand.Create());
         bench.Subcommands.Add(PrecisionBenchCommand.Create());
         bench.Subcommands.Add(RlThroughputBenchCommand.Create());
         bench.Subcommands.Add(CompareBenchCommand.Create());

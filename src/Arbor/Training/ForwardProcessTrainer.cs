@@ -47,6 +47,12 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
 
     public IDisposable RolloutPolicy() => _old.Applied();
 
+    /// <summary>The rollout times the loss's noised copies are drawn at (without jitter: each sample is at one of these).</summary>
+    internal IReadOnlyList<double> TrainedTimes => [.. _schedule.Times.Take(_config.TrainedStepCount)];
+
+    /// <summary>Whether the samples' times are jittered between the grid's (then not one of <see cref="TrainedTimes"/>).</summary>
+    internal bool JittersTimes => _config.JitterTimes;
+
     /// <summary>The loss trains on the leaves' clean images: the rollout's log-probabilities are never read.</summary>
     public bool UsesRolloutLogProbs => false;
 
@@ -219,22 +225,9 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
         public void Backward(int part, int parts)
         {
             // whole leaves per part: a leaf's other times in another part would leak its advantage into the signal meter
-            var chosen = _samples.Where(s => s.LeafKey % parts == part).ToList();
-            int maxBatch = _trainer._loss.MaxBatch;
-            for (int start = 0; start < chosen.Count; start += maxBatch)
-            {
-                var chunk = chosen.GetRange(start, Math.Min(maxBatch, chosen.Count - start));
-                using var scope = Torch.NewScope();
-                var batch = _trainer.Batch(chunk, _conditioning);
-                if (part == 1 && _steps == 1) _signal.AddRange(SignalPairs(batch));   // held out from the first step
-                var (loss, s) = _trainer._lossFunction.Of(batch, _allSamples);
-                loss.Backward();
-                _forwards += chunk.Count * (_trainer._lossFunction.NeedsReference ? 3L : 2L) * _trainer.ForwardsPerVelocity(_conditioning);
-                _lossSum += loss.Item();
-                _stats = new ForwardLossStats(_stats.RefSum + s.RefSum, _stats.Clipped + s.Clipped, _stats.RatioSum + s.RatioSum,
-                    _stats.RatioSq + s.RatioSq);
-            }
+            BackwardSamples(_samples.Where(s => s.LeafKey % parts == part).ToList(), measureSignal: part == 1 && _steps == 1);
             var anchors = Anchors.Where(s => s.LeafKey % parts == part).ToList();
+            int maxBatch = _trainer._loss.MaxBatch;
             for (int start = 0; start < anchors.Count; start += maxBatch)
             {
                 var chunk = anchors.GetRange(start, Math.Min(maxBatch, anchors.Count - start));
@@ -243,6 +236,31 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
                 loss.Backward();
                 _forwards += chunk.Count * 2L * _trainer.ForwardsPerVelocity(_conditioning);
                 _lossSum += loss.Item();
+            }
+        }
+
+        /// <summary>
+        /// Accumulates the gradient of this rank's samples drawn at <paramref name="time"/> alone (each sample's loss still
+        /// divided by the iteration's sample count, so the times' gradients sum to the whole term's): where along the
+        /// trajectory the gradient's signal and noise lie (<see cref="GradientNoiseProbe"/>). No anchor samples.
+        /// </summary>
+        internal void BackwardAt(double time) => BackwardSamples([.. _samples.Where(s => s.Time == time)], measureSignal: false);
+
+        private void BackwardSamples(List<Sample> chosen, bool measureSignal)
+        {
+            int maxBatch = _trainer._loss.MaxBatch;
+            for (int start = 0; start < chosen.Count; start += maxBatch)
+            {
+                var chunk = chosen.GetRange(start, Math.Min(maxBatch, chosen.Count - start));
+                using var scope = Torch.NewScope();
+                var batch = _trainer.Batch(chunk, _conditioning);
+                if (measureSignal) _signal.AddRange(SignalPairs(batch));   // held out from the first step
+                var (loss, s) = _trainer._lossFunction.Of(batch, _allSamples);
+                loss.Backward();
+                _forwards += chunk.Count * (_trainer._lossFunction.NeedsReference ? 3L : 2L) * _trainer.ForwardsPerVelocity(_conditioning);
+                _lossSum += loss.Item();
+                _stats = new ForwardLossStats(_stats.RefSum + s.RefSum, _stats.Clipped + s.Clipped, _stats.RatioSum + s.RatioSum,
+                    _stats.RatioSq + s.RatioSq);
             }
         }
 

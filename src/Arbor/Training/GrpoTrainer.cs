@@ -58,7 +58,7 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
     {
         CheckBeforeLoading(cancel);
         using var runLock = PrepareRunDirectory(resume, overwrite);
-        using var policy = LoadPolicy();
+        using var policy = LoadPolicy(config);
         using var method = BuildMethod(policy);
         using var ema = config.Train.EmaDecay > 0 ? new ExponentialMovingAverage(policy.Model, config.Train.EmaDecay) : null;
         var progress = RestoreProgress(resume, policy, method, ema);
@@ -71,7 +71,7 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
 
     /// <summary>The trainable model and its optimizer: the pretrained base with LoRA adapters (or fully trainable), its
     /// text encoder frozen.</summary>
-    private sealed class Policy(TextToImagePipeline pipeline, Optimizer optimizer) : IDisposable
+    internal sealed class Policy(TextToImagePipeline pipeline, Optimizer optimizer) : IDisposable
     {
         public TextToImagePipeline Pipeline => pipeline;
         public FlowDiT Model => pipeline.Model;
@@ -92,12 +92,13 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
         public GrpoIteration Iteration => iteration;
 
         public void Dispose() => Release(trainer, rewards);
+    }
 
-        public static void Release(IPolicyUpdate trainer, IEnumerable<(IRewardFunction, double)> rewards)
-        {
-            foreach (var (reward, _) in rewards) (reward as IDisposable)?.Dispose();
-            (trainer as IDisposable)?.Dispose();
-        }
+    /// <summary>Disposes what a method holds: its update's old policy and the rewards that hold resources.</summary>
+    internal static void Release(IPolicyUpdate trainer, IEnumerable<(IRewardFunction, double)> rewards)
+    {
+        foreach (var (reward, _) in rewards) (reward as IDisposable)?.Dispose();
+        (trainer as IDisposable)?.Dispose();
     }
 
     /// <summary>Where the run is: the next iteration, the training seconds spent, the last iteration checkpointed and how
@@ -150,7 +151,8 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
         }
     }
 
-    private Policy LoadPolicy()
+    /// <summary>The run's policy as its first iteration finds it (also the gradient-noise probe's, <see cref="GradientNoiseProbe"/>).</summary>
+    internal static Policy LoadPolicy(GrpoTrainConfig config)
     {
         var pipeline = TextToImagePipeline.Load(config.Model);
         try
@@ -183,14 +185,14 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
         try
         {
             if (StrategyRegistry.GuidanceIntervalProblem(config) is { } interval) throw new ConfigException(interval);
-            rewards.AddRange(BuildRewards());
+            rewards.AddRange(BuildRewards(config));
             var iteration = new GrpoIteration(policy.Pipeline, strategy, engine, rewards, config.Advantage, trainer,
                 policy.Optimizer, Parallel);
             return new Method(trainer, rewards, iteration);
         }
         catch
         {
-            Method.Release(trainer, rewards);
+            Release(trainer, rewards);
             throw;
         }
     }
@@ -384,7 +386,8 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
         probe.CheckHealthAsync(cancel).GetAwaiter().GetResult();
     }
 
-    private List<(IRewardFunction, double)> BuildRewards() =>
+    /// <summary>The run's rewards and their weights; the caller disposes the ones that are disposable.</summary>
+    internal static List<(IRewardFunction, double)> BuildRewards(GrpoTrainConfig config) =>
         config.Reward.Names.Select((name, k) => (
             name == "remote" ? (IRewardFunction)new RemoteReward(config.Reward.Remote) : BuiltInRewards.Create(name),
             config.Reward.Weights.Count > k ? config.Reward.Weights[k] : 1.0)).ToList();
