@@ -46,6 +46,14 @@ public abstract record ForwardProcessConfig
     /// </summary>
     public bool SharedTrainingNoise { get; init; }
     /// <summary>
+    /// Train every noised copy twice, at its noise ε and at −ε (antithetic variates; Arbor's, not the papers'; default
+    /// off). The loss's re-noising of the same images makes about three quarters of one iteration's gradient variance on
+    /// the shipped nft (`arbor bench gradient-noise`, docs/BENCHMARKS.md), and the flow-matching target ε − x0 is odd in
+    /// ε: the pair cancels the part of that noise the sign of ε makes, at twice the training forwards and the same
+    /// expected gradient (ε and −ε are equally likely).
+    /// </summary>
+    public bool AntitheticNoise { get; init; }
+    /// <summary>
     /// How the loss weighs an image's pixels: uniform (default, the papers': the mean over all of them), or group_spread,
     /// each pixel by how much the group's images differ there (<see cref="Training.GroupSpreadWeights"/>, mean 1), so
     /// that the pixels every image of the group shares, which cannot be what the reward told apart, add no

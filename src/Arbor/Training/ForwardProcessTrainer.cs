@@ -64,7 +64,7 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
     /// with dense credit its advantage per pixel (one array shared by the leaf's samples).
     /// </summary>
     internal readonly record struct Sample(RolloutNode Leaf, int LeafKey, double Time, double Advantage, ulong NoiseSeed,
-        float[]? PixelWeights = null, float[]? AdvantageMap = null);
+        float[]? PixelWeights = null, float[]? AdvantageMap = null, bool NegatedNoise = false);
 
     public PolicyUpdateStats Update(long iteration, RolloutForest forest, AdvantageResult advantages,
         PromptConditioning conditioning, Optimizer optimizer,
@@ -121,6 +121,8 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
                     : SeedHash.Of(_seed, (ulong)iteration, 4, prompt, (ulong)index, (ulong)k),
                 pixelWeights?[leaf.Prompt], advantageMap)));
         }
+        // antithetic: each copy's twin at −ε, beside it so that both fall in the same part
+        if (_config.AntitheticNoise) samples = [.. samples.SelectMany(s => new[] { s, s with { NegatedNoise = true } })];
         var anchors = AnchorSamples(iteration, forest, leaves, advantages, indexInPrompt);
         var counts = dp.Sum(samples.Count, samples.Select(s => s.Leaf).Distinct().Count(), anchors.Count);
         return new TermPlan(this, iteration, samples, conditioning, dp, (int)counts[0], (int)counts[1])
@@ -208,6 +210,9 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
 
         /// <summary>The times this rank's samples were drawn at, in order.</summary>
         internal IEnumerable<double> Times => _samples.Select(s => s.Time);
+
+        /// <summary>This rank's samples, in order.</summary>
+        internal IReadOnlyList<Sample> Drawn => _samples;
 
         /// <summary>Leaves the samples come from, on every rank: at most this many parts hold any.</summary>
         public int Leaves => _allLeaves;
@@ -377,10 +382,12 @@ public sealed class ForwardProcessTrainer : IPolicyUpdate, IDisposable
         return Torch.FromArray(chunk.SelectMany(s => of(s)!).ToArray(), [chunk.Count, 1, h, w]);
     }
 
-    private static Tensor SampleNoise(Sample sample, Tensor x0)
+    /// <summary>A sample's noise ε, the shape of one of <paramref name="x0"/>'s images (−ε for an antithetic twin).</summary>
+    internal static Tensor SampleNoise(Sample sample, Tensor x0)
     {
         using var generator = new Generator(sample.NoiseSeed);
-        return Torch.Randn(x0.Shape[1..], generator);
+        var eps = Torch.Randn(x0.Shape[1..], generator);
+        return sample.NegatedNoise ? -eps : eps;
     }
 
     public void Dispose() => _old.Dispose();

@@ -59,6 +59,50 @@ public class ForwardProcessRolloutTests
         Assert.Contains("awm: the branching window [8, 11) must lie in the 10-step schedule", e.Message);
     }
     [Fact]
+    public void AntitheticNoiseTrainsEveryCopyAtItsNoiseAndAtItsNegation()
+    {
+        using var pipeline = RolloutEngineTests.TinyPipeline(5);
+        var schedule = Arbor.Sampling.TimeSchedule.Linear(4);
+        var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0, MaxBatch = 8 });
+        string[] prompts = ["a red circle", "a blue square"];
+        using var conditioning = new PromptConditioning(pipeline, prompts, 1.0);
+        long baseline = Torch.UnreleasedTensors;
+        List<ForwardProcessTrainer.Sample> Drawn(bool antithetic)
+        {
+            var config = new NftConfig { Steps = 4, GroupSize = 4, TimesPerImage = 2, RefWeight = 0, AntitheticNoise = antithetic };
+            var strategy = new ForwardProcessStrategy("nft", config);
+            using var gen = new Generator(6);
+            using var forest = engine.Run(prompts, strategy, conditioning, gen);
+            var rewards = forest.Leaves.Select((l, i) => (double)(i % 2)).ToList();
+            var a = EdgeAdvantages.Assign(forest, strategy.AdvantageMode, [rewards], [1.0], new AdvantageConfig());
+            using var trainer = new ForwardProcessTrainer(pipeline, config, new NftLoss(config, 5), schedule, new PolicyLossConfig(), 7);
+            var plan = trainer.Plan(0, forest, a, conditioning);
+            Assert.Equal(plan.Drawn.Count, plan.Samples);
+            return [.. plan.Drawn];
+        }
+        var plain = Drawn(false);
+        var paired = Drawn(true);
+        // the same draws, each followed by its twin: same image, time, advantage and noise seed, the noise negated
+        Assert.Equal(2 * plain.Count, paired.Count);
+        for (int i = 0; i < plain.Count; i++)
+        {
+            var (first, twin) = (paired[2 * i], paired[(2 * i) + 1]);
+            Assert.Equal((plain[i].LeafKey, plain[i].Time, plain[i].Advantage, plain[i].NoiseSeed, false),
+                (first.LeafKey, first.Time, first.Advantage, first.NoiseSeed, first.NegatedNoise));
+            Assert.Equal((first.LeafKey, first.Time, first.Advantage, first.NoiseSeed, true),
+                (twin.LeafKey, twin.Time, twin.Advantage, twin.NoiseSeed, twin.NegatedNoise));
+        }
+        using (var scope = Torch.NewScope())
+        {
+            var x0 = Torch.Zeros([1, 3, 16, 16]);
+            var eps = ForwardProcessTrainer.SampleNoise(paired[0], x0).ToFloatArray();
+            Assert.Equal(eps.Select(x => -x), ForwardProcessTrainer.SampleNoise(paired[1], x0).ToFloatArray());
+            Assert.Contains(eps, x => x != 0);
+        }
+        Assert.Equal(baseline, Torch.UnreleasedTensors);
+    }
+
+    [Fact]
     public void TrainedStepsConfinesTheNoisedCopiesToTheFirstStepsTimes()
     {
         using var pipeline = RolloutEngineTests.TinyPipeline(5);
