@@ -10,7 +10,10 @@ namespace Arbor.Training;
 /// <param name="PromptSets">Variance from which prompts an iteration draws.</param>
 /// <param name="Rollouts">Variance from which images the rollout makes of the same prompts.</param>
 /// <param name="Renoisings">Variance from the loss's draws on the same images (times and noise).</param>
-public sealed record GradientNoiseComponents(double SignalSquared, double PromptSets, double Rollouts, double Renoisings)
+/// <param name="SignalStandardError">The jackknife standard error of <paramref name="SignalSquared"/> over prompt sets (NaN
+/// with fewer than 3): a signal within about two of it is not told apart from none.</param>
+public sealed record GradientNoiseComponents(double SignalSquared, double PromptSets, double Rollouts, double Renoisings,
+    double SignalStandardError = double.NaN)
 {
     /// <summary>The variance of one iteration's gradient: one prompt set, one rollout, one draw of its noisings.</summary>
     public double IterationVariance => PromptSets + Rollouts + Renoisings;
@@ -33,6 +36,8 @@ public sealed record GradientNoiseComponents(double SignalSquared, double Prompt
 ///   ‖μ‖² = ‖ḡ‖² − P / S                              (E ‖ḡ‖² = ‖μ‖² + E P / S)
 /// </code>
 /// σ²_R = B − W / K and σ²_S = P − B / R are floored at 0 (a variance); the signal is not, so its estimate stays unbiased.
+/// The signal's estimate equals the mean of ḡ_s · ḡ_s' over pairs of different sets (independent iterations' gradients
+/// agree by exactly this much on average), a U-statistic whose leave-one-set-out jackknife gives its standard error.
 /// </summary>
 public static class GradientNoise
 {
@@ -72,7 +77,39 @@ public static class GradientNoise
         promptSets = setMeans.Sum(m => SquaredDistance(m, grand)) / (sets - 1);
         double signal = grand.Sum(x => x * x) - promptSets / sets;
         return new GradientNoiseComponents(signal, Math.Max(0, promptSets - between / rollouts),
-            Math.Max(0, between - within / noisings), within);
+            Math.Max(0, between - within / noisings), within, JackknifeError(setMeans));
+    }
+
+    /// <summary>
+    /// The jackknife standard error of the mean cross-set dot product: sqrt((S − 1)/S · Σ_i (T₋ᵢ − T̄)²), T₋ᵢ the mean over
+    /// the pairs without set i; NaN below 3 sets (leaving one out must leave a pair).
+    /// </summary>
+    private static double JackknifeError(double[][] setMeans)
+    {
+        int sets = setMeans.Length;
+        if (sets < 3) return double.NaN;
+        var dot = new double[sets, sets];
+        for (int a = 0; a < sets; a++)
+        {
+            for (int b = a + 1; b < sets; b++) dot[a, b] = setMeans[a].Zip(setMeans[b], (x, y) => x * y).Sum();
+        }
+        var leaveOut = Enumerable.Range(0, sets).Select(i =>
+        {
+            double sum = 0;
+            int pairs = 0;
+            for (int a = 0; a < sets; a++)
+            {
+                for (int b = a + 1; b < sets; b++)
+                {
+                    if (a == i || b == i) continue;
+                    sum += dot[a, b];
+                    pairs++;
+                }
+            }
+            return sum / pairs;
+        }).ToList();
+        double mean = leaveOut.Average();
+        return Math.Sqrt((sets - 1.0) / sets * leaveOut.Sum(t => (t - mean) * (t - mean)));
     }
 
     /// <summary>

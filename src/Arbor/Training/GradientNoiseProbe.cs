@@ -58,7 +58,8 @@ public static class GradientNoiseProbe
                 throw new ConfigException($"the gradient-noise probe measures a forward-process loss (strategy nft or awm); " +
                     $"'{config.Strategy}' trains by the policy gradient");
             }
-            if (trainer.JittersTimes) throw new ConfigException("the gradient-noise probe splits the gradient by time: turn jitter_times off");
+            if (trainer.JittersTimes)
+                throw new ConfigException("the gradient-noise probe splits the gradient by time: turn jitter_times off");
             engine.FoldAdapters = true;
             rewards.AddRange(GrpoTrainer.BuildRewards(config));
             var recorder = new Recorder(trainer, [.. policy.Model.Parameters(trainableOnly: true)], design, config.Seed);

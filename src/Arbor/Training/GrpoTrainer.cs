@@ -151,7 +151,7 @@ public sealed class GrpoTrainer(GrpoTrainConfig config, string runDirectory, Dat
         }
     }
 
-    /// <summary>The run's policy as its first iteration finds it (also the gradient-noise probe's, <see cref="GradientNoiseProbe"/>).</summary>
+    /// <summary>The run's policy as its first iteration finds it (also <see cref="GradientNoiseProbe"/>'s).</summary>
     internal static Policy LoadPolicy(GrpoTrainConfig config)
     {
         var pipeline = TextToImagePipeline.Load(config.Model);

@@ -45,7 +45,8 @@ public sealed class GradientNoiseProbeTests : IDisposable
     public void APolicyGradientConfigOrJitteredTimesAreRefusedNamingWhy()
     {
         var config = NftConfig();
-        var e = Assert.Throws<ConfigException>(() => GradientNoiseProbe.Run(config with { Strategy = "flow_grpo" }, new GradientNoiseDesign()));
+        var e = Assert.Throws<ConfigException>(() =>
+            GradientNoiseProbe.Run(config with { Strategy = "flow_grpo" }, new GradientNoiseDesign()));
         Assert.Contains("'flow_grpo' trains by the policy gradient", e.Message);
         e = Assert.Throws<ConfigException>(() => GradientNoiseProbe.Run(config with { Nft = config.Nft with { JitterTimes = true } },
             new GradientNoiseDesign()));

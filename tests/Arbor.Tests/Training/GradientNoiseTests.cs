@@ -30,6 +30,18 @@ public class GradientNoiseTests
     }
 
     [Fact]
+    public void TheSignalsStandardErrorIsTheJackknifeOverPromptSets()
+    {
+        // set means 1, 2, 4 (no variance inside a set): the signal is the mean cross-set product (2 + 4 + 8) / 3 = 14/3;
+        // leaving one set out gives 8, 4, 2, so the jackknife variance is (2/3)·((10/3)² + (2/3)² + (8/3)²) = 336/27
+        float[][][] Set(float m) => [[[m], [m]], [[m], [m]]];
+        var c = GradientNoise.Decompose(Design([Set(1), Set(2), Set(4)]));
+        Assert.Equal(14 / 3.0, c.SignalSquared, 9);
+        Assert.Equal(Math.Sqrt(336 / 27.0), c.SignalStandardError, 9);
+        Assert.True(double.IsNaN(GradientNoise.Decompose(Design([Set(1), Set(2)])).SignalStandardError));   // two sets: no pair left
+    }
+
+    [Fact]
     public void OnSyntheticGradientsTheEstimatesRecoverTheVariancesTheyWereDrawnWith()
     {
         // g_srk = μ + a_s + b_sr + c_srk per coordinate, μ = 0.5, SDs 1, 2, 3: per coordinate ‖μ‖² 0.25, σ² 1, 4, 9
@@ -50,6 +62,7 @@ public class GradientNoiseTests
         }
         var c = GradientNoise.Decompose(Design(g));
         Assert.InRange(c.SignalSquared / dim, 0.25 * 0.8, 0.25 * 1.2);
+        Assert.InRange(Math.Abs(c.SignalSquared - (0.25 * dim)), 0, 4 * c.SignalStandardError);
         Assert.InRange(c.PromptSets / dim, 0.9, 1.1);
         Assert.InRange(c.Rollouts / dim, 4 * 0.95, 4 * 1.05);
         Assert.InRange(c.Renoisings / dim, 9 * 0.98, 9 * 1.02);

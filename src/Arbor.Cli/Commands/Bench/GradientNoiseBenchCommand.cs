@@ -57,8 +57,9 @@ internal static class GradientNoiseBenchCommand
             var design = new GradientNoiseDesign(r.GetValue(promptSets), r.GetValue(rollouts), r.GetValue(renoisings), r.GetValue(lora));
             var result = GradientNoiseProbe.Run(cfg, design, line => AnsiConsole.MarkupLine(Markup.Escape("  " + line)));
             AnsiConsole.Write(Table(result));
-            AnsiConsole.MarkupLine(Markup.Escape($"{result.Parameters} trainable parameters; {result.Seconds:F0} s. SNR: ‖E g‖² over one " +
-                "iteration's variance; iterations: how many iterations' gradients, averaged, reach SNR 1."));
+            AnsiConsole.MarkupLine(Markup.Escape($"{result.Parameters} trainable parameters; {result.Seconds:F0} s. ‖E g‖² ± its " +
+                "jackknife SE over prompt sets; SNR: ‖E g‖² over one iteration's variance; iterations: how many iterations' " +
+                "gradients, averaged, reach SNR 1."));
             if (r.GetValue(output) is { } path)
             {
                 BenchJson.Write(path, new
@@ -87,9 +88,10 @@ internal static class GradientNoiseBenchCommand
         foreach (var v in result.Views)
         {
             var (g, n) = (v.Rewarded, v.Shuffled);
-            table.AddRow(v.Time is { } t ? $"t = {t:F2}" : "all times", E(g.SignalSquared), Share(g.PromptSets, g), Share(g.Rollouts, g),
-                Share(g.Renoisings, g), $"{g.SignalToNoise:F3}", $"{g.IterationsToSignal:F1}", E(n.SignalSquared),
-                E(n.IterationVariance), $"{v.RewardedAdamScaled.SignalToNoise:F3}", $"{v.ShuffledAdamScaled.SignalToNoise:F3}");
+            table.AddRow(v.Time is { } t ? $"t = {t:F2}" : "all times", $"{E(g.SignalSquared)} ± {E(g.SignalStandardError)}",
+                Share(g.PromptSets, g), Share(g.Rollouts, g), Share(g.Renoisings, g), $"{g.SignalToNoise:F3}", $"{g.IterationsToSignal:F1}",
+                $"{E(n.SignalSquared)} ± {E(n.SignalStandardError)}", E(n.IterationVariance),
+                $"{v.RewardedAdamScaled.SignalToNoise:F3}", $"{v.ShuffledAdamScaled.SignalToNoise:F3}");
         }
         return table;
     }
@@ -102,7 +104,9 @@ internal static class GradientNoiseBenchCommand
 
     private static object Json(GradientNoiseComponents c) => new
     {
-        signal_squared = c.SignalSquared, prompt_sets = c.PromptSets, rollouts = c.Rollouts, renoisings = c.Renoisings,
+        signal_squared = c.SignalSquared,
+        signal_standard_error = double.IsFinite(c.SignalStandardError) ? c.SignalStandardError : (double?)null,
+        prompt_sets = c.PromptSets, rollouts = c.Rollouts, renoisings = c.Renoisings,
         iteration_variance = c.IterationVariance, signal_to_noise = c.SignalToNoise,
         iterations_to_signal = double.IsFinite(c.IterationsToSignal) ? c.IterationsToSignal : (double?)null,
     };
