@@ -58,6 +58,25 @@ public class ForwardProcessRolloutTests
             "strategy: awm\nlora:\n  enabled: true\nawm:\n  steps: 10\n  branching: 2\n  branch_depth: 3\n  branch_start: 8\n", "t.yaml"));
         Assert.Contains("awm: the branching window [8, 11) must lie in the 10-step schedule", e.Message);
     }
+    /// <summary>
+    /// The samples the plan of iteration 0 draws with <paramref name="config"/> on <paramref name="prompts"/> (rollout noise
+    /// seed 6, rewards alternating 0 and 1, trainer seed 7).
+    /// </summary>
+    private static List<ForwardProcessTrainer.Sample> SamplesDrawn(Arbor.Pipelines.TextToImagePipeline pipeline, RolloutEngine engine,
+        Arbor.Sampling.TimeSchedule schedule, string[] prompts, PromptConditioning conditioning, NftConfig config)
+    {
+        Assert.Empty(config.Problems());
+        var strategy = new ForwardProcessStrategy("nft", config);
+        using var gen = new Generator(6);
+        using var forest = engine.Run(prompts, strategy, conditioning, gen);
+        var rewards = forest.Leaves.Select((l, i) => (double)(i % 2)).ToList();
+        var a = EdgeAdvantages.Assign(forest, strategy.AdvantageMode, [rewards], [1.0], new AdvantageConfig());
+        using var trainer = new ForwardProcessTrainer(pipeline, config, new NftLoss(config, 5), schedule, new PolicyLossConfig(), 7);
+        var plan = trainer.Plan(0, forest, a, conditioning);
+        Assert.Equal(plan.Drawn.Count, plan.Samples);
+        return [.. plan.Drawn];
+    }
+
     [Fact]
     public void AntitheticNoiseTrainsEveryCopyAtItsNoiseAndAtItsNegation()
     {
@@ -67,19 +86,8 @@ public class ForwardProcessRolloutTests
         string[] prompts = ["a red circle", "a blue square"];
         using var conditioning = new PromptConditioning(pipeline, prompts, 1.0);
         long baseline = Torch.UnreleasedTensors;
-        List<ForwardProcessTrainer.Sample> Drawn(bool antithetic)
-        {
-            var config = new NftConfig { Steps = 4, GroupSize = 4, TimesPerImage = 2, RefWeight = 0, AntitheticNoise = antithetic };
-            var strategy = new ForwardProcessStrategy("nft", config);
-            using var gen = new Generator(6);
-            using var forest = engine.Run(prompts, strategy, conditioning, gen);
-            var rewards = forest.Leaves.Select((l, i) => (double)(i % 2)).ToList();
-            var a = EdgeAdvantages.Assign(forest, strategy.AdvantageMode, [rewards], [1.0], new AdvantageConfig());
-            using var trainer = new ForwardProcessTrainer(pipeline, config, new NftLoss(config, 5), schedule, new PolicyLossConfig(), 7);
-            var plan = trainer.Plan(0, forest, a, conditioning);
-            Assert.Equal(plan.Drawn.Count, plan.Samples);
-            return [.. plan.Drawn];
-        }
+        List<ForwardProcessTrainer.Sample> Drawn(bool antithetic) => SamplesDrawn(pipeline, engine, schedule, prompts, conditioning,
+            new NftConfig { Steps = 4, GroupSize = 4, TimesPerImage = 2, RefWeight = 0, AntitheticNoise = antithetic });
         var plain = Drawn(false);
         var paired = Drawn(true);
         // the same draws, each followed by its twin: same image, time, advantage and noise seed, the noise negated
@@ -110,22 +118,9 @@ public class ForwardProcessRolloutTests
         var engine = new RolloutEngine(pipeline, new RolloutConfig { Guidance = 1.0, MaxBatch = 8 });
         string[] prompts = ["a red circle", "a blue square"];
         using var conditioning = new PromptConditioning(pipeline, prompts, 1.0);
-        double[] TimesDrawn(int trainedSteps, bool jitter = false)
-        {
-            var config = new NftConfig
-            {
-                Steps = 4, GroupSize = 4, TimesPerImage = 2, TrainedSteps = trainedSteps, RefWeight = 0, JitterTimes = jitter
-            };
-            Assert.Empty(config.Problems());
-            var strategy = new ForwardProcessStrategy("nft", config);
-            using var gen = new Generator(6);
-            using var forest = engine.Run(prompts, strategy, conditioning, gen);
-            var rewards = forest.Leaves.Select((l, i) => (double)(i % 2)).ToList();
-            var a = EdgeAdvantages.Assign(forest, strategy.AdvantageMode, [rewards], [1.0], new AdvantageConfig());
-            using var trainer = new ForwardProcessTrainer(pipeline, config, new NftLoss(config, 5), schedule, new PolicyLossConfig(), 7);
-            var plan = trainer.Plan(0, forest, a, conditioning);
-            return [.. plan.Times];
-        }
+        double[] TimesDrawn(int trainedSteps, bool jitter = false) => [.. SamplesDrawn(pipeline, engine, schedule, prompts, conditioning,
+            new NftConfig { Steps = 4, GroupSize = 4, TimesPerImage = 2, TrainedSteps = trainedSteps, RefWeight = 0, JitterTimes = jitter })
+            .Select(sample => sample.Time)];
         var all = TimesDrawn(0);
         Assert.Equal(8 * 2, all.Length);
         Assert.Equal(schedule.Times[..4].Order(), all.Distinct().Order());     // every rollout time is drawn somewhere
